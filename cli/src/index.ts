@@ -1,0 +1,2 @@
+export { buildProgram } from './program';
+export { serviceDefinitions } from './services';

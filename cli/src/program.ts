@@ -1,0 +1,41 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
+import { startCommand } from './commands/start.command';
+import { validateCommand } from './commands/validate.command';
+
+function serviceList(value: string): ServiceName[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(SERVICE_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`unknown service(s) ${unknown.join(', ') || '(none given)'}; choose from ${SERVICE_NAMES.join(', ')}`);
+  }
+  return names as ServiceName[];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('homeostat')
+    .description('Homeostat: closed loops that let running software heal and tune itself')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('start')
+    .description('run the loop: every stage in one process (embedded), or the chosen services against Kafka')
+    .addOption(new Option('--mode <mode>', 'embedded (in-process bus, chDB) or kafka (KAFKA_BROKERS)').choices(['embedded', 'kafka']))
+    .option('--services <list>', `comma-separated services to run (default: all of ${SERVICE_NAMES.join(',')})`, serviceList)
+    .option('--data-dir <dir>', 'where local state lives (chDB, idempotency logs); default ./.homeostat')
+    .option('--loops <dir>', 'directory of loop specs (*.yaml) to load and validate at start')
+    .action(startCommand);
+
+  program
+    .command('validate')
+    .description('check loop spec files; prints file:line:column, the field and what is wrong')
+    .argument('<files...>', 'loop spec files (YAML)')
+    .option('--json', 'print the results as JSON')
+    .action(validateCommand);
+
+  return program;
+}

@@ -1,0 +1,109 @@
+import { DLQ_HEADERS } from '../dead-letter';
+import { MemoryIdempotencyStore } from '../idempotency';
+import { controlEvent, memoryLogger, seqOf } from '../testing/events';
+import type { AnyEnvelope } from '@homeostat/contracts';
+import type { RawMessage } from '../types';
+import { InProcessBus } from './in-process-bus';
+
+const retry = { maxAttempts: 2, backoffMs: 1 };
+
+function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      if (predicate()) resolve();
+      else if (Date.now() - start > timeoutMs) reject(new Error('timed out waiting'));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+describe('InProcessBus', () => {
+  let bus: InProcessBus;
+  beforeEach(async () => {
+    bus = new InProcessBus({ queueLimit: 100, logger: memoryLogger().logger.child('bus') });
+    await bus.start();
+  });
+  afterEach(() => bus.close());
+
+  it('delivers every event to every group, in publish order per group', async () => {
+    const a: AnyEnvelope[] = [];
+    const b: AnyEnvelope[] = [];
+    for (const [group, sink] of [['a', a], ['b', b]] as const) {
+      await bus.subscribe({ decode: 'event', group, topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: (e) => (sink.push(e), Promise.resolve()) });
+    }
+    for (let i = 0; i < 20; i++) await bus.publish('loop.control', controlEvent(i % 2 ? 'odd' : 'even', i));
+    await waitFor(() => a.length === 20 && b.length === 20);
+    expect(a.map(seqOf)).toEqual([...Array(20).keys()]);
+    expect(b.map(seqOf)).toEqual([...Array(20).keys()]);
+  });
+
+  it('hands over before any handler runs (publish does not wait for consumers)', async () => {
+    let handled = 0;
+    await bus.subscribe({ decode: 'event', group: 'g', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => (handled++, Promise.resolve()) });
+    await bus.publish('loop.control', controlEvent('x', 1));
+    expect(handled).toBe(0);
+    await waitFor(() => handled === 1);
+  });
+
+  it('dead-letters a failing event to <topic>.dlq and goes on with the next one', async () => {
+    const handled: number[] = [];
+    const dead: RawMessage[] = [];
+    await bus.subscribe({
+      decode: 'event',
+      group: 'g',
+      topics: ['loop.control'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (e) => (seqOf(e) === 1 ? Promise.reject(new Error('poison')) : (handled.push(seqOf(e)), Promise.resolve())),
+    });
+    await bus.subscribe({ decode: 'raw', group: 'dlq-reader', topics: ['loop.control.dlq'], retry, idempotency: new MemoryIdempotencyStore(), handler: (m) => (dead.push(m), Promise.resolve()) });
+    for (const i of [0, 1, 2]) await bus.publish('loop.control', controlEvent('shop', i));
+    await waitFor(() => handled.length === 2 && dead.length === 1);
+    expect(handled).toEqual([0, 2]);
+    expect(dead[0]?.headers[DLQ_HEADERS.error]).toBe('poison');
+    expect(seqOf(JSON.parse(dead[0]!.value.toString()) as AnyEnvelope)).toBe(1);
+  });
+
+  it('keeps dead letters for inspection when nobody reads the DLQ', async () => {
+    await bus.subscribe({ decode: 'event', group: 'g', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => Promise.resolve() });
+    await bus.publishRaw({ topic: 'loop.control', key: 'k', value: Buffer.from('junk'), headers: {} });
+    await waitFor(() => bus.deadLetters.length === 1);
+    expect(bus.deadLetters[0]?.value.toString()).toBe('junk');
+  });
+
+  it('refuses with BACKPRESSURE when a group has too many messages waiting', async () => {
+    const small = new InProcessBus({ queueLimit: 3, logger: memoryLogger().logger.child('bus') });
+    await small.start();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await small.subscribe({ decode: 'event', group: 'slow', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => gate });
+    for (let i = 0; i < 3; i++) await small.publish('loop.control', controlEvent('k', i));
+    await expect(small.publish('loop.control', controlEvent('k', 3))).rejects.toMatchObject({ code: 'BACKPRESSURE', retryable: true });
+    release();
+    await small.close();
+  });
+
+  it('refuses to publish an event that breaks the contract of the topic', async () => {
+    await expect(bus.publish('loop.incidents', controlEvent('k', 1))).rejects.toMatchObject({ code: 'CONTRACT_VIOLATION', retryable: false });
+  });
+
+  it('finishes queued messages before close() resolves', async () => {
+    const handled: number[] = [];
+    await bus.subscribe({
+      decode: 'event',
+      group: 'g',
+      topics: ['loop.control'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: async (e) => {
+        await new Promise((r) => setTimeout(r, 5));
+        handled.push(seqOf(e));
+      },
+    });
+    for (let i = 0; i < 5; i++) await bus.publish('loop.control', controlEvent('k', i));
+    await bus.close();
+    expect(handled).toEqual([0, 1, 2, 3, 4]);
+  });
+});

@@ -1,0 +1,177 @@
+import type { AnyEnvelope } from '@homeostat/contracts';
+import type { ComponentLogger } from '@homeostat/telemetry';
+import { encodeEvent } from '../codec';
+import { BusError } from '../errors';
+import { MessageProcessor } from '../processor';
+import type { Bus, BusHealth, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
+
+export interface InProcessBusOptions {
+  /** Messages waiting per subscription before publish() refuses with BACKPRESSURE. */
+  queueLimit: number;
+  logger: ComponentLogger;
+  /** Dead letters kept in memory for inspection when no subscription reads the DLQ topic. */
+  deadLetterRetention?: number;
+}
+
+/**
+ * The embedded mode's bus: the same contracts, handler pipeline, retries, dead-lettering and
+ * idempotency as on Kafka, without a broker. Each subscription has its own FIFO queue and one
+ * worker, so a group sees messages in publish order. Like a topic with no consumer group, a
+ * message published where nobody subscribes is not kept (dead letters excepted, for inspection).
+ */
+export class InProcessBus implements Bus {
+  readonly transport = 'in-process' as const;
+  private readonly subscriptions = new Set<InProcessSubscription>();
+  private started = false;
+  private closed = false;
+  private offsets = new Map<string, number>();
+  readonly deadLetters: RawMessage[] = [];
+  undelivered = 0;
+
+  constructor(private readonly options: InProcessBusOptions) {}
+
+  start(): Promise<void> {
+    this.started = true;
+    return Promise.resolve();
+  }
+
+  async publish(topic: string, event: AnyEnvelope, options?: PublishOptions): Promise<void> {
+    return this.publishRaw(encodeEvent(topic, event, options));
+  }
+
+  async publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void> {
+    const messages = events.map((e) => encodeEvent(topic, e, options));
+    this.assertCanAccept(topic, messages.length);
+    for (const m of messages) this.deliver(m);
+    return Promise.resolve();
+  }
+
+  publishRaw(message: Omit<RawMessage, 'partition' | 'offset'>): Promise<void> {
+    try {
+      this.assertCanAccept(message.topic, 1);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.deliver(message);
+    return Promise.resolve();
+  }
+
+  private assertCanAccept(topic: string, count: number): void {
+    if (!this.started) throw new BusError('NOT_STARTED', 'the in-process bus is not started', true);
+    if (this.closed) throw new BusError('BUS_CLOSED', 'the in-process bus is closed', true);
+    for (const s of this.subscriptions) {
+      if (s.wants(topic) && s.queued + count > this.options.queueLimit) {
+        throw new BusError('BACKPRESSURE', `consumer group ${s.group} has ${s.queued} messages waiting on ${topic} (limit ${this.options.queueLimit})`, true);
+      }
+    }
+  }
+
+  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>): void {
+    // Copies the bytes, so no consumer can see another one's mutations.
+    const offset = this.offsets.get(message.topic) ?? 0;
+    this.offsets.set(message.topic, offset + 1);
+    const delivered: RawMessage = { ...message, value: Buffer.from(message.value), headers: { ...message.headers }, partition: 0, offset: String(offset) };
+    let taken = false;
+    for (const s of this.subscriptions) {
+      if (s.wants(message.topic)) {
+        s.enqueue({ ...delivered, value: Buffer.from(delivered.value), headers: { ...delivered.headers } });
+        taken = true;
+      }
+    }
+    if (!taken && message.topic.endsWith('.dlq')) {
+      this.deadLetters.push(delivered);
+      if (this.deadLetters.length > (this.options.deadLetterRetention ?? 1000)) this.deadLetters.shift();
+    } else if (!taken) {
+      this.undelivered++;
+    }
+  }
+
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) return Promise.reject(new BusError('BUS_CLOSED', 'the in-process bus is closed', false));
+    const processor = new MessageProcessor(options, {
+      publishRaw: (m) => this.publishRaw(m),
+      logger: this.options.logger,
+      transport: 'in-process',
+    });
+    const subscription = new InProcessSubscription(options, processor, this.options.logger, () => this.subscriptions.delete(subscription));
+    this.subscriptions.add(subscription);
+    return Promise.resolve(subscription);
+  }
+
+  health(): BusHealth {
+    const queues: Record<string, number> = {};
+    for (const s of this.subscriptions) queues[s.group] = s.queued;
+    return { ok: this.started && !this.closed, transport: 'in-process', detail: { queues, undelivered: this.undelivered, deadLetters: this.deadLetters.length } };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Subscriptions drain first: a handler may still publish to another stage while closing.
+    for (const s of [...this.subscriptions]) await s.close();
+    this.closed = true;
+  }
+}
+
+class InProcessSubscription implements Subscription {
+  private readonly queue: RawMessage[] = [];
+  private draining: Promise<void> | undefined;
+  private closing = false;
+  readonly group: string;
+  private readonly topics: Set<string>;
+
+  constructor(
+    private readonly options: SubscribeOptions,
+    private readonly processor: MessageProcessor,
+    private readonly logger: ComponentLogger,
+    private readonly onClosed: () => void,
+  ) {
+    this.group = options.group;
+    this.topics = new Set(options.topics);
+  }
+
+  wants(topic: string): boolean {
+    return !this.closing && this.topics.has(topic);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  isReady(): boolean {
+    return !this.closing;
+  }
+
+  enqueue(message: RawMessage): void {
+    this.queue.push(message);
+    this.draining ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    // Yield first, so publish() returns before any handler runs, as with a broker.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
+        for (;;) {
+          try {
+            const outcome = await this.processor.process(message);
+            await this.options.hooks?.beforeCommit?.(message, outcome);
+            break;
+          } catch (error) {
+            // The bus itself failed (dead-letter publish or idempotency store): keep the
+            // message, wait, and deliver it again, as Kafka would from the last commit.
+            this.logger.error('delivery failed, redelivering', { group: this.group, topic: message.topic, error: String(error) });
+            await new Promise<void>((resolve) => setTimeout(resolve, 500));
+          }
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.draining) await this.draining;
+    this.onClosed();
+  }
+}

@@ -1,0 +1,20 @@
+import { createEnvelope, topicOfType, type AnyEnvelope, type Envelope, type EventData, type EventType } from '@homeostat/contracts';
+import { currentTraceparent } from '@homeostat/telemetry';
+import type { Bus } from './types';
+
+/**
+ * What a stage uses to emit events: builds the CloudEvent (id, time, source, the active
+ * traceparent so the loop iteration stays one trace) and publishes it on the type's home topic.
+ */
+export class EventPublisher {
+  constructor(
+    private readonly bus: Bus,
+    private readonly source: string,
+  ) {}
+
+  async publish<T extends EventType>(type: T, init: { subject: string; data: EventData<T>; key?: string }): Promise<Envelope<T>> {
+    const event = createEnvelope(type, { source: this.source, subject: init.subject, data: init.data, ...currentTraceparent() });
+    await this.bus.publish(topicOfType(type), event as unknown as AnyEnvelope, init.key !== undefined ? { key: init.key } : {});
+    return event;
+  }
+}

@@ -1,0 +1,102 @@
+import type { AnyEnvelope } from '@homeostat/contracts';
+import type { IdempotencyStore } from './idempotency';
+
+/** A message as it travels: the bytes and headers are what a Kafka record holds. */
+export interface RawMessage {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  partition?: number;
+  offset?: string;
+}
+
+export interface MessageContext {
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  group: string;
+  /** 1 for the first delivery attempt within this process. */
+  attempt: number;
+  partition?: number;
+  offset?: string;
+}
+
+export type EventHandler = (event: AnyEnvelope, context: MessageContext) => Promise<void>;
+export type RawHandler = (message: RawMessage, context: MessageContext) => Promise<void>;
+
+export interface RetryPolicy {
+  /** Attempts in all, including the first (≥ 1). */
+  maxAttempts: number;
+  /** Backoff before the n-th retry is backoffMs · 2^(n-1), with ±20 % jitter. */
+  backoffMs: number;
+}
+
+export type DeliveryOutcome = 'handled' | 'duplicate' | 'dead-lettered';
+
+export interface ConsumerHooks {
+  /** Runs after a message was handled (or dead-lettered) and before its offset is committed. */
+  beforeCommit?: (message: RawMessage, outcome: DeliveryOutcome) => Promise<void> | void;
+}
+
+interface SubscriptionCommon {
+  /** Consumer group: every group receives every message; within a group, one member does. */
+  group: string;
+  topics: string[];
+  retry: RetryPolicy;
+  /** Dedupe on the event id; required for event subscriptions, so handlers are idempotent. */
+  idempotency: IdempotencyStore;
+  hooks?: ConsumerHooks;
+  /** Start a new group at the earliest retained message (default) or only new ones. */
+  fromBeginning?: boolean;
+  /** Partitions handled at once (order within a partition, i.e. per key, is kept). */
+  concurrency?: number;
+}
+
+/** Messages are validated against the contracts; invalid ones go to `<topic>.dlq`. */
+export interface EventSubscription extends SubscriptionCommon {
+  decode: 'event';
+  handler: EventHandler;
+}
+
+/** Messages are handed over as bytes (for dead-letter topics, whose content may be invalid). */
+export interface RawSubscription extends SubscriptionCommon {
+  decode: 'raw';
+  handler: RawHandler;
+}
+
+export type SubscribeOptions = EventSubscription | RawSubscription;
+
+export interface Subscription {
+  readonly group: string;
+  /** True once the consumer has joined its group and can receive messages. */
+  isReady(): boolean;
+  /** Stops fetching, lets in-flight messages finish and commit, then leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** Partition key; defaults to the event's subject (the target) so one target stays in order. */
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+export interface BusHealth {
+  ok: boolean;
+  transport: 'kafka' | 'in-process';
+  detail: Record<string, unknown>;
+}
+
+export interface Bus {
+  readonly transport: 'kafka' | 'in-process';
+  /** Connects and creates the topics; publishing before start() fails with NOT_STARTED. */
+  start(): Promise<void>;
+  /** Resolves once the event is safely on the bus (all in-sync replicas, or handed over in-process). */
+  publish(topic: string, event: AnyEnvelope, options?: PublishOptions): Promise<void>;
+  publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void>;
+  publishRaw(message: Omit<RawMessage, 'partition' | 'offset'>): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  health(): BusHealth;
+  /** Closes subscriptions (draining in-flight work), then the producer. */
+  close(): Promise<void>;
+}

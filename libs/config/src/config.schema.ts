@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+export const SERVICE_NAMES = ['collector', 'analyzer', 'decider', 'executor', 'learner'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Default HTTP port of each service (health, readiness and its own API). */
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  collector: 4318,
+  analyzer: 8081,
+  decider: 8082,
+  executor: 8083,
+  learner: 8084,
+};
+
+const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Every setting Homeostat reads from the environment, one entry per variable, so an error names
+ * the variable a person has to fix.
+ */
+export const envSchema = z
+  .object({
+    HOMEOSTAT_MODE: z.enum(['embedded', 'kafka']).default('embedded'),
+    HOMEOSTAT_DATA_DIR: z.string().min(1).default('./.homeostat'),
+    HOMEOSTAT_LOOPS_DIR: z.string().min(1).optional(),
+    HOMEOSTAT_HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'verbose']).default('info'),
+
+    KAFKA_BROKERS: z.string().optional(),
+    KAFKA_CLIENT_ID: z.string().min(1).default('homeostat'),
+    HOMEOSTAT_TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+      .default(''),
+    HOMEOSTAT_TOPIC_PARTITIONS: intFromEnv(1, 10_000).default(6),
+    HOMEOSTAT_TOPIC_REPLICATION: intFromEnv(1, 16).default(1),
+    HOMEOSTAT_CONSUMER_MAX_ATTEMPTS: intFromEnv(1, 100).default(3),
+    HOMEOSTAT_CONSUMER_BACKOFF_MS: intFromEnv(0, 600_000).default(200),
+    HOMEOSTAT_CONSUMER_CONCURRENCY: intFromEnv(1, 256).default(1),
+    HOMEOSTAT_IDEMPOTENCY_CAPACITY: intFromEnv(1_000, 100_000_000).default(200_000),
+    HOMEOSTAT_INPROCESS_QUEUE_LIMIT: intFromEnv(1, 10_000_000).default(10_000),
+
+    CLICKHOUSE_URL: z.url().optional(),
+    CLICKHOUSE_USER: z.string().optional(),
+    CLICKHOUSE_PASSWORD: z.string().optional(),
+    CLICKHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .default('homeostat'),
+
+    HOMEOSTAT_SELF_OTLP_ENDPOINT: z.url().optional(),
+    HOMEOSTAT_SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(30_000),
+    OTEL_SDK_DISABLED: bool.optional(),
+
+    COLLECTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.collector),
+    ANALYZER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.analyzer),
+    DECIDER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.decider),
+    EXECUTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.executor),
+    LEARNER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.learner),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HOMEOSTAT_MODE === 'kafka' && !env.KAFKA_BROKERS) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'is required when HOMEOSTAT_MODE=kafka (e.g. 127.0.0.1:9092)' });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;

@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('embedded');
+    expect(config.dataDir).toBe('./.homeostat');
+    expect(config.ports.collector).toBe(4318);
+    expect(config.kafka.partitions).toBe(6);
+    expect(config.clickhouse.url).toBeUndefined();
+  });
+
+  it('splits the broker list and reads numbers', () => {
+    const config = loadConfig({ HOMEOSTAT_MODE: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', HOMEOSTAT_TOPIC_PARTITIONS: '12' });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+    expect(config.kafka.partitions).toBe(12);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ HOMEOSTAT_MODE: 'kafka' })).toThrow(/KAFKA_BROKERS: is required/);
+    expect(() => loadConfig({ HOMEOSTAT_TOPIC_PARTITIONS: 'many' })).toThrow(/HOMEOSTAT_TOPIC_PARTITIONS/);
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'not a url' })).toThrow(/CLICKHOUSE_URL/);
+    expect(() => loadConfig({ HOMEOSTAT_MODE: 'cluster' })).toThrow(ConfigError);
+  });
+
+  it('lets overrides win over the environment', () => {
+    expect(loadConfig({ HOMEOSTAT_DATA_DIR: '/a' }, { HOMEOSTAT_DATA_DIR: '/b' }).dataDir).toBe('/b');
+  });
+});

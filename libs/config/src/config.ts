@@ -1,0 +1,100 @@
+import { envSchema, type Env, type ServiceName } from './config.schema';
+
+export interface HomeostatConfig {
+  mode: 'embedded' | 'kafka';
+  dataDir: string;
+  loopsDir?: string;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topicPrefix: string;
+    partitions: number;
+    replicationFactor: number;
+  };
+  consumer: {
+    maxAttempts: number;
+    backoffMs: number;
+    concurrency: number;
+    idempotencyCapacity: number;
+    inProcessQueueLimit: number;
+  };
+  clickhouse: {
+    url?: string;
+    username?: string;
+    password?: string;
+    database: string;
+  };
+  telemetry: { selfEndpoint?: string; disabled: boolean };
+  shutdownTimeoutMs: number;
+  ports: Record<ServiceName, number>;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the environment once, at start-up. A bad setting stops the process with a
+ * message that names the variable; nothing downstream reads process.env.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Env, string>> = {}): HomeostatConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = overrides[key as keyof Env] ?? env[key];
+    // An empty variable means "not set", as in most twelve-factor tooling.
+    raw[key] = value === '' ? undefined : value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    mode: e.HOMEOSTAT_MODE,
+    dataDir: e.HOMEOSTAT_DATA_DIR,
+    ...(e.HOMEOSTAT_LOOPS_DIR ? { loopsDir: e.HOMEOSTAT_LOOPS_DIR } : {}),
+    host: e.HOMEOSTAT_HOST,
+    logLevel: e.LOG_LEVEL,
+    kafka: {
+      brokers: (e.KAFKA_BROKERS ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.HOMEOSTAT_TOPIC_PREFIX,
+      partitions: e.HOMEOSTAT_TOPIC_PARTITIONS,
+      replicationFactor: e.HOMEOSTAT_TOPIC_REPLICATION,
+    },
+    consumer: {
+      maxAttempts: e.HOMEOSTAT_CONSUMER_MAX_ATTEMPTS,
+      backoffMs: e.HOMEOSTAT_CONSUMER_BACKOFF_MS,
+      concurrency: e.HOMEOSTAT_CONSUMER_CONCURRENCY,
+      idempotencyCapacity: e.HOMEOSTAT_IDEMPOTENCY_CAPACITY,
+      inProcessQueueLimit: e.HOMEOSTAT_INPROCESS_QUEUE_LIMIT,
+    },
+    clickhouse: {
+      ...(e.CLICKHOUSE_URL ? { url: e.CLICKHOUSE_URL } : {}),
+      ...(e.CLICKHOUSE_USER ? { username: e.CLICKHOUSE_USER } : {}),
+      ...(e.CLICKHOUSE_PASSWORD ? { password: e.CLICKHOUSE_PASSWORD } : {}),
+      database: e.CLICKHOUSE_DATABASE,
+    },
+    telemetry: {
+      ...(e.HOMEOSTAT_SELF_OTLP_ENDPOINT ? { selfEndpoint: e.HOMEOSTAT_SELF_OTLP_ENDPOINT } : {}),
+      disabled: e.OTEL_SDK_DISABLED ?? false,
+    },
+    shutdownTimeoutMs: e.HOMEOSTAT_SHUTDOWN_TIMEOUT_MS,
+    ports: {
+      collector: e.COLLECTOR_PORT,
+      analyzer: e.ANALYZER_PORT,
+      decider: e.DECIDER_PORT,
+      executor: e.EXECUTOR_PORT,
+      learner: e.LEARNER_PORT,
+    },
+  };
+}

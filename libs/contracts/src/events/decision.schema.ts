@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { actionCall, id, nonEmpty, nonNegativeInt, probability } from './common.schema';
+
+/**
+ * execute: run it now; dry-run: run nothing, record what would have run; approval-required: wait for a
+ * person on loop.control; escalate: no safe action, hand over to people.
+ */
+export const DECISION_MODES = ['execute', 'dry-run', 'approval-required', 'escalate'] as const;
+export type DecisionMode = (typeof DECISION_MODES)[number];
+
+/** How much the loop may do on its own, from its guardrails: observe (dry-run), supervised (approvals), autonomous. */
+export const AUTONOMY_LEVELS = ['observe', 'supervised', 'autonomous'] as const;
+export type AutonomyLevel = (typeof AUTONOMY_LEVELS)[number];
+
+export const posteriorSchema = z
+  .object({
+    alpha: z.number().positive(),
+    beta: z.number().positive(),
+    /** alpha / (alpha + beta) */
+    mean: probability,
+    tries: nonNegativeInt,
+    meanTimeToRecoverMs: z.number().nonnegative().nullable(),
+  })
+  .strict();
+export type Posterior = z.infer<typeof posteriorSchema>;
+
+export const candidateSchema = z
+  .object({
+    action: nonEmpty,
+    score: z.number(),
+    posterior: posteriorSchema.optional(),
+    eligible: z.boolean(),
+    reason: nonEmpty,
+  })
+  .strict();
+export type Candidate = z.infer<typeof candidateSchema>;
+
+export const guardrailCheckSchema = z
+  .object({
+    name: nonEmpty,
+    passed: z.boolean(),
+    detail: z.string(),
+    /** The numbers the check compared, e.g. { used: 2, maxActions: 3 }. */
+    values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+  })
+  .strict();
+export type GuardrailCheck = z.infer<typeof guardrailCheckSchema>;
+
+export const explanationSchema = z
+  .object({
+    evidenceSummary: z.string(),
+    hypothesis: z.string().optional(),
+    candidates: z.array(candidateSchema),
+    guardrails: z.array(guardrailCheckSchema),
+    chosenBecause: nonEmpty,
+  })
+  .strict();
+export type Explanation = z.infer<typeof explanationSchema>;
+
+export const decisionMadeSchema = z
+  .object({
+    decisionId: id,
+    incidentId: id,
+    loop: nonEmpty,
+    loopVersion: nonEmpty,
+    target: nonEmpty,
+    fingerprint: nonEmpty,
+    /** null only when escalating with nothing to run. */
+    action: actionCall.nullable(),
+    mode: z.enum(DECISION_MODES),
+    autonomyLevel: z.enum(AUTONOMY_LEVELS),
+    /** The decision this one retries after it failed; the chain is one incident's remediation history. */
+    previousDecisionId: id.optional(),
+    attempt: z.number().int().positive(),
+    explanation: explanationSchema,
+  })
+  .strict()
+  .refine((d) => d.action !== null || d.mode === 'escalate', {
+    message: 'required unless mode is escalate',
+    path: ['action'],
+  });
+export type DecisionMade = z.infer<typeof decisionMadeSchema>;
+
+export const decisionApprovedSchema = z
+  .object({
+    decisionId: id,
+    incidentId: id,
+    actor: nonEmpty,
+    reason: nonEmpty,
+  })
+  .strict();
+export type DecisionApproved = z.infer<typeof decisionApprovedSchema>;
+
+export const decisionRejectedSchema = decisionApprovedSchema;
+export type DecisionRejected = z.infer<typeof decisionRejectedSchema>;

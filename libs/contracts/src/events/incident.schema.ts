@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { id, labels, nonEmpty, nonNegativeInt, probability, severity, spanId, timestamp, traceId } from './common.schema';
+
+/** A metric series whose detector score left the normal range. */
+export const anomalousSeriesSchema = z
+  .object({
+    name: nonEmpty,
+    labels,
+    /** Detector score in [0, 1]; higher is more anomalous. */
+    score: probability,
+    window: z.object({ start: timestamp, end: timestamp }).strict(),
+    observed: z.number().optional(),
+    baseline: z.number().optional(),
+  })
+  .strict();
+
+/** A mined log template (Drain-style) seen unusually often. */
+export const logTemplateEvidenceSchema = z
+  .object({
+    templateId: id,
+    template: nonEmpty,
+    count: nonNegativeInt,
+    sample: z.string().optional(),
+  })
+  .strict();
+
+export const failingSpanSchema = z
+  .object({
+    traceId,
+    spanId,
+    name: nonEmpty,
+    service: nonEmpty,
+    statusMessage: z.string().optional(),
+  })
+  .strict();
+
+export const evidenceSchema = z
+  .object({
+    series: z.array(anomalousSeriesSchema),
+    logTemplates: z.array(logTemplateEvidenceSchema),
+    failingSpans: z.array(failingSpanSchema),
+  })
+  .strict();
+export type Evidence = z.infer<typeof evidenceSchema>;
+
+export const hypothesisSchema = z
+  .object({
+    summary: nonEmpty,
+    suspect: z.object({ service: nonEmpty, component: z.string().optional() }).strict(),
+    confidence: probability,
+    /** Series names, template ids or span ids from the evidence that support the hypothesis. */
+    evidenceRefs: z.array(nonEmpty),
+  })
+  .strict();
+export type Hypothesis = z.infer<typeof hypothesisSchema>;
+
+/** The whole current state of an incident: opened and updated events carry it so a consumer can just replace. */
+const incidentSnapshot = {
+  incidentId: id,
+  loop: nonEmpty,
+  target: nonEmpty,
+  /** Stable across occurrences of the same kind of failure; the key of what the learner knows. */
+  fingerprint: nonEmpty,
+  severity,
+  title: nonEmpty,
+  openedAt: timestamp,
+  evidence: evidenceSchema,
+  hypothesis: hypothesisSchema.optional(),
+};
+
+export const incidentOpenedSchema = z.object(incidentSnapshot).strict();
+export type IncidentOpened = z.infer<typeof incidentOpenedSchema>;
+
+export const incidentUpdatedSchema = z.object({ ...incidentSnapshot, updatedAt: timestamp }).strict();
+export type IncidentUpdated = z.infer<typeof incidentUpdatedSchema>;
+
+export const INCIDENT_RESOLUTIONS = ['recovered', 'self-healed', 'manual', 'expired'] as const;
+
+export const incidentResolvedSchema = z
+  .object({
+    incidentId: id,
+    loop: nonEmpty,
+    target: nonEmpty,
+    fingerprint: nonEmpty,
+    openedAt: timestamp,
+    resolvedAt: timestamp,
+    /** recovered: after one of our actions; self-healed: without one; expired: no signal for too long. */
+    resolution: z.enum(INCIDENT_RESOLUTIONS),
+    decisionId: id.optional(),
+  })
+  .strict();
+export type IncidentResolved = z.infer<typeof incidentResolvedSchema>;

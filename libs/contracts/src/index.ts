@@ -1,0 +1,29 @@
+export * from './topics';
+export * from './errors';
+export {
+  ADAPTERS,
+  RISK_LEVELS,
+  SEVERITIES,
+  actionCall as actionCallSchema,
+  attributes as attributesSchema,
+  traceId as traceIdSchema,
+  spanId as spanIdSchema,
+  type ActionCall,
+  type ActionParams,
+  type Adapter,
+  type Attributes,
+  type Labels,
+  type RiskLevel,
+  type Severity,
+} from './events/common.schema';
+export * from './events/telemetry.schema';
+export * from './events/incident.schema';
+export * from './events/decision.schema';
+export * from './events/outcome.schema';
+export * from './events/knowledge.schema';
+export * from './events/control.schema';
+export * from './events/registry';
+export * from './envelope';
+export * from './loop/duration';
+export * from './loop/loop-spec.schema';
+export * from './loop/loop-spec.parser';

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { actionParams, adapter, labels, nonEmpty, RISK_LEVELS, riskLevel, type RiskLevel } from '../events/common.schema';
+import { DURATION_HINT, isDuration, parseDuration } from './duration';
+
+export const LOOP_API_VERSION = 'homeostat.dev/v1';
+
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+const INTEGER = /^\d+$/;
+
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", at most 63');
+export const durationSchema = z
+  .string({ error: `must be ${DURATION_HINT}` })
+  .refine(isDuration, { message: `must be ${DURATION_HINT}` });
+
+/** `version: 3` in YAML is a number; accept it and keep the spec's version a string. */
+const version = z.union(
+  [z.string().regex(SEMVER).or(z.string().regex(INTEGER)), z.number().int().nonnegative().transform(String)],
+  { error: 'must be a semantic version (1.2.0) or an integer' },
+);
+
+export const SIGNAL_KINDS = ['metric', 'log', 'span', 'build'] as const;
+export const LOG_SEVERITIES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export const signalSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('metric'),
+      /** OTel metric name, e.g. http.server.request.duration */
+      name: nonEmpty,
+      labels: labels.optional(),
+      /** A fixed bound in addition to the learned baseline. */
+      threshold: z.number().optional(),
+      window: durationSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('log'),
+      name: nonEmpty.optional(),
+      /** Substring or /regex/ matched against the log body. */
+      query: nonEmpty,
+      severityAtLeast: z.enum(LOG_SEVERITIES).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('span'),
+      /** Span name; `*` for every span of the target. */
+      name: nonEmpty,
+      errorsOnly: z.boolean().optional(),
+      latencyThresholdMs: z.number().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('build'),
+      pipeline: nonEmpty,
+      job: nonEmpty.optional(),
+      repository: nonEmpty.optional(),
+    })
+    .strict(),
+]);
+export type SignalSpec = z.infer<typeof signalSchema>;
+
+/** An inline rollback call, for an inverse that is not itself in the catalog. */
+const inlineCall = z.object({ adapter, params: actionParams.default({}) }).strict();
+
+export const actionSpecSchema = z
+  .object({
+    name: dnsLabel,
+    description: z.string().optional(),
+    adapter,
+    params: actionParams.default({}),
+    risk: riskLevel,
+    /** Relative cost, used to break ties between equally good actions. */
+    cost: z.number().nonnegative().optional(),
+    inverse: z
+      .union([nonEmpty, inlineCall], {
+        error: 'must be the name of another action or an inline call { adapter, params }',
+      })
+      .optional(),
+    timeoutSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+export type ActionSpec = z.infer<typeof actionSpecSchema>;
+
+/** Action names are unique and a named inverse must exist: the executor looks rollbacks up by name. */
+export const actionCatalogSchema = z
+  .array(actionSpecSchema)
+  .min(1, 'must list at least one action')
+  .superRefine((actions, ctx) => {
+    const firstIndex = new Map<string, number>();
+    actions.forEach((action, i) => {
+      const seen = firstIndex.get(action.name);
+      if (seen === undefined) firstIndex.set(action.name, i);
+      else ctx.addIssue({ code: 'custom', message: `duplicate action name "${action.name}" (first at actions[${seen}])`, path: [i, 'name'] });
+    });
+    actions.forEach((action, i) => {
+      if (typeof action.inverse !== 'string') return;
+      if (action.inverse === action.name) {
+        ctx.addIssue({ code: 'custom', message: 'an action cannot be its own inverse', path: [i, 'inverse'] });
+      } else if (!firstIndex.has(action.inverse)) {
+        ctx.addIssue({ code: 'custom', message: `references unknown action "${action.inverse}"`, path: [i, 'inverse'] });
+      }
+    });
+  });
+
+export const APPROVAL_THRESHOLDS = [...RISK_LEVELS, 'never'] as const;
+export type ApprovalThreshold = (typeof APPROVAL_THRESHOLDS)[number];
+
+export const guardrailsSchema = z
+  .object({
+    budget: z
+      .object({
+        maxActions: z.number().int().nonnegative(),
+        window: durationSchema,
+        perTarget: z.boolean().default(true),
+      })
+      .strict(),
+    cooldown: durationSchema,
+    blastRadius: z.object({ maxConcurrent: z.number().int().positive() }).strict(),
+    circuitBreaker: z
+      .object({
+        consecutiveFailures: z.number().int().positive(),
+        pauseFor: durationSchema.optional(),
+      })
+      .strict(),
+    /** Actions with a risk above this level wait for a person; `never` asks no one. */
+    approval: z.object({ aboveRisk: z.enum(APPROVAL_THRESHOLDS) }).strict(),
+    dryRun: z.boolean(),
+  })
+  .strict();
+export type Guardrails = z.infer<typeof guardrailsSchema>;
+
+export const verificationSpecSchema = z
+  .object({
+    healthCheck: z
+      .object({
+        url: z.url(),
+        expectStatus: z.number().int().min(100).max(599).default(200),
+        consecutive: z.number().int().positive().default(3),
+        interval: durationSchema.default('5s'),
+      })
+      .strict()
+      .optional(),
+    metric: z
+      .object({
+        name: nonEmpty,
+        withinBaseline: z.boolean().optional(),
+        threshold: z.number().optional(),
+      })
+      .strict()
+      .refine((m) => m.withinBaseline === true || m.threshold !== undefined, {
+        message: 'needs withinBaseline: true or a threshold',
+      })
+      .optional(),
+    deadline: durationSchema,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.healthCheck === undefined && v.metric === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs a healthCheck or a metric to verify with', path: [] });
+    }
+    if (v.healthCheck !== undefined && isDuration(v.deadline) && isDuration(v.healthCheck.interval)) {
+      const needed = v.healthCheck.consecutive * parseDuration(v.healthCheck.interval);
+      if (parseDuration(v.deadline) < needed) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is shorter than the ${v.healthCheck.consecutive} x ${v.healthCheck.interval} the health check needs`,
+          path: ['deadline'],
+        });
+      }
+    }
+  });
+export type VerificationSpec = z.infer<typeof verificationSpecSchema>;
+
+export const loopSpecSchema = z
+  .object({
+    apiVersion: z.literal(LOOP_API_VERSION),
+    kind: z.literal('Loop'),
+    metadata: z
+      .object({
+        name: dnsLabel,
+        version,
+        labels: labels.optional(),
+        description: z.string().optional(),
+      })
+      .strict(),
+    spec: z
+      .object({
+        target: z.object({ service: nonEmpty, selector: labels.optional() }).strict(),
+        signals: z.array(signalSchema).min(1, 'must list at least one signal'),
+        actions: actionCatalogSchema,
+        guardrails: guardrailsSchema,
+        verification: verificationSpecSchema,
+      })
+      .strict(),
+  })
+  .strict();
+
+export type LoopSpec = z.infer<typeof loopSpecSchema>;
+
+const RISK_ORDER: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/** Whether an action of `risk` waits for a person under `approval.aboveRisk`. */
+export function needsApproval(risk: RiskLevel, aboveRisk: ApprovalThreshold): boolean {
+  return aboveRisk !== 'never' && RISK_ORDER[risk] > RISK_ORDER[aboveRisk];
+}

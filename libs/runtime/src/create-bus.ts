@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { TOPICS } from '@homeostat/contracts';
+import { FileIdempotencyStore, InProcessBus, KafkaBus, type Bus, type IdempotencyStore } from '@homeostat/bus';
+import type { HomeostatConfig } from '@homeostat/config';
+import type { JsonLogger } from '@homeostat/telemetry';
+
+/** The bus of the configured mode: Kafka for `kafka`, in-process for `embedded`. */
+export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
+  if (config.mode === 'kafka') {
+    return new KafkaBus({
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      topicPrefix: config.kafka.topicPrefix,
+      partitions: config.kafka.partitions,
+      replicationFactor: config.kafka.replicationFactor,
+      topics: TOPICS.map((name) => ({ name, compacted: name === 'loop.knowledge' })),
+      logger: logger.child('bus'),
+    });
+  }
+  return new InProcessBus({ queueLimit: config.consumer.inProcessQueueLimit, logger: logger.child('bus') });
+}
+
+/** Each consumer group's handled ids, kept under the data dir so a restart does not redo work. */
+export function idempotencyOpener(config: HomeostatConfig): (group: string) => Promise<IdempotencyStore> {
+  return (group) => FileIdempotencyStore.open(join(config.dataDir, 'idempotency', `${group.replace(/[^A-Za-z0-9_.-]/g, '_')}.ids`), config.consumer.idempotencyCapacity);
+}

@@ -1,0 +1,71 @@
+import type { Bus } from '@homeostat/bus';
+import type { HomeostatConfig } from '@homeostat/config';
+import { JsonLogger, stopTelemetry } from '@homeostat/telemetry';
+import { createBus } from './create-bus';
+import { startService, type RunningService, type ServiceDefinition } from './service';
+
+/** Pipeline order: a stage starts after the stages it feeds, so nothing it publishes is missed. */
+const START_ORDER = ['learner', 'executor', 'decider', 'analyzer', 'collector'] as const;
+
+export interface RunningStack {
+  services: RunningService[];
+  /** The bus the services share (one per process). */
+  bus: Bus;
+  /** Stops ingest first, then each stage in pipeline order (each drains and commits), then the bus. */
+  stop(): Promise<void>;
+}
+
+export async function runServices(definitions: ServiceDefinition[], config: HomeostatConfig, logger = new JsonLogger('homeostat', config.logLevel)): Promise<RunningStack> {
+  const ordered = [...definitions].sort((a, b) => START_ORDER.indexOf(a.name) - START_ORDER.indexOf(b.name));
+  const bus = createBus(config, logger);
+  await bus.start();
+  const services: RunningService[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of [...services].reverse()) await s.close();
+    services.length = 0;
+    await bus.close();
+  };
+  try {
+    for (const d of ordered) services.push(await startService(d, { config, bus, logger }));
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { services, bus, stop };
+}
+
+/**
+ * Runs until SIGTERM or SIGINT, then shuts down gracefully within the configured timeout. A
+ * second signal, or the timeout, exits at once with status 1.
+ */
+export function stopOnSignals(stack: RunningStack, config: HomeostatConfig, logger: JsonLogger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`second ${signal}: exiting without a clean shutdown`, 'Runtime');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal}: shutting down (in-flight messages finish and commit)`, 'Runtime');
+    const timer = setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms: exiting`, 'Runtime');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    stack
+      .stop()
+      .then(() => stopTelemetry())
+      .then(
+        () => {
+          logger.log('stopped', 'Runtime');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error(error, 'Runtime');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,6 @@
+/** Injection tokens of what the runtime hands to a service's module. */
+export const BUS = Symbol('homeostat.bus');
+export const CONFIG = Symbol('homeostat.config');
+export const LOGGER = Symbol('homeostat.logger');
+export const SERVICE_NAME = Symbol('homeostat.service-name');
+export const READINESS = Symbol('homeostat.readiness');

@@ -1,0 +1,174 @@
+import { cpSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStoreClient, type StoreHandle } from '../store-client';
+import { StoreError } from '../store.errors';
+import { dropTestDatabase, openTestStore, testStoreDataDir } from '../testing';
+import { MIGRATIONS_DIR, readAppliedMigrations, runMigrations } from './run-migrations';
+
+const DATABASE = 'store_it_migrations';
+
+// Each expected table with the columns its readers (Grafana's OTel mode, the learner) key on.
+const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
+  otel_traces: {
+    Timestamp: 'DateTime64(9)',
+    TraceId: 'String',
+    SpanId: 'String',
+    ParentSpanId: 'String',
+    SpanName: 'LowCardinality(String)',
+    SpanKind: 'LowCardinality(String)',
+    ServiceName: 'LowCardinality(String)',
+    ResourceAttributes: 'Map(LowCardinality(String), String)',
+    SpanAttributes: 'Map(LowCardinality(String), String)',
+    Duration: 'UInt64',
+    StatusCode: 'LowCardinality(String)',
+    'Events.Timestamp': 'Array(DateTime64(9))',
+    'Events.Name': 'Array(LowCardinality(String))',
+    'Links.TraceId': 'Array(String)',
+  },
+  otel_traces_trace_id_ts: { TraceId: 'String', Start: 'DateTime', End: 'DateTime' },
+  otel_logs: {
+    Timestamp: 'DateTime64(9)',
+    TimestampTime: 'DateTime',
+    TraceId: 'String',
+    SeverityText: 'LowCardinality(String)',
+    SeverityNumber: 'UInt8',
+    ServiceName: 'LowCardinality(String)',
+    Body: 'String',
+    LogAttributes: 'Map(LowCardinality(String), String)',
+  },
+  otel_metrics_gauge: { ServiceName: 'LowCardinality(String)', MetricName: 'String', TimeUnix: 'DateTime64(9)', Value: 'Float64', Attributes: 'Map(LowCardinality(String), String)' },
+  otel_metrics_sum: { MetricName: 'String', Value: 'Float64', AggregationTemporality: 'Int32', IsMonotonic: 'Bool' },
+  otel_metrics_histogram: { MetricName: 'String', Count: 'UInt64', Sum: 'Float64', BucketCounts: 'Array(UInt64)', ExplicitBounds: 'Array(Float64)', Min: 'Float64', Max: 'Float64' },
+  otel_metrics_exponential_histogram: { MetricName: 'String', Scale: 'Int32', ZeroCount: 'UInt64', PositiveBucketCounts: 'Array(UInt64)' },
+  otel_metrics_summary: { MetricName: 'String', Count: 'UInt64', 'ValueAtQuantiles.Quantile': 'Array(Float64)', 'ValueAtQuantiles.Value': 'Array(Float64)' },
+  incidents: { incident_id: 'String', version: 'UInt64', loop: 'LowCardinality(String)', target: 'LowCardinality(String)', fingerprint: 'String', status: 'LowCardinality(String)', opened_at: "DateTime64(3, 'UTC')", time_to_recover_ms: 'Nullable(UInt64)', event: 'String' },
+  decisions: { decision_id: 'String', version: 'UInt64', incident_id: 'String', action: 'LowCardinality(String)', status: 'LowCardinality(String)', decided_at: "DateTime64(3, 'UTC')", event: 'String' },
+  outcomes: { event_id: 'String', version: 'UInt64', decision_id: 'String', fingerprint: 'String', action: 'LowCardinality(String)', success: 'Bool', time_to_recover_ms: 'Nullable(UInt64)', event: 'String' },
+  knowledge: { loop: 'LowCardinality(String)', fingerprint: 'String', action: 'LowCardinality(String)', version: 'UInt64', attempts: 'UInt64', successes: 'UInt64' },
+  control_audit: { event_id: 'String', command: 'LowCardinality(String)', actor: 'String', issued_at: "DateTime64(3, 'UTC')", event: 'String' },
+  dead_letters: { topic: 'LowCardinality(String)', key: 'String', error: 'String', headers: 'Map(LowCardinality(String), String)', payload: 'String', received_at: "DateTime64(3, 'UTC')" },
+  schema_migrations: { version: 'UInt32', name: 'String', checksum: 'String', applied_at: "DateTime64(3, 'UTC')" },
+};
+
+describe('runMigrations (chDB)', () => {
+  let store: StoreHandle;
+
+  beforeAll(async () => {
+    store = await openTestStore(DATABASE);
+  });
+
+  afterAll(async () => {
+    if (store) await store.close();
+    await dropTestDatabase(DATABASE);
+  });
+
+  it('applies every migration once; a second run applies nothing', async () => {
+    const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(first.alreadyApplied).toEqual([]);
+
+    const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
+    expect(second.applied).toEqual([]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5]);
+
+    const recorded = await readAppliedMigrations(store);
+    expect(recorded).toEqual(first.applied);
+    expect(recorded.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
+  });
+
+  it('creates every expected table with its key columns', async () => {
+    const result = await store.client.query({
+      query: 'SELECT table, name, type FROM system.columns WHERE database = {db:String}',
+      query_params: { db: DATABASE },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ table: string; name: string; type: string }>();
+    const actual: Record<string, Record<string, string>> = {};
+    for (const row of rows) (actual[row.table] ??= {})[row.name] = row.type;
+
+    for (const [table, columns] of Object.entries(EXPECTED_COLUMNS)) {
+      expect({ table, columns: pick(actual[table] ?? {}, Object.keys(columns)) }).toEqual({ table, columns });
+    }
+    const views = await store.client.query({
+      query: "SELECT name FROM system.tables WHERE database = {db:String} AND engine = 'MaterializedView'",
+      query_params: { db: DATABASE },
+      format: 'JSONEachRow',
+    });
+    expect(await views.json()).toEqual([{ name: 'otel_traces_trace_id_ts_mv' }]);
+  });
+
+  it('refuses to run when an applied migration file has changed, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    const other = await openTestStore(`${DATABASE}_changed`);
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      await runMigrations(other, { dir });
+
+      appendFileSync(join(dir, '0004_ledger.sql'), '\n-- an edit after the fact\n');
+      const failure = await runMigrations(other, { dir }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(StoreError);
+      expect(failure).toMatchObject({ code: 'MIGRATION_CHECKSUM_MISMATCH' });
+      expect((failure as Error).message).toContain('0004_ledger.sql');
+    } finally {
+      await other.close();
+      await dropTestDatabase(`${DATABASE}_changed`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('applies only a newly added migration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      appendFileSync(join(dir, '9001_scratch.sql'), 'CREATE TABLE IF NOT EXISTS scratch (x UInt8)\nENGINE = MergeTree ORDER BY x;\n');
+      const result = await runMigrations(store, { dir });
+      expect(result.applied.map((m) => m.name)).toEqual(['scratch']);
+      expect((await runMigrations(store, { dir })).applied).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('createStoreClient (chDB)', () => {
+  it('shares one engine per process and refuses a second data directory', async () => {
+    const a = await openTestStore('store_it_share_a');
+    const b = await openTestStore('store_it_share_b');
+    try {
+      expect(a.engine).toBe('chdb');
+      await a.client.command({ query: 'CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = MergeTree ORDER BY x' });
+      await b.client.command({ query: 'CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = MergeTree ORDER BY x' });
+      await a.client.insert({ table: 't', values: [{ x: 1 }], format: 'JSONEachRow' });
+      await Promise.all([
+        b.client.insert({ table: 't', values: [{ x: 2 }, { x: 3 }], format: 'JSONEachRow' }),
+        a.client.command({ query: 'SELECT 1' }),
+      ]);
+      const count = async (h: StoreHandle) =>
+        (await (await h.client.query({ query: 'SELECT currentDatabase() AS db, count() AS n FROM t', format: 'JSONEachRow' })).json())[0];
+      expect(await count(a)).toEqual({ db: 'store_it_share_a', n: '1' });
+      expect(await count(b)).toEqual({ db: 'store_it_share_b', n: '2' });
+
+      await expect(createStoreClient({ dataDir: join(testStoreDataDir(), 'elsewhere'), database: 'x' })).rejects.toMatchObject({
+        code: 'STORE_CHDB_PATH_CONFLICT',
+      });
+    } finally {
+      await a.close();
+      await a.close();
+      await b.close();
+      await dropTestDatabase('store_it_share_a');
+      await dropTestDatabase('store_it_share_b');
+    }
+  });
+
+  it('rejects a bad config, naming the setting', async () => {
+    await expect(createStoreClient({ database: 'no-dashes', dataDir: testStoreDataDir() })).rejects.toThrow(/database/);
+  });
+});
+
+function pick(record: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k] as string]));
+}

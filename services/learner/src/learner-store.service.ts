@@ -1,0 +1,63 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { HomeostatConfig } from '@homeostat/config';
+import { CONFIG, LOGGER, READINESS, type Readiness } from '@homeostat/runtime';
+import { BatchInserter, createStoreClient, runMigrations, type StoreHandle } from '@homeostat/store';
+import type { JsonLogger } from '@homeostat/telemetry';
+
+/**
+ * The learner owns ClickHouse: it opens the store (a server over HTTP, or chDB in-process),
+ * applies the migrations at start, and is the only writer. Telemetry rows are batched; every
+ * write resolves only once the rows are stored, so the bus commits a message only after that.
+ */
+@Injectable()
+export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
+  private handle: StoreHandle | undefined;
+  private readonly inserters = new Map<string, BatchInserter<Record<string, unknown>>>();
+
+  constructor(
+    @Inject(CONFIG) private readonly config: HomeostatConfig,
+    @Inject(READINESS) private readonly readiness: Readiness,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { clickhouse, dataDir } = this.config;
+    this.handle = await createStoreClient({ ...clickhouse, dataDir });
+    const result = await runMigrations(this.handle);
+    this.logger.log(`store ready (${this.handle.engine}, database ${this.handle.database}); migrations applied: ${result.applied.map((m) => m.name).join(', ') || 'none'}`, 'LearnerStore');
+    this.readiness.register({
+      name: 'store',
+      check: async () => {
+        await this.store.client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
+        return { ok: true, detail: { engine: this.store.engine, database: this.store.database } };
+      },
+    });
+  }
+
+  get store(): StoreHandle {
+    if (!this.handle) throw new Error('the learner store is not open yet');
+    return this.handle;
+  }
+
+  /**
+   * Rows into a table; resolves when they are stored, rejects when not. Each message already
+   * carries a batch, and a consumer awaits its insert before the next message, so the batcher
+   * only merges what concurrent partitions write in the same tick (no added delay).
+   */
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    let inserter = this.inserters.get(table);
+    if (!inserter) {
+      inserter = new BatchInserter<Record<string, unknown>>(this.store, { table, maxRows: 5000, maxDelayMs: 0 });
+      this.inserters.set(table, inserter);
+    }
+    return inserter.add(rows);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const inserter of this.inserters.values()) await inserter.close();
+    this.inserters.clear();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TOPICS, dlqTopic, type AnyEnvelope } from '@homeostat/contracts';
+import type { RawMessage } from '@homeostat/bus';
+import { LearnerStore } from './learner-store.service';
+import { ledgerRows } from './rows/ledger-rows';
+import { telemetryRows } from './rows/telemetry-rows';
+import { deadLetterRow } from './rows/dead-letter-row';
+
+/**
+ * Everything that happens in a loop ends up here: telemetry in the OpenTelemetry exporter's
+ * tables, incidents, decisions, outcomes, knowledge and people's commands in the ledger, and
+ * dead letters for inspection. Rows are stored before the message is committed.
+ */
+@Controller()
+export class LearnerConsumer {
+  constructor(private readonly store: LearnerStore) {}
+
+  @EventPattern(['telemetry.spans', 'telemetry.metrics', 'telemetry.logs'])
+  async onTelemetry(@Payload() event: AnyEnvelope): Promise<void> {
+    await Promise.all(telemetryRows(event).map(({ table, rows }) => this.store.insert(table, rows)));
+  }
+
+  @EventPattern(['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge', 'loop.control'])
+  async onLedger(@Payload() event: AnyEnvelope): Promise<void> {
+    await Promise.all(ledgerRows(event).map(({ table, rows }) => this.store.insert(table, rows)));
+  }
+
+  @EventPattern(TOPICS.map((t) => dlqTopic(t)))
+  async onDeadLetter(@Payload() message: RawMessage): Promise<void> {
+    await this.store.insert('dead_letters', [deadLetterRow(message)]);
+  }
+}

@@ -1,0 +1,253 @@
+import { ledgerRows } from './ledger-rows';
+import {
+  actionStarted,
+  controlApprove,
+  controlKillSwitch,
+  controlPause,
+  decisionApproved,
+  decisionMade,
+  decisionRejected,
+  EVENT_ID,
+  EVENT_TIME_MS,
+  incidentOpened,
+  incidentResolved,
+  incidentUpdated,
+  knowledgeUpdated,
+  logsEvent,
+  outcomeRecorded,
+  spansEvent,
+  TRACE_ID,
+} from './testing/sample-events';
+
+const FINGERPRINT = 'shop|pool-exhaustion|db.client.connections.usage';
+
+function onlyRow(groups: ReturnType<typeof ledgerRows>, table: string): Record<string, unknown> {
+  expect(groups.map((g) => g.table)).toEqual([table]);
+  expect(groups[0]?.rows).toHaveLength(1);
+  const row = groups[0]?.rows[0];
+  if (!row) throw new Error('no row');
+  return row;
+}
+
+describe('ledgerRows', () => {
+  describe('incidents', () => {
+    it('given an incident opened, when mapped, then the row is the opened state at the event time', () => {
+      const event = incidentOpened();
+      expect(onlyRow(ledgerRows(event), 'incidents')).toEqual({
+        incident_id: 'inc-1',
+        version: EVENT_TIME_MS,
+        event_id: EVENT_ID,
+        event_type: 'homeostat.incident.opened.v1',
+        loop: 'shop-pool-exhaustion',
+        target: 'shop',
+        fingerprint: FINGERPRINT,
+        status: 'opened',
+        severity: 'high',
+        summary: 'Connection pool exhausted on shop',
+        opened_at: '2025-01-01 10:00:00.000',
+        updated_at: '2025-01-01 10:00:00.000',
+        resolved_at: null,
+        time_to_recover_ms: null,
+        trace_id: TRACE_ID,
+        event: JSON.stringify(event),
+      });
+    });
+
+    it('given an incident updated, then status, severity, summary and updated_at follow it', () => {
+      expect(onlyRow(ledgerRows(incidentUpdated()), 'incidents')).toMatchObject({
+        status: 'updated',
+        version: Date.parse('2025-01-01T10:00:30.100Z'),
+        severity: 'critical',
+        summary: 'Pool exhausted, checkout failing',
+        opened_at: '2025-01-01 10:00:00.000',
+        updated_at: '2025-01-01 10:00:30.000',
+        resolved_at: null,
+      });
+    });
+
+    it('given an incident resolved, then time to recover is resolved_at - opened_at and the version is later', () => {
+      const row = onlyRow(ledgerRows(incidentResolved()), 'incidents');
+      expect(row).toMatchObject({
+        status: 'resolved',
+        event_type: 'homeostat.incident.resolved.v1',
+        version: Date.parse('2025-01-01T10:00:43Z'),
+        opened_at: '2025-01-01 10:00:00.000',
+        updated_at: '2025-01-01 10:00:42.500',
+        resolved_at: '2025-01-01 10:00:42.500',
+        time_to_recover_ms: 42_500,
+        severity: '',
+        summary: '',
+      });
+      expect(row['version']).toBeGreaterThan(EVENT_TIME_MS);
+    });
+  });
+
+  describe('decisions', () => {
+    it('given a decision made, then the row carries the action, mode and explanation as JSON', () => {
+      const event = decisionMade();
+      expect(onlyRow(ledgerRows(event), 'decisions')).toEqual({
+        decision_id: 'dec-1',
+        version: EVENT_TIME_MS,
+        event_id: EVENT_ID,
+        event_type: 'homeostat.decision.made.v1',
+        incident_id: 'inc-1',
+        loop: 'shop-pool-exhaustion',
+        target: 'shop',
+        fingerprint: FINGERPRINT,
+        action: 'recycle-pool',
+        status: 'made',
+        risk: '',
+        dry_run: false,
+        explanation: JSON.stringify(event.data.explanation),
+        decided_at: '2025-01-01 10:00:05.250',
+        updated_at: '2025-01-01 10:00:05.250',
+        trace_id: TRACE_ID,
+        event: JSON.stringify(event),
+      });
+    });
+
+    it('given a dry-run escalation without an action, then action is empty and dry_run follows the mode', () => {
+      const escalate = decisionMade();
+      const dryRun = decisionMade();
+      const e = { ...escalate, data: { ...escalate.data, action: null, mode: 'escalate' as const } };
+      const d = { ...dryRun, data: { ...dryRun.data, mode: 'dry-run' as const } };
+      expect(onlyRow(ledgerRows(e), 'decisions')).toMatchObject({ action: '', dry_run: false });
+      expect(onlyRow(ledgerRows(d), 'decisions')).toMatchObject({ action: 'recycle-pool', dry_run: true });
+    });
+
+    it('given a decision approved or rejected, then the row keeps the ids it has and takes the new status', () => {
+      expect(onlyRow(ledgerRows(decisionApproved()), 'decisions')).toMatchObject({
+        decision_id: 'dec-1',
+        incident_id: 'inc-1',
+        status: 'approved',
+        version: Date.parse('2025-01-01T10:01:00Z'),
+        event_type: 'homeostat.decision.approved.v1',
+        target: 'shop',
+        explanation: '',
+        decided_at: '2025-01-01 10:01:00.000',
+        trace_id: TRACE_ID,
+      });
+      expect(onlyRow(ledgerRows(decisionRejected()), 'decisions')).toMatchObject({
+        decision_id: 'dec-2',
+        status: 'rejected',
+        event_type: 'homeostat.decision.rejected.v1',
+        trace_id: '',
+      });
+    });
+  });
+
+  describe('outcomes', () => {
+    it('given an action started, then a started row with nothing finished', () => {
+      const event = actionStarted();
+      expect(onlyRow(ledgerRows(event), 'outcomes')).toEqual({
+        event_id: event.id,
+        version: EVENT_TIME_MS,
+        event_type: 'homeostat.action.started.v1',
+        decision_id: 'dec-1',
+        incident_id: 'inc-1',
+        loop: 'shop-pool-exhaustion',
+        target: 'shop',
+        fingerprint: FINGERPRINT,
+        action: 'recycle-pool',
+        status: 'started',
+        success: false,
+        rolled_back: false,
+        time_to_recover_ms: null,
+        started_at: '2025-01-01 10:00:10.000',
+        finished_at: '2025-01-01 10:00:10.000',
+        trace_id: TRACE_ID,
+        event: JSON.stringify(event),
+      });
+    });
+
+    it('given an outcome recorded, then success, rollback and a whole-ms time to recover', () => {
+      expect(onlyRow(ledgerRows(outcomeRecorded()), 'outcomes')).toMatchObject({
+        event_type: 'homeostat.outcome.recorded.v1',
+        status: 'succeeded',
+        success: true,
+        rolled_back: false,
+        time_to_recover_ms: 12_000,
+        started_at: '2025-01-01 10:00:10.000',
+        finished_at: '2025-01-01 10:00:22.400',
+        version: Date.parse('2025-01-01T10:00:22.500Z'),
+      });
+      const base = outcomeRecorded();
+      const rolledBack = {
+        ...base,
+        data: {
+          ...base.data,
+          status: 'rolled-back' as const,
+          timeToRecoverMs: null,
+          rollback: { action: base.data.action, status: 'succeeded' as const },
+        },
+      };
+      expect(onlyRow(ledgerRows(rolledBack), 'outcomes')).toMatchObject({
+        status: 'rolled-back',
+        success: false,
+        rolled_back: true,
+        time_to_recover_ms: null,
+      });
+    });
+  });
+
+  it('given knowledge updated, then one row per loop x fingerprint x action, versioned by event time', () => {
+    const event = knowledgeUpdated();
+    expect(onlyRow(ledgerRows(event), 'knowledge')).toEqual({
+      loop: 'shop-pool-exhaustion',
+      fingerprint: FINGERPRINT,
+      action: 'recycle-pool',
+      version: EVENT_TIME_MS,
+      attempts: 10,
+      successes: 9,
+      failures: 1,
+      alpha: 10,
+      beta: 2,
+      mean_time_to_recover_ms: 11_500.5,
+      last_outcome_at: '2025-01-01 10:00:22.400',
+      updated_at: '2025-01-01 10:00:05.250',
+      event: JSON.stringify(event),
+    });
+  });
+
+  describe('control_audit', () => {
+    it('given an approve command, then who, what, which decision and why', () => {
+      const event = controlApprove();
+      expect(onlyRow(ledgerRows(event), 'control_audit')).toEqual({
+        event_id: EVENT_ID,
+        version: EVENT_TIME_MS,
+        event_type: 'homeostat.control.v1',
+        command: 'approve',
+        actor: 'alice@example.com',
+        loop: '',
+        target: 'shop',
+        decision_id: 'dec-1',
+        incident_id: '',
+        reason: 'looks safe',
+        issued_at: '2025-01-01 10:00:05.250',
+        trace_id: TRACE_ID,
+        event: JSON.stringify(event),
+      });
+    });
+
+    it('given loop commands, then the loop is recorded and the decision left empty', () => {
+      expect(onlyRow(ledgerRows(controlPause()), 'control_audit')).toMatchObject({
+        command: 'pause-loop',
+        loop: 'shop-pool-exhaustion',
+        decision_id: '',
+        actor: 'carol@example.com',
+        reason: 'deploying',
+      });
+      expect(onlyRow(ledgerRows(controlKillSwitch()), 'control_audit')).toMatchObject({
+        command: 'kill-switch',
+        loop: '',
+        target: 'all-loops',
+        decision_id: '',
+      });
+    });
+  });
+
+  it('has no rows for telemetry', () => {
+    expect(ledgerRows(spansEvent())).toEqual([]);
+    expect(ledgerRows(logsEvent())).toEqual([]);
+  });
+});

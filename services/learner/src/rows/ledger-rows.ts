@@ -1,0 +1,295 @@
+import type { AnyEnvelope, Envelope } from '@homeostat/contracts';
+import { LEDGER_TABLES } from '@homeostat/store';
+import { isoToDateTime64, isoToUnixMillis, isoToUnixNanos, traceContextOf, type TableRows } from './row-values';
+
+/*
+ * Ledger rows (deploy/clickhouse/migrations/0004_ledger.sql). Every table is a ReplacingMergeTree
+ * whose `version` is the event's time in Unix milliseconds, so a redelivered event collapses with
+ * itself and a later state of the same entity wins. Each row is built from its own event alone
+ * (no state), so a later event that carries fewer fields (incident resolved, decision approved or
+ * rejected) writes '' into the columns it cannot know; the full history stays in `event`.
+ */
+
+export type IncidentRow = {
+  incident_id: string;
+  version: number;
+  event_id: string;
+  event_type: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  status: 'opened' | 'updated' | 'resolved';
+  severity: string;
+  summary: string;
+  opened_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  time_to_recover_ms: number | null;
+  trace_id: string;
+  event: string;
+};
+
+export type DecisionRow = {
+  decision_id: string;
+  version: number;
+  event_id: string;
+  event_type: string;
+  incident_id: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  action: string;
+  status: 'made' | 'approved' | 'rejected';
+  risk: string;
+  dry_run: boolean;
+  explanation: string;
+  decided_at: string;
+  updated_at: string;
+  trace_id: string;
+  event: string;
+};
+
+export type OutcomeRow = {
+  event_id: string;
+  version: number;
+  event_type: string;
+  decision_id: string;
+  incident_id: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  action: string;
+  /** 'started' for an action that began, else the outcome status (succeeded, failed, ...). */
+  status: string;
+  success: boolean;
+  rolled_back: boolean;
+  time_to_recover_ms: number | null;
+  started_at: string;
+  finished_at: string;
+  trace_id: string;
+  event: string;
+};
+
+export type KnowledgeRow = {
+  loop: string;
+  fingerprint: string;
+  action: string;
+  version: number;
+  attempts: number;
+  successes: number;
+  failures: number;
+  alpha: number;
+  beta: number;
+  mean_time_to_recover_ms: number | null;
+  last_outcome_at: string | null;
+  updated_at: string;
+  event: string;
+};
+
+export type ControlAuditRow = {
+  event_id: string;
+  version: number;
+  event_type: string;
+  command: string;
+  actor: string;
+  loop: string;
+  target: string;
+  decision_id: string;
+  incident_id: string;
+  reason: string;
+  issued_at: string;
+  trace_id: string;
+  event: string;
+};
+
+/** The ledger rows of a loop event; other events have none. */
+export function ledgerRows(event: AnyEnvelope): TableRows[] {
+  switch (event.type) {
+    case 'homeostat.incident.opened.v1':
+    case 'homeostat.incident.updated.v1':
+    case 'homeostat.incident.resolved.v1':
+      return [{ table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] }];
+    case 'homeostat.decision.made.v1':
+    case 'homeostat.decision.approved.v1':
+    case 'homeostat.decision.rejected.v1':
+      return [{ table: LEDGER_TABLES.decisions, rows: [decisionRow(event)] }];
+    case 'homeostat.action.started.v1':
+    case 'homeostat.outcome.recorded.v1':
+      return [{ table: LEDGER_TABLES.outcomes, rows: [outcomeRow(event)] }];
+    case 'homeostat.knowledge.updated.v1':
+      return [{ table: LEDGER_TABLES.knowledge, rows: [knowledgeRow(event)] }];
+    case 'homeostat.control.v1':
+      return [{ table: LEDGER_TABLES.controlAudit, rows: [controlAuditRow(event)] }];
+    default:
+      return [];
+  }
+}
+
+/** Columns every ledger row with an event id carries. */
+function eventColumns(event: AnyEnvelope): { version: number; event_id: string; event_type: string; trace_id: string; event: string } {
+  return {
+    version: isoToUnixMillis(event.time),
+    event_id: event.id,
+    event_type: event.type,
+    trace_id: traceContextOf(event.traceparent)?.traceId ?? '',
+    event: JSON.stringify(event),
+  };
+}
+
+const ms = (iso: string): string => isoToDateTime64(iso, 3);
+
+/** Whole milliseconds from `from` to `to`, never negative (UInt64). */
+function millisBetween(from: string, to: string): number {
+  const nanos = isoToUnixNanos(to) - isoToUnixNanos(from);
+  return nanos > 0n ? Number(nanos / 1_000_000n) : 0;
+}
+
+type EventOf<T extends AnyEnvelope['type']> = Extract<AnyEnvelope, { type: T }>;
+
+function incidentRow(
+  event: EventOf<'homeostat.incident.opened.v1' | 'homeostat.incident.updated.v1' | 'homeostat.incident.resolved.v1'>,
+): IncidentRow {
+  const base = {
+    incident_id: event.data.incidentId,
+    ...eventColumns(event),
+    loop: event.data.loop,
+    target: event.data.target,
+    fingerprint: event.data.fingerprint,
+    opened_at: ms(event.data.openedAt),
+  };
+  switch (event.type) {
+    case 'homeostat.incident.opened.v1':
+      return {
+        ...base,
+        status: 'opened',
+        severity: event.data.severity,
+        summary: event.data.title,
+        updated_at: ms(event.data.openedAt),
+        resolved_at: null,
+        time_to_recover_ms: null,
+      };
+    case 'homeostat.incident.updated.v1':
+      return {
+        ...base,
+        status: 'updated',
+        severity: event.data.severity,
+        summary: event.data.title,
+        updated_at: ms(event.data.updatedAt),
+        resolved_at: null,
+        time_to_recover_ms: null,
+      };
+    case 'homeostat.incident.resolved.v1':
+      return {
+        ...base,
+        status: 'resolved',
+        severity: '',
+        summary: '',
+        updated_at: ms(event.data.resolvedAt),
+        resolved_at: ms(event.data.resolvedAt),
+        time_to_recover_ms: millisBetween(event.data.openedAt, event.data.resolvedAt),
+      };
+  }
+}
+
+function decisionRow(
+  event: EventOf<'homeostat.decision.made.v1' | 'homeostat.decision.approved.v1' | 'homeostat.decision.rejected.v1'>,
+): DecisionRow {
+  const at = ms(event.time);
+  if (event.type === 'homeostat.decision.made.v1') {
+    const d = event.data;
+    return {
+      decision_id: d.decisionId,
+      ...eventColumns(event),
+      incident_id: d.incidentId,
+      loop: d.loop,
+      target: d.target,
+      fingerprint: d.fingerprint,
+      action: d.action?.name ?? '',
+      status: 'made',
+      // The decision carries no risk level of its own; the loop spec has it per action.
+      risk: '',
+      dry_run: d.mode === 'dry-run',
+      explanation: JSON.stringify(d.explanation),
+      decided_at: at,
+      updated_at: at,
+    };
+  }
+  // Approved / rejected name only the decision and incident: actor and reason stay in `event`
+  // (and in control_audit, where the command was recorded).
+  return {
+    decision_id: event.data.decisionId,
+    ...eventColumns(event),
+    incident_id: event.data.incidentId,
+    loop: '',
+    target: event.subject, // the envelope subject is the target
+    fingerprint: '',
+    action: '',
+    status: event.type === 'homeostat.decision.approved.v1' ? 'approved' : 'rejected',
+    risk: '',
+    dry_run: false,
+    explanation: '',
+    decided_at: at,
+    updated_at: at,
+  };
+}
+
+function outcomeRow(event: EventOf<'homeostat.action.started.v1' | 'homeostat.outcome.recorded.v1'>): OutcomeRow {
+  const d = event.data;
+  const base = {
+    ...eventColumns(event),
+    decision_id: d.decisionId,
+    incident_id: d.incidentId,
+    loop: d.loop,
+    target: d.target,
+    fingerprint: d.fingerprint,
+    action: d.action.name,
+    started_at: ms(d.startedAt),
+  };
+  if (event.type === 'homeostat.action.started.v1') {
+    // Nothing has finished yet; finished_at (the partition key) takes the start.
+    return { ...base, status: 'started', success: false, rolled_back: false, time_to_recover_ms: null, finished_at: ms(event.data.startedAt) };
+  }
+  const o = event.data;
+  return {
+    ...base,
+    status: o.status,
+    success: o.status === 'succeeded',
+    rolled_back: o.status === 'rolled-back' || o.rollback !== undefined,
+    time_to_recover_ms: o.timeToRecoverMs === null ? null : Math.round(o.timeToRecoverMs),
+    finished_at: ms(o.finishedAt),
+  };
+}
+
+function knowledgeRow(event: Envelope<'homeostat.knowledge.updated.v1'>): KnowledgeRow {
+  const k = event.data;
+  return {
+    loop: k.loop,
+    fingerprint: k.fingerprint,
+    action: k.action,
+    version: isoToUnixMillis(event.time),
+    attempts: k.tries,
+    successes: k.successes,
+    failures: k.failures,
+    alpha: k.posterior.alpha,
+    beta: k.posterior.beta,
+    mean_time_to_recover_ms: k.meanTimeToRecoverMs,
+    last_outcome_at: ms(k.lastOutcomeAt),
+    updated_at: ms(event.time),
+    event: JSON.stringify(event),
+  };
+}
+
+function controlAuditRow(event: Envelope<'homeostat.control.v1'>): ControlAuditRow {
+  const c = event.data;
+  return {
+    ...eventColumns(event),
+    command: c.command,
+    actor: c.actor,
+    loop: 'loop' in c && c.loop !== undefined ? c.loop : '',
+    target: event.subject,
+    decision_id: 'decisionId' in c ? c.decisionId : '',
+    incident_id: '',
+    reason: c.reason,
+    issued_at: ms(event.time),
+  };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, type AnyEnvelope } from '@homeostat/contracts';
+import { JsonLogger } from '@homeostat/telemetry';
+import { LearnerStore } from '@homeostat/learner';
+import { runServices, type RunningStack } from '@homeostat/runtime';
+import { serviceDefinitions } from '@homeostat/cli';
+import { SERVICE_NAMES } from '@homeostat/config';
+import { sampleDecisionMade, sampleIncidentOpened, sampleSpans } from '@homeostat/contracts/testing';
+import { eventually, getJson, testConfig } from '../support';
+
+/**
+ * The five services, started as the CLI starts them, in each mode: they become ready, consume
+ * their topics, and the learner stores what travels (telemetry, ledger, dead letters) in chDB.
+ */
+describe.each(['embedded', 'kafka'] as const)('the five services in %s mode', (mode) => {
+  let stack: RunningStack;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    const database = `stack_${mode}_${randomUUID().slice(0, 8)}`;
+    const config = testConfig(mode, database, { HOMEOSTAT_TOPIC_PREFIX: `${database}.`, LOG_LEVEL: process.env['DEBUG_STACK'] ? 'debug' : 'warn' });
+    stack = await runServices(serviceDefinitions(SERVICE_NAMES), config, new JsonLogger('test', config.logLevel, (l) => lines.push(l)));
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (process.env['DEBUG_STACK']) process.stderr.write(lines.join('\n') + '\n');
+  });
+
+  const url = (name: string): string => {
+    const s = stack.services.find((x) => x.name === name);
+    if (!s) throw new Error(`${name} is not running`);
+    return s.url;
+  };
+
+  it('starts every service and reports ready', async () => {
+    expect(stack.services.map((s) => s.name).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const s of stack.services) {
+      await eventually(`${s.name} ready`, async () => (await getJson(`${s.url}/readyz`)).status === 200);
+      expect((await getJson(`${s.url}/healthz`)).body).toEqual({ status: 'ok', service: s.name });
+    }
+  });
+
+  it('consumes each stage’s topics and stores what travels in the learner’s ClickHouse', async () => {
+    const bus = stack.bus;
+    const spans = createEnvelope('homeostat.telemetry.spans.v1', { source: 'test', subject: 'shop', data: sampleSpans() });
+    const incident = createEnvelope('homeostat.incident.opened.v1', { source: 'test', subject: 'shop', data: sampleIncidentOpened() });
+    const decision = createEnvelope('homeostat.decision.made.v1', { source: 'test', subject: 'shop', data: sampleDecisionMade() });
+    await bus.publish('telemetry.spans', spans as AnyEnvelope);
+    await bus.publish('loop.incidents', incident as AnyEnvelope);
+    await bus.publish('loop.decisions', decision as AnyEnvelope);
+    await bus.publishRaw({ topic: 'loop.incidents', key: 'shop', value: Buffer.from('not an event'), headers: {} });
+
+    await eventually('the analyzer saw the spans', async () => {
+      const { body } = await getJson(`${url('analyzer')}/stats`);
+      return (body['consumed'] as Record<string, Record<string, { count: number }>>)['telemetry.spans']?.['shop']?.count === 1;
+    });
+    await eventually('the decider saw the incident', async () => {
+      const { body } = await getJson(`${url('decider')}/stats`);
+      return (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.incidents']?.['shop']?.lastEventId === incident.id;
+    });
+    await eventually('the executor saw the decision', async () => {
+      const { body } = await getJson(`${url('executor')}/stats`);
+      return (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.decisions']?.['shop']?.lastEventId === decision.id;
+    });
+
+    const learner = stack.services.find((s) => s.name === 'learner')!;
+    const store = learner.app.get(LearnerStore).store;
+    const count = async (sql: string): Promise<number> => {
+      const rows = await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string | number }>();
+      return Number(rows[0]?.n ?? 0);
+    };
+    await eventually('spans stored', async () => (await count(`SELECT count() AS n FROM otel_traces WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length);
+    await eventually('incident stored', async () => (await count(`SELECT count() AS n FROM incidents FINAL WHERE event_id = '${incident.id}'`)) === 1);
+    await eventually('decision stored', async () => (await count(`SELECT count() AS n FROM decisions FINAL WHERE event_id = '${decision.id}'`)) === 1);
+    await eventually('dead letter stored', async () => (await count(`SELECT count() AS n FROM dead_letters WHERE topic = 'loop.incidents' AND payload = 'not an event'`)) >= 1);
+  });
+});
