@@ -12,7 +12,10 @@ const swc = [
   },
 ];
 
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/cli', '<rootDir>/examples', '<rootDir>/test'];
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const roots = ['libs', 'services', 'cli', 'examples', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`);
 const common = {
   rootDir: __dirname,
   roots,

@@ -175,6 +175,26 @@ export const verificationSpecSchema = z
   });
 export type VerificationSpec = z.infer<typeof verificationSpecSchema>;
 
+/**
+ * How eagerly the analyzer opens incidents for the loop's target. Defaults suit most services;
+ * a noisy target raises `sensitivity` (fewer, surer incidents), a critical one lowers it.
+ */
+export const detectionSpecSchema = z
+  .object({
+    /** Detector score at or above which a signal counts as anomalous, in (0, 1). */
+    sensitivity: z.number().gt(0).lt(1).default(0.9),
+    /** Anomalous signals needed (within the gathering window) to open an incident. */
+    minSignals: z.number().int().positive().default(1),
+    /** How long evidence is gathered after the first anomaly before the incident opens. */
+    gatherFor: durationSchema.default('20s'),
+    /** How long every signal must stay back within its baseline before the incident resolves. */
+    resolveAfter: durationSchema.default('30s'),
+  })
+  .strict();
+export type DetectionSpec = z.infer<typeof detectionSpecSchema>;
+
+export const DEFAULT_DETECTION: DetectionSpec = detectionSpecSchema.parse({});
+
 export const loopSpecSchema = z
   .object({
     apiVersion: z.literal(LOOP_API_VERSION),
@@ -191,6 +211,7 @@ export const loopSpecSchema = z
       .object({
         target: z.object({ service: nonEmpty, selector: labels.optional() }).strict(),
         signals: z.array(signalSchema).min(1, 'must list at least one signal'),
+        detection: detectionSpecSchema.default(DEFAULT_DETECTION),
         actions: actionCatalogSchema,
         guardrails: guardrailsSchema,
         verification: verificationSpecSchema,
