@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
+import { replayCommand } from './commands/replay.command';
 import { startCommand } from './commands/start.command';
+import { templatesCommand } from './commands/templates.command';
 import { validateCommand } from './commands/validate.command';
 
 function serviceList(value: string): ServiceName[] {
@@ -36,6 +38,22 @@ export function buildProgram(): Command {
     .argument('<files...>', 'loop spec files (YAML)')
     .option('--json', 'print the results as JSON')
     .action(validateCommand);
+
+  program
+    .command('replay')
+    .description('score recorded timestamp,value CSV series with the analyzer\'s detector → <out-dir>/<same base name> with anomaly_score')
+    .argument('<files...>', 'CSV files with the header timestamp,value')
+    .requiredOption('--out-dir <dir>', 'where the scored CSV files go (created if missing)')
+    .option('--progress', 'show the progress bar even when stderr is not a terminal')
+    .action(replayCommand);
+
+  program
+    .command('templates')
+    .description('mine log templates with the analyzer\'s own online miner: one message per line → <out-dir>/<base name>.jsonl')
+    .argument('<files...>', 'log files, one message body per line')
+    .requiredOption('--out-dir <dir>', 'where the .jsonl files go (created if missing)')
+    .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
+    .action(templatesCommand);
 
   return program;
 }

@@ -2,6 +2,9 @@ import { createEnvelope, topicOfType, type AnyEnvelope, type Envelope, type Even
 import { currentTraceparent } from '@homeostat/telemetry';
 import type { Bus } from './types';
 
+/** An event to publish, as a discriminated union over the event types. */
+export type OutgoingEvent = { [T in EventType]: { type: T; subject: string; data: EventData<T>; key?: string } }[EventType];
+
 /**
  * What a stage uses to emit events: builds the CloudEvent (id, time, source, the active
  * traceparent so the loop iteration stays one trace) and publishes it on the type's home topic.
@@ -16,5 +19,11 @@ export class EventPublisher {
     const event = createEnvelope(type, { source: this.source, subject: init.subject, data: init.data, ...currentTraceparent() });
     await this.bus.publish(topicOfType(type), event as unknown as AnyEnvelope, init.key !== undefined ? { key: init.key } : {});
     return event;
+  }
+
+  /** The same, for a value whose type is only known at run time (a union of events). */
+  publishEvent(event: OutgoingEvent): Promise<Envelope> {
+    const { type, ...init } = event;
+    return this.publish(type, init as { subject: string; data: EventData<typeof type>; key?: string }) as Promise<Envelope>;
   }
 }

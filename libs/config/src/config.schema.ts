@@ -55,7 +55,17 @@ export const envSchema = z
     HOMEOSTAT_SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(30_000),
     OTEL_SDK_DISABLED: bool.optional(),
 
+    ANALYZER_BUCKET_MS: intFromEnv(100, 3_600_000).default(10_000),
+    ANALYZER_TICK_MS: intFromEnv(10, 60_000).default(1_000),
+
     COLLECTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.collector),
+    COLLECTOR_MAX_BODY_BYTES: intFromEnv(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    COLLECTOR_MAX_ITEMS_PER_EVENT: intFromEnv(1, 1_000_000).default(512),
+    HOMEOSTAT_API_KEYS: z
+      .string()
+      .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+      .pipe(z.array(z.string().min(16, 'each key must have at least 16 characters').regex(/^[\x21-\x7e]+$/, 'each key must be printable ASCII without spaces')).min(1, 'must list at least one key'))
+      .optional(),
     ANALYZER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.analyzer),
     DECIDER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.decider),
     EXECUTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.executor),

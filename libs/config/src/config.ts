@@ -28,7 +28,21 @@ export interface HomeostatConfig {
   };
   telemetry: { selfEndpoint?: string; disabled: boolean };
   shutdownTimeoutMs: number;
+  analyzer: {
+    /** Width of the time buckets spans and logs are aggregated into before scoring. */
+    bucketMs: number;
+    /** How often buckets are closed and incidents advanced. */
+    tickMs: number;
+  };
   ports: Record<ServiceName, number>;
+  collector: {
+    /** Largest request body accepted, before and after decompression. */
+    maxBodyBytes: number;
+    /** Spans, data points or log records per published event (keeps messages under broker limits). */
+    maxItemsPerEvent: number;
+    /** Bearer keys accepted on the collector's endpoints; empty → no authentication. */
+    apiKeys: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -89,12 +103,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       disabled: e.OTEL_SDK_DISABLED ?? false,
     },
     shutdownTimeoutMs: e.HOMEOSTAT_SHUTDOWN_TIMEOUT_MS,
+    analyzer: { bucketMs: e.ANALYZER_BUCKET_MS, tickMs: e.ANALYZER_TICK_MS },
     ports: {
       collector: e.COLLECTOR_PORT,
       analyzer: e.ANALYZER_PORT,
       decider: e.DECIDER_PORT,
       executor: e.EXECUTOR_PORT,
       learner: e.LEARNER_PORT,
+    },
+    collector: {
+      maxBodyBytes: e.COLLECTOR_MAX_BODY_BYTES,
+      maxItemsPerEvent: e.COLLECTOR_MAX_ITEMS_PER_EVENT,
+      apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
     },
   };
 }

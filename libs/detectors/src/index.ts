@@ -1,1 +1,10 @@
-export {};
+export {
+  createDetector,
+  restoreDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  DETECTOR_SNAPSHOT_VERSION,
+  InvalidDetectorConfigError,
+  type DetectorOptions,
+  type DetectorSnapshot,
+  type SeriesDetector,
+} from './series-detector';

@@ -14,6 +14,8 @@ import { RuntimeModule } from './runtime.module';
 export interface ServiceDefinition {
   name: ServiceName;
   module: Type<unknown> | DynamicModule;
+  /** Nest's JSON and form body parsers (default on); off for a service that reads raw bodies itself. */
+  bodyParser?: boolean;
 }
 
 export interface ServiceRuntime {
@@ -63,7 +65,7 @@ export async function startService(
   @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness }), definition.module] })
   class ServiceRootModule {}
 
-  const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+  const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: definition.bodyParser ?? true });
   // Global filters set before connectMicroservice are inherited by it (inheritAppConfig).
   app.useGlobalFilters(new BusAwareExceptionFilter(app.getHttpAdapter()));
   app.connectMicroservice({ strategy: busServer }, { inheritAppConfig: true });

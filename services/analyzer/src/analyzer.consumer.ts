@@ -1,38 +1,113 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { AnyEnvelope } from '@homeostat/contracts';
-import { ConsumptionStats } from '@homeostat/runtime';
+import { v7 as uuidv7 } from 'uuid';
+import { EventPublisher } from '@homeostat/bus';
+import type { HomeostatConfig } from '@homeostat/config';
+import { loadLoopSpecs, type AnyEnvelope, type LoopSpec } from '@homeostat/contracts';
+import { CONFIG, ConsumptionStats, LOGGER } from '@homeostat/runtime';
+import type { JsonLogger } from '@homeostat/telemetry';
+import { AnalyzerStateStore } from './analyzer-state.store';
+import { AnalysisEngine, type IncidentEvent } from './engine/analysis-engine';
+
+const SNAPSHOT_EVERY_MS = 60_000;
 
 /**
- * The analyzer's subscriptions. Events arrive validated and deduplicated by the bus; the stage
- * logic itself comes with its own issue, so for now the consumer records what it saw.
+ * Telemetry in, incidents out. Handlers feed the engine (cheap, in memory); a ticker closes the
+ * time buckets, scores them and publishes incident transitions on loop.incidents. A publish
+ * that fails is kept and retried on the next tick, in order, so no transition is lost.
  */
 @Controller()
-export class AnalyzerConsumer {
+export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly stats = new ConsumptionStats();
+  private engine: AnalysisEngine | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: IncidentEvent[] = [];
+  private ticking = false;
+  private loops: LoopSpec[] = [];
+  private lastSnapshotMs = Date.now();
+  private readonly state: AnalyzerStateStore;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: HomeostatConfig,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+    private readonly publisher: EventPublisher,
+  ) {
+    this.state = new AnalyzerStateStore(config.dataDir);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.loops = this.config.loopsDir ? await loadLoopSpecs(this.config.loopsDir) : [];
+    this.engine = new AnalysisEngine(this.loops, () => uuidv7(), { bucketMs: this.config.analyzer.bucketMs });
+    const saved = await this.state.load();
+    if (saved) {
+      this.engine.restore(saved);
+      this.logger.log(`state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${saved.series.length} series)`, 'Analyzer');
+    }
+    this.timer = setInterval(() => void this.tick(), this.config.analyzer.tickMs);
+    this.timer.unref();
+  }
+
+  private get analysis(): AnalysisEngine {
+    if (!this.engine) throw new Error('the analyzer is not started yet');
+    return this.engine;
+  }
 
   @EventPattern('telemetry.spans')
-  onTelemetrySpans(@Payload() event: AnyEnvelope): void {
+  onSpans(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.spans', event);
+    if (event.type === 'homeostat.telemetry.spans.v1') this.analysis.ingestSpans(event.subject, event.data, Date.now());
   }
 
   @EventPattern('telemetry.metrics')
-  onTelemetryMetrics(@Payload() event: AnyEnvelope): void {
+  onMetrics(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.metrics', event);
+    if (event.type === 'homeostat.telemetry.metrics.v1') this.analysis.ingestMetrics(event.subject, event.data, Date.now());
   }
 
   @EventPattern('telemetry.logs')
-  onTelemetryLogs(@Payload() event: AnyEnvelope): void {
+  onLogs(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.logs', event);
+    if (event.type === 'homeostat.telemetry.logs.v1') this.analysis.ingestLogs(event.subject, event.data, Date.now());
   }
 
-  @EventPattern('loop.outcomes')
-  onLoopOutcomes(@Payload() event: AnyEnvelope): void {
-    this.stats.record('loop.outcomes', event);
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.engine) return;
+    this.ticking = true;
+    try {
+      this.pending.push(...this.engine.tick(Date.now()));
+      for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
+        await this.publisher.publishEvent(next);
+        this.pending.shift();
+        this.logger.log(`${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})`, 'Analyzer');
+      }
+      if (Date.now() - this.lastSnapshotMs >= SNAPSHOT_EVERY_MS) await this.saveState();
+    } catch (error) {
+      this.logger.warn(`publishing incidents failed, ${this.pending.length} waiting: ${String(error)}`, 'Analyzer');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async saveState(): Promise<void> {
+    if (!this.engine) return;
+    this.lastSnapshotMs = Date.now();
+    try {
+      await this.state.save(this.engine.snapshot(this.lastSnapshotMs));
+    } catch (error) {
+      this.logger.error(`saving the analyzer state failed: ${String(error)}`, 'Analyzer');
+    }
   }
 
   @Get('stats')
   snapshot(): Record<string, unknown> {
-    return { consumed: this.stats.snapshot() };
+    return { consumed: this.stats.snapshot(), loops: this.loops.map((l) => l.metadata.name), pendingIncidentEvents: this.pending.length };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    // One last tick, so transitions already decided are published before the bus closes, and
+    // the state, so a restart continues where this process stopped.
+    await this.tick();
+    await this.saveState();
   }
 }

@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ApiKeyGuard } from './api-key.guard';
+import { BuildsController } from './builds.controller';
+import { CollectorExceptionFilter } from './collector-exception.filter';
+import { OtlpController } from './otlp.controller';
+import { TelemetryPublisher } from './telemetry.publisher';
 
-/** OTLP/HTTP ingest (traces, metrics, logs) and CI build events; see the collector issue. */
-@Module({})
+/** OTLP/HTTP ingest (traces, metrics, logs) and CI build events, published on telemetry.*. */
+@Module({ controllers: [OtlpController, BuildsController], providers: [TelemetryPublisher, ApiKeyGuard, CollectorExceptionFilter] })
 export class CollectorModule {}

@@ -1,0 +1,93 @@
+import { incidentFingerprint } from './fingerprint';
+import { IncidentTracker, type DetectionSettings, type ScoredSignal } from './incident-tracker';
+
+const settings: DetectionSettings = { sensitivity: 0.9, minSignals: 2, gatherForMs: 10_000, resolveAfterMs: 20_000, expireAfterMs: 300_000, updateEveryMs: 5_000 };
+
+function signal(name: string, score: number, extra: Partial<ScoredSignal> = {}): ScoredSignal {
+  return { key: `shop|${name}|`, kind: 'series', name, labels: {}, score, value: score > 0.9 ? 100 : 10, baseline: 10, direction: 'up', withinBaseline: score < 0.9, timestampMs: 0, ...extra };
+}
+
+function newTracker(): IncidentTracker {
+  let n = 0;
+  return new IncidentTracker('shop', settings, () => `inc-${++n}`);
+}
+
+describe('IncidentTracker', () => {
+  it('gathers evidence, opens once enough signals agree, updates, then resolves when all are back to baseline', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    expect(t.state).toBe('gathering');
+    expect(t.tick(5_000)).toEqual([]);
+    t.observe(signal('errors', 0.97), 6_000);
+    const [opened] = t.tick(10_000);
+    expect(opened?.type).toBe('opened');
+    expect(opened?.incident.signals.map((s) => s.name)).toEqual(['latency', 'errors']);
+    expect(opened?.incident.openedAtMs).toBe(0);
+
+    t.observe(signal('pool', 0.99), 12_000);
+    expect(t.tick(14_000)).toEqual([]); // updates are rate-limited
+    const [updated] = t.tick(16_000);
+    expect(updated?.type).toBe('updated');
+    expect(updated?.incident.fingerprint).toBe(opened?.incident.fingerprint);
+
+    for (const name of ['latency', 'errors', 'pool']) t.observe(signal(name, 0.2), 20_000);
+    expect(t.tick(30_000)).toEqual([]); // not yet resolveAfter since the last anomaly (12 s)
+    const [resolved] = t.tick(32_000);
+    expect(resolved).toMatchObject({ type: 'resolved', resolution: 'self-healed', resolvedAtMs: 32_000 });
+    expect(t.state).toBe('quiet');
+  });
+
+  it('does not open on a single blip when two signals are required', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('latency', 0.96), 2_000);
+    expect(t.tick(10_000)).toEqual([]);
+    expect(t.state).toBe('quiet');
+  });
+
+  it('stays open while any signal is still outside its baseline', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('errors', 0.95), 0);
+    t.tick(10_000);
+    t.observe(signal('latency', 0.5), 11_000);
+    t.observe(signal('errors', 0.5, { withinBaseline: false }), 11_000);
+    expect(t.tick(60_000).map((x) => x.type)).toEqual([]);
+  });
+
+  it('continues an open incident after a snapshot and restore (a restart)', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('errors', 0.95), 0);
+    const [opened] = t.tick(10_000);
+    const restored = newTracker();
+    restored.restore(JSON.parse(JSON.stringify(t.snapshot())));
+    expect(restored.state).toBe('open');
+    for (const name of ['latency', 'errors']) restored.observe(signal(name, 0.1), 12_000);
+    const [resolved] = restored.tick(40_000);
+    expect(resolved).toMatchObject({ type: 'resolved', incident: { incidentId: opened!.incident.incidentId, fingerprint: opened!.incident.fingerprint } });
+  });
+
+  it('expires an incident whose target went silent', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('errors', 0.95), 0);
+    t.tick(10_000);
+    expect(t.tick(300_000)).toMatchObject([{ type: 'resolved', resolution: 'expired' }]);
+  });
+
+  it('gives two occurrences of the same failure the same fingerprint, whatever the order, values and instances', () => {
+    const a = incidentFingerprint('shop', [
+      { kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout', 'host.name': 'a' }, direction: 'up' },
+      { kind: 'log', name: 'log.template.rate', labels: { template: 't-1' }, direction: 'up' },
+    ]);
+    const b = incidentFingerprint('shop', [
+      { kind: 'log', name: 'log.template.rate', labels: { template: 't-1' }, direction: 'up' },
+      { kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout', 'host.name': 'b' }, direction: 'up' },
+    ]);
+    const other = incidentFingerprint('shop', [{ kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout' }, direction: 'down' }]);
+    expect(a).toBe(b);
+    expect(a).toMatch(/^shop\/[0-9a-f]{16}$/);
+    expect(other).not.toBe(a);
+  });
+});

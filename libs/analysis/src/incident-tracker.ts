@@ -1,0 +1,244 @@
+import { incidentFingerprint } from './fingerprint';
+
+/** One scored observation of one of the target's signals (a series point, or a log template's rate). */
+export interface ScoredSignal {
+  key: string;
+  kind: 'series' | 'log';
+  name: string;
+  labels: Record<string, string>;
+  score: number;
+  value: number;
+  baseline: number;
+  direction: 'up' | 'down';
+  /** The value is back within the series' normal band. */
+  withinBaseline: boolean;
+  timestampMs: number;
+  /** For a log template's rate: the template, and how many lines this observation stands for. */
+  template?: { id: string; text: string; sample?: string; lines?: number };
+}
+
+export interface FailingSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+  service: string;
+  statusMessage?: string;
+}
+
+export interface DetectionSettings {
+  sensitivity: number;
+  minSignals: number;
+  gatherForMs: number;
+  resolveAfterMs: number;
+  /** With no observation at all for this long, an open incident expires. */
+  expireAfterMs: number;
+  /** At most one update event per this interval. */
+  updateEveryMs: number;
+}
+
+export interface EvidenceSeries {
+  key: string;
+  kind: 'series' | 'log';
+  name: string;
+  labels: Record<string, string>;
+  score: number;
+  direction: 'up' | 'down';
+  firstAnomalousMs: number;
+  lastAnomalousMs: number;
+  observed: number;
+  baseline: number;
+  recovered: boolean;
+  template?: { id: string; text: string; sample?: string; count: number };
+}
+
+export interface IncidentState {
+  incidentId: string;
+  target: string;
+  fingerprint: string;
+  openedAtMs: number;
+  signals: EvidenceSeries[];
+  failingSpans: FailingSpan[];
+}
+
+export type IncidentTransition =
+  | { type: 'opened'; incident: IncidentState }
+  | { type: 'updated'; incident: IncidentState }
+  | { type: 'resolved'; incident: IncidentState; resolvedAtMs: number; resolution: 'self-healed' | 'expired' };
+
+/** What survives a restart: the phase, the gathered evidence and the open incident. */
+export interface TrackerSnapshot {
+  phase: 'quiet' | 'gathering' | 'open';
+  gatherStartMs: number;
+  lastObservationMs: number;
+  signals: EvidenceSeries[];
+  failingSpans: FailingSpan[];
+  incident?: { incidentId: string; fingerprint: string; openedAtMs: number };
+}
+
+const MAX_SPANS = 20;
+const MAX_SIGNALS = 50;
+
+/**
+ * The life of the incidents of one target, as a pure state machine driven by scored signals and
+ * a clock: quiet → gathering (the first anomalous signal starts a short window in which the
+ * evidence of the same failure arrives) → open (enough distinct anomalous signals; the
+ * fingerprint is fixed from what was gathered, so it does not drift as more evidence arrives) →
+ * updated as evidence grows → resolved once every signal has been back within its baseline for
+ * `resolveAfterMs`, or expired when the target goes silent.
+ */
+export class IncidentTracker {
+  private phase: 'quiet' | 'gathering' | 'open' = 'quiet';
+  private gatherStartMs = 0;
+  private lastObservationMs = 0;
+  private lastUpdateMs = 0;
+  private dirty = false;
+  private readonly signals = new Map<string, EvidenceSeries>();
+  private failingSpans: FailingSpan[] = [];
+  private incident: IncidentState | undefined;
+
+  constructor(
+    readonly target: string,
+    private readonly settings: DetectionSettings,
+    private readonly newId: () => string,
+  ) {}
+
+  get state(): 'quiet' | 'gathering' | 'open' {
+    return this.phase;
+  }
+
+  get current(): IncidentState | undefined {
+    return this.incident ? this.view() : undefined;
+  }
+
+  observe(signal: ScoredSignal, nowMs: number): void {
+    this.lastObservationMs = nowMs;
+    const anomalous = signal.score >= this.settings.sensitivity;
+    const known = this.signals.get(signal.key);
+    if (!anomalous) {
+      if (known) {
+        known.observed = signal.value;
+        known.recovered = signal.withinBaseline;
+      }
+      return;
+    }
+    if (this.phase === 'quiet') {
+      this.phase = 'gathering';
+      this.gatherStartMs = nowMs;
+    }
+    if (known) {
+      known.score = Math.max(known.score, signal.score);
+      known.lastAnomalousMs = nowMs;
+      known.observed = signal.value;
+      known.recovered = false;
+      if (known.template && signal.template) known.template.count += signal.template.lines ?? 1;
+      if (signal.kind === 'log') this.dirty = true;
+    } else if (this.signals.size < MAX_SIGNALS) {
+      this.signals.set(signal.key, {
+        key: signal.key,
+        kind: signal.kind,
+        name: signal.name,
+        labels: signal.labels,
+        score: signal.score,
+        direction: signal.direction,
+        firstAnomalousMs: nowMs,
+        lastAnomalousMs: nowMs,
+        observed: signal.value,
+        baseline: signal.baseline,
+        recovered: false,
+        ...(signal.template ? { template: { id: signal.template.id, text: signal.template.text, ...(signal.template.sample ? { sample: signal.template.sample } : {}), count: signal.template.lines ?? 1 } } : {}),
+      });
+      this.dirty = true;
+    }
+  }
+
+  addFailingSpan(span: FailingSpan): void {
+    if (this.phase === 'quiet' || this.failingSpans.length >= MAX_SPANS) return;
+    this.failingSpans.push(span);
+  }
+
+  tick(nowMs: number): IncidentTransition[] {
+    switch (this.phase) {
+      case 'quiet':
+        return [];
+      case 'gathering': {
+        if (nowMs - this.gatherStartMs < this.settings.gatherForMs) return [];
+        if (this.signals.size < this.settings.minSignals) {
+          this.reset();
+          return [];
+        }
+        const signals = [...this.signals.values()];
+        this.incident = {
+          incidentId: this.newId(),
+          target: this.target,
+          fingerprint: incidentFingerprint(this.target, signals),
+          openedAtMs: this.gatherStartMs,
+          signals,
+          failingSpans: this.failingSpans,
+        };
+        this.phase = 'open';
+        this.dirty = false;
+        this.lastUpdateMs = nowMs;
+        return [{ type: 'opened', incident: this.view() }];
+      }
+      case 'open': {
+        const signals = [...this.signals.values()];
+        const lastAnomalous = Math.max(...signals.map((s) => s.lastAnomalousMs));
+        if (nowMs - this.lastObservationMs >= this.settings.expireAfterMs) {
+          return [this.resolve(nowMs, 'expired')];
+        }
+        if (signals.every((s) => s.recovered) && nowMs - lastAnomalous >= this.settings.resolveAfterMs) {
+          return [this.resolve(nowMs, 'self-healed')];
+        }
+        if (this.dirty && nowMs - this.lastUpdateMs >= this.settings.updateEveryMs) {
+          this.dirty = false;
+          this.lastUpdateMs = nowMs;
+          return [{ type: 'updated', incident: this.view() }];
+        }
+        return [];
+      }
+    }
+  }
+
+  snapshot(): TrackerSnapshot {
+    return {
+      phase: this.phase,
+      gatherStartMs: this.gatherStartMs,
+      lastObservationMs: this.lastObservationMs,
+      signals: [...this.signals.values()].map((x) => ({ ...x, labels: { ...x.labels }, ...(x.template ? { template: { ...x.template } } : {}) })),
+      failingSpans: [...this.failingSpans],
+      ...(this.incident ? { incident: { incidentId: this.incident.incidentId, fingerprint: this.incident.fingerprint, openedAtMs: this.incident.openedAtMs } } : {}),
+    };
+  }
+
+  /** Continues from a snapshot; the clock of a restored tracker is the caller's (`nowMs` on ticks). */
+  restore(snapshot: TrackerSnapshot): void {
+    this.reset();
+    this.phase = snapshot.phase;
+    this.gatherStartMs = snapshot.gatherStartMs;
+    this.lastObservationMs = snapshot.lastObservationMs;
+    for (const x of snapshot.signals) this.signals.set(x.key, { ...x });
+    this.failingSpans = [...snapshot.failingSpans];
+    if (snapshot.incident) this.incident = { ...snapshot.incident, target: this.target, signals: [], failingSpans: [] };
+    if (this.phase === 'open' && !this.incident) this.phase = 'quiet';
+  }
+
+  private resolve(nowMs: number, resolution: 'self-healed' | 'expired'): IncidentTransition {
+    const incident = this.view();
+    this.reset();
+    return { type: 'resolved', incident, resolvedAtMs: nowMs, resolution };
+  }
+
+  private view(): IncidentState {
+    const base = this.incident;
+    if (!base) throw new Error(`no open incident for ${this.target}`);
+    return { ...base, signals: [...this.signals.values()].map((s) => ({ ...s, labels: { ...s.labels } })), failingSpans: [...this.failingSpans] };
+  }
+
+  private reset(): void {
+    this.phase = 'quiet';
+    this.signals.clear();
+    this.failingSpans = [];
+    this.incident = undefined;
+    this.dirty = false;
+  }
+}

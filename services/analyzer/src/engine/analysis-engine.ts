@@ -1,0 +1,342 @@
+import {
+  Baseline,
+  CallGraph,
+  DERIVED,
+  IncidentTracker,
+  LogSeriesAggregator,
+  MetricSeriesConverter,
+  SpanSeriesAggregator,
+  rankRootCauses,
+  seriesKey,
+  type IncidentState,
+  type IncidentTransition,
+  type SeriesPoint,
+  type SignalEvidence,
+} from '@homeostat/analysis';
+import type { EventData, LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@homeostat/contracts';
+import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDetector } from '@homeostat/detectors';
+import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
+import type { TrackerSnapshot } from '@homeostat/analysis';
+import { loopFor, watches, type TargetLoop } from './loop-matcher';
+
+export interface EngineOptions {
+  bucketMs: number;
+  latenessMs: number;
+  /** Series kept at once (detector + baseline each); the least recently updated go first. */
+  maxSeries: number;
+  /** Score given to a warning/error log template that appears where it was absent. */
+  newErrorTemplateScore: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, latenessMs: 2_000, maxSeries: 50_000, newErrorTemplateScore: 0.95 };
+
+interface SeriesState {
+  detector: SeriesDetector;
+  baseline: Baseline;
+}
+
+interface TemplateState {
+  text: string;
+  sample: string;
+  /** Highest OTel severity number seen with it (13+ warn, 17+ error). */
+  severity: number;
+}
+
+export type IncidentEvent =
+  | { type: 'homeostat.incident.opened.v1'; subject: string; data: EventData<'homeostat.incident.opened.v1'> }
+  | { type: 'homeostat.incident.updated.v1'; subject: string; data: EventData<'homeostat.incident.updated.v1'> }
+  | { type: 'homeostat.incident.resolved.v1'; subject: string; data: EventData<'homeostat.incident.resolved.v1'> };
+
+const WARN = 13;
+
+/**
+ * What the analyzer keeps across a restart: every series' detector and baseline, the log
+ * templates (ids stay the same), and each target's incident state (an open incident stays open).
+ * Open time buckets and the call graph are not kept: they refill within a bucket or two.
+ */
+export interface EngineSnapshot {
+  version: 1;
+  savedAtMs: number;
+  series: { key: string; detector: DetectorSnapshot; baseline: ReturnType<Baseline['toJSON']> }[];
+  templates: { key: string; state: TemplateState }[];
+  miner: MinerSnapshot;
+  trackers: { target: string; state: TrackerSnapshot }[];
+}
+
+/**
+ * The analyzer's reasoning, without the framework: telemetry in, incident events out.
+ * Spans become per-route request rate, error ratio and p95 latency; metrics become series
+ * (counters as rates, histograms as mean and p95); log lines are mined into templates whose
+ * rates are series too. Every series has its own streaming detector and baseline; each target
+ * has an incident tracker that gathers anomalous signals, opens, updates and resolves incidents
+ * with a stable fingerprint; the call graph learned from spans ranks the root-cause suspects.
+ */
+export class AnalysisEngine {
+  private readonly spans: SpanSeriesAggregator;
+  private readonly logs: LogSeriesAggregator;
+  private readonly metrics = new MetricSeriesConverter();
+  private readonly graph = new CallGraph();
+  private miner = new TemplateMiner();
+  private readonly series = new Map<string, SeriesState>();
+  private readonly templates = new Map<string, TemplateState>();
+  private readonly trackers = new Map<string, { loop: TargetLoop; tracker: IncidentTracker }>();
+  private readonly firstSeen = new Map<string, number>();
+  private readonly opts: EngineOptions;
+
+  constructor(
+    private readonly loops: readonly LoopSpec[],
+    private readonly newId: () => string,
+    options: Partial<EngineOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    this.spans = new SpanSeriesAggregator(this.opts.bucketMs);
+    this.logs = new LogSeriesAggregator(this.opts.bucketMs);
+  }
+
+  ingestSpans(service: string, batch: SpansBatch, nowMs: number): void {
+    this.known(service, nowMs);
+    const tracker = this.trackerFor(service);
+    for (const span of batch.spans) {
+      this.graph.observe(service, span, nowMs);
+      this.spans.add(service, span);
+      if (span.status.code === 'error') {
+        tracker.tracker.addFailingSpan({
+          traceId: span.traceId,
+          spanId: span.spanId,
+          name: span.name,
+          service,
+          ...(span.status.message ? { statusMessage: span.status.message } : {}),
+        });
+      }
+    }
+  }
+
+  ingestMetrics(service: string, batch: MetricsBatch, nowMs: number): void {
+    this.known(service, nowMs);
+    for (const metric of batch.metrics) {
+      for (const point of this.metrics.convert(service, metric)) this.score(point, nowMs);
+    }
+  }
+
+  ingestLogs(service: string, batch: LogsBatch, nowMs: number): void {
+    this.known(service, nowMs);
+    for (const record of batch.logRecords) {
+      const mined = this.miner.add(record.body);
+      const key = `${service}\u0000${mined.templateId}`;
+      const known = this.templates.get(key);
+      if (known) {
+        known.text = mined.template;
+        known.severity = Math.max(known.severity, record.severityNumber);
+      } else {
+        this.templates.set(key, { text: mined.template, sample: record.body.slice(0, 500), severity: record.severityNumber });
+        if (this.templates.size > this.opts.maxSeries) this.templates.delete(this.templates.keys().next().value as string);
+      }
+      const t = record.timeUnixNano !== '0' ? record.timeUnixNano : record.observedTimeUnixNano;
+      this.logs.add(service, mined.templateId, Number(BigInt(t) / 1_000_000n));
+    }
+  }
+
+  snapshot(nowMs: number): EngineSnapshot {
+    return {
+      version: 1,
+      savedAtMs: nowMs,
+      series: [...this.series].map(([key, s]) => ({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() })),
+      templates: [...this.templates].map(([key, state]) => ({ key, state: { ...state } })),
+      miner: this.miner.snapshot(),
+      trackers: [...this.trackers].map(([target, t]) => ({ target, state: t.tracker.snapshot() })),
+    };
+  }
+
+  /** Continues from a snapshot (the loops are today's: a target keeps its state if its loop changed). */
+  restore(snapshot: EngineSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`unsupported analyzer snapshot version ${String(snapshot.version)}`);
+    this.series.clear();
+    for (const s of snapshot.series) this.series.set(s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) });
+    this.templates.clear();
+    for (const t of snapshot.templates) this.templates.set(t.key, { ...t.state });
+    this.miner = TemplateMiner.restore(snapshot.miner);
+    for (const t of snapshot.trackers) this.trackerFor(t.target).tracker.restore(t.state);
+  }
+
+  /** Closes the buckets that are over, scores them, and advances every target's incidents. */
+  tick(nowMs: number): IncidentEvent[] {
+    for (const point of this.spans.flush(nowMs, this.opts.latenessMs)) this.score(point, nowMs);
+    for (const point of this.logs.flush(nowMs, this.opts.latenessMs)) this.score(point, nowMs);
+    const events: IncidentEvent[] = [];
+    for (const [target, { loop, tracker }] of this.trackers) {
+      for (const transition of tracker.tick(nowMs)) events.push(this.toEvent(target, loop, transition, nowMs));
+    }
+    return events;
+  }
+
+  private score(point: SeriesPoint, nowMs: number): void {
+    const loop = this.trackerFor(point.service);
+    const key = seriesKey(point);
+    const template = point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
+    let state = this.series.get(key);
+    if (!state) {
+      state = { detector: createDetector(), baseline: new Baseline() };
+      // A warning or error template that first appears once the target is well known was absent
+      // before: its history is zeros. (At start-up every template is new, and that says nothing.)
+      if (template && template.severity >= WARN && this.known(point.service, nowMs)) for (let i = 0; i < 10; i++) state.baseline.observe(0, false);
+    } else {
+      this.series.delete(key);
+    }
+    this.series.set(key, state);
+    if (this.series.size > this.opts.maxSeries) this.series.delete(this.series.keys().next().value as string);
+
+    // Two views of "anomalous": novelty (the detector: never seen lately, catches new shapes and
+    // subtle shifts) and distance from today's baseline (catches a failure seen before).
+    let score = Math.max(state.detector.update(point.timestampMs, point.value), state.baseline.deviationScore(point.value));
+    // A warning or error template that appears where it was absent is a signal in itself, before
+    // its series has enough history for the detector to judge it.
+    if (template && template.severity >= WARN && point.value > 0 && state.baseline.value <= 0.05 * point.value) {
+      score = Math.max(score, this.opts.newErrorTemplateScore);
+    }
+    const anomalous = score >= loop.loop.settings.sensitivity;
+    const direction = state.baseline.direction(point.value);
+    const baseline = state.baseline.value;
+    const withinBaseline = state.baseline.contains(point.value);
+    state.baseline.observe(point.value, anomalous);
+    if (!watches(loop.loop, point, template ? { text: template.text, sample: template.sample } : undefined)) return;
+    loop.tracker.observe(
+      {
+        key,
+        kind: template ? 'log' : 'series',
+        name: point.name,
+        labels: point.labels,
+        score,
+        value: point.value,
+        baseline: Number.isFinite(baseline) ? baseline : 0,
+        direction,
+        withinBaseline,
+        timestampMs: point.timestampMs,
+        ...(template ? { template: { id: point.labels['template'] ?? '', text: template.text, sample: template.sample, lines: Math.round((point.value * this.opts.bucketMs) / 1000) } } : {}),
+      },
+      nowMs,
+    );
+  }
+
+  /** Whether the analyzer has watched the target for a while (five buckets). */
+  private known(target: string, nowMs: number): boolean {
+    const since = this.firstSeen.get(target);
+    if (since === undefined) {
+      this.firstSeen.set(target, nowMs);
+      return false;
+    }
+    return nowMs - since >= 5 * this.opts.bucketMs;
+  }
+
+  private trackerFor(target: string): { loop: TargetLoop; tracker: IncidentTracker } {
+    let entry = this.trackers.get(target);
+    if (!entry) {
+      const loop = loopFor(target, this.loops);
+      entry = { loop, tracker: new IncidentTracker(target, loop.settings, this.newId) };
+      this.trackers.set(target, entry);
+    }
+    return entry;
+  }
+
+  private toEvent(target: string, loop: TargetLoop, transition: IncidentTransition, nowMs: number): IncidentEvent {
+    const incident = transition.incident;
+    const openedAt = new Date(incident.openedAtMs).toISOString();
+    if (transition.type === 'resolved') {
+      return {
+        type: 'homeostat.incident.resolved.v1',
+        subject: target,
+        data: { incidentId: incident.incidentId, loop: loop.name, target, fingerprint: incident.fingerprint, openedAt, resolvedAt: new Date(transition.resolvedAtMs).toISOString(), resolution: transition.resolution },
+      };
+    }
+    const snapshot = {
+      incidentId: incident.incidentId,
+      loop: loop.name,
+      target,
+      fingerprint: incident.fingerprint,
+      severity: severityOf(incident),
+      title: titleOf(target, incident),
+      openedAt,
+      evidence: evidenceOf(incident),
+      hypothesis: this.hypothesis(target, incident),
+    };
+    return transition.type === 'opened'
+      ? { type: 'homeostat.incident.opened.v1', subject: target, data: snapshot }
+      : { type: 'homeostat.incident.updated.v1', subject: target, data: { ...snapshot, updatedAt: new Date(nowMs).toISOString() } };
+  }
+
+  /** The most likely cause, from every target's current evidence and the call graph. */
+  private hypothesis(target: string, incident: IncidentState): EventData<'homeostat.incident.opened.v1'>['hypothesis'] {
+    const evidence = new Map<string, SignalEvidence[]>();
+    for (const [service, { tracker }] of this.trackers) {
+      const state = service === target ? incident : tracker.current;
+      if (!state) continue;
+      evidence.set(service, [
+        ...state.signals.map((s) => ({ ref: s.template?.id ?? s.key, kind: s.kind, score: s.score, description: describe(s) })),
+        ...state.failingSpans.slice(0, 5).map((s) => ({ ref: s.spanId, kind: 'span' as const, score: 0.5, description: `failing span ${s.name}` })),
+      ]);
+    }
+    const [top] = rankRootCauses(target, evidence, this.graph);
+    if (!top) return undefined;
+    const signals = incident.signals;
+    const component = componentOf(top.service === target ? signals : []);
+    return {
+      summary: `${top.service}${component ? ` (${component})` : ''}: ${top.evidence.slice(0, 3).map((e) => e.description).join('; ')}. ${top.reasons.slice(1).join('; ')}`.slice(0, 1000),
+      suspect: { service: top.service, ...(component ? { component } : {}) },
+      // Its share of the suspicion, times how strong its own evidence is (noisy-OR of the scores).
+      confidence: Math.min(1, top.score * (1 - top.evidence.reduce((p, e) => p * (1 - Math.min(0.99, e.score)), 1))),
+      evidenceRefs: top.evidence.slice(0, 10).map((e) => e.ref),
+    };
+  }
+}
+
+function describe(s: IncidentState['signals'][number]): string {
+  if (s.template) return `log "${s.template.text.slice(0, 120)}" ${s.direction === 'up' ? 'appeared' : 'dropped'} (${s.observed.toFixed(2)}/s)`;
+  const labels = Object.entries(s.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `${s.name}${labels ? `{${labels}}` : ''} ${s.direction} (${round(s.observed)} vs ${round(s.baseline)})`;
+}
+
+function round(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2);
+}
+
+function severityOf(incident: IncidentState): 'low' | 'medium' | 'high' | 'critical' {
+  const errors = incident.signals.some((s) => s.name === DERIVED.errorRate && s.direction === 'up');
+  const trafficGone = incident.signals.some((s) => s.name === DERIVED.requestRate && s.direction === 'down' && s.observed === 0);
+  if (trafficGone || (errors && incident.signals.length >= 3)) return 'critical';
+  if (errors || incident.signals.length >= 3) return 'high';
+  return incident.signals.length >= 2 ? 'medium' : 'low';
+}
+
+function titleOf(target: string, incident: IncidentState): string {
+  const top = [...incident.signals].sort((a, b) => b.score - a.score).slice(0, 2);
+  return `${target}: ${top.map((s) => (s.template ? `log "${s.template.text.slice(0, 60)}"` : `${s.name} ${s.direction}`)).join(', ')}`;
+}
+
+/** Where in the service the evidence points, from the names the semantic conventions give. */
+function componentOf(signals: IncidentState['signals']): string | undefined {
+  const text = signals.map((s) => `${s.name} ${s.template?.text ?? ''}`.toLowerCase()).join(' ');
+  if (/db\.client\.connection|connection pool|acquir\w* (a )?connection|pool exhausted/.test(text)) return 'db-pool';
+  if (/db\.client|sql|database|query/.test(text)) return 'database';
+  if (/http\.client|upstream|downstream|dependency|timeout calling/.test(text)) return 'downstream-dependency';
+  if (/retry|retries/.test(text)) return 'retry-policy';
+  if (/config/.test(text)) return 'configuration';
+  return undefined;
+}
+
+function evidenceOf(incident: IncidentState): EventData<'homeostat.incident.opened.v1'>['evidence'] {
+  return {
+    series: incident.signals
+      .filter((s) => !s.template)
+      .map((s) => ({
+        name: s.name,
+        labels: s.labels,
+        score: Math.min(1, Math.max(0, s.score)),
+        window: { start: new Date(s.firstAnomalousMs).toISOString(), end: new Date(s.lastAnomalousMs).toISOString() },
+        ...(Number.isFinite(s.observed) ? { observed: s.observed } : {}),
+        ...(Number.isFinite(s.baseline) ? { baseline: s.baseline } : {}),
+      })),
+    logTemplates: incident.signals.flatMap(({ template: t }) => (t ? [{ templateId: t.id, template: t.text, count: t.count, ...(t.sample ? { sample: t.sample } : {}) }] : [])),
+    failingSpans: incident.failingSpans.map((s) => ({ ...s })),
+  };
+}

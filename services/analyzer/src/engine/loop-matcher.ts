@@ -1,0 +1,67 @@
+import type { LoopSpec, SignalSpec } from '@homeostat/contracts';
+import { DEFAULT_DETECTION, parseDuration } from '@homeostat/contracts';
+import { DERIVED, type DetectionSettings } from '@homeostat/analysis';
+
+/** The loop a target belongs to, or none: then every signal is watched with default settings. */
+export interface TargetLoop {
+  name: string;
+  spec?: LoopSpec;
+  settings: DetectionSettings;
+}
+
+export const UNMANAGED_LOOP = 'unmanaged';
+
+export function detectionSettings(spec?: LoopSpec): DetectionSettings {
+  const d = spec?.spec.detection ?? DEFAULT_DETECTION;
+  return {
+    sensitivity: d.sensitivity,
+    minSignals: d.minSignals,
+    gatherForMs: parseDuration(d.gatherFor),
+    resolveAfterMs: parseDuration(d.resolveAfter),
+    expireAfterMs: 15 * 60_000,
+    updateEveryMs: 10_000,
+  };
+}
+
+export function loopFor(target: string, loops: readonly LoopSpec[]): TargetLoop {
+  const spec = loops.find((l) => l.spec.target.service === target);
+  return spec ? { name: spec.metadata.name, spec, settings: detectionSettings(spec) } : { name: UNMANAGED_LOOP, settings: detectionSettings() };
+}
+
+/**
+ * Whether the loop watches a series or a log template. A loop lists its signals: a metric
+ * signal watches that metric and what is derived from it (`<name>.rate`, `.p95`, `.mean`); a
+ * span signal watches the request rate, error ratio and latency derived from the target's
+ * spans (its route, or `*`; `errorsOnly` keeps the error ratio only); a log signal watches the
+ * templates whose text or sample matches its query. A target without a loop watches everything.
+ */
+export function watches(loop: TargetLoop, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
+  if (!loop.spec) return true;
+  return loop.spec.spec.signals.some((s) => signalMatches(s, series, template));
+}
+
+function signalMatches(signal: SignalSpec, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
+  switch (signal.kind) {
+    case 'metric':
+      return (series.name === signal.name || series.name.startsWith(`${signal.name}.`)) && labelsMatch(signal.labels, series.labels);
+    case 'span': {
+      if (series.name !== DERIVED.requestRate && series.name !== DERIVED.errorRate && series.name !== DERIVED.latencyP95) return false;
+      if (signal.errorsOnly && series.name !== DERIVED.errorRate) return false;
+      const route = series.labels['route'] ?? '';
+      return signal.name === '*' || route === signal.name || route.endsWith(` ${signal.name}`);
+    }
+    case 'log': {
+      if (series.name !== DERIVED.logTemplateRate || !template) return false;
+      const q = signal.query;
+      const re = q.length > 2 && q.startsWith('/') && q.endsWith('/') ? new RegExp(q.slice(1, -1), 'i') : undefined;
+      const hit = (text: string | undefined): boolean => (text === undefined ? false : re ? re.test(text) : text.toLowerCase().includes(q.toLowerCase()));
+      return hit(template.text) || hit(template.sample);
+    }
+    case 'build':
+      return false;
+  }
+}
+
+function labelsMatch(wanted: Record<string, string> | undefined, actual: Record<string, string>): boolean {
+  return Object.entries(wanted ?? {}).every(([k, v]) => actual[k] === v);
+}

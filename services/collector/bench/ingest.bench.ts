@@ -1,0 +1,204 @@
+/**
+ * Ingest throughput on one core: the collector (OTLP/HTTP protobuf → contract batches → in-process
+ * bus, a consumer that drops them) against a bare Node http server that reads and discards the
+ * same bodies. Each server runs in a child process pinned to one core (taskset -c 1); the load
+ * generator runs here, pinned to core 0, over loopback with keep-alive and a few connections.
+ *
+ *   npm run bench:ingest            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SPANS to vary)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 4);
+const SPANS_PER_REQUEST = Number(process.env['BENCH_SPANS'] ?? 500);
+const SERVER_CORE = '1';
+const LOAD_CORE = '0';
+
+type Kind = 'collector' | 'bare';
+
+// ---- the servers (child processes) ----------------------------------------------------------
+
+async function serveCollector(): Promise<number> {
+  const { loadConfig } = await import('@homeostat/config');
+  const { runServices } = await import('@homeostat/runtime');
+  const { JsonLogger } = await import('@homeostat/telemetry');
+  const { MemoryIdempotencyStore } = await import('@homeostat/bus');
+  const { collectorService } = await import('../src/index');
+  const config = loadConfig({
+    HOMEOSTAT_MODE: 'embedded',
+    HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'ingest-bench-')),
+    COLLECTOR_PORT: '0',
+    LOG_LEVEL: 'error',
+    HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '1000000',
+  });
+  const stack = await runServices([collectorService], config, new JsonLogger('bench', 'error'));
+  // A consumer that drops what it gets (raw: no decoding), so the queue never pushes back.
+  await stack.bus.subscribe({
+    decode: 'raw',
+    group: 'bench-drop',
+    topics: ['telemetry.spans'],
+    retry: { maxAttempts: 1, backoffMs: 0 },
+    idempotency: new MemoryIdempotencyStore(1000),
+    handler: () => Promise.resolve(),
+  });
+  const [collector] = stack.services;
+  if (!collector) throw new Error('the collector did not start');
+  return Number(new URL(collector.url).port);
+}
+
+function serveBare(): Promise<number> {
+  const server = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '0' });
+      res.end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+// ---- the load generator (this process) ------------------------------------------------------
+
+async function payload(): Promise<Buffer> {
+  const { encodeRequestProtobuf } = await import('@homeostat/otlp');
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const routes = ['/checkout', '/cart', '/products/:id', '/login', '/search'];
+  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
+    traceId: randomBytes(16),
+    spanId: randomBytes(8),
+    parentSpanId: i % 4 === 0 ? Buffer.alloc(0) : randomBytes(8),
+    name: `GET ${routes[i % routes.length]}`,
+    kind: (i % 3) + 1,
+    startTimeUnixNano: String(now + BigInt(i) * 1000n),
+    endTimeUnixNano: String(now + BigInt(i) * 1000n + 2_500_000n),
+    attributes: [
+      { key: 'http.request.method', value: { stringValue: 'GET' } },
+      { key: 'http.route', value: { stringValue: routes[i % routes.length] } },
+      { key: 'url.path', value: { stringValue: `/products/${i}` } },
+      { key: 'url.scheme', value: { stringValue: 'http' } },
+      { key: 'http.response.status_code', value: { intValue: i % 17 === 0 ? 503 : 200 } },
+      { key: 'server.address', value: { stringValue: 'shop.internal' } },
+      { key: 'server.port', value: { intValue: 3000 } },
+      { key: 'network.protocol.version', value: { stringValue: '1.1' } },
+      { key: 'client.address', value: { stringValue: `10.0.${i % 255}.${(i * 7) % 255}` } },
+      { key: 'user_agent.original', value: { stringValue: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' } },
+      { key: 'http.request.body.size', value: { intValue: 512 + i } },
+      { key: 'http.response.body.size', value: { intValue: 2048 + i } },
+      { key: 'db.system', value: { stringValue: 'postgresql' } },
+      { key: 'db.operation.name', value: { stringValue: 'SELECT' } },
+      { key: 'db.collection.name', value: { stringValue: 'products' } },
+      { key: 'cache.hit', value: { boolValue: i % 2 === 0 } },
+      { key: 'retry.count', value: { intValue: i % 3 } },
+      { key: 'pool.utilization', value: { doubleValue: (i % 100) / 100 } },
+      { key: 'feature.flags', value: { arrayValue: { values: [{ stringValue: 'new-cart' }, { stringValue: 'fast-search' }] } } },
+      { key: 'thread.name', value: { stringValue: 'main' } },
+    ],
+    status: { code: i % 17 === 0 ? 2 : 0 },
+  }));
+  const resource = {
+    attributes: [
+      { key: 'service.name', value: { stringValue: 'shop' } },
+      { key: 'service.version', value: { stringValue: '1.4.2' } },
+      { key: 'host.name', value: { stringValue: 'shop-7d9f' } },
+      { key: 'telemetry.sdk.language', value: { stringValue: 'nodejs' } },
+    ],
+  };
+  return Buffer.from(encodeRequestProtobuf('traces', { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }] }));
+}
+
+function post(agent: Agent, port: number, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function load(port: number, body: Buffer, seconds: number): Promise<{ requests: number; failed: number; elapsedS: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const deadline = Date.now() + seconds * 1000;
+  const start = process.hrtime.bigint();
+  let requests = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < deadline) {
+        const status = await post(agent, port, body);
+        if (status === 200) requests++;
+        else failed++;
+      }
+    }),
+  );
+  agent.destroy();
+  return { requests, failed, elapsedS: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+
+function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
+  const args = ['-r', '@swc-node/register', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), __filename, '--serve', kind];
+  const child = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error('no stdout from the server process');
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: stdout });
+    lines.on('line', (line) => {
+      const m = /^PORT (\d+)$/.exec(line);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+async function measure(kind: Kind, body: Buffer): Promise<number> {
+  const { child, port } = await startServer(kind);
+  try {
+    await load(port, body, WARMUP_SECONDS);
+    const r = await load(port, body, SECONDS);
+    const spansPerSecond = (r.requests * SPANS_PER_REQUEST) / r.elapsedS;
+    process.stdout.write(
+      `${kind.padEnd(9)} ${r.requests} requests in ${r.elapsedS.toFixed(1)} s (${r.failed} not 200): ${(r.requests / r.elapsedS).toFixed(0)} req/s, ${Math.round(spansPerSecond).toLocaleString('en')} spans/s\n`,
+    );
+    return spansPerSecond;
+  } finally {
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const serve = process.argv.indexOf('--serve');
+  if (serve >= 0) {
+    const kind = process.argv[serve + 1] as Kind;
+    const port = kind === 'collector' ? await serveCollector() : await serveBare();
+    process.stdout.write(`PORT ${port}\n`);
+    process.on('SIGINT', () => process.exit(0));
+    return;
+  }
+  if (hasTaskset) spawnSync('taskset', ['-p', '-c', LOAD_CORE, String(process.pid)]);
+  const body = await payload();
+  process.stdout.write(
+    `ingest bench: ${SPANS_PER_REQUEST} spans × 20 attributes per request (${(body.length / 1024).toFixed(0)} KiB protobuf), ${CONNECTIONS} keep-alive connections, ${SECONDS} s per side after ${WARMUP_SECONDS} s warm-up; ` +
+      `servers ${hasTaskset ? `pinned to core ${SERVER_CORE}` : 'NOT pinned (no taskset)'}\n`,
+  );
+  const bare = await measure('bare', body);
+  const collector = await measure('collector', body);
+  process.stdout.write(`ratio collector / bare: ${(collector / bare).toFixed(3)} (target ≥ 0.5)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

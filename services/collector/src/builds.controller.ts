@@ -1,0 +1,43 @@
+import { Controller, HttpCode, Inject, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import type { HomeostatConfig } from '@homeostat/config';
+import { ContractViolation, buildReportedSchema } from '@homeostat/contracts';
+import { CONFIG } from '@homeostat/runtime';
+import { ApiKeyGuard } from './api-key.guard';
+import { CollectorError } from './collector.errors';
+import { CollectorExceptionFilter } from './collector-exception.filter';
+import { otlpEncodingOf, readBody } from './request-body';
+import { TelemetryPublisher } from './telemetry.publisher';
+
+/** CI/CD build results (a webhook or a pipeline step posts them), for the loops that watch builds. */
+@Controller('v1')
+@UseGuards(ApiKeyGuard)
+@UseFilters(CollectorExceptionFilter)
+export class BuildsController {
+  constructor(
+    @Inject(CONFIG) private readonly config: HomeostatConfig,
+    private readonly publisher: TelemetryPublisher,
+  ) {}
+
+  @Post('builds')
+  @HttpCode(202)
+  async report(@Req() req: Request): Promise<{ id: string }> {
+    if (otlpEncodingOf(req.headers['content-type']) !== 'json') {
+      throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/json`);
+    }
+    const body = await readBody(req, this.config.collector.maxBodyBytes);
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      throw new CollectorError('MALFORMED', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const checked = buildReportedSchema.safeParse(value, { reportInput: true });
+    if (!checked.success) {
+      const violation = ContractViolation.fromZod(checked.error, [], 'invalid build report');
+      throw new CollectorError('INVALID_BUILD', violation.message, violation.issues);
+    }
+    const [event] = await this.publisher.publish('homeostat.build.reported.v1', [{ subject: checked.data.repository, data: checked.data }]);
+    return { id: event?.id ?? '' };
+  }
+}
