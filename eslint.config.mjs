@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
  * - type:service  one stage of the loop: may import libs, never another service;
  * - type:cli      the homeostat command: composes services and libs;
  * - type:testing  test support (the local Kafka broker): libs only;
+ * - type:example  the demo shop: imports nothing of ours, like any system under control;
  * - kind:pure     algorithms and contracts: no framework, transport or database imports.
  */
 export default [
@@ -27,7 +28,9 @@ export default [
           depConstraints: [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:lib', 'type:service', 'type:example'] },
+            // The demo target stands alone, like any service a team would point at Homeostat.
+            { sourceTag: 'type:example', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'kind:pure',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MemoryIdempotencyStore } from '@homeostat/bus';
 import { createEnvelope, type AnyEnvelope } from '@homeostat/contracts';
 import { JsonLogger } from '@homeostat/telemetry';
 import { LearnerStore } from '@homeostat/learner';
@@ -74,5 +75,51 @@ describe.each(['embedded', 'kafka'] as const)('the five services in %s mode', (m
     await eventually('incident stored', async () => (await count(`SELECT count() AS n FROM incidents FINAL WHERE event_id = '${incident.id}'`)) === 1);
     await eventually('decision stored', async () => (await count(`SELECT count() AS n FROM decisions FINAL WHERE event_id = '${decision.id}'`)) === 1);
     await eventually('dead letter stored', async () => (await count(`SELECT count() AS n FROM dead_letters WHERE topic = 'loop.incidents' AND payload = 'not an event'`)) >= 1);
+  });
+
+  it('learns from outcomes: knowledge per fingerprint × action on loop.knowledge, counting a redelivery once', async () => {
+    const knowledge: AnyEnvelope[] = [];
+    await stack.bus.subscribe({
+      decode: 'event',
+      group: `knowledge-watcher-${mode}`,
+      topics: ['loop.knowledge'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (e) => (knowledge.push(e), Promise.resolve()),
+    });
+    const fingerprint = `shop/${randomUUID().slice(0, 8)}`;
+    const outcome = (status: 'succeeded' | 'failed', ttr: number | null) =>
+      createEnvelope('homeostat.outcome.recorded.v1', {
+        source: 'test',
+        subject: 'shop',
+        data: {
+          decisionId: randomUUID(),
+          incidentId: 'inc-k',
+          loop: 'shop-health',
+          target: 'shop',
+          fingerprint,
+          action: { name: 'recycle-pool', adapter: 'http', params: {} },
+          status,
+          dryRun: false,
+          verification: { passed: status === 'succeeded', checks: [] },
+          timeToRecoverMs: ttr,
+          startedAt: new Date().toISOString(),
+          finishedAt: new Date().toISOString(),
+        },
+      }) as AnyEnvelope;
+    const first = outcome('succeeded', 4000);
+    for (const e of [first, outcome('failed', null), outcome('succeeded', 2000), first]) await stack.bus.publish('loop.outcomes', e);
+    await eventually('knowledge of 3 outcomes', () =>
+      knowledge.some((k) => k.type === 'homeostat.knowledge.updated.v1' && k.data.fingerprint === fingerprint && k.data.tries === 3),
+    );
+    const last = knowledge.filter((k) => k.type === 'homeostat.knowledge.updated.v1' && k.data.fingerprint === fingerprint).at(-1);
+    expect(last?.type === 'homeostat.knowledge.updated.v1' && last.data).toMatchObject({
+      action: 'recycle-pool',
+      tries: 3,
+      successes: 2,
+      failures: 1,
+      meanTimeToRecoverMs: 3000,
+      posterior: { alpha: 3, beta: 2 },
+    });
   });
 });

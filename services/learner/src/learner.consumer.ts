@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS, dlqTopic, type AnyEnvelope } from '@homeostat/contracts';
 import type { RawMessage } from '@homeostat/bus';
+import { KnowledgeService } from './knowledge.service';
 import { LearnerStore } from './learner-store.service';
 import { ledgerRows } from './rows/ledger-rows';
 import { telemetryRows } from './rows/telemetry-rows';
@@ -14,7 +15,10 @@ import { deadLetterRow } from './rows/dead-letter-row';
  */
 @Controller()
 export class LearnerConsumer {
-  constructor(private readonly store: LearnerStore) {}
+  constructor(
+    private readonly store: LearnerStore,
+    private readonly knowledge: KnowledgeService,
+  ) {}
 
   @EventPattern(['telemetry.spans', 'telemetry.metrics', 'telemetry.logs'])
   async onTelemetry(@Payload() event: AnyEnvelope): Promise<void> {
@@ -24,6 +28,8 @@ export class LearnerConsumer {
   @EventPattern(['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge', 'loop.control'])
   async onLedger(@Payload() event: AnyEnvelope): Promise<void> {
     await Promise.all(ledgerRows(event).map(({ table, rows }) => this.store.insert(table, rows)));
+    // Learn from it: the outcome is stored, so the knowledge recomputed from the ledger includes it.
+    if (event.type === 'homeostat.outcome.recorded.v1') await this.knowledge.refresh(event.data);
   }
 
   @EventPattern(TOPICS.map((t) => dlqTopic(t)))

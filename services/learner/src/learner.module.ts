@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LearnerConsumer } from './learner.consumer';
+import { KnowledgeService } from './knowledge.service';
 import { LearnerStore } from './learner-store.service';
 
-@Module({ controllers: [LearnerConsumer], providers: [LearnerStore], exports: [LearnerStore] })
+@Module({ controllers: [LearnerConsumer], providers: [LearnerStore, KnowledgeService], exports: [LearnerStore, KnowledgeService] })
 export class LearnerModule {}

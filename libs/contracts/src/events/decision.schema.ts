@@ -8,8 +8,12 @@ import { actionCall, id, nonEmpty, nonNegativeInt, probability } from './common.
 export const DECISION_MODES = ['execute', 'dry-run', 'approval-required', 'escalate'] as const;
 export type DecisionMode = (typeof DECISION_MODES)[number];
 
-/** How much the loop may do on its own, from its guardrails: observe (dry-run), supervised (approvals), autonomous. */
-export const AUTONOMY_LEVELS = ['observe', 'supervised', 'autonomous'] as const;
+/**
+ * How much the loop may do on its own with one action against one kind of failure: shadow
+ * (record what it would do, run nothing), propose (a person approves first), auto (run it).
+ * The spec sets the start; measured success promotes, failures demote.
+ */
+export const AUTONOMY_LEVELS = ['shadow', 'propose', 'auto'] as const;
 export type AutonomyLevel = (typeof AUTONOMY_LEVELS)[number];
 
 export const posteriorSchema = z

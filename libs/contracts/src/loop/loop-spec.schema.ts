@@ -66,6 +66,8 @@ export type SignalSpec = z.infer<typeof signalSchema>;
 /** An inline rollback call, for an inverse that is not itself in the catalog. */
 const inlineCall = z.object({ adapter, params: actionParams.default({}) }).strict();
 
+export const AUTONOMY = ['shadow', 'propose', 'auto'] as const;
+
 export const actionSpecSchema = z
   .object({
     name: dnsLabel,
@@ -73,6 +75,8 @@ export const actionSpecSchema = z
     adapter,
     params: actionParams.default({}),
     risk: riskLevel,
+    /** Where this action's autonomy starts for a new kind of failure (the loop's default otherwise). */
+    autonomy: z.enum(AUTONOMY).optional(),
     /** Relative cost, used to break ties between equally good actions. */
     cost: z.number().nonnegative().optional(),
     inverse: z
@@ -195,6 +199,23 @@ export type DetectionSpec = z.infer<typeof detectionSpecSchema>;
 
 export const DEFAULT_DETECTION: DetectionSpec = detectionSpecSchema.parse({});
 
+/**
+ * Autonomy per action × fingerprint: it starts at `start` (or the action's own `autonomy`), is
+ * promoted one level once at least `minOutcomes` verified outcomes succeed at `promoteAt` or
+ * better, and demoted one level when the success rate falls below `demoteBelow`.
+ */
+export const autonomySpecSchema = z
+  .object({
+    start: z.enum(AUTONOMY).default('auto'),
+    promoteAt: z.number().gt(0).max(1).default(0.8),
+    minOutcomes: z.number().int().positive().default(3),
+    demoteBelow: z.number().min(0).lt(1).default(0.5),
+  })
+  .strict()
+  .refine((a) => a.demoteBelow < a.promoteAt, { message: 'demoteBelow must be below promoteAt', path: ['demoteBelow'] });
+export type AutonomySpec = z.infer<typeof autonomySpecSchema>;
+export const DEFAULT_AUTONOMY: AutonomySpec = autonomySpecSchema.parse({});
+
 export const loopSpecSchema = z
   .object({
     apiVersion: z.literal(LOOP_API_VERSION),
@@ -212,6 +233,7 @@ export const loopSpecSchema = z
         target: z.object({ service: nonEmpty, selector: labels.optional() }).strict(),
         signals: z.array(signalSchema).min(1, 'must list at least one signal'),
         detection: detectionSpecSchema.default(DEFAULT_DETECTION),
+        autonomy: autonomySpecSchema.default(DEFAULT_AUTONOMY),
         actions: actionCatalogSchema,
         guardrails: guardrailsSchema,
         verification: verificationSpecSchema,

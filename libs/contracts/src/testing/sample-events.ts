@@ -61,7 +61,7 @@ export const sampleDecisionMade = (): EventData<'homeostat.decision.made.v1'> =>
   fingerprint: 'shop|pool-exhaustion|db.client.connections.usage',
   action: { name: 'recycle-pool', adapter: 'http', params: { method: 'POST', url: 'http://shop:3000/actuator/pool/recycle' } },
   mode: 'execute',
-  autonomyLevel: 'autonomous',
+  autonomyLevel: 'auto',
   attempt: 1,
   explanation: {
     evidenceSummary: 'pool usage at 100% for 5m, 212 connection timeouts',

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { EventPublisher } from '@homeostat/bus';
+import { knowledgeKey, type EventData } from '@homeostat/contracts';
+import { LEDGER_TABLES } from '@homeostat/store';
+import { LearnerStore } from './learner-store.service';
+
+/** Outcomes that say whether an action worked (dry runs, rejections and kill-switch skips do not). */
+const VERIFIED = ['succeeded', 'failed', 'rolled-back', 'timed-out'] as const;
+
+interface KnowledgeRow {
+  tries: string | number;
+  successes: string | number;
+  failures: string | number;
+  mean_ttr: number | null;
+  p50_ttr: number | null;
+  last_at: string;
+}
+
+/**
+ * What the loop knows about one action against one kind of failure, recomputed from the outcome
+ * ledger after each verified outcome (with FINAL, so a redelivered outcome counts once) and
+ * published on the compacted loop.knowledge, keyed by fingerprint|action: the decider's view.
+ * The posterior is Beta(1 + successes, 1 + failures); the decider adds its own priors.
+ */
+@Injectable()
+export class KnowledgeService {
+  constructor(
+    private readonly store: LearnerStore,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  async refresh(outcome: EventData<'homeostat.outcome.recorded.v1'>): Promise<void> {
+    if (!(VERIFIED as readonly string[]).includes(outcome.status)) return;
+    const k = await this.compute(outcome.loop, outcome.fingerprint, outcome.action.name);
+    if (!k) return;
+    await this.publisher.publish('homeostat.knowledge.updated.v1', { subject: outcome.target, key: knowledgeKey(outcome.fingerprint, outcome.action.name), data: k });
+  }
+
+  async compute(loop: string, fingerprint: string, action: string): Promise<EventData<'homeostat.knowledge.updated.v1'> | undefined> {
+    const result = await this.store.store.client.query({
+      query: `SELECT count() AS tries, countIf(success) AS successes, countIf(NOT success) AS failures,
+                     avgIf(time_to_recover_ms, success AND time_to_recover_ms IS NOT NULL) AS mean_ttr,
+                     quantileIf(0.5)(time_to_recover_ms, success AND time_to_recover_ms IS NOT NULL) AS p50_ttr,
+                     formatDateTime(max(finished_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS last_at
+              FROM ${LEDGER_TABLES.outcomes} FINAL
+              WHERE loop = {loop:String} AND fingerprint = {fingerprint:String} AND action = {action:String}
+                AND event_type = 'homeostat.outcome.recorded.v1' AND status IN {statuses:Array(String)}`,
+      query_params: { loop, fingerprint, action, statuses: [...VERIFIED] },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<KnowledgeRow>();
+    const tries = Number(row?.tries ?? 0);
+    if (!row || tries === 0) return undefined;
+    const successes = Number(row.successes);
+    const failures = Number(row.failures);
+    const finite = (x: number | null): number | null => (x === null || !Number.isFinite(Number(x)) ? null : Number(x));
+    return {
+      loop,
+      fingerprint,
+      action,
+      tries,
+      successes,
+      failures,
+      meanTimeToRecoverMs: finite(row.mean_ttr),
+      p50TimeToRecoverMs: finite(row.p50_ttr),
+      lastOutcomeAt: new Date(row.last_at.replace(/(\.\d{3})\d*Z$/, '$1Z')).toISOString(),
+      posterior: { alpha: 1 + successes, beta: 1 + failures },
+    };
+  }
+}
