@@ -36,6 +36,7 @@ export function testConfig(mode: 'embedded' | 'kafka', database: string, extra: 
     DECIDER_PORT: '0',
     EXECUTOR_PORT: '0',
     LEARNER_PORT: '0',
+    CONSOLE_PORT: '0',
     LOG_LEVEL: 'warn',
     ...extra,
   });

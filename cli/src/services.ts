@@ -1,5 +1,6 @@
 import { analyzerService } from '@homeostat/analyzer';
 import { collectorService } from '@homeostat/collector';
+import { consoleService } from '@homeostat/console';
 import type { ServiceName } from '@homeostat/config';
 import { deciderService } from '@homeostat/decider';
 import { executorService } from '@homeostat/executor';
@@ -12,6 +13,7 @@ const ALL: Record<ServiceName, ServiceDefinition> = {
   decider: deciderService,
   executor: executorService,
   learner: learnerService,
+  console: consoleService,
 };
 
 export function serviceDefinitions(names: readonly ServiceName[]): ServiceDefinition[] {

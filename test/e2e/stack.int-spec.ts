@@ -13,7 +13,7 @@ import { eventually, getJson, testConfig } from '../support';
  * The five services, started as the CLI starts them, in each mode: they become ready, consume
  * their topics, and the learner stores what travels (telemetry, ledger, dead letters) in chDB.
  */
-describe.each(['embedded', 'kafka'] as const)('the five services in %s mode', (mode) => {
+describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mode) => {
   let stack: RunningStack;
   const lines: string[] = [];
 
@@ -74,7 +74,47 @@ describe.each(['embedded', 'kafka'] as const)('the five services in %s mode', (m
     await eventually('spans stored', async () => (await count(`SELECT count() AS n FROM otel_traces WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length);
     await eventually('incident stored', async () => (await count(`SELECT count() AS n FROM incidents FINAL WHERE event_id = '${incident.id}'`)) === 1);
     await eventually('decision stored', async () => (await count(`SELECT count() AS n FROM decisions FINAL WHERE event_id = '${decision.id}'`)) === 1);
+    const learnerUrl = url('learner');
+    await eventually('incident listed', async () => {
+      const list = (await (await fetch(`${learnerUrl}/api/incidents?limit=10`)).json()) as { incidentId: string; status: string; fingerprint: string }[];
+      return list.some((i) => i.incidentId === sampleIncidentOpened().incidentId && i.status === 'opened');
+    });
+    const detail = (await (await fetch(`${learnerUrl}/api/incidents/${sampleIncidentOpened().incidentId}`)).json()) as { events: { id: string }[]; decisions: { id: string }[] };
+    expect(detail.events.map((e) => e.id)).toContain(incident.id);
+    expect(detail.decisions.map((e) => e.id)).toContain(decision.id);
+    const made = (await (await fetch(`${learnerUrl}/api/decisions/${sampleDecisionMade().decisionId}`)).json()) as { decision: { data: { explanation: { chosenBecause: string } } } };
+    expect(made.decision.data.explanation.chosenBecause).toBe(sampleDecisionMade().explanation.chosenBecause);
+    expect((await fetch(`${learnerUrl}/api/decisions/no-such-decision`)).status).toBe(404);
+    const curve = (await (await fetch(`${learnerUrl}/api/analytics/learning-curve?loop=${sampleIncidentOpened().loop}`)).json()) as { incidentId: string }[];
+    expect(curve.map((p) => p.incidentId)).toContain(sampleIncidentOpened().incidentId);
     await eventually('dead letter stored', async () => (await count(`SELECT count() AS n FROM dead_letters WHERE topic = 'loop.incidents' AND payload = 'not an event'`)) >= 1);
+  });
+
+  it('takes people’s commands on the control API (recorded with their actor) and serves the ledger through it', async () => {
+    const api = `${url('console')}/api`;
+    expect(await (await fetch(`${api}/health`)).json()).toEqual({ status: 'ok' });
+    const post = (path: string, body: unknown) => fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const approved = await post(`/decisions/${sampleDecisionMade().decisionId}/approve`, { reason: 'looks right', actor: 'alice' });
+    expect(approved.status).toBe(202);
+    expect(((await approved.json()) as { command: string }).command).toBe('approve');
+    expect((await post('/loops/shop-health/pause', { reason: 'maintenance', actor: 'bob' })).status).toBe(202);
+    expect((await post('/kill-switch', { on: true, reason: 'stop everything', actor: 'carol' })).status).toBe(202);
+    const bad = await post('/kill-switch', { on: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/on: must be true or false/);
+
+    const learner = stack.services.find((s) => s.name === 'learner')!;
+    const store = learner.app.get(LearnerStore).store;
+    await eventually('commands in the audit trail with their actors', async () => {
+      const rows = await (await store.client.query({ query: 'SELECT command, actor FROM control_audit FINAL ORDER BY issued_at', format: 'JSONEachRow' })).json<{ command: string; actor: string }>();
+      return ['approve:alice', 'pause-loop:bob', 'kill-switch:carol'].every((c) => rows.some((r) => `${r.command}:${r.actor}` === c));
+    });
+    await eventually('the decider saw the commands', async () => {
+      const { body } = await getJson(`${url('decider')}/stats`);
+      return Boolean((body['consumed'] as Record<string, unknown>)['loop.control']);
+    });
+    await eventually('the ledger is readable through the console', async () => (await fetch(`${api}/decisions/${sampleDecisionMade().decisionId}`)).status === 200);
+    expect((await fetch(`${api}/incidents/nope`)).status).toBe(404);
   });
 
   it('learns from outcomes: knowledge per fingerprint × action on loop.knowledge, counting a redelivery once', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const SERVICE_NAMES = ['collector', 'analyzer', 'decider', 'executor', 'learner'] as const;
+export const SERVICE_NAMES = ['collector', 'analyzer', 'decider', 'executor', 'learner', 'console'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Default HTTP port of each service (health, readiness and its own API). */
@@ -10,6 +10,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   decider: 8082,
   executor: 8083,
   learner: 8084,
+  console: 8080,
 };
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -70,6 +71,9 @@ export const envSchema = z
     DECIDER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.decider),
     EXECUTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.executor),
     LEARNER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.learner),
+    CONSOLE_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.console),
+    /** Where the console reads the ledger from when the learner runs in another process. */
+    LEARNER_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.learner}`),
   })
   .superRefine((env, ctx) => {
     if (env.HOMEOSTAT_MODE === 'kafka' && !env.KAFKA_BROKERS) {

@@ -35,6 +35,8 @@ export interface HomeostatConfig {
     tickMs: number;
   };
   ports: Record<ServiceName, number>;
+  /** Base URLs of services in other processes, for the ones that call each other's APIs. */
+  urls: { learner: string };
   collector: {
     /** Largest request body accepted, before and after decompression. */
     maxBodyBytes: number;
@@ -104,12 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     shutdownTimeoutMs: e.HOMEOSTAT_SHUTDOWN_TIMEOUT_MS,
     analyzer: { bucketMs: e.ANALYZER_BUCKET_MS, tickMs: e.ANALYZER_TICK_MS },
+    urls: { learner: e.LEARNER_URL.replace(/\/$/, '') },
     ports: {
       collector: e.COLLECTOR_PORT,
       analyzer: e.ANALYZER_PORT,
       decider: e.DECIDER_PORT,
       executor: e.EXECUTOR_PORT,
       learner: e.LEARNER_PORT,
+      console: e.CONSOLE_PORT,
     },
     collector: {
       maxBodyBytes: e.COLLECTOR_MAX_BODY_BYTES,

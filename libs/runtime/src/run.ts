@@ -5,7 +5,7 @@ import { createBus } from './create-bus';
 import { startService, type RunningService, type ServiceDefinition } from './service';
 
 /** Pipeline order: a stage starts after the stages it feeds, so nothing it publishes is missed. */
-const START_ORDER = ['learner', 'executor', 'decider', 'analyzer', 'collector'] as const;
+const START_ORDER = ['learner', 'executor', 'decider', 'analyzer', 'collector', 'console'] as const;
 
 export interface RunningStack {
   services: RunningService[];
@@ -26,7 +26,12 @@ export async function runServices(definitions: ServiceDefinition[], config: Home
     await bus.close();
   };
   try {
-    for (const d of ordered) services.push(await startService(d, { config, bus, logger }));
+    const peers = new Map<string, string>();
+    for (const d of ordered) {
+      const running = await startService(d, { config, bus, logger }, { peers });
+      peers.set(d.name, running.url);
+      services.push(running);
+    }
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

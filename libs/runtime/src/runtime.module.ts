@@ -4,7 +4,7 @@ import type { HomeostatConfig } from '@homeostat/config';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { HealthController } from './health.controller';
 import type { Readiness } from './readiness';
-import { BUS, CONFIG, LOGGER, READINESS, SERVICE_NAME } from './tokens';
+import { BUS, CONFIG, LOGGER, PEERS, READINESS, SERVICE_NAME } from './tokens';
 
 export interface RuntimeValues {
   service: string;
@@ -12,6 +12,7 @@ export interface RuntimeValues {
   config: HomeostatConfig;
   logger: JsonLogger;
   readiness: Readiness;
+  peers: ReadonlyMap<string, string>;
 }
 
 /** What every service gets from the runtime: the bus, its publisher, config, logger, readiness. */
@@ -25,6 +26,7 @@ export class RuntimeModule {
       { provide: LOGGER, useValue: values.logger },
       { provide: SERVICE_NAME, useValue: values.service },
       { provide: READINESS, useValue: values.readiness },
+      { provide: PEERS, useValue: values.peers },
       { provide: EventPublisher, useValue: new EventPublisher(values.bus, values.service) },
     ];
     return { module: RuntimeModule, global: true, providers, exports: providers.map((p) => p.provide), controllers: [HealthController] };

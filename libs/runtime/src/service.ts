@@ -41,7 +41,7 @@ export interface RunningService {
 export async function startService(
   definition: ServiceDefinition,
   runtime: ServiceRuntime,
-  options: { port?: number; hooks?: ConsumerHooks } = {},
+  options: { port?: number; hooks?: ConsumerHooks; peers?: ReadonlyMap<string, string> } = {},
 ): Promise<RunningService> {
   const { config, bus, logger } = runtime;
   const readiness = new Readiness();
@@ -62,7 +62,7 @@ export async function startService(
   });
   readiness.register({ name: 'consumer', check: () => ({ ok: busServer.isReady(), detail: { topics: busServer.topics } }) });
 
-  @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness }), definition.module] })
+  @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness, peers: options.peers ?? new Map() }), definition.module] })
   class ServiceRootModule {}
 
   const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: definition.bodyParser ?? true });

@@ -4,3 +4,5 @@ export const CONFIG = Symbol('homeostat.config');
 export const LOGGER = Symbol('homeostat.logger');
 export const SERVICE_NAME = Symbol('homeostat.service-name');
 export const READINESS = Symbol('homeostat.readiness');
+/** Base URLs of the services running in this process (a ReadonlyMap<ServiceName, string>). */
+export const PEERS = Symbol('homeostat.peers');

@@ -2,6 +2,12 @@ import { Module } from '@nestjs/common';
 import { LearnerConsumer } from './learner.consumer';
 import { KnowledgeService } from './knowledge.service';
 import { LearnerStore } from './learner-store.service';
+import { LedgerQueryController } from './ledger-query.controller';
+import { LedgerQueryService } from './ledger-query.service';
 
-@Module({ controllers: [LearnerConsumer], providers: [LearnerStore, KnowledgeService], exports: [LearnerStore, KnowledgeService] })
+@Module({
+  controllers: [LearnerConsumer, LedgerQueryController],
+  providers: [LearnerStore, KnowledgeService, LedgerQueryService],
+  exports: [LearnerStore, KnowledgeService, LedgerQueryService],
+})
 export class LearnerModule {}
