@@ -59,7 +59,7 @@ function launch(args: string[], env: Record<string, string>, script = BIN): Laun
   return new Launched(child);
 }
 
-async function expectReadyThenCleanStop(p: Launched, names: readonly string[]): Promise<void> {
+async function expectReadyThenCleanStop(p: Launched, names: readonly string[], whileRunning?: (urls: Record<string, string>) => Promise<void>): Promise<void> {
   const urls = await p.waitForServices(names);
   for (const name of names) {
     let status = 0;
@@ -69,6 +69,7 @@ async function expectReadyThenCleanStop(p: Launched, names: readonly string[]): 
     }
     expect({ name, status }).toEqual({ name, status: 200 });
   }
+  await whileRunning?.(urls);
   p.child.kill('SIGTERM');
   const { code } = await p.exited;
   expect({ code, log: code === 0 ? '' : p.raw.slice(-20).join('\n') }).toEqual({ code: 0, log: '' });
@@ -99,7 +100,15 @@ describe('homeostat start', () => {
   it('runs every stage in one process by default (embedded) and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'embedded-'));
     const p = launch(['start', '--data-dir', dataDir, '--loops', resolve(VALID_LOOP, '..')], { ...EPHEMERAL_PORTS, HOMEOSTAT_MODE: '' });
-    await expectReadyThenCleanStop(p, SERVICE_NAMES);
+    await expectReadyThenCleanStop(p, SERVICE_NAMES, async (urls) => {
+      // People's commands from the terminal go through the running stack's control API.
+      const paused = spawnSync(process.execPath, [BIN, 'pause', 'shop-pool-exhaustion', '--reason', 'maintenance window', '--actor', 'dana', '--api', urls['console']!], { encoding: 'utf8' });
+      expect(paused.stderr).toBe('');
+      expect(paused.stdout).toMatch(/^pause-loop accepted \(event [0-9a-f-]{36}\)$/m);
+      const wrong = spawnSync(process.execPath, [BIN, 'kill-switch', 'maybe', '--api', urls['console']!], { encoding: 'utf8' });
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toContain('kill-switch takes on or off, not maybe');
+    });
     expect(p.log.some((l) => String(l['msg']).startsWith('loaded 1 loop spec(s)'))).toBe(true);
   });
 
@@ -110,6 +119,12 @@ describe('homeostat start', () => {
       HOMEOSTAT_TOPIC_PREFIX: `cli${randomUUID().slice(0, 8)}.`,
     });
     await expectReadyThenCleanStop(p, ['analyzer', 'learner']);
+  });
+
+  it('says clearly when the control API cannot be reached', () => {
+    const r = spawnSync(process.execPath, [BIN, 'approve', 'some-decision', '--api', 'http://127.0.0.1:9'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cannot reach the control API at http://127.0.0.1:9');
   });
 
   it('refuses to start on a bad setting, naming it', () => {

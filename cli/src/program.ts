@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
+import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
 import { replayCommand } from './commands/replay.command';
 import { startCommand } from './commands/start.command';
 import { templatesCommand } from './commands/templates.command';
@@ -54,6 +55,30 @@ export function buildProgram(): Command {
     .requiredOption('--out-dir <dir>', 'where the .jsonl files go (created if missing)')
     .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
     .action(templatesCommand);
+
+  const control = (name: string, description: string, argument: string, action: (arg: string, options: Record<string, string>) => Promise<void>): void => {
+    program
+      .command(name)
+      .description(description)
+      .argument(argument)
+      .option('--reason <text>', 'why (recorded in the ledger)')
+      .option('--actor <name>', 'who (default: HOMEOSTAT_ACTOR or $USER)')
+      .option('--api <url>', 'the control API (default: HOMEOSTAT_API_URL or http://127.0.0.1:8080)')
+      .action(action);
+  };
+  control('approve', 'approve a decision that waits for a person: it executes', '<decision-id>', approveCommand);
+  control('reject', 'reject a waiting decision: it is recorded and not executed', '<decision-id>', rejectCommand);
+  control('pause', 'pause a loop: it keeps observing but decides nothing', '<loop>', pauseCommand);
+  control('resume', 'resume a paused loop', '<loop>', resumeCommand);
+  program
+    .command('kill-switch')
+    .description('stop every loop (or one with --loop) from acting: on | off')
+    .argument('<state>', 'on or off')
+    .option('--loop <name>', 'only this loop')
+    .option('--reason <text>', 'why (recorded in the ledger)')
+    .option('--actor <name>', 'who')
+    .option('--api <url>', 'the control API')
+    .action(killSwitchCommand);
 
   return program;
 }
