@@ -56,6 +56,8 @@ export const envSchema = z
     HOMEOSTAT_SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(30_000),
     OTEL_SDK_DISABLED: bool.optional(),
 
+    /** Seeds the decider's exploration (Thompson sampling), for reproducible runs. */
+    HOMEOSTAT_DECIDER_SEED: z.string().default(''),
     ANALYZER_BUCKET_MS: intFromEnv(100, 3_600_000).default(10_000),
     ANALYZER_TICK_MS: intFromEnv(10, 60_000).default(1_000),
 

@@ -28,6 +28,7 @@ export interface HomeostatConfig {
   };
   telemetry: { selfEndpoint?: string; disabled: boolean };
   shutdownTimeoutMs: number;
+  decider: { seed: string };
   analyzer: {
     /** Width of the time buckets spans and logs are aggregated into before scoring. */
     bucketMs: number;
@@ -105,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       disabled: e.OTEL_SDK_DISABLED ?? false,
     },
     shutdownTimeoutMs: e.HOMEOSTAT_SHUTDOWN_TIMEOUT_MS,
+    decider: { seed: e.HOMEOSTAT_DECIDER_SEED },
     analyzer: { bucketMs: e.ANALYZER_BUCKET_MS, tickMs: e.ANALYZER_TICK_MS },
     urls: { learner: e.LEARNER_URL.replace(/\/$/, '') },
     ports: {

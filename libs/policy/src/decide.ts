@@ -1,0 +1,181 @@
+import type { ActionParams, Adapter, AutonomyLevel, Candidate, Evidence, Explanation, Hypothesis, LoopSpec, Severity } from '@homeostat/contracts';
+import { autonomyLevel } from './autonomy';
+import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
+import type { PolicyState } from './policy-state';
+import type { Rng } from './rng';
+import { estimate, thompsonSample, utility } from './scoring';
+
+export type AttemptStatus = 'pending' | 'succeeded' | 'failed' | 'rolled-back' | 'timed-out' | 'rejected' | 'skipped';
+
+export interface Attempt {
+  decisionId: string;
+  action: string | null;
+  status: AttemptStatus;
+}
+
+export interface IncidentInput {
+  incidentId: string;
+  fingerprint: string;
+  target: string;
+  severity: Severity;
+  title: string;
+  evidence: Evidence;
+  hypothesis?: Hypothesis;
+}
+
+export interface DecideInput {
+  state: PolicyState;
+  loop: LoopSpec;
+  incident: IncidentInput;
+  /** This incident's decisions so far, oldest first. */
+  attempts: Attempt[];
+  /** Epoch ms. */
+  now: number;
+  rng: Rng;
+}
+
+export type PlanMode = 'execute' | 'dry-run' | 'approval-required' | 'escalate';
+
+export interface DecisionPlan {
+  action: { name: string; adapter: Adapter; params: ActionParams } | null;
+  mode: PlanMode;
+  autonomyLevel: AutonomyLevel;
+  attempt: number;
+  previousDecisionId?: string;
+  explanation: Explanation;
+  /** When an escalation only waits for time (cooldown, budget, blast radius): when to decide again. */
+  retryAt?: number;
+}
+
+/** Statuses that rule an action out for the rest of the incident: it was tried and did not help, or a person said no. */
+const RULED_OUT: ReadonlySet<AttemptStatus> = new Set(['failed', 'rolled-back', 'timed-out', 'rejected']);
+
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/**
+ * Chooses the next action for an incident: a Thompson sample per candidate (see scoring.ts), the
+ * highest eligible score wins, then the guardrails decide whether it runs, waits for a person, is
+ * only recorded, or the incident goes to people.
+ */
+export function decide(input: DecideInput): DecisionPlan {
+  const { state, loop, incident, attempts, now, rng } = input;
+  const last = attempts[attempts.length - 1];
+  const attempt = attempts.length + 1;
+  const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
+  const ruledOut = new Map<string, Attempt[]>();
+  for (const a of attempts) {
+    if (a.action !== null && RULED_OUT.has(a.status)) ruledOut.set(a.action, [...(ruledOut.get(a.action) ?? []), a]);
+  }
+
+  const scored = loop.spec.actions.map((action) => {
+    const est = estimate(state, loop, incident.fingerprint, action);
+    const tried = ruledOut.get(action.name);
+    if (tried !== undefined) {
+      const how = tried.map((t) => `attempt ${attempts.indexOf(t) + 1} ${t.status}`).join(', ');
+      const candidate: Candidate = { action: action.name, score: 0, posterior: est.posterior, eligible: false, reason: `already tried for this incident (${how})` };
+      return { action, candidate, theta: 0, utility: 0 };
+    }
+    const theta = thompsonSample(rng, est.posterior);
+    const u = utility(loop, action, est.timeToRecoverMs);
+    const { spec, similar, observed } = est.parts;
+    const reason =
+      `θ=${round(theta)} from Beta(${round(est.posterior.alpha, 2)}, ${round(est.posterior.beta, 2)}): ` +
+      `spec prior (risk ${spec.risk}) ${round(spec.alpha, 2)}/${round(spec.beta, 2)}, ` +
+      `similar fingerprints ${similar.successes}✓ ${similar.failures}✗ over ${similar.fingerprints}, ` +
+      `this fingerprint ${observed.successes}✓ ${observed.failures}✗ (×${observed.weight}); ` +
+      `utility ${round(u.value)} (time to recover ~${Math.round(u.timeMs / 1000)}s ${est.timeSource === 'unknown' ? 'assumed' : `from ${est.timeSource}`}, cost ${round(u.cost, 2)})`;
+    const candidate: Candidate = { action: action.name, score: round(theta * u.value, 6), posterior: est.posterior, eligible: true, reason };
+    return { action, candidate, theta, utility: u.value };
+  });
+
+  const eligible = scored.filter((s) => s.candidate.eligible);
+  const best = eligible.reduce<(typeof eligible)[number] | undefined>((b, s) => (b === undefined || s.candidate.score > b.candidate.score ? s : b), undefined);
+
+  const pending = attempts.find((a) => a.status === 'pending');
+  const loopChecks = loopGuardrails({ state, loop, target: incident.target, now, ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }) });
+  const level = best === undefined ? loop.spec.autonomy.start : autonomyLevel(state, loop, incident.fingerprint, best.action.name);
+  const actionChecks = best === undefined ? [] : actionGuardrails(loop, best.action, level, state.knowledge[incident.fingerprint]?.[best.action.name]);
+  const checks = [...loopChecks, ...actionChecks];
+
+  const explanationBase = {
+    evidenceSummary: summarizeEvidence(incident),
+    ...(incident.hypothesis === undefined ? {} : { hypothesis: describeHypothesis(incident.hypothesis) }),
+    candidates: scored.map((s) => (s === best ? { ...s.candidate, reason: `chosen: highest score; ${s.candidate.reason}` } : s.candidate)),
+    guardrails: checks.map((c) => c.check),
+  };
+  const escalate = (chosenBecause: string, retryAt?: number): DecisionPlan => ({
+    action: null,
+    mode: 'escalate',
+    autonomyLevel: level,
+    attempt,
+    ...chain,
+    explanation: { ...explanationBase, chosenBecause },
+    ...(retryAt === undefined ? {} : { retryAt }),
+  });
+
+  const blocking = loopChecks.filter((c) => c.effect === 'block');
+  const waiting = loopChecks.filter((c) => c.effect === 'wait');
+  const wouldChoose = best === undefined ? '' : ` (would have chosen ${best.action.name})`;
+  if (blocking.length > 0) {
+    return escalate(`escalated to people: ${describeFailed(blocking)}${wouldChoose}`);
+  }
+  if (best === undefined) {
+    const tried = [...ruledOut.keys()].join(', ');
+    return escalate(`escalated to people: no candidate left for this incident after ${attempts.length} attempt(s) (ruled out: ${tried || 'none'})`);
+  }
+  if (waiting.length > 0) {
+    const retryAt = Math.max(...waiting.map((w) => w.retryAt ?? now));
+    return escalate(`escalated: ${describeFailed(waiting)}; allowed again at ${new Date(retryAt).toISOString()}${wouldChoose}`, retryAt);
+  }
+
+  const dryRunBy = actionChecks.filter((c) => c.effect === 'dry-run');
+  const approvalBy = actionChecks.filter((c) => c.effect === 'approval');
+  const mode: PlanMode = dryRunBy.length > 0 ? 'dry-run' : approvalBy.length > 0 ? 'approval-required' : 'execute';
+  const why =
+    `${best.action.name} has the highest score ${best.candidate.score} among ${eligible.length} eligible candidate(s) ` +
+    `(sampled success ${round(best.theta)} × utility ${round(best.utility)}; posterior mean ${round(best.candidate.posterior?.mean ?? 0)})` +
+    (attempt > 1 ? `; attempt ${attempt} after ${[...ruledOut.keys()].join(', ') || 'an earlier decision'}` : '');
+  const modeWhy =
+    mode === 'dry-run'
+      ? `; recorded only: ${describeFailed(dryRunBy)}`
+      : mode === 'approval-required'
+        ? `; waits for approval: ${describeFailed(approvalBy)}`
+        : '; runs now: every guardrail passed';
+  return {
+    action: { name: best.action.name, adapter: best.action.adapter, params: best.action.params },
+    mode,
+    autonomyLevel: level,
+    attempt,
+    ...chain,
+    explanation: { ...explanationBase, chosenBecause: why + modeWhy },
+  };
+}
+
+function describeFailed(results: GuardrailResult[]): string {
+  return results.map((r) => `${r.check.name} (${r.check.detail})`).join('; ');
+}
+
+export function summarizeEvidence(incident: IncidentInput): string {
+  const { series, logTemplates, failingSpans } = incident.evidence;
+  const parts = [`${incident.severity} incident on ${incident.target}: ${incident.title}`];
+  const topSeries = [...series].sort((a, b) => b.score - a.score).slice(0, 3);
+  if (topSeries.length > 0) {
+    const list = topSeries.map((s) => {
+      const vs = s.observed === undefined ? '' : ` observed ${s.observed}${s.baseline === undefined ? '' : ` vs baseline ${s.baseline}`}`;
+      return `${s.name} (score ${s.score}${vs})`;
+    });
+    parts.push(`${series.length} anomalous series: ${list.join(', ')}`);
+  }
+  const topLogs = [...logTemplates].sort((a, b) => b.count - a.count).slice(0, 3);
+  if (topLogs.length > 0) parts.push(`${logTemplates.length} log template(s): ${topLogs.map((t) => `"${t.template}" ×${t.count}`).join(', ')}`);
+  if (failingSpans.length > 0) {
+    const names = [...new Set(failingSpans.map((s) => `${s.service} ${s.name}`))].slice(0, 3);
+    parts.push(`${failingSpans.length} failing span(s): ${names.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+function describeHypothesis(h: Hypothesis): string {
+  const suspect = h.suspect.component === undefined ? h.suspect.service : `${h.suspect.service}/${h.suspect.component}`;
+  return `${h.summary} (suspect ${suspect}, confidence ${h.confidence})`;
+}
