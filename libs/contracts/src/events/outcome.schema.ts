@@ -46,6 +46,13 @@ export const rollbackSchema = z
   })
   .strict();
 
+/**
+ * Outcome error codes of actions that never reached the target (unknown loop, unsupported
+ * adapter, bad parameters, already claimed, kill switch, rejected): such an outcome says nothing
+ * about whether the action fixes the failure, so learning ignores it.
+ */
+export const NOT_APPLIED_ERROR_CODES: readonly string[] = ['LOOP_UNKNOWN', 'ADAPTER_UNSUPPORTED', 'ADAPTER_PARAMS_INVALID', 'TEMPLATE_INVALID', 'ALREADY_CLAIMED', 'KILL_SWITCH', 'REJECTED'];
+
 export const outcomeErrorSchema = z.object({ code: nonEmpty, message: z.string() }).strict();
 
 export const outcomeRecordedSchema = z

@@ -1,0 +1,55 @@
+import type { ActionRequest } from './action-request';
+
+export type Fetch = typeof fetch;
+
+/** What came back from one request: applied means the status said so. */
+export interface ActionResponse {
+  applied: boolean;
+  status?: number;
+  latencyMs: number;
+  /** A short excerpt of the response body, or why there was no response. */
+  detail: string;
+}
+
+const BODY_EXCERPT = 300;
+
+/**
+ * Sends one request with a hard timeout. Never throws: a network error or a timeout is a
+ * response that was not applied, so the caller has one shape to report.
+ */
+export async function sendRequest(request: ActionRequest, fetchFn: Fetch = fetch, now: () => number = Date.now): Promise<ActionResponse> {
+  const started = now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), request.timeoutMs);
+  try {
+    const res = await fetchFn(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      signal: abort.signal,
+      redirect: 'manual',
+    });
+    const text = (await res.text()).slice(0, BODY_EXCERPT);
+    const applied = request.expectStatus !== undefined ? res.status === request.expectStatus : res.status >= 200 && res.status < 300;
+    const expected = request.expectStatus !== undefined ? String(request.expectStatus) : '2xx';
+    return {
+      applied,
+      status: res.status,
+      latencyMs: now() - started,
+      detail: `${request.method} ${request.url} -> ${res.status}${applied ? '' : ` (expected ${expected})`}${text ? `: ${text}` : ''}`,
+    };
+  } catch (error) {
+    const reason = abort.signal.aborted ? `no response within ${request.timeoutMs} ms` : describeFetchError(error);
+    return { applied: false, latencyMs: now() - started, detail: `${request.method} ${request.url} failed: ${reason}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}
