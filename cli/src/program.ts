@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
+import { explainCommand } from './commands/explain.command';
 import { replayCommand } from './commands/replay.command';
 import { startCommand } from './commands/start.command';
 import { templatesCommand } from './commands/templates.command';
@@ -66,6 +67,14 @@ export function buildProgram(): Command {
       .option('--api <url>', 'the control API (default: HOMEOSTAT_API_URL or http://127.0.0.1:8080)')
       .action(action);
   };
+  program
+    .command('explain')
+    .description('print a decision as the loop thought it: evidence, hypothesis, candidates with scores, guardrail checks, outcome')
+    .argument('<decision-id>')
+    .option('--json', 'print the raw decision, approvals and outcomes')
+    .option('--api <url>', 'the control API (default: HOMEOSTAT_API_URL or http://127.0.0.1:8080)')
+    .action(explainCommand);
+
   control('approve', 'approve a decision that waits for a person: it executes', '<decision-id>', approveCommand);
   control('reject', 'reject a waiting decision: it is recorded and not executed', '<decision-id>', rejectCommand);
   control('pause', 'pause a loop: it keeps observing but decides nothing', '<loop>', pauseCommand);

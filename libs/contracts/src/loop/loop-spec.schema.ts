@@ -68,6 +68,19 @@ const inlineCall = z.object({ adapter, params: actionParams.default({}) }).stric
 
 export const AUTONOMY = ['shadow', 'propose', 'auto'] as const;
 
+/**
+ * A URL that may name environment variables, `${SHOP_URL}` or `${SHOP_URL:-http://127.0.0.1:3000}`,
+ * so one spec serves every environment; the executor substitutes them. Checked with the
+ * defaults filled in (a variable without a default stands for a host).
+ */
+const urlTemplate = z.string().refine(
+  (s) => {
+    const filled = s.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::-([^}]*))?\}/g, (_m, dflt: string | undefined) => dflt ?? 'http://env-host');
+    return URL.canParse(filled) && /^https?:/.test(filled);
+  },
+  { message: 'must be an http(s) URL, optionally with ${VAR} or ${VAR:-default} placeholders' },
+);
+
 export const actionSpecSchema = z
   .object({
     name: dnsLabel,
@@ -141,7 +154,7 @@ export const verificationSpecSchema = z
   .object({
     healthCheck: z
       .object({
-        url: z.url(),
+        url: urlTemplate,
         expectStatus: z.number().int().min(100).max(599).default(200),
         consecutive: z.number().int().positive().default(3),
         interval: durationSchema.default('5s'),
