@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
 import { explainCommand } from './commands/explain.command';
 import { replayCommand } from './commands/replay.command';
+import { parsePort, parseRate, shopCommand } from './commands/shop.command';
 import { startCommand } from './commands/start.command';
 import { templatesCommand } from './commands/templates.command';
 import { validateCommand } from './commands/validate.command';
@@ -33,6 +34,15 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where local state lives (chDB, idempotency logs); default ./.homeostat')
     .option('--loops <dir>', 'directory of loop specs (*.yaml) to load and validate at start')
     .action(startCommand);
+
+  program
+    .command('shop')
+    .description('run the demo target: an instrumented shop with fault injection and an actuator API')
+    .option('--port <port>', 'HTTP port (0 = any free port)', parsePort, 3000)
+    .option('--traffic <rps>', 'synthetic requests per second it sends itself (0 = none)', parseRate, 20)
+    .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint (default OTEL_EXPORTER_OTLP_ENDPOINT, then http://127.0.0.1:4318)')
+    .option('--data-dir <dir>', 'where the versioned config lives (default ./.homeostat/shop)')
+    .action(shopCommand);
 
   program
     .command('validate')
