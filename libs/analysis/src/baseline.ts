@@ -68,13 +68,13 @@ export class Baseline {
     return z <= 3 ? 0 : 1 - Math.exp(-((z - 3) ** 2) / 8);
   }
 
-  toJSON(): { mean: number | null; variance: number; n: number; anomalousRun: number } {
+  toJSON(): { mean: number | null; variance: number; n: number; anomalousRun: number; adaptAfter: number } {
     // JSON has no NaN: an empty baseline's mean travels as null.
-    return { mean: Number.isFinite(this.mean) ? this.mean : null, variance: this.variance, n: this.n, anomalousRun: this.anomalousRun };
+    return { mean: Number.isFinite(this.mean) ? this.mean : null, variance: this.variance, n: this.n, anomalousRun: this.anomalousRun, adaptAfter: this.adaptAfter };
   }
 
-  static from(state: { mean: number | null; variance: number; n: number; anomalousRun?: number }): Baseline {
-    const b = new Baseline();
+  static from(state: { mean: number | null; variance: number; n: number; anomalousRun?: number; adaptAfter?: number }): Baseline {
+    const b = new Baseline(0.05, state.adaptAfter ?? 30);
     b.mean = state.mean ?? Number.NaN;
     b.variance = state.variance;
     b.n = state.n;

@@ -68,6 +68,16 @@ describe('IncidentTracker', () => {
     expect(resolved).toMatchObject({ type: 'resolved', incident: { incidentId: opened!.incident.incidentId, fingerprint: opened!.incident.fingerprint } });
   });
 
+  it('resolves once the symptoms are back, even if an internal measurement settled at a new level', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95, { symptom: true }), 0);
+    t.observe(signal('pool.idle', 0.95), 0);
+    t.tick(10_000);
+    t.observe(signal('latency', 0.1, { symptom: true }), 11_000);
+    t.observe(signal('pool.idle', 0.95), 11_000); // still far from its old level
+    expect(t.tick(40_000)).toMatchObject([{ type: 'resolved', resolution: 'self-healed' }]);
+  });
+
   it('expires an incident whose target went silent', () => {
     const t = newTracker();
     t.observe(signal('latency', 0.95), 0);

@@ -12,6 +12,11 @@ export interface ScoredSignal {
   direction: 'up' | 'down';
   /** The value is back within the series' normal band. */
   withinBaseline: boolean;
+  /**
+   * A symptom users feel (request latency, errors, traffic, error logs), as opposed to an internal
+   * measurement (pool sizes, queue lengths) that may settle at a new level after a remedy.
+   */
+  symptom?: boolean;
   timestampMs: number;
   /** For a log template's rate: the template, and how many lines this observation stands for. */
   template?: { id: string; text: string; sample?: string; lines?: number };
@@ -48,6 +53,7 @@ export interface EvidenceSeries {
   observed: number;
   baseline: number;
   recovered: boolean;
+  symptom: boolean;
   template?: { id: string; text: string; sample?: string; count: number };
 }
 
@@ -145,6 +151,7 @@ export class IncidentTracker {
         observed: signal.value,
         baseline: signal.baseline,
         recovered: false,
+        symptom: signal.symptom ?? false,
         ...(signal.template ? { template: { id: signal.template.id, text: signal.template.text, ...(signal.template.sample ? { sample: signal.template.sample } : {}), count: signal.template.lines ?? 1 } } : {}),
       });
       this.dirty = true;
@@ -181,7 +188,11 @@ export class IncidentTracker {
         return [{ type: 'opened', incident: this.view() }];
       }
       case 'open': {
-        const signals = [...this.signals.values()];
+        // When the evidence includes symptoms, the incident is over once they are: internal
+        // measurements may settle at a new level after a remedy (a recreated pool, a restart).
+        const all = [...this.signals.values()];
+        const symptoms = all.filter((s) => s.symptom);
+        const signals = symptoms.length > 0 ? symptoms : all;
         const lastAnomalous = Math.max(...signals.map((s) => s.lastAnomalousMs));
         if (nowMs - this.lastObservationMs >= this.settings.expireAfterMs) {
           return [this.resolve(nowMs, 'expired')];

@@ -7,3 +7,4 @@ export * from './health.controller';
 export * from './service';
 export * from './run';
 export * from './consumption-stats';
+export * from './state-file';

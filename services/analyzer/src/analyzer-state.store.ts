@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { JsonStateFile } from '@homeostat/runtime';
 import type { EngineSnapshot } from './engine/analysis-engine';
 
 /**
@@ -9,26 +9,8 @@ import type { EngineSnapshot } from './engine/analysis-engine';
  * re-learn during their warm-up) — give each replica its own volume (a StatefulSet) to keep
  * restarts warm.
  */
-export class AnalyzerStateStore {
-  readonly path: string;
-
+export class AnalyzerStateStore extends JsonStateFile<EngineSnapshot> {
   constructor(dataDir: string) {
-    this.path = join(dataDir, 'analyzer', 'state.json');
-  }
-
-  async load(): Promise<EngineSnapshot | undefined> {
-    try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as EngineSnapshot;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`cannot read the analyzer state ${this.path}: ${String(error)}`);
-    }
-  }
-
-  async save(snapshot: EngineSnapshot): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    await writeFile(tmp, JSON.stringify(snapshot));
-    await rename(tmp, this.path);
+    super(join(dataDir, 'analyzer', 'state.json'));
   }
 }

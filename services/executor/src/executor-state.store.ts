@@ -1,6 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { JsonStateFile } from '@homeostat/runtime';
 import { decisionMadeSchema, type DecisionMade } from '@homeostat/contracts';
 
 /** A decision waiting for a person (mode approval-required). */
@@ -46,19 +45,16 @@ export const emptyExecutorState = (): ExecutorState => ({ pending: [], killSwitc
  * (write, fsync, rename), saves serialized so the file never goes back in time.
  */
 export class ExecutorStateStore {
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: JsonStateFile<unknown>;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.file = new JsonStateFile(path);
+  }
 
   async load(): Promise<ExecutorState> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyExecutorState();
-      throw e;
-    }
-    const parsed = stateFileSchema.safeParse(JSON.parse(text));
+    const saved = await this.file.load();
+    if (saved === undefined) return emptyExecutorState();
+    const parsed = stateFileSchema.safeParse(saved);
     if (!parsed.success) {
       throw new Error(`executor state ${this.path} is not valid (${parsed.error.issues[0]?.message ?? 'unknown'}): move it away to start without pending approvals`);
     }
@@ -68,22 +64,6 @@ export class ExecutorStateStore {
 
   /** Resolves once this state (or a later one) is durable. */
   save(state: ExecutorState): Promise<void> {
-    const text = JSON.stringify({ version: 1, ...state }, null, 2);
-    const next = this.writing.then(() => this.write(text));
-    this.writing = next.catch(() => undefined);
-    return next;
-  }
-
-  private async write(text: string): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    const out = await open(tmp, 'w');
-    try {
-      await out.writeFile(text);
-      await out.datasync();
-    } finally {
-      await out.close();
-    }
-    await rename(tmp, this.path);
+    return this.file.save({ version: 1, ...state });
   }
 }

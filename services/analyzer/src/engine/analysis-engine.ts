@@ -26,9 +26,15 @@ export interface EngineOptions {
   maxSeries: number;
   /** Score given to a warning/error log template that appears where it was absent. */
   newErrorTemplateScore: number;
+  /**
+   * How long a change must last before it becomes the new normal (the baselines follow it). Long
+   * enough that an incident, even a slow one, does not teach the loop that failing is normal —
+   * otherwise the same failure next time would not stand out.
+   */
+  adaptAfterMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, latenessMs: 2_000, maxSeries: 50_000, newErrorTemplateScore: 0.95 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, latenessMs: 2_000, maxSeries: 50_000, newErrorTemplateScore: 0.95, adaptAfterMs: 15 * 60_000 };
 
 interface SeriesState {
   detector: SeriesDetector;
@@ -175,7 +181,7 @@ export class AnalysisEngine {
     const template = point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
     let state = this.series.get(key);
     if (!state) {
-      state = { detector: createDetector(), baseline: new Baseline() };
+      state = { detector: createDetector(), baseline: new Baseline(0.05, Math.max(30, Math.ceil(this.opts.adaptAfterMs / this.opts.bucketMs))) };
       // A warning or error template that first appears once the target is well known was absent
       // before: its history is zeros. (At start-up every template is new, and that says nothing.)
       if (template && template.severity >= WARN && this.known(point.service, nowMs)) for (let i = 0; i < 10; i++) state.baseline.observe(0, false);
@@ -210,6 +216,7 @@ export class AnalysisEngine {
         baseline: Number.isFinite(baseline) ? baseline : 0,
         direction,
         withinBaseline,
+        symptom: template !== undefined || point.name === DERIVED.requestRate || point.name === DERIVED.errorRate || point.name === DERIVED.latencyP95,
         timestampMs: point.timestampMs,
         ...(template ? { template: { id: point.labels['template'] ?? '', text: template.text, sample: template.sample, lines: Math.round((point.value * this.opts.bucketMs) / 1000) } } : {}),
       },
