@@ -25,6 +25,7 @@ describe('IncidentTracker', () => {
     expect(opened?.incident.openedAtMs).toBe(0);
 
     t.observe(signal('pool', 0.99), 12_000);
+    t.observe(signal('errors', 0.98), 12_000);
     expect(t.tick(14_000)).toEqual([]); // updates are rate-limited
     const [updated] = t.tick(16_000);
     expect(updated?.type).toBe('updated');
@@ -76,6 +77,17 @@ describe('IncidentTracker', () => {
     t.observe(signal('latency', 0.1, { symptom: true }), 11_000);
     t.observe(signal('pool.idle', 0.95), 11_000); // still far from its old level
     expect(t.tick(40_000)).toMatchObject([{ type: 'resolved', resolution: 'self-healed' }]);
+  });
+
+  it('is over when the signals it opened with are back, whatever joined later', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95, { symptom: true }), 0);
+    t.observe(signal('errors', 0.95, { symptom: true }), 0);
+    t.tick(10_000);
+    t.observe(signal('probe.errors', 0.99, { symptom: true }), 12_000); // born during the incident
+    for (const name of ['latency', 'errors']) t.observe(signal(name, 0.1, { symptom: true }), 13_000);
+    t.observe(signal('probe.errors', 0.99, { symptom: true }), 14_000);
+    expect(t.tick(40_000)).toMatchObject([{ type: 'resolved', incident: { signals: expect.arrayContaining([expect.objectContaining({ name: 'probe.errors' })]) } }]);
   });
 
   it('expires an incident whose target went silent', () => {

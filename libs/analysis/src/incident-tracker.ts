@@ -79,6 +79,7 @@ export interface TrackerSnapshot {
   signals: EvidenceSeries[];
   failingSpans: FailingSpan[];
   incident?: { incidentId: string; fingerprint: string; openedAtMs: number };
+  openingKeys?: string[];
 }
 
 const MAX_SPANS = 20;
@@ -99,6 +100,8 @@ export class IncidentTracker {
   private lastUpdateMs = 0;
   private dirty = false;
   private readonly signals = new Map<string, EvidenceSeries>();
+  /** The signals the incident opened with: it is over when they are back (see tick). */
+  private openingKeys = new Set<string>();
   private failingSpans: FailingSpan[] = [];
   private incident: IncidentState | undefined;
 
@@ -120,25 +123,27 @@ export class IncidentTracker {
     this.lastObservationMs = nowMs;
     const anomalous = signal.score >= this.settings.sensitivity;
     const known = this.signals.get(signal.key);
-    if (!anomalous) {
-      if (known) {
-        known.observed = signal.value;
-        known.recovered = signal.withinBaseline;
+    if (known) {
+      // Opening is the detectors' call; being over is the baseline's: a signal has recovered when
+      // its value is back within its normal band, whatever a novelty score says about the way back.
+      known.observed = signal.value;
+      known.recovered = signal.withinBaseline;
+      if (anomalous && !signal.withinBaseline) {
+        known.score = Math.max(known.score, signal.score);
+        known.lastAnomalousMs = nowMs;
+        if (known.template && signal.template) {
+          known.template.count += signal.template.lines ?? 1;
+          this.dirty = true;
+        }
       }
       return;
     }
+    if (!anomalous) return;
     if (this.phase === 'quiet') {
       this.phase = 'gathering';
       this.gatherStartMs = nowMs;
     }
-    if (known) {
-      known.score = Math.max(known.score, signal.score);
-      known.lastAnomalousMs = nowMs;
-      known.observed = signal.value;
-      known.recovered = false;
-      if (known.template && signal.template) known.template.count += signal.template.lines ?? 1;
-      if (signal.kind === 'log') this.dirty = true;
-    } else if (this.signals.size < MAX_SIGNALS) {
+    if (this.signals.size < MAX_SIGNALS) {
       this.signals.set(signal.key, {
         key: signal.key,
         kind: signal.kind,
@@ -183,14 +188,18 @@ export class IncidentTracker {
           failingSpans: this.failingSpans,
         };
         this.phase = 'open';
+        this.openingKeys = new Set(this.signals.keys());
         this.dirty = false;
         this.lastUpdateMs = nowMs;
         return [{ type: 'opened', incident: this.view() }];
       }
       case 'open': {
-        // When the evidence includes symptoms, the incident is over once they are: internal
-        // measurements may settle at a new level after a remedy (a recreated pool, a restart).
-        const all = [...this.signals.values()];
+        // The incident is over when the signals it opened with are back. Signals that joined later
+        // are evidence, not the criterion: a series born during the incident (health probes of the
+        // verification, say) has only the incident as its history. Among those, when there are
+        // symptoms, they decide: internal measurements may settle at a new level after a remedy
+        // (a recreated pool, a restart).
+        const all = [...this.signals.values()].filter((s) => this.openingKeys.has(s.key));
         const symptoms = all.filter((s) => s.symptom);
         const signals = symptoms.length > 0 ? symptoms : all;
         const lastAnomalous = Math.max(...signals.map((s) => s.lastAnomalousMs));
@@ -218,6 +227,7 @@ export class IncidentTracker {
       signals: [...this.signals.values()].map((x) => ({ ...x, labels: { ...x.labels }, ...(x.template ? { template: { ...x.template } } : {}) })),
       failingSpans: [...this.failingSpans],
       ...(this.incident ? { incident: { incidentId: this.incident.incidentId, fingerprint: this.incident.fingerprint, openedAtMs: this.incident.openedAtMs } } : {}),
+      openingKeys: [...this.openingKeys],
     };
   }
 
@@ -230,6 +240,7 @@ export class IncidentTracker {
     for (const x of snapshot.signals) this.signals.set(x.key, { ...x });
     this.failingSpans = [...snapshot.failingSpans];
     if (snapshot.incident) this.incident = { ...snapshot.incident, target: this.target, signals: [], failingSpans: [] };
+    this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
     if (this.phase === 'open' && !this.incident) this.phase = 'quiet';
   }
 
@@ -248,6 +259,7 @@ export class IncidentTracker {
   private reset(): void {
     this.phase = 'quiet';
     this.signals.clear();
+    this.openingKeys.clear();
     this.failingSpans = [];
     this.incident = undefined;
     this.dirty = false;
