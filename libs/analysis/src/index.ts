@@ -1,5 +1,6 @@
 export * from './series';
 export * from './latency-histogram';
+export * from './keyed-buckets';
 export * from './span-series';
 export * from './log-series';
 export * from './metric-series';
