@@ -8,3 +8,4 @@ export * from './service';
 export * from './run';
 export * from './consumption-stats';
 export * from './state-file';
+export * from './service-main';

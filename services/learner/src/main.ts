@@ -3,18 +3,4 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-learner' });
 
-async function main(): Promise<void> {
-  const { loadConfig } = await import('@homeostat/config');
-  const { runServices, stopOnSignals } = await import('@homeostat/runtime');
-  const { JsonLogger } = await import('@homeostat/telemetry');
-  const { learnerService } = await import('./index');
-  const config = loadConfig();
-  const logger = new JsonLogger('homeostat-learner', config.logLevel);
-  const stack = await runServices([learnerService], config, logger);
-  stopOnSignals(stack, config, logger);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`homeostat-learner failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { learnerService }]) => runServiceProcess(learnerService));
