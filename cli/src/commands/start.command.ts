@@ -12,7 +12,6 @@ export async function startCommand(options: StartOptions): Promise<void> {
   // Our own tracing starts before Nest and the services are loaded.
   startTelemetry({ serviceName: 'homeostat' });
   const { loadConfig } = await import('@homeostat/config');
-  const { loadLoopSpecs } = await import('@homeostat/contracts');
   const { runServices, stopOnSignals } = await import('@homeostat/runtime');
   const { JsonLogger } = await import('@homeostat/telemetry');
   const { serviceDefinitions } = await import('../services');
@@ -23,11 +22,6 @@ export async function startCommand(options: StartOptions): Promise<void> {
     ...(options.loops ? { HOMEOSTAT_LOOPS_DIR: options.loops } : {}),
   });
   const logger = new JsonLogger('homeostat', config.logLevel);
-  if (config.loopsDir) {
-    // A bad spec stops the start with every error listed, rather than a loop that half works.
-    const loops = await loadLoopSpecs(config.loopsDir);
-    logger.log(`loaded ${loops.length} loop spec(s) from ${config.loopsDir}: ${loops.map((l) => l.metadata.name).join(', ')}`, 'Start');
-  }
   const wanted = options.services ?? [...SERVICE_NAMES];
   const stack = await runServices(serviceDefinitions(wanted), config, logger);
   stopOnSignals(stack, config, logger);

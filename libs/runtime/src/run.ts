@@ -1,5 +1,6 @@
 import type { Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
+import { loadLoopSpecs } from '@homeostat/contracts';
 import { JsonLogger, stopTelemetry } from '@homeostat/telemetry';
 import { createBus } from './create-bus';
 import { startService, type RunningService, type ServiceDefinition } from './service';
@@ -17,6 +18,9 @@ export interface RunningStack {
 
 export async function runServices(definitions: ServiceDefinition[], config: HomeostatConfig, logger = new JsonLogger('homeostat', config.logLevel)): Promise<RunningStack> {
   const ordered = [...definitions].sort((a, b) => START_ORDER.indexOf(a.name) - START_ORDER.indexOf(b.name));
+  // Read once per process and shared by its services; a bad spec stops the start with every error listed.
+  const loops = config.loopsDir ? await loadLoopSpecs(config.loopsDir) : [];
+  if (config.loopsDir) logger.log(`loaded ${loops.length} loop spec(s) from ${config.loopsDir}: ${loops.map((l) => l.metadata.name).join(', ')}`, 'Runtime');
   const bus = createBus(config, logger);
   await bus.start();
   const services: RunningService[] = [];
@@ -28,7 +32,7 @@ export async function runServices(definitions: ServiceDefinition[], config: Home
   try {
     const peers = new Map<string, string>();
     for (const d of ordered) {
-      const running = await startService(d, { config, bus, logger }, { peers });
+      const running = await startService(d, { config, bus, logger }, { peers, loops });
       peers.set(d.name, running.url);
       services.push(running);
     }

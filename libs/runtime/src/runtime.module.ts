@@ -4,7 +4,8 @@ import type { HomeostatConfig } from '@homeostat/config';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { HealthController } from './health.controller';
 import type { Readiness } from './readiness';
-import { BUS, CONFIG, LOGGER, PEERS, READINESS, SERVICE_NAME } from './tokens';
+import type { LoopSpec } from '@homeostat/contracts';
+import { BUS, CONFIG, LOGGER, LOOPS, PEERS, READINESS, SERVICE_NAME } from './tokens';
 
 export interface RuntimeValues {
   service: string;
@@ -13,6 +14,7 @@ export interface RuntimeValues {
   logger: JsonLogger;
   readiness: Readiness;
   peers: ReadonlyMap<string, string>;
+  loops: readonly LoopSpec[];
 }
 
 /** What every service gets from the runtime: the bus, its publisher, config, logger, readiness. */
@@ -27,6 +29,7 @@ export class RuntimeModule {
       { provide: SERVICE_NAME, useValue: values.service },
       { provide: READINESS, useValue: values.readiness },
       { provide: PEERS, useValue: values.peers },
+      { provide: LOOPS, useValue: values.loops },
       { provide: EventPublisher, useValue: new EventPublisher(values.bus, values.service) },
     ];
     return { module: RuntimeModule, global: true, providers, exports: providers.map((p) => p.provide), controllers: [HealthController] };

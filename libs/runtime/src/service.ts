@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { Bus, ConsumerHooks } from '@homeostat/bus';
+import type { LoopSpec } from '@homeostat/contracts';
 import type { HomeostatConfig, ServiceName } from '@homeostat/config';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { BusAwareExceptionFilter, BusServer } from './bus.server';
@@ -41,7 +42,7 @@ export interface RunningService {
 export async function startService(
   definition: ServiceDefinition,
   runtime: ServiceRuntime,
-  options: { port?: number; hooks?: ConsumerHooks; peers?: ReadonlyMap<string, string> } = {},
+  options: { port?: number; hooks?: ConsumerHooks; peers?: ReadonlyMap<string, string>; loops?: readonly LoopSpec[] } = {},
 ): Promise<RunningService> {
   const { config, bus, logger } = runtime;
   const readiness = new Readiness();
@@ -62,7 +63,7 @@ export async function startService(
   });
   readiness.register({ name: 'consumer', check: () => ({ ok: busServer.isReady(), detail: { topics: busServer.topics } }) });
 
-  @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness, peers: options.peers ?? new Map() }), definition.module] })
+  @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness, peers: options.peers ?? new Map(), loops: options.loops ?? [] }), definition.module] })
   class ServiceRootModule {}
 
   const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: definition.bodyParser ?? true });

@@ -6,3 +6,5 @@ export const SERVICE_NAME = Symbol('homeostat.service-name');
 export const READINESS = Symbol('homeostat.readiness');
 /** Base URLs of the services running in this process (a ReadonlyMap<ServiceName, string>). */
 export const PEERS = Symbol('homeostat.peers');
+/** The loop specs of this process (readonly LoopSpec[]), read once at start from HOMEOSTAT_LOOPS_DIR. */
+export const LOOPS = Symbol('homeostat.loops');

@@ -3,8 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import { loadLoopSpecs, type AnyEnvelope, type LoopSpec } from '@homeostat/contracts';
-import { CONFIG, ConsumptionStats, LOGGER } from '@homeostat/runtime';
+import type { AnyEnvelope, LoopSpec } from '@homeostat/contracts';
+import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
 import { AnalysisEngine, type IncidentEvent } from './engine/analysis-engine';
@@ -23,12 +23,12 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private timer: NodeJS.Timeout | undefined;
   private pending: IncidentEvent[] = [];
   private ticking = false;
-  private loops: LoopSpec[] = [];
   private lastSnapshotMs = Date.now();
   private readonly state: AnalyzerStateStore;
 
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
+    @Inject(LOOPS) private readonly loops: readonly LoopSpec[],
     @Inject(LOGGER) private readonly logger: JsonLogger,
     private readonly publisher: EventPublisher,
   ) {
@@ -36,7 +36,6 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.loops = this.config.loopsDir ? await loadLoopSpecs(this.config.loopsDir) : [];
     this.engine = new AnalysisEngine(this.loops, () => uuidv7(), { bucketMs: this.config.analyzer.bucketMs });
     const saved = await this.state.load();
     if (saved) {

@@ -3,8 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import { loadLoopSpecs, type AnyEnvelope, type EventData, type LoopSpec } from '@homeostat/contracts';
-import { CONFIG, ConsumptionStats, LOGGER } from '@homeostat/runtime';
+import type { AnyEnvelope, EventData, LoopSpec } from '@homeostat/contracts';
+import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { DeciderCore } from './decider-core';
 import { DeciderStateStore } from './decider-state.store';
@@ -21,7 +21,6 @@ type DecisionMade = EventData<'homeostat.decision.made.v1'>;
 export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly stats = new ConsumptionStats();
   private core: DeciderCore | undefined;
-  private loops: LoopSpec[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly store: DeciderStateStore;
   private dirty = false;
@@ -30,6 +29,7 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
+    @Inject(LOOPS) private readonly loops: readonly LoopSpec[],
     @Inject(LOGGER) private readonly logger: JsonLogger,
     private readonly publisher: EventPublisher,
   ) {
@@ -37,7 +37,6 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.loops = this.config.loopsDir ? await loadLoopSpecs(this.config.loopsDir) : [];
     this.core = new DeciderCore(new Map(this.loops.map((l) => [l.metadata.name, l])), () => uuidv7(), this.config.decider.seed);
     const saved = await this.store.load();
     if (saved) {

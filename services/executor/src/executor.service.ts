@@ -3,8 +3,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { context } from '@opentelemetry/api';
 import { EventPublisher, FileIdempotencyStore } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import { loadLoopSpecs, type ActionCall, type DecisionMade, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
-import { CONFIG, LOGGER } from '@homeostat/runtime';
+import type { ActionCall, DecisionMade, LoopSpec, OutcomeRecorded } from '@homeostat/contracts';
+import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
 import { buildActionRequest, describeRequest, type ActionRequest } from './adapters/action-request';
 import { sendRequest, type ActionResponse } from './adapters/http-runner';
@@ -85,6 +85,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     @Inject(LOGGER) logger: JsonLogger,
     @Inject(ACTION_ENV) private readonly env: Environment,
+    @Inject(LOOPS) private readonly specs: readonly LoopSpec[],
     private readonly publisher: EventPublisher,
   ) {
     this.log = logger.child('Executor');
@@ -92,8 +93,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const specs = this.config.loopsDir ? await loadLoopSpecs(this.config.loopsDir) : [];
-    this.loops = new Map(specs.map((s) => [s.metadata.name, s]));
+    this.loops = new Map(this.specs.map((s) => [s.metadata.name, s]));
     const dir = join(this.config.dataDir, 'executor');
     this.claimStore = await FileIdempotencyStore.open(join(dir, 'claims.ids'), this.config.consumer.idempotencyCapacity);
     this.outcomeStore = await FileIdempotencyStore.open(join(dir, 'outcomes.ids'), this.config.consumer.idempotencyCapacity);
