@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
+import { demoCommand, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
 import { explainCommand } from './commands/explain.command';
 import { replayCommand } from './commands/replay.command';
 import { parsePort, parseRate, shopCommand } from './commands/shop.command';
@@ -43,6 +44,22 @@ export function buildProgram(): Command {
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint (default OTEL_EXPORTER_OTLP_ENDPOINT, then http://127.0.0.1:4318)')
     .option('--data-dir <dir>', 'where the versioned config lives (default ./.homeostat/shop)')
     .action(shopCommand);
+
+  program
+    .command('demo')
+    .description('the self-healing loop on the demo shop: inject faults one after another, watch it learn, print what it measured')
+    .option('--incidents <n>', 'how many faults to inject', parsePositiveInt, 8)
+    .option('--faults <list>', 'comma-separated faults (default: pool-leak,slow-dependency,retry-storm,bad-config)', parseFaults)
+    .option('--seed <n>', 'seed for the order of the faults', parseSeed, 1)
+    .option('--json <file>', 'write the run (every incident, every action, the summary) as JSON')
+    .option('--chart <file>', 'write the learning curve (time to recover by occurrence) as SVG')
+    .option('--data-dir <dir>', 'where the run keeps its state (default: a fresh ./.homeostat/demo-<time>)')
+    .option('--loops <dir>', 'loop specs (default: the shop\'s, examples/shop/loops)')
+    .option('--traffic <rps>', 'the shop\'s synthetic load', parseRate, 20)
+    .option('--shop-port <port>', 'the shop\'s port (0 = any free port)', parsePort, 3000)
+    .option('--warmup <s>', 'seconds of normal traffic before the first fault (the analyzer learns the baselines)', parseSeconds, 45)
+    .option('--timeout <s>', 'give up on an incident after this many seconds', parseSeconds, 300)
+    .action(demoCommand);
 
   program
     .command('validate')

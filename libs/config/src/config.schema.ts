@@ -47,6 +47,8 @@ export const envSchema = z
     CLICKHOUSE_URL: z.url().optional(),
     CLICKHOUSE_USER: z.string().optional(),
     CLICKHOUSE_PASSWORD: z.string().optional(),
+    /** chDB's data directory (embedded ClickHouse); default <HOMEOSTAT_DATA_DIR>/chdb. One per process. */
+    CHDB_DIR: z.string().min(1).optional(),
     CLICKHOUSE_DATABASE: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')

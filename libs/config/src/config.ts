@@ -25,6 +25,8 @@ export interface HomeostatConfig {
     username?: string;
     password?: string;
     database: string;
+    /** chDB's data directory when there is no CLICKHOUSE_URL; default <dataDir>/chdb. */
+    chdbDir?: string;
   };
   telemetry: { selfEndpoint?: string; disabled: boolean };
   shutdownTimeoutMs: number;
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ...(e.CLICKHOUSE_USER ? { username: e.CLICKHOUSE_USER } : {}),
       ...(e.CLICKHOUSE_PASSWORD ? { password: e.CLICKHOUSE_PASSWORD } : {}),
       database: e.CLICKHOUSE_DATABASE,
+      ...(e.CHDB_DIR ? { chdbDir: e.CHDB_DIR } : {}),
     },
     telemetry: {
       ...(e.HOMEOSTAT_SELF_OTLP_ENDPOINT ? { selfEndpoint: e.HOMEOSTAT_SELF_OTLP_ENDPOINT } : {}),

@@ -33,7 +33,7 @@ export interface StoreHandle {
 }
 
 /**
- * Connects to ClickHouse over HTTP when `url` is set, otherwise opens chDB under `<dataDir>/chdb`,
+ * Connects to ClickHouse over HTTP when `url` is set, otherwise opens chDB under `chdbDir` (default `<dataDir>/chdb`),
  * and creates the database if it is missing.
  */
 export async function createStoreClient(input: StoreConfigInput): Promise<StoreHandle> {
@@ -45,7 +45,7 @@ export async function createStoreClient(input: StoreConfigInput): Promise<StoreH
   const config = parsed.data;
   return config.url
     ? openHttp({ ...config, url: config.url })
-    : openChdb(chdbPathFor(config.dataDir), config.database);
+    : openChdb(config.chdbDir ? resolve(config.chdbDir) : chdbPathFor(config.dataDir), config.database);
 }
 
 export function chdbPathFor(dataDir: string): string {

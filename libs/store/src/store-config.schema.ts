@@ -12,6 +12,8 @@ export const storeConfigSchema = z.object({
   password: z.string().optional(),
   database: identifier.default('homeostat'),
   dataDir: z.string().min(1).default('./.homeostat'),
+  /** chDB's directory; default <dataDir>/chdb. */
+  chdbDir: z.string().min(1).optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
 });
 

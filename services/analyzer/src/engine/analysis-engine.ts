@@ -17,7 +17,7 @@ import type { EventData, LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@
 import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDetector } from '@homeostat/detectors';
 import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
 import type { TrackerSnapshot } from '@homeostat/analysis';
-import { loopFor, watches, type TargetLoop } from './loop-matcher';
+import { loopFor, pastBounds, watches, type TargetLoop } from './loop-matcher';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -204,14 +204,16 @@ export class AnalysisEngine {
     const baseline = state.baseline.value;
     const withinBaseline = state.baseline.contains(point.value);
     state.baseline.observe(point.value, anomalous);
-    if (!watches(loop.loop, point, template ? { text: template.text, sample: template.sample } : undefined)) return;
+    const templateText = template ? { text: template.text, sample: template.sample } : undefined;
+    if (!watches(loop.loop, point, templateText)) return;
     loop.tracker.observe(
       {
         key,
         kind: template ? 'log' : 'series',
         name: point.name,
         labels: point.labels,
-        score,
+        // Inside the loop's fixed bounds a deviation is not evidence, however unusual.
+        score: pastBounds(loop.loop, point, templateText) ? score : 0,
         value: point.value,
         baseline: Number.isFinite(baseline) ? baseline : 0,
         direction,

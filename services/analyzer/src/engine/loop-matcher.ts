@@ -40,6 +40,34 @@ export function watches(loop: TargetLoop, series: { name: string; labels: Record
   return loop.spec.spec.signals.some((s) => signalMatches(s, series, template));
 }
 
+/**
+ * Whether a value is past the fixed bounds the loop puts on the series, if any: a metric signal's
+ * `threshold` bounds the metric and the values derived from its distribution (`.mean`, `.p95`; not
+ * its `.rate`), a span signal's `latencyThresholdMs` bounds the span latency. The learned
+ * baseline says what is unusual; the bound says what matters: a latency that doubles but stays
+ * far inside the objective is no incident. A series several signals watch passes if one of them
+ * lets it (an unbounded one always does).
+ */
+export function pastBounds(loop: TargetLoop, series: { name: string; labels: Record<string, string>; value: number }, template?: { text: string; sample?: string }): boolean {
+  if (!loop.spec) return true;
+  return loop.spec.spec.signals.some((s) => signalMatches(s, series, template) && withinSignalBound(s, series));
+}
+
+function withinSignalBound(signal: SignalSpec, series: { name: string; value: number }): boolean {
+  switch (signal.kind) {
+    case 'metric': {
+      if (signal.threshold === undefined) return true;
+      const bounded = series.name === signal.name || series.name === `${signal.name}.mean` || series.name === `${signal.name}.p95`;
+      return !bounded || series.value >= signal.threshold;
+    }
+    case 'span':
+      return signal.latencyThresholdMs === undefined || series.name !== DERIVED.latencyP95 || series.value >= signal.latencyThresholdMs;
+    case 'log':
+    case 'build':
+      return true;
+  }
+}
+
 function signalMatches(signal: SignalSpec, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
   switch (signal.kind) {
     case 'metric':

@@ -1,0 +1,68 @@
+import { parseLoopSpec, type LoopSpec } from '@homeostat/contracts';
+import { DERIVED } from '@homeostat/analysis';
+import { loopFor, pastBounds, watches } from './loop-matcher';
+
+function loop(signals: string): LoopSpec {
+  const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
+kind: Loop
+metadata: { name: bounded, version: 1 }
+spec:
+  target: { service: shop }
+  signals:
+${signals}
+  actions:
+    - { name: restart, adapter: http, params: { method: POST, url: "http://127.0.0.1:1/restart" }, risk: low }
+  guardrails:
+    budget: { maxActions: 3, window: 10m }
+    cooldown: 1m
+    blastRadius: { maxConcurrent: 1 }
+    circuitBreaker: { consecutiveFailures: 3, pauseFor: 10m }
+    approval: { aboveRisk: high }
+    dryRun: false
+  verification:
+    healthCheck: { url: "http://127.0.0.1:1/health" }
+    deadline: 30s
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec;
+}
+
+const series = (name: string, value: number, labels: Record<string, string> = {}) => ({ name, labels, value });
+
+describe('the loop\'s fixed bounds on its signals', () => {
+  const target = loopFor('shop', [
+    loop(`    - { kind: metric, name: http.server.request.duration, threshold: 0.5 }
+    - { kind: metric, name: db.client.connection.count }
+    - { kind: span, name: "*", latencyThresholdMs: 500 }`),
+  ]);
+
+  it('given a metric threshold, counts the metric\'s mean and p95 only at or past it', () => {
+    expect(pastBounds(target, series('http.server.request.duration.p95', 0.043))).toBe(false);
+    expect(pastBounds(target, series('http.server.request.duration.p95', 0.5))).toBe(true);
+    expect(pastBounds(target, series('http.server.request.duration.mean', 2.1))).toBe(true);
+    expect(pastBounds(target, series('http.server.request.duration', 0.2))).toBe(false);
+  });
+
+  it('does not bound what the threshold is not about: the metric\'s rate, metrics without one', () => {
+    expect(pastBounds(target, series('http.server.request.duration.rate', 3))).toBe(true);
+    expect(pastBounds(target, series('db.client.connection.count', 1))).toBe(true);
+  });
+
+  it('given a span latency bound, counts the span latency only past it, and leaves rate and errors alone', () => {
+    expect(pastBounds(target, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(false);
+    expect(pastBounds(target, series(DERIVED.latencyP95, 2100, { route: 'GET /stock' }))).toBe(true);
+    expect(pastBounds(target, series(DERIVED.requestRate, 1, { route: 'GET /stock' }))).toBe(true);
+  });
+
+  it('lets a series through when another signal that watches it has no bound', () => {
+    const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
+    - { kind: span, name: "GET /stock" }`)]);
+    expect(watches(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(true);
+    expect(pastBounds(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(true);
+    expect(pastBounds(both, series(DERIVED.latencyP95, 68, { route: 'GET /catalog' }))).toBe(false);
+  });
+
+  it('bounds nothing for a target without a loop', () => {
+    expect(pastBounds(loopFor('other', []), series(DERIVED.latencyP95, 1))).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDemo, type DemoResult } from '@homeostat/cli';
+import { fastShopLoopDir } from './shop-loop';
+
+/**
+ * The self-healing loop end to end in embedded mode, on the real shop: 4 incidents of each fault
+ * in a seeded random order. Every one must recover, and from the third occurrence of a kind on,
+ * the loop's first action must be one that fixes it (it learned which, per fingerprint).
+ * The loop spec is the shop's with shorter waits (see fastShopLoopDir).
+ */
+describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
+  let result: DemoResult;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    const chdb = process.env['HOMEOSTAT_TEST_CHDB_DIR'];
+    if (!chdb) throw new Error('HOMEOSTAT_TEST_CHDB_DIR is not set: run through the integration project');
+    const dataDir = await mkdtemp(join(tmpdir(), 'demo-'));
+    result = await runDemo(
+      {
+        incidents: 16,
+        faults: ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'],
+        seed: 42,
+        dataDir,
+        loopsDir: await fastShopLoopDir(),
+        traffic: 25,
+        shopPort: 0,
+        warmupMs: 40_000,
+        incidentTimeoutMs: 150_000,
+        quietMs: 4_000,
+        env: {
+          ...process.env,
+          CHDB_DIR: chdb,
+          CLICKHOUSE_DATABASE: `learning_${randomUUID().slice(0, 8)}`,
+          ANALYZER_BUCKET_MS: '2000',
+          ANALYZER_TICK_MS: '500',
+          HOMEOSTAT_DECIDER_SEED: '42',
+          LOG_LEVEL: 'info',
+          ...Object.fromEntries(['COLLECTOR', 'ANALYZER', 'DECIDER', 'EXECUTOR', 'LEARNER', 'CONSOLE'].map((s) => [`${s}_PORT`, '0'])),
+        },
+      },
+      { phase: () => undefined, log: (line) => lines.push(line) },
+    );
+    // The run's own account, for whoever reads a failure.
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }, 30 * 60_000);
+
+  it('recovers from every incident', () => {
+    const notRecovered = result.report.rows.filter((r) => !r.recovered);
+    expect(notRecovered.map((r) => `#${r.index} ${r.fault}: ${r.problem ?? r.actions.join(' → ')}`)).toEqual([]);
+  });
+
+  it('from the third occurrence of a kind on, first tries an action that fixes it', () => {
+    const late = result.report.rows.filter((r) => r.occurrence >= 3);
+    expect(late).toHaveLength(8);
+    const missed = late.filter((r) => !(r.actions[0] ?? '').endsWith(':succeeded'));
+    expect(missed.map((r) => `#${r.index} ${r.fault} (${r.occurrence}): ${r.actions.join(' → ')}`)).toEqual([]);
+  });
+
+  it('gives each kind of fault one fingerprint, which is what lets the learning carry over', () => {
+    for (const kind of result.report.summary.perKind) expect({ fault: kind.fault, fingerprints: kind.fingerprints.length }).toEqual({ fault: kind.fault, fingerprints: 1 });
+  });
+});

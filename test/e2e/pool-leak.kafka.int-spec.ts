@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Bus } from '@homeostat/bus';
+import { LoopObserver } from '@homeostat/cli';
+import { loadConfig, type ServiceName } from '@homeostat/config';
+import { createBus } from '@homeostat/runtime';
+import { startShop, type RunningShop } from '@homeostat/shop';
+import { JsonLogger } from '@homeostat/telemetry';
+import { eventually, getJson } from '../support';
+import { fastShopLoopDir } from './shop-loop';
+
+const ROOT = resolve(__dirname, '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** One service as its own process (services/<name>/src/main.ts), as in a distributed deployment. */
+class ServiceProcess {
+  readonly lines: string[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+
+  constructor(readonly name: ServiceName, env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['-r', '@swc-node/register', `services/${name}/src/main.ts`], {
+      cwd: ROOT,
+      env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC', OTEL_SDK_DISABLED: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on('line', (l) => this.lines.push(l));
+    this.exited = new Promise((done) => this.child.on('exit', () => done()));
+  }
+
+  async ready(): Promise<string> {
+    let url: string | undefined;
+    const pattern = new RegExp(`${this.name} ready on (http://\\S+?)"`);
+    await eventually(
+      `${this.name} process ready`,
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`${this.name} exited ${this.child.exitCode}:\n${this.lines.slice(-30).join('\n')}`);
+        url ??= this.lines.map((l) => pattern.exec(l)?.[1]).find((u) => u !== undefined);
+        return url !== undefined && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      120_000,
+    );
+    return url!;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(killer);
+  }
+}
+
+describe('the self-healing loop on Kafka, every service in its own process', () => {
+  const processes: ServiceProcess[] = [];
+  let shop: RunningShop | undefined;
+  let bus: Bus | undefined;
+  const observer = new LoopObserver('shop');
+  let consoleUrl = '';
+
+  beforeAll(async () => {
+    const brokers = process.env['KAFKA_BROKERS'];
+    if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through the integration project');
+    const prefix = `heal${randomUUID().slice(0, 8)}.`;
+    const [collectorPort, learnerPort, shopPort] = [await freePort(), await freePort(), await freePort()];
+    const common: Record<string, string> = {
+      HOMEOSTAT_MODE: 'kafka',
+      KAFKA_BROKERS: brokers,
+      HOMEOSTAT_TOPIC_PREFIX: prefix,
+      HOMEOSTAT_TOPIC_PARTITIONS: '3',
+      HOMEOSTAT_LOOPS_DIR: await fastShopLoopDir(),
+      ANALYZER_BUCKET_MS: '2000',
+      ANALYZER_TICK_MS: '500',
+      SHOP_URL: `http://127.0.0.1:${shopPort}`,
+      COLLECTOR_PORT: String(collectorPort),
+      LEARNER_PORT: String(learnerPort),
+      LEARNER_URL: `http://127.0.0.1:${learnerPort}`,
+      ANALYZER_PORT: '0',
+      DECIDER_PORT: '0',
+      EXECUTOR_PORT: '0',
+      CONSOLE_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+    // Each process has a data directory of its own, as on separate machines.
+    for (const name of ['learner', 'executor', 'decider', 'analyzer', 'collector', 'console'] as const) {
+      processes.push(new ServiceProcess(name, { ...common, HOMEOSTAT_DATA_DIR: await mkdtemp(join(tmpdir(), `heal-${name}-`)) }));
+    }
+    const urls = await Promise.all(processes.map((p) => p.ready()));
+    consoleUrl = urls[processes.findIndex((p) => p.name === 'console')]!;
+
+    const config = loadConfig({ ...common, HOMEOSTAT_DATA_DIR: await mkdtemp(join(tmpdir(), 'heal-observer-')) });
+    bus = createBus(config, new JsonLogger('observer', 'warn', () => undefined));
+    await bus.start();
+    await observer.start(bus);
+    shop = await startShop({ port: shopPort, traffic: 25, otlpEndpoint: `http://127.0.0.1:${collectorPort}`, dataDir: await mkdtemp(join(tmpdir(), 'heal-shop-')) });
+  }, 180_000);
+
+  afterAll(async () => {
+    await shop?.stop();
+    await observer.stop();
+    await bus?.close();
+    for (const p of [...processes].reverse()) await p.stop();
+  }, 120_000);
+
+  it('detects a pool leak, recycles the pool, verifies the shop healthy and records the outcome', async () => {
+    // Normal traffic while the analyzer learns the baselines.
+    await new Promise((r) => setTimeout(r, 40_000));
+    const injectedAt = Date.now();
+    expect((await fetch(`${shop!.url}/faults/pool-leak`, { method: 'POST' })).status).toBe(200);
+
+    const opened = await observer.until(() => observer.opened.find((o) => o.at >= injectedAt), 90_000);
+    if (!opened) throw new Error(`no incident within 90 s of the fault:\n${processes.flatMap((p) => p.lines.slice(-5)).join('\n')}`);
+    const id = opened.data.incidentId;
+    const success = await observer.until(() => observer.outcomes.find((o) => o.data.incidentId === id && o.data.status === 'succeeded'), 150_000);
+    const tried = observer.outcomes.filter((o) => o.data.incidentId === id).map((o) => `${o.data.action.name}:${o.data.status}`);
+    expect({ recovered: success !== undefined, tried }).toMatchObject({ recovered: true });
+    expect(success!.data.verification.passed).toBe(true);
+    expect(success!.data.timeToRecoverMs).toEqual(expect.any(Number));
+    // The fix is one that really fixes a pool leak: the pool is no longer leaking.
+    expect((await getJson(`${shop!.url}/faults`)).body['active']).not.toContain('pool-leak');
+
+    // Recorded: the ledger (through the control API) has the decision with its outcome.
+    await eventually('the outcome is in the ledger', async () => {
+      const { status, body } = await getJson(`${consoleUrl}/api/decisions/${success!.data.decisionId}`);
+      return status === 200 && JSON.stringify(body).includes('"succeeded"');
+    }, 30_000);
+    const incidents = await getJson(`${consoleUrl}/api/incidents?limit=10`);
+    expect(JSON.stringify(incidents.body)).toContain(id);
+  }, 360_000);
+});

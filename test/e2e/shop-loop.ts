@@ -1,0 +1,22 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+/**
+ * The shop loop of examples/shop/loops with shorter waits (gather, resolve, verify, cooldown), so
+ * end-to-end runs fit in CI; what the loop may do and what it knows at the start are unchanged.
+ * Returns the directory holding it.
+ */
+export async function fastShopLoopDir(): Promise<string> {
+  const spec = parse(await readFile(join(__dirname, '../../examples/shop/loops/shop.yaml'), 'utf8')) as {
+    spec: { detection: Record<string, string>; verification: { healthCheck: Record<string, unknown>; deadline: string }; guardrails: { cooldown: string } };
+  };
+  spec.spec.detection = { ...spec.spec.detection, gatherFor: '4s', resolveAfter: '8s' };
+  spec.spec.verification.healthCheck['interval'] = '1s';
+  spec.spec.verification.deadline = '12s';
+  spec.spec.guardrails.cooldown = '1s';
+  const dir = await mkdtemp(join(tmpdir(), 'loops-'));
+  await writeFile(join(dir, 'shop.yaml'), stringify(spec));
+  return dir;
+}
