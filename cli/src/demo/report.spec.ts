@@ -102,6 +102,7 @@ describe('formatReport and the chart', () => {
     const svg = await renderLearningCurveSvg(report);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('time to recover');
-    expect(svg.match(/role-mark.*?marktype-symbol/g)?.length ?? (svg.match(/<path[^>]*transform="translate/g) ?? []).length).toBeGreaterThan(0);
+    expect(svg).toContain('class="mark-line role-mark');
+    expect(svg.match(/<path[^>]*aria-roledescription="point"/g)).toHaveLength(3);
   });
 });

@@ -245,10 +245,19 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
   }
 }
 
+/**
+ * Clears the faults and brings the shop's config back to the baseline: by rolling back (so the
+ * config history stays a line — a later `rollback-config` cannot re-apply an earlier fix), and by
+ * writing the baseline only if rolling back does not get there.
+ */
 async function resetShop(shopUrl: string, baseline: unknown): Promise<void> {
   await httpJson('DELETE', `${shopUrl}/faults`);
-  const live = (await httpJson('GET', `${shopUrl}/actuator/config`)).body as { config: unknown };
-  if (JSON.stringify(live.config) !== JSON.stringify(baseline)) {
+  const live = async (): Promise<string> => JSON.stringify(((await httpJson('GET', `${shopUrl}/actuator/config`)).body as { config: unknown }).config);
+  const target = JSON.stringify(baseline);
+  for (let i = 0; i < 20 && (await live()) !== target; i++) {
+    if ((await httpJson('POST', `${shopUrl}/actuator/config/rollback`)).status >= 300) break;
+  }
+  if ((await live()) !== target) {
     const put = await httpJson('PUT', `${shopUrl}/actuator/config`, baseline);
     if (put.status >= 300) throw new Error(`the shop refused its baseline config: HTTP ${put.status} ${JSON.stringify(put.body)}`);
   }

@@ -112,4 +112,15 @@ describe('IncidentTracker', () => {
     expect(a).toMatch(/^shop\/[0-9a-f]{16}$/);
     expect(other).not.toBe(a);
   });
+
+  it('gives the same fingerprint whichever routes happened to cross their bounds, and another one for another dependency or template', () => {
+    const latency = (route: string) => ({ kind: 'series' as const, name: 'span.duration.p95', labels: { route }, direction: 'up' as const });
+    const client = (peer: string) => ({ kind: 'series' as const, name: 'http.client.request.duration.p95', labels: { 'peer.service': peer, 'http.response.status_code': '200' }, direction: 'up' as const });
+    const first = incidentFingerprint('shop', [latency('GET /checkout'), client('inventory')]);
+    const second = incidentFingerprint('shop', [latency('GET /stock'), latency('GET /catalog'), { ...client('inventory'), labels: { 'peer.service': 'inventory', 'http.response.status_code': '504' } }]);
+    expect(second).toBe(first);
+    expect(incidentFingerprint('shop', [latency('GET /checkout'), client('payments')])).not.toBe(first);
+    const log = (template: string) => ({ kind: 'log' as const, name: 'log.template.rate', labels: { template }, direction: 'up' as const });
+    expect(incidentFingerprint('shop', [latency('GET /checkout'), log('t-1')])).not.toBe(incidentFingerprint('shop', [latency('GET /checkout'), log('t-2')]));
+  });
 });

@@ -50,6 +50,11 @@ export const signalSchema = z.discriminatedUnion('kind', [
       name: nonEmpty,
       errorsOnly: z.boolean().optional(),
       latencyThresholdMs: z.number().positive().optional(),
+      /**
+       * Routes (`METHOD /route`, `*` matches anything) that are not the service's work: health
+       * probes, admin and actuator calls. Their spans are neither series nor failing-span evidence.
+       */
+      ignoreRoutes: z.array(nonEmpty).optional(),
     })
     .strict(),
   z

@@ -7,6 +7,7 @@ import {
   MetricSeriesConverter,
   SpanSeriesAggregator,
   rankRootCauses,
+  routeOf,
   seriesKey,
   type IncidentState,
   type IncidentTransition,
@@ -17,7 +18,7 @@ import type { EventData, LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@
 import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDetector } from '@homeostat/detectors';
 import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
 import type { TrackerSnapshot } from '@homeostat/analysis';
-import { loopFor, pastBounds, watches, type TargetLoop } from './loop-matcher';
+import { loopFor, pastBounds, watches, watchesSpan, type TargetLoop } from './loop-matcher';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -105,7 +106,7 @@ export class AnalysisEngine {
     for (const span of batch.spans) {
       this.graph.observe(service, span, nowMs);
       this.spans.add(service, span);
-      if (span.status.code === 'error') {
+      if (span.status.code === 'error' && watchesSpan(tracker.loop, routeOf(span))) {
         tracker.tracker.addFailingSpan({
           traceId: span.traceId,
           spanId: span.spanId,

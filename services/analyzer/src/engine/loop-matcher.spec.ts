@@ -1,6 +1,6 @@
 import { parseLoopSpec, type LoopSpec } from '@homeostat/contracts';
 import { DERIVED } from '@homeostat/analysis';
-import { loopFor, pastBounds, watches } from './loop-matcher';
+import { loopFor, pastBounds, watches, watchesSpan } from './loop-matcher';
 
 function loop(signals: string): LoopSpec {
   const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
@@ -64,5 +64,30 @@ describe('the loop\'s fixed bounds on its signals', () => {
 
   it('bounds nothing for a target without a loop', () => {
     expect(pastBounds(loopFor('other', []), series(DERIVED.latencyP95, 1))).toBe(true);
+  });
+});
+
+describe('routes a span signal ignores', () => {
+  const target = loopFor('shop', [
+    loop(`    - { kind: span, name: "*", errorsOnly: true, ignoreRoutes: ["GET /health", "* /actuator/*"] }`),
+  ]);
+
+  it('are neither series nor failing-span evidence: health probes and actuator calls are the loop\'s own doing', () => {
+    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /health' }))).toBe(false);
+    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'POST /actuator/pool/recycle' }))).toBe(false);
+    expect(watchesSpan(target, 'GET /health')).toBe(false);
+    expect(watchesSpan(target, 'PUT /actuator/config')).toBe(false);
+  });
+
+  it('leave every other route watched', () => {
+    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /checkout' }))).toBe(true);
+    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /healthz' }))).toBe(true);
+    expect(watchesSpan(target, 'GET /checkout')).toBe(true);
+  });
+
+  it('take failing spans only where some span signal watches', () => {
+    const none = loopFor('shop', [loop(`    - { kind: metric, name: db.client.connection.count }`)]);
+    expect(watchesSpan(none, 'GET /checkout')).toBe(false);
+    expect(watchesSpan(loopFor('other', []), 'GET /health')).toBe(true);
   });
 });

@@ -75,8 +75,7 @@ function signalMatches(signal: SignalSpec, series: { name: string; labels: Recor
     case 'span': {
       if (series.name !== DERIVED.requestRate && series.name !== DERIVED.errorRate && series.name !== DERIVED.latencyP95) return false;
       if (signal.errorsOnly && series.name !== DERIVED.errorRate) return false;
-      const route = series.labels['route'] ?? '';
-      return signal.name === '*' || route === signal.name || route.endsWith(` ${signal.name}`);
+      return spanSignalRoute(signal, series.labels['route'] ?? '');
     }
     case 'log': {
       if (series.name !== DERIVED.logTemplateRate || !template) return false;
@@ -88,6 +87,31 @@ function signalMatches(signal: SignalSpec, series: { name: string; labels: Recor
     case 'build':
       return false;
   }
+}
+
+/** Whether a span signal covers a route (`GET /stock`): its name matches and no ignore pattern does. */
+function spanSignalRoute(signal: Extract<SignalSpec, { kind: 'span' }>, route: string): boolean {
+  if (signal.ignoreRoutes?.some((pattern) => routePattern(pattern).test(route))) return false;
+  return signal.name === '*' || route === signal.name || route.endsWith(` ${signal.name}`);
+}
+
+const patterns = new Map<string, RegExp>();
+function routePattern(glob: string): RegExp {
+  let re = patterns.get(glob);
+  if (!re) {
+    re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    patterns.set(glob, re);
+  }
+  return re;
+}
+
+/**
+ * Whether a failing span is evidence for the loop: some span signal covers its route. A target
+ * without a loop takes every failing span.
+ */
+export function watchesSpan(loop: TargetLoop, route: string): boolean {
+  if (!loop.spec) return true;
+  return loop.spec.spec.signals.some((s) => s.kind === 'span' && spanSignalRoute(s, route));
 }
 
 function labelsMatch(wanted: Record<string, string> | undefined, actual: Record<string, string>): boolean {
