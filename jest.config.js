@@ -16,10 +16,20 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const roots = ['libs', 'services', 'cli', 'examples', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`);
+// @kubernetes/client-node (the executor's Kubernetes adapter) and a few of its dependencies ship
+// only ES modules. Node 20 can require() them, jest's module registry cannot: SWC compiles exactly
+// these packages to CommonJS; every other package in node_modules is loaded as it is.
+const ESM_ONLY_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+const swcEsm = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+
 const common = {
   rootDir: __dirname,
   roots,
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY_PACKAGES.join('|')})/.+\\.m?js$`]: swcEsm },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

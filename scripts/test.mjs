@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one test command (README, CI): type check, lint, unit tests, then the integration suites
+// The one test command (README, CI): type check, build the service bundles, lint, unit tests, then the integration suites
 // against a real Kafka broker (started here unless KAFKA_BROKERS is set) and chDB.
 // Each step prints its own summary; the last lines are jest's. Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,9 @@ const jestReport = join(mkdtempSync(join(tmpdir(), 'homeostat-test-')), 'jest.js
 
 const steps = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // The runnable bundles (dist/services/*, dist/examples/shop) the images are made of; the deploy
+  // suite (test/deploy) starts them, so this runs before jest.
+  ['build (service bundles)', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=static']],
   // The module-boundary rule reads Nx's project graph; computing it first makes lint enforce it.
   ['lint', 'sh', ['-c', 'npx nx show projects > /dev/null && npx eslint . --max-warnings=0']],
   ['jest (unit + integration)', 'npx', ['jest', '--ci', '--runInBand', '--json', `--outputFile=${jestReport}`]],

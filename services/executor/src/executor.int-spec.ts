@@ -304,13 +304,14 @@ describe('the executor, embedded', () => {
     expect(log.started(d.decisionId)).toHaveLength(1);
   });
 
-  it('unknown loop and unsupported adapter: failed with a code, the executor carries on', async () => {
+  it('unknown loop and invalid adapter params: failed with a code, the executor carries on', async () => {
     const unknown = decision('recycle-pool', { loop: 'no-such-loop' });
     const k8s = decision('restart-pod');
     await publishDecision(unknown);
     await publishDecision(k8s);
     expect(await log.outcome(unknown.decisionId)).toMatchObject({ status: 'failed', error: { code: 'LOOP_UNKNOWN' } });
-    expect(await log.outcome(k8s.decisionId)).toMatchObject({ status: 'failed', error: { code: 'ADAPTER_UNSUPPORTED', message: expect.stringContaining('kubernetes') } });
+    // { deployment: shop } names no operation (scale or restart).
+    expect(await log.outcome(k8s.decisionId)).toMatchObject({ status: 'failed', error: { code: 'ADAPTER_PARAMS_INVALID', message: expect.stringContaining('kubernetes action params') } });
     const ok = decision('recycle-pool');
     await publishDecision(ok);
     expect(await log.outcome(ok.decisionId)).toMatchObject({ status: 'succeeded' });

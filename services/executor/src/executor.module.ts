@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ExecutorConsumer } from './executor.consumer';
-import { ACTION_ENV, ExecutorService } from './executor.service';
+import { ActionRunner } from './adapters/action-runner';
+import { defaultKubeConfig, KubernetesActuator } from './adapters/kubernetes/kubernetes-actuator';
+import { ACTION_ENV, ACTION_RUNNER, ExecutorService } from './executor.service';
 
 @Module({
   controllers: [ExecutorConsumer],
@@ -8,6 +10,8 @@ import { ACTION_ENV, ExecutorService } from './executor.service';
     ExecutorService,
     // Read once at start: `${VAR}` in action params and health URLs (e.g. the shop's base URL).
     { provide: ACTION_ENV, useFactory: (): Readonly<Record<string, string | undefined>> => ({ ...process.env }) },
+    // Kubernetes configuration (in-cluster service account, or KUBECONFIG) is read on the first kubernetes action.
+    { provide: ACTION_RUNNER, useFactory: (): ActionRunner => new ActionRunner(() => new KubernetesActuator(defaultKubeConfig())) },
   ],
 })
 export class ExecutorModule {}

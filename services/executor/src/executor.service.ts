@@ -6,8 +6,8 @@ import type { HomeostatConfig } from '@homeostat/config';
 import type { ActionCall, DecisionMade, LoopSpec, OutcomeRecorded } from '@homeostat/contracts';
 import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
-import { buildActionRequest, describeRequest, type ActionRequest } from './adapters/action-request';
-import { sendRequest, type ActionResponse } from './adapters/http-runner';
+import type { ActionResponse } from './adapters/http-runner';
+import { describeCall, prepareCall, type ActionRunner, type PreparedCall, type RunMemo } from './adapters/action-runner';
 import { TemplateError, type Environment, type TemplateContext } from './adapters/template';
 import { emptyExecutorState, ExecutorStateStore, type EarlyVerdict, type ExecutorState } from './executor-state.store';
 import { inverseOf, nextStep, statusAfterRollback, type InverseCall } from './rollback';
@@ -17,6 +17,8 @@ import { WorkPool } from './work-pool';
 
 /** The environment `${VAR}` templates in action params read from, captured once at start. */
 export const ACTION_ENV = Symbol('homeostat.executor.action-env');
+/** The ActionRunner that sends prepared calls through their adapters (HTTP, Kubernetes API). */
+export const ACTION_RUNNER = Symbol('homeostat.executor.action-runner');
 
 /** Actions run at once (the rest wait); loops' own blast-radius guardrails are the decider's. */
 export const MAX_CONCURRENT_RUNS = 8;
@@ -45,7 +47,7 @@ interface PreparedRun {
   decision: DecisionMade & { action: ActionCall };
   traceparent: string | undefined;
   spec: LoopSpec;
-  request: ActionRequest;
+  call: PreparedCall;
   verification: VerificationPlan;
   inverse: InverseCall | undefined;
   templateContext: TemplateContext;
@@ -86,6 +88,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOGGER) logger: JsonLogger,
     @Inject(ACTION_ENV) private readonly env: Environment,
     @Inject(LOOPS) private readonly specs: readonly LoopSpec[],
+    @Inject(ACTION_RUNNER) private readonly runner: ActionRunner,
     private readonly publisher: EventPublisher,
   ) {
     this.log = logger.child('Executor');
@@ -226,7 +229,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     try {
       const prepared = this.prepare(decision);
       const detail = prepared.ok
-        ? `dry run, nothing was sent; would send ${JSON.stringify(describeRequest(prepared.run.request))}`
+        ? `dry run, nothing was sent; would send ${JSON.stringify(describeCall(prepared.run.call))}`
         : `dry run, nothing was sent; the action could not run: ${prepared.code}: ${prepared.message}`;
       await this.publishOutcome(decision, { status: 'skipped', dryRun: true, verification: { passed: false, checks: [], detail }, timeToRecoverMs: null });
     } finally {
@@ -299,7 +302,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       loop: decision.loop,
     };
     const timeoutSeconds = spec.spec.actions.find((a) => a.name === action.name)?.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS;
-    const built = buildActionRequest(action, { context: templateContext, env: this.env, idempotencyKey: decision.decisionId, timeoutMs: timeoutSeconds * 1000 });
+    const built = prepareCall(action, { context: templateContext, env: this.env, idempotencyKey: decision.decisionId, timeoutMs: timeoutSeconds * 1000 });
     if (!built.ok) return built;
     let verification: VerificationPlan;
     try {
@@ -310,7 +313,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     }
     return {
       ok: true,
-      run: { decision: { ...decision, action }, traceparent, spec, request: built.request, verification, inverse: inverseOf(spec, action.name), templateContext },
+      run: { decision: { ...decision, action }, traceparent, spec, call: built.prepared, verification, inverse: inverseOf(spec, action.name), templateContext },
     };
   }
 
@@ -350,8 +353,8 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
 
-    this.log.info(`running ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, { decisionId: decision.decisionId, request: describeRequest(run.request) });
-    const response = await sendRequest(run.request, this.fetchWith(signal));
+    this.log.info(`running ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, { decisionId: decision.decisionId, call: describeCall(run.call) });
+    const response = await this.runner.run(run.call, { fetch: this.fetchWith(signal), signal });
     if (signal.aborted) return;
     const actionCheck = checkOf('action', response);
     if (!response.applied) {
@@ -380,7 +383,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
 
-    const rollback = await this.rollback(run, step.inverse, signal);
+    const rollback = await this.rollback(run, step.inverse, signal, response.memo);
     if (signal.aborted) return;
     const after = statusAfterRollback(rollback.applied);
     await this.publishOutcome(decision, {
@@ -399,16 +402,17 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     return plan.note ? { ...result, detail: `${result.detail}; ${plan.note}` } : result;
   }
 
-  private async rollback(run: PreparedRun, inverse: InverseCall, signal: AbortSignal): Promise<{ applied: boolean; detail: string }> {
-    const built = buildActionRequest(inverse.call, {
+  private async rollback(run: PreparedRun, inverse: InverseCall, signal: AbortSignal, memo: RunMemo): Promise<{ applied: boolean; detail: string }> {
+    const built = prepareCall(inverse.call, {
       context: { ...run.templateContext, action: inverse.call.name },
       env: this.env,
       idempotencyKey: `${run.decision.decisionId}:rollback`,
       timeoutMs: (inverse.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS) * 1000,
     });
     if (!built.ok) return { applied: false, detail: `${built.code}: ${built.message}` };
-    this.log.warn(`verification failed for decision ${run.decision.decisionId}: rolling back with ${inverse.call.name}`, { decisionId: run.decision.decisionId, request: describeRequest(built.request) });
-    const response = await sendRequest(built.request, this.fetchWith(signal));
+    this.log.warn(`verification failed for decision ${run.decision.decisionId}: rolling back with ${inverse.call.name}`, { decisionId: run.decision.decisionId, call: describeCall(built.prepared) });
+    // The inverse sees what the action left behind (a scale's previous replica count).
+    const response = await this.runner.run(built.prepared, { fetch: this.fetchWith(signal), signal, memo });
     return { applied: response.applied, detail: response.detail };
   }
 

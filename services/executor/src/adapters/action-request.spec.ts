@@ -40,8 +40,8 @@ describe('building an action request', () => {
     expect(text.ok && text.request.headers['Content-Type']).toBe('text/plain; charset=utf-8');
   });
 
-  it('kubernetes and ci are not supported yet: a coded error, never a throw', () => {
-    expect(buildActionRequest({ adapter: 'kubernetes', params: {} }, input)).toEqual({ ok: false, code: 'ADAPTER_UNSUPPORTED', message: expect.stringContaining('kubernetes adapter is not available') });
+  it('kubernetes is no HTTP request and ci is not supported yet: a coded error, never a throw', () => {
+    expect(buildActionRequest({ adapter: 'kubernetes', params: {} }, input)).toEqual({ ok: false, code: 'ADAPTER_UNSUPPORTED', message: expect.stringContaining('kubernetes adapter makes API calls') });
     expect(buildActionRequest({ adapter: 'ci', params: {} }, input)).toMatchObject({ ok: false, code: 'ADAPTER_UNSUPPORTED' });
   });
 

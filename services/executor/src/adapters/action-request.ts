@@ -57,9 +57,10 @@ const webhookParams = z
   .strict();
 
 /**
- * Builds the request of an action call (pure: the environment is given). A kubernetes or ci
- * call, a parameter the adapter does not know, or a template that cannot be filled is an error
- * with a code, so the decision gets a failed outcome instead of the executor crashing.
+ * Builds the HTTP request of an http or webhook call (pure: the environment is given; kubernetes
+ * calls are built in adapters/kubernetes). A ci call, a parameter the adapter does not know, or a
+ * template that cannot be filled is an error with a code, so the decision gets a failed outcome
+ * instead of the executor crashing.
  */
 export function buildActionRequest(call: Pick<ActionCall, 'adapter' | 'params'>, input: RequestInput): BuildResult {
   switch (call.adapter) {
@@ -67,8 +68,9 @@ export function buildActionRequest(call: Pick<ActionCall, 'adapter' | 'params'>,
     case 'webhook':
       break;
     case 'kubernetes':
+      return { ok: false, code: 'ADAPTER_UNSUPPORTED', message: 'the kubernetes adapter makes API calls, not an HTTP request: see adapters/kubernetes' };
     case 'ci':
-      return { ok: false, code: 'ADAPTER_UNSUPPORTED', message: `the ${call.adapter} adapter is not available in this executor yet (supported: http, webhook)` };
+      return { ok: false, code: 'ADAPTER_UNSUPPORTED', message: `the ${call.adapter} adapter is not available in this executor yet (supported: http, webhook, kubernetes)` };
   }
   const parsed = call.adapter === 'http' ? httpParams.safeParse(call.params) : webhookParams.safeParse(call.params);
   if (!parsed.success) {
