@@ -368,6 +368,13 @@ describe('deploy/k8s', () => {
     expect(JSON.stringify(file.spec)).toContain('"adapter":"kubernetes"');
   });
 
+  it('the Kubernetes flavour of the shop loop is the demo\'s loop plus its kubernetes actions, nothing else', () => {
+    type Spec = { spec: { actions: { adapter: string }[] } & Record<string, unknown> };
+    const k8s = parse(read('deploy/k8s/base/loops/shop.yaml')) as Spec;
+    const demo = parse(read('examples/shop/loops/shop.yaml')) as Spec;
+    expect({ ...k8s.spec, actions: k8s.spec.actions.filter((a) => a.adapter !== 'kubernetes') }).toEqual(demo.spec);
+  });
+
   it('the executor and the shop are deployed under the names the loop spec uses', () => {
     const text = read('deploy/k8s/base/loops/shop.yaml');
     for (const m of text.matchAll(/deployment: (\S+)/g)) expect(objectsOf('Deployment').map((d) => d.metadata.name)).toContain(m[1]);
