@@ -21,7 +21,7 @@ export function learningCurveSpec(report: DemoReport, title = 'Homeostat demo: t
     height: 280,
     data: { values },
     encoding: {
-      x: { field: 'occurrence', type: 'ordinal', title: 'occurrence of the fault kind' },
+      x: { field: 'occurrence', type: 'ordinal', title: 'occurrence of the fault kind', axis: { labelAngle: 0 } },
       y: { field: 'timeToRecoverS', type: 'quantitative', title: 'time to recover (s, from the fault)' },
       color: { field: 'fault', type: 'nominal', title: 'fault' },
     },
@@ -30,7 +30,7 @@ export function learningCurveSpec(report: DemoReport, title = 'Homeostat demo: t
       {
         mark: { type: 'point', size: 70 },
         encoding: {
-          shape: { field: 'firstActionBest', type: 'nominal', title: 'first action was the best', scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] } },
+          shape: { field: 'firstActionBest', type: 'nominal', title: 'first action best', scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] } },
           tooltip: [{ field: 'incident' }, { field: 'fault' }, { field: 'firstAction' }, { field: 'timeToRecoverS' }],
         },
       },

@@ -46,6 +46,35 @@ describe('IncidentTracker', () => {
     expect(t.state).toBe('quiet');
   });
 
+  it('leaves out a blip that came before the failure: the window restarts at the failure, the fingerprint is the failure\'s', () => {
+    const clean = newTracker();
+    clean.observe(signal('latency', 0.95), 0);
+    clean.observe(signal('errors', 0.95), 1_000);
+    const [reference] = clean.tick(10_000);
+
+    const t = newTracker();
+    t.observe(signal('pool-gauge', 0.99), -8_000); // a blip…
+    t.observe(signal('pool-gauge', 0.1), -6_000); // …back within its baseline at once
+    t.observe(signal('latency', 0.95), 0); // the failure
+    t.observe(signal('errors', 0.95), 1_000);
+    expect(t.tick(2_000)).toEqual([]); // the blip's window is over, but the failure's is not
+    expect(t.state).toBe('gathering');
+    const [opened] = t.tick(10_000);
+    expect(opened?.type).toBe('opened');
+    expect(opened?.incident.signals.map((s) => s.name)).toEqual(['latency', 'errors']);
+    expect(opened?.incident.openedAtMs).toBe(0);
+    expect(opened?.incident.fingerprint).toBe(reference?.incident.fingerprint);
+  });
+
+  it('keeps a signal that is still outside its baseline, however long ago it first moved', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('latency', 0.5, { withinBaseline: false }), 8_000);
+    t.observe(signal('errors', 0.95), 9_000);
+    const [opened] = t.tick(10_000);
+    expect(opened?.incident.signals.map((s) => s.name)).toEqual(['latency', 'errors']);
+  });
+
   it('stays open while any signal is still outside its baseline', () => {
     const t = newTracker();
     t.observe(signal('latency', 0.95), 0);

@@ -174,6 +174,21 @@ export class IncidentTracker {
         return [];
       case 'gathering': {
         if (nowMs - this.gatherStartMs < this.settings.gatherForMs) return [];
+        // A blip is not part of what is happening now: a signal back within its baseline that has
+        // not been anomalous in the second half of the window goes. Without this, a blip just
+        // before a failure would open the incident early, with the blip in its fingerprint.
+        const staleBefore = nowMs - this.settings.gatherForMs / 2;
+        for (const [key, s] of this.signals) if (s.recovered && s.lastAnomalousMs < staleBefore) this.signals.delete(key);
+        if (this.signals.size === 0) {
+          this.reset();
+          return [];
+        }
+        // The window runs from the first signal that stayed: the failure's evidence gets its full time.
+        const firstMs = Math.min(...[...this.signals.values()].map((s) => s.firstAnomalousMs));
+        if (firstMs > this.gatherStartMs) {
+          this.gatherStartMs = firstMs;
+          if (nowMs - firstMs < this.settings.gatherForMs) return [];
+        }
         if (this.signals.size < this.settings.minSignals) {
           this.reset();
           return [];
