@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Bus } from '@homeostat/bus';
-import { LoopObserver } from '@homeostat/cli';
+import { freePort, LoopObserver } from '@homeostat/cli';
 import { loadConfig, type ServiceName } from '@homeostat/config';
 import { createBus } from '@homeostat/runtime';
 import { startShop, type RunningShop } from '@homeostat/shop';
@@ -15,17 +14,6 @@ import { eventually, getJson } from '../support';
 import { fastShopLoopDir } from './shop-loop';
 
 const ROOT = resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** One service as its own process (services/<name>/src/main.ts), as in a distributed deployment. */
 class ServiceProcess {

@@ -61,7 +61,8 @@ export interface DemoResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
+/** A free loopback port (there is a small race between closing it and its next use). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -212,13 +213,21 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
         record.detectedAt = opened.at;
         step(`incident ${opened.data.fingerprint} opened; the loop decides`);
         const id = opened.data.incidentId;
-        const recovered = await w(observer.until(() => {
+        let shown = 0;
+        const end = await w(observer.until(() => {
           const tries = observer.outcomes.filter((o) => o.data.incidentId === id);
-          if (tries.length > record.actions.length) step(`tried ${tries.map((t) => `${t.data.action.name} (${t.data.status})`).join(', ')}`);
-          return tries.find((o) => o.data.status === 'succeeded');
+          if (tries.length > shown) step(`tried ${tries.map((t) => `${t.data.action.name} (${t.data.status})`).join(', ')}`);
+          shown = tries.length;
+          const success = tries.find((o) => o.data.status === 'succeeded');
+          if (success) return { success };
+          // The incident may end without a verified fix (its signals went back by themselves);
+          // then there is nothing more to wait for once every action started has its outcome.
+          const resolved = observer.resolved.some((r) => r.data.incidentId === id);
+          const started = observer.started.filter((a) => a.data.incidentId === id).length;
+          return resolved && tries.length >= started ? { success: undefined } : undefined;
         }, left()));
-        if (!recovered) record.problem = `not recovered within ${options.incidentTimeoutMs / 1000} s`;
-        else record.recoveredAt = Date.parse(recovered.data.finishedAt);
+        if (end?.success) record.recoveredAt = Date.parse(end.success.data.finishedAt);
+        else record.problem = end ? 'the incident resolved without a verified fix' : `not recovered within ${options.incidentTimeoutMs / 1000} s`;
         collectActions(record, observer);
       }
       // The world's part: the fault goes away (a fix such as the cache may only mask it), and the
