@@ -131,12 +131,13 @@ export class LedgerQueryService {
 
   /**
    * The latest decisions with what people and the executor made of them: how it was to run (mode,
-   * autonomy), whether a person approved or rejected it, and the last outcome status ('' for none).
+   * autonomy), whether a person approved or rejected it (their commands on loop.control), and the
+   * last outcome status ('' for none).
    */
   async decisions(limit: number, filter: { loop?: string; mode?: string } = {}): Promise<DecisionSummary[]> {
     return this.rows<DecisionSummary>(
       `SELECT d.decision_id AS decision_id, d.incident_id AS incident_id, d.loop AS loop, d.target AS target, d.fingerprint AS fingerprint,
-              d.action AS action, d.status AS status, ${ISO('d.decided_at')} AS decided_at, d.mode AS mode, d.autonomy AS autonomy,
+              d.action AS action, multiIf(p.verdict = 'approve', 'approved', p.verdict = 'reject', 'rejected', d.status) AS status, ${ISO('d.decided_at')} AS decided_at, d.mode AS mode, d.autonomy AS autonomy,
               d.attempt AS attempt, d.trace_id AS trace_id, o.outcome AS outcome, o.ttr AS time_to_recover_ms
        FROM (
          SELECT decision_id, argMaxIf(incident_id, version, incident_id != '') AS incident_id, argMaxIf(loop, version, loop != '') AS loop,
@@ -155,6 +156,10 @@ export class LedgerQueryService {
          SELECT decision_id, argMax(status, version) AS outcome, argMax(time_to_recover_ms, version) AS ttr
          FROM ${LEDGER_TABLES.outcomes} GROUP BY decision_id
        ) AS o ON o.decision_id = d.decision_id
+       LEFT JOIN (
+         SELECT decision_id, argMax(command, issued_at) AS verdict
+         FROM ${LEDGER_TABLES.controlAudit} FINAL WHERE command IN ('approve', 'reject') AND decision_id != '' GROUP BY decision_id
+       ) AS p ON p.decision_id = d.decision_id
        ORDER BY d.decided_at DESC`,
       { limit, loop: filter.loop ?? '', mode: filter.mode ?? '' },
     ).then((rows) => rows.map((r) => ({ ...r, attempt: Number(r.attempt), time_to_recover_ms: r.time_to_recover_ms === null ? null : Number(r.time_to_recover_ms) })));
@@ -227,14 +232,22 @@ export class LedgerQueryService {
     }));
   }
 
-  /** The decision as made (with its explanation), what people said about it, and its outcome. */
-  async decision(decisionId: string): Promise<{ decision: unknown; approvals: unknown[]; outcomes: unknown[] } | undefined> {
+  /**
+   * The decision as made (with its explanation), what people said about it (decision events after
+   * it, and their approve/reject commands as recorded from loop.control), and its outcome.
+   */
+  async decision(decisionId: string): Promise<{ decision: unknown; approvals: unknown[]; commands: unknown[]; outcomes: unknown[] } | undefined> {
     const events = await this.events(LEDGER_TABLES.decisions, 'decision_id', decisionId);
     const made = events.find((e) => (e as { type?: string }).type === 'homeostat.decision.made.v1');
     if (!made) return undefined;
+    const commands = await this.rows<{ event: string }>(
+      `SELECT event FROM ${LEDGER_TABLES.controlAudit} FINAL WHERE decision_id = {id:String} ORDER BY issued_at, event_id`,
+      { id: decisionId },
+    );
     return {
       decision: made,
       approvals: events.filter((e) => e !== made),
+      commands: commands.map((r) => JSON.parse(r.event) as unknown),
       outcomes: await this.events(LEDGER_TABLES.outcomes, 'decision_id', decisionId),
     };
   }

@@ -5,6 +5,7 @@ export const INDEX_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Homeostat console</title>
+<link rel="icon" href="data:,">
 <link rel="modulepreload" href="/ui/main.js">
 <style>
 :root { --bg:#f6f7f9; --panel:#fff; --ink:#1d2330; --muted:#667085; --line:#e4e7ec; --ok:#12805c; --warn:#b54708; --bad:#c01048; --info:#175cd3; }
