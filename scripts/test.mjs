@@ -15,6 +15,7 @@ const jestReport = join(mkdtempSync(join(tmpdir(), 'homeostat-test-')), 'jest.js
 
 const steps = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['build', 'npx', ['nx', 'run-many', '-t', 'build']],
   // The module-boundary rule reads Nx's project graph; computing it first makes lint enforce it.
   ['lint', 'sh', ['-c', 'npx nx show projects > /dev/null && npx eslint . --max-warnings=0']],
   ['jest (unit + integration)', 'npx', ['jest', '--ci', '--runInBand', '--json', `--outputFile=${jestReport}`]],

@@ -6,6 +6,8 @@ import { api } from '../api';
 import { drawChart } from '../charts';
 import { html, Html } from '../html';
 
+const SHOWN_SPANS = 5;
+
 /** The evidence of an incident: each anomalous series with a small chart, the log templates, the failing spans. */
 export function evidenceHtml(evidence: Evidence | null): Html {
   if (!evidence) return html`<p class="muted">The incident's evidence is not in the ledger.</p>`;
@@ -27,7 +29,8 @@ export function evidenceHtml(evidence: Evidence | null): Html {
     ${evidence.failingSpans.length === 0
       ? html`<p class="muted">No failing span.</p>`
       : html`<table data-testid="failing-spans"><thead><tr><th>service</th><th>span</th><th>status</th><th>trace</th></tr></thead><tbody>
-        ${evidence.failingSpans.map((s) => html`<tr><td>${s.service}</td><td>${s.name}</td><td>${s.statusMessage ?? ''}</td><td class="mono">${s.traceId}</td></tr>`)}</tbody></table>`}`;
+        ${evidence.failingSpans.slice(0, SHOWN_SPANS).map((s) => html`<tr><td>${s.service}</td><td>${s.name}</td><td>${s.statusMessage ?? ''}</td><td class="mono">${s.traceId}</td></tr>`)}</tbody></table>
+        ${evidence.failingSpans.length > SHOWN_SPANS ? html`<p class="muted">and ${evidence.failingSpans.length - SHOWN_SPANS} more failing span(s) of the same kind.</p>` : ''}`}`;
 }
 
 /** Fills the chart placeholders: the stored values when the learner has them, else observed against baseline. */
