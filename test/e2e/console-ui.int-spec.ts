@@ -192,6 +192,12 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     expect(await page.textContent('[data-testid=trace-id]')).toMatch(/^[0-9a-f]{32}$/);
     expect(await page.textContent('[data-testid=decision-progress]')).toBe('awaiting-approval');
     await screenshot(page, '2-decision-awaiting-approval');
+    // The charts plot stored telemetry read back through the learner, not just the two numbers of the evidence.
+    const now = Date.now();
+    const q = new URLSearchParams({ service: 'shop', name: 'span.request.rate', from: new Date(now - 60_000).toISOString(), to: new Date(now).toISOString(), step: '1000' });
+    const series = (await (await fetch(`${consoleUrl}/api/telemetry/series?${q.toString()}`)).json()) as { source: string; points: unknown[] };
+    expect(series.source).toBe('otel_traces');
+    expect(series.points.length).toBeGreaterThan(10);
   });
 
   it('approves the decision in the approvals queue and sees it run and verified', async () => {
