@@ -30,6 +30,8 @@ export const EXTERNAL_PACKAGES = ['chdb'];
 export const RUNTIME_ASSETS = [
   { whenUsing: 'libs/otlp/src/', copy: 'libs/otlp/proto' },
   { whenUsing: 'libs/store/src/', copy: 'deploy/clickhouse/migrations' },
+  // The console's web UI, built just before by the console's build target (services/console/dist/client).
+  { whenUsing: 'services/console/src/ui/', copy: 'services/console/dist/client' },
 ];
 
 const SWC_OPTIONS = {

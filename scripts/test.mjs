@@ -14,7 +14,8 @@ process.env.NX_DAEMON = 'false';
 const jestReport = join(mkdtempSync(join(tmpdir(), 'homeostat-test-')), 'jest.json');
 
 const steps = [
-  ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // The services and tests, then the browser client (DOM types, its own tsconfig).
+  ['typecheck', 'sh', ['-c', 'npx tsc -p tsconfig.json --noEmit && npx tsc -p services/console/client']],
   // The runnable bundles (dist/services/*, dist/examples/shop) the images are made of; the deploy
   // suite (test/deploy) starts them, so this runs before jest.
   ['build (service bundles)', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=static']],

@@ -1,5 +1,5 @@
 export { buildProgram } from './program';
 export { serviceDefinitions } from './services';
-export { runDemo, freePort, BEST_ACTION, type DemoOptions, type DemoResult } from './demo/run';
+export { runDemo, freePort, ShopProcess, BEST_ACTION, type DemoOptions, type DemoResult } from './demo/run';
 export type { DemoReport, IncidentRecord } from './demo/report';
 export { LoopObserver } from './demo/observer';

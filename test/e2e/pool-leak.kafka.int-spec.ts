@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Bus } from '@homeostat/bus';
-import { freePort, LoopObserver } from '@homeostat/cli';
+import { freePort, LoopObserver, ShopProcess } from '@homeostat/cli';
 import { loadConfig, type ServiceName } from '@homeostat/config';
 import { createBus } from '@homeostat/runtime';
-import { startShop, type RunningShop } from '@homeostat/shop';
 import { JsonLogger } from '@homeostat/telemetry';
 import { eventually, getJson } from '../support';
 import { fastShopLoopDir } from './shop-loop';
@@ -56,7 +55,7 @@ class ServiceProcess {
 
 describe('the self-healing loop on Kafka, every service in its own process', () => {
   const processes: ServiceProcess[] = [];
-  let shop: RunningShop | undefined;
+  let shop: ShopProcess | undefined;
   let bus: Bus | undefined;
   const observer = new LoopObserver('shop');
   let consoleUrl = '';
@@ -95,7 +94,9 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
     bus = createBus(config, new JsonLogger('observer', 'warn', () => undefined));
     await bus.start();
     await observer.start(bus);
-    shop = await startShop({ port: shopPort, traffic: 25, otlpEndpoint: `http://127.0.0.1:${collectorPort}`, dataDir: await mkdtemp(join(tmpdir(), 'heal-shop-')) });
+    // Its own process, as in production (and its OTLP exporters cannot load inside jest's module system).
+    const shopDir = await mkdtemp(join(tmpdir(), 'heal-shop-'));
+    shop = await ShopProcess.start(shopPort, 25, `http://127.0.0.1:${collectorPort}`, shopDir, join(shopDir, 'shop.log'));
   }, 180_000);
 
   afterAll(async () => {

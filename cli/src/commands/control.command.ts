@@ -19,9 +19,11 @@ function actorOf(options: ControlOptions): string {
 export async function callApi(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
+    // With access control on (CONSOLE_TOKENS), the console wants a token; its owner is the actor.
+    const token = process.env['HOMEOSTAT_API_TOKEN'];
     res = await fetch(`${base}/api${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(15_000),
     });

@@ -92,7 +92,7 @@ async function httpJson(method: string, url: string, body?: unknown): Promise<{ 
 }
 
 /** The demo shop in a child process of its own, so its latency is not the stack's CPU time. */
-class ShopProcess {
+export class ShopProcess {
   private child: ChildProcess | null = null;
   constructor(readonly url: string) {}
 

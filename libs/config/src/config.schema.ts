@@ -18,6 +18,47 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+export const CONSOLE_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+export interface ConsoleToken {
+  /** Who the token belongs to: recorded as the actor of every command given with it. */
+  name: string;
+  role: ConsoleRole;
+  token: string;
+}
+
+/**
+ * `CONSOLE_TOKENS`: entries `name:role:token` separated by commas or newlines (so a mounted file's
+ * content can be passed as is). Names are unique; tokens have at least 16 printable characters.
+ */
+function parseConsoleTokens(text: string, ctx: z.RefinementCtx): ConsoleToken[] {
+  const entries = text
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '' && !e.startsWith('#'));
+  const tokens: ConsoleToken[] = [];
+  entries.forEach((entry, i) => {
+    const [name = '', role = '', ...rest] = entry.split(':');
+    const token = rest.join(':');
+    const problem = !/^[A-Za-z0-9._@-]{1,64}$/.test(name)
+      ? `entry ${i + 1}: the name must be 1-64 letters, digits, ".", "_", "@" or "-" (expected name:role:token)`
+      : !(CONSOLE_ROLES as readonly string[]).includes(role)
+        ? `entry ${i + 1} (${name}): the role must be one of ${CONSOLE_ROLES.join(', ')}, got "${role}"`
+        : !/^[\x21-\x7e]{16,}$/.test(token)
+          ? `entry ${i + 1} (${name}): the token must have at least 16 printable characters without spaces`
+          : tokens.some((t) => t.name === name)
+            ? `entry ${i + 1}: the name ${name} is used twice`
+            : tokens.some((t) => t.token === token)
+              ? `entry ${i + 1} (${name}): the token is used twice`
+              : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else tokens.push({ name, role: role as ConsoleRole, token });
+  });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one name:role:token entry' });
+  return tokens;
+}
+
 /**
  * Every setting Homeostat reads from the environment, one entry per variable, so an error names
  * the variable a person has to fix.
@@ -78,6 +119,11 @@ export const envSchema = z
     CONSOLE_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.console),
     /** Where the console reads the ledger from when the learner runs in another process. */
     LEARNER_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.learner}`),
+    /** Access to the console (UI and control API): `name:role:token` entries; unset → open (the embedded demo). */
+    CONSOLE_TOKENS: z
+      .string()
+      .transform((s, ctx) => parseConsoleTokens(s, ctx))
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.HOMEOSTAT_MODE === 'kafka' && !env.KAFKA_BROKERS) {

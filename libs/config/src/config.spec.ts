@@ -26,4 +26,17 @@ describe('loadConfig', () => {
   it('lets overrides win over the environment', () => {
     expect(loadConfig({ HOMEOSTAT_DATA_DIR: '/a' }, { HOMEOSTAT_DATA_DIR: '/b' }).dataDir).toBe('/b');
   });
+
+  it('reads the console tokens (name:role:token) and names a bad entry', () => {
+    expect(loadConfig({}).console.tokens).toEqual([]);
+    const config = loadConfig({ CONSOLE_TOKENS: 'alice:admin:aaaaaaaaaaaaaaaa1, bob:viewer:bbbbbbbbbbbbbbbb2\ncarol:operator:cccc:cccccccccccc3' });
+    expect(config.console.tokens).toEqual([
+      { name: 'alice', role: 'admin', token: 'aaaaaaaaaaaaaaaa1' },
+      { name: 'bob', role: 'viewer', token: 'bbbbbbbbbbbbbbbb2' },
+      { name: 'carol', role: 'operator', token: 'cccc:cccccccccccc3' },
+    ]);
+    expect(() => loadConfig({ CONSOLE_TOKENS: 'alice:root:aaaaaaaaaaaaaaaa1' })).toThrow(/CONSOLE_TOKENS: entry 1 \(alice\): the role must be one of viewer, operator, admin/);
+    expect(() => loadConfig({ CONSOLE_TOKENS: 'alice:admin:short' })).toThrow(/CONSOLE_TOKENS: .*at least 16/);
+    expect(() => loadConfig({ CONSOLE_TOKENS: 'a:admin:aaaaaaaaaaaaaaaa1,a:viewer:bbbbbbbbbbbbbbbb2' })).toThrow(/the name a is used twice/);
+  });
 });

@@ -1,4 +1,4 @@
-import { envSchema, type Env, type ServiceName } from './config.schema';
+import { envSchema, type ConsoleToken, type Env, type ServiceName } from './config.schema';
 
 export interface HomeostatConfig {
   mode: 'embedded' | 'kafka';
@@ -47,6 +47,10 @@ export interface HomeostatConfig {
     maxItemsPerEvent: number;
     /** Bearer keys accepted on the collector's endpoints; empty → no authentication. */
     apiKeys: string[];
+  };
+  console: {
+    /** Who may use the console and with which role; empty → no authentication (everyone is an admin). */
+    tokens: ConsoleToken[];
   };
 }
 
@@ -125,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxItemsPerEvent: e.COLLECTOR_MAX_ITEMS_PER_EVENT,
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
     },
+    console: { tokens: e.CONSOLE_TOKENS ?? [] },
   };
 }

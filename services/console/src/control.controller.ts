@@ -1,15 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { EventPublisher } from '@homeostat/bus';
 import type { EventData } from '@homeostat/contracts';
+import { actorOf, type Principal } from './access/access';
+import { Access, Caller } from './access/access.guard';
 import { commandBodySchema, killSwitchBodySchema, parseBody } from './control.dto';
 import { LedgerClient } from './ledger.client';
 
 /**
  * The control API people (and the CLI) use. Commands travel on loop.control, so the decider and
  * the executor see them in order with everything else, and the learner records who did what.
- * Reads come from the learner's ledger API.
+ * Reads come from the learner's ledger API. Reads need the viewer role, approvals and pauses the
+ * operator role, the kill switch the admin role (when CONSOLE_TOKENS turns access control on).
  */
 @Controller('api')
+@Access('viewer')
 export class ControlController {
   constructor(
     private readonly publisher: EventPublisher,
@@ -17,6 +21,7 @@ export class ControlController {
   ) {}
 
   @Get('health')
+  @Access('public')
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -32,8 +37,8 @@ export class ControlController {
   }
 
   @Get('decisions')
-  decisions(@Query('limit') limit?: string): Promise<unknown> {
-    return this.ledger.get('/api/decisions', { limit });
+  decisions(@Query('limit') limit?: string, @Query('loop') loop?: string, @Query('mode') mode?: string): Promise<unknown> {
+    return this.ledger.get('/api/decisions', { limit, loop, mode });
   }
 
   @Get('decisions/:id')
@@ -46,39 +51,61 @@ export class ControlController {
     return this.ledger.get('/api/analytics/learning-curve', { loop });
   }
 
+  @Get('analytics/effectiveness')
+  effectiveness(@Query('loop') loop?: string): Promise<unknown> {
+    return this.ledger.get('/api/analytics/effectiveness', { loop });
+  }
+
+  /** People's commands, newest first (the audit trail). */
+  @Get('control')
+  control(@Query('limit') limit?: string): Promise<unknown> {
+    return this.ledger.get('/api/control', { limit });
+  }
+
+  @Get('telemetry/series')
+  series(@Query() query: Record<string, string | undefined>): Promise<unknown> {
+    const { service, name, labels, from, to, step } = query;
+    return this.ledger.get('/api/telemetry/series', { service, name, labels, from, to, step });
+  }
+
   @Post('decisions/:id/approve')
   @HttpCode(202)
-  approve(@Param('id') decisionId: string, @Body() body: unknown): Promise<unknown> {
+  @Access('operator')
+  approve(@Param('id') decisionId: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { reason, actor } = parseBody(commandBodySchema, body);
-    return this.command(decisionId, { command: 'approve', decisionId, actor: actor ?? 'anonymous', reason });
+    return this.command(decisionId, { command: 'approve', decisionId, actor: actorOf(caller, actor), reason });
   }
 
   @Post('decisions/:id/reject')
   @HttpCode(202)
-  reject(@Param('id') decisionId: string, @Body() body: unknown): Promise<unknown> {
+  @Access('operator')
+  reject(@Param('id') decisionId: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { reason, actor } = parseBody(commandBodySchema, body);
-    return this.command(decisionId, { command: 'reject', decisionId, actor: actor ?? 'anonymous', reason });
+    return this.command(decisionId, { command: 'reject', decisionId, actor: actorOf(caller, actor), reason });
   }
 
   @Post('loops/:name/pause')
   @HttpCode(202)
-  pause(@Param('name') loop: string, @Body() body: unknown): Promise<unknown> {
+  @Access('operator')
+  pause(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { reason, actor } = parseBody(commandBodySchema, body);
-    return this.command(loop, { command: 'pause-loop', loop, actor: actor ?? 'anonymous', reason });
+    return this.command(loop, { command: 'pause-loop', loop, actor: actorOf(caller, actor), reason });
   }
 
   @Post('loops/:name/resume')
   @HttpCode(202)
-  resume(@Param('name') loop: string, @Body() body: unknown): Promise<unknown> {
+  @Access('operator')
+  resume(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { reason, actor } = parseBody(commandBodySchema, body);
-    return this.command(loop, { command: 'resume-loop', loop, actor: actor ?? 'anonymous', reason });
+    return this.command(loop, { command: 'resume-loop', loop, actor: actorOf(caller, actor), reason });
   }
 
   @Post('kill-switch')
   @HttpCode(202)
-  killSwitch(@Body() body: unknown): Promise<unknown> {
+  @Access('admin')
+  killSwitch(@Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { on, loop, reason, actor } = parseBody(killSwitchBodySchema, body);
-    const data: EventData<'homeostat.control.v1'> = { command: 'kill-switch', state: on ? 'on' : 'off', actor: actor ?? 'anonymous', reason };
+    const data: EventData<'homeostat.control.v1'> = { command: 'kill-switch', state: on ? 'on' : 'off', actor: actorOf(caller, actor), reason };
     if (loop) data.loop = loop;
     return this.command(loop ?? 'all-loops', data);
   }

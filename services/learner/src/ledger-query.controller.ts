@@ -1,14 +1,20 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, DefaultValuePipe, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Param, ParseIntPipe, DefaultValuePipe, Query } from '@nestjs/common';
 import { LedgerQueryService } from './ledger-query.service';
+import { TelemetryQueryService } from './telemetry-query.service';
+
+const clampLimit = (limit: number): number => Math.min(Math.max(limit, 1), 10_000);
 
 /** The learner's read API over the ledger: the console and the CLI read through it. */
 @Controller('api')
 export class LedgerQueryController {
-  constructor(private readonly ledger: LedgerQueryService) {}
+  constructor(
+    private readonly ledger: LedgerQueryService,
+    private readonly telemetry: TelemetryQueryService,
+  ) {}
 
   @Get('incidents')
   incidents(@Query('status') status: string | undefined, @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number): Promise<unknown> {
-    return this.ledger.incidents({ ...(status ? { status } : {}), limit: Math.min(Math.max(limit, 1), 10_000) });
+    return this.ledger.incidents({ ...(status ? { status } : {}), limit: clampLimit(limit) });
   }
 
   @Get('incidents/:id')
@@ -17,8 +23,12 @@ export class LedgerQueryController {
   }
 
   @Get('decisions')
-  decisions(@Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number): Promise<unknown> {
-    return this.ledger.decisions(Math.min(Math.max(limit, 1), 10_000));
+  decisions(
+    @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
+    @Query('loop') loop: string | undefined,
+    @Query('mode') mode: string | undefined,
+  ): Promise<unknown> {
+    return this.ledger.decisions(clampLimit(limit), { ...(loop ? { loop } : {}), ...(mode ? { mode } : {}) });
   }
 
   @Get('decisions/:id')
@@ -26,10 +36,57 @@ export class LedgerQueryController {
     return (await this.ledger.decision(id)) ?? notFound('decision', id);
   }
 
+  @Get('control')
+  control(@Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number): Promise<unknown> {
+    return this.ledger.controlCommands(clampLimit(limit));
+  }
+
+  @Get('loops/status')
+  loopStatus(): Promise<unknown> {
+    return this.ledger.loopStatus();
+  }
+
   @Get('analytics/learning-curve')
   learningCurve(@Query('loop') loop: string | undefined): Promise<unknown> {
     return this.ledger.learningCurve(loop);
   }
+
+  @Get('analytics/effectiveness')
+  effectiveness(@Query('loop') loop: string | undefined): Promise<unknown> {
+    return this.ledger.effectiveness(loop);
+  }
+
+  /** `?service=&name=&labels=<JSON object>&from=<ISO>&to=<ISO>&step=<ms>`: one series' values over time. */
+  @Get('telemetry/series')
+  series(
+    @Query('service') service: string | undefined,
+    @Query('name') name: string | undefined,
+    @Query('labels') labels: string | undefined,
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Query('step', new DefaultValuePipe(1000), ParseIntPipe) step: number,
+  ): Promise<unknown> {
+    const fromMs = Date.parse(from ?? '');
+    const toMs = Date.parse(to ?? '');
+    if (!service || !name) throw new BadRequestException('service and name are required');
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new BadRequestException('from and to must be RFC 3339 timestamps');
+    if (step < 100) throw new BadRequestException('step must be at least 100 ms');
+    return this.telemetry.series({ service, name, labels: parseLabels(labels), fromMs, toMs, stepMs: step });
+  }
+}
+
+function parseLabels(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequestException('labels must be a JSON object of strings');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw new BadRequestException('labels must be a JSON object of strings');
+  }
+  return parsed as Record<string, string>;
 }
 
 function notFound(kind: string, id: string): never {

@@ -28,6 +28,55 @@ export interface LearningCurvePoint {
   timeToRecoverMs: number | null;
 }
 
+export interface DecisionSummary {
+  decision_id: string;
+  incident_id: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  action: string;
+  /** made, approved or rejected: what people said last. */
+  status: string;
+  decided_at: string;
+  mode: string;
+  autonomy: string;
+  attempt: number;
+  trace_id: string;
+  /** The last outcome event's status: started, succeeded, failed, ... ('' when none yet). */
+  outcome: string;
+  time_to_recover_ms: number | null;
+}
+
+export interface ControlCommandRow {
+  event_id: string;
+  command: string;
+  actor: string;
+  loop: string;
+  decision_id: string;
+  reason: string;
+  issued_at: string;
+  /** on or off for the kill switch, '' otherwise. */
+  state: string;
+}
+
+export interface EffectivenessRow {
+  loop: string;
+  fingerprint: string;
+  action: string;
+  tries: number;
+  successes: number;
+  failures: number;
+  successRate: number | null;
+  medianTimeToRecoverMs: number | null;
+  meanTimeToRecoverMs: number | null;
+  lastOutcomeAt: string | null;
+  /** The autonomy level of the latest decision for this action against this fingerprint. */
+  autonomy: string | null;
+  decisions: number;
+}
+
+const MADE = 'homeostat.decision.made.v1';
+
 const ISO = (col: string) => `formatDateTime(${col}, '%Y-%m-%dT%H:%i:%S.%fZ')`;
 
 /**
@@ -80,24 +129,125 @@ export class LedgerQueryService {
     return { incident, events, decisions, outcomes };
   }
 
-  async decisions(limit: number): Promise<unknown[]> {
-    return this.rows(
-      `SELECT decision_id, argMaxIf(incident_id, version, incident_id != '') AS incident_id, argMaxIf(loop, version, loop != '') AS loop,
-              argMaxIf(target, version, target != '') AS target, argMaxIf(fingerprint, version, fingerprint != '') AS fingerprint,
-              argMaxIf(action, version, action != '') AS action, argMax(status, version) AS status, ${ISO('min(decided_at)')} AS decided_at
-       FROM ${LEDGER_TABLES.decisions} GROUP BY decision_id ORDER BY decided_at DESC LIMIT {limit:UInt32}`,
+  /**
+   * The latest decisions with what people and the executor made of them: how it was to run (mode,
+   * autonomy), whether a person approved or rejected it (their commands on loop.control), and the
+   * last outcome status ('' for none).
+   */
+  async decisions(limit: number, filter: { loop?: string; mode?: string } = {}): Promise<DecisionSummary[]> {
+    return this.rows<DecisionSummary>(
+      `SELECT d.decision_id AS decision_id, d.incident_id AS incident_id, d.loop AS loop, d.target AS target, d.fingerprint AS fingerprint,
+              d.action AS action, multiIf(p.verdict = 'approve', 'approved', p.verdict = 'reject', 'rejected', d.status) AS status, ${ISO('d.decided_at')} AS decided_at, d.mode AS mode, d.autonomy AS autonomy,
+              d.attempt AS attempt, d.trace_id AS trace_id, o.outcome AS outcome, o.ttr AS time_to_recover_ms
+       FROM (
+         SELECT decision_id, argMaxIf(incident_id, version, incident_id != '') AS incident_id, argMaxIf(loop, version, loop != '') AS loop,
+                argMaxIf(target, version, target != '') AS target, argMaxIf(fingerprint, version, fingerprint != '') AS fingerprint,
+                argMaxIf(action, version, action != '') AS action, argMax(status, version) AS status, min(decided_at) AS decided_at,
+                anyIf(JSONExtractString(event, 'data', 'mode'), event_type = '${MADE}') AS mode,
+                anyIf(JSONExtractString(event, 'data', 'autonomyLevel'), event_type = '${MADE}') AS autonomy,
+                anyIf(JSONExtractUInt(event, 'data', 'attempt'), event_type = '${MADE}') AS attempt,
+                anyIf(trace_id, event_type = '${MADE}') AS trace_id
+         FROM ${LEDGER_TABLES.decisions}
+         GROUP BY decision_id
+         HAVING ({loop:String} = '' OR loop = {loop:String}) AND ({mode:String} = '' OR mode = {mode:String})
+         ORDER BY decided_at DESC LIMIT {limit:UInt32}
+       ) AS d
+       LEFT JOIN (
+         SELECT decision_id, argMax(status, version) AS outcome, argMax(time_to_recover_ms, version) AS ttr
+         FROM ${LEDGER_TABLES.outcomes} GROUP BY decision_id
+       ) AS o ON o.decision_id = d.decision_id
+       LEFT JOIN (
+         SELECT decision_id, argMax(command, issued_at) AS verdict
+         FROM ${LEDGER_TABLES.controlAudit} FINAL WHERE command IN ('approve', 'reject') AND decision_id != '' GROUP BY decision_id
+       ) AS p ON p.decision_id = d.decision_id
+       ORDER BY d.decided_at DESC`,
+      { limit, loop: filter.loop ?? '', mode: filter.mode ?? '' },
+    ).then((rows) => rows.map((r) => ({ ...r, attempt: Number(r.attempt), time_to_recover_ms: r.time_to_recover_ms === null ? null : Number(r.time_to_recover_ms) })));
+  }
+
+  /** People's commands, newest first: the audit trail of who did what. */
+  async controlCommands(limit: number): Promise<ControlCommandRow[]> {
+    return this.rows<ControlCommandRow>(
+      `SELECT event_id, command, actor, loop, decision_id, reason, ${ISO('issued_at')} AS issued_at, JSONExtractString(event, 'data', 'state') AS state
+       FROM ${LEDGER_TABLES.controlAudit} FINAL ORDER BY issued_at DESC, event_id DESC LIMIT {limit:UInt32}`,
       { limit },
     );
   }
 
-  /** The decision as made (with its explanation), what people said about it, and its outcome. */
-  async decision(decisionId: string): Promise<{ decision: unknown; approvals: unknown[]; outcomes: unknown[] } | undefined> {
+  /**
+   * What still stands of people's switches, however old: the last kill-switch command globally and
+   * per loop, and the last pause or resume per loop. With each loop's latest decision (its
+   * guardrail checks say whether the circuit breaker is open) this is a loop's state.
+   */
+  async loopStatus(): Promise<{ standing: ControlCommandRow[]; lastDecisions: unknown[] }> {
+    const standing = await this.rows<ControlCommandRow>(
+      `SELECT event_id, command, actor, loop, decision_id, reason, ${ISO('issued_at')} AS issued_at, JSONExtractString(event, 'data', 'state') AS state
+       FROM ${LEDGER_TABLES.controlAudit} FINAL
+       WHERE command IN ('kill-switch', 'pause-loop', 'resume-loop')
+       ORDER BY issued_at DESC, event_id DESC
+       LIMIT 1 BY command = 'kill-switch', loop`,
+    );
+    const last = await this.rows<{ event: string }>(
+      `SELECT event FROM ${LEDGER_TABLES.decisions} WHERE event_type = '${MADE}' ORDER BY decided_at DESC, decision_id DESC LIMIT 1 BY loop`,
+    );
+    return { standing, lastDecisions: last.map((r) => JSON.parse(r.event) as unknown) };
+  }
+
+  /**
+   * Per fingerprint × action what the loop learned (the learner's knowledge table: verified tries,
+   * successes, median time to recover) and the autonomy level its latest decision ran at.
+   */
+  async effectiveness(loop: string | undefined): Promise<EffectivenessRow[]> {
+    const rows = await this.rows<Record<string, string | number | null>>(
+      `SELECT k.loop AS loop, k.fingerprint AS fingerprint, k.action AS action, k.attempts AS tries, k.successes AS successes, k.failures AS failures,
+              k.p50 AS p50, k.mean_ttr AS mean_ttr, k.last_at AS last_at, a.autonomy AS autonomy, a.decisions AS decisions
+       FROM (
+         SELECT loop, fingerprint, action, attempts, successes, failures, mean_time_to_recover_ms AS mean_ttr,
+                JSONExtract(event, 'data', 'p50TimeToRecoverMs', 'Nullable(Float64)') AS p50,
+                if(last_outcome_at IS NULL, '', ${ISO('assumeNotNull(last_outcome_at)')}) AS last_at
+         FROM ${LEDGER_TABLES.knowledge} FINAL
+         WHERE {loop:String} = '' OR loop = {loop:String}
+       ) AS k
+       LEFT JOIN (
+         SELECT loop, fingerprint, action, argMax(JSONExtractString(event, 'data', 'autonomyLevel'), version) AS autonomy, count() AS decisions
+         FROM ${LEDGER_TABLES.decisions} WHERE event_type = '${MADE}' GROUP BY loop, fingerprint, action
+       ) AS a ON a.loop = k.loop AND a.fingerprint = k.fingerprint AND a.action = k.action
+       ORDER BY fingerprint, successes / greatest(tries, 1) DESC, action`,
+      { loop: loop ?? '' },
+    );
+    const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+    return rows.map((r) => ({
+      loop: String(r['loop']),
+      fingerprint: String(r['fingerprint']),
+      action: String(r['action']),
+      tries: Number(r['tries']),
+      successes: Number(r['successes']),
+      failures: Number(r['failures']),
+      successRate: Number(r['tries']) > 0 ? Number(r['successes']) / Number(r['tries']) : null,
+      medianTimeToRecoverMs: num(r['p50']),
+      meanTimeToRecoverMs: num(r['mean_ttr']),
+      lastOutcomeAt: r['last_at'] ? String(r['last_at']) : null,
+      autonomy: r['autonomy'] ? String(r['autonomy']) : null,
+      decisions: Number(r['decisions'] ?? 0),
+    }));
+  }
+
+  /**
+   * The decision as made (with its explanation), what people said about it (decision events after
+   * it, and their approve/reject commands as recorded from loop.control), and its outcome.
+   */
+  async decision(decisionId: string): Promise<{ decision: unknown; approvals: unknown[]; commands: unknown[]; outcomes: unknown[] } | undefined> {
     const events = await this.events(LEDGER_TABLES.decisions, 'decision_id', decisionId);
     const made = events.find((e) => (e as { type?: string }).type === 'homeostat.decision.made.v1');
     if (!made) return undefined;
+    const commands = await this.rows<{ event: string }>(
+      `SELECT event FROM ${LEDGER_TABLES.controlAudit} FINAL WHERE decision_id = {id:String} ORDER BY issued_at, event_id`,
+      { id: decisionId },
+    );
     return {
       decision: made,
       approvals: events.filter((e) => e !== made),
+      commands: commands.map((r) => JSON.parse(r.event) as unknown),
       outcomes: await this.events(LEDGER_TABLES.outcomes, 'decision_id', decisionId),
     };
   }

@@ -1,0 +1,72 @@
+import type { DecisionSummary, IncidentSummary } from './ledger.types';
+import { buildOverview, decisionProgress } from './overview';
+
+const decision = (d: Partial<DecisionSummary>): DecisionSummary => ({
+  decision_id: 'd1',
+  incident_id: 'i1',
+  loop: 'shop',
+  target: 'shop',
+  fingerprint: 'f',
+  action: 'recycle-pool',
+  status: 'made',
+  decided_at: '2026-01-01T12:00:00.000Z',
+  mode: 'execute',
+  autonomy: 'auto',
+  attempt: 1,
+  trace_id: '',
+  outcome: '',
+  time_to_recover_ms: null,
+  ...d,
+});
+
+const incident = (i: Partial<IncidentSummary>): IncidentSummary => ({
+  incidentId: 'i1',
+  loop: 'shop',
+  target: 'shop',
+  fingerprint: 'f',
+  status: 'opened',
+  severity: 'high',
+  title: 't',
+  openedAt: '2026-01-01T12:00:00.000Z',
+  resolvedAt: null,
+  timeToRecoverMs: null,
+  ...i,
+});
+
+describe('where a decision stands', () => {
+  it.each([
+    [{ mode: 'approval-required' }, 'awaiting-approval'],
+    [{ mode: 'approval-required', status: 'approved' }, 'queued'],
+    [{ mode: 'approval-required', status: 'approved', outcome: 'started' }, 'running'],
+    [{ mode: 'approval-required', status: 'rejected' }, 'rejected'],
+    [{ mode: 'escalate' }, 'not-acted-on'],
+    [{ mode: 'execute', outcome: 'succeeded' }, 'succeeded'],
+    [{ mode: 'dry-run', outcome: 'succeeded' }, 'dry-run'],
+    [{ mode: 'execute', outcome: 'rolled-back' }, 'rolled-back'],
+    [{ mode: 'execute', outcome: 'skipped' }, 'skipped'],
+    [{ mode: 'execute' }, 'queued'],
+  ] as const)('%j → %s', (d, progress) => {
+    expect(decisionProgress(decision(d))).toBe(progress);
+  });
+});
+
+describe('the overview', () => {
+  it('lists the open incidents, the approvals queue, every loop (from specs and the ledger) and the global kill switch', () => {
+    const o = buildOverview({
+      loops: ['shop'],
+      incidents: [incident({ incidentId: 'i2', loop: 'payments' }), incident({ incidentId: 'i1', status: 'resolved' })],
+      decisions: [decision({ decision_id: 'd2', mode: 'approval-required' }), decision({ decision_id: 'd1', outcome: 'succeeded' })],
+      status: { standing: [{ event_id: 'e', command: 'kill-switch', actor: 'ada', loop: '', decision_id: '', reason: 'stop', issued_at: '2026-01-01T11:00:00.000Z', state: 'on' }], lastDecisions: [] },
+      commands: [],
+      now: Date.parse('2026-01-01T12:00:10Z'),
+    });
+    expect(o.loops.map((l) => [l.loop, l.state])).toEqual([
+      ['payments', 'kill-switch'],
+      ['shop', 'kill-switch'],
+    ]);
+    expect(o.globalKillSwitch).toEqual({ on: true, by: 'ada', reason: 'stop', at: '2026-01-01T11:00:00.000Z' });
+    expect(o.openIncidents.map((i) => i.incidentId)).toEqual(['i2']);
+    expect(o.approvals.map((d) => d.decision_id)).toEqual(['d2']);
+    expect(o.decisions.map((d) => d.progress)).toEqual(['awaiting-approval', 'succeeded']);
+  });
+});

@@ -1,0 +1,103 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { TELEMETRY_TABLES } from '@homeostat/store';
+import { LearnerStore } from './learner-store.service';
+
+export interface SeriesQuery {
+  service: string;
+  /** A series name as the analyzer names it in an incident's evidence. */
+  name: string;
+  labels: Record<string, string>;
+  fromMs: number;
+  toMs: number;
+  /** Bucket width. */
+  stepMs: number;
+}
+
+export interface SeriesAnswer {
+  name: string;
+  labels: Record<string, string>;
+  /** Where the values come from (a table), or null when this kind of series is not stored as such. */
+  source: string | null;
+  points: { t: string; value: number }[];
+}
+
+/** The analyzer's names for the series it derives from entry spans (libs/analysis DERIVED). */
+const SPAN_SERIES: Record<string, string> = {
+  'span.request.rate': 'count() / ({step:UInt32} / 1000)',
+  'span.error.ratio': `countIf(StatusCode = 'Error' OR toUInt16OrZero(SpanAttributes['http.response.status_code']) >= 500) / count()`,
+  'span.duration.p95': 'quantile(0.95)(Duration) / 1e6',
+};
+
+/** A span's route as the analyzer names it: "<method> <http.route>", else the span name. */
+const ROUTE = `if(SpanAttributes['http.route'] = '', SpanName,
+  if(SpanAttributes['http.request.method'] = '' OR startsWith(SpanAttributes['http.route'], SpanAttributes['http.request.method']), SpanAttributes['http.route'],
+     concat(SpanAttributes['http.request.method'], ' ', SpanAttributes['http.route'])))`;
+
+const MAX_POINTS = 2_000;
+
+/**
+ * The values behind an anomalous series, read back from the telemetry tables for the console's
+ * charts: span-derived series are recomputed from otel_traces per bucket, metric series are the
+ * recorded gauge and sum points (a `.rate` is differentiated here). Series the analyzer derives
+ * in memory only (log template rates, histogram quantiles) have no stored values: `source` null.
+ */
+@Injectable()
+export class TelemetryQueryService {
+  constructor(private readonly store: LearnerStore) {}
+
+  async series(q: SeriesQuery): Promise<SeriesAnswer> {
+    if (!(q.toMs > q.fromMs)) throw new BadRequestException('to must be after from');
+    if ((q.toMs - q.fromMs) / q.stepMs > MAX_POINTS) throw new BadRequestException(`at most ${MAX_POINTS} buckets: widen step or narrow the range`);
+    const base = { name: q.name, labels: q.labels };
+    const span = SPAN_SERIES[q.name];
+    if (span) {
+      const rows = await this.rows(
+        `SELECT intDiv(toUnixTimestamp64Milli(Timestamp), {step:UInt32}) * {step:UInt32} AS t, ${span} AS value
+         FROM ${TELEMETRY_TABLES.traces}
+         WHERE ServiceName = {service:String} AND SpanKind IN ('Server', 'Consumer')
+           AND Timestamp >= fromUnixTimestamp64Milli({from:Int64}) AND Timestamp < fromUnixTimestamp64Milli({to:Int64})
+           AND ({route:String} = '' OR ${ROUTE} = {route:String})
+         GROUP BY t ORDER BY t`,
+        { service: q.service, step: q.stepMs, from: q.fromMs, to: q.toMs, route: q.labels['route'] ?? '' },
+      );
+      return { ...base, source: TELEMETRY_TABLES.traces, points: rows };
+    }
+    const rate = q.name.endsWith('.rate');
+    const metric = rate ? q.name.slice(0, -'.rate'.length) : q.name;
+    for (const table of [TELEMETRY_TABLES.metricsGauge, TELEMETRY_TABLES.metricsSum]) {
+      const rows = await this.rows(
+        `SELECT intDiv(toUnixTimestamp64Milli(TimeUnix), {step:UInt32}) * {step:UInt32} AS t, avg(Value) AS value
+         FROM ${table}
+         WHERE ServiceName = {service:String} AND MetricName = {metric:String}
+           AND TimeUnix >= fromUnixTimestamp64Milli({from:Int64}) AND TimeUnix < fromUnixTimestamp64Milli({to:Int64})
+           AND arrayAll((k, v) -> Attributes[k] = v, {keys:Array(String)}, {values:Array(String)})
+         GROUP BY t ORDER BY t`,
+        { service: q.service, metric, step: q.stepMs, from: q.fromMs, to: q.toMs, keys: Object.keys(q.labels), values: Object.values(q.labels) },
+      );
+      if (rows.length === 0) continue;
+      return { ...base, source: table, points: rate ? perSecond(rows) : rows };
+    }
+    return { ...base, source: null, points: [] };
+  }
+
+  private async rows(query: string, params: Record<string, unknown>): Promise<{ t: string; value: number }[]> {
+    const result = await this.store.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    const rows = await result.json<{ t: string | number; value: number | string | null }>();
+    return rows
+      .map((r) => ({ t: new Date(Number(r.t)).toISOString(), value: Number(r.value) }))
+      .filter((p) => Number.isFinite(p.value));
+  }
+}
+
+/** A cumulative counter's increase per second between consecutive buckets (resets read as 0). */
+function perSecond(points: { t: string; value: number }[]): { t: string; value: number }[] {
+  const out: { t: string; value: number }[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1];
+    const b = points[i];
+    if (!a || !b) continue;
+    const seconds = (Date.parse(b.t) - Date.parse(a.t)) / 1000;
+    if (seconds > 0) out.push({ t: b.t, value: Math.max(0, b.value - a.value) / seconds });
+  }
+  return out;
+}
