@@ -1,4 +1,4 @@
-import { incidentFingerprint } from './fingerprint';
+import { FingerprintCatalog, type KnownFingerprint } from './fingerprint';
 
 /** One scored observation of one of the target's signals (a series point, or a log template's rate). */
 export interface ScoredSignal {
@@ -80,6 +80,8 @@ export interface TrackerSnapshot {
   failingSpans: FailingSpan[];
   incident?: { incidentId: string; fingerprint: string; openedAtMs: number };
   openingKeys?: string[];
+  /** The kinds of failure seen on the target (see FingerprintCatalog). */
+  knownFingerprints?: KnownFingerprint[];
 }
 
 const MAX_SPANS = 20;
@@ -109,6 +111,7 @@ export class IncidentTracker {
     readonly target: string,
     private readonly settings: DetectionSettings,
     private readonly newId: () => string,
+    private readonly catalog = new FingerprintCatalog(),
   ) {}
 
   get state(): 'quiet' | 'gathering' | 'open' {
@@ -197,7 +200,7 @@ export class IncidentTracker {
         this.incident = {
           incidentId: this.newId(),
           target: this.target,
-          fingerprint: incidentFingerprint(this.target, signals),
+          fingerprint: this.catalog.assign(this.target, signals),
           openedAtMs: this.gatherStartMs,
           signals,
           failingSpans: this.failingSpans,
@@ -243,6 +246,7 @@ export class IncidentTracker {
       failingSpans: [...this.failingSpans],
       ...(this.incident ? { incident: { incidentId: this.incident.incidentId, fingerprint: this.incident.fingerprint, openedAtMs: this.incident.openedAtMs } } : {}),
       openingKeys: [...this.openingKeys],
+      knownFingerprints: this.catalog.snapshot(),
     };
   }
 
@@ -256,6 +260,7 @@ export class IncidentTracker {
     this.failingSpans = [...snapshot.failingSpans];
     if (snapshot.incident) this.incident = { ...snapshot.incident, target: this.target, signals: [], failingSpans: [] };
     this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
+    if (snapshot.knownFingerprints) this.catalog.restore(snapshot.knownFingerprints);
     if (this.phase === 'open' && !this.incident) this.phase = 'quiet';
   }
 

@@ -106,6 +106,8 @@ export class InventoryClient {
     const result = await this.send(url, headers);
     const attrs = {
       [ATTR.httpRequestMethod]: 'GET',
+      // Which dependency: the logical name, which stays when its address changes.
+      [ATTR.peerService]: DOWNSTREAM_SERVICE,
       [ATTR.serverAddress]: url.hostname,
       [ATTR.serverPort]: Number(url.port),
       [ATTR.urlTemplate]: template,
