@@ -50,3 +50,18 @@ describe('FingerprintCatalog', () => {
     expect(restored.assign('shop', poolLeak.slice(1))).toBe(pool);
   });
 });
+
+describe("FingerprintCatalog on what the shop's pool leak really showed", () => {
+  it('matches a leak first seen through its timeout counter to one first seen through its timeout log line', () => {
+    const catalog = new FingerprintCatalog();
+    const pool = { 'db.client.connection.pool.name': 'shop-db' };
+    const byLog = [s('log.template.rate', { template: 't1e002119125f8a' }, 'log'), s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('db.client.connection.pending_requests', pool), s('span.duration.p95'), s('span.error.ratio')];
+    const first = catalog.assign('shop', byLog);
+    catalog.assign('shop', [s('span.error.ratio')]); // bad config
+    catalog.assign('shop', [s('log.template.rate', { template: 't16b6796710085f' }, 'log'), s('span.error.ratio')]); // retry storm
+    const slow = catalog.assign('shop', [s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('http.client.request.duration.p95', { 'peer.service': 'inventory' }), s('http.server.request.duration.p95'), s('span.duration.p95')]);
+    const byCounter = [s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('db.client.connection.pending_requests', pool), s('db.client.connection.timeouts.rate', pool), s('span.duration.p95'), s('span.error.ratio')];
+    expect(catalog.assign('shop', byCounter)).toBe(first);
+    expect(slow).not.toBe(first);
+  });
+});

@@ -72,8 +72,12 @@ export class FingerprintCatalog {
   private readonly known: KnownFingerprint[] = [];
 
   constructor(
-    /** Similarity at or above which an incident is the known kind (0.6: well over half the weight shared). */
-    private readonly threshold = 0.6,
+    /**
+     * Similarity at or above which an incident is the known kind: half the weight shared. (Two pool
+     * leaks, one seen first through its timeout log line and one through its timeout counter, share
+     * 0.59; a slow dependency and a pool leak, both slowing the server, 0.2.)
+     */
+    private readonly threshold = 0.5,
     private readonly capacity = 200,
   ) {}
 
