@@ -39,9 +39,11 @@ async function serveCollector(): Promise<number> {
     HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '1000000',
   });
   const stack = await runServices([collectorService], config, new JsonLogger('bench', 'error'));
-  // A consumer that drops what it gets (raw: no decoding), so the queue never pushes back.
+  // A consumer that drops what it gets, so the queue never pushes back. It decodes events as
+  // the stages do (envelope and contract check; for OTLP protobuf events, the ce_ headers only),
+  // not raw: a raw subscription (for dead letters) identifies a message by hashing its bytes.
   await stack.bus.subscribe({
-    decode: 'raw',
+    decode: 'event',
     group: 'bench-drop',
     topics: ['telemetry.spans'],
     retry: { maxAttempts: 1, backoffMs: 0 },
