@@ -50,7 +50,8 @@ function time(name: string, run: () => void): void {
 const body = payload();
 const event = createEnvelope('homeostat.telemetry.spans.otlp.v1', { source: 'collector', subject: 'shop', data: { items: SPANS, payload: body } }) as AnyEnvelope;
 const [structured] = expandOtlpEvent(event).events;
-const json = serializeEnvelope(structured!);
+if (structured === undefined) throw new Error('the payload mapped to no batch');
+const json = serializeEnvelope(structured);
 process.stdout.write(`decode bench: ${SPANS} spans × 20 attributes (${(body.length / 1024).toFixed(0)} KiB protobuf), ${ITERATIONS} iterations\n`);
 time('collector: splitByTarget (walk, count, no decoding)', () => splitByTarget('traces', body));
 time('consumer: protobufjs decode only', () => decodeProtobuf('traces', body));
