@@ -1,4 +1,4 @@
-import { parseEnvelope, type AnyEnvelope } from '@homeostat/contracts';
+import { isBinaryEventType, parseEnvelope, PROTOBUF_CONTENT_TYPE, type AnyEnvelope, type ParseEnvelopeResult } from '@homeostat/contracts';
 import { currentTraceparent } from '@homeostat/telemetry';
 import { BusError } from './errors';
 import type { PublishOptions, RawMessage } from './types';
@@ -6,8 +6,28 @@ import type { PublishOptions, RawMessage } from './types';
 export const CONTENT_TYPE = 'application/cloudevents+json';
 
 /**
- * Encodes an event as a structured-mode CloudEvent record. The event is validated against the
- * topic's contracts before it leaves, so a producer bug fails at its source, not downstream.
+ * CloudEvents Kafka binding, binary content mode: the envelope attributes are `ce_` headers and
+ * the message value is the data itself. Used for the OTLP event types, whose data is protobuf
+ * bytes: no JSON, no base64, no copy of the payload on publish. The data's `items` travels as
+ * the `ce_items` extension attribute.
+ */
+export const BINARY_HEADERS = {
+  specversion: 'ce_specversion',
+  id: 'ce_id',
+  type: 'ce_type',
+  source: 'ce_source',
+  time: 'ce_time',
+  subject: 'ce_subject',
+  traceparent: 'ce_traceparent',
+  tracestate: 'ce_tracestate',
+  items: 'ce_items',
+} as const;
+
+/**
+ * Encodes an event as a CloudEvent record: structured mode (JSON) for every event type, except
+ * the OTLP ones (binary mode, see BINARY_HEADERS). The event is validated against the topic's
+ * contracts before it leaves, so a producer bug fails at its source, not downstream; for the
+ * OTLP types that is the envelope and the shape of the data, never the items in the payload.
  * An event without a traceparent gets the active one, so the consumer continues the trace.
  */
 export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishOptions = {}): Omit<RawMessage, 'partition' | 'offset'> {
@@ -18,16 +38,64 @@ export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishO
       cause: checked.error,
     });
   }
+  const key = options.key ?? withTrace.subject;
+  const trace: Record<string, string> = withTrace.traceparent ? { traceparent: withTrace.traceparent } : {};
+  if (isBinaryEventType(withTrace.type)) {
+    const { items, payload } = withTrace.data as { items: number; payload: Uint8Array };
+    return {
+      topic,
+      key,
+      // A view on the producer's bytes, not a copy.
+      value: Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      headers: {
+        ...options.headers,
+        'content-type': PROTOBUF_CONTENT_TYPE,
+        [BINARY_HEADERS.specversion]: withTrace.specversion,
+        [BINARY_HEADERS.id]: withTrace.id,
+        [BINARY_HEADERS.type]: withTrace.type,
+        [BINARY_HEADERS.source]: withTrace.source,
+        [BINARY_HEADERS.time]: withTrace.time,
+        [BINARY_HEADERS.subject]: withTrace.subject,
+        [BINARY_HEADERS.items]: String(items),
+        ...(withTrace.traceparent ? { [BINARY_HEADERS.traceparent]: withTrace.traceparent } : {}),
+        ...(withTrace.tracestate ? { [BINARY_HEADERS.tracestate]: withTrace.tracestate } : {}),
+        ...trace,
+      },
+    };
+  }
   return {
     topic,
-    key: options.key ?? withTrace.subject,
+    key,
     value: Buffer.from(JSON.stringify(withTrace)),
     headers: {
       ...options.headers,
       'content-type': CONTENT_TYPE,
       ce_id: withTrace.id,
       ce_type: withTrace.type,
-      ...(withTrace.traceparent ? { traceparent: withTrace.traceparent } : {}),
+      ...trace,
     },
   };
+}
+
+/**
+ * Decodes and validates a delivered record, in either content mode (the `content-type` header
+ * tells which). Never throws: a bad message is the consumer's to dead-letter.
+ */
+export function decodeEvent(message: Pick<RawMessage, 'topic' | 'value' | 'headers'>): ParseEnvelopeResult {
+  const h = message.headers;
+  if (h['content-type'] !== PROTOBUF_CONTENT_TYPE) return parseEnvelope(message.topic, message.value);
+  const items = h[BINARY_HEADERS.items];
+  const candidate = {
+    specversion: h[BINARY_HEADERS.specversion],
+    id: h[BINARY_HEADERS.id],
+    type: h[BINARY_HEADERS.type],
+    source: h[BINARY_HEADERS.source],
+    time: h[BINARY_HEADERS.time],
+    subject: h[BINARY_HEADERS.subject],
+    ...(h[BINARY_HEADERS.traceparent] !== undefined ? { traceparent: h[BINARY_HEADERS.traceparent] } : {}),
+    ...(h[BINARY_HEADERS.tracestate] !== undefined ? { tracestate: h[BINARY_HEADERS.tracestate] } : {}),
+    datacontenttype: PROTOBUF_CONTENT_TYPE,
+    data: { items: items !== undefined && /^\d+$/.test(items) ? Number(items) : items, payload: message.value },
+  };
+  return parseEnvelope(message.topic, candidate);
 }

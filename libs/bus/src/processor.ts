@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { parseEnvelope, type AnyEnvelope } from '@homeostat/contracts';
+import type { AnyEnvelope } from '@homeostat/contracts';
 import { ATTR, contextFromTraceparent, type ComponentLogger } from '@homeostat/telemetry';
+import { decodeEvent } from './codec';
 import { deadLetterOf } from './dead-letter';
 import { errorCode, errorMessage, isRetryable } from './errors';
 import type { DeliveryOutcome, MessageContext, RawMessage, SubscribeOptions } from './types';
@@ -45,7 +46,7 @@ export class MessageProcessor {
   async process(message: RawMessage): Promise<DeliveryOutcome> {
     let event: AnyEnvelope | undefined;
     if (this.options.decode === 'event') {
-      const parsed = parseEnvelope(message.topic, message.value);
+      const parsed = decodeEvent(message);
       if (!parsed.ok) {
         return this.deadLetter(message, parsed.error.code, parsed.error.message, 0);
       }

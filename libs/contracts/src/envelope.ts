@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { ContractViolation } from './errors';
 import { nonEmpty, timestamp } from './events/common.schema';
-import { eventSchemas, isEventType, topicEvents, topicOfType, type EventData, type EventType } from './events/registry';
+import { dataContentTypeOf, eventSchemas, isEventType, topicEvents, topicOfType, JSON_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, type DataContentType, type EventData, type EventType } from './events/registry';
 import { isDlqTopic, isTopic } from './topics';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
@@ -26,7 +26,7 @@ export const envelopeSchema = z.object({
   subject: nonEmpty,
   traceparent: traceparentSchema.optional(),
   tracestate: z.string().optional(),
-  datacontenttype: z.literal('application/json').default('application/json'),
+  datacontenttype: z.enum([JSON_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE]).default(JSON_CONTENT_TYPE),
   data: z.unknown(),
 });
 
@@ -39,7 +39,8 @@ export interface Envelope<T extends EventType = EventType> {
   subject: string;
   traceparent?: string;
   tracestate?: string;
-  datacontenttype: 'application/json';
+  /** application/x-protobuf for the OTLP types (data holds bytes), application/json otherwise. */
+  datacontenttype: DataContentType;
   data: EventData<T>;
 }
 
@@ -69,7 +70,7 @@ export function createEnvelope<T extends EventType>(type: T, init: EnvelopeInit<
     subject: init.subject,
     ...(init.traceparent === undefined ? {} : { traceparent: init.traceparent }),
     ...(init.tracestate === undefined ? {} : { tracestate: init.tracestate }),
-    datacontenttype: 'application/json',
+    datacontenttype: isEventType(type) ? dataContentTypeOf(type) : JSON_CONTENT_TYPE,
     data: init.data,
   };
   const result = validate(candidate, isEventType(type) ? topicOfType(type) : undefined);
@@ -109,6 +110,9 @@ function validate(value: unknown, topic: string | undefined): ParseEnvelopeResul
       return fail('type', `"${type}" may not travel on topic "${topic}" (its topic is "${topicOfType(type)}")`);
     }
   }
+  if (header.data.datacontenttype !== dataContentTypeOf(type)) {
+    return fail('datacontenttype', `must be ${dataContentTypeOf(type)} for "${type}"`);
+  }
   const data = eventSchemas[type].safeParse(header.data.data, { reportInput: true });
   if (!data.success) return { ok: false, error: ContractViolation.fromZod(data.error, ['data']) };
   const event = { ...header.data, type, data: data.data } as AnyEnvelope;
@@ -119,7 +123,7 @@ function fail(path: string, message: string): { ok: false; error: ContractViolat
   return { ok: false, error: new ContractViolation([{ path, message }]) };
 }
 
-/** The JSON bytes to put on the bus (structured mode). */
+/** The JSON bytes to put on the bus (structured mode; not for the binary OTLP types). */
 export function serializeEnvelope(event: Envelope | AnyEnvelope): Buffer {
   return Buffer.from(JSON.stringify(event), 'utf8');
 }

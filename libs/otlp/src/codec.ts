@@ -15,6 +15,8 @@ export type OtlpEncoding = 'protobuf' | 'json';
 /** The payload is not a valid OTLP message in its encoding (→ 400 with a google.rpc.Status). */
 export class OtlpDecodeError extends Error {
   readonly code = 'OTLP_MALFORMED';
+  /** Decoding the same bytes again fails again: a consumer dead-letters them at once. */
+  readonly retryable = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OtlpDecodeError';

@@ -1,6 +1,6 @@
 import { context, propagation, trace, type Context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const w3c = new W3CTraceContextPropagator();
 
@@ -27,13 +27,30 @@ const setter = {
  * root traceparent is minted, so every event starts or continues a trace: one loop iteration is
  * one trace whether or not our own tracing is exported.
  */
+// Random ids for new traces from a pool refilled 1 KiB at a time: one randomBytes() call per
+// id costs microseconds, and the collector starts a trace per request when none is active.
+const pool = Buffer.alloc(1024);
+let used = pool.length;
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (used + bytes > pool.length) {
+      randomFillSync(pool);
+      used = 0;
+    }
+    const hex = pool.toString('hex', used, used + bytes);
+    used += bytes;
+    // All zeros is not a valid id (W3C); draw again.
+    if (!/^0+$/.test(hex)) return hex;
+  }
+}
+
 export function currentTraceparent(ctx: Context = context.active()): { traceparent: string; tracestate?: string } {
   const carrier: Carrier = {};
   w3c.inject(ctx, carrier, setter);
   if (carrier.traceparent) {
     return carrier.tracestate ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate } : { traceparent: carrier.traceparent };
   }
-  return { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` };
+  return { traceparent: `00-${randomHex(16)}-${randomHex(8)}-01` };
 }
 
 /** The context carried by an event's traceparent, as the parent for the consumer's span. */

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { AnyEnvelope, LoopSpec } from '@homeostat/contracts';
+import { expandOtlpEvent } from '@homeostat/otlp';
 import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
@@ -19,6 +20,8 @@ const SNAPSHOT_EVERY_MS = 60_000;
 @Controller()
 export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly stats = new ConsumptionStats();
+  /** Telemetry items (from OTLP protobuf) that failed the contracts and were dropped. */
+  private rejected = 0;
   private engine: AnalysisEngine | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pending: IncidentEvent[] = [];
@@ -54,19 +57,33 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   @EventPattern('telemetry.spans')
   onSpans(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.spans', event);
-    if (event.type === 'homeostat.telemetry.spans.v1') this.analysis.ingestSpans(event.subject, event.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.spans.v1') this.analysis.ingestSpans(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.metrics')
   onMetrics(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.metrics', event);
-    if (event.type === 'homeostat.telemetry.metrics.v1') this.analysis.ingestMetrics(event.subject, event.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.metrics.v1') this.analysis.ingestMetrics(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.logs')
   onLogs(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.logs', event);
-    if (event.type === 'homeostat.telemetry.logs.v1') this.analysis.ingestLogs(event.subject, event.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.logs.v1') this.analysis.ingestLogs(e.subject, e.data, Date.now());
+  }
+
+  /**
+   * OTLP as the collector received it (protobuf) → the batches the engine takes. A payload that
+   * is not valid protobuf throws OtlpDecodeError (not retryable: the message is dead-lettered);
+   * items the contracts refuse are dropped here, counted and logged.
+   */
+  private expand(event: AnyEnvelope): AnyEnvelope[] {
+    const expanded = expandOtlpEvent(event);
+    if (expanded.rejected > 0) {
+      this.rejected += expanded.rejected;
+      this.logger.warn(`${event.type} ${event.id} from ${event.subject}: ${expanded.errorMessage}`, 'Analyzer');
+    }
+    return expanded.events;
   }
 
   private async tick(): Promise<void> {
@@ -99,7 +116,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   @Get('stats')
   snapshot(): Record<string, unknown> {
-    return { consumed: this.stats.snapshot(), loops: this.loops.map((l) => l.metadata.name), pendingIncidentEvents: this.pending.length };
+    return { consumed: this.stats.snapshot(), rejectedItems: this.rejected, loops: this.loops.map((l) => l.metadata.name), pendingIncidentEvents: this.pending.length };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res, UseFilters, UseGuards } f
 import type { Request, Response } from 'express';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { EventType } from '@homeostat/contracts';
-import { decodeRequest, encodeExportResponse, mapLogs, mapMetrics, mapTraces, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
+import { OTLP_EVENT_TYPES, decodeJson, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
 import { ApiKeyGuard } from './api-key.guard';
 import { CollectorError } from './collector.errors';
@@ -19,6 +19,12 @@ const INGEST: Record<Signal, { type: EventType; map: (request: unknown, options:
 /**
  * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): protobuf or JSON, gzip or not.
  * Decoding and mapping are the pure lib's; this only reads, publishes and answers.
+ *
+ * Protobuf (what SDKs send by default) goes on the bus as received, split per target: the
+ * collector reads the resources and counts the items, and decodes no item (consumers do, see
+ * mapOtlpPayload). So items the contracts refuse are not known here: they are counted and
+ * logged by the consumers, and a protobuf answer carries no partial_success. JSON is decoded,
+ * mapped and checked item by item here, and answers with partial_success as before.
  */
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
@@ -53,11 +59,22 @@ export class OtlpController {
       throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/x-protobuf or application/json`);
     }
     const body = await readBody(req, this.config.collector.maxBodyBytes);
+    if (encoding === 'protobuf') {
+      const { payloads } = splitByTarget(signal, body, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent });
+      await this.publisher.publish(
+        OTLP_EVENT_TYPES[signal],
+        payloads.map((p) => ({ subject: p.subject, data: { items: p.items, payload: p.payload } })),
+      );
+      res.status(200);
+      res.setHeader('Content-Type', 'application/x-protobuf');
+      res.end(encodeExportResponse(signal, encoding));
+      return;
+    }
     const { type, map } = INGEST[signal];
-    const result = map(decodeRequest(signal, encoding, body), { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
+    const result = map(decodeJson(body), { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
     await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
     res.status(200);
-    res.setHeader('Content-Type', encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json');
+    res.setHeader('Content-Type', 'application/json');
     res.end(encodeExportResponse(signal, encoding, { rejected: result.rejected, errorMessage: result.errorMessage }));
   }
 }

@@ -207,6 +207,25 @@ export const logsBatchSchema = z
   .strict();
 export type LogsBatch = z.infer<typeof logsBatchSchema>;
 
+// ---- OTLP as received ---------------------------------------------------------------------------
+
+/**
+ * Telemetry as the collector received it: the protobuf bytes of an Export{Trace,Metrics,Logs}
+ * ServiceRequest holding one target's resources only (the envelope subject). The collector does
+ * no per-item work on this path; consumers decode and map it (libs/otlp) into the batches above,
+ * checking each item there. `items` counts spans, metrics or log records, as the collector saw
+ * them. On the bus such an event travels in binary content mode: the payload is the message
+ * value, the envelope (and `items`) are headers, so no byte of it is copied into JSON.
+ */
+export const otlpPayloadSchema = z
+  .object({
+    items: nonNegativeInt,
+    // Not instanceof: a Buffer from another realm (a VM context, a test sandbox) is bytes too.
+    payload: z.custom<Uint8Array>((v) => ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]', { message: 'must be bytes (an OTLP protobuf request)' }),
+  })
+  .strict();
+export type OtlpPayload = z.infer<typeof otlpPayloadSchema>;
+
 // ---- CI builds ---------------------------------------------------------------------------------
 
 export const BUILD_STATUSES = ['queued', 'running', 'passed', 'failed', 'cancelled', 'errored'] as const;

@@ -1,0 +1,276 @@
+import { Reader, Writer } from 'protobufjs';
+import type { AnyEnvelope, BinaryEventType, EventType, LogsBatch, MetricsBatch, SpansBatch } from '@homeostat/contracts';
+import { DEFAULT_MAX_ITEMS_PER_BATCH, resourceOf, type MapResult } from './batch';
+import { OtlpDecodeError, SIGNALS, decodeProtobuf, otlpRoot, type Signal } from './codec';
+import { mapLogs } from './logs';
+import { mapMetrics } from './metrics';
+import { mapTraces } from './traces';
+
+/*
+ * The collector's protobuf path: OTLP is put on the bus as received, split per target, without
+ * decoding a single span. protobufjs's Reader walks the three outer levels that every signal
+ * shares —
+ *
+ *   Export*ServiceRequest { repeated Resource* resource_* = 1 }
+ *   Resource*             { Resource resource = 1; repeated Scope* scope_* = 2; string schema_url = 3 }
+ *   Scope*                { InstrumentationScope scope = 1; repeated <item> items = 2; string schema_url = 3 }
+ *
+ * (items: spans, metrics, log_records) — reading each Resource (a few attributes) for its
+ * service.name and counting items by skipping over them. A request is the concatenation of its
+ * tagged resource_* fields, so one target's payload is its fields' bytes, concatenated: no
+ * re-encoding, and no copy at all when the request concerns one target (the common case).
+ * Consumers decode and map a payload with mapOtlpPayload (the full decoder and the contracts).
+ */
+
+/** The OTLP event type of each signal (binary content mode on the bus). */
+export const OTLP_EVENT_TYPES = {
+  traces: 'homeostat.telemetry.spans.otlp.v1',
+  metrics: 'homeostat.telemetry.metrics.otlp.v1',
+  logs: 'homeostat.telemetry.logs.otlp.v1',
+} as const satisfies Record<Signal, BinaryEventType>;
+
+/** The structured event type the batches of a signal have. */
+export const BATCH_EVENT_TYPES = {
+  traces: 'homeostat.telemetry.spans.v1',
+  metrics: 'homeostat.telemetry.metrics.v1',
+  logs: 'homeostat.telemetry.logs.v1',
+} as const satisfies Record<Signal, EventType>;
+
+export interface TargetPayload {
+  /** The resources' service.name (unknown_service without one): envelope subject and key. */
+  subject: string;
+  /** Spans, metrics or log records in the payload. */
+  items: number;
+  /** An Export*ServiceRequest holding only this target's resources. */
+  payload: Uint8Array;
+}
+
+export interface SplitOptions {
+  /** At most this many items per payload (a target with more is split). Default 512. */
+  maxItemsPerPayload?: number;
+}
+
+export interface SplitResult {
+  payloads: TargetPayload[];
+  /** Items in the whole request. */
+  items: number;
+}
+
+const LEN = 2;
+const FIELD_1_LEN = (1 << 3) | LEN;
+const FIELD_2_LEN = (2 << 3) | LEN;
+
+interface ResourceSlice {
+  subject: string;
+  items: number;
+  /** The tagged field in the request (tag, length, content). */
+  field: Uint8Array;
+  /** Its content: the Resource* message. */
+  content: Uint8Array;
+}
+
+const malformed = (signal: Signal, error: unknown): OtlpDecodeError =>
+  error instanceof OtlpDecodeError
+    ? error
+    : new OtlpDecodeError(`not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+
+let resourceType: ReturnType<ReturnType<typeof otlpRoot>['lookupType']> | undefined;
+
+function subjectOf(resource: Uint8Array | undefined): string {
+  if (resource === undefined) return resourceOf({}).subject;
+  resourceType ??= otlpRoot().lookupType('opentelemetry.proto.resource.v1.Resource');
+  return resourceOf({ resource: resourceType.decode(resource) }).subject;
+}
+
+/** Reads one Resource*: its resource (for the subject) and how many items its scopes hold. */
+function readResource(content: Uint8Array): { subject: string; items: number } {
+  const reader = Reader.create(content);
+  let resource: Uint8Array | undefined;
+  let items = 0;
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag === FIELD_1_LEN) resource = reader.bytes();
+    else if (tag === FIELD_2_LEN) items += countItems(reader.bytes());
+    else reader.skipType(tag & 7);
+  }
+  return { subject: subjectOf(resource), items };
+}
+
+function countItems(scope: Uint8Array): number {
+  const reader = Reader.create(scope);
+  let items = 0;
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag === FIELD_2_LEN) items++;
+    reader.skipType(tag & 7);
+  }
+  return items;
+}
+
+/**
+ * Splits a protobuf Export*ServiceRequest into one payload per target (more when a target has
+ * more than maxItemsPerPayload items), in the order targets first appear. Throws OtlpDecodeError
+ * when the outer levels are not valid protobuf; what is inside the items is not looked at.
+ */
+export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOptions = {}): SplitResult {
+  const max = Math.max(1, options.maxItemsPerPayload ?? DEFAULT_MAX_ITEMS_PER_BATCH);
+  const byTarget = new Map<string, ResourceSlice[]>();
+  let items = 0;
+  try {
+    const reader = Reader.create(body);
+    while (reader.pos < reader.len) {
+      const start = reader.pos;
+      const tag = reader.uint32();
+      if (tag >>> 3 !== 1) {
+        // Export*ServiceRequest has no other field: an unknown one is skipped, as decoders do.
+        reader.skipType(tag & 7);
+        continue;
+      }
+      if (tag !== FIELD_1_LEN) throw new Error(`field 1 has wire type ${tag & 7}, not length-delimited`);
+      const content = reader.bytes();
+      const read = readResource(content);
+      items += read.items;
+      const slice: ResourceSlice = { ...read, field: body.subarray(start, reader.pos), content };
+      const slices = byTarget.get(read.subject);
+      if (slices) slices.push(slice);
+      else byTarget.set(read.subject, [slice]);
+    }
+  } catch (error) {
+    throw malformed(signal, error);
+  }
+  const payloads: TargetPayload[] = [];
+  for (const [subject, slices] of byTarget) {
+    const total = slices.reduce((n, s) => n + s.items, 0);
+    if (total === 0) continue;
+    if (total <= max) {
+      const only = slices.length === 1 ? slices[0] : undefined;
+      const payload = only === undefined ? concat(slices.map((s) => s.field)) : only.field.byteLength === body.byteLength ? body : only.field;
+      payloads.push({ subject, items: total, payload });
+    } else {
+      for (const part of splitLarge(slices, max)) payloads.push({ subject, ...part });
+    }
+  }
+  return { payloads, items };
+}
+
+interface Layout {
+  /** The Resource* fields other than its scopes (resource, schema_url, unknown), tagged. */
+  others: Uint8Array[];
+  scopes: { others: Uint8Array[]; items: Uint8Array[] }[];
+}
+
+/** The tagged fields of a message, split into field 2 (length-delimited) and the rest. */
+function fieldsOf(content: Uint8Array): { field2: Uint8Array[]; others: Uint8Array[] } {
+  const reader = Reader.create(content);
+  const field2: Uint8Array[] = [];
+  const others: Uint8Array[] = [];
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    reader.skipType(tag & 7);
+    (tag === FIELD_2_LEN ? field2 : others).push(content.subarray(start, reader.pos));
+  }
+  return { field2, others };
+}
+
+/** The content of a tagged length-delimited field. */
+const contentOf = (field: Uint8Array): Uint8Array => {
+  const reader = Reader.create(field);
+  reader.uint32();
+  return reader.bytes();
+};
+
+function layoutOf(content: Uint8Array): Layout {
+  const { field2, others } = fieldsOf(content);
+  return {
+    others,
+    scopes: field2.map((scope) => {
+      const inner = fieldsOf(contentOf(scope));
+      return { others: inner.others, items: inner.field2 };
+    }),
+  };
+}
+
+const concat = (parts: Uint8Array[]): Uint8Array => (parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts));
+
+/** A tagged length-delimited field around `parts` (framed by protobufjs's Writer). */
+const frame = (tag: number, parts: Uint8Array[]): Uint8Array => Writer.create().uint32(tag).bytes(concat(parts)).finish();
+
+/**
+ * One target's resources in payloads of at most `max` items: whole resources while they fit;
+ * a larger one is cut between items, each piece a Resource* with the same resource and scope.
+ */
+function splitLarge(slices: ResourceSlice[], max: number): { items: number; payload: Uint8Array }[] {
+  const out: { items: number; payload: Uint8Array }[] = [];
+  let parts: Uint8Array[] = [];
+  let count = 0;
+  const flush = (): void => {
+    if (count > 0) out.push({ items: count, payload: concat(parts) });
+    parts = [];
+    count = 0;
+  };
+  for (const slice of slices) {
+    if (slice.items === 0) continue;
+    if (count + slice.items <= max) {
+      parts.push(slice.field);
+      count += slice.items;
+      continue;
+    }
+    const layout = layoutOf(slice.content);
+    for (const scope of layout.scopes) {
+      for (let i = 0; i < scope.items.length; ) {
+        if (count >= max) flush();
+        const take = Math.min(max - count, scope.items.length - i);
+        const scopeField = frame(FIELD_2_LEN, [...scope.others, ...scope.items.slice(i, i + take)]);
+        parts.push(frame(FIELD_1_LEN, [...layout.others, scopeField]));
+        count += take;
+        i += take;
+      }
+    }
+  }
+  flush();
+  return out;
+}
+
+type BatchOf = { traces: SpansBatch; metrics: MetricsBatch; logs: LogsBatch };
+
+const MAPPERS = { traces: mapTraces, metrics: mapMetrics, logs: mapLogs } as const;
+
+/**
+ * A consumer's side of the OTLP events: decodes a payload (protobufjs) and maps it to contract
+ * batches, checking each item (what fails is counted in `rejected`, with reasons in
+ * errorMessage). Throws OtlpDecodeError (not retryable) when the payload is not valid protobuf.
+ */
+export function mapOtlpPayload<S extends Signal>(signal: S, payload: Uint8Array, receivedAtUnixNano?: string): MapResult<BatchOf[S]> {
+  const request = decodeProtobuf(signal, payload);
+  return MAPPERS[signal](request, { maxItemsPerBatch: Number.MAX_SAFE_INTEGER, ...(receivedAtUnixNano ? { receivedAtUnixNano } : {}) }) as MapResult<BatchOf[S]>;
+}
+
+export interface ExpandedOtlpEvent {
+  /** The equivalent structured events (spans/metrics/logs .v1), with the OTLP event's envelope. */
+  events: AnyEnvelope[];
+  accepted: number;
+  rejected: number;
+  errorMessage: string;
+}
+
+const SIGNAL_OF_TYPE: Record<string, Signal> = { [OTLP_EVENT_TYPES.traces]: 'traces', [OTLP_EVENT_TYPES.metrics]: 'metrics', [OTLP_EVENT_TYPES.logs]: 'logs' };
+
+/** The signal of an OTLP event type, undefined for every other type. */
+export const otlpSignalOf = (type: string): Signal | undefined => SIGNAL_OF_TYPE[type];
+
+/**
+ * An OTLP event as the structured events consumers already handle: one per resource × scope,
+ * keeping the envelope (id, time, subject, trace). Other events come back as they are.
+ */
+export function expandOtlpEvent(event: AnyEnvelope): ExpandedOtlpEvent {
+  const signal = otlpSignalOf(event.type);
+  if (signal === undefined) return { events: [event], accepted: 0, rejected: 0, errorMessage: '' };
+  const { payload } = event.data as { payload: Uint8Array };
+  // Logs without an observed time get the time the collector put them on the bus.
+  const received = Date.parse(event.time);
+  const result = mapOtlpPayload(signal, payload, Number.isFinite(received) ? `${received}000000` : undefined);
+  const type = BATCH_EVENT_TYPES[signal];
+  const events = result.batches.map((b) => ({ ...event, type, datacontenttype: 'application/json', subject: b.subject, data: b.data }) as unknown as AnyEnvelope);
+  return { events, accepted: result.accepted, rejected: result.rejected, errorMessage: result.errorMessage };
+}
