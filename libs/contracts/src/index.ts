@@ -27,3 +27,4 @@ export * from './envelope';
 export * from './loop/duration';
 export * from './loop/loop-spec.schema';
 export * from './loop/loop-spec.parser';
+export * from './ledger-api';

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { TELEMETRY_TABLES } from '@homeostat/store';
+import type { SeriesAnswer } from '@homeostat/contracts';
 import { LearnerStore } from './learner-store.service';
 
 export interface SeriesQuery {
@@ -11,14 +12,6 @@ export interface SeriesQuery {
   toMs: number;
   /** Bucket width. */
   stepMs: number;
-}
-
-export interface SeriesAnswer {
-  name: string;
-  labels: Record<string, string>;
-  /** Where the values come from (a table), or null when this kind of series is not stored as such. */
-  source: string | null;
-  points: { t: string; value: number }[];
 }
 
 /** The analyzer's names for the series it derives from entry spans (libs/analysis DERIVED). */

@@ -1,0 +1,86 @@
+/**
+ * What the learner's read API answers (services/learner: ledger-query.service.ts and
+ * telemetry-query.service.ts), as the console and its web UI read it. Types only: the browser
+ * bundle imports them too.
+ */
+
+export interface IncidentSummary {
+  incidentId: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  status: string;
+  severity: string;
+  title: string;
+  openedAt: string;
+  resolvedAt: string | null;
+  timeToRecoverMs: number | null;
+}
+
+export interface LearningCurvePoint {
+  incidentId: string;
+  fingerprint: string;
+  openedAt: string;
+  actions: string[];
+  /** From the first anomalous signal to the incident being opened. */
+  timeToDetectMs: number | null;
+  /** From the incident being opened to the first action starting. */
+  timeToActMs: number | null;
+  /** From the first anomalous signal to the incident being resolved. */
+  timeToRecoverMs: number | null;
+}
+
+export interface DecisionSummary {
+  decision_id: string;
+  incident_id: string;
+  loop: string;
+  target: string;
+  fingerprint: string;
+  action: string;
+  /** made, approved or rejected: what people said last. */
+  status: string;
+  decided_at: string;
+  mode: string;
+  autonomy: string;
+  attempt: number;
+  trace_id: string;
+  /** The last outcome event's status: started, succeeded, failed, ... ('' when none yet). */
+  outcome: string;
+  time_to_recover_ms: number | null;
+}
+
+export interface ControlCommandRow {
+  event_id: string;
+  command: string;
+  actor: string;
+  loop: string;
+  decision_id: string;
+  reason: string;
+  issued_at: string;
+  /** on or off for the kill switch, '' otherwise. */
+  state: string;
+}
+
+export interface EffectivenessRow {
+  loop: string;
+  fingerprint: string;
+  action: string;
+  tries: number;
+  successes: number;
+  failures: number;
+  successRate: number | null;
+  medianTimeToRecoverMs: number | null;
+  meanTimeToRecoverMs: number | null;
+  lastOutcomeAt: string | null;
+  /** The autonomy level of the latest decision for this action against this fingerprint. */
+  autonomy: string | null;
+  decisions: number;
+}
+
+export interface SeriesAnswer {
+  name: string;
+  labels: Record<string, string>;
+  /** Where the values come from (a table), or null when this kind of series is not stored as such. */
+  source: string | null;
+  points: { t: string; value: number }[];
+}
