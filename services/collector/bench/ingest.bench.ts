@@ -10,7 +10,6 @@
  *   npm run bench:ingest            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SPANS to vary)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -72,50 +71,8 @@ function serveBare(): Promise<number> {
 // ---- the load generator (this process) ------------------------------------------------------
 
 async function payload(): Promise<Buffer> {
-  const { encodeRequestProtobuf } = await import('@homeostat/otlp');
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const routes = ['/checkout', '/cart', '/products/:id', '/login', '/search'];
-  const spans = Array.from({ length: SPANS_PER_REQUEST }, (_, i) => ({
-    traceId: randomBytes(16),
-    spanId: randomBytes(8),
-    parentSpanId: i % 4 === 0 ? Buffer.alloc(0) : randomBytes(8),
-    name: `GET ${routes[i % routes.length]}`,
-    kind: (i % 3) + 1,
-    startTimeUnixNano: String(now + BigInt(i) * 1000n),
-    endTimeUnixNano: String(now + BigInt(i) * 1000n + 2_500_000n),
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'GET' } },
-      { key: 'http.route', value: { stringValue: routes[i % routes.length] } },
-      { key: 'url.path', value: { stringValue: `/products/${i}` } },
-      { key: 'url.scheme', value: { stringValue: 'http' } },
-      { key: 'http.response.status_code', value: { intValue: i % 17 === 0 ? 503 : 200 } },
-      { key: 'server.address', value: { stringValue: 'shop.internal' } },
-      { key: 'server.port', value: { intValue: 3000 } },
-      { key: 'network.protocol.version', value: { stringValue: '1.1' } },
-      { key: 'client.address', value: { stringValue: `10.0.${i % 255}.${(i * 7) % 255}` } },
-      { key: 'user_agent.original', value: { stringValue: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' } },
-      { key: 'http.request.body.size', value: { intValue: 512 + i } },
-      { key: 'http.response.body.size', value: { intValue: 2048 + i } },
-      { key: 'db.system', value: { stringValue: 'postgresql' } },
-      { key: 'db.operation.name', value: { stringValue: 'SELECT' } },
-      { key: 'db.collection.name', value: { stringValue: 'products' } },
-      { key: 'cache.hit', value: { boolValue: i % 2 === 0 } },
-      { key: 'retry.count', value: { intValue: i % 3 } },
-      { key: 'pool.utilization', value: { doubleValue: (i % 100) / 100 } },
-      { key: 'feature.flags', value: { arrayValue: { values: [{ stringValue: 'new-cart' }, { stringValue: 'fast-search' }] } } },
-      { key: 'thread.name', value: { stringValue: 'main' } },
-    ],
-    status: { code: i % 17 === 0 ? 2 : 0 },
-  }));
-  const resource = {
-    attributes: [
-      { key: 'service.name', value: { stringValue: 'shop' } },
-      { key: 'service.version', value: { stringValue: '1.4.2' } },
-      { key: 'host.name', value: { stringValue: 'shop-7d9f' } },
-      { key: 'telemetry.sdk.language', value: { stringValue: 'nodejs' } },
-    ],
-  };
-  return Buffer.from(encodeRequestProtobuf('traces', { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }] }));
+  const { benchTracesRequest } = await import('@homeostat/otlp/testing');
+  return benchTracesRequest(SPANS_PER_REQUEST);
 }
 
 function post(agent: Agent, port: number, body: Buffer): Promise<number> {
