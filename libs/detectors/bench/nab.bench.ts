@@ -5,7 +5,7 @@
  */
 import { createDetector, DEFAULT_DETECTOR_OPTIONS } from '../src';
 import { loadNabCorpus, nabDir } from './nab-corpus';
-import { runNab, type NabRun } from './nab-benchmark';
+import { publishedOnCorpus, runNab, type NabRun } from './nab-benchmark';
 import { createWindowedGaussian } from './windowed-gaussian';
 
 function print(name: string, run: NabRun): void {
@@ -23,5 +23,17 @@ function print(name: string, run: NabRun): void {
 const dir = nabDir();
 const corpus = loadNabCorpus(dir);
 process.stdout.write(`NAB data: ${dir}\ndetector options: ${JSON.stringify(DEFAULT_DETECTOR_OPTIONS)}\n`);
-print('homeostat novelty detector', runNab(() => createDetector(), corpus));
+const ours = runNab(() => createDetector(), corpus);
+print('homeostat novelty detector', ours);
 print('windowed Gaussian baseline (NAB: window 6400, step 100)', runNab(() => createWindowedGaussian(), corpus));
+
+const published = publishedOnCorpus(corpus, ours.profiles);
+if (published.length > 0) {
+  process.stdout.write(
+    `\npublished detectors on the same ${corpus.length} files (numenta/NAB results, per-file raw scores; their thresholds were tuned on all 58 NAB files, ours on these):\n`,
+  );
+  process.stdout.write(`  ${'detector'.padEnd(20)} ${ours.profiles.map((p) => p.profile.padStart(20)).join('')}\n`);
+  const rows = new Map<string, string[]>([['homeostat (above)', ours.profiles.map((p) => p.normalizedScore.toFixed(2))]]);
+  for (const r of published) rows.set(r.detector, [...(rows.get(r.detector) ?? []), r.normalizedScore.toFixed(2)]);
+  for (const [name, cells] of rows) process.stdout.write(`  ${name.padEnd(20)} ${cells.map((c) => c.padStart(20)).join('')}\n`);
+}

@@ -6,5 +6,6 @@ export {
   InvalidDetectorConfigError,
   type DetectorOptions,
   type DetectorSnapshot,
+  type DetectorSnapshotV1,
   type SeriesDetector,
 } from './series-detector';

@@ -1,4 +1,4 @@
-import { createDetector, DEFAULT_DETECTOR_OPTIONS, InvalidDetectorConfigError, restoreDetector, type DetectorSnapshot } from './series-detector';
+import { createDetector, DEFAULT_DETECTOR_OPTIONS, InvalidDetectorConfigError, restoreDetector, type DetectorSnapshot, type DetectorSnapshotV1 } from './series-detector';
 
 /** Deterministic pseudo-random numbers (LCG) and standard normals (Box-Muller). */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
@@ -56,6 +56,60 @@ describe('createDetector: scores', () => {
     for (let k = 3; k < 10; k++) peaks.push(scores[k * period + period / 4] as number);
     expect(max(peaks)).toBeLessThan(0.3);
     expect(max(scores.slice(3 * period))).toBeLessThan(0.5);
+  });
+
+  it('reports one disturbance once: a point no more novel than a recent one scores half, a more novel one in full', () => {
+    const r = rng(11);
+    const { refractoryPoints } = DEFAULT_DETECTOR_OPTIONS;
+    // On a series filling 10..11, spikes of 12, 11.8 and 30, the second and third within the
+    // refractory period of the first, then 12.5 once the period of the 30 has passed.
+    const late = 500 + refractoryPoints + 50;
+    const spikes = new Map([
+      [400, 12],
+      [450, 11.8],
+      [500, 30],
+      [late, 12.5],
+    ]);
+    const values = Array.from({ length: 1200 }, (_, i) => spikes.get(i) ?? 10 + r.uniform());
+    const scores = run(values);
+    const raw = (() => {
+      const d = createDetector({ refractoryPoints: 0 });
+      return values.map((v, i) => d.update(i * MINUTE, v));
+    })();
+    expect(scores[400]).toBe(raw[400]);
+    expect(scores[400]).toBeGreaterThan(0.9);
+    // 11.8 after 12: novel (nothing between 11 and 12 before), but less than the 12 was.
+    expect(raw[450]).toBeGreaterThan(0.5);
+    expect(raw[450]).toBeLessThan(raw[400] as number);
+    expect(scores[450]).toBeCloseTo((raw[450] as number) / 2, 12);
+    // 30 is more novel than anything of the last refractoryPoints points: in full.
+    expect(raw[500]).toBeGreaterThan(raw[400] as number);
+    expect(scores[500]).toBe(raw[500]);
+    expect(raw[late]).toBeGreaterThan(0);
+    expect(scores[late]).toBe(raw[late]);
+    // Off, every score is the undamped one.
+    expect(createDetector({ refractoryPoints: 0 }).snapshot().recentPeaks).toEqual([]);
+  });
+
+  it('judges a value in a sparsely visited region against the spread of that region', () => {
+    // An idle series (about 0.1) with a one-point burst every 150 points, each between 1.2 and
+    // 1.7: a new height lies a few hundredths from the nearest earlier burst, some 4 % of the
+    // range, but the burst values are few and far apart, so that is their usual spacing.
+    const r = rng(12);
+    const values = Array.from({ length: 4000 }, (_, i) => (i % 150 === 0 ? 1.2 + 0.5 * r.uniform() : 0.1 + 0.02 * r.uniform()));
+    const bursts = (scores: number[]): number[] => scores.filter((_, i) => i % 150 === 0 && i >= 1000);
+    const withSpread = bursts(run(values));
+    const rangeOnly = bursts(
+      (() => {
+        const d = createDetector({ neighbourhoodSize: 1, refractoryPoints: 0 });
+        return values.map((v, i) => d.update(i * MINUTE, v));
+      })(),
+    );
+    expect(rangeOnly.filter((s) => s >= 0.5).length).toBeGreaterThan(0);
+    expect(withSpread.filter((s) => s >= 0.5)).toEqual([]);
+    // A burst twice as high is still an anomaly.
+    const tall = values.map((v, i) => (i === 3000 ? 3.4 : v));
+    expect(run(tall)[3000]).toBeGreaterThan(0.9);
   });
 
   it('keeps false positives rare on pure noise', () => {
@@ -142,9 +196,25 @@ describe('snapshot and restore', () => {
     expect(max(sizes) / Math.min(...sizes)).toBeLessThan(1.05);
   });
 
+  it('restores a version 1 snapshot (written before the local spread and the refractory bar)', () => {
+    const d = createDetector();
+    const r = rng(13);
+    for (let i = 0; i < 500; i++) d.update(i * MINUTE, r.normal());
+    const { recentPeaks: _peaks, options, ...rest } = d.snapshot();
+    const { neighbourhoodSize: _n, refractoryPoints: _r, ...v1options } = options;
+    const v1: DetectorSnapshotV1 = { ...rest, version: 1, options: v1options };
+    const restored = restoreDetector(JSON.parse(JSON.stringify(v1)) as DetectorSnapshotV1);
+    expect(restored.snapshot().options).toEqual(DEFAULT_DETECTOR_OPTIONS);
+    expect(restored.snapshot().recentPeaks).toEqual([]);
+    expect(restored.update(500 * MINUTE, 50)).toBeGreaterThan(0.9);
+  });
+
   it('rejects malformed snapshots with a coded error', () => {
     const snap = createDetector().snapshot();
-    expect(() => restoreDetector({ ...snap, version: 2 } as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
+    expect(() => restoreDetector({ ...snap, version: 3 } as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
+    expect(() => restoreDetector({ ...snap, recentPeaks: [{ age: 1, score: 0.2 }, { age: 2, score: 0.1 }] })).toThrow(/recentPeaks/);
+    expect(() => restoreDetector({ ...snap, recentPeaks: [{ age: 999, score: 0.2 }] })).toThrow(/recentPeaks/);
+    expect(() => restoreDetector({ ...snap, recentPeaks: 'x' } as unknown as DetectorSnapshot)).toThrow(/recentPeaks/);
     expect(() => restoreDetector({ ...snap, values: [1], smoothedValues: [] })).toThrow(/equal length/);
     expect(() => restoreDetector({ ...snap, values: [NaN], smoothedValues: [1], smoothed: 1 })).toThrow(InvalidDetectorConfigError);
     expect(() => restoreDetector(null as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
@@ -161,5 +231,7 @@ describe('options', () => {
     expect(() => createDetector({ smoothingAlpha: 0 })).toThrow(/smoothingAlpha/);
     expect(() => createDetector({ noveltyScale: -1 })).toThrow(/noveltyScale/);
     expect(() => createDetector({ warmupPoints: 5000 })).toThrow(/warmupPoints/);
+    expect(() => createDetector({ neighbourhoodSize: 0 })).toThrow(/neighbourhoodSize/);
+    expect(() => createDetector({ refractoryPoints: 1.5 })).toThrow(/refractoryPoints/);
   });
 });

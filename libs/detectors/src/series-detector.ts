@@ -1,3 +1,4 @@
+import { SlidingMax } from './sliding-max';
 import { ValueWindow } from './value-window';
 
 /**
@@ -14,10 +15,20 @@ import { ValueWindow } from './value-window';
  *   of noisy data is narrow, so a small persistent shift leaves it).
  *
  * For each view the novelty is the distance to the nearest value of that view among the last
- * `historySize` points, divided by the range (max - min) of the raw values in the same window plus
- * the current point. The range makes the novelty scale-free and comparable across series, so that
- * one threshold means the same on CPU percentages and on bytes per second. The point's novelty is
- * the larger of the two, and the score is a monotone map of it onto [0, 1].
+ * `historySize` points, divided by a scale: the range (max - min) of the raw values in the same
+ * window plus the current point, or, where larger, twice the local spread of that view's values
+ * around the nearest one (the span of the `neighbourhoodSize` values next to it in sorted order).
+ * The range makes the novelty scale-free and comparable across series, so that one threshold means
+ * the same on CPU percentages and on bytes per second. The local spread matters only where the
+ * nearest value sits in a sparsely visited region — the tail of a heavy-tailed metric, the few
+ * values of a periodic burst — where values lie far apart by nature and a new one a little beyond
+ * its neighbours says little. The point's novelty is the larger of the two views', and the score
+ * is a monotone map of it onto [0, 1].
+ *
+ * One disturbance is reported once: a point that is not more novel than the most novel point of
+ * the last `refractoryPoints` scores half its novelty. The unsettled points that follow a jump
+ * (the window still holds mostly the old regime) do not read as new anomalies, while anything
+ * more extreme than what was already reported still scores in full.
  *
  * Why this handles what it must, with no per-series tuning:
  * - level shifts: the first points at a new level are far from everything in the window (high
@@ -27,9 +38,9 @@ import { ValueWindow } from './value-window';
  * - noise: values inside the band the series has been filling are never far from a neighbour;
  * - scale changes and old outliers are forgotten after `historySize` points (bounded memory).
  *
- * Cost per point: two binary searches and two native memmoves over fixed-size arrays
- * (2 × historySize doubles per view), independent of how long the series runs. State is a few
- * numbers plus the two windows; a snapshot restores it exactly.
+ * Cost per point: a few binary searches and two native memmoves over fixed-size arrays
+ * (2 × historySize doubles per view) plus an amortised O(1) sliding maximum, independent of how
+ * long the series runs. State is a few numbers plus the windows; a snapshot restores it exactly.
  *
  * Timestamps: the detector is order-based (each point is one step), so irregular spacing and gaps
  * do not distort it; a timestamp is only recorded. Non-finite values score 0 and change nothing.
@@ -55,6 +66,16 @@ export interface DetectorOptions {
   noveltyScale: number;
   /** Points learned before scores are emitted (default 64); earlier points score 0. */
   warmupPoints: number;
+  /**
+   * Values around the nearest neighbour whose span is the local spread (default 64, 1/16 of the
+   * default history): fewer than this many values near a point make its region sparse.
+   */
+  neighbourhoodSize: number;
+  /**
+   * Points after a novel point during which a point no more novel than it scores half
+   * (default 192, 3/16 of the default history); 0 turns this off.
+   */
+  refractoryPoints: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
@@ -62,9 +83,14 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   smoothingAlpha: 0.2,
   noveltyScale: 0.05,
   warmupPoints: 64,
+  neighbourhoodSize: 64,
+  refractoryPoints: 192,
 });
 
-export const DETECTOR_SNAPSHOT_VERSION = 1;
+/** The local spread counts twice: a value must lie beyond twice its region's spread to be novel there. */
+const SPREAD_FACTOR = 2;
+
+export const DETECTOR_SNAPSHOT_VERSION = 2;
 
 /** JSON-serialisable state of one series' detector; at most 2 × historySize values in size. */
 export interface DetectorSnapshot {
@@ -80,7 +106,18 @@ export interface DetectorSnapshot {
   readonly values: number[];
   /** Smoothed values in the window, oldest first. */
   readonly smoothedValues: number[];
+  /**
+   * The scores that can still set the refractory bar: how many points ago each was scored and
+   * its score, oldest first (ages and scores decreasing). Absent in version 1 snapshots.
+   */
+  readonly recentPeaks: Array<{ age: number; score: number }>;
 }
+
+/** A snapshot written before version 2: no recent peaks, options without the newer ones. */
+export type DetectorSnapshotV1 = Omit<DetectorSnapshot, 'version' | 'recentPeaks' | 'options'> & {
+  readonly version: 1;
+  readonly options: Omit<DetectorOptions, 'neighbourhoodSize' | 'refractoryPoints'>;
+};
 
 export interface SeriesDetector {
   /** Score in [0, 1] of this point, from this point and earlier ones only (no look-ahead). */
@@ -105,7 +142,16 @@ function validateOptions(o: DetectorOptions): DetectorOptions {
   if (!(o.smoothingAlpha > 0 && o.smoothingAlpha <= 1)) fail('smoothingAlpha', 'must be in (0, 1]');
   if (!(o.noveltyScale > 0 && Number.isFinite(o.noveltyScale))) fail('noveltyScale', 'must be a positive number');
   if (!Number.isInteger(o.warmupPoints) || o.warmupPoints < 0 || o.warmupPoints > o.historySize) fail('warmupPoints', 'must be an integer in [0, historySize]');
-  return { historySize: o.historySize, smoothingAlpha: o.smoothingAlpha, noveltyScale: o.noveltyScale, warmupPoints: o.warmupPoints };
+  if (!Number.isInteger(o.neighbourhoodSize) || o.neighbourhoodSize < 1 || o.neighbourhoodSize > o.historySize) fail('neighbourhoodSize', 'must be an integer in [1, historySize]');
+  if (!Number.isInteger(o.refractoryPoints) || o.refractoryPoints < 0 || o.refractoryPoints > 1 << 16) fail('refractoryPoints', 'must be an integer in [0, 65536]');
+  return {
+    historySize: o.historySize,
+    smoothingAlpha: o.smoothingAlpha,
+    noveltyScale: o.noveltyScale,
+    warmupPoints: o.warmupPoints,
+    neighbourhoodSize: o.neighbourhoodSize,
+    refractoryPoints: o.refractoryPoints,
+  };
 }
 
 class NoveltyDetector implements SeriesDetector {
@@ -116,6 +162,8 @@ class NoveltyDetector implements SeriesDetector {
     private points: number,
     private lastTimestampMs: number | null,
     private smoothed: number | null,
+    /** Recent scores before damping, for the refractory bar; null when refractoryPoints is 0. */
+    private readonly peaks: SlidingMax | null,
   ) {}
 
   update(timestampMs: number, value: number): number {
@@ -126,11 +174,13 @@ class NoveltyDetector implements SeriesDetector {
 
     let score = 0;
     if (this.raw.size >= o.warmupPoints && this.raw.size > 0) {
-      const lo = Math.min(this.raw.min, value);
-      const hi = Math.max(this.raw.max, value);
-      const range = hi - lo;
-      const distance = Math.max(this.raw.nearestDistance(value), this.smooth.nearestDistance(y));
-      score = this.toScore(distance, range);
+      const range = Math.max(this.raw.max, value) - Math.min(this.raw.min, value);
+      score = this.toScore(Math.max(this.novelty(this.raw, value, range), this.novelty(this.smooth, y, range)));
+      if (this.peaks) {
+        const bar = this.peaks.max;
+        this.peaks.push(score);
+        if (score <= bar) score /= 2;
+      }
     }
 
     this.raw.push(value);
@@ -149,15 +199,22 @@ class NoveltyDetector implements SeriesDetector {
       smoothed: this.smoothed,
       values: this.raw.toArray(),
       smoothedValues: this.smooth.toArray(),
+      recentPeaks: this.peaks ? this.peaks.entries().map(({ age, value }) => ({ age, score: value })) : [],
     };
   }
 
-  /** novelty d = distance / range in [0, 1] mapped by d (1 + c) / (d + c): 0 -> 0, c -> ~0.5, 1 -> 1. */
-  private toScore(distance: number, range: number): number {
+  /** Distance from x to the nearest value of the view, over the larger of the range and twice the local spread. */
+  private novelty(view: ValueWindow, x: number, range: number): number {
+    const distance = view.nearestDistance(x);
     if (!(distance > 0)) return 0;
-    const d = distance / range;
+    const d = distance / Math.max(range, SPREAD_FACTOR * view.spread(x, this.options.neighbourhoodSize));
     // Only reachable with values near ±1.8e308, where the range overflows: treat as maximally novel.
-    if (!Number.isFinite(d)) return 1;
+    return Number.isFinite(d) ? d : 1;
+  }
+
+  /** novelty d in [0, 1] mapped by d (1 + c) / (d + c): 0 -> 0, c -> ~0.5, 1 -> 1. */
+  private toScore(d: number): number {
+    if (!(d > 0)) return 0;
     const c = this.options.noveltyScale;
     const s = (Math.min(d, 1) * (1 + c)) / (Math.min(d, 1) + c);
     return s > 1 ? 1 : s;
@@ -166,18 +223,22 @@ class NoveltyDetector implements SeriesDetector {
 
 export function createDetector(options?: Partial<DetectorOptions>): SeriesDetector {
   const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...options });
-  return new NoveltyDetector(o, new ValueWindow(o.historySize), new ValueWindow(o.historySize), 0, null, null);
+  return new NoveltyDetector(o, new ValueWindow(o.historySize), new ValueWindow(o.historySize), 0, null, null, o.refractoryPoints > 0 ? new SlidingMax(o.refractoryPoints) : null);
 }
 
 function isFiniteArray(a: unknown, max: number): a is number[] {
   return Array.isArray(a) && a.length <= max && a.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** Rebuilds a detector from `snapshot()`; throws InvalidDetectorConfigError on a malformed snapshot. */
-export function restoreDetector(snapshot: DetectorSnapshot): SeriesDetector {
-  const s = snapshot as Partial<DetectorSnapshot> | null;
+/**
+ * Rebuilds a detector from `snapshot()`; throws InvalidDetectorConfigError on a malformed snapshot.
+ * A version 1 snapshot (before the local spread and the refractory bar) restores with the options
+ * it lacks at their defaults and no recent peaks.
+ */
+export function restoreDetector(snapshot: DetectorSnapshot | DetectorSnapshotV1): SeriesDetector {
+  const s = snapshot as (Omit<Partial<DetectorSnapshot>, 'version'> & { version?: unknown }) | null;
   if (s === null || typeof s !== 'object') throw new InvalidDetectorConfigError('detector snapshot: not an object');
-  if (s.version !== DETECTOR_SNAPSHOT_VERSION) throw new InvalidDetectorConfigError(`detector snapshot: unsupported version ${String(s.version)}`);
+  if (s.version !== DETECTOR_SNAPSHOT_VERSION && s.version !== 1) throw new InvalidDetectorConfigError(`detector snapshot: unsupported version ${String(s.version)}`);
   if (s.options === null || typeof s.options !== 'object') throw new InvalidDetectorConfigError('detector snapshot: options missing');
   const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...s.options });
   const { points, lastTimestampMs, smoothed, values, smoothedValues } = s;
@@ -188,5 +249,17 @@ export function restoreDetector(snapshot: DetectorSnapshot): SeriesDetector {
     throw new InvalidDetectorConfigError(`detector snapshot: values and smoothedValues must be finite arrays of equal length <= ${o.historySize}`);
   }
   if ((smoothed === null) !== (values.length === 0)) throw new InvalidDetectorConfigError('detector snapshot: smoothed must be set exactly when values are');
-  return new NoveltyDetector(o, ValueWindow.fromArray(o.historySize, values), ValueWindow.fromArray(o.historySize, smoothedValues), points, lastTimestampMs ?? null, smoothed ?? null);
+  let peaks: SlidingMax | null = null;
+  if (o.refractoryPoints > 0) {
+    const recent = s.version === 1 ? [] : s.recentPeaks;
+    if (!Array.isArray(recent) || !recent.every((p: unknown) => p !== null && typeof p === 'object' && typeof (p as { age?: unknown }).age === 'number' && typeof (p as { score?: unknown }).score === 'number')) {
+      throw new InvalidDetectorConfigError('detector snapshot: recentPeaks must be an array of { age, score }');
+    }
+    try {
+      peaks = SlidingMax.fromEntries(o.refractoryPoints, recent.map(({ age, score }) => ({ age, value: score })));
+    } catch (error) {
+      throw new InvalidDetectorConfigError(`detector snapshot: recentPeaks: ${(error as Error).message}`);
+    }
+  }
+  return new NoveltyDetector(o, ValueWindow.fromArray(o.historySize, values), ValueWindow.fromArray(o.historySize, smoothedValues), points, lastTimestampMs ?? null, smoothed ?? null, peaks);
 }

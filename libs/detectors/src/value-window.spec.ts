@@ -23,6 +23,17 @@ describe('ValueWindow', () => {
       const recent = all.slice(-50);
       const brute = recent.length ? Math.min(...recent.map((v) => Math.abs(v - x))) : Infinity;
       expect(w.nearestDistance(x)).toBeCloseTo(brute, 12);
+      if (recent.length > 0) {
+        // spread: the span of the k sorted values centred on the nearest one (shifted inside the window).
+        const sorted = [...recent].sort((a, b) => a - b);
+        // The nearest value: the first at or above x, or the one below it when that is closer.
+        const above = sorted.findIndex((v) => v >= x);
+        const i = above < 0 ? sorted.length : above;
+        const nearest = i === sorted.length || (i > 0 && x - (sorted[i - 1] as number) < (sorted[i] as number) - x) ? i - 1 : i;
+        const k = Math.min(8, sorted.length);
+        const lo = Math.max(0, Math.min(nearest - (k >> 1), sorted.length - k));
+        expect(w.spread(x, 8)).toBeCloseTo((sorted[lo + k - 1] as number) - (sorted[lo] as number), 12);
+      }
       w.push(x);
       all.push(x);
     }

@@ -40,6 +40,24 @@ export class ValueWindow {
     return best;
   }
 
+  /**
+   * How spread out the window's values are around x: the span (max - min) of the `k` values that
+   * follow one another in sorted order around x's nearest value (fewer when the window holds
+   * fewer). Small where x's neighbourhood is densely visited, large where it is sparse (a tail,
+   * or a cluster of fewer than k values). 0 when empty.
+   */
+  spread(x: number, k: number): number {
+    const n = this.count;
+    if (n === 0) return 0;
+    const s = this.sorted;
+    const i = this.lowerBound(x);
+    // The nearest value's index: i, or i - 1 when that one is closer.
+    const j = i === n || (i > 0 && x - (s[i - 1] as number) < (s[i] as number) - x) ? i - 1 : i;
+    const width = Math.min(k, n);
+    const lo = Math.max(0, Math.min(j - (width >> 1), n - width));
+    return (s[lo + width - 1] as number) - (s[lo] as number);
+  }
+
   push(x: number): void {
     const sorted = this.sorted;
     if (this.count === this.capacity) {
