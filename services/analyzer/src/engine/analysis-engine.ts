@@ -18,7 +18,7 @@ import type { EventData, LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@
 import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDetector } from '@homeostat/detectors';
 import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
 import type { TrackerSnapshot } from '@homeostat/analysis';
-import { loopFor, pastBounds, watches, watchesSpan, type TargetLoop } from './loop-matcher';
+import { loopFor, matchSignals, watchesSpan, type TargetLoop } from './loop-matcher';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -206,7 +206,8 @@ export class AnalysisEngine {
     const withinBaseline = state.baseline.contains(point.value);
     state.baseline.observe(point.value, anomalous);
     const templateText = template ? { text: template.text, sample: template.sample } : undefined;
-    if (!watches(loop.loop, point, templateText)) return;
+    const match = matchSignals(loop.loop, point, templateText);
+    if (match === 'unwatched') return;
     loop.tracker.observe(
       {
         key,
@@ -214,7 +215,7 @@ export class AnalysisEngine {
         name: point.name,
         labels: point.labels,
         // Inside the loop's fixed bounds a deviation is not evidence, however unusual.
-        score: pastBounds(loop.loop, point, templateText) ? score : 0,
+        score: match === 'past-bounds' ? score : 0,
         value: point.value,
         baseline: Number.isFinite(baseline) ? baseline : 0,
         direction,

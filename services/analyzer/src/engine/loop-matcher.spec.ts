@@ -1,6 +1,6 @@
 import { parseLoopSpec, type LoopSpec } from '@homeostat/contracts';
 import { DERIVED } from '@homeostat/analysis';
-import { loopFor, pastBounds, watches, watchesSpan } from './loop-matcher';
+import { loopFor, matchSignals, pastBounds, watches, watchesSpan } from './loop-matcher';
 
 function loop(signals: string): LoopSpec {
   const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
@@ -64,6 +64,16 @@ describe('the loop\'s fixed bounds on its signals', () => {
 
   it('bounds nothing for a target without a loop', () => {
     expect(pastBounds(loopFor('other', []), series(DERIVED.latencyP95, 1))).toBe(true);
+  });
+
+  it('answers both questions in one pass (matchSignals), as watches and pastBounds do', () => {
+    const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
+    - { kind: metric, name: db.client.connection.count }`)]);
+    expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('inside-bounds');
+    expect(matchSignals(both, series(DERIVED.latencyP95, 900, { route: 'GET /stock' }))).toBe('past-bounds');
+    expect(matchSignals(both, series('db.client.connection.count', 3))).toBe('past-bounds');
+    expect(matchSignals(both, series('process.cpu.time', 3))).toBe('unwatched');
+    expect(matchSignals(loopFor('other', []), series('process.cpu.time', 3))).toBe('past-bounds');
   });
 });
 

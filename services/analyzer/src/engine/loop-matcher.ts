@@ -36,8 +36,7 @@ export function loopFor(target: string, loops: readonly LoopSpec[]): TargetLoop 
  * templates whose text or sample matches its query. A target without a loop watches everything.
  */
 export function watches(loop: TargetLoop, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
-  if (!loop.spec) return true;
-  return loop.spec.spec.signals.some((s) => signalMatches(s, series, template));
+  return matchSignals(loop, { ...series, value: NaN }, template) !== 'unwatched';
 }
 
 /**
@@ -49,8 +48,26 @@ export function watches(loop: TargetLoop, series: { name: string; labels: Record
  * lets it (an unbounded one always does).
  */
 export function pastBounds(loop: TargetLoop, series: { name: string; labels: Record<string, string>; value: number }, template?: { text: string; sample?: string }): boolean {
-  if (!loop.spec) return true;
-  return loop.spec.spec.signals.some((s) => signalMatches(s, series, template) && withinSignalBound(s, series));
+  return matchSignals(loop, series, template) === 'past-bounds';
+}
+
+/**
+ * Both questions in one pass over the loop's signals, for the per-point path: whether any signal
+ * watches the series and, if so, whether the value is past the bounds (`pastBounds`) of one of them.
+ */
+export function matchSignals(
+  loop: TargetLoop,
+  series: { name: string; labels: Record<string, string>; value: number },
+  template?: { text: string; sample?: string },
+): 'unwatched' | 'inside-bounds' | 'past-bounds' {
+  if (!loop.spec) return 'past-bounds';
+  let watched = false;
+  for (const s of loop.spec.spec.signals) {
+    if (!signalMatches(s, series, template)) continue;
+    if (withinSignalBound(s, series)) return 'past-bounds';
+    watched = true;
+  }
+  return watched ? 'inside-bounds' : 'unwatched';
 }
 
 function withinSignalBound(signal: SignalSpec, series: { name: string; value: number }): boolean {
