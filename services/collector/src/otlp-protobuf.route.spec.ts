@@ -124,4 +124,53 @@ describe('the protobuf OTLP route', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
   });
+
+  it('answers 503 with Retry-After once the bus is closed', async () => {
+    await stack.bus.close();
+    const res = await post(`${url}/v1/logs`, logs('route-closed'), { 'content-type': PROTOBUF, ...auth });
+    expect([res.status, res.headers.get('x-powered-by'), res.headers.get('retry-after')]).toEqual([503, null, '5']);
+    expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ code: 14 });
+  });
+});
+
+describe('the protobuf OTLP route under back-pressure', () => {
+  let stack: RunningStack;
+  let release: () => void = () => undefined;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      HOMEOSTAT_MODE: 'embedded',
+      HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')),
+      COLLECTOR_PORT: '0',
+      LOG_LEVEL: 'error',
+      HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '2',
+    });
+    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    await stack.bus.subscribe({
+      decode: 'event',
+      group: 'blocked',
+      topics: ['telemetry.logs'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => blocked,
+    });
+  });
+
+  afterAll(async () => {
+    release();
+    await stack?.stop();
+  });
+
+  it('answers 429 with Retry-After and a protobuf Status while the queue is full', async () => {
+    const url = stack.services[0]!.url;
+    let throttled: { status: number; headers: Headers; body: Buffer } | undefined;
+    for (let i = 0; i < 6 && !throttled; i++) {
+      const res = await post(`${url}/v1/logs`, logs('route-busy'), { 'content-type': PROTOBUF });
+      if (res.status === 429) throttled = res;
+      else expect(res.status).toBe(200);
+    }
+    expect([throttled?.headers.get('retry-after'), throttled?.headers.get('x-powered-by')]).toEqual(['1', null]);
+    expect(decodeResponseProtobuf('google.rpc.Status', throttled!.body)).toMatchObject({ code: 8 });
+  });
 });
