@@ -5,9 +5,11 @@
  * generator runs here, pinned to core 0, over loopback with keep-alive and a few connections.
  *
  * Besides throughput it reports each server's CPU time per request (from /proc), whose ratio
- * holds when the core is shared with other work and throughput figures wander.
+ * holds better when the core is shared with other work and throughput figures wander. The two
+ * servers take turns for BENCH_ROUNDS rounds (bare, collector, bare, collector, ...), so that a
+ * neighbour's load falls on both alike, and the ratios are of the medians.
  *
- *   npm run bench:ingest            (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SPANS to vary)
+ *   npm run bench:ingest            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_SPANS to vary)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 4);
 const SPANS_PER_REQUEST = Number(process.env['BENCH_SPANS'] ?? 500);
@@ -108,7 +111,7 @@ async function load(port: number, body: Buffer, seconds: number): Promise<{ requ
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
 function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['-r', '@swc-node/register', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), __filename, '--serve', kind];
+  const args = ['-r', '@swc-node/register', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--trace-gc')), __filename, '--serve', kind];
   const child = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stdout = child.stdout;
   if (!stdout) throw new Error('no stdout from the server process');
@@ -181,14 +184,32 @@ async function main(): Promise<void> {
     `ingest bench: ${SPANS_PER_REQUEST} spans × 20 attributes per request (${(body.length / 1024).toFixed(0)} KiB protobuf), ${CONNECTIONS} keep-alive connections, ${SECONDS} s per side after ${WARMUP_SECONDS} s warm-up; ` +
       `servers ${hasTaskset ? `pinned to core ${SERVER_CORE}` : 'NOT pinned (no taskset)'}\n`,
   );
-  const bare = await measure('bare', body);
-  const collector = await measure('collector', body);
-  process.stdout.write(`ratio collector / bare: ${(collector.spansPerSecond / bare.spansPerSecond).toFixed(3)} (target ≥ 0.5)\n`);
-  // On a core shared with other work, throughput moves with the neighbours; CPU per request
-  // does not, so its ratio says what each would do with the core to itself.
-  if (bare.cpuMicrosPerRequest !== undefined && collector.cpuMicrosPerRequest !== undefined) {
-    process.stdout.write(`ratio by server CPU per request (bare µs / collector µs): ${(bare.cpuMicrosPerRequest / collector.cpuMicrosPerRequest).toFixed(3)}\n`);
+  const runs: Record<Kind, Measured[]> = { bare: [], collector: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (ROUNDS > 1) process.stdout.write(`round ${round} of ${ROUNDS}\n`);
+    runs.bare.push(await measure('bare', body));
+    runs.collector.push(await measure('collector', body));
   }
+  const bare = runs.bare.map((m) => m.spansPerSecond);
+  const collector = runs.collector.map((m) => m.spansPerSecond);
+  process.stdout.write(
+    `median of ${ROUNDS}: bare ${Math.round(median(bare)).toLocaleString('en')} spans/s, collector ${Math.round(median(collector)).toLocaleString('en')} spans/s\n` +
+      `ratio collector / bare: ${(median(collector) / median(bare)).toFixed(3)} (target ≥ 0.5; per round: ${collector.map((c, i) => (c / (bare[i] as number)).toFixed(3)).join(', ')})\n`,
+  );
+  // On a core shared with other work, throughput moves with the neighbours; CPU per request
+  // moves less, so its ratio says more about what each would do with the core to itself.
+  const cpu = (ms: Measured[]): number[] => ms.flatMap((m) => (m.cpuMicrosPerRequest === undefined ? [] : [m.cpuMicrosPerRequest]));
+  if (cpu(runs.bare).length === ROUNDS && cpu(runs.collector).length === ROUNDS) {
+    const b = median(cpu(runs.bare));
+    const c = median(cpu(runs.collector));
+    process.stdout.write(`ratio by server CPU per request (bare ${b.toFixed(0)} µs / collector ${c.toFixed(0)} µs): ${(b / c).toFixed(3)}\n`);
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 main().catch((error: unknown) => {
