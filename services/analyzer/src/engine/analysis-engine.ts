@@ -57,6 +57,15 @@ export type IncidentEvent =
 const WARN = 13;
 
 /**
+ * The detector as the analyzer runs it: without the refractory bar. That bar reports one
+ * disturbance once, which is what an alert on a single series wants (NAB scores it so, `homeostat
+ * replay` writes it); here the incident tracker does the grouping (gather window, blips, minimum
+ * signals) and needs each signal's full score while it gathers, also when the same series was
+ * unsettled a few minutes before.
+ */
+const DETECTOR_OPTIONS = { refractoryPoints: 0 } as const;
+
+/**
  * What the analyzer keeps across a restart: every series' detector and baseline, the log
  * templates (ids stay the same), and each target's incident state (an open incident stays open).
  * Open time buckets and the call graph are not kept: they refill within a bucket or two.
@@ -182,7 +191,7 @@ export class AnalysisEngine {
     const template = point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
     let state = this.series.get(key);
     if (!state) {
-      state = { detector: createDetector(), baseline: new Baseline(0.05, Math.max(30, Math.ceil(this.opts.adaptAfterMs / this.opts.bucketMs))) };
+      state = { detector: createDetector(DETECTOR_OPTIONS), baseline: new Baseline(0.05, Math.max(30, Math.ceil(this.opts.adaptAfterMs / this.opts.bucketMs))) };
       // A warning or error template that first appears once the target is well known was absent
       // before: its history is zeros. (At start-up every template is new, and that says nothing.)
       if (template && template.severity >= WARN && this.known(point.service, nowMs)) for (let i = 0; i < 10; i++) state.baseline.observe(0, false);
