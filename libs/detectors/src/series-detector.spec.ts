@@ -196,7 +196,7 @@ describe('snapshot and restore', () => {
     expect(max(sizes) / Math.min(...sizes)).toBeLessThan(1.05);
   });
 
-  it('restores a version 1 snapshot (written before the local spread and the refractory bar) without a refractory bar', () => {
+  it('restores a version 1 snapshot (written before the local spread and the refractory bar) as the detector it was', () => {
     const d = createDetector();
     const r = rng(13);
     for (let i = 0; i < 500; i++) d.update(i * MINUTE, r.normal());
@@ -204,7 +204,7 @@ describe('snapshot and restore', () => {
     const { neighbourhoodSize: _n, refractoryPoints: _r, ...v1options } = options;
     const v1: DetectorSnapshotV1 = { ...rest, version: 1, options: v1options };
     const restored = restoreDetector(JSON.parse(JSON.stringify(v1)) as DetectorSnapshotV1);
-    expect(restored.snapshot().options).toEqual({ ...DEFAULT_DETECTOR_OPTIONS, refractoryPoints: 0 });
+    expect(restored.snapshot().options).toEqual({ ...DEFAULT_DETECTOR_OPTIONS, neighbourhoodSize: 1, refractoryPoints: 0 });
     expect(restored.snapshot().recentPeaks).toEqual([]);
     expect(restored.update(500 * MINUTE, 50)).toBeGreaterThan(0.9);
   });

@@ -232,15 +232,15 @@ function isFiniteArray(a: unknown, max: number): a is number[] {
 
 /**
  * Rebuilds a detector from `snapshot()`; throws InvalidDetectorConfigError on a malformed snapshot.
- * A version 1 snapshot (before the local spread and the refractory bar) restores with the default
- * neighbourhood and without a refractory bar, which a version 1 detector did not have.
+ * A version 1 snapshot (before the local spread and the refractory bar) restores as the detector
+ * it was: without either (neighbourhoodSize 1, refractoryPoints 0).
  */
 export function restoreDetector(snapshot: DetectorSnapshot | DetectorSnapshotV1): SeriesDetector {
   const s = snapshot as (Omit<Partial<DetectorSnapshot>, 'version'> & { version?: unknown }) | null;
   if (s === null || typeof s !== 'object') throw new InvalidDetectorConfigError('detector snapshot: not an object');
   if (s.version !== DETECTOR_SNAPSHOT_VERSION && s.version !== 1) throw new InvalidDetectorConfigError(`detector snapshot: unsupported version ${String(s.version)}`);
   if (s.options === null || typeof s.options !== 'object') throw new InvalidDetectorConfigError('detector snapshot: options missing');
-  const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...(s.version === 1 ? { refractoryPoints: 0 } : {}), ...s.options });
+  const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...(s.version === 1 ? { neighbourhoodSize: 1, refractoryPoints: 0 } : {}), ...s.options });
   const { points, lastTimestampMs, smoothed, values, smoothedValues } = s;
   if (typeof points !== 'number' || !Number.isInteger(points) || points < 0) throw new InvalidDetectorConfigError('detector snapshot: points must be a non-negative integer');
   if (lastTimestampMs !== null && !(typeof lastTimestampMs === 'number' && Number.isFinite(lastTimestampMs))) throw new InvalidDetectorConfigError('detector snapshot: lastTimestampMs must be a number or null');

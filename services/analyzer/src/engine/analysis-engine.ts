@@ -57,13 +57,16 @@ export type IncidentEvent =
 const WARN = 13;
 
 /**
- * The detector as the analyzer runs it: without the refractory bar. That bar reports one
- * disturbance once, which is what an alert on a single series wants (NAB scores it so, `homeostat
- * replay` writes it); here the incident tracker does the grouping (gather window, blips, minimum
- * signals) and needs each signal's full score while it gathers, also when the same series was
- * unsettled a few minutes before.
+ * The detector as the analyzer runs it: novelty against the window's range only, without the local
+ * spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0), i.e. as before those
+ * two were added for alerting on single series (NAB scores them, `homeostat replay` writes them).
+ * Here the incident tracker groups the evidence itself and needs each signal's full score while it
+ * gathers, and most evidence series (error ratios, log-template rates) are zero with bursts: a
+ * sparse region by construction, where the spread discounts a burst like the last one. With both
+ * on, pool-leak incidents in the learning e2e test opened on a subset of their usual signals and
+ * got a second fingerprint (2 of 2 CI runs; with the bar alone off, still).
  */
-const DETECTOR_OPTIONS = { refractoryPoints: 0 } as const;
+const DETECTOR_OPTIONS = { neighbourhoodSize: 1, refractoryPoints: 0 } as const;
 
 /**
  * What the analyzer keeps across a restart: every series' detector and baseline, the log
