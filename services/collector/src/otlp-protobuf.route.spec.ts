@@ -9,7 +9,6 @@ import { OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf } from 
 import { benchTracesRequest } from '@homeostat/otlp/testing';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
-import { collectorWithBlockedConsumer } from './blocked-consumer.testing';
 import { collectorService } from './index';
 
 /*
@@ -139,15 +138,23 @@ describe('the protobuf OTLP route under back-pressure', () => {
   let release: () => void = () => undefined;
 
   beforeAll(async () => {
-    ({ stack, release } = await collectorWithBlockedConsumer(
-      loadConfig({
-        HOMEOSTAT_MODE: 'embedded',
-        HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')),
-        COLLECTOR_PORT: '0',
-        LOG_LEVEL: 'error',
-        HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '2',
-      }),
-    ));
+    const config = loadConfig({
+      HOMEOSTAT_MODE: 'embedded',
+      HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')),
+      COLLECTOR_PORT: '0',
+      LOG_LEVEL: 'error',
+      HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '2',
+    });
+    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    await stack.bus.subscribe({
+      decode: 'event',
+      group: 'blocked',
+      topics: ['telemetry.logs'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => blocked,
+    });
   });
 
   afterAll(async () => {
