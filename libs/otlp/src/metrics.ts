@@ -3,7 +3,6 @@ import {
   exponentialHistogramPointSchema,
   histogramPointSchema,
   numberPointSchema,
-  safeParseReporting,
   summaryPointSchema,
   type Metric,
   type MetricsBatch,
@@ -137,7 +136,7 @@ function toMetric(m: Record<string, unknown>, path: string, rejections: Rejectio
     const pointPath = `${path}.${field}.dataPoints[${i}]`;
     try {
       const point = kind.toPoint(asObject(raw) ?? {});
-      const checked = safeParseReporting(kind.schema, point);
+      const checked = kind.schema.safeParse(point, { reportInput: true });
       if (checked.success) points.push(point);
       else rejections.addViolation(pointPath, checked.error);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { AnyEnvelope } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
-import { deliveredBinaryEvent, encodeCheckedEvent } from '../codec';
+import { encodeEvent } from '../codec';
 import { BusError } from '../errors';
 import { MessageProcessor } from '../processor';
 import type { Bus, BusHealth, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
@@ -36,16 +36,13 @@ export class InProcessBus implements Bus {
   }
 
   async publish(topic: string, event: AnyEnvelope, options?: PublishOptions): Promise<void> {
-    const encoded = encodeCheckedEvent(topic, event, options);
-    this.assertCanAccept(topic, 1);
-    this.deliver(encoded.message, encoded.event);
-    return Promise.resolve();
+    return this.publishRaw(encodeEvent(topic, event, options));
   }
 
   async publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void> {
-    const encoded = events.map((e) => encodeCheckedEvent(topic, e, options));
-    this.assertCanAccept(topic, encoded.length);
-    for (const e of encoded) this.deliver(e.message, e.event);
+    const messages = events.map((e) => encodeEvent(topic, e, options));
+    this.assertCanAccept(topic, messages.length);
+    for (const m of messages) this.deliver(m);
     return Promise.resolve();
   }
 
@@ -69,11 +66,7 @@ export class InProcessBus implements Bus {
     }
   }
 
-  /**
-   * `checked`: the event as encodeCheckedEvent checked it. An event subscription gets it (with
-   * its own bytes) instead of decoding and checking the message again; see deliveredBinaryEvent.
-   */
-  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>, checked?: AnyEnvelope): void {
+  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>): void {
     // Published bytes belong to the bus, as a record handed to a Kafka producer does (the JSON
     // of an event is made for it; an OTLP payload is the request body, which the collector no
     // longer touches). So one consumer gets them as they are, and each further one a copy of
@@ -90,8 +83,7 @@ export class InProcessBus implements Bus {
     let taken = false;
     for (const s of this.subscriptions) {
       if (s.wants(message.topic)) {
-        const m = delivered();
-        s.enqueue(m, checked && deliveredBinaryEvent(checked, m.value));
+        s.enqueue(delivered());
         taken = true;
       }
     }
@@ -130,7 +122,7 @@ export class InProcessBus implements Bus {
 }
 
 class InProcessSubscription implements Subscription {
-  private readonly queue: { message: RawMessage; event: AnyEnvelope | undefined }[] = [];
+  private readonly queue: RawMessage[] = [];
   private draining: Promise<void> | undefined;
   private closing = false;
   readonly group: string;
@@ -158,8 +150,8 @@ class InProcessSubscription implements Subscription {
     return !this.closing;
   }
 
-  enqueue(message: RawMessage, event?: AnyEnvelope): void {
-    this.queue.push({ message, event });
+  enqueue(message: RawMessage): void {
+    this.queue.push(message);
     this.draining ??= this.drain();
   }
 
@@ -167,11 +159,10 @@ class InProcessSubscription implements Subscription {
     // Yield first, so publish() returns before any handler runs, as with a broker.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        const { message, event } = next;
+      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
         for (;;) {
           try {
-            const outcome = await this.processor.process(message, event);
+            const outcome = await this.processor.process(message);
             await this.options.hooks?.beforeCommit?.(message, outcome);
             break;
           } catch (error) {
