@@ -1,6 +1,6 @@
 import { parseLoopSpec, type LoopSpec } from '@homeostat/contracts';
 import { DERIVED } from '@homeostat/analysis';
-import { loopFor, matchSignals, pastBounds, watches, watchesSpan } from './loop-matcher';
+import { loopFor, matchSignals, watchesSpan } from './loop-matcher';
 
 function loop(signals: string): LoopSpec {
   const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
@@ -37,36 +37,35 @@ describe('the loop\'s fixed bounds on its signals', () => {
   ]);
 
   it('given a metric threshold, counts the metric\'s mean and p95 only at or past it', () => {
-    expect(pastBounds(target, series('http.server.request.duration.p95', 0.043))).toBe(false);
-    expect(pastBounds(target, series('http.server.request.duration.p95', 0.5))).toBe(true);
-    expect(pastBounds(target, series('http.server.request.duration.mean', 2.1))).toBe(true);
-    expect(pastBounds(target, series('http.server.request.duration', 0.2))).toBe(false);
+    expect(matchSignals(target, series('http.server.request.duration.p95', 0.043))).toBe('inside-bounds');
+    expect(matchSignals(target, series('http.server.request.duration.p95', 0.5))).toBe('past-bounds');
+    expect(matchSignals(target, series('http.server.request.duration.mean', 2.1))).toBe('past-bounds');
+    expect(matchSignals(target, series('http.server.request.duration', 0.2))).toBe('inside-bounds');
   });
 
   it('does not bound what the threshold is not about: the metric\'s rate, metrics without one', () => {
-    expect(pastBounds(target, series('http.server.request.duration.rate', 3))).toBe(true);
-    expect(pastBounds(target, series('db.client.connection.count', 1))).toBe(true);
+    expect(matchSignals(target, series('http.server.request.duration.rate', 3))).toBe('past-bounds');
+    expect(matchSignals(target, series('db.client.connection.count', 1))).toBe('past-bounds');
   });
 
   it('given a span latency bound, counts the span latency only past it, and leaves rate and errors alone', () => {
-    expect(pastBounds(target, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(false);
-    expect(pastBounds(target, series(DERIVED.latencyP95, 2100, { route: 'GET /stock' }))).toBe(true);
-    expect(pastBounds(target, series(DERIVED.requestRate, 1, { route: 'GET /stock' }))).toBe(true);
+    expect(matchSignals(target, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('inside-bounds');
+    expect(matchSignals(target, series(DERIVED.latencyP95, 2100, { route: 'GET /stock' }))).toBe('past-bounds');
+    expect(matchSignals(target, series(DERIVED.requestRate, 1, { route: 'GET /stock' }))).toBe('past-bounds');
   });
 
   it('lets a series through when another signal that watches it has no bound', () => {
     const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
     - { kind: span, name: "GET /stock" }`)]);
-    expect(watches(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(true);
-    expect(pastBounds(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe(true);
-    expect(pastBounds(both, series(DERIVED.latencyP95, 68, { route: 'GET /catalog' }))).toBe(false);
+    expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('past-bounds');
+    expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /catalog' }))).toBe('inside-bounds');
   });
 
   it('bounds nothing for a target without a loop', () => {
-    expect(pastBounds(loopFor('other', []), series(DERIVED.latencyP95, 1))).toBe(true);
+    expect(matchSignals(loopFor('other', []), series(DERIVED.latencyP95, 1))).toBe('past-bounds');
   });
 
-  it('answers both questions in one pass (matchSignals), as watches and pastBounds do', () => {
+  it('tells unwatched series from watched ones inside or past the bounds', () => {
     const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
     - { kind: metric, name: db.client.connection.count }`)]);
     expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('inside-bounds');
@@ -83,15 +82,15 @@ describe('routes a span signal ignores', () => {
   ]);
 
   it('are neither series nor failing-span evidence: health probes and actuator calls are the loop\'s own doing', () => {
-    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /health' }))).toBe(false);
-    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'POST /actuator/pool/recycle' }))).toBe(false);
+    expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'GET /health' }))).toBe('unwatched');
+    expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'POST /actuator/pool/recycle' }))).toBe('unwatched');
     expect(watchesSpan(target, 'GET /health')).toBe(false);
     expect(watchesSpan(target, 'PUT /actuator/config')).toBe(false);
   });
 
   it('leave every other route watched', () => {
-    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /checkout' }))).toBe(true);
-    expect(watches(target, series(DERIVED.errorRate, 1, { route: 'GET /healthz' }))).toBe(true);
+    expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'GET /checkout' }))).toBe('past-bounds');
+    expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'GET /healthz' }))).toBe('past-bounds');
     expect(watchesSpan(target, 'GET /checkout')).toBe(true);
   });
 

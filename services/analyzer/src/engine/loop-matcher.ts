@@ -29,31 +29,20 @@ export function loopFor(target: string, loops: readonly LoopSpec[]): TargetLoop 
 }
 
 /**
- * Whether the loop watches a series or a log template. A loop lists its signals: a metric
- * signal watches that metric and what is derived from it (`<name>.rate`, `.p95`, `.mean`); a
- * span signal watches the request rate, error ratio and latency derived from the target's
- * spans (its route, or `*`; `errorsOnly` keeps the error ratio only); a log signal watches the
- * templates whose text or sample matches its query. A target without a loop watches everything.
- */
-export function watches(loop: TargetLoop, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
-  return matchSignals(loop, { ...series, value: NaN }, template) !== 'unwatched';
-}
-
-/**
- * Whether a value is past the fixed bounds the loop puts on the series, if any: a metric signal's
- * `threshold` bounds the metric and the values derived from its distribution (`.mean`, `.p95`; not
- * its `.rate`), a span signal's `latencyThresholdMs` bounds the span latency. The learned
- * baseline says what is unusual; the bound says what matters: a latency that doubles but stays
- * far inside the objective is no incident. A series several signals watch passes if one of them
- * lets it (an unbounded one always does).
- */
-export function pastBounds(loop: TargetLoop, series: { name: string; labels: Record<string, string>; value: number }, template?: { text: string; sample?: string }): boolean {
-  return matchSignals(loop, series, template) === 'past-bounds';
-}
-
-/**
- * Both questions in one pass over the loop's signals, for the per-point path: whether any signal
- * watches the series and, if so, whether the value is past the bounds (`pastBounds`) of one of them.
+ * What the loop makes of a series point (or a log template's rate), in one pass over its signals.
+ *
+ * Watched or not: a metric signal watches that metric and what is derived from it (`<name>.rate`,
+ * `.p95`, `.mean`); a span signal watches the request rate, error ratio and latency derived from
+ * the target's spans (its route, or `*`; `errorsOnly` keeps the error ratio only); a log signal
+ * watches the templates whose text or sample matches its query. A target without a loop watches
+ * everything.
+ *
+ * Past the bounds or inside them: a metric signal's `threshold` bounds the metric and the values
+ * derived from its distribution (`.mean`, `.p95`; not its `.rate`), a span signal's
+ * `latencyThresholdMs` bounds the span latency. The learned baseline says what is unusual; the
+ * bound says what matters: a latency that doubles but stays far inside the objective is no
+ * incident. A series several signals watch is past the bounds if one of them lets it (an unbounded
+ * one always does).
  */
 export function matchSignals(
   loop: TargetLoop,
