@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo, type DemoResult } from '@homeostat/cli';
@@ -44,8 +44,9 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
       },
       { phase: () => undefined, log: (line) => lines.push(line) },
     );
-    // The run's own account, for whoever reads a failure.
-    process.stdout.write(`${lines.join('\n')}\n`);
+    // The run's own account, and what each incident opened with (the analyzer's log), for whoever reads a failure.
+    const opened = (await readFile(join(dataDir, 'homeostat.log'), 'utf8')).split('\n').filter((l) => l.includes('opened incident'));
+    process.stdout.write(`${lines.join('\n')}\n${opened.map((l) => (JSON.parse(l) as { msg: string }).msg).join('\n')}\n`);
   }, 30 * 60_000);
 
   it('recovers from every incident', () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 export interface FingerprintSignal {
-  kind: 'series' | 'log';
+  /** A series or a log template's rate that left its normal band, or the shape of an error that failed requests showed. */
+  kind: 'series' | 'log' | 'error';
   name: string;
   labels: Record<string, string>;
   direction: 'up' | 'down';
@@ -40,86 +41,136 @@ export function fingerprintPart(s: FingerprintSignal): string {
 /**
  * The identity of a kind of failure: the target, and which kinds of signal moved which way (series
  * name with the labels that name a kind of thing — a log template, a dependency, a pool state —
- * and the direction). Never raw values, scores, times, instances or routes, so the same failure
- * next week gets the same fingerprint, and the learner's knowledge about it accumulates.
- * Readable prefix, hashed rest.
+ * and the direction; the shapes of the errors requests failed with). Never raw values, scores,
+ * times, instances or routes, so the same failure next week gets the same fingerprint, and the
+ * learner's knowledge about it accumulates. Readable prefix, hashed rest.
  */
 export function incidentFingerprint(target: string, signals: readonly FingerprintSignal[]): string {
-  const parts = [...new Set(signals.map(fingerprintPart))].sort();
+  return fingerprintOfParts(target, partsOf(signals));
+}
+
+function partsOf(signals: readonly FingerprintSignal[]): string[] {
+  return [...new Set(signals.map(fingerprintPart))].sort();
+}
+
+function fingerprintOfParts(target: string, parts: readonly string[]): string {
   const digest = createHash('sha256').update(target).update('\n').update(parts.join('\n')).digest('hex').slice(0, 16);
   return `${target}/${digest}`;
 }
 
+/** A kind of failure as the catalog keeps it (and snapshots it). */
 export interface KnownFingerprint {
   fingerprint: string;
   /** The signal parts (fingerprintPart) it was first seen with. */
   parts: string[];
+  /** How many incidents took this fingerprint (absent in snapshots from before it was kept: 1). */
+  occurrences?: number;
+  /** Per part, how many of those incidents opened with it (absent: each first part once). */
+  counts?: Record<string, number>;
+}
+
+interface Kind {
+  fingerprint: string;
+  parts: string[];
+  occurrences: number;
+  counts: Map<string, number>;
 }
 
 /**
  * The kinds of failure a target has had, so that a recurrence gets the fingerprint of the first
- * occurrence even when the evidence gathered in its first seconds differs a little (a metric that
- * crossed a second later, a generic latency series more or less). A new incident takes the known
- * fingerprint most similar to its signals if they are similar enough, else a fingerprint of its own.
+ * occurrence even when the evidence gathered in its first seconds differs (a metric that crossed
+ * a second later, a log line not yet exported, a generic series more or less). A new incident
+ * takes the known kind most similar to its signals if it is similar enough, else a fingerprint of
+ * its own.
  *
- * Similarity is a weighted Jaccard index whose weights are learned from the catalog itself (inverse
- * document frequency): a part that every kind of failure shows (the server's latency, say) says
- * little about which failure this is; a part only one kind shows (its log template, the dependency
- * whose calls slowed, the pool's waiting requests) says a lot. Order-independent for a given
- * catalog, bounded, and serialisable with the analyzer's state.
+ * Each kind is a profile, not a single example: how often each part was among the opening
+ * signals of the incidents that took it. An untypical first occurrence does not fix the kind
+ * forever, and a part seen once by chance weighs little.
+ *
+ * Similarity is a weighted Tversky index of the incident's parts against the profile, with
+ *  - weights learned from the catalog (inverse document frequency): a part every kind shows (the
+ *    server's latency, the error ratio) says little about which failure this is; a part one kind
+ *    shows (its log template, its error's shape, the dependency whose calls slowed) says a lot;
+ *  - parts of the incident the kind does not explain counted in full, and parts of the kind the
+ *    incident lacks counted at half (`missingWeight`): evidence gathered for a few seconds is
+ *    often incomplete, and what the incident lacks is weaker evidence than what it shows.
+ * Bounded, and serialisable with the analyzer's state.
  */
 export class FingerprintCatalog {
-  private readonly known: KnownFingerprint[] = [];
+  private readonly known: Kind[] = [];
 
   constructor(
-    /**
-     * Similarity at or above which an incident is the known kind: half the weight shared. (Two pool
-     * leaks, one seen first through its timeout log line and one through its timeout counter, share
-     * 0.59; a slow dependency and a pool leak, both slowing the server, 0.2.)
-     */
+    /** Similarity at or above which an incident is the known kind. */
     private readonly threshold = 0.5,
     private readonly capacity = 200,
+    /** How much a part of the kind that the incident lacks counts, against one it shows that the kind lacks. */
+    private readonly missingWeight = 0.5,
   ) {}
 
-  /** The fingerprint for an incident of `target` opened with these signals (remembered when new). */
+  /** The fingerprint for an incident of `target` opened with these signals; the kind's profile learns from them. */
   assign(target: string, signals: readonly FingerprintSignal[]): string {
-    const parts = [...new Set(signals.map(fingerprintPart))].sort();
-    const exact = incidentFingerprint(target, signals);
+    const parts = partsOf(signals);
+    const exact = fingerprintOfParts(target, parts);
     const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
-    if (own.some((k) => k.fingerprint === exact)) return exact;
-    let best: { fingerprint: string; similarity: number } | undefined;
-    for (const k of own) {
-      const similarity = this.similarity(parts, k.parts, own);
-      if (similarity >= this.threshold && (best === undefined || similarity > best.similarity)) best = { fingerprint: k.fingerprint, similarity };
+    let best: { kind: Kind; similarity: number } | undefined;
+    const same = own.find((k) => k.fingerprint === exact);
+    if (same) best = { kind: same, similarity: 1 };
+    else {
+      for (const kind of own) {
+        const similarity = this.similarityTo(parts, kind, own);
+        if (similarity >= this.threshold && (best === undefined || similarity > best.similarity)) best = { kind, similarity };
+      }
     }
-    if (best) return best.fingerprint;
-    this.known.push({ fingerprint: exact, parts });
+    if (best) {
+      best.kind.occurrences++;
+      for (const p of parts) best.kind.counts.set(p, (best.kind.counts.get(p) ?? 0) + 1);
+      return best.kind.fingerprint;
+    }
+    this.known.push({ fingerprint: exact, parts, occurrences: 1, counts: new Map(parts.map((p) => [p, 1])) });
     if (this.known.length > this.capacity) this.known.shift();
     return exact;
   }
 
-  /** Weighted Jaccard of two part sets, weights log(1 + N / n_p) over the target's N known kinds. */
-  similarity(a: readonly string[], b: readonly string[], among: readonly KnownFingerprint[] = this.known): number {
-    const setA = new Set(a);
-    const setB = new Set(b);
+  /** How similar an incident's parts are to a known kind, in [0, 1]; undefined for an unknown fingerprint. */
+  similarity(parts: readonly string[], fingerprint: string): number | undefined {
+    const kind = this.known.find((k) => k.fingerprint === fingerprint);
+    if (!kind) return undefined;
+    const target = fingerprint.slice(0, fingerprint.lastIndexOf('/') + 1);
+    return this.similarityTo(parts, kind, this.known.filter((k) => k.fingerprint.startsWith(target)));
+  }
+
+  private similarityTo(parts: readonly string[], kind: Kind, among: readonly Kind[]): number {
     const n = Math.max(1, among.length);
-    const weight = (part: string): number => Math.log(1 + n / Math.max(1, among.filter((k) => k.parts.includes(part)).length));
+    const frequency = (k: Kind, part: string): number => (k.counts.get(part) ?? 0) / k.occurrences;
+    const weight = (part: string): number => Math.log(1 + n / Math.max(1, among.reduce((sum, k) => sum + frequency(k, part), 0)));
+    const own = new Set(parts);
     let shared = 0;
-    let all = 0;
-    for (const part of new Set([...setA, ...setB])) {
+    let unexplained = 0;
+    let missing = 0;
+    for (const part of own) {
       const w = weight(part);
-      all += w;
-      if (setA.has(part) && setB.has(part)) shared += w;
+      const f = frequency(kind, part);
+      shared += w * f;
+      unexplained += w * (1 - f);
     }
+    for (const part of kind.counts.keys()) if (!own.has(part)) missing += weight(part) * frequency(kind, part);
+    const all = shared + unexplained + this.missingWeight * missing;
     return all === 0 ? 0 : shared / all;
   }
 
   snapshot(): KnownFingerprint[] {
-    return this.known.map((k) => ({ fingerprint: k.fingerprint, parts: [...k.parts] }));
+    return this.known.map((k) => ({ fingerprint: k.fingerprint, parts: [...k.parts], occurrences: k.occurrences, counts: Object.fromEntries(k.counts) }));
   }
 
   restore(known: readonly KnownFingerprint[]): void {
     this.known.length = 0;
-    for (const k of known.slice(-this.capacity)) this.known.push({ fingerprint: k.fingerprint, parts: [...k.parts] });
+    for (const k of known.slice(-this.capacity)) {
+      const counts = new Map<string, number>();
+      for (const [part, count] of Object.entries(k.counts ?? Object.fromEntries(k.parts.map((p) => [p, 1])))) {
+        if (Number.isFinite(count) && count > 0) counts.set(part, count);
+      }
+      const occurrences = Math.max(1, k.occurrences ?? 1, ...counts.values());
+      this.known.push({ fingerprint: k.fingerprint, parts: [...k.parts], occurrences, counts });
+    }
   }
 }

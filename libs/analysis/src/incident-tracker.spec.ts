@@ -152,4 +152,24 @@ describe('IncidentTracker', () => {
     const log = (template: string) => ({ kind: 'log' as const, name: 'log.template.rate', labels: { template }, direction: 'up' as const });
     expect(incidentFingerprint('shop', [latency('GET /checkout'), log('t-1')])).not.toBe(incidentFingerprint('shop', [latency('GET /checkout'), log('t-2')]));
   });
+
+  it('puts the shapes of the errors failed requests showed into the fingerprint: seen twice, from one window before the first signal on', () => {
+    const failing = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'GET /checkout', service: 'shop' };
+    const openWith = (errors: [shape: string, atMs: number][]): string | undefined => {
+      const t = newTracker();
+      for (const [error, atMs] of errors) t.addFailingSpan({ ...failing, error }, atMs);
+      t.observe(signal('errors', 0.97), 20_000);
+      t.observe(signal('latency', 0.95), 21_000);
+      return t.tick(30_000)[0]?.incident.fingerprint;
+    };
+    const none = openWith([]);
+    const error = (name: string) => ({ kind: 'error' as const, name, labels: {}, direction: 'up' as const });
+    const series = ['errors', 'latency'].map((name) => ({ kind: 'series' as const, name, labels: {}, direction: 'up' as const }));
+    expect(none).toBe(incidentFingerprint('shop', series));
+    // Before the gathering began (the requests whose failures made the error ratio anomalous): in.
+    expect(openWith([['E: pricing', 12_000], ['E: pricing', 19_000]])).toBe(incidentFingerprint('shop', [...series, error('E: pricing')]));
+    // Once only, or last seen twice more than a window before: out.
+    expect(openWith([['E: pricing', 19_000], ['E: stray', 19_500]])).toBe(none);
+    expect(openWith([['E: old', 1_000], ['E: old', 9_000]])).toBe(none);
+  });
 });

@@ -1,4 +1,4 @@
-import { FingerprintCatalog, type KnownFingerprint } from './fingerprint';
+import { FingerprintCatalog, type FingerprintSignal, type KnownFingerprint } from './fingerprint';
 
 /** One scored observation of one of the target's signals (a series point, or a log template's rate). */
 export interface ScoredSignal {
@@ -28,6 +28,8 @@ export interface FailingSpan {
   name: string;
   service: string;
   statusMessage?: string;
+  /** The error's shape (see errorShape). */
+  error?: string;
 }
 
 export interface DetectionSettings {
@@ -82,10 +84,13 @@ export interface TrackerSnapshot {
   openingKeys?: string[];
   /** The kinds of failure seen on the target (see FingerprintCatalog). */
   knownFingerprints?: KnownFingerprint[];
+  /** Error shapes of recent failed requests, with the last two times each was seen. */
+  errorShapes?: [string, number[]][];
 }
 
 const MAX_SPANS = 20;
 const MAX_SIGNALS = 50;
+const MAX_ERROR_SHAPES = 50;
 
 /**
  * The life of the incidents of one target, as a pure state machine driven by scored signals and
@@ -105,6 +110,11 @@ export class IncidentTracker {
   /** The signals the incident opened with: it is over when they are back (see tick). */
   private openingKeys = new Set<string>();
   private failingSpans: FailingSpan[] = [];
+  /**
+   * The shapes of the errors failed requests showed recently (see errorShape), each with the last
+   * two times it was seen: what failed, as opposed to where (the routes).
+   */
+  private readonly errorShapes = new Map<string, number[]>();
   private incident: IncidentState | undefined;
 
   constructor(
@@ -166,9 +176,34 @@ export class IncidentTracker {
     }
   }
 
-  addFailingSpan(span: FailingSpan): void {
+  /**
+   * A failed request. Its error's shape is remembered in every phase: the requests whose failures
+   * made an error ratio anomalous were ingested before that bucket was scored and the gathering
+   * began, and they are part of the evidence.
+   */
+  addFailingSpan(span: FailingSpan, nowMs: number): void {
+    const shape = span.error;
+    if (shape !== undefined) {
+      const seen = this.errorShapes.get(shape) ?? [];
+      this.errorShapes.delete(shape);
+      this.errorShapes.set(shape, [...seen, nowMs].slice(-2));
+      if (this.errorShapes.size > MAX_ERROR_SHAPES) this.errorShapes.delete(this.errorShapes.keys().next().value as string);
+    }
     if (this.phase === 'quiet' || this.failingSpans.length >= MAX_SPANS) return;
     this.failingSpans.push(span);
+  }
+
+  /**
+   * The error shapes that belong to the evidence: seen at least twice (one stray failure is not
+   * what is happening) since one gathering window before the first signal.
+   */
+  private recentErrorShapes(): FingerprintSignal[] {
+    const since = this.gatherStartMs - this.settings.gatherForMs;
+    const out: FingerprintSignal[] = [];
+    for (const [shape, seen] of this.errorShapes) {
+      if (seen.length === 2 && (seen[0] ?? -Infinity) >= since) out.push({ kind: 'error', name: shape, labels: {}, direction: 'up' });
+    }
+    return out;
   }
 
   tick(nowMs: number): IncidentTransition[] {
@@ -200,7 +235,7 @@ export class IncidentTracker {
         this.incident = {
           incidentId: this.newId(),
           target: this.target,
-          fingerprint: this.catalog.assign(this.target, signals),
+          fingerprint: this.catalog.assign(this.target, [...signals, ...this.recentErrorShapes()]),
           openedAtMs: this.gatherStartMs,
           signals,
           failingSpans: this.failingSpans,
@@ -247,6 +282,7 @@ export class IncidentTracker {
       ...(this.incident ? { incident: { incidentId: this.incident.incidentId, fingerprint: this.incident.fingerprint, openedAtMs: this.incident.openedAtMs } } : {}),
       openingKeys: [...this.openingKeys],
       knownFingerprints: this.catalog.snapshot(),
+      errorShapes: [...this.errorShapes].map(([shape, seen]) => [shape, [...seen]]),
     };
   }
 
@@ -261,6 +297,10 @@ export class IncidentTracker {
     if (snapshot.incident) this.incident = { ...snapshot.incident, target: this.target, signals: [], failingSpans: [] };
     this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
     if (snapshot.knownFingerprints) this.catalog.restore(snapshot.knownFingerprints);
+    this.errorShapes.clear();
+    for (const [shape, seen] of (snapshot.errorShapes ?? []).slice(-MAX_ERROR_SHAPES)) {
+      if (typeof shape === 'string' && Array.isArray(seen)) this.errorShapes.set(shape, seen.filter(Number.isFinite).slice(-2));
+    }
     if (this.phase === 'open' && !this.incident) this.phase = 'quiet';
   }
 

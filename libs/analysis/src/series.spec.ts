@@ -3,7 +3,7 @@ import { LatencyHistogram } from './latency-histogram';
 import { LogSeriesAggregator } from './log-series';
 import { histogramQuantile, MetricSeriesConverter } from './metric-series';
 import { rankRootCauses } from './root-cause';
-import { SpanSeriesAggregator, type SpanLike } from './span-series';
+import { errorShape, SpanSeriesAggregator, type SpanLike } from './span-series';
 
 const ms = (n: number): string => (BigInt(n) * 1_000_000n).toString();
 function span(startMs: number, durationMs: number, extra: Partial<SpanLike> = {}): SpanLike {
@@ -47,6 +47,32 @@ describe('SpanSeriesAggregator', () => {
       [20_000, 0],
       [30_000, 0.1],
     ]);
+  });
+});
+
+describe('errorShape', () => {
+  const failed = (message: string | undefined, exception?: Record<string, unknown>): SpanLike =>
+    span(0, 5, { status: { code: 'error', ...(message === undefined ? {} : { message }) }, ...(exception ? { events: [{ name: 'exception', attributes: exception }] } : {}) });
+
+  it('is the recorded exception, type and message, with its variable parts masked', () => {
+    const timeout = (ms: number, used: number): SpanLike =>
+      failed('HTTP 500', { 'exception.type': 'POOL_ACQUIRE_TIMEOUT', 'exception.message': `timeout acquiring connection after ${ms} ms (pool shop-db: ${used}/10 in use, 0 idle, 7 waiting, ${used} leaked)` });
+    expect(errorShape(timeout(812, 10))).toBe('POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms (pool shop-db: <*> in use, <*> idle, <*> waiting, <*> leaked)');
+    expect(errorShape(timeout(1_004, 9))).toBe(errorShape(timeout(812, 10)));
+    expect(errorShape(failed(undefined, { 'exception.message': 'pricing rule returned NaN (config version 7)' }))).toBe('pricing rule returned NaN (config version <*>)');
+  });
+
+  it('falls back on the status message, and says nothing for a bare HTTP status or no message', () => {
+    expect(errorShape(failed('connect ECONNREFUSED 10.0.0.7:5432'))).toBe('connect ECONNREFUSED <*>');
+    expect(errorShape(failed('HTTP 503'))).toBeUndefined();
+    expect(errorShape(failed(undefined))).toBeUndefined();
+    expect(errorShape(failed('   '))).toBeUndefined();
+  });
+
+  it('is bounded', () => {
+    const shape = errorShape(failed(`boom ${'word '.repeat(500)}`));
+    expect(shape?.length).toBeLessThanOrEqual(243);
+    expect(shape?.endsWith('<*>')).toBe(true);
   });
 });
 

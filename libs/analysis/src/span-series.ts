@@ -1,3 +1,4 @@
+import { maskLine, WILDCARD } from '@homeostat/logmine';
 import { KeyedBuckets } from './keyed-buckets';
 import { LatencyHistogram } from './latency-histogram';
 import { DERIVED, type SeriesPoint } from './series';
@@ -13,6 +14,7 @@ export interface SpanLike {
   endTimeUnixNano: string;
   attributes: Record<string, unknown>;
   status: { code: string; message?: string | undefined };
+  events?: readonly { name: string; attributes: Record<string, unknown> }[];
 }
 
 interface RouteBucket {
@@ -80,4 +82,27 @@ export function routeOf(span: SpanLike): string {
 function isServerError(span: SpanLike): boolean {
   const status = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
   return typeof status === 'number' && status >= 500;
+}
+
+/** Error shapes longer than this are cut (the first tokens of a message say what it is). */
+const MAX_ERROR_SHAPE_LENGTH = 240;
+
+/**
+ * What went wrong in a failed span, in a form that is the same each time the same error recurs:
+ * the recorded exception's type and message (the semantic conventions' `exception` event), else
+ * the status message, with the variable parts masked as log lines are (numbers, ids, paths,
+ * durations: @homeostat/logmine). So a pool timeout after 812 ms and one after 1 004 ms are one
+ * shape, and a pricing error another. Undefined when the span says nothing but its status code,
+ * or only a bare HTTP status ("HTTP 500": where, not what).
+ */
+export function errorShape(span: SpanLike): string | undefined {
+  const exception = span.events?.find((e) => e.name === 'exception')?.attributes;
+  const type = exception?.['exception.type'];
+  const message = exception?.['exception.message'] ?? span.status.message;
+  const text = [type, message].filter((x): x is string => typeof x === 'string' && x.trim().length > 0).join(': ');
+  if (text === '') return undefined;
+  const masked = maskLine(text.slice(0, 4 * MAX_ERROR_SHAPE_LENGTH)).masked;
+  if (masked.every((t) => t === WILDCARD || /^HTTP$/i.test(t))) return undefined;
+  const shape = masked.join(' ');
+  return shape.length > MAX_ERROR_SHAPE_LENGTH ? `${shape.slice(0, MAX_ERROR_SHAPE_LENGTH)}${WILDCARD}` : shape;
 }

@@ -1,4 +1,4 @@
-import { decide, type Attempt } from './decide';
+import { decide, summarizeEvidence, type Attempt } from './decide';
 import { evolve } from './evolve';
 import { initialPolicyState } from './policy-state';
 import { createRng, seedFrom } from './rng';
@@ -118,5 +118,16 @@ describe('decide: choosing an action', () => {
     expect(e.guardrails.map((g) => g.name)).toEqual(['kill-switch', 'loop-paused', 'circuit-breaker', 'in-flight', 'budget', 'cooldown', 'blast-radius', 'approval', 'dry-run', 'autonomy']);
     expect(e.chosenBecause).toContain(`${plan.action?.name} has the highest score`);
     expect(plan.autonomyLevel).toBe('auto');
+  });
+});
+
+describe('summarizeEvidence', () => {
+  it('names the failing spans and the errors they failed with', () => {
+    const base = incident('pool-leak');
+    const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), service: 'shop', name: 'GET /checkout', statusMessage: 'HTTP 500' };
+    const timeout = 'POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms';
+    const summary = summarizeEvidence({ ...base, evidence: { ...base.evidence, failingSpans: [{ ...span, error: timeout }, { ...span, error: timeout }, span] } });
+    expect(summary).toContain(`3 failing span(s): shop GET /checkout, failing with "${timeout}"`);
+    expect(summarizeEvidence({ ...base, evidence: { ...base.evidence, failingSpans: [span] } })).toMatch(/1 failing span\(s\): shop GET \/checkout$/);
   });
 });

@@ -170,7 +170,8 @@ export function summarizeEvidence(incident: IncidentInput): string {
   if (topLogs.length > 0) parts.push(`${logTemplates.length} log template(s): ${topLogs.map((t) => `"${t.template}" ×${t.count}`).join(', ')}`);
   if (failingSpans.length > 0) {
     const names = [...new Set(failingSpans.map((s) => `${s.service} ${s.name}`))].slice(0, 3);
-    parts.push(`${failingSpans.length} failing span(s): ${names.join(', ')}`);
+    const errors = [...new Set(failingSpans.flatMap((s) => (s.error ? [`"${s.error}"`] : [])))].slice(0, 3);
+    parts.push(`${failingSpans.length} failing span(s): ${names.join(', ')}${errors.length > 0 ? `, failing with ${errors.join(', ')}` : ''}`);
   }
   return parts.join('; ');
 }

@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import type { AnyEnvelope, LoopSpec } from '@homeostat/contracts';
+import type { AnyEnvelope, Evidence, LoopSpec } from '@homeostat/contracts';
 import { expandOtlpEvent } from '@homeostat/otlp';
 import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
@@ -94,7 +94,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
       for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
         await this.publisher.publishEvent(next);
         this.pending.shift();
-        this.logger.log(`${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})`, 'Analyzer');
+        this.logger.log(`${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`, 'Analyzer');
       }
       if (Date.now() - this.lastSnapshotMs >= SNAPSHOT_EVERY_MS) await this.saveState();
     } catch (error) {
@@ -126,4 +126,12 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.tick();
     await this.saveState();
   }
+}
+
+/** What an incident opened with, for the log: which series, log templates and errors (whoever reads why two occurrences got different fingerprints needs it). */
+function describeEvidence(evidence: Evidence): string {
+  const series = evidence.series.map((s) => `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+  const templates = evidence.logTemplates.map((t) => `log "${t.template}"`);
+  const errors = [...new Set(evidence.failingSpans.flatMap((s) => (s.error ? [`error "${s.error}"`] : [])))];
+  return [...series, ...templates, ...errors].join('; ') || '(none)';
 }

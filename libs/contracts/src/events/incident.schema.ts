@@ -31,6 +31,11 @@ export const failingSpanSchema = z
     name: nonEmpty,
     service: nonEmpty,
     statusMessage: z.string().optional(),
+    /**
+     * What went wrong, the same each time the same error recurs: the recorded exception's type and
+     * message (else the status message) with numbers, ids and paths masked. Part of the fingerprint.
+     */
+    error: z.string().max(1000).optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import {
   MetricSeriesConverter,
   SpanSeriesAggregator,
   rankRootCauses,
+  errorShape,
   routeOf,
   seriesKey,
   type IncidentState,
@@ -120,13 +121,15 @@ export class AnalysisEngine {
       this.graph.observe(service, span, nowMs);
       this.spans.add(service, span);
       if (span.status.code === 'error' && watchesSpan(tracker.loop, routeOf(span))) {
+        const error = errorShape(span);
         tracker.tracker.addFailingSpan({
           traceId: span.traceId,
           spanId: span.spanId,
           name: span.name,
           service,
           ...(span.status.message ? { statusMessage: span.status.message } : {}),
-        });
+          ...(error ? { error } : {}),
+        }, nowMs);
       }
     }
   }

@@ -28,8 +28,8 @@ export function evidenceHtml(evidence: Evidence | null): Html {
     <h3>Failing spans</h3>
     ${evidence.failingSpans.length === 0
       ? html`<p class="muted">No failing span.</p>`
-      : html`<table data-testid="failing-spans"><thead><tr><th>service</th><th>span</th><th>status</th><th>trace</th></tr></thead><tbody>
-        ${evidence.failingSpans.slice(0, SHOWN_SPANS).map((s) => html`<tr><td>${s.service}</td><td>${s.name}</td><td>${s.statusMessage ?? ''}</td><td class="mono">${s.traceId}</td></tr>`)}</tbody></table>
+      : html`<table data-testid="failing-spans"><thead><tr><th>service</th><th>span</th><th>status</th><th>error</th><th>trace</th></tr></thead><tbody>
+        ${evidence.failingSpans.slice(0, SHOWN_SPANS).map((s) => html`<tr><td>${s.service}</td><td>${s.name}</td><td>${s.statusMessage ?? ''}</td><td class="mono">${s.error ?? ''}</td><td class="mono">${s.traceId}</td></tr>`)}</tbody></table>
         ${evidence.failingSpans.length > SHOWN_SPANS ? html`<p class="muted">and ${evidence.failingSpans.length - SHOWN_SPANS} more failing span(s) of the same kind.</p>` : ''}`}`;
 }
 
