@@ -49,4 +49,43 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     expect(got[1]![0]!.value).not.toBe(payload);
     expect(got[1]![0]!.value).toEqual(payload);
   });
+
+  it('in process: event consumers get what decodeEvent makes of the record, checked once (on publish), each with its own bytes and objects', async () => {
+    const bus = new InProcessBus({ queueLimit: 10, logger: memoryLogger().logger.child('test') });
+    await bus.start();
+    const events: AnyEnvelope[][] = [[], []];
+    const raw: RawMessage[] = [];
+    for (const i of [0, 1]) {
+      await bus.subscribe({ decode: 'event', group: `e${i}`, topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => Promise.resolve(void events[i]!.push(e)) });
+    }
+    await bus.subscribe({ decode: 'raw', group: 'r', topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (m) => Promise.resolve(void raw.push(m)) });
+    const payload = Buffer.from([0x0a, 0x00]);
+    const withoutTrace = { ...otlp(payload, 5) };
+    delete withoutTrace.traceparent;
+    await bus.publish('telemetry.spans', withoutTrace);
+    await bus.close();
+    const decoded = decodeEvent(raw[0]!);
+    if (!decoded.ok) throw decoded.error;
+    const [a, b] = [events[0]![0]!, events[1]![0]!];
+    // The same event, traceparent (added on publish) included, as a consumer decoding the record sees it.
+    expect(a).toEqual(decoded.event);
+    expect(b).toEqual(decoded.event);
+    expect(a.traceparent).toMatch(/^00-/);
+    expect(a).not.toBe(b);
+    expect(a.data).not.toBe(b.data);
+    const [pa, pb] = [(a.data as unknown as { payload: Buffer }).payload, (b.data as unknown as { payload: Buffer }).payload];
+    expect(pa === payload || pb === payload).toBe(true);
+    expect(pa).not.toBe(pb);
+  });
+
+  it('in process: an event refused on publish reaches no consumer', async () => {
+    const bus = new InProcessBus({ queueLimit: 10, logger: memoryLogger().logger.child('test') });
+    await bus.start();
+    const events: AnyEnvelope[] = [];
+    await bus.subscribe({ decode: 'event', group: 'e', topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => Promise.resolve(void events.push(e)) });
+    await expect(bus.publish('telemetry.spans', { ...otlp(Buffer.alloc(1)), data: { items: -1, payload: Buffer.alloc(1) } } as AnyEnvelope)).rejects.toThrow(BusError);
+    await expect(bus.publishBatch('telemetry.spans', [otlp(Buffer.alloc(1)), { ...otlp(Buffer.alloc(1)), subject: '' }])).rejects.toThrow(BusError);
+    await bus.close();
+    expect(events).toEqual([]);
+  });
 });

@@ -31,6 +31,11 @@ export const BINARY_HEADERS = {
  * An event without a traceparent gets the active one, so the consumer continues the trace.
  */
 export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishOptions = {}): Omit<RawMessage, 'partition' | 'offset'> {
+  return encodeCheckedEvent(topic, event, options).message;
+}
+
+/** encodeEvent, with the event as its check returned it (what a consumer would decode). */
+export function encodeCheckedEvent(topic: string, event: AnyEnvelope, options: PublishOptions = {}): { message: Omit<RawMessage, 'partition' | 'offset'>; event: AnyEnvelope } {
   const withTrace: AnyEnvelope = event.traceparent ? event : { ...event, ...currentTraceparent() };
   const checked = parseEnvelope(topic, withTrace);
   if (!checked.ok) {
@@ -42,7 +47,7 @@ export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishO
   const trace: Record<string, string> = withTrace.traceparent ? { traceparent: withTrace.traceparent } : {};
   if (isBinaryEventType(withTrace.type)) {
     const { items, payload } = withTrace.data as { items: number; payload: Uint8Array };
-    return {
+    const message = {
       topic,
       key,
       // A view on the producer's bytes, not a copy.
@@ -62,8 +67,9 @@ export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishO
         ...trace,
       },
     };
+    return { message, event: checked.event };
   }
-  return {
+  const message = {
     topic,
     key,
     value: Buffer.from(JSON.stringify(withTrace)),
@@ -75,6 +81,18 @@ export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishO
       ...trace,
     },
   };
+  return { message, event: checked.event };
+}
+
+/**
+ * The event a consumer of an in-process binary-mode record gets, from the event checked when it
+ * was published (encodeCheckedEvent) and that consumer's copy of the bytes: what decodeEvent
+ * would make of the record, without checking again what was checked microseconds before.
+ * Undefined for structured (JSON) events, which each consumer parses into objects of its own.
+ */
+export function deliveredBinaryEvent(checked: AnyEnvelope, value: Buffer): AnyEnvelope | undefined {
+  if (!isBinaryEventType(checked.type)) return undefined;
+  return { ...checked, data: { ...(checked.data as { items: number }), payload: value } } as AnyEnvelope;
 }
 
 /**

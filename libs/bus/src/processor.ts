@@ -43,9 +43,15 @@ export class MessageProcessor {
     this.sleep = deps.sleep ?? defaultSleep;
   }
 
-  async process(message: RawMessage): Promise<DeliveryOutcome> {
+  /**
+   * `checked`: the message's event as the in-process bus checked it on publish (binary-mode
+   * events only); an event subscription takes it instead of decoding and checking again.
+   */
+  async process(message: RawMessage, checked?: AnyEnvelope): Promise<DeliveryOutcome> {
     let event: AnyEnvelope | undefined;
-    if (this.options.decode === 'event') {
+    if (this.options.decode === 'event' && checked !== undefined) {
+      event = checked;
+    } else if (this.options.decode === 'event') {
       const parsed = decodeEvent(message);
       if (!parsed.ok) {
         return this.deadLetter(message, parsed.error.code, parsed.error.message, 0);

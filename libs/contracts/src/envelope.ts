@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { ContractViolation } from './errors';
+import { ContractViolation, safeParseReporting } from './errors';
 import { nonEmpty, timestamp } from './events/common.schema';
 import { dataContentTypeOf, eventSchemas, isEventType, topicEvents, topicOfType, JSON_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, type DataContentType, type EventData, type EventType } from './events/registry';
 import { isDlqTopic, isTopic } from './topics';
@@ -101,7 +101,7 @@ function validate(value: unknown, topic: string | undefined): ParseEnvelopeResul
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('', 'must be a JSON object (a CloudEvents structured envelope)');
   }
-  const header = envelopeSchema.safeParse(value, { reportInput: true });
+  const header = safeParseReporting(envelopeSchema, value);
   if (!header.success) return { ok: false, error: ContractViolation.fromZod(header.error) };
   const type = header.data.type;
   if (!isEventType(type)) return fail('type', `unknown event type "${type}"`);
@@ -113,7 +113,7 @@ function validate(value: unknown, topic: string | undefined): ParseEnvelopeResul
   if (header.data.datacontenttype !== dataContentTypeOf(type)) {
     return fail('datacontenttype', `must be ${dataContentTypeOf(type)} for "${type}"`);
   }
-  const data = eventSchemas[type].safeParse(header.data.data, { reportInput: true });
+  const data = safeParseReporting(eventSchemas[type], header.data.data);
   if (!data.success) return { ok: false, error: ContractViolation.fromZod(data.error, ['data']) };
   const event = { ...header.data, type, data: data.data } as AnyEnvelope;
   return { ok: true, event };

@@ -48,3 +48,13 @@ export function describeZodIssue(issue: z.core.$ZodIssue): string {
   const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && 'input' in issue && issue.input === undefined;
   return missing ? 'required field is missing' : issue.message;
 }
+
+/**
+ * `schema.safeParse(value, { reportInput: true })`, as describeZodIssue needs it, at the price of
+ * a plain parse when the value is valid: reporting inputs makes every parse slower (about twice
+ * for an envelope), though only a failed one uses them, so a failure is parsed a second time.
+ */
+export function safeParseReporting<T extends z.ZodType>(schema: T, value: unknown): z.ZodSafeParseResult<z.output<T>> {
+  const quick = schema.safeParse(value);
+  return quick.success ? quick : schema.safeParse(value, { reportInput: true });
+}

@@ -1,4 +1,4 @@
-import { logRecordSchema, type LogRecord, type LogsBatch } from '@homeostat/contracts';
+import { logRecordSchema, safeParseReporting, type LogRecord, type LogsBatch } from '@homeostat/contracts';
 import { DEFAULT_MAX_ITEMS_PER_BATCH, Rejections, Unmappable, chunk, nano, nowUnixNano, resourceOf, scopeOf, type MapOptions, type MapResult, type TelemetryBatch } from './batch';
 import { anyValueToText, asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
@@ -55,7 +55,7 @@ export function mapLogs(request: unknown, options: MapOptions = {}): MapResult<L
         const path = `resourceLogs[${ri}].scopeLogs[${si}].logRecords[${i}]`;
         try {
           const record = toLogRecord(asObject(raw) ?? {}, receivedAt);
-          const checked = logRecordSchema.safeParse(record, { reportInput: true });
+          const checked = safeParseReporting(logRecordSchema, record);
           if (checked.success) records.push(record);
           else rejections.addViolation(path, checked.error);
         } catch (error) {

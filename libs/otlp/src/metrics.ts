@@ -3,6 +3,7 @@ import {
   exponentialHistogramPointSchema,
   histogramPointSchema,
   numberPointSchema,
+  safeParseReporting,
   summaryPointSchema,
   type Metric,
   type MetricsBatch,
@@ -136,7 +137,7 @@ function toMetric(m: Record<string, unknown>, path: string, rejections: Rejectio
     const pointPath = `${path}.${field}.dataPoints[${i}]`;
     try {
       const point = kind.toPoint(asObject(raw) ?? {});
-      const checked = kind.schema.safeParse(point, { reportInput: true });
+      const checked = safeParseReporting(kind.schema, point);
       if (checked.success) points.push(point);
       else rejections.addViolation(pointPath, checked.error);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { SPAN_KINDS, STATUS_CODES, spanSchema, type Span, type SpansBatch } from '@homeostat/contracts';
+import { SPAN_KINDS, STATUS_CODES, safeParseReporting, spanSchema, type Span, type SpansBatch } from '@homeostat/contracts';
 import { DEFAULT_MAX_ITEMS_PER_BATCH, Rejections, Unmappable, chunk, nano, requiredId, resourceOf, scopeOf, type MapOptions, type MapResult, type TelemetryBatch } from './batch';
 import { asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
@@ -64,7 +64,7 @@ export function mapTraces(request: unknown, options: MapOptions = {}): MapResult
         const path = `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}]`;
         try {
           const span = toSpan(asObject(raw) ?? {});
-          const checked = spanSchema.safeParse(span, { reportInput: true });
+          const checked = safeParseReporting(spanSchema, span);
           if (checked.success) spans.push(span);
           else rejections.addViolation(path, checked.error);
         } catch (error) {

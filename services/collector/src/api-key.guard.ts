@@ -21,14 +21,18 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.keys.length === 0) return true;
-    const header = context.switchToHttp().getRequest<IncomingMessage>().headers.authorization ?? '';
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+    this.authenticate(context.switchToHttp().getRequest<IncomingMessage>().headers.authorization);
+    return true;
+  }
+
+  /** Throws UNAUTHENTICATED unless keys are off or the header presents one of them. */
+  authenticate(authorization: string | undefined): void {
+    if (this.keys.length === 0) return;
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match?.[1]) throw new CollectorError('UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key>');
     const presented = digest(match[1]);
     let ok = false;
     for (const key of this.keys) ok = timingSafeEqual(key, presented) || ok;
     if (!ok) throw new CollectorError('UNAUTHENTICATED', 'the API key is not valid');
-    return true;
   }
 }

@@ -1,5 +1,5 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BusError } from '@homeostat/bus';
 import { OtlpDecodeError, RPC_CODE, encodeStatus, type OtlpEncoding } from '@homeostat/otlp';
 import { LOGGER } from '@homeostat/runtime';
@@ -57,18 +57,21 @@ export class CollectorExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    this.answer(exception, http.getRequest<IncomingMessage>(), http.getResponse<ServerResponse>());
+  }
+
+  /** Answers a failed request; also used by the protobuf route that runs before Nest's router. */
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse): void {
     const answer = answerFor(exception);
     if (answer.status >= 500) this.logger.error(exception, 'Collector');
-    else this.logger.debug(`${req.method} ${req.path}: ${answer.status} ${answer.message}`, 'Collector');
+    else this.logger.debug(`${req.method ?? ''} ${req.url ?? ''}: ${answer.status} ${answer.message}`, 'Collector');
     if (res.headersSent) return;
     const encoding: OtlpEncoding = otlpEncodingOf(req.headers['content-type']) ?? 'json';
     const body =
       answer.issues !== undefined || encoding === 'json'
         ? Buffer.from(JSON.stringify({ code: answer.rpcCode, message: answer.message, ...(answer.issues ? { details: answer.issues } : {}) }))
         : encodeStatus(encoding, answer.rpcCode, answer.message);
-    res.status(answer.status);
+    res.statusCode = answer.status;
     for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
     res.setHeader('Content-Type', encoding === 'protobuf' && answer.issues === undefined ? 'application/x-protobuf' : 'application/json');
     // A body we stopped reading cannot be left on a kept-alive connection: close it once answered.

@@ -9,6 +9,7 @@ import { loadConfig, type HomeostatConfig } from '@homeostat/config';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectorWithBlockedConsumer } from './blocked-consumer.testing';
 import { collectorService } from './index';
 
 /** As test/support.ts (which a service's tests may not import): the broker of the integration run, port 0. */
@@ -229,17 +230,7 @@ describe('the collector under back-pressure (in-process bus)', () => {
   let release: () => void = () => undefined;
 
   beforeAll(async () => {
-    const config = testConfig('embedded', { HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '2' });
-    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    await stack.bus.subscribe({
-      decode: 'event',
-      group: 'blocked-consumer',
-      topics: ['telemetry.logs'],
-      retry: { maxAttempts: 1, backoffMs: 0 },
-      idempotency: new MemoryIdempotencyStore(),
-      handler: () => blocked,
-    });
+    ({ stack, release } = await collectorWithBlockedConsumer(testConfig('embedded', { HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '2' })));
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { AnyEnvelope } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
-import { encodeEvent } from '../codec';
+import { deliveredBinaryEvent, encodeCheckedEvent } from '../codec';
 import { BusError } from '../errors';
 import { MessageProcessor } from '../processor';
 import type { Bus, BusHealth, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
@@ -36,13 +36,16 @@ export class InProcessBus implements Bus {
   }
 
   async publish(topic: string, event: AnyEnvelope, options?: PublishOptions): Promise<void> {
-    return this.publishRaw(encodeEvent(topic, event, options));
+    const encoded = encodeCheckedEvent(topic, event, options);
+    this.assertCanAccept(topic, 1);
+    this.deliver(encoded.message, encoded.event);
+    return Promise.resolve();
   }
 
   async publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void> {
-    const messages = events.map((e) => encodeEvent(topic, e, options));
-    this.assertCanAccept(topic, messages.length);
-    for (const m of messages) this.deliver(m);
+    const encoded = events.map((e) => encodeCheckedEvent(topic, e, options));
+    this.assertCanAccept(topic, encoded.length);
+    for (const e of encoded) this.deliver(e.message, e.event);
     return Promise.resolve();
   }
 
@@ -66,7 +69,11 @@ export class InProcessBus implements Bus {
     }
   }
 
-  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>): void {
+  /**
+   * `checked`: the event as encodeCheckedEvent checked it. An event subscription gets it (with
+   * its own bytes) instead of decoding and checking the message again; see deliveredBinaryEvent.
+   */
+  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>, checked?: AnyEnvelope): void {
     // Published bytes belong to the bus, as a record handed to a Kafka producer does (the JSON
     // of an event is made for it; an OTLP payload is the request body, which the collector no
     // longer touches). So one consumer gets them as they are, and each further one a copy of
@@ -83,7 +90,8 @@ export class InProcessBus implements Bus {
     let taken = false;
     for (const s of this.subscriptions) {
       if (s.wants(message.topic)) {
-        s.enqueue(delivered());
+        const m = delivered();
+        s.enqueue(m, checked && deliveredBinaryEvent(checked, m.value));
         taken = true;
       }
     }
@@ -122,7 +130,7 @@ export class InProcessBus implements Bus {
 }
 
 class InProcessSubscription implements Subscription {
-  private readonly queue: RawMessage[] = [];
+  private readonly queue: { message: RawMessage; event: AnyEnvelope | undefined }[] = [];
   private draining: Promise<void> | undefined;
   private closing = false;
   readonly group: string;
@@ -150,8 +158,8 @@ class InProcessSubscription implements Subscription {
     return !this.closing;
   }
 
-  enqueue(message: RawMessage): void {
-    this.queue.push(message);
+  enqueue(message: RawMessage, event?: AnyEnvelope): void {
+    this.queue.push({ message, event });
     this.draining ??= this.drain();
   }
 
@@ -159,10 +167,11 @@ class InProcessSubscription implements Subscription {
     // Yield first, so publish() returns before any handler runs, as with a broker.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        const { message, event } = next;
         for (;;) {
           try {
-            const outcome = await this.processor.process(message);
+            const outcome = await this.processor.process(message, event);
             await this.options.hooks?.beforeCommit?.(message, outcome);
             break;
           } catch (error) {

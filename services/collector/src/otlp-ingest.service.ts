@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { HomeostatConfig } from '@homeostat/config';
+import type { EventType } from '@homeostat/contracts';
+import { OTLP_EVENT_TYPES, decodeJson, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
+import { CONFIG } from '@homeostat/runtime';
+import { readBody } from './request-body';
+import { TelemetryPublisher } from './telemetry.publisher';
+
+const INGEST: Record<Signal, { type: EventType; map: (request: unknown, options: MapOptions) => MapResult<unknown> }> = {
+  traces: { type: 'homeostat.telemetry.spans.v1', map: mapTraces },
+  metrics: { type: 'homeostat.telemetry.metrics.v1', map: mapMetrics },
+  logs: { type: 'homeostat.telemetry.logs.v1', map: mapLogs },
+};
+
+/** An empty Export*ServiceResponse (no partial_success) is the same bytes for every request. */
+const PROTOBUF_OK: Record<Signal, Uint8Array> = {
+  traces: encodeExportResponse('traces', 'protobuf'),
+  metrics: encodeExportResponse('metrics', 'protobuf'),
+  logs: encodeExportResponse('logs', 'protobuf'),
+};
+
+/**
+ * One OTLP/HTTP export (https://opentelemetry.io/docs/specs/otlp/#otlphttp): reads the body
+ * (size-capped, gzip or not), publishes it and resolves with the Export*ServiceResponse once the
+ * events are on the bus. Decoding and mapping are the pure lib's.
+ *
+ * Protobuf (what SDKs send by default) goes on the bus as received, split per target: the
+ * collector reads the resources and counts the items, and decodes no item (consumers do, see
+ * mapOtlpPayload). So items the contracts refuse are not known here: they are counted and
+ * logged by the consumers, and a protobuf answer carries no partial_success. JSON is decoded,
+ * mapped and checked item by item here, and answers with partial_success.
+ */
+@Injectable()
+export class OtlpIngest {
+  constructor(
+    @Inject(CONFIG) private readonly config: HomeostatConfig,
+    private readonly publisher: TelemetryPublisher,
+  ) {}
+
+  async protobuf(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
+    const body = await readBody(req, this.config.collector.maxBodyBytes);
+    const { payloads } = splitByTarget(signal, body, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent });
+    await this.publisher.publish(
+      OTLP_EVENT_TYPES[signal],
+      payloads.map((p) => ({ subject: p.subject, data: { items: p.items, payload: p.payload } })),
+    );
+    return PROTOBUF_OK[signal];
+  }
+
+  async json(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
+    const body = await readBody(req, this.config.collector.maxBodyBytes);
+    const { type, map } = INGEST[signal];
+    const result = map(decodeJson(body), { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
+    await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
+    return encodeExportResponse(signal, 'json', { rejected: result.rejected, errorMessage: result.errorMessage });
+  }
+}
