@@ -61,12 +61,13 @@ const WARN = 13;
  * The detector as the analyzer runs it: novelty against the window's range only, without the local
  * spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0), i.e. as before those
  * two were added for alerting on single series (NAB scores them, `homeostat replay` writes them).
- * Here the incident tracker groups the evidence itself and needs each signal's full score while it
- * gathers, and most evidence series (error ratios, log-template rates) are zero with bursts: a
- * sparse region by construction, where the spread discounts a burst like the last one. They were
- * turned off here after the learning e2e test split a kind's fingerprint with them on; it kept
- * failing with them off until another change was reverted, so whether they harm the analyzer is
- * not established, and running them here is open.
+ * Both make a series' disturbance count once: the bar halves anything no more novel than the
+ * last 192 points' peak, and the spread discounts a burst about as high as earlier ones — and most
+ * evidence series here (error ratios, log-template rates, pool gauges) are zero with bursts, one
+ * per occurrence of a failure. The analyzer must see every occurrence in full, with the same
+ * signals, or a recurrence opens late or with other evidence (another fingerprint). Learning-e2e
+ * runs with them on were not repeated after the fingerprint fix (b3b739c), so that harm is
+ * reasoned, not measured.
  */
 const DETECTOR_OPTIONS = { neighbourhoodSize: 1, refractoryPoints: 0 } as const;
 
