@@ -162,6 +162,16 @@ describe('FingerprintCatalog profiles', () => {
     expect(catalog.similarity(parts([a, s('x'), s('y'), s('z'), b]), kind)).toBeCloseTo(4 / 5);
   });
 
+  it('forgets the kind seen least recently when full', () => {
+    const catalog = new FingerprintCatalog(0.5, 2);
+    const first = catalog.assign('t', [a]);
+    const second = catalog.assign('t', [b]);
+    expect(catalog.assign('t', [a])).toBe(first); // a is now the more recent
+    catalog.assign('t', [shared]);
+    expect(catalog.snapshot().map((k) => k.fingerprint)).toEqual([first, incidentFingerprint('t', [shared])]);
+    expect(catalog.snapshot().map((k) => k.fingerprint)).not.toContain(second);
+  });
+
   it('restores a snapshot from before profiles were kept as a kind seen once', () => {
     const catalog = new FingerprintCatalog();
     catalog.restore([{ fingerprint: 't/old', parts: [a, shared].map(fingerprintPart) }]);

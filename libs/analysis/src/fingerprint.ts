@@ -102,6 +102,7 @@ export class FingerprintCatalog {
   constructor(
     /** Similarity at or above which an incident is the known kind. */
     private readonly threshold = 0.5,
+    /** Kinds kept (all targets together); beyond it, the one seen least recently is forgotten. */
     private readonly capacity = 200,
     /** How much a part of the kind that the incident lacks counts, against one it shows that the kind lacks. */
     private readonly missingWeight = 0.5,
@@ -124,6 +125,9 @@ export class FingerprintCatalog {
     if (best) {
       best.kind.occurrences++;
       for (const p of parts) best.kind.counts.set(p, (best.kind.counts.get(p) ?? 0) + 1);
+      // Most recently seen last: at capacity, the kind seen least recently goes.
+      this.known.splice(this.known.indexOf(best.kind), 1);
+      this.known.push(best.kind);
       return best.kind.fingerprint;
     }
     this.known.push({ fingerprint: exact, parts, occurrences: 1, counts: new Map(parts.map((p) => [p, 1])) });
