@@ -137,6 +137,34 @@ describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/lea
     // (with what it shares with each kind the same): it takes neither.
     expect(catalog.assign('shop', errors('GET /stock'))).not.toBe(storm);
   });
+
+  it('calls the sparse openings that split kinds in CI ambiguous (gather longer), and no typical opening', () => {
+    // The kinds as a learning run knows them by its second half (its first eight incidents).
+    const catalog = new FingerprintCatalog();
+    for (const [, signals] of run.slice(0, 8)) catalog.assign('shop', signals);
+    const typical: FingerprintSignal[][] = [
+      [used, pending, ...errors('GET /checkout'), p95('GET /checkout'), timeoutLog, poolTimeout],
+      [used, pending, timeouts, ...errors('GET /checkout'), p95('GET /checkout'), poolTimeout],
+      [...errors('GET /stock', 'GET /catalog', 'GET /checkout'), pricing],
+      [p95('GET /catalog'), ...slowCalls],
+      [p95('GET /catalog'), ...slowCalls, used],
+      [...errors('GET /catalog', 'GET /stock'), failedAfterLog, downstream],
+      [...errors('GET /catalog', 'GET /stock'), failedAfterLog],
+    ];
+    expect(typical.map((signals) => catalog.isAmbiguous('shop', signals))).toEqual(typical.map(() => false));
+    // A pool leak caught on its timeout counter and pool gauge only (4 s into it, the CI run of
+    // cac085c: it took a kind of its own), and a bad config whose opening had the error ratio and
+    // the pool gauge but not yet its error (as much like a pool leak as like itself).
+    expect(catalog.isAmbiguous('shop', [timeouts, used])).toBe(true);
+    expect(catalog.isAmbiguous('shop', [...errors('GET /stock', 'GET /catalog', 'GET /checkout'), used])).toBe(true);
+    // The error ratio alone, before the error's shape is in: what three kinds show.
+    expect(catalog.isAmbiguous('shop', errors('GET /stock', 'GET /catalog', 'GET /checkout'))).toBe(true);
+    // Once the rest of their evidence is in, they are not.
+    expect(catalog.isAmbiguous('shop', [timeouts, used, pending, ...errors('GET /checkout'), timeoutLog])).toBe(false);
+    expect(catalog.isAmbiguous('shop', [...errors('GET /stock', 'GET /catalog', 'GET /checkout'), used, pricing])).toBe(false);
+    // Evidence like nothing known is new, not ambiguous.
+    expect(catalog.isAmbiguous('shop', [s('kafka.consumer.lag', { 'messaging.system': 'kafka' }), s('log.template.rate', { template: 't-rebalance' }, 'log')])).toBe(false);
+  });
 });
 
 describe('FingerprintCatalog profiles', () => {

@@ -138,6 +138,27 @@ export class FingerprintCatalog {
     return exact;
   }
 
+  /**
+   * Whether evidence sits between kinds, so that more of it should be gathered before the
+   * incident takes a fingerprint: it resembles a known kind (at least half the threshold) without
+   * being similar enough to it, or it matches one about as well as it resembles another (within
+   * `margin`). A few seconds of evidence is sometimes only what two kinds share (a pool gauge and
+   * the error ratio) or a corner of one (a timeout counter alone); a fingerprint fixed on it would
+   * start a kind of its own or borrow another kind's knowledge. Evidence like nothing known is not
+   * ambiguous: it is new.
+   */
+  isAmbiguous(target: string, signals: readonly FingerprintSignal[], margin = 0.1): boolean {
+    const parts = partsOf(signals);
+    const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
+    const exact = fingerprintOfParts(target, parts);
+    if (own.some((k) => k.fingerprint === exact)) return false;
+    const [best = 0, second = 0] = own.map((kind) => this.similarityTo(parts, kind, own)).sort((a, b) => b - a);
+    const near = this.threshold / 2;
+    // Nothing it has is new: only what known kinds showed, too little of any one of them.
+    if (best < this.threshold) return best >= near || parts.every((p) => own.some((k) => k.counts.has(p)));
+    return best < this.threshold + margin || (second >= near && best - second < margin);
+  }
+
   /** How similar an incident's parts are to a known kind, in [0, 1]; undefined for an unknown fingerprint. */
   similarity(parts: readonly string[], fingerprint: string): number | undefined {
     const kind = this.known.find((k) => k.fingerprint === fingerprint);

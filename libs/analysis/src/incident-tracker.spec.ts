@@ -1,4 +1,4 @@
-import { incidentFingerprint } from './fingerprint';
+import { FingerprintCatalog, incidentFingerprint } from './fingerprint';
 import { IncidentTracker, type DetectionSettings, type ScoredSignal } from './incident-tracker';
 
 const settings: DetectionSettings = { sensitivity: 0.9, minSignals: 2, gatherForMs: 10_000, resolveAfterMs: 20_000, expireAfterMs: 300_000, updateEveryMs: 5_000 };
@@ -171,5 +171,39 @@ describe('IncidentTracker', () => {
     // Once only, or last seen twice more than a window before: out.
     expect(openWith([['E: pricing', 19_000], ['E: stray', 19_500]])).toBe(none);
     expect(openWith([['E: old', 1_000], ['E: old', 9_000]])).toBe(none);
+  });
+
+  it('gathers for one more window when the evidence is between known kinds, and opens as soon as it is not', () => {
+    const catalog = new FingerprintCatalog();
+    let n = 0;
+    const t = new IncidentTracker('shop', settings, () => `inc-${++n}`, catalog);
+    const occurrence = (names: string[], startMs: number, late: [name: string, atMs: number][] = []): { fingerprint?: string; openedAt?: number } => {
+      for (const name of names) t.observe(signal(name, 0.97), startMs);
+      for (let now = startMs + 500; now <= startMs + 30_000; now += 500) {
+        for (const [name, at] of late) if (at === now) t.observe(signal(name, 0.97), now);
+        const [opened] = t.tick(now);
+        if (opened?.type === 'opened') {
+          for (const name of [...names, ...late.map(([l]) => l)]) t.observe(signal(name, 0.1), now + 1);
+          t.tick(now + 60_000); // resolved: back to quiet for the next one
+          return { fingerprint: opened.incident.fingerprint, openedAt: now - startMs };
+        }
+      }
+      return {};
+    };
+    // Three kinds: a pool leak (twice), a bad config and a slow dependency, sharing generic signals.
+    const leak = ['pool-used', 'pool-pending', 'errors', 'latency', 'timeout-log'];
+    const pool = occurrence(leak, 100_000);
+    expect(pool).toMatchObject({ openedAt: 10_000 });
+    expect(occurrence(leak, 200_000)).toEqual(pool);
+    const bad = occurrence(['errors', 'pricing-log'], 300_000);
+    const slow = occurrence(['latency', 'client-latency'], 400_000);
+    expect(new Set([pool.fingerprint, bad.fingerprint, slow.fingerprint]).size).toBe(3);
+    // A pool gauge and the timeout counter alone: like the pool leak, not enough to be it. It
+    // waits; the rest of the leak's evidence arrives 4 s into the second window, and it opens then, as the leak.
+    expect(occurrence(['pool-used', 'pool-timeouts'], 500_000, [['pool-pending', 514_000], ['timeout-log', 514_000]])).toEqual({ fingerprint: pool.fingerprint, openedAt: 14_000 });
+    // The error ratio and the latency are every kind's: when nothing more comes, it opens at the end of the second window with what it has.
+    expect(occurrence(['errors', 'latency'], 600_000)).toMatchObject({ openedAt: 20_000 });
+    // Evidence clearly one kind's opens after one window.
+    expect(occurrence(['pool-used', 'pool-pending', 'errors', 'timeout-log'], 700_000)).toEqual({ fingerprint: pool.fingerprint, openedAt: 10_000 });
   });
 });
