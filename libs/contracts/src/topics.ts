@@ -15,6 +15,13 @@ export type Topic = (typeof TOPICS)[number];
 /** `loop.knowledge` is log-compacted: the latest record per key is the state. */
 export const COMPACTED_TOPICS: readonly Topic[] = ['loop.knowledge'];
 
+/**
+ * A stage's own state as a changelog (not events, no envelope): the analyzer's per-target state,
+ * gzip-compressed JSON keyed by target, log-compacted. Read only by the analyzer's replicas, so a
+ * target whose partition moves keeps its detectors, templates and incident.
+ */
+export const ANALYZER_STATE_TOPIC = 'analyzer.state';
+
 const DLQ_SUFFIX = '.dlq';
 
 export const dlqTopic = (topic: string): string => `${topic}${DLQ_SUFFIX}`;

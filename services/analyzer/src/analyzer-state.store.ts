@@ -5,9 +5,8 @@ import type { EngineSnapshot } from './engine/analysis-engine';
 /**
  * The analyzer's state on disk, under the data dir: written atomically (temp file + rename), so
  * a crash mid-write leaves the previous snapshot intact. A restarted analyzer continues where it
- * was; a target whose partition moved to another instance starts cold there (its detectors
- * re-learn during their warm-up) — give each replica its own volume (a StatefulSet) to keep
- * restarts warm.
+ * was. A target whose partition moved to another replica continues there from the changelog
+ * (state/target-state-changelog.ts), which also covers a restart without a volume.
  */
 export class AnalyzerStateStore extends JsonStateFile<EngineSnapshot> {
   constructor(dataDir: string) {

@@ -1,14 +1,17 @@
+import { hostname } from 'node:os';
 import { Controller, Get, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { v7 as uuidv7 } from 'uuid';
-import { EventPublisher } from '@homeostat/bus';
+import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { AnyEnvelope, Evidence, LoopSpec } from '@homeostat/contracts';
 import { expandOtlpEvent } from '@homeostat/otlp';
-import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
+import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
 import { AnalysisEngine, type IncidentEvent } from './engine/analysis-engine';
+import { StateHandover } from './state/state-handover';
+import { TargetStateChangelog } from './state/target-state-changelog';
 
 const SNAPSHOT_EVERY_MS = 60_000;
 
@@ -16,6 +19,10 @@ const SNAPSHOT_EVERY_MS = 60_000;
  * Telemetry in, incidents out. Handlers feed the engine (cheap, in memory); a ticker closes the
  * time buckets, scores them and publishes incident transitions on loop.incidents. A publish
  * that fails is kept and retried on the next tick, in order, so no transition is lost.
+ *
+ * State: a snapshot of every target in the data dir (a restart continues from it), and each
+ * target's state on the analyzer.state changelog, so a target whose partition moves to another
+ * replica continues there (StateHandover).
  */
 @Controller()
 export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,48 +35,58 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private ticking = false;
   private lastSnapshotMs = Date.now();
   private readonly state: AnalyzerStateStore;
+  private changelog: TargetStateChangelog | undefined;
+  private handover: StateHandover | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     @Inject(LOOPS) private readonly loops: readonly LoopSpec[],
     @Inject(LOGGER) private readonly logger: JsonLogger,
+    @Inject(BUS) private readonly bus: Bus,
     private readonly publisher: EventPublisher,
   ) {
     this.state = new AnalyzerStateStore(config.dataDir);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.engine = new AnalysisEngine(this.loops, () => uuidv7(), { bucketMs: this.config.analyzer.bucketMs });
+    const engine = new AnalysisEngine(this.loops, () => uuidv7(), { bucketMs: this.config.analyzer.bucketMs });
     const saved = await this.state.load();
     if (saved) {
-      this.engine.restore(saved);
-      this.logger.log(`state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${saved.series.length} series)`, 'Analyzer');
+      engine.restore(saved);
+      this.logger.log(`state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s))`, 'Analyzer');
     }
+    const log = this.logger.child('AnalyzerState');
+    this.changelog = new TargetStateChangelog(this.bus, `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`, log, (record) => this.handover?.onRecord(record));
+    this.handover = new StateHandover(engine, this.changelog, log, saved?.savedAtMs);
+    await this.changelog.start();
+    this.engine = engine;
     this.timer = setInterval(() => void this.tick(), this.config.analyzer.tickMs);
     this.timer.unref();
   }
 
-  private get analysis(): AnalysisEngine {
-    if (!this.engine) throw new Error('the analyzer is not started yet');
+  /** The engine, with the target's state taken over first if another replica had it. */
+  private take(target: string): AnalysisEngine {
+    if (!this.engine || !this.handover) throw new Error('the analyzer is not started yet');
+    this.handover.beforeIngest(target);
     return this.engine;
   }
 
   @EventPattern('telemetry.spans')
   onSpans(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.spans', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.spans.v1') this.analysis.ingestSpans(e.subject, e.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.spans.v1') this.take(e.subject).ingestSpans(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.metrics')
   onMetrics(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.metrics', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.metrics.v1') this.analysis.ingestMetrics(e.subject, e.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.metrics.v1') this.take(e.subject).ingestMetrics(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.logs')
   onLogs(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.logs', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.logs.v1') this.analysis.ingestLogs(e.subject, e.data, Date.now());
+    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.logs.v1') this.take(e.subject).ingestLogs(e.subject, e.data, Date.now());
   }
 
   /**
@@ -97,10 +114,20 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
         this.logger.log(`${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`, 'Analyzer');
       }
       if (Date.now() - this.lastSnapshotMs >= SNAPSHOT_EVERY_MS) await this.saveState();
+      await this.publishState(false);
     } catch (error) {
       this.logger.warn(`publishing incidents failed, ${this.pending.length} waiting: ${String(error)}`, 'Analyzer');
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Each target's state on the changelog (see StateHandover); a failure is logged and retried at the next interval. */
+  private async publishState(force: boolean): Promise<void> {
+    try {
+      await this.handover?.publishDue(force);
+    } catch (error) {
+      this.logger.warn(`publishing the analyzer state failed: ${String(error)}`, 'Analyzer');
     }
   }
 
@@ -116,7 +143,14 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   @Get('stats')
   snapshot(): Record<string, unknown> {
-    return { consumed: this.stats.snapshot(), rejectedItems: this.rejected, loops: this.loops.map((l) => l.metadata.name), pendingIncidentEvents: this.pending.length };
+    return {
+      consumed: this.stats.snapshot(),
+      rejectedItems: this.rejected,
+      loops: this.loops.map((l) => l.metadata.name),
+      pendingIncidentEvents: this.pending.length,
+      targets: this.engine?.targets().length ?? 0,
+      stateChangelog: { owner: this.changelog?.owner, ready: this.changelog?.isReady() ?? false, unreadableRecords: this.changelog?.invalidRecords ?? 0 },
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -125,6 +159,9 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     // the state, so a restart continues where this process stopped.
     await this.tick();
     await this.saveState();
+    // The latest state, for whichever replica gets these targets next.
+    await this.publishState(true);
+    await this.changelog?.close();
   }
 }
 

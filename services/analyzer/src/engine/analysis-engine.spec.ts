@@ -1,46 +1,5 @@
-import type { LogsBatch, SpansBatch } from '@homeostat/contracts';
 import { AnalysisEngine, type IncidentEvent } from './analysis-engine';
-
-const BUCKET = 10_000;
-const ns = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
-let spanSeq = 0;
-const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
-
-/** Deterministic noise, so the test is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
-
-function spans(startMs: number, count: number, latency: () => number, errorEvery = 0): SpansBatch {
-  return {
-    resource: { attributes: { 'service.name': 'shop' } },
-    scope: { name: 'test' },
-    spans: Array.from({ length: count }, (_, i) => {
-      const t = startMs + (i * BUCKET) / count;
-      const id = ++spanSeq;
-      return {
-        traceId: hex(id, 32),
-        spanId: hex(id, 16),
-        name: 'GET /checkout',
-        kind: 'server' as const,
-        startTimeUnixNano: ns(t),
-        endTimeUnixNano: ns(t + latency()),
-        attributes: { 'http.route': '/checkout', 'http.request.method': 'GET' },
-        status: errorEvery > 0 && i % errorEvery === 0 ? { code: 'error' as const, message: 'pool timeout' } : { code: 'unset' as const },
-        events: [],
-      };
-    }),
-  };
-}
-
-function logs(startMs: number, lines: { body: string; severity: number }[]): LogsBatch {
-  return {
-    resource: { attributes: { 'service.name': 'shop' } },
-    scope: { name: 'test' },
-    logRecords: lines.map((l, i) => ({ timeUnixNano: ns(startMs + i), observedTimeUnixNano: ns(startMs + i), severityNumber: l.severity, body: l.body, attributes: {} })),
-  };
-}
+import { BUCKET, logs, rng, spans } from './test-telemetry';
 
 describe('AnalysisEngine', () => {
   it('opens an incident for a latency spike with a pool-exhaustion log pattern, resolves it, and fingerprints the recurrence the same', () => {
@@ -102,5 +61,59 @@ describe('AnalysisEngine', () => {
     restarted.restore(JSON.parse(JSON.stringify(engine.snapshot(now))));
     const after = Array.from({ length: 12 }, () => feed(restarted, false)).flat();
     expect(after.map((e) => [e.type, e.data.incidentId])).toEqual([['homeostat.incident.resolved.v1', opened[0]!.data.incidentId]]);
+  });
+
+  it("moves one target's state to another engine: the incident continues there under its id, the rest stays", () => {
+    let n = 0;
+    const first = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
+    const noise = rng(7);
+    let now = 1_700_000_000_000;
+    const feed = (target: AnalysisEngine, fault: boolean): IncidentEvent[] => {
+      target.ingestSpans('shop', spans(now, 40, fault ? () => 2000 + noise() * 100 : () => 20 + noise() * 10, fault ? 3 : 0), now);
+      target.ingestLogs('shop', logs(now, [{ body: `GET /checkout ok in ${Math.round(noise() * 30)} ms`, severity: 9 }]), now);
+      now += BUCKET;
+      return [...target.tick(now), ...target.tick(now + BUCKET / 2)];
+    };
+    // Another target on the same engine, which stays there.
+    first.ingestSpans('billing', { ...spans(now, 10, () => 30), resource: { attributes: { 'service.name': 'billing' } } }, now);
+    for (let i = 0; i < 40; i++) expect(feed(first, false)).toEqual([]);
+    const opened = [0, 1, 2, 3].flatMap(() => feed(first, true)).filter((e) => e.type === 'homeostat.incident.opened.v1');
+    expect(opened).toHaveLength(1);
+
+    const moved = JSON.parse(JSON.stringify(first.snapshotTarget('shop', now))) as ReturnType<AnalysisEngine['snapshotTarget']>;
+    expect(moved.series.every((s) => s.key.startsWith('shop|'))).toBe(true);
+    expect(moved.templates.length).toBeGreaterThan(0);
+    first.dropTarget('shop');
+    expect(first.targets()).toEqual(['billing']);
+    expect(first.lastSeenMs('shop')).toBeUndefined();
+    // Dropped, not expired: nothing about the incident comes from the old engine any more.
+    expect(first.tick(now + 60 * 60_000)).toEqual([]);
+
+    const second = new AnalysisEngine([], () => `other-${++n}`, { bucketMs: BUCKET });
+    second.restoreTarget(moved);
+    expect(second.targets()).toEqual(['shop']);
+    const after = Array.from({ length: 12 }, () => feed(second, false)).flat();
+    // Warm detectors (no warm-up anomalies on normal traffic) and the same incident, resolved there.
+    expect(after.map((e) => [e.type, e.data.incidentId])).toEqual([['homeostat.incident.resolved.v1', opened[0]!.data.incidentId]]);
+    // A target's snapshot holds only its own keys.
+    expect(() => second.restoreTarget({ ...moved, target: 'billing' })).toThrow(/holds series shop\|/);
+  });
+
+  it('restores a version 1 snapshot (one miner for every target) target by target', () => {
+    let n = 0;
+    const engine = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
+    const now = 1_700_000_000_000;
+    engine.ingestSpans('shop', spans(now, 40, () => 20), now);
+    engine.ingestLogs('shop', logs(now, [{ body: 'pool shop-db exhausted after 5000 ms', severity: 17 }]), now);
+    engine.tick(now + 2 * BUCKET);
+    const v2 = engine.snapshot(now + 2 * BUCKET);
+    if (v2.version !== 2) throw new Error('expected a version 2 snapshot');
+    const [shop] = v2.targets;
+    const v1 = { version: 1 as const, savedAtMs: v2.savedAtMs, series: shop!.series, templates: shop!.templates, miner: shop!.miner, trackers: [{ target: 'shop', state: shop!.tracker }] };
+    const restored = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
+    restored.restore(JSON.parse(JSON.stringify(v1)));
+    const again = restored.snapshot(now + 2 * BUCKET);
+    if (again.version !== 2) throw new Error('expected a version 2 snapshot');
+    expect(again.targets.map((t) => [t.target, t.series.length, t.templates.length, t.miner.clusters.length])).toEqual([['shop', shop!.series.length, shop!.templates.length, shop!.miner.clusters.length]]);
   });
 });

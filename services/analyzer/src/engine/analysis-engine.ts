@@ -71,19 +71,31 @@ const WARN = 13;
  */
 const DETECTOR_OPTIONS = { neighbourhoodSize: 1, refractoryPoints: 0 } as const;
 
+type SeriesSnapshot = { key: string; detector: DetectorSnapshot; baseline: ReturnType<Baseline['toJSON']> };
+
 /**
- * What the analyzer keeps across a restart: every series' detector and baseline, the log
- * templates (ids stay the same), and each target's incident state (an open incident stays open).
- * Open time buckets and the call graph are not kept: they refill within a bucket or two.
+ * What the analyzer knows about one target, on its own: the detector and baseline of each of its
+ * series, its log templates and their miner (template ids stay the same), its incident state (an
+ * open incident stays open, with its evidence) and its fingerprint catalog. It is the unit that
+ * moves when the target's partition moves to another replica. Open time buckets and the call
+ * graph are not in it: they refill within a bucket or two.
  */
-export interface EngineSnapshot {
+export interface TargetSnapshot {
   version: 1;
+  target: string;
   savedAtMs: number;
-  series: { key: string; detector: DetectorSnapshot; baseline: ReturnType<Baseline['toJSON']> }[];
+  /** When the analyzer first saw the target (a template new once the target is well known is a signal). */
+  firstSeenMs: number;
+  series: SeriesSnapshot[];
   templates: { key: string; state: TemplateState }[];
   miner: MinerSnapshot;
-  trackers: { target: string; state: TrackerSnapshot }[];
+  tracker: TrackerSnapshot;
 }
+
+/** Every target's state (what a restart continues from). Version 1 had one miner for all targets. */
+export type EngineSnapshot =
+  | { version: 2; savedAtMs: number; targets: TargetSnapshot[] }
+  | { version: 1; savedAtMs: number; series: SeriesSnapshot[]; templates: { key: string; state: TemplateState }[]; miner: MinerSnapshot; trackers: { target: string; state: TrackerSnapshot }[] };
 
 /**
  * The analyzer's reasoning, without the framework: telemetry in, incident events out.
@@ -98,11 +110,13 @@ export class AnalysisEngine {
   private readonly logs: LogSeriesAggregator;
   private readonly metrics = new MetricSeriesConverter();
   private readonly graph = new CallGraph();
-  private miner = new TemplateMiner();
+  /** Log template miners, one per target, so a target's templates move with it. */
+  private readonly miners = new Map<string, TemplateMiner>();
   private readonly series = new Map<string, SeriesState>();
   private readonly templates = new Map<string, TemplateState>();
   private readonly trackers = new Map<string, { loop: TargetLoop; tracker: IncidentTracker }>();
   private readonly firstSeen = new Map<string, number>();
+  private readonly lastSeen = new Map<string, number>();
   private readonly opts: EngineOptions;
 
   constructor(
@@ -145,7 +159,7 @@ export class AnalysisEngine {
   ingestLogs(service: string, batch: LogsBatch, nowMs: number): void {
     this.known(service, nowMs);
     for (const record of batch.logRecords) {
-      const mined = this.miner.add(record.body);
+      const mined = this.minerFor(service).add(record.body);
       const key = `${service}\u0000${mined.templateId}`;
       const known = this.templates.get(key);
       if (known) {
@@ -161,25 +175,87 @@ export class AnalysisEngine {
   }
 
   snapshot(nowMs: number): EngineSnapshot {
-    return {
-      version: 1,
-      savedAtMs: nowMs,
-      series: [...this.series].map(([key, s]) => ({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() })),
-      templates: [...this.templates].map(([key, state]) => ({ key, state: { ...state } })),
-      miner: this.miner.snapshot(),
-      trackers: [...this.trackers].map(([target, t]) => ({ target, state: t.tracker.snapshot() })),
-    };
+    return { version: 2, savedAtMs: nowMs, targets: this.targets().map((target) => this.snapshotTarget(target, nowMs)) };
   }
 
   /** Continues from a snapshot (the loops are today's: a target keeps its state if its loop changed). */
   restore(snapshot: EngineSnapshot): void {
-    if (snapshot.version !== 1) throw new Error(`unsupported analyzer snapshot version ${String(snapshot.version)}`);
-    this.series.clear();
-    for (const s of snapshot.series) this.series.set(s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) });
-    this.templates.clear();
-    for (const t of snapshot.templates) this.templates.set(t.key, { ...t.state });
-    this.miner = TemplateMiner.restore(snapshot.miner);
-    for (const t of snapshot.trackers) this.trackerFor(t.target).tracker.restore(t.state);
+    for (const target of this.targets()) this.dropTarget(target);
+    if (snapshot.version === 2) {
+      for (const t of snapshot.targets) this.restoreTarget(t);
+      return;
+    }
+    if (snapshot.version !== 1) throw new Error(`unsupported analyzer snapshot version ${String((snapshot as { version: unknown }).version)}`);
+    // Version 1: one miner for every target; each target gets a copy of it.
+    const targets = new Set([...snapshot.trackers.map((t) => t.target), ...snapshot.series.map((s) => targetOfKey(s.key)), ...snapshot.templates.map((t) => targetOfKey(t.key))]);
+    for (const target of targets) {
+      this.restoreTarget({
+        version: 1,
+        target,
+        savedAtMs: snapshot.savedAtMs,
+        firstSeenMs: snapshot.savedAtMs - 5 * this.opts.bucketMs,
+        series: snapshot.series.filter((s) => targetOfKey(s.key) === target),
+        templates: snapshot.templates.filter((t) => targetOfKey(t.key) === target),
+        miner: snapshot.miner,
+        tracker: snapshot.trackers.find((t) => t.target === target)?.state ?? new IncidentTracker(target, loopFor(target, this.loops).settings, this.newId).snapshot(),
+      });
+    }
+  }
+
+  /** The targets the engine holds state for. */
+  targets(): string[] {
+    return [...new Set([...this.trackers.keys(), ...this.firstSeen.keys(), ...this.miners.keys()])];
+  }
+
+  /** When telemetry of the target last came in (undefined: never, or dropped). */
+  lastSeenMs(target: string): number | undefined {
+    return this.lastSeen.get(target);
+  }
+
+  /** One target's state, on its own (see TargetSnapshot). */
+  snapshotTarget(target: string, nowMs: number): TargetSnapshot {
+    return {
+      version: 1,
+      target,
+      savedAtMs: nowMs,
+      firstSeenMs: this.firstSeen.get(target) ?? nowMs,
+      series: [...this.series].filter(([key]) => targetOfKey(key) === target).map(([key, s]) => ({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() })),
+      templates: [...this.templates].filter(([key]) => targetOfKey(key) === target).map(([key, state]) => ({ key, state: { ...state } })),
+      miner: this.minerFor(target).snapshot(),
+      tracker: this.trackerFor(target).tracker.snapshot(),
+    };
+  }
+
+  /** Takes over a target's state (replacing what the engine had for it). */
+  restoreTarget(snapshot: TargetSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`unsupported target snapshot version ${String(snapshot.version)}`);
+    const { target } = snapshot;
+    this.dropTarget(target);
+    for (const s of snapshot.series) {
+      if (targetOfKey(s.key) !== target) throw new Error(`target snapshot of ${target} holds series ${s.key}`);
+      this.series.set(s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) });
+    }
+    for (const t of snapshot.templates) {
+      if (targetOfKey(t.key) !== target) throw new Error(`target snapshot of ${target} holds template ${t.key}`);
+      this.templates.set(t.key, { ...t.state });
+    }
+    this.miners.set(target, TemplateMiner.restore(snapshot.miner));
+    this.firstSeen.set(target, snapshot.firstSeenMs);
+    this.trackerFor(target).tracker.restore(snapshot.tracker);
+  }
+
+  /**
+   * Forgets a target: its series, templates, incident state. For a target whose partition moved
+   * to another replica, which continues from its state (an incident open here is not over: it
+   * is not resolved or expired here).
+   */
+  dropTarget(target: string): void {
+    for (const key of [...this.series.keys()]) if (targetOfKey(key) === target) this.series.delete(key);
+    for (const key of [...this.templates.keys()]) if (targetOfKey(key) === target) this.templates.delete(key);
+    this.miners.delete(target);
+    this.trackers.delete(target);
+    this.firstSeen.delete(target);
+    this.lastSeen.delete(target);
   }
 
   /** Closes the buckets that are over, scores them, and advances every target's incidents. */
@@ -245,8 +321,18 @@ export class AnalysisEngine {
     );
   }
 
+  private minerFor(target: string): TemplateMiner {
+    let miner = this.miners.get(target);
+    if (!miner) {
+      miner = new TemplateMiner();
+      this.miners.set(target, miner);
+    }
+    return miner;
+  }
+
   /** Whether the analyzer has watched the target for a while (five buckets). */
   private known(target: string, nowMs: number): boolean {
+    this.lastSeen.set(target, Math.max(nowMs, this.lastSeen.get(target) ?? nowMs));
     const since = this.firstSeen.get(target);
     if (since === undefined) {
       this.firstSeen.set(target, nowMs);
@@ -314,6 +400,14 @@ export class AnalysisEngine {
       evidenceRefs: top.evidence.slice(0, 10).map((e) => e.ref),
     };
   }
+}
+
+/** The target a series key (`service|name|labels`) or template key (`service\0id`) belongs to. */
+function targetOfKey(key: string): string {
+  const series = key.indexOf('|');
+  const template = key.indexOf('\u0000');
+  const end = series < 0 ? template : template < 0 ? series : Math.min(series, template);
+  return end < 0 ? key : key.slice(0, end);
 }
 
 function describe(s: IncidentState['signals'][number]): string {

@@ -1,0 +1,112 @@
+import { JsonLogger } from '@homeostat/telemetry';
+import { AnalysisEngine, type TargetSnapshot } from '../engine/analysis-engine';
+import { BUCKET, spans } from '../engine/test-telemetry';
+import { StateHandover } from './state-handover';
+import type { StateRecordInfo, TargetStateChangelog } from './target-state-changelog';
+
+/** The changelog as the handover sees it: records by target, and what was published. */
+class FakeChangelog {
+  readonly owner = 'me';
+  readonly records = new Map<string, StateRecordInfo & { snapshot: TargetSnapshot }>();
+  readonly published: TargetSnapshot[] = [];
+
+  take(target: string): (StateRecordInfo & { snapshot: TargetSnapshot }) | undefined {
+    const r = this.records.get(target);
+    return r && r.owner !== this.owner ? r : undefined;
+  }
+
+  publish(snapshot: TargetSnapshot): Promise<boolean> {
+    this.published.push(snapshot);
+    return Promise.resolve(true);
+  }
+}
+
+const T0 = 1_700_000_000_000;
+
+function setup(localSavedAtMs?: number): { engine: AnalysisEngine; changelog: FakeChangelog; handover: StateHandover; clock: { now: number }; lines: string[] } {
+  const lines: string[] = [];
+  const clock = { now: T0 };
+  const engine = new AnalysisEngine([], () => 'inc', { bucketMs: BUCKET });
+  const changelog = new FakeChangelog();
+  const logger = new JsonLogger('test', 'info', (l) => lines.push(l)).child('state');
+  const handover = new StateHandover(engine, changelog as unknown as TargetStateChangelog, logger, localSavedAtMs, { publishEveryMs: 30_000, lateAdoptionMs: 120_000 }, () => clock.now);
+  return { engine, changelog, handover, clock, lines };
+}
+
+/** Another engine's state of `shop`, with the `buckets` buckets of traffic before `savedAtMs` in it. */
+function stateOfShop(savedAtMs: number, buckets: number): TargetSnapshot {
+  const other = new AnalysisEngine([], () => 'inc', { bucketMs: BUCKET });
+  const start = savedAtMs - buckets * BUCKET;
+  for (let i = 0; i < buckets; i++) {
+    other.ingestSpans('shop', spans(start + i * BUCKET, 10, () => 20), start + i * BUCKET);
+    other.tick(start + (i + 1) * BUCKET);
+  }
+  return other.snapshotTarget('shop', savedAtMs);
+}
+
+describe('StateHandover', () => {
+  it('takes over a target another process published, unless its own snapshot is newer', () => {
+    const fresh = setup();
+    fresh.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: stateOfShop(T0, 5) });
+    fresh.handover.beforeIngest('shop');
+    expect(fresh.engine.snapshotTarget('shop', T0).series.length).toBeGreaterThan(0);
+    expect(fresh.lines.some((l) => l.includes('took over the state of shop from them'))).toBe(true);
+
+    // Restored from the data dir at T0 + 60 s: a record from T0 is older, the engine keeps its own.
+    const restarted = setup(T0 + 60_000);
+    restarted.engine.restoreTarget(stateOfShop(T0 + 60_000, 2));
+    const own = restarted.engine.snapshotTarget('shop', T0).series.length;
+    restarted.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: stateOfShop(T0, 5) });
+    restarted.handover.beforeIngest('shop');
+    expect(restarted.engine.snapshotTarget('shop', T0).series.length).toBe(own);
+    expect(restarted.lines).toEqual([]);
+  });
+
+  it('takes a previous owner’s state that arrives after the target started cold, within the late-adoption window only', () => {
+    const { engine, changelog, handover, clock } = setup();
+    handover.beforeIngest('shop');
+    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    clock.now += 60_000;
+    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000 });
+    // Its state now: first seen where the previous owner first saw it.
+    expect(engine.snapshotTarget('shop', clock.now).firstSeenMs).toBe(T0 - 5_000 - 8 * BUCKET);
+
+    const late = setup();
+    late.handover.beforeIngest('shop');
+    late.engine.ingestSpans('shop', spans(late.clock.now, 10, () => 20), late.clock.now);
+    late.clock.now += 180_000;
+    late.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    late.handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000 });
+    // Three minutes on, its own state stays (first seen here), and it is not dropped: the record is older than its telemetry.
+    expect(late.engine.targets()).toEqual(['shop']);
+    expect(late.engine.snapshotTarget('shop', late.clock.now).firstSeenMs).toBe(T0);
+  });
+
+  it('drops a target another process has newer state of, and ignores its own records', () => {
+    const { engine, handover, clock } = setup();
+    handover.beforeIngest('shop');
+    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    handover.onRecord({ target: 'shop', owner: 'me', savedAtMs: clock.now + 1 });
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now - 1 });
+    expect(engine.targets()).toEqual(['shop']);
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now + 1 });
+    expect(engine.targets()).toEqual([]);
+  });
+
+  it('publishes the targets that had telemetry since their last publication, at most every interval', async () => {
+    const { engine, changelog, handover, clock } = setup();
+    for (const target of ['shop', 'billing']) {
+      handover.beforeIngest(target);
+      engine.ingestSpans(target, { ...spans(clock.now, 5, () => 20), resource: { attributes: { 'service.name': target } } }, clock.now);
+    }
+    expect(await handover.publishDue()).toBe(2);
+    clock.now += 10_000;
+    engine.ingestSpans('shop', spans(clock.now, 5, () => 20), clock.now);
+    expect(await handover.publishDue()).toBe(0); // within the interval
+    clock.now += 20_000;
+    expect(await handover.publishDue()).toBe(1); // only shop had telemetry since
+    expect(changelog.published.map((s) => s.target)).toEqual(['shop', 'billing', 'shop']);
+    expect(await handover.publishDue(true)).toBe(0);
+  });
+});

@@ -1,0 +1,106 @@
+import type { ComponentLogger } from '@homeostat/telemetry';
+import type { AnalysisEngine } from '../engine/analysis-engine';
+import type { StateRecordInfo, TargetStateChangelog } from './target-state-changelog';
+
+export interface HandoverOptions {
+  /** How often the state of the targets that had telemetry since is published. */
+  publishEveryMs: number;
+  /**
+   * A target that started cold here (no state found when its first telemetry came) still takes
+   * the previous owner's state if that record arrives within this long (the changelog was still
+   * being read at start-up).
+   */
+  lateAdoptionMs: number;
+}
+
+export const DEFAULT_HANDOVER_OPTIONS: HandoverOptions = { publishEveryMs: 30_000, lateAdoptionMs: 120_000 };
+
+/**
+ * Which replica holds a target's analysis, and moving it when its partition moves: the engine's
+ * per-target state goes through the changelog (TargetStateChangelog). No framework in it.
+ *
+ * - The first telemetry of a target in this process: if another process published the target's
+ *   state more recently than this one's own snapshot (the data dir's, restored at start), the
+ *   engine continues from it — detectors warm, templates with their ids, an open incident still
+ *   open under its id, the fingerprint catalog.
+ * - Every `publishEveryMs`, and at shutdown, the state of each target that had telemetry since
+ *   its last publication is published.
+ * - A newer record of a target from another process means its partition moved there: the target
+ *   is dropped here, without resolving or expiring its incident (the new owner continues it).
+ */
+export class StateHandover {
+  private readonly checked = new Set<string>();
+  private readonly coldSince = new Map<string, number>();
+  /** Per target, the telemetry time its last published state covered. */
+  private readonly published = new Map<string, number>();
+  private lastPublishMs = 0;
+  private readonly options: HandoverOptions;
+
+  constructor(
+    private readonly engine: AnalysisEngine,
+    private readonly changelog: TargetStateChangelog,
+    private readonly logger: ComponentLogger,
+    /** When the snapshot the engine was restored from (data dir) was taken; undefined: none. */
+    private readonly localSavedAtMs: number | undefined,
+    options: Partial<HandoverOptions> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.options = { ...DEFAULT_HANDOVER_OPTIONS, ...options };
+  }
+
+  /** Call before ingesting telemetry of `target`. */
+  beforeIngest(target: string): void {
+    if (this.checked.has(target)) return;
+    this.checked.add(target);
+    const local = this.engine.targets().includes(target) ? (this.localSavedAtMs ?? -Infinity) : -Infinity;
+    const record = this.changelog.take(target);
+    if (record && record.savedAtMs > local) {
+      this.engine.restoreTarget(record.snapshot);
+      this.logger.info(`took over the state of ${target} from ${record.owner} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`);
+      return;
+    }
+    if (local === -Infinity) this.coldSince.set(target, this.now());
+  }
+
+  /** Call for every new latest record of the changelog. */
+  onRecord(info: StateRecordInfo): void {
+    if (info.owner === this.changelog.owner) return;
+    const { target } = info;
+    const cold = this.coldSince.get(target);
+    if (cold !== undefined && info.savedAtMs <= cold && this.now() - cold <= this.options.lateAdoptionMs) {
+      // The previous owner's state, read late: worth more than the few seconds seen here.
+      const record = this.changelog.take(target);
+      this.coldSince.delete(target);
+      if (record) {
+        this.engine.restoreTarget(record.snapshot);
+        this.logger.info(`took over the state of ${target} from ${record.owner} after starting it cold (saved ${new Date(record.savedAtMs).toISOString()})`);
+      }
+      return;
+    }
+    const last = this.engine.lastSeenMs(target);
+    if (last !== undefined && info.savedAtMs > last) {
+      this.engine.dropTarget(target);
+      this.checked.delete(target);
+      this.coldSince.delete(target);
+      this.published.delete(target);
+      this.logger.info(`${target} moved to ${info.owner} (its state there is newer than the last telemetry here): dropped here`);
+    }
+  }
+
+  /** Publishes the state of the targets that had telemetry since their last publication, at most every publishEveryMs (or now, with force). */
+  async publishDue(force = false): Promise<number> {
+    const now = this.now();
+    if (!force && now - this.lastPublishMs < this.options.publishEveryMs) return 0;
+    this.lastPublishMs = now;
+    let count = 0;
+    for (const target of this.engine.targets()) {
+      const last = this.engine.lastSeenMs(target);
+      if (last === undefined || (this.published.get(target) ?? -Infinity) >= last) continue;
+      if (await this.changelog.publish(this.engine.snapshotTarget(target, now))) {
+        this.published.set(target, last);
+        count++;
+      }
+    }
+    return count;
+  }
+}

@@ -1,0 +1,128 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import { MemoryIdempotencyStore, type Bus, type RawMessage, type Subscription } from '@homeostat/bus';
+import { ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
+import type { ComponentLogger } from '@homeostat/telemetry';
+import type { TargetSnapshot } from '../engine/analysis-engine';
+
+/** Above this (compressed), a target's state is not published: a Kafka record's default limit is 1 MB. */
+export const MAX_STATE_RECORD_BYTES = 900 * 1024;
+
+const OWNER_HEADER = 'homeostat-owner';
+const SAVED_AT_HEADER = 'homeostat-saved-at';
+
+export interface StateRecordInfo {
+  target: string;
+  owner: string;
+  savedAtMs: number;
+}
+
+/**
+ * The analyzer's per-target state as a changelog on the bus, in the way of Kafka Streams' state
+ * stores: each replica publishes the state of the targets it analyzes to `analyzer.state`
+ * (compacted, keyed by target: the latest record per target is kept), and reads the whole topic
+ * from its beginning (a consumer group of its own per process), keeping the latest record per
+ * target. When a target's partition moves, the replica that gets it takes the state the previous
+ * owner published (`take`) and continues from it; the previous owner sees a newer record of the
+ * target from another owner (`onRecord`) and lets go of it.
+ *
+ * Records are gzip-compressed JSON; the owner and the time of the snapshot travel as headers, so
+ * a replica knows whose a record is without decompressing it.
+ */
+export class TargetStateChangelog {
+  private readonly latest = new Map<string, StateRecordInfo & { value: Buffer }>();
+  private subscription: Subscription | undefined;
+  /** Records that could not be read (missing headers): counted and skipped. */
+  invalidRecords = 0;
+
+  constructor(
+    private readonly bus: Bus,
+    /** This process's identity as a writer; unique per process run. */
+    readonly owner: string,
+    private readonly logger: ComponentLogger,
+    private readonly onRecord: (record: StateRecordInfo) => void = () => undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription = await this.bus.subscribe({
+      // A group of its own per process run, so it reads the topic from its beginning every time.
+      group: `homeostat-analyzer-state.${this.owner.replace(/[^A-Za-z0-9_.-]/g, '_')}.${randomUUID().slice(0, 8)}`,
+      topics: [ANALYZER_STATE_TOPIC],
+      decode: 'raw',
+      fromBeginning: true,
+      concurrency: 4,
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      // Keeping the latest record per target is idempotent by itself.
+      idempotency: new MemoryIdempotencyStore(1_000),
+      handler: (message) => Promise.resolve(this.receive(message)),
+    });
+  }
+
+  isReady(): boolean {
+    return this.subscription?.isReady() ?? false;
+  }
+
+  /** Publishes a target's state; false when it is too large for a record (it then stays local). */
+  async publish(snapshot: TargetSnapshot): Promise<boolean> {
+    const value = gzipSync(JSON.stringify(snapshot));
+    if (value.length > MAX_STATE_RECORD_BYTES) {
+      this.logger.warn(`state of ${snapshot.target} not published: ${value.length} bytes compressed (at most ${MAX_STATE_RECORD_BYTES})`, { series: snapshot.series.length });
+      return false;
+    }
+    await this.bus.publishRaw({
+      topic: ANALYZER_STATE_TOPIC,
+      key: snapshot.target,
+      value,
+      headers: { [OWNER_HEADER]: this.owner, [SAVED_AT_HEADER]: String(snapshot.savedAtMs), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    return true;
+  }
+
+  /** What is known of the latest record of a target (whoever wrote it). */
+  info(target: string): StateRecordInfo | undefined {
+    const record = this.latest.get(target);
+    return record ? { target, owner: record.owner, savedAtMs: record.savedAtMs } : undefined;
+  }
+
+  /**
+   * The latest state another process published for the target, if any. A record that does not
+   * decode, or is not this target's, is logged and ignored (the target starts cold).
+   */
+  take(target: string): (StateRecordInfo & { snapshot: TargetSnapshot }) | undefined {
+    const record = this.latest.get(target);
+    if (!record || record.owner === this.owner) return undefined;
+    try {
+      const snapshot = JSON.parse(gunzipSync(record.value).toString('utf8')) as TargetSnapshot;
+      if (snapshot.version !== 1 || snapshot.target !== target) throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
+      return { target, owner: record.owner, savedAtMs: record.savedAtMs, snapshot };
+    } catch (error) {
+      this.logger.warn(`state of ${target} from ${record.owner} is unreadable, starting cold: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private receive(message: RawMessage): void {
+    const owner = message.headers[OWNER_HEADER];
+    const savedAtMs = Number(message.headers[SAVED_AT_HEADER]);
+    const target = message.key;
+    if (target === null || !owner || !Number.isFinite(savedAtMs)) {
+      this.invalidRecords++;
+      this.logger.warn(`skipped a record on ${ANALYZER_STATE_TOPIC} without a key, owner or time`, { key: target, partition: message.partition, offset: message.offset });
+      return;
+    }
+    const known = this.latest.get(target);
+    if (known && known.savedAtMs > savedAtMs) return;
+    if (message.value === null || message.value.length === 0) {
+      // A tombstone: the target's state was deleted.
+      this.latest.delete(target);
+      return;
+    }
+    this.latest.set(target, { target, owner, savedAtMs, value: message.value });
+    this.onRecord({ target, owner, savedAtMs });
+  }
+}
