@@ -22,6 +22,9 @@ export const COMPACTED_TOPICS: readonly Topic[] = ['loop.knowledge'];
  */
 export const ANALYZER_STATE_TOPIC = 'analyzer.state';
 
+/** The largest record analyzer.state takes (its `max.message.bytes` when the services create it): one target's state. */
+export const ANALYZER_STATE_MAX_BYTES = 8 * 1024 * 1024;
+
 const DLQ_SUFFIX = '.dlq';
 
 export const dlqTopic = (topic: string): string => `${topic}${DLQ_SUFFIX}`;

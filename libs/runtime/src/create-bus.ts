@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ANALYZER_STATE_TOPIC, COMPACTED_TOPICS, TOPICS } from '@homeostat/contracts';
+import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC, COMPACTED_TOPICS, TOPICS } from '@homeostat/contracts';
 import { FileIdempotencyStore, InProcessBus, KafkaBus, type Bus, type IdempotencyStore } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { JsonLogger } from '@homeostat/telemetry';
@@ -13,7 +13,7 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
       topicPrefix: config.kafka.topicPrefix,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
-      topics: [...TOPICS.map((name) => ({ name, compacted: COMPACTED_TOPICS.includes(name) })), { name: ANALYZER_STATE_TOPIC, compacted: true }],
+      topics: [...TOPICS.map((name) => ({ name, compacted: COMPACTED_TOPICS.includes(name) })), { name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES }],
       logger: logger.child('bus'),
     });
   }

@@ -10,6 +10,8 @@ export interface TopicSpec {
   name: string;
   /** Log compaction keeps the last value per key (for knowledge), instead of deleting by age. */
   compacted?: boolean;
+  /** The largest record the topic takes (`max.message.bytes`); the broker's default (1 MB) when absent. */
+  maxMessageBytes?: number;
 }
 
 export interface KafkaBusOptions {
@@ -98,7 +100,10 @@ export class KafkaBus implements Bus {
         topic: t.name,
         numPartitions: this.options.partitions,
         replicationFactor: this.options.replicationFactor,
-        configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries: [
+          ...(t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+          ...(t.maxMessageBytes !== undefined ? [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] : []),
+        ],
       })),
     });
     this.options.logger.info('topics created', { topics: missing.map((t) => t.name) });

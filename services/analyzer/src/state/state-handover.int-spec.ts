@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { KafkaBus } from '@homeostat/bus';
-import { ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
+import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
 import { JsonLogger } from '@homeostat/telemetry';
 import { AnalysisEngine, type IncidentEvent } from '../engine/analysis-engine';
 import { BUCKET, rng, spans } from '../engine/test-telemetry';
@@ -32,7 +32,7 @@ class Replica {
 
   constructor(prefix: string, name: string) {
     const logger = new JsonLogger(name, 'info', (line) => this.lines.push(line));
-    this.bus = new KafkaBus({ brokers: brokers(), clientId: name, topicPrefix: prefix, topics: [{ name: ANALYZER_STATE_TOPIC, compacted: true }], partitions: 3, replicationFactor: 1, logger: logger.child('bus') });
+    this.bus = new KafkaBus({ brokers: brokers(), clientId: name, topicPrefix: prefix, topics: [{ name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES }], partitions: 3, replicationFactor: 1, logger: logger.child('bus') });
     let n = 0;
     this.engine = new AnalysisEngine([], () => `${name}-inc-${++n}`, { bucketMs: BUCKET });
     this.changelog = new TargetStateChangelog(this.bus, name, logger.child('state'), (record) => this.handover.onRecord(record));
@@ -114,5 +114,18 @@ describe('the analyzer state changelog on a real broker', () => {
     expect(reader.feed(false, noise, clock)).toEqual([]);
     expect(reader.lines.some((l) => l.includes('state of shop from replica-x is unreadable, starting cold'))).toBe(true);
     expect(reader.engine.targets()).toEqual(['shop']);
+  }, 120_000);
+
+  it('carries a target state larger than a Kafka record may be by default (1 MB)', async () => {
+    const writer = await new Replica(prefix, 'replica-w').start();
+    replicas.push(writer);
+    const snapshot = writer.engine.snapshotTarget('shop', 1_700_000_000_000);
+    // 4,000 log templates with 800 random characters each: about 2.4 MB compressed.
+    snapshot.templates = Array.from({ length: 4_000 }, (_, i) => ({ key: `shop\u0000t${i}`, state: { text: `template ${i}`, sample: randomBytes(600).toString('base64'), severity: 9 } }));
+    expect(await writer.changelog.publish(snapshot)).toBe(true);
+    const reader = await new Replica(prefix, 'replica-r').start();
+    replicas.push(reader);
+    await waitFor('the large record was read', () => reader.changelog.info('shop') !== undefined);
+    expect(reader.changelog.take('shop')?.snapshot.templates).toHaveLength(4_000);
   }, 120_000);
 });

@@ -1,12 +1,16 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { MemoryIdempotencyStore, type Bus, type RawMessage, type Subscription } from '@homeostat/bus';
-import { ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
+import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
 import type { TargetSnapshot } from '../engine/analysis-engine';
 
-/** Above this (compressed), a target's state is not published: a Kafka record's default limit is 1 MB. */
-export const MAX_STATE_RECORD_BYTES = 900 * 1024;
+/**
+ * Above this (compressed), a target's state is not published: the topic's record limit, less
+ * room for the record's own overhead. The shop's state is about 1.7 KB per series compressed
+ * (109 series: 182 KB), so this holds some 4,800 series of one target.
+ */
+export const MAX_STATE_RECORD_BYTES = ANALYZER_STATE_MAX_BYTES - 64 * 1024;
 
 const OWNER_HEADER = 'homeostat-owner';
 const SAVED_AT_HEADER = 'homeostat-saved-at';
