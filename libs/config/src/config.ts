@@ -45,6 +45,12 @@ export interface HomeostatConfig {
     maxBodyBytes: number;
     /** Spans, data points or log records per published event (keeps messages under broker limits). */
     maxItemsPerEvent: number;
+    /**
+     * Check protobuf exports item by item here (decoded, mapped, contract-checked, as JSON ones):
+     * the answer carries partial_success and only valid items go on the bus. Off: protobuf goes on
+     * the bus as received and the consumers drop what the contracts refuse (faster).
+     */
+    checkProtobuf: boolean;
     /** Bearer keys accepted on the collector's endpoints; empty → no authentication. */
     apiKeys: string[];
   };
@@ -127,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     collector: {
       maxBodyBytes: e.COLLECTOR_MAX_BODY_BYTES,
       maxItemsPerEvent: e.COLLECTOR_MAX_ITEMS_PER_EVENT,
+      checkProtobuf: e.COLLECTOR_CHECK_PROTOBUF,
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
     },
     console: { tokens: e.CONSOLE_TOKENS ?? [] },

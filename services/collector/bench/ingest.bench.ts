@@ -9,7 +9,7 @@
  * servers take turns for BENCH_ROUNDS rounds (bare, collector, bare, collector, ...), so that a
  * neighbour's load falls on both alike, and the ratios are of the medians.
  *
- *   npm run bench:ingest            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_SPANS to vary)
+ *   npm run bench:ingest            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_SPANS, BENCH_CHECK_PROTOBUF to vary)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ async function serveCollector(): Promise<number> {
     COLLECTOR_PORT: '0',
     LOG_LEVEL: 'error',
     HOMEOSTAT_INPROCESS_QUEUE_LIMIT: '1000000',
+    // BENCH_CHECK_PROTOBUF=true measures the collector checking each span (partial_success).
+    COLLECTOR_CHECK_PROTOBUF: process.env['BENCH_CHECK_PROTOBUF'] ?? 'false',
   });
   const stack = await runServices([collectorService], config, new JsonLogger('bench', 'error'));
   // A consumer that drops what it gets, so the queue never pushes back. It decodes events as

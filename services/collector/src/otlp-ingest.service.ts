@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { EventType } from '@homeostat/contracts';
-import { OTLP_EVENT_TYPES, decodeJson, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
+import { OTLP_EVENT_TYPES, decodeJson, decodeProtobuf, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
 import { readBody } from './request-body';
 import { TelemetryPublisher } from './telemetry.publisher';
@@ -28,8 +28,9 @@ const PROTOBUF_OK: Record<Signal, Uint8Array> = {
  * Protobuf (what SDKs send by default) goes on the bus as received, split per target: the
  * collector reads the resources and counts the items, and decodes no item (consumers do, see
  * mapOtlpPayload). So items the contracts refuse are not known here: they are counted and
- * logged by the consumers, and a protobuf answer carries no partial_success. JSON is decoded,
- * mapped and checked item by item here, and answers with partial_success.
+ * logged by the consumers, and a protobuf answer carries no partial_success — unless
+ * `COLLECTOR_CHECK_PROTOBUF` is on: then protobuf is decoded, mapped and checked item by item
+ * here as JSON always is, and the answer has partial_success when items were rejected.
  */
 @Injectable()
 export class OtlpIngest {
@@ -40,6 +41,7 @@ export class OtlpIngest {
 
   async protobuf(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
     const body = await readBody(req, this.config.collector.maxBodyBytes);
+    if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', decodeProtobuf(signal, body));
     const { payloads } = splitByTarget(signal, body, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent });
     await this.publisher.publish(
       OTLP_EVENT_TYPES[signal],
@@ -50,9 +52,14 @@ export class OtlpIngest {
 
   async json(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
     const body = await readBody(req, this.config.collector.maxBodyBytes);
+    return this.checked(signal, 'json', decodeJson(body));
+  }
+
+  /** A decoded request, mapped and checked item by item: valid items on the bus, the others in partial_success. */
+  private async checked(signal: Signal, encoding: 'protobuf' | 'json', request: unknown): Promise<Uint8Array> {
     const { type, map } = INGEST[signal];
-    const result = map(decodeJson(body), { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
+    const result = map(request, { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
     await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
-    return encodeExportResponse(signal, 'json', { rejected: result.rejected, errorMessage: result.errorMessage });
+    return encodeExportResponse(signal, encoding, { rejected: result.rejected, errorMessage: result.errorMessage });
   }
 }

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { MemoryIdempotencyStore, type Subscription } from '@homeostat/bus';
 import { loadConfig } from '@homeostat/config';
 import type { AnyEnvelope } from '@homeostat/contracts';
-import { OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf } from '@homeostat/otlp';
+import { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf } from '@homeostat/otlp';
 import { benchTracesRequest } from '@homeostat/otlp/testing';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
@@ -42,6 +42,24 @@ async function post(url: string, body: Buffer, headers: Record<string, string>):
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
+/** The collector in embedded mode with `env`, and a subscription that collects what it publishes on telemetry.spans and telemetry.logs. */
+async function embeddedCollector(env: Record<string, string>, received: AnyEnvelope[]): Promise<{ stack: RunningStack; url: string; subscription: Subscription }> {
+  const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')), COLLECTOR_PORT: '0', LOG_LEVEL: 'error', ...env });
+  const stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
+  const subscription = await stack.bus.subscribe({
+    decode: 'event',
+    group: 'route-test',
+    topics: ['telemetry.spans', 'telemetry.logs'],
+    retry: { maxAttempts: 1, backoffMs: 0 },
+    idempotency: new MemoryIdempotencyStore(),
+    handler: (event) => {
+      received.push(event);
+      return Promise.resolve();
+    },
+  });
+  return { stack, url: stack.services[0]!.url, subscription };
+}
+
 describe('the protobuf OTLP route', () => {
   let stack: RunningStack;
   let url: string;
@@ -50,27 +68,7 @@ describe('the protobuf OTLP route', () => {
   const auth = { authorization: `Bearer ${API_KEY}` };
 
   beforeAll(async () => {
-    const config = loadConfig({
-      HOMEOSTAT_MODE: 'embedded',
-      HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')),
-      COLLECTOR_PORT: '0',
-      LOG_LEVEL: 'error',
-      HOMEOSTAT_API_KEYS: API_KEY,
-      COLLECTOR_MAX_BODY_BYTES: String(1024 * 1024),
-    });
-    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
-    url = stack.services[0]!.url;
-    subscription = await stack.bus.subscribe({
-      decode: 'event',
-      group: 'route-test',
-      topics: ['telemetry.spans', 'telemetry.logs'],
-      retry: { maxAttempts: 1, backoffMs: 0 },
-      idempotency: new MemoryIdempotencyStore(),
-      handler: (event) => {
-        received.push(event);
-        return Promise.resolve();
-      },
-    });
+    ({ stack, url, subscription } = await embeddedCollector({ HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(1024 * 1024) }, received));
   });
 
   afterAll(async () => {
@@ -131,6 +129,41 @@ describe('the protobuf OTLP route', () => {
     const res = await post(`${url}/v1/logs`, logs('route-closed'), { 'content-type': PROTOBUF, ...auth });
     expect([res.status, res.headers.get('x-powered-by'), res.headers.get('retry-after')]).toEqual([503, null, '5']);
     expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ code: 14 });
+  });
+});
+
+describe('the protobuf OTLP route with COLLECTOR_CHECK_PROTOBUF', () => {
+  let stack: RunningStack;
+  let url: string;
+  let subscription: Subscription;
+  const received: AnyEnvelope[] = [];
+
+  beforeAll(async () => {
+    ({ stack, url, subscription } = await embeddedCollector({ COLLECTOR_CHECK_PROTOBUF: 'true' }, received));
+  });
+
+  afterAll(async () => {
+    await subscription?.close();
+    await stack?.stop();
+  });
+
+  it('checks each span: the valid ones go on the bus as checked batches, the answer counts the others in partial_success', async () => {
+    const span = (traceId: Buffer, name: string) => ({ traceId, spanId: Buffer.alloc(8, 2), name, kind: 2, startTimeUnixNano: '1735725600000000000', endTimeUnixNano: '1735725600100000000' });
+    const body = Buffer.from(
+      encodeRequestProtobuf('traces', {
+        resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'route-checked' } }] }, scopeSpans: [{ spans: [span(Buffer.alloc(16, 1), 'GET /ok'), span(Buffer.alloc(8, 1), 'GET /short-id')] }] }],
+      }),
+    );
+    const res = await post(`${url}/v1/traces`, body, { 'content-type': PROTOBUF });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, PROTOBUF]);
+    expect(decodeResponseProtobuf('traces', res.body)).toMatchObject({ partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringContaining('traceId must be 16 bytes') } });
+    await eventually(() => received.some((e) => e.subject === 'route-checked'));
+    const event = received.find((e) => e.subject === 'route-checked');
+    expect(event?.type).toBe(BATCH_EVENT_TYPES.traces);
+    expect((event?.data as { spans: { name: string }[] }).spans.map((x) => x.name)).toEqual(['GET /ok']);
+    // A payload that is not protobuf at all is still a 400.
+    const bad = await post(`${url}/v1/traces`, Buffer.from([0x0a, 0xff, 0xff, 0x01]), { 'content-type': PROTOBUF });
+    expect(bad.status).toBe(400);
   });
 });
 
