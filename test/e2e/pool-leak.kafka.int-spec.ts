@@ -1,57 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import type { Bus } from '@homeostat/bus';
 import { freePort, LoopObserver, ShopProcess } from '@homeostat/cli';
-import { loadConfig, type ServiceName } from '@homeostat/config';
+import { loadConfig } from '@homeostat/config';
 import { createBus } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
-import { eventually, getJson } from '../support';
+import { eventually, getJson, ServiceProcess } from '../support';
 import { fastShopLoopDir } from './shop-loop';
-
-const ROOT = resolve(__dirname, '../..');
-
-/** One service as its own process (services/<name>/src/main.ts), as in a distributed deployment. */
-class ServiceProcess {
-  readonly lines: string[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-
-  constructor(readonly name: ServiceName, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['-r', '@swc-node/register', `services/${name}/src/main.ts`], {
-      cwd: ROOT,
-      env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC', OTEL_SDK_DISABLED: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on('line', (l) => this.lines.push(l));
-    this.exited = new Promise((done) => this.child.on('exit', () => done()));
-  }
-
-  async ready(): Promise<string> {
-    let url: string | undefined;
-    const pattern = new RegExp(`${this.name} ready on (http://\\S+?)"`);
-    await eventually(
-      `${this.name} process ready`,
-      async () => {
-        if (this.child.exitCode !== null) throw new Error(`${this.name} exited ${this.child.exitCode}:\n${this.lines.slice(-30).join('\n')}`);
-        url ??= this.lines.map((l) => pattern.exec(l)?.[1]).find((u) => u !== undefined);
-        return url !== undefined && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
-      },
-      120_000,
-    );
-    return url!;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await this.exited;
-    clearTimeout(killer);
-  }
-}
 
 describe('the self-healing loop on Kafka, every service in its own process', () => {
   const processes: ServiceProcess[] = [];
