@@ -175,7 +175,7 @@ export class AnalysisEngine {
   }
 
   snapshot(nowMs: number): EngineSnapshot {
-    return { version: 2, savedAtMs: nowMs, targets: this.targets().map((target) => this.snapshotTarget(target, nowMs)) };
+    return { version: 2, savedAtMs: nowMs, targets: this.snapshotTargets(this.targets(), nowMs) };
   }
 
   /** Continues from a snapshot (the loops are today's: a target keeps its state if its loop changed). */
@@ -214,34 +214,53 @@ export class AnalysisEngine {
 
   /** One target's state, on its own (see TargetSnapshot). */
   snapshotTarget(target: string, nowMs: number): TargetSnapshot {
-    return {
-      version: 1,
-      target,
-      savedAtMs: nowMs,
-      firstSeenMs: this.firstSeen.get(target) ?? nowMs,
-      series: [...this.series].filter(([key]) => targetOfKey(key) === target).map(([key, s]) => ({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() })),
-      templates: [...this.templates].filter(([key]) => targetOfKey(key) === target).map(([key, state]) => ({ key, state: { ...state } })),
-      miner: this.minerFor(target).snapshot(),
-      tracker: this.trackerFor(target).tracker.snapshot(),
-    };
+    return this.snapshotTargets([target], nowMs)[0] as TargetSnapshot;
   }
 
-  /** Takes over a target's state (replacing what the engine had for it). */
+  /** Several targets' states, in one pass over the series and templates. */
+  snapshotTargets(targets: readonly string[], nowMs: number): TargetSnapshot[] {
+    const out = new Map<string, TargetSnapshot>();
+    for (const target of targets) {
+      out.set(target, {
+        version: 1,
+        target,
+        savedAtMs: nowMs,
+        firstSeenMs: this.firstSeen.get(target) ?? nowMs,
+        series: [],
+        templates: [],
+        miner: this.minerFor(target).snapshot(),
+        tracker: this.trackerFor(target).tracker.snapshot(),
+      });
+    }
+    for (const [key, s] of this.series) out.get(targetOfKey(key))?.series.push({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() });
+    for (const [key, state] of this.templates) out.get(targetOfKey(key))?.templates.push({ key, state: { ...state } });
+    return [...out.values()];
+  }
+
+  /**
+   * Takes over a target's state (replacing what the engine had for it). A snapshot that does not
+   * restore (another target's keys, a detector or miner state that does not load) throws and
+   * leaves the engine without the target: it starts cold.
+   */
   restoreTarget(snapshot: TargetSnapshot): void {
     if (snapshot.version !== 1) throw new Error(`unsupported target snapshot version ${String(snapshot.version)}`);
     const { target } = snapshot;
+    for (const { key } of [...snapshot.series, ...snapshot.templates]) {
+      if (targetOfKey(key) !== target) throw new Error(`target snapshot of ${target} holds ${key}`);
+    }
     this.dropTarget(target);
-    for (const s of snapshot.series) {
-      if (targetOfKey(s.key) !== target) throw new Error(`target snapshot of ${target} holds series ${s.key}`);
-      this.series.set(s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) });
+    try {
+      const series = snapshot.series.map((s) => [s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) }] as const);
+      const miner = TemplateMiner.restore(snapshot.miner);
+      this.trackerFor(target).tracker.restore(snapshot.tracker);
+      for (const [key, state] of series) this.series.set(key, state);
+      for (const t of snapshot.templates) this.templates.set(t.key, { ...t.state });
+      this.miners.set(target, miner);
+      this.firstSeen.set(target, snapshot.firstSeenMs);
+    } catch (error) {
+      this.dropTarget(target);
+      throw error;
     }
-    for (const t of snapshot.templates) {
-      if (targetOfKey(t.key) !== target) throw new Error(`target snapshot of ${target} holds template ${t.key}`);
-      this.templates.set(t.key, { ...t.state });
-    }
-    this.miners.set(target, TemplateMiner.restore(snapshot.miner));
-    this.firstSeen.set(target, snapshot.firstSeenMs);
-    this.trackerFor(target).tracker.restore(snapshot.tracker);
   }
 
   /**

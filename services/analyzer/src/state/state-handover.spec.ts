@@ -62,6 +62,18 @@ describe('StateHandover', () => {
     expect(restarted.lines).toEqual([]);
   });
 
+  it("starts a target cold when another process's state of it does not restore, and keeps taking its telemetry", () => {
+    const { engine, changelog, handover, clock, lines } = setup();
+    const broken = stateOfShop(T0, 5);
+    broken.series[0] = { ...broken.series[0]!, detector: { kind: 'no-such-detector' } as unknown as TargetSnapshot['series'][number]['detector'] };
+    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: broken });
+    handover.beforeIngest('shop');
+    expect(lines.some((l) => l.includes('state of shop from them does not restore, starting cold'))).toBe(true);
+    expect(engine.targets()).toEqual([]);
+    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    expect(engine.targets()).toEqual(['shop']);
+  });
+
   it('takes a previous owner’s state that arrives after the target started cold, within the late-adoption window only', () => {
     const { engine, changelog, handover, clock } = setup();
     handover.beforeIngest('shop');

@@ -1,5 +1,5 @@
 import type { ComponentLogger } from '@homeostat/telemetry';
-import type { AnalysisEngine } from '../engine/analysis-engine';
+import type { AnalysisEngine, TargetSnapshot } from '../engine/analysis-engine';
 import type { StateRecordInfo, TargetStateChangelog } from './target-state-changelog';
 
 export interface HandoverOptions {
@@ -54,12 +54,8 @@ export class StateHandover {
     this.checked.add(target);
     const local = this.engine.targets().includes(target) ? (this.localSavedAtMs ?? -Infinity) : -Infinity;
     const record = this.changelog.take(target);
-    if (record && record.savedAtMs > local) {
-      this.engine.restoreTarget(record.snapshot);
-      this.logger.info(`took over the state of ${target} from ${record.owner} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`);
-      return;
-    }
-    if (local === -Infinity) this.coldSince.set(target, this.now());
+    if (record && record.savedAtMs > local && this.adopt(record, '')) return;
+    if (!this.engine.targets().includes(target)) this.coldSince.set(target, this.now());
   }
 
   /** Call for every new latest record of the changelog. */
@@ -71,10 +67,7 @@ export class StateHandover {
       // The previous owner's state, read late: worth more than the few seconds seen here.
       const record = this.changelog.take(target);
       this.coldSince.delete(target);
-      if (record) {
-        this.engine.restoreTarget(record.snapshot);
-        this.logger.info(`took over the state of ${target} from ${record.owner} after starting it cold (saved ${new Date(record.savedAtMs).toISOString()})`);
-      }
+      if (record) this.adopt(record, ' after starting it cold');
       return;
     }
     const last = this.engine.lastSeenMs(target);
@@ -87,17 +80,32 @@ export class StateHandover {
     }
   }
 
+  /** Continues the target from another process's state; one that does not restore is logged, and the target starts cold. */
+  private adopt(record: StateRecordInfo & { snapshot: TargetSnapshot }, how: string): boolean {
+    try {
+      this.engine.restoreTarget(record.snapshot);
+    } catch (error) {
+      this.logger.warn(`state of ${record.target} from ${record.owner} does not restore, starting cold: ${String(error)}`);
+      return false;
+    }
+    this.logger.info(`took over the state of ${record.target} from ${record.owner}${how} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`);
+    return true;
+  }
+
   /** Publishes the state of the targets that had telemetry since their last publication, at most every publishEveryMs (or now, with force). */
   async publishDue(force = false): Promise<number> {
     const now = this.now();
     if (!force && now - this.lastPublishMs < this.options.publishEveryMs) return 0;
     this.lastPublishMs = now;
-    let count = 0;
-    for (const target of this.engine.targets()) {
+    const due = this.engine.targets().flatMap((target) => {
       const last = this.engine.lastSeenMs(target);
-      if (last === undefined || (this.published.get(target) ?? -Infinity) >= last) continue;
-      if (await this.changelog.publish(this.engine.snapshotTarget(target, now))) {
-        this.published.set(target, last);
+      return last === undefined || (this.published.get(target) ?? -Infinity) >= last ? [] : [{ target, last }];
+    });
+    const snapshots = this.engine.snapshotTargets(due.map((d) => d.target), now);
+    let count = 0;
+    for (const [i, snapshot] of snapshots.entries()) {
+      if (await this.changelog.publish(snapshot)) {
+        this.published.set(snapshot.target, due[i]?.last ?? now);
         count++;
       }
     }
