@@ -13,6 +13,7 @@ import type { TargetSnapshot } from '../engine/analysis-engine';
 export const MAX_STATE_RECORD_BYTES = ANALYZER_STATE_MAX_BYTES - 64 * 1024;
 
 const OWNER_HEADER = 'homeostat-owner';
+const EMPTY = Buffer.alloc(0);
 const SAVED_AT_HEADER = 'homeostat-saved-at';
 
 export interface StateRecordInfo {
@@ -31,7 +32,9 @@ export interface StateRecordInfo {
  * target from another owner (`onRecord`) and lets go of it.
  *
  * Records are gzip-compressed JSON; the owner and the time of the snapshot travel as headers, so
- * a replica knows whose a record is without decompressing it.
+ * a replica knows whose a record is without decompressing it. A replica holds the latest record
+ * of every target other processes published (compressed): memory about the size of the
+ * compacted topic.
  */
 export class TargetStateChangelog {
   private readonly latest = new Map<string, StateRecordInfo & { value: Buffer }>();
@@ -126,7 +129,8 @@ export class TargetStateChangelog {
       this.latest.delete(target);
       return;
     }
-    this.latest.set(target, { target, owner, savedAtMs, value: message.value });
+    // Its own records are never taken back by this process: only what they say is kept.
+    this.latest.set(target, { target, owner, savedAtMs, value: owner === this.owner ? EMPTY : message.value });
     this.onRecord({ target, owner, savedAtMs });
   }
 }
