@@ -86,6 +86,8 @@ export interface TargetSnapshot {
   savedAtMs: number;
   /** When the analyzer first saw the target (a template new once the target is well known is a signal). */
   firstSeenMs: number;
+  /** When its telemetry last came in, to the process that took the snapshot (absent: not known). */
+  lastSeenMs?: number;
   series: SeriesSnapshot[];
   templates: { key: string; state: TemplateState }[];
   miner: MinerSnapshot;
@@ -226,6 +228,7 @@ export class AnalysisEngine {
         target,
         savedAtMs: nowMs,
         firstSeenMs: this.firstSeen.get(target) ?? nowMs,
+        ...(this.lastSeen.has(target) ? { lastSeenMs: this.lastSeen.get(target) } : {}),
         series: [],
         templates: [],
         miner: this.minerFor(target).snapshot(),

@@ -47,7 +47,7 @@ function stateOfShop(savedAtMs: number, buckets: number): TargetSnapshot {
 describe('StateHandover', () => {
   it('takes over a target another process published, unless its own snapshot is newer', () => {
     const fresh = setup();
-    fresh.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: stateOfShop(T0, 5) });
+    fresh.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, lastSeenMs: T0, snapshot: stateOfShop(T0, 5) });
     fresh.handover.beforeIngest('shop');
     expect(fresh.engine.snapshotTarget('shop', T0).series.length).toBeGreaterThan(0);
     expect(fresh.lines.some((l) => l.includes('took over the state of shop from them'))).toBe(true);
@@ -56,7 +56,7 @@ describe('StateHandover', () => {
     const restarted = setup(T0 + 60_000);
     restarted.engine.restoreTarget(stateOfShop(T0 + 60_000, 2));
     const own = restarted.engine.snapshotTarget('shop', T0).series.length;
-    restarted.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: stateOfShop(T0, 5) });
+    restarted.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, lastSeenMs: T0, snapshot: stateOfShop(T0, 5) });
     restarted.handover.beforeIngest('shop');
     expect(restarted.engine.snapshotTarget('shop', T0).series.length).toBe(own);
     expect(restarted.lines).toEqual([]);
@@ -66,7 +66,7 @@ describe('StateHandover', () => {
     const { engine, changelog, handover, clock, lines } = setup();
     const broken = stateOfShop(T0, 5);
     broken.series[0] = { ...broken.series[0]!, detector: { kind: 'no-such-detector' } as unknown as TargetSnapshot['series'][number]['detector'] };
-    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, snapshot: broken });
+    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, lastSeenMs: T0, snapshot: broken });
     handover.beforeIngest('shop');
     expect(lines.some((l) => l.includes('state of shop from them does not restore, starting cold'))).toBe(true);
     expect(engine.targets()).toEqual([]);
@@ -79,8 +79,8 @@ describe('StateHandover', () => {
     handover.beforeIngest('shop');
     engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
     clock.now += 60_000;
-    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
-    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000 });
+    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000 });
     // Its state now: first seen where the previous owner first saw it.
     expect(engine.snapshotTarget('shop', clock.now).firstSeenMs).toBe(T0 - 5_000 - 8 * BUCKET);
 
@@ -88,21 +88,23 @@ describe('StateHandover', () => {
     late.handover.beforeIngest('shop');
     late.engine.ingestSpans('shop', spans(late.clock.now, 10, () => 20), late.clock.now);
     late.clock.now += 180_000;
-    late.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
-    late.handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000 });
+    late.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    late.handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000 });
     // Three minutes on, its own state stays (first seen here), and it is not dropped: the record is older than its telemetry.
     expect(late.engine.targets()).toEqual(['shop']);
     expect(late.engine.snapshotTarget('shop', late.clock.now).firstSeenMs).toBe(T0);
   });
 
-  it('drops a target another process has newer state of, and ignores its own records', () => {
+  it('drops a target another process had newer telemetry of, and ignores its own records', () => {
     const { engine, handover, clock } = setup();
     handover.beforeIngest('shop');
     engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
-    handover.onRecord({ target: 'shop', owner: 'me', savedAtMs: clock.now + 1 });
-    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now - 1 });
+    handover.onRecord({ target: 'shop', owner: 'me', savedAtMs: clock.now + 1, lastSeenMs: clock.now + 1 });
+    // Saved later, but from telemetry older than this process's: a replica that got a stray
+    // message of the target after a rebalance publishes that; the target stays here.
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now + 30_000, lastSeenMs: clock.now - 1 });
     expect(engine.targets()).toEqual(['shop']);
-    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now + 1 });
+    handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: clock.now + 30_000, lastSeenMs: clock.now + 1 });
     expect(engine.targets()).toEqual([]);
   });
 

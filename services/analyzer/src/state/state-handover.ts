@@ -25,8 +25,9 @@ export const DEFAULT_HANDOVER_OPTIONS: HandoverOptions = { publishEveryMs: 30_00
  *   open under its id, the fingerprint catalog.
  * - Every `publishEveryMs`, and at shutdown, the state of each target that had telemetry since
  *   its last publication is published.
- * - A newer record of a target from another process means its partition moved there: the target
- *   is dropped here, without resolving or expiring its incident (the new owner continues it).
+ * - A record of a target from another process that had newer telemetry of it than this one means
+ *   its partition moved there: the target is dropped here, without resolving or expiring its
+ *   incident (the new owner continues it).
  */
 export class StateHandover {
   private readonly checked = new Set<string>();
@@ -70,13 +71,16 @@ export class StateHandover {
       if (record) this.adopt(record, ' after starting it cold');
       return;
     }
+    // The partition's owner has the latest telemetry: if another process had newer telemetry of
+    // the target than this one, the target is theirs now (a stray message after a rebalance,
+    // which made this process take the target back for a moment, does not change that).
     const last = this.engine.lastSeenMs(target);
-    if (last !== undefined && info.savedAtMs > last) {
+    if (last !== undefined && info.lastSeenMs > last) {
       this.engine.dropTarget(target);
       this.checked.delete(target);
       this.coldSince.delete(target);
       this.published.delete(target);
-      this.logger.info(`${target} moved to ${info.owner} (its state there is newer than the last telemetry here): dropped here`);
+      this.logger.info(`${target} moved to ${info.owner} (it had newer telemetry of it than this process): dropped here`);
     }
   }
 

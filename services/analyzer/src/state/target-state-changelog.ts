@@ -15,11 +15,14 @@ export const MAX_STATE_RECORD_BYTES = ANALYZER_STATE_MAX_BYTES - 64 * 1024;
 const OWNER_HEADER = 'homeostat-owner';
 const EMPTY = Buffer.alloc(0);
 const SAVED_AT_HEADER = 'homeostat-saved-at';
+const LAST_SEEN_HEADER = 'homeostat-last-seen';
 
 export interface StateRecordInfo {
   target: string;
   owner: string;
   savedAtMs: number;
+  /** When the writer last had telemetry of the target (the owner of its partition has the latest). */
+  lastSeenMs: number;
 }
 
 /**
@@ -80,7 +83,13 @@ export class TargetStateChangelog {
       topic: ANALYZER_STATE_TOPIC,
       key: snapshot.target,
       value,
-      headers: { [OWNER_HEADER]: this.owner, [SAVED_AT_HEADER]: String(snapshot.savedAtMs), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      headers: {
+        [OWNER_HEADER]: this.owner,
+        [SAVED_AT_HEADER]: String(snapshot.savedAtMs),
+        [LAST_SEEN_HEADER]: String(snapshot.lastSeenMs ?? snapshot.savedAtMs),
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
     });
     return true;
   }
@@ -88,7 +97,7 @@ export class TargetStateChangelog {
   /** What is known of the latest record of a target (whoever wrote it). */
   info(target: string): StateRecordInfo | undefined {
     const record = this.latest.get(target);
-    return record ? { target, owner: record.owner, savedAtMs: record.savedAtMs } : undefined;
+    return record ? { target, owner: record.owner, savedAtMs: record.savedAtMs, lastSeenMs: record.lastSeenMs } : undefined;
   }
 
   /**
@@ -101,7 +110,7 @@ export class TargetStateChangelog {
     try {
       const snapshot = JSON.parse(gunzipSync(record.value).toString('utf8')) as TargetSnapshot;
       if (snapshot.version !== 1 || snapshot.target !== target) throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
-      return { target, owner: record.owner, savedAtMs: record.savedAtMs, snapshot };
+      return { target, owner: record.owner, savedAtMs: record.savedAtMs, lastSeenMs: record.lastSeenMs, snapshot };
     } catch (error) {
       this.logger.warn(`state of ${target} from ${record.owner} is unreadable, starting cold: ${String(error)}`);
       return undefined;
@@ -116,6 +125,8 @@ export class TargetStateChangelog {
   private receive(message: RawMessage): void {
     const owner = message.headers[OWNER_HEADER];
     const savedAtMs = Number(message.headers[SAVED_AT_HEADER]);
+    const lastSeen = Number(message.headers[LAST_SEEN_HEADER]);
+    const lastSeenMs = Number.isFinite(lastSeen) ? lastSeen : savedAtMs;
     const target = message.key;
     if (target === null || !owner || !Number.isFinite(savedAtMs)) {
       this.invalidRecords++;
@@ -130,7 +141,7 @@ export class TargetStateChangelog {
       return;
     }
     // Its own records are never taken back by this process: only what they say is kept.
-    this.latest.set(target, { target, owner, savedAtMs, value: owner === this.owner ? EMPTY : message.value });
-    this.onRecord({ target, owner, savedAtMs });
+    this.latest.set(target, { target, owner, savedAtMs, lastSeenMs, value: owner === this.owner ? EMPTY : message.value });
+    this.onRecord({ target, owner, savedAtMs, lastSeenMs });
   }
 }
