@@ -140,8 +140,9 @@ export class TargetStateChangelog {
       this.latest.delete(target);
       return;
     }
-    // Its own records are never taken back by this process: only what they say is kept.
-    this.latest.set(target, { target, owner, savedAtMs, lastSeenMs, value: owner === this.owner ? EMPTY : message.value });
+    // Its own records are never taken back by this process: only what they say is kept. Others'
+    // are copied: a consumer's record value may be a view into the whole fetched batch.
+    this.latest.set(target, { target, owner, savedAtMs, lastSeenMs, value: owner === this.owner ? EMPTY : Buffer.from(message.value) });
     this.onRecord({ target, owner, savedAtMs, lastSeenMs });
   }
 }
