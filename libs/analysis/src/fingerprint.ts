@@ -141,8 +141,9 @@ export class FingerprintCatalog {
   /**
    * Whether evidence sits between kinds, so that more of it should be gathered before the
    * incident takes a fingerprint: it resembles a known kind (at least half the threshold) without
-   * being similar enough to it, or it matches one about as well as it resembles another (within
-   * `margin`). A few seconds of evidence is sometimes only what two kinds share (a pool gauge and
+   * being similar enough to it, or shows nothing that known kinds have not shown, or matches a
+   * kind by less than `margin` above the threshold, or about as well (within `margin`) as it
+   * resembles another. A few seconds of evidence is sometimes only what two kinds share (a pool gauge and
    * the error ratio) or a corner of one (a timeout counter alone); a fingerprint fixed on it would
    * start a kind of its own or borrow another kind's knowledge. Evidence like nothing known is not
    * ambiguous: it is new.

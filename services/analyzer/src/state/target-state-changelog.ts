@@ -31,8 +31,8 @@ export interface StateRecordInfo {
  * (compacted, keyed by target: the latest record per target is kept), and reads the whole topic
  * from its beginning (a consumer group of its own per process), keeping the latest record per
  * target. When a target's partition moves, the replica that gets it takes the state the previous
- * owner published (`take`) and continues from it; the previous owner sees a newer record of the
- * target from another owner (`onRecord`) and lets go of it.
+ * owner published (`take`) and continues from it; the previous owner sees a record of the
+ * target from a process with newer telemetry of it (`onRecord`) and lets go of it.
  *
  * Records are gzip-compressed JSON; the owner and the time of the snapshot travel as headers, so
  * a replica knows whose a record is without decompressing it. A replica holds the latest record
