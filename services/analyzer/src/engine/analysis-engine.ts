@@ -209,6 +209,11 @@ export class AnalysisEngine {
     return [...new Set([...this.trackers.keys(), ...this.firstSeen.keys(), ...this.miners.keys()])];
   }
 
+  /** Whether the engine holds state for the target. */
+  hasTarget(target: string): boolean {
+    return this.trackers.has(target) || this.firstSeen.has(target) || this.miners.has(target);
+  }
+
   /** When telemetry of the target last came in (undefined: never, or dropped). */
   lastSeenMs(target: string): number | undefined {
     return this.lastSeen.get(target);

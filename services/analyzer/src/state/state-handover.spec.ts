@@ -10,6 +10,10 @@ class FakeChangelog {
   readonly records = new Map<string, StateRecordInfo & { snapshot: TargetSnapshot }>();
   readonly published: TargetSnapshot[] = [];
 
+  info(target: string): StateRecordInfo | undefined {
+    return this.records.get(target);
+  }
+
   take(target: string): (StateRecordInfo & { snapshot: TargetSnapshot }) | undefined {
     const r = this.records.get(target);
     return r && r.owner !== this.owner ? r : undefined;

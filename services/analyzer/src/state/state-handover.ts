@@ -53,10 +53,11 @@ export class StateHandover {
   beforeIngest(target: string): void {
     if (this.checked.has(target)) return;
     this.checked.add(target);
-    const local = this.engine.targets().includes(target) ? (this.localSavedAtMs ?? -Infinity) : -Infinity;
-    const record = this.changelog.take(target);
-    if (record && record.savedAtMs > local && this.adopt(record, '')) return;
-    if (!this.engine.targets().includes(target)) this.coldSince.set(target, this.now());
+    const local = this.engine.hasTarget(target) ? (this.localSavedAtMs ?? -Infinity) : -Infinity;
+    // Decompressed only when it is newer than what the engine has.
+    const newer = (this.changelog.info(target)?.savedAtMs ?? -Infinity) > local ? this.changelog.take(target) : undefined;
+    if (newer && this.adopt(newer, '')) return;
+    if (!this.engine.hasTarget(target)) this.coldSince.set(target, this.now());
   }
 
   /** Call for every new latest record of the changelog. */
