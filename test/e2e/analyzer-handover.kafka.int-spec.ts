@@ -62,6 +62,7 @@ describe('the analyzer on Kafka: a target moves to another replica with its stat
       ANALYZER_BUCKET_MS: '1000',
       ANALYZER_TICK_MS: '250',
       COLLECTOR_PORT: String(await freePort()),
+      COLLECTOR_BODY_POOL_POISON: 'true',
       ANALYZER_PORT: '0',
       LOG_LEVEL: 'info',
     };

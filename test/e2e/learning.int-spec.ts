@@ -38,6 +38,7 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
           ANALYZER_BUCKET_MS: '2000',
           ANALYZER_TICK_MS: '500',
           HOMEOSTAT_DECIDER_SEED: '42',
+          COLLECTOR_BODY_POOL_POISON: 'true',
           LOG_LEVEL: 'info',
           ...Object.fromEntries(['COLLECTOR', 'ANALYZER', 'DECIDER', 'EXECUTOR', 'LEARNER', 'CONSOLE'].map((s) => [`${s}_PORT`, '0'])),
         },

@@ -32,6 +32,7 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
       ANALYZER_TICK_MS: '500',
       SHOP_URL: `http://127.0.0.1:${shopPort}`,
       COLLECTOR_PORT: String(collectorPort),
+      COLLECTOR_BODY_POOL_POISON: 'true',
       LEARNER_PORT: String(learnerPort),
       LEARNER_URL: `http://127.0.0.1:${learnerPort}`,
       ANALYZER_PORT: '0',

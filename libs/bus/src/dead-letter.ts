@@ -36,5 +36,7 @@ export function deadLetterOf(message: RawMessage, reason: DeadLetterReason): Omi
   };
   if (message.partition !== undefined) headers[DLQ_HEADERS.originalPartition] = String(message.partition);
   if (message.offset !== undefined) headers[DLQ_HEADERS.originalOffset] = message.offset;
-  return { topic: dlqTopic(message.topic), key: message.key, value: message.value, headers };
+  // A copy: the dead letter outlives the handling of the original, whose bytes the publisher
+  // may reuse once it is handled (PublishBatchOptions.release).
+  return { topic: dlqTopic(message.topic), key: message.key, value: Buffer.from(message.value), headers };
 }

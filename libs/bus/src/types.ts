@@ -81,6 +81,18 @@ export interface PublishOptions {
   headers?: Record<string, string>;
 }
 
+export interface PublishBatchOptions extends Omit<PublishOptions, 'key'> {
+  /**
+   * For publishers that reuse the memory of binary payloads (the collector's request bodies):
+   * called exactly once, whatever the outcome, when the bus no longer reads those bytes — on
+   * Kafka once the send has settled (the producer has copied them into its request by then), in
+   * process once every subscription handed these bytes has finished with the message. Until
+   * then the publisher must not touch them. Handlers, in turn, must not keep a payload's bytes
+   * (or views of them) past their returned promise: they decode or copy what they keep.
+   */
+  release?: () => void;
+}
+
 export interface BusHealth {
   ok: boolean;
   transport: 'kafka' | 'in-process';
@@ -93,7 +105,7 @@ export interface Bus {
   start(): Promise<void>;
   /** Resolves once the event is safely on the bus (all in-sync replicas, or handed over in-process). */
   publish(topic: string, event: AnyEnvelope, options?: PublishOptions): Promise<void>;
-  publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void>;
+  publishBatch(topic: string, events: readonly AnyEnvelope[], options?: PublishBatchOptions): Promise<void>;
   publishRaw(message: Omit<RawMessage, 'partition' | 'offset'>): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   health(): BusHealth;

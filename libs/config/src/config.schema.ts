@@ -109,6 +109,10 @@ export const envSchema = z
     COLLECTOR_MAX_ITEMS_PER_EVENT: intFromEnv(1, 1_000_000).default(512),
     /** Decode and check protobuf exports item by item in the collector, as JSON ones (partial_success), at a cost in throughput. */
     COLLECTOR_CHECK_PROTOBUF: bool.default(false),
+    /** Free request-body buffers the collector keeps for reuse (0: every body gets fresh memory). */
+    COLLECTOR_BODY_POOL_BYTES: intFromEnv(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    /** Overwrite body buffers when they come back to the pool, so a reader that kept them fails loudly (tests). */
+    COLLECTOR_BODY_POOL_POISON: bool.default(false),
     HOMEOSTAT_API_KEYS: z
       .string()
       .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))

@@ -51,6 +51,12 @@ export interface HomeostatConfig {
      * the bus as received and the consumers drop what the contracts refuse (faster).
      */
     checkProtobuf: boolean;
+    /**
+     * Request bodies are put together in reused memory; free buffers kept, in bytes (0: none).
+     * `poisonReleased`: overwrite them when given back, so that code reading a body after its
+     * release fails (for tests).
+     */
+    bodyPool: { maxPooledBytes: number; poisonReleased: boolean };
     /** Bearer keys accepted on the collector's endpoints; empty → no authentication. */
     apiKeys: string[];
   };
@@ -134,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxBodyBytes: e.COLLECTOR_MAX_BODY_BYTES,
       maxItemsPerEvent: e.COLLECTOR_MAX_ITEMS_PER_EVENT,
       checkProtobuf: e.COLLECTOR_CHECK_PROTOBUF,
+      bodyPool: { maxPooledBytes: e.COLLECTOR_BODY_POOL_BYTES, poisonReleased: e.COLLECTOR_BODY_POOL_POISON },
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
     },
     console: { tokens: e.CONSOLE_TOKENS ?? [] },

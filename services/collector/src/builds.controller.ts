@@ -4,6 +4,7 @@ import type { HomeostatConfig } from '@homeostat/config';
 import { ContractViolation, buildReportedSchema } from '@homeostat/contracts';
 import { CONFIG } from '@homeostat/runtime';
 import { ApiKeyGuard } from './api-key.guard';
+import { BodyPool } from './body-pool';
 import { CollectorError } from './collector.errors';
 import { CollectorExceptionFilter } from './collector-exception.filter';
 import { otlpEncodingOf, readBody } from './request-body';
@@ -17,6 +18,7 @@ export class BuildsController {
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     private readonly publisher: TelemetryPublisher,
+    private readonly pool: BodyPool,
   ) {}
 
   @Post('builds')
@@ -25,12 +27,14 @@ export class BuildsController {
     if (otlpEncodingOf(req.headers['content-type']) !== 'json') {
       throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/json`);
     }
-    const body = await readBody(req, this.config.collector.maxBodyBytes);
+    const body = await readBody(req, this.config.collector.maxBodyBytes, this.pool);
     let value: unknown;
     try {
-      value = JSON.parse(body.toString('utf8'));
+      value = JSON.parse(body.bytes.toString('utf8'));
     } catch (error) {
       throw new CollectorError('MALFORMED', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      body.release();
     }
     const checked = buildReportedSchema.safeParse(value, { reportInput: true });
     if (!checked.success) {

@@ -20,6 +20,7 @@ function testConfig(mode: 'embedded' | 'kafka', extra: Record<string, string> = 
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
     HOMEOSTAT_TOPIC_PARTITIONS: '3',
     COLLECTOR_PORT: '0',
+    COLLECTOR_BODY_POOL_POISON: 'true',
     LOG_LEVEL: 'error',
     ...extra,
   });

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import type { HomeostatConfig } from '@homeostat/config';
+import { CONFIG } from '@homeostat/runtime';
 import { ApiKeyGuard } from './api-key.guard';
+import { BodyPool } from './body-pool';
 import { BuildsController } from './builds.controller';
 import { CollectorExceptionFilter } from './collector-exception.filter';
 import { OtlpController } from './otlp.controller';
@@ -10,6 +13,17 @@ import { TelemetryPublisher } from './telemetry.publisher';
 /** OTLP/HTTP ingest (traces, metrics, logs) and CI build events, published on telemetry.*. */
 @Module({
   controllers: [OtlpController, BuildsController],
-  providers: [TelemetryPublisher, OtlpIngest, OtlpProtobufRoute, ApiKeyGuard, CollectorExceptionFilter],
+  providers: [
+    TelemetryPublisher,
+    OtlpIngest,
+    OtlpProtobufRoute,
+    ApiKeyGuard,
+    CollectorExceptionFilter,
+    {
+      provide: BodyPool,
+      inject: [CONFIG],
+      useFactory: (config: HomeostatConfig) => new BodyPool({ maxPooledBytes: config.collector.bodyPool.maxPooledBytes, poison: config.collector.bodyPool.poisonReleased }),
+    },
+  ],
 })
 export class CollectorModule {}

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { EventType } from '@homeostat/contracts';
-import { OTLP_EVENT_TYPES, decodeJson, decodeProtobuf, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TelemetryBatch } from '@homeostat/otlp';
+import { OTLP_EVENT_TYPES, decodeJson, decodeProtobuf, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TargetPayload, type TelemetryBatch } from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
+import { BodyPool, type PooledBytes } from './body-pool';
 import { readBody } from './request-body';
 import { TelemetryPublisher } from './telemetry.publisher';
 
@@ -31,34 +32,52 @@ const PROTOBUF_OK: Record<Signal, Uint8Array> = {
  * logged by the consumers, and a protobuf answer carries no partial_success — unless
  * `COLLECTOR_CHECK_PROTOBUF` is on: then protobuf is decoded, mapped and checked item by item
  * here as JSON always is, and the answer has partial_success when items were rejected.
+ *
+ * The body's memory comes from the BodyPool and goes back to it when nothing reads it any more:
+ * forwarded protobuf when the bus has done with it, anything decoded here once it is mapped
+ * (mapped items hold strings and numbers, nothing of the body).
  */
 @Injectable()
 export class OtlpIngest {
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     private readonly publisher: TelemetryPublisher,
+    private readonly pool: BodyPool,
   ) {}
 
   async protobuf(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
-    const body = await readBody(req, this.config.collector.maxBodyBytes);
-    if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', decodeProtobuf(signal, body));
-    const { payloads } = splitByTarget(signal, body, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent });
+    const body = await readBody(req, this.config.collector.maxBodyBytes, this.pool);
+    if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', body, (bytes) => decodeProtobuf(signal, bytes));
+    let payloads: TargetPayload[];
+    try {
+      ({ payloads } = splitByTarget(signal, body.bytes, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent }));
+    } catch (error) {
+      body.release();
+      throw error;
+    }
+    // The payloads are views of the body (or copies): the bus releases it when done with them.
     await this.publisher.publish(
       OTLP_EVENT_TYPES[signal],
       payloads.map((p) => ({ subject: p.subject, data: { items: p.items, payload: p.payload } })),
+      body.release,
     );
     return PROTOBUF_OK[signal];
   }
 
   async json(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
-    const body = await readBody(req, this.config.collector.maxBodyBytes);
-    return this.checked(signal, 'json', decodeJson(body));
+    const body = await readBody(req, this.config.collector.maxBodyBytes, this.pool);
+    return this.checked(signal, 'json', body, decodeJson);
   }
 
-  /** A decoded request, mapped and checked item by item: valid items on the bus, the others in partial_success. */
-  private async checked(signal: Signal, encoding: 'protobuf' | 'json', request: unknown): Promise<Uint8Array> {
+  /** A request decoded, mapped and checked item by item: valid items on the bus, the others in partial_success. */
+  private async checked(signal: Signal, encoding: 'protobuf' | 'json', body: PooledBytes, decode: (bytes: Buffer) => unknown): Promise<Uint8Array> {
     const { type, map } = INGEST[signal];
-    const result = map(request, { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
+    let result: MapResult<unknown>;
+    try {
+      result = map(decode(body.bytes), { maxItemsPerBatch: this.config.collector.maxItemsPerEvent });
+    } finally {
+      body.release();
+    }
     await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
     return encodeExportResponse(signal, encoding, { rejected: result.rejected, errorMessage: result.errorMessage });
   }

@@ -44,7 +44,7 @@ async function post(url: string, body: Buffer, headers: Record<string, string>):
 
 /** The collector in embedded mode with `env`, and a subscription that collects what it publishes on telemetry.spans and telemetry.logs. */
 async function embeddedCollector(env: Record<string, string>, received: AnyEnvelope[]): Promise<{ stack: RunningStack; url: string; subscription: Subscription }> {
-  const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')), COLLECTOR_PORT: '0', LOG_LEVEL: 'error', ...env });
+  const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')), COLLECTOR_PORT: '0', COLLECTOR_BODY_POOL_POISON: 'true', LOG_LEVEL: 'error', ...env });
   const stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
   const subscription = await stack.bus.subscribe({
     decode: 'event',

@@ -1,7 +1,7 @@
 import { DLQ_HEADERS } from '../dead-letter';
 import { MemoryIdempotencyStore } from '../idempotency';
 import { controlEvent, memoryLogger, seqOf } from '../testing/events';
-import type { AnyEnvelope } from '@homeostat/contracts';
+import { createEnvelope, type AnyEnvelope } from '@homeostat/contracts';
 import type { RawMessage } from '../types';
 import { InProcessBus } from './in-process-bus';
 
@@ -105,5 +105,81 @@ describe('InProcessBus', () => {
     for (let i = 0; i < 5; i++) await bus.publish('loop.control', controlEvent('k', i));
     await bus.close();
     expect(handled).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  describe('release of published bytes (PublishBatchOptions.release)', () => {
+    const otlp = (payload: Buffer): AnyEnvelope =>
+      createEnvelope('homeostat.telemetry.spans.otlp.v1', { source: 'collector', subject: 'shop', data: { items: 1, payload } }) as AnyEnvelope;
+    const payloadOf = (e: AnyEnvelope): Buffer => (e.data as unknown as { payload: Buffer }).payload;
+    const subscribe = (group: string, handler: (e: AnyEnvelope) => Promise<void>, topic = 'telemetry.spans') =>
+      bus.subscribe({ decode: 'event', group, topics: [topic], retry, idempotency: new MemoryIdempotencyStore(), handler });
+
+    it('releases once the subscription that got the bytes has handled every event of the batch, not before', async () => {
+      const gates: (() => void)[] = [];
+      const seen: string[] = [];
+      await subscribe('analyzer', (e) => {
+        seen.push(payloadOf(e).toString());
+        return new Promise<void>((r) => gates.push(r));
+      });
+      let released = 0;
+      const body = Buffer.from('first|second');
+      await bus.publishBatch('telemetry.spans', [otlp(body.subarray(0, 5)), otlp(body.subarray(6))], { release: () => released++ });
+      expect(released).toBe(0);
+      await waitFor(() => gates.length === 1);
+      gates[0]?.();
+      await waitFor(() => gates.length === 2);
+      expect(released).toBe(0);
+      gates[1]?.();
+      await waitFor(() => released === 1);
+      expect(seen).toEqual(['first', 'second']);
+    });
+
+    it('waits for the subscription with the bytes themselves, not for one that got a copy', async () => {
+      let firstDone!: () => void;
+      let secondDone!: () => void;
+      const payloads: Buffer[] = [];
+      await subscribe('first', (e) => (payloads.push(payloadOf(e)), new Promise<void>((r) => (firstDone = r))));
+      await subscribe('second', (e) => (payloads.push(payloadOf(e)), new Promise<void>((r) => (secondDone = r))));
+      let released = 0;
+      const body = Buffer.from('bytes');
+      await bus.publishBatch('telemetry.spans', [otlp(body)], { release: () => released++ });
+      await waitFor(() => payloads.length === 2);
+      expect(payloads[0]).toBe(body);
+      expect(payloads[1]).not.toBe(body);
+      secondDone();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(released).toBe(0);
+      firstDone();
+      await waitFor(() => released === 1);
+    });
+
+    it('releases at once when nobody subscribes, and when the publish is refused', async () => {
+      let released = 0;
+      await bus.publishBatch('telemetry.spans', [otlp(Buffer.from('x'))], { release: () => released++ });
+      expect(released).toBe(1);
+      const bad = { ...otlp(Buffer.from('x')), datacontenttype: 'application/json' } as AnyEnvelope;
+      await expect(bus.publishBatch('telemetry.spans', [bad], { release: () => released++ })).rejects.toMatchObject({ code: 'CONTRACT_VIOLATION' });
+      expect(released).toBe(2);
+      const small = new InProcessBus({ queueLimit: 1, logger: memoryLogger().logger.child('bus') });
+      await small.start();
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      await small.subscribe({ decode: 'event', group: 'slow', topics: ['telemetry.spans'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => gate });
+      await expect(small.publishBatch('telemetry.spans', [otlp(Buffer.from('a')), otlp(Buffer.from('b'))], { release: () => released++ })).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+      expect(released).toBe(3);
+      open();
+      await small.close();
+    });
+
+    it('dead-letters a copy, which the publisher reusing the bytes cannot change', async () => {
+      const dead: RawMessage[] = [];
+      await subscribe('analyzer', () => Promise.reject(new Error('poison')));
+      await bus.subscribe({ decode: 'raw', group: 'dlq-reader', topics: ['telemetry.spans.dlq'], retry, idempotency: new MemoryIdempotencyStore(), handler: (m) => (dead.push(m), Promise.resolve()) });
+      const body = Buffer.from('original');
+      let released = 0;
+      await bus.publishBatch('telemetry.spans', [otlp(body)], { release: () => (released++, body.fill(0)) });
+      await waitFor(() => dead.length === 1 && released === 1);
+      expect(dead[0]?.value.toString()).toBe('original');
+    });
   });
 });

@@ -3,7 +3,7 @@ import type { ComponentLogger } from '@homeostat/telemetry';
 import { deliveredBinaryEvent, encodeCheckedEvent } from '../codec';
 import { BusError } from '../errors';
 import { MessageProcessor } from '../processor';
-import type { Bus, BusHealth, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
+import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
 
 export interface InProcessBusOptions {
   /** Messages waiting per subscription before publish() refuses with BACKPRESSURE. */
@@ -42,10 +42,18 @@ export class InProcessBus implements Bus {
     return Promise.resolve();
   }
 
-  async publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void> {
-    const encoded = events.map((e) => encodeCheckedEvent(topic, e, options));
-    this.assertCanAccept(topic, encoded.length);
-    for (const e of encoded) this.deliver(e.message, e.event);
+  async publishBatch(topic: string, events: readonly AnyEnvelope[], options: PublishBatchOptions = {}): Promise<void> {
+    const { release, ...publish } = options;
+    // Held by this call until every event is handed over, then by each subscription that got
+    // the published bytes themselves until it has processed its message.
+    const lease = release ? new Lease(release) : undefined;
+    try {
+      const encoded = events.map((e) => encodeCheckedEvent(topic, e, publish));
+      this.assertCanAccept(topic, encoded.length);
+      for (const e of encoded) this.deliver(e.message, e.event, lease);
+    } finally {
+      lease?.done();
+    }
     return Promise.resolve();
   }
 
@@ -73,12 +81,13 @@ export class InProcessBus implements Bus {
    * `checked`: the event as encodeCheckedEvent checked it. An event subscription gets it (with
    * its own bytes) instead of decoding and checking the message again; see deliveredBinaryEvent.
    */
-  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>, checked?: AnyEnvelope): void {
+  private deliver(message: Omit<RawMessage, 'partition' | 'offset'>, checked?: AnyEnvelope, lease?: Lease): void {
     // Published bytes belong to the bus, as a record handed to a Kafka producer does (the JSON
     // of an event is made for it; an OTLP payload is the request body, which the collector no
     // longer touches). So one consumer gets them as they are, and each further one a copy of
     // its own: no consumer can see another one's mutations, and the one-consumer case (a
-    // 370 KiB OTLP request, say) costs no copy at all.
+    // 370 KiB OTLP request, say) costs no copy at all. When the bytes are leased (reused by
+    // the publisher once released), the consumer that got them holds the lease until it is done.
     const offset = this.offsets.get(message.topic) ?? 0;
     this.offsets.set(message.topic, offset + 1);
     let owned = true;
@@ -90,12 +99,16 @@ export class InProcessBus implements Bus {
     let taken = false;
     for (const s of this.subscriptions) {
       if (s.wants(message.topic)) {
+        const held = owned ? lease : undefined;
         const m = delivered();
-        s.enqueue(m, checked && deliveredBinaryEvent(checked, m.value));
+        held?.hold();
+        s.enqueue(m, checked && deliveredBinaryEvent(checked, m.value), held);
         taken = true;
       }
     }
     if (!taken && message.topic.endsWith('.dlq')) {
+      // Kept for inspection with no end in sight: never leased bytes, which will be reused.
+      if (lease) owned = false;
       this.deadLetters.push(delivered());
       if (this.deadLetters.length > (this.options.deadLetterRetention ?? 1000)) this.deadLetters.shift();
     } else if (!taken) {
@@ -129,8 +142,23 @@ export class InProcessBus implements Bus {
   }
 }
 
+/** Calls `release` once every holder of some published bytes has let go of them; the publisher holds it first. */
+class Lease {
+  private holders = 1;
+
+  constructor(private readonly release: () => void) {}
+
+  hold(): void {
+    this.holders++;
+  }
+
+  done(): void {
+    if (--this.holders === 0) this.release();
+  }
+}
+
 class InProcessSubscription implements Subscription {
-  private readonly queue: { message: RawMessage; event: AnyEnvelope | undefined }[] = [];
+  private readonly queue: { message: RawMessage; event: AnyEnvelope | undefined; lease: Lease | undefined }[] = [];
   private draining: Promise<void> | undefined;
   private closing = false;
   readonly group: string;
@@ -158,8 +186,8 @@ class InProcessSubscription implements Subscription {
     return !this.closing;
   }
 
-  enqueue(message: RawMessage, event?: AnyEnvelope): void {
-    this.queue.push({ message, event });
+  enqueue(message: RawMessage, event: AnyEnvelope | undefined, lease: Lease | undefined): void {
+    this.queue.push({ message, event, lease });
     this.draining ??= this.drain();
   }
 
@@ -168,7 +196,7 @@ class InProcessSubscription implements Subscription {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        const { message, event } = next;
+        const { message, event, lease } = next;
         for (;;) {
           try {
             const outcome = await this.processor.process(message, event);
@@ -181,6 +209,7 @@ class InProcessSubscription implements Subscription {
             await new Promise<void>((resolve) => setTimeout(resolve, 500));
           }
         }
+        lease?.done();
       }
     } finally {
       this.draining = undefined;

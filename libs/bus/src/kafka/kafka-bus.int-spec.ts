@@ -97,6 +97,17 @@ describe('KafkaBus against a real broker', () => {
     }
   });
 
+  it('calls a batch\'s release once the send has settled: after the broker\'s ack, or with the failure', async () => {
+    let released = 0;
+    const sent = bus.publishBatch('loop.control', [controlEvent('a', 1), controlEvent('b', 2)], { release: () => released++ });
+    expect(released).toBe(0);
+    await sent;
+    expect(released).toBe(1);
+    const closed = newBus(prefix);
+    await expect(closed.publishBatch('loop.control', [controlEvent('a', 3)], { release: () => released++ })).rejects.toMatchObject({ code: 'NOT_STARTED' });
+    expect(released).toBe(2);
+  });
+
   it('dead-letters a poison message and a failing one with their errors, and consumes the next', async () => {
     const handled: number[] = [];
     const dead: RawMessage[] = [];

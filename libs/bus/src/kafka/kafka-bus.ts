@@ -4,7 +4,7 @@ import type { ComponentLogger } from '@homeostat/telemetry';
 import { encodeEvent } from '../codec';
 import { BusError } from '../errors';
 import { MessageProcessor } from '../processor';
-import type { Bus, BusHealth, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
+import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
 
 export interface TopicSpec {
   name: string;
@@ -117,11 +117,17 @@ export class KafkaBus implements Bus {
     return this.send(topic, [encodeEvent(topic, event, options)]);
   }
 
-  async publishBatch(topic: string, events: readonly AnyEnvelope[], options?: Omit<PublishOptions, 'key'>): Promise<void> {
-    return this.send(
-      topic,
-      events.map((e) => encodeEvent(topic, e, options)),
-    );
+  async publishBatch(topic: string, events: readonly AnyEnvelope[], options: PublishBatchOptions = {}): Promise<void> {
+    const { release, ...publish } = options;
+    try {
+      await this.send(
+        topic,
+        events.map((e) => encodeEvent(topic, e, publish)),
+      );
+    } finally {
+      // Settled: kafkajs encoded the values into its own request buffers and retries no more.
+      release?.();
+    }
   }
 
   publishRaw(message: Omit<RawMessage, 'partition' | 'offset'>): Promise<void> {
