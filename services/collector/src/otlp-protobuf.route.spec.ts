@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { MemoryIdempotencyStore, type Subscription } from '@homeostat/bus';
 import { loadConfig } from '@homeostat/config';
 import type { AnyEnvelope } from '@homeostat/contracts';
-import { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf } from '@homeostat/otlp';
+import { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf, mapOtlpPayload } from '@homeostat/otlp';
 import { benchTracesRequest } from '@homeostat/otlp/testing';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
@@ -129,6 +129,47 @@ describe('the protobuf OTLP route', () => {
     const res = await post(`${url}/v1/logs`, logs('route-closed'), { 'content-type': PROTOBUF, ...auth });
     expect([res.status, res.headers.get('x-powered-by'), res.headers.get('retry-after')]).toEqual([503, null, '5']);
     expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ code: 14 });
+  });
+});
+
+describe('request bodies in reused memory', () => {
+  let stack: RunningStack;
+  let subscription: Subscription;
+
+  afterAll(async () => {
+    await subscription?.close();
+    await stack?.stop();
+  });
+
+  it('a body in many chunks reaches the consumer intact, and its memory serves the next body once the consumer has handled it', async () => {
+    const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-pool-')), COLLECTOR_PORT: '0', COLLECTOR_BODY_POOL_POISON: 'true', LOG_LEVEL: 'error' });
+    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
+    const traceIds = (payload: Uint8Array): string[] => mapOtlpPayload('traces', payload).batches.flatMap((b) => b.data.spans.map((span) => span.traceId));
+    const handled: { payload: Buffer; traceIds: string[] }[] = [];
+    subscription = await stack.bus.subscribe({
+      decode: 'event',
+      group: 'pool-test',
+      topics: ['telemetry.spans'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      // As the analyzer and the learner do: decode within the handler, keep only what decoding made.
+      handler: (event) => {
+        const payload = (event.data as unknown as { payload: Buffer }).payload;
+        handled.push({ payload, traceIds: traceIds(payload) });
+        return Promise.resolve();
+      },
+    });
+    const url = stack.services[0]!.url;
+    const bodies = [benchTracesRequest(500), benchTracesRequest(500)];
+    for (const [i, body] of bodies.entries()) {
+      const res = await post(`${url}/v1/traces`, body, { 'content-type': PROTOBUF });
+      expect(res.status).toBe(200);
+      await eventually(() => handled.length === i + 1);
+    }
+    expect(handled.map((h) => h.traceIds)).toEqual(bodies.map(traceIds));
+    // The first body's memory was given back (poisoned) and reused: a consumer that kept the
+    // bytes past its handler would now read something else.
+    expect(handled[0]?.payload.equals(bodies[0]!)).toBe(false);
   });
 });
 
