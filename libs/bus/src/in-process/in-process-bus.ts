@@ -94,7 +94,7 @@ export class InProcessBus implements Bus {
     const delivered = (): RawMessage => {
       const value = owned ? message.value : Buffer.from(message.value);
       owned = false;
-      return { ...message, value, headers: { ...message.headers }, partition: 0, offset: String(offset) };
+      return { topic: message.topic, key: message.key, value, headers: { ...message.headers }, partition: 0, offset: String(offset) };
     };
     let taken = false;
     for (const s of this.subscriptions) {
