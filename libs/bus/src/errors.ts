@@ -9,6 +9,8 @@ export type BusErrorCode =
   | 'BACKPRESSURE'
   | 'BUS_CLOSED'
   | 'PUBLISH_FAILED'
+  /** A record larger than the broker takes (the topic's max.message.bytes): sending it again cannot help. */
+  | 'MESSAGE_TOO_LARGE'
   | 'NOT_STARTED';
 
 export class BusError extends Error {

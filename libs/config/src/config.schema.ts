@@ -107,6 +107,8 @@ export const envSchema = z
     COLLECTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.collector),
     COLLECTOR_MAX_BODY_BYTES: intFromEnv(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     COLLECTOR_MAX_ITEMS_PER_EVENT: intFromEnv(1, 1_000_000).default(512),
+    /** Bytes per published OTLP protobuf event (under Kafka's record limit, 1 MB by default, with its headers). */
+    COLLECTOR_MAX_EVENT_BYTES: intFromEnv(1024, 1024 * 1024 * 1024).default(768 * 1024),
     /** Decode and check protobuf exports item by item in the collector, as JSON ones (partial_success), at a cost in throughput. */
     COLLECTOR_CHECK_PROTOBUF: bool.default(false),
     /** Free request-body buffers the collector keeps for reuse (0: every body gets fresh memory). */

@@ -45,6 +45,8 @@ export interface HomeostatConfig {
     maxBodyBytes: number;
     /** Spans, data points or log records per published event (keeps messages under broker limits). */
     maxItemsPerEvent: number;
+    /** Bytes per published OTLP protobuf event (a target's request with more is split between items). */
+    maxEventBytes: number;
     /**
      * Check protobuf exports item by item here (decoded, mapped, contract-checked, as JSON ones):
      * the answer carries partial_success and only valid items go on the bus. Off: protobuf goes on
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     collector: {
       maxBodyBytes: e.COLLECTOR_MAX_BODY_BYTES,
       maxItemsPerEvent: e.COLLECTOR_MAX_ITEMS_PER_EVENT,
+      maxEventBytes: e.COLLECTOR_MAX_EVENT_BYTES,
       checkProtobuf: e.COLLECTOR_CHECK_PROTOBUF,
       bodyPool: { maxPooledBytes: e.COLLECTOR_BODY_POOL_BYTES, poisonReleased: e.COLLECTOR_BODY_POOL_POISON },
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],

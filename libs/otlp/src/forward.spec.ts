@@ -65,6 +65,23 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
     ]);
   });
 
+  it('cuts a target with more bytes than the limit between spans, each payload within it, and sends a span larger than it alone', () => {
+    const numbers = Array.from({ length: 40 }, (_, i) => i);
+    const body = request(resourceSpans('shop', [numbers.slice(0, 25), numbers.slice(25)]));
+    const spanBytes = Math.ceil(body.length / 40);
+    const { payloads } = splitByTarget('traces', body, { maxPayloadBytes: spanBytes * 10 });
+    expect(payloads.length).toBeGreaterThanOrEqual(4);
+    for (const p of payloads) expect(p.payload.byteLength).toBeLessThanOrEqual(spanBytes * 10);
+    expect(payloads.reduce((n, p) => n + p.items, 0)).toBe(40);
+    expect(spansBySubject(payloads)).toEqual({ shop: numbers });
+    // Within the limit as a whole: one payload, the request itself.
+    expect(splitByTarget('traces', body, { maxPayloadBytes: body.length }).payloads.map((p) => p.payload)).toEqual([body]);
+    // A limit smaller than any span: one span per payload, none lost.
+    const tiny = splitByTarget('traces', body, { maxPayloadBytes: 10 }).payloads;
+    expect(tiny.map((p) => p.items)).toEqual(numbers.map(() => 1));
+    expect(spansBySubject(tiny)).toEqual({ shop: numbers });
+  });
+
   it('publishes nothing for resources without items', () => {
     expect(splitByTarget('traces', request(resourceSpans('shop', [[]]))).payloads).toEqual([]);
     expect(splitByTarget('traces', Buffer.alloc(0))).toEqual({ payloads: [], items: 0 });

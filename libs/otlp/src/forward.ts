@@ -48,7 +48,15 @@ export interface TargetPayload {
 export interface SplitOptions {
   /** At most this many items per payload (a target with more is split). Default 512. */
   maxItemsPerPayload?: number;
+  /**
+   * At most this many bytes per payload (a target with more is split between items; an item
+   * larger than this goes alone). Default 768 KiB: with its headers, an event stays under
+   * Kafka's default record limit of 1 MB.
+   */
+  maxPayloadBytes?: number;
 }
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 768 * 1024;
 
 export interface SplitResult {
   payloads: TargetPayload[];
@@ -121,11 +129,13 @@ function countItems(scope: Uint8Array): number {
 
 /**
  * Splits a protobuf Export*ServiceRequest into one payload per target (more when a target has
- * more than maxItemsPerPayload items), in the order targets first appear. Throws OtlpDecodeError
- * when the outer levels are not valid protobuf; what is inside the items is not looked at.
+ * more than maxItemsPerPayload items or maxPayloadBytes bytes), in the order targets first
+ * appear. Throws OtlpDecodeError when the outer levels are not valid protobuf; what is inside
+ * the items is not looked at.
  */
 export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOptions = {}): SplitResult {
   const max = Math.max(1, options.maxItemsPerPayload ?? DEFAULT_MAX_ITEMS_PER_BATCH);
+  const maxBytes = Math.max(1, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   const byTarget = new Map<string, ResourceSlice[]>();
   let items = 0;
   try {
@@ -155,12 +165,12 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
   for (const [subject, slices] of byTarget) {
     const total = slices.reduce((n, s) => n + s.items, 0);
     if (total === 0) continue;
-    if (total <= max) {
+    if (total <= max && slices.reduce((n, s) => n + s.field.byteLength, 0) <= maxBytes) {
       const only = slices.length === 1 ? slices[0] : undefined;
       const payload = only === undefined ? concat(slices.map((s) => s.field)) : only.field.byteLength === body.byteLength ? body : only.field;
       payloads.push({ subject, items: total, payload });
     } else {
-      for (const part of splitLarge(slices, max)) payloads.push({ subject, ...part });
+      for (const part of splitLarge(slices, max, maxBytes)) payloads.push({ subject, ...part });
     }
   }
   return { payloads, items };
@@ -210,33 +220,55 @@ const concat = (parts: Uint8Array[]): Uint8Array => (parts.length === 1 && parts
 const frame = (tag: number, parts: Uint8Array[]): Uint8Array => Writer.create().uint32(tag).bytes(concat(parts)).finish();
 
 /**
- * One target's resources in payloads of at most `max` items: whole resources while they fit;
- * a larger one is cut between items, each piece a Resource* with the same resource and scope.
+ * One target's resources in payloads of at most `max` items and `maxBytes` bytes: whole
+ * resources while they fit; a larger one is cut between items, each piece a Resource* with the
+ * same resource and scope. An item larger than `maxBytes` makes a payload of its own.
  */
-function splitLarge(slices: ResourceSlice[], max: number): { items: number; payload: Uint8Array }[] {
+function splitLarge(slices: ResourceSlice[], max: number, maxBytes: number): { items: number; payload: Uint8Array }[] {
   const out: { items: number; payload: Uint8Array }[] = [];
   let parts: Uint8Array[] = [];
   let count = 0;
+  let bytes = 0;
   const flush = (): void => {
     if (count > 0) out.push({ items: count, payload: concat(parts) });
     parts = [];
     count = 0;
+    bytes = 0;
   };
+  const size = (fields: Uint8Array[]): number => fields.reduce((n, f) => n + f.byteLength, 0);
   for (const slice of slices) {
     if (slice.items === 0) continue;
-    if (count + slice.items <= max) {
+    if (count + slice.items <= max && bytes + slice.field.byteLength <= maxBytes) {
       parts.push(slice.field);
       count += slice.items;
+      bytes += slice.field.byteLength;
       continue;
     }
     const layout = layoutOf(slice.content);
     for (const scope of layout.scopes) {
+      // A piece's bytes besides its items: the resource's and the scope's other fields, and two
+      // tags with their lengths (at most 6 bytes each).
+      const framing = size(layout.others) + size(scope.others) + 12;
       for (let i = 0; i < scope.items.length; ) {
-        if (count >= max) flush();
-        const take = Math.min(max - count, scope.items.length - i);
+        let take = 0;
+        let piece = framing;
+        while (i + take < scope.items.length && count + take < max && bytes + piece + (scope.items[i + take]?.byteLength ?? 0) <= maxBytes) {
+          piece += scope.items[i + take]?.byteLength ?? 0;
+          take++;
+        }
+        if (take === 0) {
+          if (count > 0) {
+            flush();
+            continue;
+          }
+          // Alone, and still too large: it goes as it is.
+          take = 1;
+          piece += scope.items[i]?.byteLength ?? 0;
+        }
         const scopeField = frame(FIELD_2_LEN, [...scope.others, ...scope.items.slice(i, i + take)]);
         parts.push(frame(FIELD_1_LEN, [...layout.others, scopeField]));
         count += take;
+        bytes += piece;
         i += take;
       }
     }

@@ -38,6 +38,9 @@ export function answerFor(error: unknown): Answer {
       case 'BUS_CLOSED':
       case 'PUBLISH_FAILED':
         return { status: 503, rpcCode: RPC_CODE.UNAVAILABLE, message: `the bus is unavailable (${error.code}), retry later`, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.unavailable) } };
+      case 'MESSAGE_TOO_LARGE':
+        // Sending it again cannot help: 413, which exporters do not retry.
+        return { status: 413, rpcCode: RPC_CODE.RESOURCE_EXHAUSTED, message: `${error.message}: send smaller requests, or raise the telemetry topics' max.message.bytes` };
       case 'CONTRACT_VIOLATION':
       case 'NON_RETRYABLE':
         return { status: 500, rpcCode: RPC_CODE.INTERNAL, message: 'the collector produced an invalid event' };

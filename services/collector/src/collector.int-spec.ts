@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { InProcessBus, MemoryIdempotencyStore, type Subscription } from '@homeostat/bus';
 import type { AnyEnvelope } from '@homeostat/contracts';
 import { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf, expandOtlpEvent, type Signal } from '@homeostat/otlp';
+import { benchTracesRequest } from '@homeostat/otlp/testing';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
 import { loadConfig, type HomeostatConfig } from '@homeostat/config';
@@ -91,7 +92,7 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
 
   beforeAll(async () => {
     const database = `collector_${mode}_${randomUUID().slice(0, 8)}`;
-    const config = testConfig(mode, { HOMEOSTAT_TOPIC_PREFIX: `${database}.`, HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(1024 * 1024) });
+    const config = testConfig(mode, { HOMEOSTAT_TOPIC_PREFIX: `${database}.`, HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(3 * 1024 * 1024) });
     stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
     url = stack.services[0]!.url;
     subscription = await stack.bus.subscribe({
@@ -166,8 +167,32 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
     expect(ok.status).toBe(200);
   });
 
+  it('takes one target\'s request larger than a Kafka record may be (1 MB by default), in events that each fit', async () => {
+    const body = benchTracesRequest(2500);
+    expect(body.length).toBeGreaterThan(1024 * 1024);
+    const res = await post(`${url}/v1/traces`, body, { 'content-type': CONTENT_TYPE.protobuf, ...auth });
+    expect(res.status).toBe(200);
+    const items = (): number => received.filter((e) => e.subject === 'shop').reduce((n, e) => n + (e.data as { items: number }).items, 0);
+    await eventually('all 2500 spans arrived', () => items() === 2500);
+  });
+
+  it(`answers a single log record larger than a record may be with ${mode === 'kafka' ? '413 (the broker refuses it; retrying cannot help)' : '200 (no broker limit in process)'}`, async () => {
+    const service = `huge-${randomUUID().slice(0, 6)}`;
+    const huge = encodeRequestProtobuf('logs', {
+      resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: '1735725600000000000', body: { stringValue: 'x'.repeat(1_500_000) } }] }] }],
+    });
+    const res = await post(`${url}/v1/logs`, Buffer.from(huge), { 'content-type': CONTENT_TYPE.protobuf, ...auth });
+    if (mode === 'kafka') {
+      expect(res.status).toBe(413);
+      expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ message: expect.stringContaining('max.message.bytes') });
+    } else {
+      expect(res.status).toBe(200);
+      await eventually('the record arrived', () => received.some((e) => e.subject === service));
+    }
+  });
+
   it('answers 413 above the body limit, before and after decompression (a gzip bomb), and keeps serving', async () => {
-    const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
+    const big = Buffer.alloc(4 * 1024 * 1024, 0x20);
     const tooBig = await post(`${url}/v1/traces`, big, { 'content-type': CONTENT_TYPE.json, ...auth });
     expect(tooBig.status).toBe(413);
     expect(JSON.parse(tooBig.body.toString())).toMatchObject({ code: 8 });

@@ -50,7 +50,7 @@ export class OtlpIngest {
     if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', body, (bytes) => decodeProtobuf(signal, bytes));
     let payloads: TargetPayload[];
     try {
-      ({ payloads } = splitByTarget(signal, body.bytes, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent }));
+      ({ payloads } = splitByTarget(signal, body.bytes, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent, maxPayloadBytes: this.config.collector.maxEventBytes }));
     } catch (error) {
       body.release();
       throw error;

@@ -108,6 +108,37 @@ describe('KafkaBus against a real broker', () => {
     expect(released).toBe(2);
   });
 
+  it('sends a publish larger than the topic\'s record limit in several requests, in order, and refuses one record over it as MESSAGE_TOO_LARGE (not retryable)', async () => {
+    const small = new KafkaBus({
+      brokers: brokers(),
+      clientId: 'bus-int-test',
+      topicPrefix: `${prefix}small.`,
+      topics: [{ name: 'loop.control', maxMessageBytes: 16 * 1024 }],
+      partitions: 1,
+      replicationFactor: 1,
+      logger: memoryLogger().logger.child('bus'),
+      maxRequestBytes: 12 * 1024,
+    });
+    await small.start();
+    try {
+      const padded = (seq: number, bytes: number): AnyEnvelope => {
+        const e = controlEvent('one-key', seq);
+        return { ...e, data: { ...e.data, reason: `seq ${seq} ${'x'.repeat(bytes)}` } } as AnyEnvelope;
+      };
+      // 20 records of ~2 KB on one partition: 40 KB, which one request (one record batch) could not carry.
+      const events = Array.from({ length: 20 }, (_, seq) => padded(seq, 2000));
+      await small.publishBatch('loop.control', events);
+      const got: AnyEnvelope[] = [];
+      const sub = await small.subscribe({ decode: 'event', group: 'order', topics: ['loop.control'], retry: { maxAttempts: 1, backoffMs: 1 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => (got.push(e), Promise.resolve()) });
+      await waitFor(() => got.length === 20);
+      expect(got.map(seqOf)).toEqual(events.map(seqOf));
+      await sub.close();
+      await expect(small.publishBatch('loop.control', [padded(99, 20 * 1024)])).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE', retryable: false });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('dead-letters a poison message and a failing one with their errors, and consumes the next', async () => {
     const handled: number[] = [];
     const dead: RawMessage[] = [];

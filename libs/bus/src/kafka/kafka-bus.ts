@@ -34,6 +34,42 @@ export interface KafkaBusOptions {
    * crashed consumer's partitions are stuck this long). Default 30 s; the broker's minimum is 6 s.
    */
   sessionTimeoutMs?: number;
+  /**
+   * The most bytes (values, keys, headers) one produce request carries: a publish with more is
+   * sent in several, one after the other, so that no partition's record batch grows past the
+   * topics' `max.message.bytes` (the broker's default is 1 MB, and the whole batch counts).
+   * Default 900 000. A single record larger than that goes alone.
+   */
+  maxRequestBytes?: number;
+}
+
+const DEFAULT_MAX_REQUEST_BYTES = 900_000;
+/** Per-record framing in a record batch (lengths, offsets, timestamps, attributes), at most. */
+const RECORD_OVERHEAD_BYTES = 64;
+
+type Outgoing = Omit<RawMessage, 'partition' | 'offset'>;
+
+const recordBytes = (m: Outgoing): number => {
+  let bytes = RECORD_OVERHEAD_BYTES + m.value.length + (m.key === null ? 0 : Buffer.byteLength(m.key));
+  for (const [k, v] of Object.entries(m.headers)) bytes += k.length + Buffer.byteLength(v) + 2;
+  return bytes;
+};
+
+/** Messages in order, in groups of at most `max` bytes (a message larger than that alone). */
+function* requestsOf(messages: Outgoing[], max: number): Generator<Outgoing[]> {
+  let group: Outgoing[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = recordBytes(m);
+    if (group.length > 0 && bytes + size > max) {
+      yield group;
+      group = [];
+      bytes = 0;
+    }
+    group.push(m);
+    bytes += size;
+  }
+  if (group.length > 0) yield group;
 }
 
 /**
@@ -134,17 +170,25 @@ export class KafkaBus implements Bus {
     return this.send(message.topic, [message]);
   }
 
-  private async send(topic: string, messages: Omit<RawMessage, 'partition' | 'offset'>[]): Promise<void> {
+  private async send(topic: string, messages: Outgoing[]): Promise<void> {
     if (!this.started) throw new BusError('NOT_STARTED', 'the Kafka bus is not started', true);
     if (this.closed) throw new BusError('BUS_CLOSED', 'the Kafka bus is closed', true);
-    try {
-      await this.producer.send({
-        topic: this.physical(topic),
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
-    } catch (error) {
-      throw new BusError('PUBLISH_FAILED', `publishing to ${topic} failed: ${String(error)}`, true, { cause: error });
+    // One request after the other: the idempotent producer keeps each partition in order anyway,
+    // and a publish resolves only when all of it is on the broker.
+    for (const request of requestsOf(messages, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+      try {
+        await this.producer.send({
+          topic: this.physical(topic),
+          acks: -1,
+          messages: request.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        });
+      } catch (error) {
+        if ((error as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') {
+          const largest = Math.max(...request.map(recordBytes));
+          throw new BusError('MESSAGE_TOO_LARGE', `publishing to ${topic} failed: a record of ${largest} bytes is larger than the topic takes (its max.message.bytes)`, false, { cause: error });
+        }
+        throw new BusError('PUBLISH_FAILED', `publishing to ${topic} failed: ${String(error)}`, true, { cause: error });
+      }
     }
   }
 
