@@ -160,6 +160,14 @@ export class FingerprintCatalog {
     return best < this.threshold + margin || (second >= near && best - second < margin);
   }
 
+  /** Whether these signals would found a kind of their own: no known kind of the target is similar enough. */
+  isNew(target: string, signals: readonly FingerprintSignal[]): boolean {
+    const parts = partsOf(signals);
+    const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
+    const exact = fingerprintOfParts(target, parts);
+    return !own.some((k) => k.fingerprint === exact || this.similarityTo(parts, k, own) >= this.threshold);
+  }
+
   /** How similar an incident's parts are to a known kind, in [0, 1]; undefined for an unknown fingerprint. */
   similarity(parts: readonly string[], fingerprint: string): number | undefined {
     const kind = this.known.find((k) => k.fingerprint === fingerprint);

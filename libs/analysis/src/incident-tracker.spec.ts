@@ -4,7 +4,7 @@ import { IncidentTracker, type DetectionSettings, type ScoredSignal } from './in
 const settings: DetectionSettings = { sensitivity: 0.9, minSignals: 2, gatherForMs: 10_000, resolveAfterMs: 20_000, expireAfterMs: 300_000, updateEveryMs: 5_000 };
 
 function signal(name: string, score: number, extra: Partial<ScoredSignal> = {}): ScoredSignal {
-  return { key: `shop|${name}|`, kind: 'series', name, labels: {}, score, value: score > 0.9 ? 100 : 10, baseline: 10, direction: 'up', withinBaseline: score < 0.9, timestampMs: 0, ...extra };
+  return { key: `shop|${name}|`, kind: 'series', name, labels: {}, score, value: score > 0.9 ? 100 : 10, baseline: 10, direction: 'up', withinBaseline: score < 0.9, symptom: true, timestampMs: 0, ...extra };
 }
 
 function newTracker(): IncidentTracker {
@@ -101,10 +101,10 @@ describe('IncidentTracker', () => {
   it('resolves once the symptoms are back, even if an internal measurement settled at a new level', () => {
     const t = newTracker();
     t.observe(signal('latency', 0.95, { symptom: true }), 0);
-    t.observe(signal('pool.idle', 0.95), 0);
+    t.observe(signal('pool.idle', 0.95, { symptom: false }), 0);
     t.tick(10_000);
     t.observe(signal('latency', 0.1, { symptom: true }), 11_000);
-    t.observe(signal('pool.idle', 0.95), 11_000); // still far from its old level
+    t.observe(signal('pool.idle', 0.95, { symptom: false }), 11_000); // still far from its old level
     expect(t.tick(40_000)).toMatchObject([{ type: 'resolved', resolution: 'self-healed' }]);
   });
 
@@ -171,6 +171,24 @@ describe('IncidentTracker', () => {
     // Once only, or last seen twice more than a window before: out.
     expect(openWith([['E: pricing', 19_000], ['E: stray', 19_500]])).toBe(none);
     expect(openWith([['E: old', 1_000], ['E: old', 9_000]])).toBe(none);
+  });
+
+  it('founds a new kind on evidence with a symptom: causes alone wait up to one more window for what users feel', () => {
+    const t = newTracker();
+    const internal = { symptom: false };
+    // A pool's gauges climb before requests time out: nothing known, nothing users feel yet.
+    t.observe(signal('pool-used', 0.97, internal), 0);
+    t.observe(signal('pool-pending', 0.97, internal), 0);
+    expect(t.tick(10_000)).toEqual([]);
+    t.observe(signal('errors', 0.97), 14_000);
+    const [opened] = t.tick(14_000);
+    expect(opened).toMatchObject({ type: 'opened', incident: { signals: [{ name: 'pool-used' }, { name: 'pool-pending' }, { name: 'errors' }] } });
+    // When no symptom comes, it opens at the end of the second window with what it has.
+    const quiet = newTracker();
+    quiet.observe(signal('queue-length', 0.97, internal), 0);
+    quiet.observe(signal('pool-used', 0.97, internal), 0);
+    expect(quiet.tick(19_500)).toEqual([]);
+    expect(quiet.tick(20_000)).toMatchObject([{ type: 'opened' }]);
   });
 
   it('gathers for one more window when the evidence is between known kinds, and opens as soon as it is not', () => {

@@ -91,14 +91,14 @@ export interface TrackerSnapshot {
 const MAX_SPANS = 20;
 const MAX_SIGNALS = 50;
 const MAX_ERROR_SHAPES = 50;
-/** Ambiguous evidence (FingerprintCatalog.isAmbiguous) is gathered for up to this many windows. */
+/** Ambiguous evidence (FingerprintCatalog.isAmbiguous), and a new kind's evidence without a symptom, is gathered for up to this many windows. */
 const AMBIGUOUS_GATHER_FACTOR = 2;
 
 /**
  * The life of the incidents of one target, as a pure state machine driven by scored signals and
  * a clock: quiet → gathering (the first anomalous signal starts a short window in which the
  * evidence of the same failure arrives; a second one when that evidence is ambiguous between
- * known kinds of failure) → open (enough distinct anomalous signals; the
+ * known kinds of failure, or would found a new kind without showing anything users feel) → open (enough distinct anomalous signals; the
  * fingerprint is fixed from what was gathered, so it does not drift as more evidence arrives) →
  * updated as evidence grows → resolved once every signal has been back within its baseline for
  * `resolveAfterMs`, or expired when the target goes silent.
@@ -239,7 +239,16 @@ export class IncidentTracker {
         // Evidence between two known kinds, or close to one without matching it, gets up to one
         // more window: what tells the kinds apart (a log line, an error's shape) is often what
         // arrives last, and the fingerprint cannot change once the incident is open.
-        if (nowMs - this.gatherStartMs < AMBIGUOUS_GATHER_FACTOR * this.settings.gatherForMs && this.catalog.isAmbiguous(this.target, evidence)) return [];
+        // And a new kind is founded on evidence of what users feel: a first occurrence caught on its
+        // causes alone (a pool's gauges climbing before requests time out) would found a kind
+        // that its later, full occurrences do not match.
+        const symptomless = !signals.some((s) => s.symptom) && evidence.length === signals.length;
+        if (
+          nowMs - this.gatherStartMs < AMBIGUOUS_GATHER_FACTOR * this.settings.gatherForMs &&
+          (this.catalog.isAmbiguous(this.target, evidence) || (symptomless && this.catalog.isNew(this.target, evidence)))
+        ) {
+          return [];
+        }
         this.incident = {
           incidentId: this.newId(),
           target: this.target,
