@@ -115,7 +115,7 @@ export class FingerprintCatalog {
   assign(target: string, signals: readonly FingerprintSignal[]): string {
     const parts = partsOf(signals);
     const exact = fingerprintOfParts(target, parts);
-    const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
+    const own = this.kindsOf(target);
     let best: { kind: Kind; similarity: number } | undefined;
     const same = own.find((k) => k.fingerprint === exact);
     if (same) best = { kind: same, similarity: 1 };
@@ -150,7 +150,7 @@ export class FingerprintCatalog {
    */
   isAmbiguous(target: string, signals: readonly FingerprintSignal[], margin = 0.1): boolean {
     const parts = partsOf(signals);
-    const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
+    const own = this.kindsOf(target);
     const exact = fingerprintOfParts(target, parts);
     if (own.some((k) => k.fingerprint === exact)) return false;
     const [best = 0, second = 0] = own.map((kind) => this.similarityTo(parts, kind, own)).sort((a, b) => b - a);
@@ -163,7 +163,7 @@ export class FingerprintCatalog {
   /** Whether these signals would found a kind of their own: no known kind of the target is similar enough. */
   isNew(target: string, signals: readonly FingerprintSignal[]): boolean {
     const parts = partsOf(signals);
-    const own = this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
+    const own = this.kindsOf(target);
     const exact = fingerprintOfParts(target, parts);
     return !own.some((k) => k.fingerprint === exact || this.similarityTo(parts, k, own) >= this.threshold);
   }
@@ -172,8 +172,12 @@ export class FingerprintCatalog {
   similarity(parts: readonly string[], fingerprint: string): number | undefined {
     const kind = this.known.find((k) => k.fingerprint === fingerprint);
     if (!kind) return undefined;
-    const target = fingerprint.slice(0, fingerprint.lastIndexOf('/') + 1);
-    return this.similarityTo(parts, kind, this.known.filter((k) => k.fingerprint.startsWith(target)));
+    return this.similarityTo(parts, kind, this.kindsOf(fingerprint.slice(0, fingerprint.lastIndexOf('/'))));
+  }
+
+  /** The kinds known for a target (fingerprints are `<target>/<hash>`). */
+  private kindsOf(target: string): Kind[] {
+    return this.known.filter((k) => k.fingerprint.startsWith(`${target}/`));
   }
 
   private similarityTo(parts: readonly string[], kind: Kind, among: readonly Kind[]): number {
