@@ -93,6 +93,7 @@ export function demoMessages(): DemoMessage[] {
             action: call,
             status: works ? 'succeeded' : rolledBack ? 'rolled-back' : 'failed',
             dryRun: false,
+            applied: true,
             verification: { passed: works, checks: [{ name: 'health', passed: works, observed: works ? 200 : 503 }] },
             timeToRecoverMs: ttr,
             startedAt: iso(started),

@@ -141,6 +141,7 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
           action: { name: 'recycle-pool', adapter: 'http', params: {} },
           status,
           dryRun: false,
+          applied: true,
           verification: { passed: status === 'succeeded', checks: [] },
           timeToRecoverMs: ttr,
           startedAt: new Date().toISOString(),

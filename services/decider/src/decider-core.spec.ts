@@ -45,6 +45,7 @@ function outcome(d: EventData<'homeostat.decision.made.v1'>, status: 'succeeded'
     action: d.action!,
     status,
     dryRun: false,
+    applied: true,
     verification: { passed: status === 'succeeded', checks: [] },
     timeToRecoverMs: status === 'succeeded' ? 3000 : null,
     startedAt: new Date(0).toISOString(),

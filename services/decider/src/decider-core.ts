@@ -1,4 +1,4 @@
-import { NOT_APPLIED_ERROR_CODES, type EventData, type LoopSpec } from '@homeostat/contracts';
+import { type EventData, type LoopSpec } from '@homeostat/contracts';
 import { createRng, decide, evolve, initialPolicyState, seedFrom, type Attempt, type AttemptStatus, type DecisionPlan, type IncidentInput, type PolicyEvent, type PolicyState } from '@homeostat/policy';
 
 type IncidentOpened = EventData<'homeostat.incident.opened.v1'>;
@@ -92,8 +92,7 @@ export class DeciderCore {
   onOutcome(data: EventData<'homeostat.outcome.recorded.v1'>, now: number): DecisionMade[] {
     const loop = this.loops.get(data.loop);
     // An action that never reached the target teaches nothing about whether it works.
-    const applied = !NOT_APPLIED_ERROR_CODES.includes(data.error?.code ?? '');
-    if (loop && applied) this.apply({ type: 'homeostat.outcome.recorded.v1', data, loop });
+    if (loop && data.applied) this.apply({ type: 'homeostat.outcome.recorded.v1', data, loop });
     return this.settle(data.incidentId, data.decisionId, OUTCOME_TO_ATTEMPT[data.status], now);
   }
 

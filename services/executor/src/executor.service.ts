@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { context } from '@opentelemetry/api';
 import { EventPublisher, FileIdempotencyStore } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import type { ActionCall, DecisionMade, LoopSpec, OutcomeRecorded } from '@homeostat/contracts';
+import type { ActionCall, DecisionMade, LoopSpec, OutcomeErrorCode, OutcomeRecorded } from '@homeostat/contracts';
 import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
 import type { ActionResponse } from './adapters/http-runner';
@@ -29,19 +29,6 @@ const PUBLISH_BACKOFF_MS = 200;
 const DRAIN_SHARE = 0.6;
 const MAX_EARLY_VERDICTS = 1_000;
 
-export type OutcomeErrorCode =
-  | 'ALREADY_CLAIMED'
-  | 'KILL_SWITCH'
-  | 'REJECTED'
-  | 'LOOP_UNKNOWN'
-  | 'ADAPTER_UNSUPPORTED'
-  | 'ADAPTER_PARAMS_INVALID'
-  | 'TEMPLATE_INVALID'
-  | 'ADAPTER_FAILED'
-  | 'VERIFICATION_FAILED'
-  | 'ROLLBACK_FAILED'
-  | 'PUBLISH_FAILED';
-
 /** A decision whose action is known: everything resolved before it is claimed. */
 interface PreparedRun {
   decision: DecisionMade & { action: ActionCall };
@@ -55,7 +42,7 @@ interface PreparedRun {
 
 type Prepared = { ok: true; run: PreparedRun } | { ok: false; code: OutcomeErrorCode; message: string };
 
-type OutcomeInit = Pick<OutcomeRecorded, 'status' | 'verification' | 'timeToRecoverMs'> & Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback'>> & { error?: { code: OutcomeErrorCode; message: string } };
+type OutcomeInit = Pick<OutcomeRecorded, 'status' | 'applied' | 'verification' | 'timeToRecoverMs'> & Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback'>> & { error?: { code: OutcomeErrorCode; message: string } };
 
 /**
  * The executor's stage logic: runs a decision's action through its adapter at most once,
@@ -203,6 +190,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     this.log.info(`decision ${decision.decisionId} rejected by ${verdict.actor}: ${verdict.reason}`, { decisionId: decision.decisionId });
     await this.publishOutcome(decision, {
       status: 'skipped',
+      applied: false,
       verification: { passed: false, checks: [], detail: `rejected by ${verdict.actor}: ${verdict.reason}` },
       timeToRecoverMs: null,
       error: { code: 'REJECTED', message: `rejected by ${verdict.actor}: ${verdict.reason}` },
@@ -231,7 +219,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       const detail = prepared.ok
         ? `dry run, nothing was sent; would send ${JSON.stringify(describeCall(prepared.run.call))}`
         : `dry run, nothing was sent; the action could not run: ${prepared.code}: ${prepared.message}`;
-      await this.publishOutcome(decision, { status: 'skipped', dryRun: true, verification: { passed: false, checks: [], detail }, timeToRecoverMs: null });
+      await this.publishOutcome(decision, { status: 'skipped', dryRun: true, applied: false, verification: { passed: false, checks: [], detail }, timeToRecoverMs: null });
     } finally {
       this.inFlight.delete(decision.decisionId);
     }
@@ -257,6 +245,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
         const scope = this.state.killSwitch.global ? 'globally' : `for loop ${decision.loop}`;
         await this.publishOutcome(decision, {
           status: 'skipped',
+          applied: false,
           verification: { passed: false, checks: [], detail: `the kill switch is on ${scope}: no action is started` },
           timeToRecoverMs: null,
           error: { code: 'KILL_SWITCH', message: `kill switch on ${scope}` },
@@ -266,7 +255,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       const prepared = this.prepare(decision, traceparent);
       if (!prepared.ok) {
         this.log.warn(`decision ${id} cannot run: ${prepared.code}: ${prepared.message}`, { decisionId: id });
-        await this.publishOutcome(decision, { status: 'failed', verification: { passed: false, checks: [], detail: prepared.message }, timeToRecoverMs: null, error: { code: prepared.code, message: prepared.message } });
+        await this.publishOutcome(decision, { status: 'failed', applied: false, verification: { passed: false, checks: [], detail: prepared.message }, timeToRecoverMs: null, error: { code: prepared.code, message: prepared.message } });
         return;
       }
       // If this throws, nothing was claimed or run, and the bus retries the message.
@@ -345,6 +334,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     } catch (error) {
       await this.publishOutcome(decision, {
         status: 'failed',
+        applied: false,
         startedAt,
         verification: { passed: false, checks: [], detail: 'the action was not started: action.started could not be published' },
         timeToRecoverMs: null,
@@ -360,8 +350,9 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     if (!response.applied) {
       await this.publishOutcome(decision, {
         status: 'failed',
+        applied: true,
         startedAt,
-        verification: { passed: false, checks: [actionCheck], detail: 'the action was not applied, so it was neither verified nor rolled back' },
+        verification: { passed: false, checks: [actionCheck], detail: 'the target did not accept the action, so it was neither verified nor rolled back' },
         timeToRecoverMs: null,
         error: { code: 'ADAPTER_FAILED', message: response.detail },
       });
@@ -375,6 +366,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     if (step.step === 'report') {
       await this.publishOutcome(decision, {
         status: step.status,
+        applied: true,
         startedAt,
         verification,
         timeToRecoverMs: verified.recoveredAtMs !== null ? Math.max(0, verified.recoveredAtMs - startedMs) : null,
@@ -388,6 +380,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     const after = statusAfterRollback(rollback.applied);
     await this.publishOutcome(decision, {
       status: after.status,
+      applied: true,
       startedAt,
       verification,
       timeToRecoverMs: null,
@@ -420,6 +413,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     this.log.warn(`decision ${decision.decisionId} was claimed before (a restart mid-action?): not running it again`, { decisionId: decision.decisionId });
     await this.publishOutcome(decision, {
       status: 'skipped',
+      applied: false,
       verification: { passed: false, checks: [], detail: 'claimed by an earlier run that reported no outcome; whether its action reached the target is unknown' },
       timeToRecoverMs: null,
       error: { code: 'ALREADY_CLAIMED', message: `decision ${decision.decisionId} was already claimed: an action runs at most once` },
@@ -441,6 +435,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       action,
       status: init.status,
       dryRun: init.dryRun ?? false,
+      applied: init.applied,
       verification: init.verification,
       timeToRecoverMs: init.timeToRecoverMs,
       startedAt: init.startedAt ?? finishedAt,

@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EventPublisher } from '@homeostat/bus';
-import { NOT_APPLIED_ERROR_CODES, knowledgeKey, type EventData } from '@homeostat/contracts';
+import { isVerifiedOutcome, knowledgeKey, type EventData } from '@homeostat/contracts';
 import { LEDGER_TABLES } from '@homeostat/store';
 import { LearnerStore } from './learner-store.service';
-
-/** Outcomes that say whether an action worked (dry runs, rejections and kill-switch skips do not). */
-const VERIFIED = ['succeeded', 'failed', 'rolled-back', 'timed-out'] as const;
-
 
 interface KnowledgeRow {
   tries: string | number;
@@ -31,7 +27,7 @@ export class KnowledgeService {
   ) {}
 
   async refresh(outcome: EventData<'homeostat.outcome.recorded.v1'>): Promise<void> {
-    if (!(VERIFIED as readonly string[]).includes(outcome.status) || NOT_APPLIED_ERROR_CODES.includes(outcome.error?.code ?? '')) return;
+    if (!isVerifiedOutcome(outcome)) return;
     const k = await this.compute(outcome.loop, outcome.fingerprint, outcome.action.name);
     if (!k) return;
     await this.publisher.publish('homeostat.knowledge.updated.v1', { subject: outcome.target, key: knowledgeKey(outcome.fingerprint, outcome.action.name), data: k });
@@ -45,9 +41,8 @@ export class KnowledgeService {
                      formatDateTime(max(finished_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS last_at
               FROM ${LEDGER_TABLES.outcomes} FINAL
               WHERE loop = {loop:String} AND fingerprint = {fingerprint:String} AND action = {action:String}
-                AND event_type = 'homeostat.outcome.recorded.v1' AND status IN {statuses:Array(String)}
-                AND JSONExtractString(event, 'data', 'error', 'code') NOT IN {notApplied:Array(String)}`,
-      query_params: { loop, fingerprint, action, statuses: [...VERIFIED], notApplied: [...NOT_APPLIED_ERROR_CODES] },
+                AND verified`,
+      query_params: { loop, fingerprint, action },
       format: 'JSONEachRow',
     });
     const [row] = await result.json<KnowledgeRow>();

@@ -47,13 +47,29 @@ export const rollbackSchema = z
   .strict();
 
 /**
- * Outcome error codes of actions that never reached the target (unknown loop, unsupported
- * adapter, bad parameters, already claimed, kill switch, rejected): such an outcome says nothing
- * about whether the action fixes the failure, so learning ignores it.
+ * Why an action did not succeed, as the executor reports it. The first group never reached the
+ * target (nothing was sent, or a person or a switch stopped it); the second did, or may have.
  */
-export const NOT_APPLIED_ERROR_CODES: readonly string[] = ['LOOP_UNKNOWN', 'ADAPTER_UNSUPPORTED', 'ADAPTER_PARAMS_INVALID', 'TEMPLATE_INVALID', 'ALREADY_CLAIMED', 'KILL_SWITCH', 'REJECTED'];
+export const OUTCOME_ERROR_CODES = [
+  'LOOP_UNKNOWN',
+  'ADAPTER_UNSUPPORTED',
+  'ADAPTER_PARAMS_INVALID',
+  'TEMPLATE_INVALID',
+  'ALREADY_CLAIMED',
+  'KILL_SWITCH',
+  'REJECTED',
+  'ADAPTER_FAILED',
+  'VERIFICATION_FAILED',
+  'ROLLBACK_FAILED',
+  'PUBLISH_FAILED',
+] as const;
+export type OutcomeErrorCode = (typeof OUTCOME_ERROR_CODES)[number];
 
-export const outcomeErrorSchema = z.object({ code: nonEmpty, message: z.string() }).strict();
+export const outcomeErrorSchema = z.object({ code: z.enum(OUTCOME_ERROR_CODES), message: z.string() }).strict();
+export type OutcomeError = z.infer<typeof outcomeErrorSchema>;
+
+/** Statuses after which verification said yes or no (skipped says nothing either way). */
+export const VERIFIED_OUTCOME_STATUSES = ['succeeded', 'failed', 'rolled-back', 'timed-out'] as const satisfies readonly OutcomeStatus[];
 
 export const outcomeRecordedSchema = z
   .object({
@@ -70,6 +86,14 @@ export const outcomeRecordedSchema = z
     timeToRecoverMs: durationMs.nullable(),
     startedAt: timestamp,
     finishedAt: timestamp,
+    /**
+     * Whether the action was sent to the target. False when nothing was sent: a dry run, an unknown
+     * loop or adapter, bad parameters or templates, a rejection, the kill switch, a decision claimed
+     * by an earlier run, or action.started that could not be published. True when it was sent, even
+     * if the target then failed it (ADAPTER_FAILED): that is a failed try of the action. Only the
+     * executor knows, so it says, and everything that learns reads this flag.
+     */
+    applied: z.boolean(),
     rollback: rollbackSchema.optional(),
     error: outcomeErrorSchema.optional(),
   })
@@ -79,3 +103,12 @@ export const outcomeRecordedSchema = z
     path: ['rollback'],
   });
 export type OutcomeRecorded = z.infer<typeof outcomeRecordedSchema>;
+
+/**
+ * Whether an outcome teaches anything about the action against its fingerprint: the action
+ * reached the target and verification said yes or no. The one rule the decider's circuit breaker,
+ * the learner's knowledge and its SQL (the outcomes table's `verified` column) all follow.
+ */
+export function isVerifiedOutcome(o: Pick<OutcomeRecorded, 'applied' | 'dryRun' | 'status'>): boolean {
+  return o.applied && !o.dryRun && (VERIFIED_OUTCOME_STATUSES as readonly OutcomeStatus[]).includes(o.status);
+}

@@ -70,6 +70,7 @@ export function outcome(fields: {
   target?: string;
   status?: OutcomeRecorded['status'];
   dryRun?: boolean;
+  applied?: boolean;
 }): OutcomeRecorded {
   const status = fields.status ?? (fields.succeeded ? 'succeeded' : 'failed');
   return {
@@ -81,6 +82,7 @@ export function outcome(fields: {
     action: { name: fields.action, adapter: 'http', params: {} },
     status,
     dryRun: fields.dryRun ?? false,
+    applied: fields.applied ?? !(fields.dryRun ?? false),
     verification: { passed: fields.succeeded, checks: [] },
     timeToRecoverMs: fields.succeeded ? (fields.timeToRecoverMs ?? 15_000) : null,
     startedAt: new Date(fields.at - 1_000).toISOString(),

@@ -151,6 +151,7 @@ describe('ledgerRows', () => {
         action: 'recycle-pool',
         status: 'started',
         success: false,
+        verified: false,
         rolled_back: false,
         time_to_recover_ms: null,
         started_at: '2025-01-01 10:00:10.000',
@@ -165,6 +166,7 @@ describe('ledgerRows', () => {
         event_type: 'homeostat.outcome.recorded.v1',
         status: 'succeeded',
         success: true,
+        verified: true,
         rolled_back: false,
         time_to_recover_ms: 12_000,
         started_at: '2025-01-01 10:00:10.000',
@@ -184,9 +186,20 @@ describe('ledgerRows', () => {
       expect(onlyRow(ledgerRows(rolledBack), 'outcomes')).toMatchObject({
         status: 'rolled-back',
         success: false,
+        verified: true,
         rolled_back: true,
         time_to_recover_ms: null,
       });
+    });
+
+    it('given an outcome of an action that never reached the target or only ran dry, then not verified: knowledge does not count it', () => {
+      const base = outcomeRecorded();
+      const rejected = { ...base, data: { ...base.data, status: 'skipped' as const, applied: false, timeToRecoverMs: null, error: { code: 'REJECTED' as const, message: 'no' } } };
+      const unsent = { ...base, data: { ...base.data, status: 'failed' as const, applied: false, timeToRecoverMs: null, error: { code: 'TEMPLATE_INVALID' as const, message: 'bad' } } };
+      const refused = { ...base, data: { ...base.data, status: 'failed' as const, applied: true, timeToRecoverMs: null, error: { code: 'ADAPTER_FAILED' as const, message: '500' } } };
+      expect(onlyRow(ledgerRows(rejected), 'outcomes')).toMatchObject({ verified: false });
+      expect(onlyRow(ledgerRows(unsent), 'outcomes')).toMatchObject({ verified: false });
+      expect(onlyRow(ledgerRows(refused), 'outcomes')).toMatchObject({ verified: true });
     });
   });
 

@@ -1,4 +1,4 @@
-import type { AnyEnvelope, Envelope } from '@homeostat/contracts';
+import { isVerifiedOutcome, type AnyEnvelope, type Envelope } from '@homeostat/contracts';
 import { LEDGER_TABLES } from '@homeostat/store';
 import { isoToDateTime64, isoToUnixMillis, isoToUnixNanos, traceContextOf, type TableRows } from './row-values';
 
@@ -62,6 +62,8 @@ export type OutcomeRow = {
   /** 'started' for an action that began, else the outcome status (succeeded, failed, ...). */
   status: string;
   success: boolean;
+  /** The outcome teaches whether the action works (contracts' isVerifiedOutcome); what knowledge counts. */
+  verified: boolean;
   rolled_back: boolean;
   time_to_recover_ms: number | null;
   started_at: string;
@@ -247,13 +249,14 @@ function outcomeRow(event: EventOf<'homeostat.action.started.v1' | 'homeostat.ou
   };
   if (event.type === 'homeostat.action.started.v1') {
     // Nothing has finished yet; finished_at (the partition key) takes the start.
-    return { ...base, status: 'started', success: false, rolled_back: false, time_to_recover_ms: null, finished_at: ms(event.data.startedAt) };
+    return { ...base, status: 'started', success: false, verified: false, rolled_back: false, time_to_recover_ms: null, finished_at: ms(event.data.startedAt) };
   }
   const o = event.data;
   return {
     ...base,
     status: o.status,
     success: o.status === 'succeeded',
+    verified: isVerifiedOutcome(o),
     rolled_back: o.status === 'rolled-back' || o.rollback !== undefined,
     time_to_recover_ms: o.timeToRecoverMs === null ? null : Math.round(o.timeToRecoverMs),
     finished_at: ms(o.finishedAt),

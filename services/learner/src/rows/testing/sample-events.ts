@@ -280,6 +280,7 @@ export const outcomeRecorded = () =>
       action: { ...recyclePool, params: { ...recyclePool.params } },
       status: 'succeeded',
       dryRun: false,
+      applied: true,
       verification: { passed: true, checks: [{ name: 'health', passed: true, observed: 200 }] },
       timeToRecoverMs: 12_000.4,
       startedAt: '2025-01-01T10:00:10.000Z',
