@@ -10,7 +10,7 @@ export const TELEMETRY_TABLES = {
   metricsSummary: 'otel_metrics_summary',
 } as const;
 
-/** The loop ledger (migrations 0004-0005). */
+/** The loop ledger (migrations 0004 and later). */
 export const LEDGER_TABLES = {
   incidents: 'incidents',
   decisions: 'decisions',

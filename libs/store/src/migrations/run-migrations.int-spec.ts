@@ -44,7 +44,7 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
   otel_metrics_summary: { MetricName: 'String', Count: 'UInt64', 'ValueAtQuantiles.Quantile': 'Array(Float64)', 'ValueAtQuantiles.Value': 'Array(Float64)' },
   incidents: { incident_id: 'String', version: 'UInt64', loop: 'LowCardinality(String)', target: 'LowCardinality(String)', fingerprint: 'String', status: 'LowCardinality(String)', opened_at: "DateTime64(3, 'UTC')", time_to_recover_ms: 'Nullable(UInt64)', event: 'String' },
   decisions: { decision_id: 'String', version: 'UInt64', incident_id: 'String', action: 'LowCardinality(String)', status: 'LowCardinality(String)', decided_at: "DateTime64(3, 'UTC')", event: 'String' },
-  outcomes: { event_id: 'String', version: 'UInt64', decision_id: 'String', fingerprint: 'String', action: 'LowCardinality(String)', success: 'Bool', time_to_recover_ms: 'Nullable(UInt64)', event: 'String' },
+  outcomes: { event_id: 'String', version: 'UInt64', decision_id: 'String', fingerprint: 'String', action: 'LowCardinality(String)', success: 'Bool', verified: 'Bool', time_to_recover_ms: 'Nullable(UInt64)', event: 'String' },
   knowledge: { loop: 'LowCardinality(String)', fingerprint: 'String', action: 'LowCardinality(String)', version: 'UInt64', attempts: 'UInt64', successes: 'UInt64' },
   control_audit: { event_id: 'String', command: 'LowCardinality(String)', actor: 'String', issued_at: "DateTime64(3, 'UTC')", event: 'String' },
   dead_letters: { topic: 'LowCardinality(String)', key: 'String', error: 'String', headers: 'Map(LowCardinality(String), String)', payload: 'String', received_at: "DateTime64(3, 'UTC')" },
@@ -65,12 +65,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);
@@ -116,6 +116,58 @@ describe('runMigrations (chDB)', () => {
     } finally {
       await other.close();
       await dropTestDatabase(`${DATABASE}_changed`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('0006: outcomes written before `verified` existed take it from the rule of their time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    const old = await openTestStore(`${DATABASE}_0006`);
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      rmSync(join(dir, '0006_outcomes_verified.sql'));
+      await runMigrations(old, { dir });
+      const row = (id: string, status: string, data: Record<string, unknown>) => ({
+        event_id: id,
+        version: 1,
+        event_type: 'homeostat.outcome.recorded.v1',
+        decision_id: id,
+        incident_id: 'inc',
+        loop: 'l',
+        target: 't',
+        fingerprint: 'f',
+        action: 'a',
+        status,
+        success: status === 'succeeded',
+        time_to_recover_ms: null,
+        started_at: '2026-01-01 00:00:00.000',
+        finished_at: '2026-01-01 00:00:01.000',
+        trace_id: '',
+        event: JSON.stringify({ type: 'homeostat.outcome.recorded.v1', data: { status, dryRun: false, ...data } }),
+      });
+      await old.client.insert({
+        table: 'outcomes',
+        format: 'JSONEachRow',
+        values: [
+          row('ok', 'succeeded', {}),
+          row('refused', 'failed', { error: { code: 'ADAPTER_FAILED', message: '500' } }),
+          row('rejected', 'skipped', { error: { code: 'REJECTED', message: 'no' } }),
+          row('unsent', 'failed', { error: { code: 'TEMPLATE_INVALID', message: 'bad' } }),
+          row('dry', 'skipped', { dryRun: true }),
+        ],
+      });
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([6]);
+      const result = await old.client.query({ query: 'SELECT event_id, verified FROM outcomes ORDER BY event_id', format: 'JSONEachRow' });
+      expect(await result.json()).toEqual([
+        { event_id: 'dry', verified: false },
+        { event_id: 'ok', verified: true },
+        { event_id: 'refused', verified: true },
+        { event_id: 'rejected', verified: false },
+        { event_id: 'unsent', verified: false },
+      ]);
+    } finally {
+      await old.close();
+      await dropTestDatabase(`${DATABASE}_0006`);
       rmSync(dir, { recursive: true, force: true });
     }
   });
