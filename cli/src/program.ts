@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .command('explain')
     .description('print a decision as the loop thought it: evidence, hypothesis, candidates with scores, guardrail checks, outcome')
     .argument('<decision-id>')
-    .option('--json', 'print the raw decision, approvals and outcomes')
+    .option('--json', 'print the raw decision, the approve/reject commands people gave about it, and its outcomes')
     .option('--api <url>', 'the control API (default: HOMEOSTAT_API_URL or http://127.0.0.1:8080)')
     .action(explainCommand);
 

@@ -72,7 +72,6 @@ export function demoMessages(): DemoMessage[] {
         emit('homeostat.decision.made.v1', t, { ...decision, decisionId, incidentId, loop: DEMO_LOOP, loopVersion: '1.0.0', fingerprint: failure.fingerprint, action: call, attempt: attempt + 1 }, 'decider');
         if (action === 'restart') {
           emit('homeostat.control.v1', t + 20_000, { command: 'approve', decisionId, actor: 'alice', reason: 'restart is fine off-peak' }, 'console');
-          emit('homeostat.decision.approved.v1', t + 20_000, { decisionId, incidentId, actor: 'alice', reason: 'restart is fine off-peak' }, 'executor');
           t += 20_000;
         }
         const started = t + 500;

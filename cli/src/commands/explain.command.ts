@@ -4,7 +4,8 @@ import { apiBase, callApi } from './control.command';
 
 interface DecisionView {
   decision: { data: EventData<'homeostat.decision.made.v1'> };
-  approvals: { type: string; data: { actor?: string; reason?: string } }[];
+  /** People's commands about the decision (approve, reject) as recorded from loop.control, oldest first. */
+  commands: { data: EventData<'homeostat.control.v1'> }[];
   outcomes: { type: string; data: unknown }[];
 }
 
@@ -17,7 +18,7 @@ export async function explainCommand(decisionId: string, options: { api?: string
   }
   const outcome = view.outcomes.find((o) => o.type === 'homeostat.outcome.recorded.v1')?.data as EventData<'homeostat.outcome.recorded.v1'> | undefined;
   process.stdout.write(formatExplanation(view.decision.data, outcome) + '\n');
-  for (const a of view.approvals) {
-    process.stdout.write(`${a.type.includes('approved') ? 'Approved' : 'Rejected'} by ${a.data.actor ?? '?'}: ${a.data.reason ?? ''}\n`);
+  for (const { data: c } of view.commands) {
+    if (c.command === 'approve' || c.command === 'reject') process.stdout.write(`${c.command === 'approve' ? 'Approved' : 'Rejected'} by ${c.actor}: ${c.reason}\n`);
   }
 }

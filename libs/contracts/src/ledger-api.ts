@@ -37,7 +37,7 @@ export interface DecisionSummary {
   target: string;
   fingerprint: string;
   action: string;
-  /** made, approved or rejected: what people said last. */
+  /** made, or approved/rejected: what people said last (their approve/reject commands on loop.control). */
   status: string;
   decided_at: string;
   mode: string;

@@ -75,10 +75,6 @@ export function decodeJson(body: Uint8Array | string): unknown {
   return value;
 }
 
-export function decodeRequest(signal: Signal, encoding: OtlpEncoding, body: Uint8Array): unknown {
-  return encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(body);
-}
-
 export interface PartialSuccess {
   rejected: number;
   errorMessage: string;

@@ -3,7 +3,6 @@ export { StoreError, type StoreErrorCode } from './store.errors';
 export {
   createStoreClient,
   chdbPathFor,
-  activeChdbPath,
   quoteIdentifier,
   STORE_CLICKHOUSE_SETTINGS,
   type StoreHandle,

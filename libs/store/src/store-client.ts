@@ -137,11 +137,6 @@ async function releaseChdb(): Promise<void> {
   await connection.close();
 }
 
-/** The chDB data directory open in this process, if any. */
-export function activeChdbPath(): string | undefined {
-  return shared?.path;
-}
-
 function makeHandle(client: ClickHouseClient, engine: StoreEngine, database: string): StoreHandle {
   let closing: Promise<void> | undefined;
   return {

@@ -10,7 +10,7 @@ const ISO = (col: string) => `formatDateTime(${col}, '%Y-%m-%dT%H:%i:%S.%fZ')`;
 /**
  * Reads of the ledger for people and other services (the learner owns ClickHouse). Rows of one
  * entity are folded with argMax over the version, so a later event that knows fewer fields (a
- * resolution, an approval) does not hide what an earlier one said.
+ * resolution) does not hide what an earlier one said.
  */
 @Injectable()
 export class LedgerQueryService {
@@ -161,12 +161,12 @@ export class LedgerQueryService {
   }
 
   /**
-   * The decision as made (with its explanation), what people said about it (decision events after
-   * it, and their approve/reject commands as recorded from loop.control), and its outcome.
+   * The decision as made (with its explanation), what people said about it (their approve/reject
+   * commands as recorded from loop.control), and its outcome.
    */
-  async decision(decisionId: string): Promise<{ decision: unknown; approvals: unknown[]; commands: unknown[]; outcomes: unknown[] } | undefined> {
+  async decision(decisionId: string): Promise<{ decision: unknown; commands: unknown[]; outcomes: unknown[] } | undefined> {
     const events = await this.events(LEDGER_TABLES.decisions, 'decision_id', decisionId);
-    const made = events.find((e) => (e as { type?: string }).type === 'homeostat.decision.made.v1');
+    const made = events.find((e) => (e as { type?: string }).type === MADE);
     if (!made) return undefined;
     const commands = await this.rows<{ event: string }>(
       `SELECT event FROM ${LEDGER_TABLES.controlAudit} FINAL WHERE decision_id = {id:String} ORDER BY issued_at, event_id`,
@@ -174,7 +174,6 @@ export class LedgerQueryService {
     );
     return {
       decision: made,
-      approvals: events.filter((e) => e !== made),
       commands: commands.map((r) => JSON.parse(r.event) as unknown),
       outcomes: await this.events(LEDGER_TABLES.outcomes, 'decision_id', decisionId),
     };

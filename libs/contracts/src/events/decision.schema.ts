@@ -84,16 +84,3 @@ export const decisionMadeSchema = z
     path: ['action'],
   });
 export type DecisionMade = z.infer<typeof decisionMadeSchema>;
-
-export const decisionApprovedSchema = z
-  .object({
-    decisionId: id,
-    incidentId: id,
-    actor: nonEmpty,
-    reason: nonEmpty,
-  })
-  .strict();
-export type DecisionApproved = z.infer<typeof decisionApprovedSchema>;
-
-export const decisionRejectedSchema = decisionApprovedSchema;
-export type DecisionRejected = z.infer<typeof decisionRejectedSchema>;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Topic } from '../topics';
 import { controlCommandSchema } from './control.schema';
-import { decisionApprovedSchema, decisionMadeSchema, decisionRejectedSchema } from './decision.schema';
+import { decisionMadeSchema } from './decision.schema';
 import { incidentOpenedSchema, incidentResolvedSchema, incidentUpdatedSchema } from './incident.schema';
 import { knowledgeUpdatedSchema } from './knowledge.schema';
 import { actionStartedSchema, outcomeRecordedSchema } from './outcome.schema';
@@ -20,8 +20,6 @@ export const eventSchemas = {
   'homeostat.incident.updated.v1': incidentUpdatedSchema,
   'homeostat.incident.resolved.v1': incidentResolvedSchema,
   'homeostat.decision.made.v1': decisionMadeSchema,
-  'homeostat.decision.approved.v1': decisionApprovedSchema,
-  'homeostat.decision.rejected.v1': decisionRejectedSchema,
   'homeostat.action.started.v1': actionStartedSchema,
   'homeostat.outcome.recorded.v1': outcomeRecordedSchema,
   'homeostat.knowledge.updated.v1': knowledgeUpdatedSchema,
@@ -62,7 +60,7 @@ export const topicEvents: Record<Topic, readonly EventType[]> = {
   'telemetry.metrics': ['homeostat.telemetry.metrics.v1', 'homeostat.telemetry.metrics.otlp.v1'],
   'telemetry.logs': ['homeostat.telemetry.logs.v1', 'homeostat.telemetry.logs.otlp.v1', 'homeostat.build.reported.v1'],
   'loop.incidents': ['homeostat.incident.opened.v1', 'homeostat.incident.updated.v1', 'homeostat.incident.resolved.v1'],
-  'loop.decisions': ['homeostat.decision.made.v1', 'homeostat.decision.approved.v1', 'homeostat.decision.rejected.v1'],
+  'loop.decisions': ['homeostat.decision.made.v1'],
   'loop.outcomes': ['homeostat.action.started.v1', 'homeostat.outcome.recorded.v1'],
   'loop.knowledge': ['homeostat.knowledge.updated.v1'],
   'loop.control': ['homeostat.control.v1'],

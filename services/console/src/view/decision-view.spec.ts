@@ -38,7 +38,7 @@ const incident = (): IncidentAnswer => {
 
 describe('a decision page, top to bottom as the loop thought', () => {
   it('orders the candidates by score and says why each won or lost', () => {
-    const v = buildDecisionView({ decision: made(), approvals: [], outcomes: [] });
+    const v = buildDecisionView({ decision: made(), commands: [], outcomes: [] });
     expect(v.candidates.map((c) => [c.action, c.verdict])).toEqual([
       ['recycle-pool', 'chosen'],
       ['restart', 'ineligible'],
@@ -51,15 +51,15 @@ describe('a decision page, top to bottom as the loop thought', () => {
   });
 
   it('shows the evidence the decider saw: the incident’s last snapshot at or before the decision', () => {
-    const v = buildDecisionView({ decision: made(), approvals: [], outcomes: [] }, incident());
+    const v = buildDecisionView({ decision: made(), commands: [], outcomes: [] }, incident());
     expect(v.evidence?.logTemplates).toEqual([]);
     expect(v.evidence?.series.length).toBeGreaterThan(0);
     expect(v.incident).toMatchObject({ title: 'pool exhausted', status: 'updated' });
-    expect(buildDecisionView({ decision: made(), approvals: [], outcomes: [] }).evidence).toBeNull();
+    expect(buildDecisionView({ decision: made(), commands: [], outcomes: [] }).evidence).toBeNull();
   });
 
   it('lists the guardrail checks with their values, and the loop iteration’s trace id', () => {
-    const v = buildDecisionView({ decision: made(), approvals: [], outcomes: [] });
+    const v = buildDecisionView({ decision: made(), commands: [], outcomes: [] });
     expect(v.guardrails).toEqual([{ name: 'budget', passed: true, detail: '1 of 3 actions used in 10m', values: [{ key: 'used', value: '1' }, { key: 'maxActions', value: '3' }] }]);
     expect(v.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(traceIdOf('garbage')).toBeNull();
@@ -67,9 +67,9 @@ describe('a decision page, top to bottom as the loop thought', () => {
 
   it('given a decision waiting for approval, then approved by a person, then verified: follows it to its outcome', () => {
     const waiting = made({ mode: 'approval-required', autonomyLevel: 'propose' });
-    expect(buildDecisionView({ decision: waiting, approvals: [], outcomes: [] }).progress).toBe('awaiting-approval');
+    expect(buildDecisionView({ decision: waiting, commands: [], outcomes: [] }).progress).toBe('awaiting-approval');
     const commands = [{ id: 'c', type: 'homeostat.control.v1', time: '2026-01-01T12:00:07.000Z', subject: 'd', data: { command: 'approve', actor: 'alice', reason: 'go' } }];
-    const approved = buildDecisionView({ decision: waiting, approvals: [], commands, outcomes: [] });
+    const approved = buildDecisionView({ decision: waiting, commands, outcomes: [] });
     expect(approved.people).toEqual([{ verdict: 'approved', actor: 'alice', reason: 'go', at: '2026-01-01T12:00:07.000Z' }]);
     expect(approved.progress).toBe('queued');
     const d = waiting.data;
@@ -86,14 +86,14 @@ describe('a decision page, top to bottom as the loop thought', () => {
         },
       },
     ];
-    const done = buildDecisionView({ decision: waiting, approvals: [], commands, outcomes });
+    const done = buildDecisionView({ decision: waiting, commands, outcomes });
     expect(done.progress).toBe('succeeded');
     expect(done.started).toEqual({ at: '2026-01-01T12:00:08.000Z', deadline: '2026-01-01T12:00:38.000Z', dryRun: false });
     expect(done.outcome).toMatchObject({ status: 'succeeded', timeToRecoverMs: 4000, verification: { passed: true, checks: [{ name: 'health', passed: true, observed: '200', detail: null }] }, rollback: null, error: null });
   });
 
   it('given an escalation, says there is no action and the loop did not act', () => {
-    const v = buildDecisionView({ decision: made({ mode: 'escalate', action: null }), approvals: [], outcomes: [] });
+    const v = buildDecisionView({ decision: made({ mode: 'escalate', action: null }), commands: [], outcomes: [] });
     expect(v.action).toBeNull();
     expect(v.progress).toBe('not-acted-on');
     expect(v.candidates.every((c) => c.verdict !== 'chosen')).toBe(true);

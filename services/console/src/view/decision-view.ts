@@ -96,14 +96,10 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
   const event = answer.decision;
   const d = event.data;
   const snapshot = snapshotAt(incident, event.time);
-  const people = [
-    ...answer.approvals
-      .filter((a) => a.type === 'homeostat.decision.approved.v1' || a.type === 'homeostat.decision.rejected.v1')
-      .map((a) => ({ verdict: a.type === 'homeostat.decision.approved.v1' ? ('approved' as const) : ('rejected' as const), actor: a.data.actor ?? '?', reason: a.data.reason ?? '', at: a.time })),
-    ...(answer.commands ?? [])
-      .filter((c) => c.data.command === 'approve' || c.data.command === 'reject')
-      .map((c) => ({ verdict: c.data.command === 'approve' ? ('approved' as const) : ('rejected' as const), actor: c.data.actor, reason: c.data.reason, at: c.time })),
-  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const people = answer.commands
+    .filter((c) => c.data.command === 'approve' || c.data.command === 'reject')
+    .map((c) => ({ verdict: c.data.command === 'approve' ? ('approved' as const) : ('rejected' as const), actor: c.data.actor, reason: c.data.reason, at: c.time }))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const startedEvent = answer.outcomes.find((o) => o.type === 'homeostat.action.started.v1') as LedgerEvent<{ startedAt: string; deadline: string; dryRun: boolean }> | undefined;
   const outcomeEvent = answer.outcomes.find((o) => o.type === 'homeostat.outcome.recorded.v1') as LedgerEvent<OutcomeRecorded> | undefined;
   const o = outcomeEvent?.data;

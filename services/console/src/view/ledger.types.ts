@@ -28,9 +28,8 @@ export interface LoopStatusAnswer {
 
 export interface DecisionAnswer {
   decision: LedgerEvent<DecisionMade>;
-  approvals: LedgerEvent<{ actor?: string; reason?: string }>[];
   /** People's commands about this decision (approve, reject) as recorded from loop.control. */
-  commands?: LedgerEvent<{ command: string; actor: string; reason: string }>[];
+  commands: LedgerEvent<{ command: string; actor: string; reason: string }>[];
   outcomes: LedgerEvent[];
 }
 

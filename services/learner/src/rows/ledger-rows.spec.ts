@@ -4,9 +4,7 @@ import {
   controlApprove,
   controlKillSwitch,
   controlPause,
-  decisionApproved,
   decisionMade,
-  decisionRejected,
   EVENT_ID,
   EVENT_TIME_MS,
   incidentOpened,
@@ -113,26 +111,6 @@ describe('ledgerRows', () => {
       const d = { ...dryRun, data: { ...dryRun.data, mode: 'dry-run' as const } };
       expect(onlyRow(ledgerRows(e), 'decisions')).toMatchObject({ action: '', dry_run: false });
       expect(onlyRow(ledgerRows(d), 'decisions')).toMatchObject({ action: 'recycle-pool', dry_run: true });
-    });
-
-    it('given a decision approved or rejected, then the row keeps the ids it has and takes the new status', () => {
-      expect(onlyRow(ledgerRows(decisionApproved()), 'decisions')).toMatchObject({
-        decision_id: 'dec-1',
-        incident_id: 'inc-1',
-        status: 'approved',
-        version: Date.parse('2025-01-01T10:01:00Z'),
-        event_type: 'homeostat.decision.approved.v1',
-        target: 'shop',
-        explanation: '',
-        decided_at: '2025-01-01 10:01:00.000',
-        trace_id: TRACE_ID,
-      });
-      expect(onlyRow(ledgerRows(decisionRejected()), 'decisions')).toMatchObject({
-        decision_id: 'dec-2',
-        status: 'rejected',
-        event_type: 'homeostat.decision.rejected.v1',
-        trace_id: '',
-      });
     });
   });
 

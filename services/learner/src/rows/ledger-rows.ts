@@ -6,8 +6,9 @@ import { isoToDateTime64, isoToUnixMillis, isoToUnixNanos, traceContextOf, type 
  * Ledger rows (deploy/clickhouse/migrations/0004_ledger.sql). Every table is a ReplacingMergeTree
  * whose `version` is the event's time in Unix milliseconds, so a redelivered event collapses with
  * itself and a later state of the same entity wins. Each row is built from its own event alone
- * (no state), so a later event that carries fewer fields (incident resolved, decision approved or
- * rejected) writes '' into the columns it cannot know; the full history stays in `event`.
+ * (no state), so a later event that carries fewer fields (incident resolved) writes '' into the
+ * columns it cannot know; the full history stays in `event`. People's approvals and rejections are
+ * control commands: they land in control_audit, and reads derive a decision's verdict from there.
  */
 
 export type IncidentRow = {
@@ -39,7 +40,8 @@ export type DecisionRow = {
   target: string;
   fingerprint: string;
   action: string;
-  status: 'made' | 'approved' | 'rejected';
+  /** Always 'made': people's verdicts are in control_audit (approve / reject commands). */
+  status: 'made';
   risk: string;
   dry_run: boolean;
   explanation: string;
@@ -112,8 +114,6 @@ export function ledgerRows(event: AnyEnvelope): TableRows[] {
     case 'homeostat.incident.resolved.v1':
       return [{ table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] }];
     case 'homeostat.decision.made.v1':
-    case 'homeostat.decision.approved.v1':
-    case 'homeostat.decision.rejected.v1':
       return [{ table: LEDGER_TABLES.decisions, rows: [decisionRow(event)] }];
     case 'homeostat.action.started.v1':
     case 'homeostat.outcome.recorded.v1':
@@ -193,43 +193,22 @@ function incidentRow(
   }
 }
 
-function decisionRow(
-  event: EventOf<'homeostat.decision.made.v1' | 'homeostat.decision.approved.v1' | 'homeostat.decision.rejected.v1'>,
-): DecisionRow {
+function decisionRow(event: Envelope<'homeostat.decision.made.v1'>): DecisionRow {
   const at = ms(event.time);
-  if (event.type === 'homeostat.decision.made.v1') {
-    const d = event.data;
-    return {
-      decision_id: d.decisionId,
-      ...eventColumns(event),
-      incident_id: d.incidentId,
-      loop: d.loop,
-      target: d.target,
-      fingerprint: d.fingerprint,
-      action: d.action?.name ?? '',
-      status: 'made',
-      // The decision carries no risk level of its own; the loop spec has it per action.
-      risk: '',
-      dry_run: d.mode === 'dry-run',
-      explanation: JSON.stringify(d.explanation),
-      decided_at: at,
-      updated_at: at,
-    };
-  }
-  // Approved / rejected name only the decision and incident: actor and reason stay in `event`
-  // (and in control_audit, where the command was recorded).
+  const d = event.data;
   return {
-    decision_id: event.data.decisionId,
+    decision_id: d.decisionId,
     ...eventColumns(event),
-    incident_id: event.data.incidentId,
-    loop: '',
-    target: event.subject, // the envelope subject is the target
-    fingerprint: '',
-    action: '',
-    status: event.type === 'homeostat.decision.approved.v1' ? 'approved' : 'rejected',
+    incident_id: d.incidentId,
+    loop: d.loop,
+    target: d.target,
+    fingerprint: d.fingerprint,
+    action: d.action?.name ?? '',
+    status: 'made',
+    // The decision carries no risk level of its own; the loop spec has it per action.
     risk: '',
-    dry_run: false,
-    explanation: '',
+    dry_run: d.mode === 'dry-run',
+    explanation: JSON.stringify(d.explanation),
     decided_at: at,
     updated_at: at,
   };

@@ -20,9 +20,7 @@ import {
   buildEvent,
   controlApprove,
   controlKillSwitch,
-  decisionApproved,
   decisionMade,
-  decisionRejected,
   incidentOpened,
   incidentResolved,
   incidentUpdated,
@@ -98,7 +96,6 @@ describe('row mappers against chDB', () => {
       incidentOpened(),
       incidentResolved(),
       decisionMade(),
-      decisionApproved(),
       actionStarted(),
       outcomeRecorded(),
       knowledgeUpdated(),
@@ -259,8 +256,6 @@ describe('row mappers against chDB', () => {
       incidentResolved(),
       incidentOpened(), // redelivered after the resolution
       decisionMade(), // redelivered
-      decisionApproved(),
-      decisionRejected(),
       actionStarted(),
       outcomeRecorded(),
       outcomeRecorded(), // redelivered
@@ -268,7 +263,7 @@ describe('row mappers against chDB', () => {
       controlApprove(),
       controlKillSwitch(),
     ];
-    // The decision as made, before the approval supersedes it.
+    // The decision as made; its redelivery below collapses with it.
     await insertAll(ledgerRows(decisionMade()));
     const made = await select<{ status: string; explanation: string; event: string }>(`SELECT status, explanation, event FROM decisions FINAL`);
     expect(made.map((r) => r.status)).toEqual(['made']);
@@ -296,8 +291,7 @@ describe('row mappers against chDB', () => {
       `SELECT decision_id, status, action, dry_run, explanation FROM decisions FINAL ORDER BY decision_id`,
     );
     expect(decisions).toEqual([
-      { decision_id: 'dec-1', status: 'approved', action: '', dry_run: false, explanation: '' },
-      { decision_id: 'dec-2', status: 'rejected', action: '', dry_run: false, explanation: '' },
+      { decision_id: 'dec-1', status: 'made', action: 'recycle-pool', dry_run: false, explanation: JSON.stringify(decisionMade().data.explanation) },
     ]);
     expect(
       await select(`SELECT event_type, status, success, rolled_back, time_to_recover_ms, started_at, finished_at FROM outcomes FINAL ORDER BY version`),

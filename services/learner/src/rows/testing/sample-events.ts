@@ -235,20 +235,6 @@ export const incidentResolved = () =>
 
 export const decisionMade = () => event('homeostat.decision.made.v1', sampleDecisionMade(), { source: 'decider' });
 
-export const decisionApproved = () =>
-  event(
-    'homeostat.decision.approved.v1',
-    { decisionId: 'dec-1', incidentId: 'inc-1', actor: 'alice@example.com', reason: 'looks safe' },
-    { source: 'decider', time: '2025-01-01T10:01:00Z' },
-  );
-
-export const decisionRejected = () =>
-  event(
-    'homeostat.decision.rejected.v1',
-    { decisionId: 'dec-2', incidentId: 'inc-1', actor: 'bob@example.com', reason: 'not during the sale' },
-    { source: 'decider', time: '2025-01-01T10:01:30Z', traceparent: null },
-  );
-
 const recyclePool = { name: 'recycle-pool', adapter: 'http', params: { method: 'POST', url: 'http://shop:3000/actuator/pool/recycle' } } as const;
 
 export const actionStarted = () =>
