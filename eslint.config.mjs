@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  * - type:lib      shared libs: may import only other libs;
  * - type:service  one stage of the loop: may import libs, never another service;
  * - type:cli      the homeostat command: composes services and libs;
- * - type:testing  test support (the local Kafka broker): libs only;
+ * - type:testing  test tooling under tools/ (the local Kafka broker): libs only;
  * - type:example  the demo shop: imports nothing of ours, like any system under control;
  * - kind:pure     algorithms and contracts: no framework, transport or database imports.
  */

@@ -5,7 +5,7 @@
  * Kafka, in order of preference:
  *   1. KAFKA_BROKERS already set: use that cluster as is.
  *   2. A Docker engine answers and @testcontainers/kafka can be required: a Kafka container.
- *   3. Otherwise: a local broker on the JVM (libs/local-kafka) with a fresh temp data dir.
+ *   3. Otherwise: a local broker on the JVM (tools/local-kafka) with a fresh temp data dir.
  * Also: HOMEOSTAT_TEST_CHDB_DIR (fresh temp dir) and TZ=UTC.
  * The handle for global-teardown.ts is kept on globalThis.
  */
@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startLocalKafka } from '../libs/local-kafka/src';
+import { startLocalKafka } from '@homeostat/local-kafka';
 
 export type KafkaSource = 'external' | 'testcontainers' | 'local';
 

@@ -9,7 +9,7 @@
 # Data dir defaults to ./.homeostat/kafka (relative to the current directory); jars are cached in
 # ${HOMEOSTAT_KAFKA_CACHE:-$HOME/.cache/homeostat/kafka}/4.1.1/libs. Needs Java 17+ (JAVA_HOME or
 # PATH), Maven for the first fetch, and node with the workspace's node_modules.
-# All logic lives in libs/local-kafka (the same code the jest global setup uses).
+# All logic lives in tools/local-kafka (the same code the jest global setup uses).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,4 +28,4 @@ fi
 # Run from the caller's directory so relative --data-dir values mean what the caller expects;
 # point @swc-node/register at the workspace tsconfig explicitly.
 export TS_NODE_PROJECT="${TS_NODE_PROJECT:-$root/tsconfig.json}"
-exec node -r "$register" "$root/libs/local-kafka/src/cli.ts" "$@"
+exec node -r "$register" "$root/tools/local-kafka/src/cli.ts" "$@"

@@ -1,6 +1,6 @@
 /**
  * Command line for the local Kafka broker; deploy/local-kafka/kafka.sh runs it with
- * `node -r @swc-node/register libs/local-kafka/src/cli.ts <command> ...`.
+ * `node -r @swc-node/register tools/local-kafka/src/cli.ts <command> ...`.
  * Only `start` writes to stdout (the bootstrap address); progress goes to stderr.
  */
 import { parseArgs } from 'node:util';
