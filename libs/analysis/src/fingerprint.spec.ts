@@ -152,9 +152,10 @@ describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/lea
       [...errors('GET /catalog', 'GET /stock'), failedAfterLog],
     ];
     expect(typical.map((signals) => catalog.isAmbiguous('shop', signals))).toEqual(typical.map(() => false));
-    // A pool leak caught on its timeout counter and pool gauge only (4 s into it, the CI run of
-    // cac085c: it took a kind of its own), and a bad config whose opening had the error ratio and
-    // the pool gauge but not yet its error (as much like a pool leak as like itself).
+    // A pool leak caught on its timeout counter and pool gauge only (4 s into it, as a CI run
+    // caught one: fingerprinted that early, it founds a kind of its own), and a bad config whose
+    // opening had the error ratio and the pool gauge but not yet its error (as much like a pool
+    // leak as like itself).
     expect(catalog.isAmbiguous('shop', [timeouts, used])).toBe(true);
     expect(catalog.isAmbiguous('shop', [...errors('GET /stock', 'GET /catalog', 'GET /checkout'), used])).toBe(true);
     // The error ratio alone, before the error's shape is in: what three kinds show.

@@ -63,7 +63,7 @@ export interface KnownFingerprint {
   fingerprint: string;
   /** The signal parts (fingerprintPart) it was first seen with. */
   parts: string[];
-  /** How many incidents took this fingerprint (absent in snapshots from before it was kept: 1). */
+  /** How many incidents took this fingerprint (absent in a snapshot that does not carry it: 1). */
   occurrences?: number;
   /** Per part, how many of those incidents opened with it (absent: each first part once). */
   counts?: Record<string, number>;
@@ -97,8 +97,8 @@ interface Kind {
  * seconds often is, and a kind's first occurrence may have been.
  *
  * The threshold and the form were chosen on replays of the openings the shop's four faults
- * really had (fingerprint.spec.ts): in random orders, this keeps each fault to one fingerprint
- * where the earlier weighted Jaccard against the first occurrence split one in most orders.
+ * really had (fingerprint.spec.ts): in random orders, this keeps each fault to one fingerprint,
+ * where a weighted Jaccard against the first occurrence splits one in most orders.
  * Bounded, and serialisable with the analyzer's state.
  */
 export class FingerprintCatalog {

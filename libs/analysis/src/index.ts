@@ -9,3 +9,7 @@ export * from './call-graph';
 export * from './root-cause';
 export * from './fingerprint';
 export * from './incident-tracker';
+export * from './loop-matcher';
+export * from './incident-events';
+export * from './analysis-engine';
+export * from './state-handover';

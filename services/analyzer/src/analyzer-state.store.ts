@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import type { EngineSnapshot } from '@homeostat/analysis';
 import { JsonStateFile } from '@homeostat/runtime';
-import type { EngineSnapshot } from './engine/analysis-engine';
 
 /**
  * The analyzer's state on disk, under the data dir: written atomically (temp file + rename), so

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Controller, Get, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { v7 as uuidv7 } from 'uuid';
+import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/analysis';
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { AnyEnvelope, Evidence, LoopSpec } from '@homeostat/contracts';
@@ -9,8 +10,6 @@ import { expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
-import { AnalysisEngine, type IncidentEvent } from './engine/analysis-engine';
-import { StateHandover } from './state/state-handover';
 import { TargetStateChangelog } from './state/target-state-changelog';
 
 const SNAPSHOT_EVERY_MS = 60_000;

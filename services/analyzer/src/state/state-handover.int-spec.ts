@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/analysis';
+import { BUCKET, rng, spans } from '@homeostat/analysis/testing';
 import { KafkaBus } from '@homeostat/bus';
 import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
 import { JsonLogger } from '@homeostat/telemetry';
-import { AnalysisEngine, type IncidentEvent } from '../engine/analysis-engine';
-import { BUCKET, rng, spans } from '../engine/test-telemetry';
-import { StateHandover } from './state-handover';
 import { TargetStateChangelog } from './target-state-changelog';
 
 const brokers = (): string[] => {

@@ -1,9 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
+import { parseTargetSnapshot, serializeTargetSnapshot, type StateChangelog, type StateRecord, type StateRecordInfo, type TargetSnapshot } from '@homeostat/analysis';
 import { MemoryIdempotencyStore, type Bus, type RawMessage, type Subscription } from '@homeostat/bus';
 import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
-import type { TargetSnapshot } from '../engine/analysis-engine';
 
 /**
  * Above this (compressed), a target's state is not published: the topic's record limit, less
@@ -16,14 +16,6 @@ const OWNER_HEADER = 'homeostat-owner';
 const EMPTY = Buffer.alloc(0);
 const SAVED_AT_HEADER = 'homeostat-saved-at';
 const LAST_SEEN_HEADER = 'homeostat-last-seen';
-
-export interface StateRecordInfo {
-  target: string;
-  owner: string;
-  savedAtMs: number;
-  /** When the writer last had telemetry of the target (the owner of its partition has the latest). */
-  lastSeenMs: number;
-}
 
 /**
  * The analyzer's per-target state as a changelog on the bus, in the way of Kafka Streams' state
@@ -39,7 +31,7 @@ export interface StateRecordInfo {
  * of every target other processes published (compressed): memory about the size of the
  * compacted topic.
  */
-export class TargetStateChangelog {
+export class TargetStateChangelog implements StateChangelog {
   private readonly latest = new Map<string, StateRecordInfo & { value: Buffer }>();
   private subscription: Subscription | undefined;
   /** Records that could not be read (missing headers): counted and skipped. */
@@ -74,7 +66,7 @@ export class TargetStateChangelog {
 
   /** Publishes a target's state; false when it is too large for a record (it then stays local). */
   async publish(snapshot: TargetSnapshot): Promise<boolean> {
-    const value = gzipSync(JSON.stringify(snapshot));
+    const value = gzipSync(serializeTargetSnapshot(snapshot));
     if (value.length > MAX_STATE_RECORD_BYTES) {
       this.logger.warn(`state of ${snapshot.target} not published: ${value.length} bytes compressed (at most ${MAX_STATE_RECORD_BYTES})`, { series: snapshot.series.length });
       return false;
@@ -104,12 +96,11 @@ export class TargetStateChangelog {
    * The latest state another process published for the target, if any. A record that does not
    * decode, or is not this target's, is logged and ignored (the target starts cold).
    */
-  take(target: string): (StateRecordInfo & { snapshot: TargetSnapshot }) | undefined {
+  take(target: string): StateRecord | undefined {
     const record = this.latest.get(target);
     if (!record || record.owner === this.owner) return undefined;
     try {
-      const snapshot = JSON.parse(gunzipSync(record.value).toString('utf8')) as TargetSnapshot;
-      if (snapshot.version !== 1 || snapshot.target !== target) throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
+      const snapshot = parseTargetSnapshot(gunzipSync(record.value).toString('utf8'), target);
       return { target, owner: record.owner, savedAtMs: record.savedAtMs, lastSeenMs: record.lastSeenMs, snapshot };
     } catch (error) {
       this.logger.warn(`state of ${target} from ${record.owner} is unreadable, starting cold: ${String(error)}`);

@@ -1,6 +1,7 @@
 import type { LoopSpec, SignalSpec } from '@homeostat/contracts';
 import { DEFAULT_DETECTION, parseDuration } from '@homeostat/contracts';
-import { DERIVED, type DetectionSettings } from '@homeostat/analysis';
+import type { DetectionSettings } from './incident-tracker';
+import { DERIVED } from './series';
 
 /** The loop a target belongs to, or none: then every signal is watched with default settings. */
 export interface TargetLoop {
@@ -53,13 +54,14 @@ export function matchSignals(
   let watched = false;
   for (const s of loop.spec.spec.signals) {
     if (!signalMatches(s, series, template)) continue;
-    if (withinSignalBound(s, series)) return 'past-bounds';
+    if (pastSignalBound(s, series)) return 'past-bounds';
     watched = true;
   }
   return watched ? 'inside-bounds' : 'unwatched';
 }
 
-function withinSignalBound(signal: SignalSpec, series: { name: string; value: number }): boolean {
+/** Whether the value is past the signal's bound; a value the signal does not bound always is. */
+function pastSignalBound(signal: SignalSpec, series: { name: string; value: number }): boolean {
   switch (signal.kind) {
     case 'metric': {
       if (signal.threshold === undefined) return true;

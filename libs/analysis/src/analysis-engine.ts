@@ -1,25 +1,16 @@
-import {
-  Baseline,
-  CallGraph,
-  DERIVED,
-  IncidentTracker,
-  LogSeriesAggregator,
-  MetricSeriesConverter,
-  SpanSeriesAggregator,
-  rankRootCauses,
-  errorShape,
-  routeOf,
-  seriesKey,
-  type IncidentState,
-  type IncidentTransition,
-  type SeriesPoint,
-  type SignalEvidence,
-} from '@homeostat/analysis';
-import type { EventData, LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@homeostat/contracts';
+import type { LogsBatch, LoopSpec, MetricsBatch, SpansBatch } from '@homeostat/contracts';
 import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDetector } from '@homeostat/detectors';
 import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
-import type { TrackerSnapshot } from '@homeostat/analysis';
+import { Baseline } from './baseline';
+import { CallGraph } from './call-graph';
+import { componentOf, describeSignal, incidentEvent, type IncidentEvent, type IncidentHypothesis } from './incident-events';
+import { IncidentTracker, type IncidentState, type TrackerSnapshot } from './incident-tracker';
+import { LogSeriesAggregator } from './log-series';
 import { loopFor, matchSignals, watchesSpan, type TargetLoop } from './loop-matcher';
+import { MetricSeriesConverter } from './metric-series';
+import { rankRootCauses, type SignalEvidence } from './root-cause';
+import { DERIVED, seriesKey, type SeriesPoint } from './series';
+import { SpanSeriesAggregator, errorShape, routeOf } from './span-series';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -38,6 +29,12 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, latenessMs: 2_000, maxSeries: 50_000, newErrorTemplateScore: 0.95, adaptAfterMs: 15 * 60_000 };
 
+/** A target's loop and the tracker of its incidents. */
+interface TargetAnalysis {
+  loop: TargetLoop;
+  tracker: IncidentTracker;
+}
+
 interface SeriesState {
   detector: SeriesDetector;
   baseline: Baseline;
@@ -50,24 +47,18 @@ interface TemplateState {
   severity: number;
 }
 
-export type IncidentEvent =
-  | { type: 'homeostat.incident.opened.v1'; subject: string; data: EventData<'homeostat.incident.opened.v1'> }
-  | { type: 'homeostat.incident.updated.v1'; subject: string; data: EventData<'homeostat.incident.updated.v1'> }
-  | { type: 'homeostat.incident.resolved.v1'; subject: string; data: EventData<'homeostat.incident.resolved.v1'> };
-
 const WARN = 13;
 
 /**
  * The detector as the analyzer runs it: novelty against the window's range only, without the local
- * spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0), i.e. as before those
- * two were added for alerting on single series (NAB scores them, `homeostat replay` writes them).
- * Both make a series' disturbance count once: the bar halves anything no more novel than the
- * last 192 points' peak, and the spread discounts a burst about as high as earlier ones — and most
- * evidence series here (error ratios, log-template rates, pool gauges) are zero with bursts, one
- * per occurrence of a failure. The analyzer must see every occurrence in full, with the same
- * signals, or a recurrence opens late or with other evidence (another fingerprint). Learning-e2e
- * runs with them on were not repeated after the fingerprint fix (b3b739c), so that harm is
- * reasoned, not measured.
+ * spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0). Those two serve alerting
+ * on a single series (NAB scores them, `homeostat replay` writes them): both make a series'
+ * disturbance count once — the bar halves anything no more novel than the last 192 points' peak,
+ * and the spread discounts a burst about as high as earlier ones. Most evidence series here (error
+ * ratios, log-template rates, pool gauges) are zero with bursts, one per occurrence of a failure,
+ * and the analyzer must see every occurrence in full, with the same signals, or a recurrence opens
+ * late or with other evidence (another fingerprint). That harm is reasoned, not measured: a
+ * learning-e2e run with both on would measure it.
  */
 const DETECTOR_OPTIONS = { neighbourhoodSize: 1, refractoryPoints: 0 } as const;
 
@@ -94,7 +85,7 @@ export interface TargetSnapshot {
   tracker: TrackerSnapshot;
 }
 
-/** Every target's state (what a restart continues from). Version 1 had one miner for all targets. */
+/** Every target's state (what a restart continues from). Version 1, still read, has one miner for all targets. */
 export type EngineSnapshot =
   | { version: 2; savedAtMs: number; targets: TargetSnapshot[] }
   | { version: 1; savedAtMs: number; series: SeriesSnapshot[]; templates: { key: string; state: TemplateState }[]; miner: MinerSnapshot; trackers: { target: string; state: TrackerSnapshot }[] };
@@ -116,7 +107,7 @@ export class AnalysisEngine {
   private readonly miners = new Map<string, TemplateMiner>();
   private readonly series = new Map<string, SeriesState>();
   private readonly templates = new Map<string, TemplateState>();
-  private readonly trackers = new Map<string, { loop: TargetLoop; tracker: IncidentTracker }>();
+  private readonly analyses = new Map<string, TargetAnalysis>();
   private readonly firstSeen = new Map<string, number>();
   private readonly lastSeen = new Map<string, number>();
   private readonly opts: EngineOptions;
@@ -133,13 +124,13 @@ export class AnalysisEngine {
 
   ingestSpans(service: string, batch: SpansBatch, nowMs: number): void {
     this.known(service, nowMs);
-    const tracker = this.trackerFor(service);
+    const { loop, tracker } = this.analysisOf(service);
     for (const span of batch.spans) {
       this.graph.observe(service, span, nowMs);
       this.spans.add(service, span);
-      if (span.status.code === 'error' && watchesSpan(tracker.loop, routeOf(span))) {
+      if (span.status.code === 'error' && watchesSpan(loop, routeOf(span))) {
         const error = errorShape(span);
-        tracker.tracker.addFailingSpan({
+        tracker.addFailingSpan({
           traceId: span.traceId,
           spanId: span.spanId,
           name: span.name,
@@ -206,12 +197,12 @@ export class AnalysisEngine {
 
   /** The targets the engine holds state for. */
   targets(): string[] {
-    return [...new Set([...this.trackers.keys(), ...this.firstSeen.keys(), ...this.miners.keys()])];
+    return [...new Set([...this.analyses.keys(), ...this.firstSeen.keys(), ...this.miners.keys()])];
   }
 
   /** Whether the engine holds state for the target. */
   hasTarget(target: string): boolean {
-    return this.trackers.has(target) || this.firstSeen.has(target) || this.miners.has(target);
+    return this.analyses.has(target) || this.firstSeen.has(target) || this.miners.has(target);
   }
 
   /** When telemetry of the target last came in (undefined: never, or dropped). */
@@ -237,7 +228,7 @@ export class AnalysisEngine {
         series: [],
         templates: [],
         miner: this.minerFor(target).snapshot(),
-        tracker: this.trackerFor(target).tracker.snapshot(),
+        tracker: this.analysisOf(target).tracker.snapshot(),
       });
     }
     for (const [key, s] of this.series) out.get(targetOfKey(key))?.series.push({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() });
@@ -260,7 +251,7 @@ export class AnalysisEngine {
     try {
       const series = snapshot.series.map((s) => [s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) }] as const);
       const miner = TemplateMiner.restore(snapshot.miner);
-      this.trackerFor(target).tracker.restore(snapshot.tracker);
+      this.analysisOf(target).tracker.restore(snapshot.tracker);
       for (const [key, state] of series) this.series.set(key, state);
       for (const t of snapshot.templates) this.templates.set(t.key, { ...t.state });
       this.miners.set(target, miner);
@@ -280,7 +271,7 @@ export class AnalysisEngine {
     for (const key of [...this.series.keys()]) if (targetOfKey(key) === target) this.series.delete(key);
     for (const key of [...this.templates.keys()]) if (targetOfKey(key) === target) this.templates.delete(key);
     this.miners.delete(target);
-    this.trackers.delete(target);
+    this.analyses.delete(target);
     this.firstSeen.delete(target);
     this.lastSeen.delete(target);
   }
@@ -290,14 +281,14 @@ export class AnalysisEngine {
     for (const point of this.spans.flush(nowMs, this.opts.latenessMs)) this.score(point, nowMs);
     for (const point of this.logs.flush(nowMs, this.opts.latenessMs)) this.score(point, nowMs);
     const events: IncidentEvent[] = [];
-    for (const [target, { loop, tracker }] of this.trackers) {
-      for (const transition of tracker.tick(nowMs)) events.push(this.toEvent(target, loop, transition, nowMs));
+    for (const [target, { loop, tracker }] of this.analyses) {
+      for (const transition of tracker.tick(nowMs)) events.push(incidentEvent(target, loop.name, transition, nowMs, (incident) => this.hypothesis(target, incident)));
     }
     return events;
   }
 
   private score(point: SeriesPoint, nowMs: number): void {
-    const loop = this.trackerFor(point.service);
+    const { loop, tracker } = this.analysisOf(point.service);
     const key = seriesKey(point);
     const template = point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
     let state = this.series.get(key);
@@ -320,15 +311,15 @@ export class AnalysisEngine {
     if (template && template.severity >= WARN && point.value > 0 && state.baseline.value <= 0.05 * point.value) {
       score = Math.max(score, this.opts.newErrorTemplateScore);
     }
-    const anomalous = score >= loop.loop.settings.sensitivity;
+    const anomalous = score >= loop.settings.sensitivity;
     const direction = state.baseline.direction(point.value);
     const baseline = state.baseline.value;
     const withinBaseline = state.baseline.contains(point.value);
     state.baseline.observe(point.value, anomalous);
     const templateText = template ? { text: template.text, sample: template.sample } : undefined;
-    const match = matchSignals(loop.loop, point, templateText);
+    const match = matchSignals(loop, point, templateText);
     if (match === 'unwatched') return;
-    loop.tracker.observe(
+    tracker.observe(
       {
         key,
         kind: template ? 'log' : 'series',
@@ -368,50 +359,24 @@ export class AnalysisEngine {
     return nowMs - since >= 5 * this.opts.bucketMs;
   }
 
-  private trackerFor(target: string): { loop: TargetLoop; tracker: IncidentTracker } {
-    let entry = this.trackers.get(target);
-    if (!entry) {
+  private analysisOf(target: string): TargetAnalysis {
+    let analysis = this.analyses.get(target);
+    if (!analysis) {
       const loop = loopFor(target, this.loops);
-      entry = { loop, tracker: new IncidentTracker(target, loop.settings, this.newId) };
-      this.trackers.set(target, entry);
+      analysis = { loop, tracker: new IncidentTracker(target, loop.settings, this.newId) };
+      this.analyses.set(target, analysis);
     }
-    return entry;
-  }
-
-  private toEvent(target: string, loop: TargetLoop, transition: IncidentTransition, nowMs: number): IncidentEvent {
-    const incident = transition.incident;
-    const openedAt = new Date(incident.openedAtMs).toISOString();
-    if (transition.type === 'resolved') {
-      return {
-        type: 'homeostat.incident.resolved.v1',
-        subject: target,
-        data: { incidentId: incident.incidentId, loop: loop.name, target, fingerprint: incident.fingerprint, openedAt, resolvedAt: new Date(transition.resolvedAtMs).toISOString(), resolution: transition.resolution },
-      };
-    }
-    const snapshot = {
-      incidentId: incident.incidentId,
-      loop: loop.name,
-      target,
-      fingerprint: incident.fingerprint,
-      severity: severityOf(incident),
-      title: titleOf(target, incident),
-      openedAt,
-      evidence: evidenceOf(incident),
-      hypothesis: this.hypothesis(target, incident),
-    };
-    return transition.type === 'opened'
-      ? { type: 'homeostat.incident.opened.v1', subject: target, data: snapshot }
-      : { type: 'homeostat.incident.updated.v1', subject: target, data: { ...snapshot, updatedAt: new Date(nowMs).toISOString() } };
+    return analysis;
   }
 
   /** The most likely cause, from every target's current evidence and the call graph. */
-  private hypothesis(target: string, incident: IncidentState): EventData<'homeostat.incident.opened.v1'>['hypothesis'] {
+  private hypothesis(target: string, incident: IncidentState): IncidentHypothesis {
     const evidence = new Map<string, SignalEvidence[]>();
-    for (const [service, { tracker }] of this.trackers) {
+    for (const [service, { tracker }] of this.analyses) {
       const state = service === target ? incident : tracker.current;
       if (!state) continue;
       evidence.set(service, [
-        ...state.signals.map((s) => ({ ref: s.template?.id ?? s.key, kind: s.kind, score: s.score, description: describe(s) })),
+        ...state.signals.map((s) => ({ ref: s.template?.id ?? s.key, kind: s.kind, score: s.score, description: describeSignal(s) })),
         ...state.failingSpans.slice(0, 5).map((s) => ({ ref: s.spanId, kind: 'span' as const, score: 0.5, description: `failing span ${s.name}` })),
       ]);
     }
@@ -435,57 +400,4 @@ function targetOfKey(key: string): string {
   const template = key.indexOf('\u0000');
   const end = series < 0 ? template : template < 0 ? series : Math.min(series, template);
   return end < 0 ? key : key.slice(0, end);
-}
-
-function describe(s: IncidentState['signals'][number]): string {
-  if (s.template) return `log "${s.template.text.slice(0, 120)}" ${s.direction === 'up' ? 'appeared' : 'dropped'} (${s.observed.toFixed(2)}/s)`;
-  const labels = Object.entries(s.labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return `${s.name}${labels ? `{${labels}}` : ''} ${s.direction} (${round(s.observed)} vs ${round(s.baseline)})`;
-}
-
-function round(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2);
-}
-
-function severityOf(incident: IncidentState): 'low' | 'medium' | 'high' | 'critical' {
-  const errors = incident.signals.some((s) => s.name === DERIVED.errorRate && s.direction === 'up');
-  const trafficGone = incident.signals.some((s) => s.name === DERIVED.requestRate && s.direction === 'down' && s.observed === 0);
-  if (trafficGone || (errors && incident.signals.length >= 3)) return 'critical';
-  if (errors || incident.signals.length >= 3) return 'high';
-  return incident.signals.length >= 2 ? 'medium' : 'low';
-}
-
-function titleOf(target: string, incident: IncidentState): string {
-  const top = [...incident.signals].sort((a, b) => b.score - a.score).slice(0, 2);
-  return `${target}: ${top.map((s) => (s.template ? `log "${s.template.text.slice(0, 60)}"` : `${s.name} ${s.direction}`)).join(', ')}`;
-}
-
-/** Where in the service the evidence points, from the names the semantic conventions give. */
-function componentOf(signals: IncidentState['signals']): string | undefined {
-  const text = signals.map((s) => `${s.name} ${s.template?.text ?? ''}`.toLowerCase()).join(' ');
-  if (/db\.client\.connection|connection pool|acquir\w* (a )?connection|pool exhausted/.test(text)) return 'db-pool';
-  if (/db\.client|sql|database|query/.test(text)) return 'database';
-  if (/http\.client|upstream|downstream|dependency|timeout calling/.test(text)) return 'downstream-dependency';
-  if (/retry|retries/.test(text)) return 'retry-policy';
-  if (/config/.test(text)) return 'configuration';
-  return undefined;
-}
-
-function evidenceOf(incident: IncidentState): EventData<'homeostat.incident.opened.v1'>['evidence'] {
-  return {
-    series: incident.signals
-      .filter((s) => !s.template)
-      .map((s) => ({
-        name: s.name,
-        labels: s.labels,
-        score: Math.min(1, Math.max(0, s.score)),
-        window: { start: new Date(s.firstAnomalousMs).toISOString(), end: new Date(s.lastAnomalousMs).toISOString() },
-        ...(Number.isFinite(s.observed) ? { observed: s.observed } : {}),
-        ...(Number.isFinite(s.baseline) ? { baseline: s.baseline } : {}),
-      })),
-    logTemplates: incident.signals.flatMap(({ template: t }) => (t ? [{ templateId: t.id, template: t.text, count: t.count, ...(t.sample ? { sample: t.sample } : {}) }] : [])),
-    failingSpans: incident.failingSpans.map((s) => ({ ...s })),
-  };
 }

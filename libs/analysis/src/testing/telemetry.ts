@@ -1,6 +1,6 @@
 import type { LogsBatch, SpansBatch } from '@homeostat/contracts';
 
-// Telemetry for the engine's tests: a target's spans and log lines over one time bucket.
+// A target's spans and log lines over one time bucket, for the engine's tests.
 
 export const BUCKET = 10_000;
 const ns = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();

@@ -1,5 +1,6 @@
-import { AnalysisEngine, type IncidentEvent } from './analysis-engine';
-import { BUCKET, logs, rng, spans } from './test-telemetry';
+import { AnalysisEngine } from './analysis-engine';
+import type { IncidentEvent } from './incident-events';
+import { BUCKET, logs, rng, spans } from './testing';
 
 describe('AnalysisEngine', () => {
   it('opens an incident for a latency spike with a pool-exhaustion log pattern, resolves it, and fingerprints the recurrence the same', () => {

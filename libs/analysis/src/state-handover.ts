@@ -1,6 +1,49 @@
-import type { ComponentLogger } from '@homeostat/telemetry';
-import type { AnalysisEngine, TargetSnapshot } from '../engine/analysis-engine';
-import type { StateRecordInfo, TargetStateChangelog } from './target-state-changelog';
+import type { AnalysisEngine, TargetSnapshot } from './analysis-engine';
+
+/** What is known of the latest changelog record of a target, without decoding its state. */
+export interface StateRecordInfo {
+  target: string;
+  owner: string;
+  savedAtMs: number;
+  /** When the writer last had telemetry of the target (the owner of its partition has the latest). */
+  lastSeenMs: number;
+}
+
+/** A changelog record with its state decoded. */
+export type StateRecord = StateRecordInfo & { snapshot: TargetSnapshot };
+
+/**
+ * The changelog of the targets' states, as the handover uses it. The analyzer service keeps it on
+ * the bus (its TargetStateChangelog); a test keeps it in memory.
+ */
+export interface StateChangelog {
+  /** This process's identity as a writer. */
+  readonly owner: string;
+  /** What is known of the latest record of a target (whoever wrote it). */
+  info(target: string): StateRecordInfo | undefined;
+  /** The latest state another process published for the target; undefined if none, or it does not decode. */
+  take(target: string): StateRecord | undefined;
+  /** Publishes a target's state; false when it was not published (too large for a record). */
+  publish(snapshot: TargetSnapshot): Promise<boolean>;
+}
+
+/** Where the handover says what it did. */
+export interface HandoverLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** A target's state as a changelog record's value carries it (the transport may compress it). */
+export function serializeTargetSnapshot(snapshot: TargetSnapshot): string {
+  return JSON.stringify(snapshot);
+}
+
+/** A changelog record's value read back as the state of `target`; throws if it is anything else. */
+export function parseTargetSnapshot(json: string, target: string): TargetSnapshot {
+  const snapshot = JSON.parse(json) as TargetSnapshot;
+  if (snapshot.version !== 1 || snapshot.target !== target) throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
+  return snapshot;
+}
 
 export interface HandoverOptions {
   /** How often the state of the targets that had telemetry since is published. */
@@ -17,7 +60,7 @@ export const DEFAULT_HANDOVER_OPTIONS: HandoverOptions = { publishEveryMs: 30_00
 
 /**
  * Which replica holds a target's analysis, and moving it when its partition moves: the engine's
- * per-target state goes through the changelog (TargetStateChangelog). No framework in it.
+ * per-target state goes through the changelog (StateChangelog).
  *
  * - The first telemetry of a target in this process: if another process published the target's
  *   state more recently than this one's own snapshot (the data dir's, restored at start), the
@@ -39,8 +82,8 @@ export class StateHandover {
 
   constructor(
     private readonly engine: AnalysisEngine,
-    private readonly changelog: TargetStateChangelog,
-    private readonly logger: ComponentLogger,
+    private readonly changelog: StateChangelog,
+    private readonly logger: HandoverLogger,
     /** When the snapshot the engine was restored from (data dir) was taken; undefined: none. */
     private readonly localSavedAtMs: number | undefined,
     options: Partial<HandoverOptions> = {},
@@ -54,7 +97,7 @@ export class StateHandover {
     if (this.checked.has(target)) return;
     this.checked.add(target);
     const local = this.engine.hasTarget(target) ? (this.localSavedAtMs ?? -Infinity) : -Infinity;
-    // Decompressed only when it is newer than what the engine has.
+    // Taken (decompressed, parsed) only when it is newer than what the engine has.
     const newer = (this.changelog.info(target)?.savedAtMs ?? -Infinity) > local ? this.changelog.take(target) : undefined;
     if (newer && this.adopt(newer, '')) return;
     if (!this.engine.hasTarget(target)) this.coldSince.set(target, this.now());
@@ -86,7 +129,7 @@ export class StateHandover {
   }
 
   /** Continues the target from another process's state; one that does not restore is logged, and the target starts cold. */
-  private adopt(record: StateRecordInfo & { snapshot: TargetSnapshot }, how: string): boolean {
+  private adopt(record: StateRecord, how: string): boolean {
     try {
       this.engine.restoreTarget(record.snapshot);
     } catch (error) {

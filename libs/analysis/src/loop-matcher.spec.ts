@@ -1,6 +1,6 @@
 import { parseLoopSpec, type LoopSpec } from '@homeostat/contracts';
-import { DERIVED } from '@homeostat/analysis';
 import { loopFor, matchSignals, watchesSpan } from './loop-matcher';
+import { DERIVED } from './series';
 
 function loop(signals: string): LoopSpec {
   const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1

@@ -1,11 +1,9 @@
-import { JsonLogger } from '@homeostat/telemetry';
-import { AnalysisEngine, type TargetSnapshot } from '../engine/analysis-engine';
-import { BUCKET, spans } from '../engine/test-telemetry';
-import { StateHandover } from './state-handover';
-import type { StateRecordInfo, TargetStateChangelog } from './target-state-changelog';
+import { AnalysisEngine, type TargetSnapshot } from './analysis-engine';
+import { StateHandover, parseTargetSnapshot, serializeTargetSnapshot, type HandoverLogger, type StateChangelog, type StateRecordInfo } from './state-handover';
+import { BUCKET, spans } from './testing';
 
 /** The changelog as the handover sees it: records by target, and what was published. */
-class FakeChangelog {
+class FakeChangelog implements StateChangelog {
   readonly owner = 'me';
   readonly records = new Map<string, StateRecordInfo & { snapshot: TargetSnapshot }>();
   readonly published: TargetSnapshot[] = [];
@@ -32,8 +30,8 @@ function setup(localSavedAtMs?: number): { engine: AnalysisEngine; changelog: Fa
   const clock = { now: T0 };
   const engine = new AnalysisEngine([], () => 'inc', { bucketMs: BUCKET });
   const changelog = new FakeChangelog();
-  const logger = new JsonLogger('test', 'info', (l) => lines.push(l)).child('state');
-  const handover = new StateHandover(engine, changelog as unknown as TargetStateChangelog, logger, localSavedAtMs, { publishEveryMs: 30_000, lateAdoptionMs: 120_000 }, () => clock.now);
+  const logger: HandoverLogger = { info: (message) => lines.push(message), warn: (message) => lines.push(message) };
+  const handover = new StateHandover(engine, changelog, logger, localSavedAtMs, { publishEveryMs: 30_000, lateAdoptionMs: 120_000 }, () => clock.now);
   return { engine, changelog, handover, clock, lines };
 }
 
@@ -126,5 +124,14 @@ describe('StateHandover', () => {
     expect(await handover.publishDue()).toBe(1); // only shop had telemetry since
     expect(changelog.published.map((s) => s.target)).toEqual(['shop', 'billing', 'shop']);
     expect(await handover.publishDue(true)).toBe(0);
+  });
+
+  it("reads a record's value back as the target's state, and refuses another target's or another version", () => {
+    const state = stateOfShop(T0, 3);
+    const json = serializeTargetSnapshot(state);
+    expect(parseTargetSnapshot(json, 'shop')).toEqual(state);
+    expect(() => parseTargetSnapshot(json, 'billing')).toThrow('a version 1 snapshot of shop');
+    expect(() => parseTargetSnapshot(JSON.stringify({ ...state, version: 2 }), 'shop')).toThrow('a version 2 snapshot of shop');
+    expect(() => parseTargetSnapshot('not json', 'shop')).toThrow();
   });
 });
