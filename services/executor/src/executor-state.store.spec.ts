@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleDecisionMade } from '@homeostat/contracts/testing';
-import { emptyExecutorState, ExecutorStateStore } from './executor-state.store';
+import { emptyExecutorState } from '@homeostat/execution';
+import { ExecutorStateStore } from './executor-state.store';
 
 describe('executor state store', () => {
   it('starts empty, and a saved state comes back after a restart', async () => {

@@ -1,34 +1,7 @@
 import { z } from 'zod';
 import { JsonStateFile } from '@homeostat/runtime';
-import { decisionMadeSchema, type DecisionMade } from '@homeostat/contracts';
-
-/** A decision waiting for a person (mode approval-required). */
-export interface PendingApproval {
-  decision: DecisionMade;
-  receivedAt: string;
-  /** The decision's trace, so the run after approval stays in the loop iteration's trace. */
-  traceparent?: string;
-}
-
-/** A verdict that arrived before its decision (loop.control and loop.decisions are not ordered). */
-export interface EarlyVerdict {
-  decisionId: string;
-  verdict: 'approve' | 'reject';
-  actor: string;
-  reason: string;
-  at: string;
-}
-
-export interface KillSwitchState {
-  global: boolean;
-  loops: string[];
-}
-
-export interface ExecutorState {
-  pending: PendingApproval[];
-  killSwitch: KillSwitchState;
-  verdicts: EarlyVerdict[];
-}
+import { decisionMadeSchema } from '@homeostat/contracts';
+import { emptyExecutorState, type ExecutorState, type ExecutorStateSink } from '@homeostat/execution';
 
 const stateFileSchema = z.object({
   version: z.literal(1),
@@ -37,14 +10,11 @@ const stateFileSchema = z.object({
   verdicts: z.array(z.object({ decisionId: z.string(), verdict: z.enum(['approve', 'reject']), actor: z.string(), reason: z.string(), at: z.string() })),
 });
 
-export const emptyExecutorState = (): ExecutorState => ({ pending: [], killSwitch: { global: false, loops: [] }, verdicts: [] });
-
 /**
- * What the executor must not forget across a restart besides its claims: the decisions waiting
- * for approval, the kill switch, and early verdicts. One small JSON file, replaced atomically
- * (write, fsync, rename), saves serialized so the file never goes back in time.
+ * The executor's state (the approval inbox and the kill switch) in one small JSON file, replaced
+ * atomically (write, fsync, rename), saves serialized so the file never goes back in time.
  */
-export class ExecutorStateStore {
+export class ExecutorStateStore implements ExecutorStateSink {
   private readonly file: JsonStateFile<unknown>;
 
   constructor(readonly path: string) {

@@ -22,12 +22,6 @@ export class ExecutorConsumer {
       case 'homeostat.decision.made.v1':
         await this.executor.onDecision(event.data, event.traceparent);
         return;
-      case 'homeostat.decision.approved.v1':
-        await this.executor.onApproval(event.data.decisionId, event.data.actor, event.data.reason);
-        return;
-      case 'homeostat.decision.rejected.v1':
-        await this.executor.onRejection(event.data.decisionId, event.data.actor, event.data.reason);
-        return;
       default:
         return;
     }

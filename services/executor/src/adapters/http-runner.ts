@@ -1,21 +1,13 @@
-import type { ActionRequest } from './action-request';
+import type { ActionRequest, ActionResponse } from '@homeostat/execution';
 
 export type Fetch = typeof fetch;
-
-/** What came back from one request: applied means the status said so. */
-export interface ActionResponse {
-  applied: boolean;
-  status?: number;
-  latencyMs: number;
-  /** A short excerpt of the response body, or why there was no response. */
-  detail: string;
-}
 
 const BODY_EXCERPT = 300;
 
 /**
- * Sends one request with a hard timeout. Never throws: a network error or a timeout is a
- * response that was not applied, so the caller has one shape to report.
+ * Sends one request with a hard timeout; the target accepted it when the status says so. Never
+ * throws: a network error or a timeout is a response not accepted, so the caller has one shape
+ * to report.
  */
 export async function sendRequest(request: ActionRequest, fetchFn: Fetch = fetch, now: () => number = Date.now): Promise<ActionResponse> {
   const started = now();
@@ -30,17 +22,17 @@ export async function sendRequest(request: ActionRequest, fetchFn: Fetch = fetch
       redirect: 'manual',
     });
     const text = (await res.text()).slice(0, BODY_EXCERPT);
-    const applied = request.expectStatus !== undefined ? res.status === request.expectStatus : res.status >= 200 && res.status < 300;
+    const accepted = request.expectStatus !== undefined ? res.status === request.expectStatus : res.status >= 200 && res.status < 300;
     const expected = request.expectStatus !== undefined ? String(request.expectStatus) : '2xx';
     return {
-      applied,
+      accepted,
       status: res.status,
       latencyMs: now() - started,
-      detail: `${request.method} ${request.url} -> ${res.status}${applied ? '' : ` (expected ${expected})`}${text ? `: ${text}` : ''}`,
+      detail: `${request.method} ${request.url} -> ${res.status}${accepted ? '' : ` (expected ${expected})`}${text ? `: ${text}` : ''}`,
     };
   } catch (error) {
     const reason = abort.signal.aborted ? `no response within ${request.timeoutMs} ms` : describeFetchError(error);
-    return { applied: false, latencyMs: now() - started, detail: `${request.method} ${request.url} failed: ${reason}` };
+    return { accepted: false, latencyMs: now() - started, detail: `${request.method} ${request.url} failed: ${reason}` };
   } finally {
     clearTimeout(timer);
   }

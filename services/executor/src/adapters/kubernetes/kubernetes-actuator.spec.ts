@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ActionRunner, prepareCall } from '../action-runner';
+import { prepareCall, type KubernetesCall } from '@homeostat/execution';
+import { AdapterRunner } from '../adapter-runner';
 import { KubernetesActuator, RESTARTED_AT_ANNOTATION } from './kubernetes-actuator';
-import type { KubernetesCall } from './kubernetes-call';
 
 interface SeenRequest {
   method: string;
@@ -93,7 +93,7 @@ describe('the Kubernetes adapter against an API server', () => {
 
   it('scales: reads the scale subresource, then merge-patches spec.replicas, with the bearer token', async () => {
     const response = await actuator.run(scale(5));
-    expect(response).toMatchObject({ applied: true, previousReplicas: 2, detail: 'scaled deployment shop-ns/shop from 2 to 5 replicas' });
+    expect(response).toMatchObject({ accepted: true, previousReplicas: 2, detail: 'scaled deployment shop-ns/shop from 2 to 5 replicas' });
     expect(api.requests).toEqual([
       { method: 'GET', path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale', contentType: undefined, authorization: 'Bearer sa-token-123', body: undefined },
       { method: 'PATCH', path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale', contentType: 'application/merge-patch+json', authorization: 'Bearer sa-token-123', body: { spec: { replicas: 5 } } },
@@ -104,17 +104,17 @@ describe('the Kubernetes adapter against an API server', () => {
   it('scales back to the count before the action for replicas: previous (the inverse)', async () => {
     const first = await actuator.run(scale(4));
     const back = await actuator.run(scale('previous'), { previousReplicas: first.previousReplicas! });
-    expect(back).toMatchObject({ applied: true, detail: 'scaled deployment shop-ns/shop from 4 to 2 replicas' });
+    expect(back).toMatchObject({ accepted: true, detail: 'scaled deployment shop-ns/shop from 4 to 2 replicas' });
     expect(api.requests.at(-1)).toMatchObject({ method: 'PATCH', body: { spec: { replicas: 2 } } });
     // Without a remembered count nothing is patched.
     api.requests.length = 0;
-    expect(await actuator.run(scale('previous'))).toMatchObject({ applied: false, detail: expect.stringContaining('unknown') });
+    expect(await actuator.run(scale('previous'))).toMatchObject({ accepted: false, detail: expect.stringContaining('unknown') });
     expect(api.requests.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('restarts like kubectl rollout restart: a merge patch of the pod template annotation', async () => {
     const response = await actuator.run({ operation: 'restart', deployment: 'shop', timeoutMs: 2_000 });
-    expect(response).toMatchObject({ applied: true, detail: expect.stringContaining('restarted deployment shop-ns/shop') });
+    expect(response).toMatchObject({ accepted: true, detail: expect.stringContaining('restarted deployment shop-ns/shop') });
     expect(api.requests).toEqual([
       {
         method: 'PATCH',
@@ -131,24 +131,24 @@ describe('the Kubernetes adapter against an API server', () => {
     expect(api.requests[0]?.path).toBe('/apis/apps/v1/namespaces/other/deployments/shop');
   });
 
-  it('reports API errors and refused connections as not applied, without throwing', async () => {
+  it('reports API errors and refused connections as not accepted, without throwing', async () => {
     api.failNext = { status: 403, message: 'deployments.apps "shop" is forbidden: User "system:serviceaccount:shop-ns:homeostat-executor" cannot patch resource' };
-    expect(await actuator.run({ operation: 'restart', deployment: 'shop', timeoutMs: 2_000 })).toMatchObject({ applied: false, detail: expect.stringMatching(/HTTP 403.*forbidden/) });
-    expect(await actuator.run({ operation: 'restart', deployment: 'missing', timeoutMs: 2_000 })).toMatchObject({ applied: false, detail: expect.stringContaining('HTTP 404') });
+    expect(await actuator.run({ operation: 'restart', deployment: 'shop', timeoutMs: 2_000 })).toMatchObject({ accepted: false, detail: expect.stringMatching(/HTTP 403.*forbidden/) });
+    expect(await actuator.run({ operation: 'restart', deployment: 'missing', timeoutMs: 2_000 })).toMatchObject({ accepted: false, detail: expect.stringContaining('HTTP 404') });
     const refused = new KubernetesActuator(kubeConfigFor('http://127.0.0.1:1'));
-    expect(await refused.run(scale(1))).toMatchObject({ applied: false, detail: expect.stringContaining('scale of deployment shop-ns/shop failed') });
+    expect(await refused.run(scale(1))).toMatchObject({ accepted: false, detail: expect.stringContaining('scale of deployment shop-ns/shop failed') });
   });
 
   it('through the executor: params from the loop spec, templates filled, the inverse gets the memo', async () => {
-    const runner = new ActionRunner(() => actuator);
+    const runner = new AdapterRunner(() => actuator);
     const input = { context: { decisionId: 'd-1', incidentId: 'i-1', target: 'shop', fingerprint: 'fp', action: 'scale-out', loop: 'shop' }, env: { SHOP_DEPLOYMENT: 'shop' }, idempotencyKey: 'd-1', timeoutMs: 2_000 };
     const action = prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: '${SHOP_DEPLOYMENT}', replicas: 6 } }, input);
     const inverse = prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: '{{target}}', replicas: 'previous' } }, input);
     if (!action.ok || !inverse.ok) throw new Error('prepare failed');
     const signal = new AbortController().signal;
     const done = await runner.run(action.prepared, { fetch, signal });
-    expect(done).toMatchObject({ applied: true, memo: { previousReplicas: 2 } });
-    expect(await runner.run(inverse.prepared, { fetch, signal, memo: done.memo })).toMatchObject({ applied: true });
+    expect(done).toMatchObject({ accepted: true, memo: { previousReplicas: 2 } });
+    expect(await runner.run(inverse.prepared, { fetch, signal, memo: done.memo })).toMatchObject({ accepted: true });
     expect(api.replicas).toBe(2);
     expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: 'shop' } }, input)).toMatchObject({ ok: false, code: 'ADAPTER_PARAMS_INVALID' });
     expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: 'Not_A_Name' } }, input)).toMatchObject({ ok: false, code: 'ADAPTER_PARAMS_INVALID' });
@@ -156,11 +156,11 @@ describe('the Kubernetes adapter against an API server', () => {
   });
 
   it('without any Kubernetes configuration an action fails with a message, the runner does not throw', async () => {
-    const runner = new ActionRunner(() => {
+    const runner = new AdapterRunner(() => {
       throw new Error('no kubeconfig found');
     });
     const built = prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: 'shop' } }, { context: { decisionId: 'd', incidentId: 'i', target: 't', fingerprint: 'f', action: 'a', loop: 'l' }, env: {}, idempotencyKey: 'd', timeoutMs: 1_000 });
     if (!built.ok) throw new Error('prepare failed');
-    expect(await runner.run(built.prepared, { fetch, signal: new AbortController().signal })).toMatchObject({ applied: false, detail: expect.stringContaining('no kubeconfig found') });
+    expect(await runner.run(built.prepared, { fetch, signal: new AbortController().signal })).toMatchObject({ accepted: false, detail: expect.stringContaining('no kubeconfig found') });
   });
 });

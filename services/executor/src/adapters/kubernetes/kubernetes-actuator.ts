@@ -1,6 +1,5 @@
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { ActionResponse } from '../http-runner';
-import type { KubernetesCall } from './kubernetes-call';
+import type { ActionResponse, KubernetesCall } from '@homeostat/execution';
 
 /** The annotation `kubectl rollout restart` sets; a new value rolls the pods. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -24,7 +23,7 @@ export function defaultKubeConfig(): KubeConfig {
 /**
  * Runs kubernetes actions against the API server: the Deployment's scale subresource (read, then
  * a merge patch of spec.replicas) and a merge patch of the pod template's restartedAt annotation.
- * Never throws: an API error, a refused connection or a timeout is a response that was not applied.
+ * Never throws: an API error, a refused connection or a timeout is a response not accepted.
  */
 export class KubernetesActuator {
   private readonly apps: AppsV1Api;
@@ -49,22 +48,22 @@ export class KubernetesActuator {
           const at = this.now().toISOString();
           const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } };
           await this.apps.patchNamespacedDeployment({ name: call.deployment, namespace, body }, mergePatch);
-          return { applied: true, latencyMs: Date.now() - started, detail: `restarted ${where} (${RESTARTED_AT_ANNOTATION}=${at})` };
+          return { accepted: true, latencyMs: Date.now() - started, detail: `restarted ${where} (${RESTARTED_AT_ANNOTATION}=${at})` };
         }
         const current = await this.apps.readNamespacedDeploymentScale({ name: call.deployment, namespace });
         const before = current.spec?.replicas ?? 0;
         let replicas: number;
         if (call.replicas === 'previous') {
           if (memo.previousReplicas === undefined) {
-            return { applied: false, latencyMs: Date.now() - started, detail: `cannot scale ${where} back: the replica count before the action is unknown` };
+            return { accepted: false, latencyMs: Date.now() - started, detail: `cannot scale ${where} back: the replica count before the action is unknown` };
           }
           replicas = memo.previousReplicas;
         } else replicas = call.replicas;
         await this.apps.patchNamespacedDeploymentScale({ name: call.deployment, namespace, body: { spec: { replicas } } }, mergePatch);
-        return { applied: true, latencyMs: Date.now() - started, previousReplicas: before, detail: `scaled ${where} from ${before} to ${replicas} replicas` };
+        return { accepted: true, latencyMs: Date.now() - started, previousReplicas: before, detail: `scaled ${where} from ${before} to ${replicas} replicas` };
       });
     } catch (error) {
-      return { applied: false, latencyMs: Date.now() - started, detail: `${call.operation} of ${where} failed: ${describeError(error)}` };
+      return { accepted: false, latencyMs: Date.now() - started, detail: `${call.operation} of ${where} failed: ${describeError(error)}` };
     }
   }
 }

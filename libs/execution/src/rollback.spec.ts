@@ -50,7 +50,7 @@ describe('rollback', () => {
     expect(inverseOf(spec(), 'nope')).toBeUndefined();
   });
 
-  it('given an action not applied, when deciding, then it fails and is not rolled back', () => {
+  it('given an action the target did not accept, when deciding, then it fails and is not rolled back', () => {
     const inverse = inverseOf(spec(), 'tune-cache');
     expect(nextStep(false, false, inverse)).toEqual({ step: 'report', status: 'failed', code: 'ADAPTER_FAILED' });
   });
@@ -65,7 +65,7 @@ describe('rollback', () => {
     expect(nextStep(true, false, undefined)).toEqual({ step: 'report', status: 'failed', code: 'VERIFICATION_FAILED' });
   });
 
-  it('rolled-back only when the inverse was applied', () => {
+  it('rolled-back only when the target accepted the inverse', () => {
     expect(statusAfterRollback(true)).toEqual({ status: 'rolled-back' });
     expect(statusAfterRollback(false)).toEqual({ status: 'failed', code: 'ROLLBACK_FAILED' });
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActionCall } from '@homeostat/contracts';
-import { renderTemplate, TemplateError, type Environment, type TemplateContext } from '../template';
+import { renderTemplate, TemplateError, type Environment, type TemplateContext } from './template';
 
 /**
  * `kubernetes` actions: scale a Deployment or restart its pods the way `kubectl rollout restart`

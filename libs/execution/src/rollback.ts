@@ -1,4 +1,4 @@
-import type { ActionCall, LoopSpec } from '@homeostat/contracts';
+import type { ActionCall, LoopSpec, OutcomeErrorCode } from '@homeostat/contracts';
 
 /** The inverse of an action, as the executor would call it. */
 export interface InverseCall {
@@ -25,27 +25,27 @@ export function inverseOf(spec: LoopSpec, actionName: string): InverseCall | und
 /** What follows an action, given what happened so far. */
 export type NextStep =
   | { step: 'report'; status: 'succeeded' }
-  | { step: 'report'; status: 'failed'; code: 'ADAPTER_FAILED' | 'VERIFICATION_FAILED' }
+  | { step: 'report'; status: 'failed'; code: Extract<OutcomeErrorCode, 'ADAPTER_FAILED' | 'VERIFICATION_FAILED'> }
   | { step: 'rollback'; inverse: InverseCall };
 
 /**
  * The rollback rule. An action the target did not accept (network error, timeout, unexpected
- * status) is reported failed and *not* rolled back: the actuator said it did not apply it, and
- * an inverse of something not applied can itself do harm (a config rollback would undo the
- * change before it). An applied action whose verification fails is rolled back when it has an
+ * status) is reported failed and *not* rolled back: the actuator said it did not take it, and
+ * an inverse of something not taken can itself do harm (a config rollback would undo the
+ * change before it). An accepted action whose verification fails is rolled back when it has an
  * inverse, otherwise reported failed.
  */
-export function nextStep(applied: boolean, verified: boolean, inverse: InverseCall | undefined): NextStep {
-  if (!applied) return { step: 'report', status: 'failed', code: 'ADAPTER_FAILED' };
+export function nextStep(accepted: boolean, verified: boolean, inverse: InverseCall | undefined): NextStep {
+  if (!accepted) return { step: 'report', status: 'failed', code: 'ADAPTER_FAILED' };
   if (verified) return { step: 'report', status: 'succeeded' };
   if (inverse !== undefined) return { step: 'rollback', inverse };
   return { step: 'report', status: 'failed', code: 'VERIFICATION_FAILED' };
 }
 
 /**
- * After a rollback: `rolled-back` only when the inverse was applied; an inverse that failed
- * leaves the target in an unknown state, which is a failure people must see.
+ * After a rollback: `rolled-back` only when the target accepted the inverse; an inverse that
+ * failed leaves the target in an unknown state, which is a failure people must see.
  */
-export function statusAfterRollback(inverseApplied: boolean): { status: 'rolled-back' } | { status: 'failed'; code: 'ROLLBACK_FAILED' } {
-  return inverseApplied ? { status: 'rolled-back' } : { status: 'failed', code: 'ROLLBACK_FAILED' };
+export function statusAfterRollback(inverseAccepted: boolean): { status: 'rolled-back' } | { status: 'failed'; code: Extract<OutcomeErrorCode, 'ROLLBACK_FAILED'> } {
+  return inverseAccepted ? { status: 'rolled-back' } : { status: 'failed', code: 'ROLLBACK_FAILED' };
 }

@@ -58,7 +58,7 @@ const webhookParams = z
 
 /**
  * Builds the HTTP request of an http or webhook call (pure: the environment is given; kubernetes
- * calls are built in adapters/kubernetes). A ci call, a parameter the adapter does not know, or a
+ * calls are built by buildKubernetesCall). A ci call, a parameter the adapter does not know, or a
  * template that cannot be filled is an error with a code, so the decision gets a failed outcome
  * instead of the executor crashing.
  */

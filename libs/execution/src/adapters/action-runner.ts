@@ -1,13 +1,21 @@
 import type { ActionCall } from '@homeostat/contracts';
 import { buildActionRequest, describeRequest, type ActionRequest, type RequestErrorCode, type RequestInput } from './action-request';
-import { sendRequest, type ActionResponse, type Fetch } from './http-runner';
-import { buildKubernetesCall, describeKubernetesCall, type KubernetesCall } from './kubernetes/kubernetes-call';
-import type { KubernetesActuator } from './kubernetes/kubernetes-actuator';
+import { buildKubernetesCall, describeKubernetesCall, type KubernetesCall } from './kubernetes-call';
 
 /** An action call resolved for its adapter: an HTTP request, or a Kubernetes API action. */
 export type PreparedCall = { adapter: 'http' | 'webhook'; request: ActionRequest } | { adapter: 'kubernetes'; call: KubernetesCall };
 
 export type PrepareResult = { ok: true; prepared: PreparedCall } | { ok: false; code: RequestErrorCode; message: string };
+
+/** What came back from the target for one call. */
+export interface ActionResponse {
+  /** The target took the call (the expected status, or the API call went through). */
+  accepted: boolean;
+  status?: number;
+  latencyMs: number;
+  /** A short excerpt of the response body, or why there was no response. */
+  detail: string;
+}
 
 /** What a run left behind that its inverse may need (the replica count before a scale). */
 export interface RunMemo {
@@ -16,6 +24,22 @@ export interface RunMemo {
 
 export interface CallResponse extends ActionResponse {
   memo: RunMemo;
+}
+
+export interface RunOptions {
+  /** fetch for HTTP adapters; it gives up when `signal` aborts. */
+  fetch: typeof fetch;
+  signal: AbortSignal;
+  /** What the action left behind, when this call is its inverse. */
+  memo?: RunMemo;
+}
+
+/**
+ * Sends prepared calls through their adapters (HTTP, Kubernetes API). Never throws: a failure is
+ * a response not accepted, so the pipeline has one shape to report.
+ */
+export interface ActionRunner {
+  run(prepared: PreparedCall, options: RunOptions): Promise<CallResponse>;
 }
 
 /** Resolves a call for its adapter (pure: the environment is given); errors carry a code. */
@@ -32,23 +56,4 @@ export function prepareCall(call: Pick<ActionCall, 'adapter' | 'params'>, input:
 /** The call as people may see it (dry-run detail, logs): credentials masked. */
 export function describeCall(prepared: PreparedCall): Record<string, unknown> {
   return prepared.adapter === 'kubernetes' ? describeKubernetesCall(prepared.call) : describeRequest(prepared.request);
-}
-
-/** Sends prepared calls through their adapter. Never throws: a failure is a response not applied. */
-export class ActionRunner {
-  private kubernetes: KubernetesActuator | undefined;
-
-  constructor(private readonly openKubernetes: () => KubernetesActuator) {}
-
-  async run(prepared: PreparedCall, options: { fetch: Fetch; signal: AbortSignal; memo?: RunMemo }): Promise<CallResponse> {
-    if (prepared.adapter !== 'kubernetes') return { ...(await sendRequest(prepared.request, options.fetch)), memo: {} };
-    let actuator: KubernetesActuator;
-    try {
-      actuator = this.kubernetes ??= this.openKubernetes();
-    } catch (error) {
-      return { applied: false, latencyMs: 0, detail: `no Kubernetes configuration: ${error instanceof Error ? error.message : String(error)}`, memo: {} };
-    }
-    const { previousReplicas, ...response } = await actuator.run(prepared.call, options.memo ?? {}, options.signal);
-    return { ...response, memo: previousReplicas !== undefined ? { previousReplicas } : {} };
-  }
 }

@@ -1,0 +1,241 @@
+import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
+import { describeCall, type ActionRunner } from './adapters/action-runner';
+import type { Environment } from './adapters/template';
+import { evolve, isAwaitingApproval, killSwitchScope, onApprovalRequired, onVerdict, type ApprovalEffect, type ExecutorState, type StateChange, type Verdict } from './executor-state';
+import { alreadyClaimed, dryRun, notRunnable, outcomeOf, rejected, stoppedByKillSwitch, type OutcomeInit } from './outcome';
+import type { DedupeStore, ExecutionLog, ExecutionSink, ExecutorStateSink } from './ports';
+import { loadedVersionIfDifferent, prepareRun, type PreparedRun } from './prepare';
+import { runClaimed } from './run';
+import { realClock, type Probe, type VerifierClock } from './verification/health-check';
+import { WorkPool } from './work-pool';
+
+/** Actions run at once (the rest wait); loops' own blast-radius guardrails are the decider's. */
+export const MAX_CONCURRENT_RUNS = 8;
+
+export interface ExecutorDeps {
+  loops: readonly LoopSpec[];
+  env: Environment;
+  runner: ActionRunner;
+  probe: Probe;
+  clock?: VerifierClock;
+  /** Decisions claimed: appended durably before the adapter is called. */
+  claims: DedupeStore;
+  /** Decisions whose outcome was published. */
+  outcomes: DedupeStore;
+  sink: ExecutionSink;
+  /** The state saved last, and where the next is saved. */
+  state: { initial: ExecutorState; sink: ExecutorStateSink };
+  log: ExecutionLog;
+  /** Runs a claimed decision inside its trace (the loop iteration's); by default, as it is. */
+  inTrace?: (traceparent: string | undefined, run: () => Promise<void>) => Promise<void>;
+  maxConcurrentRuns?: number;
+}
+
+/**
+ * The executor's logic, free of framework and transport: runs a decision's action through its
+ * adapter at most once, verifies the result against the loop's spec within its deadline, rolls
+ * back on failure and reports the outcome; holds decisions for approval and honours the kill
+ * switch.
+ *
+ * At most once: the decision id is claimed (durably) before the adapter is called. A decision
+ * already claimed never runs again: if it was claimed but no outcome was published (the process
+ * died mid-action), it is reported skipped / ALREADY_CLAIMED, and otherwise the decider
+ * re-decides after the deadline announced in action.started. Decisions with a published outcome
+ * are not reported twice.
+ */
+export class Executor {
+  private readonly loops: ReadonlyMap<string, LoopSpec>;
+  private readonly clock: VerifierClock;
+  private readonly pool: WorkPool;
+  /** Claimed here and still running: a duplicate delivery of one of these is ignored. */
+  private readonly inFlight = new Set<string>();
+  private readonly cut = new AbortController();
+  private current: ExecutorState;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.loops = new Map(deps.loops.map((s) => [s.metadata.name, s]));
+    this.clock = deps.clock ?? realClock;
+    this.pool = new WorkPool(deps.maxConcurrentRuns ?? MAX_CONCURRENT_RUNS);
+    this.current = deps.state.initial;
+  }
+
+  get state(): ExecutorState {
+    return this.current;
+  }
+
+  snapshot(): { loops: string[]; pendingApprovals: string[]; killSwitch: ExecutorState['killSwitch']; running: string[]; pool: { running: number; waiting: number } } {
+    return {
+      loops: [...this.loops.keys()],
+      pendingApprovals: this.current.pending.map((p) => p.decision.decisionId),
+      killSwitch: this.current.killSwitch,
+      running: [...this.inFlight],
+      pool: this.pool.size,
+    };
+  }
+
+  async onDecision(decision: DecisionMade, traceparent?: string): Promise<void> {
+    const id = decision.decisionId;
+    if (this.inFlight.has(id) || (await this.deps.outcomes.has(id))) {
+      this.deps.log.debug('decision already handled', { decisionId: id });
+      return;
+    }
+    if (await this.deps.claims.has(id)) {
+      await this.reportAlreadyClaimed(decision);
+      return;
+    }
+    switch (decision.mode) {
+      case 'escalate':
+        this.deps.log.info(`decision ${id} escalates to people: nothing to run`, { decisionId: id, loop: decision.loop, target: decision.target });
+        return;
+      case 'dry-run':
+        await this.dryRun(decision);
+        return;
+      case 'approval-required': {
+        const { effect, changes } = onApprovalRequired(this.current, decision, traceparent, this.now());
+        await this.perform(effect);
+        await this.commit(changes);
+        if (effect.effect === 'wait') this.deps.log.info(`decision ${id} waits for approval (${decision.action?.name ?? 'no action'} on ${decision.target})`, { decisionId: id, loop: decision.loop });
+        return;
+      }
+      case 'execute':
+        await this.start(decision, traceparent);
+        return;
+    }
+  }
+
+  async onVerdict(verdict: Omit<Verdict, 'at'>): Promise<void> {
+    const id = verdict.decisionId;
+    const at = this.now();
+    const handled = !isAwaitingApproval(this.current, id) && (this.inFlight.has(id) || (await this.deps.outcomes.has(id)) || (await this.deps.claims.has(id)));
+    const { effect, changes } = onVerdict(this.current, { ...verdict, at }, handled);
+    if (effect.effect === 'ignore') this.deps.log.info(`${verdict.verdict} for decision ${id} ignored: it is no longer waiting`, { decisionId: id });
+    await this.perform(effect);
+    await this.commit(changes);
+  }
+
+  async onKillSwitch(state: 'on' | 'off', loop: string | undefined, actor: string, reason: string): Promise<void> {
+    await this.commit([{ type: 'kill-switch-set', state, ...(loop !== undefined ? { loop } : {}) }]);
+    this.deps.log.warn(`kill switch ${state} for ${loop ?? 'every loop'} by ${actor}: ${reason}`, { killSwitch: this.current.killSwitch });
+  }
+
+  /** True when every run finished within `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.pool.drain(timeoutMs);
+  }
+
+  /** Cuts the runs still going short: they report nothing, the decider re-decides after the deadline. */
+  abandonRuns(): void {
+    this.cut.abort();
+  }
+
+  private async perform(effect: ApprovalEffect): Promise<void> {
+    if (effect.effect !== 'settle') return;
+    const { decision, verdict } = effect;
+    const id = decision.decisionId;
+    if (verdict.verdict === 'approve') {
+      this.deps.log.info(`decision ${id} approved by ${verdict.actor}: ${verdict.reason}`, { decisionId: id });
+      await this.start(decision, effect.traceparent);
+      return;
+    }
+    this.deps.log.info(`decision ${id} rejected by ${verdict.actor}: ${verdict.reason}`, { decisionId: id });
+    await this.report(decision, rejected(verdict));
+  }
+
+  private async dryRun(decision: DecisionMade): Promise<void> {
+    if (this.inFlight.has(decision.decisionId)) return;
+    this.inFlight.add(decision.decisionId);
+    try {
+      const prepared = this.prepare(decision);
+      await this.report(decision, dryRun(prepared.ok ? { call: describeCall(prepared.run.call) } : prepared));
+    } finally {
+      this.inFlight.delete(decision.decisionId);
+    }
+  }
+
+  /**
+   * Checks, claims (durably) and launches the run; returns once the claim is on disk. The
+   * decision is reserved in memory before the first await, so two deliveries racing each other
+   * (two approvals at once) cannot both claim it.
+   */
+  private async start(decision: DecisionMade, traceparent: string | undefined): Promise<void> {
+    const id = decision.decisionId;
+    if (this.inFlight.has(id)) return;
+    this.inFlight.add(id);
+    let launched = false;
+    try {
+      if (await this.deps.outcomes.has(id)) return;
+      if (await this.deps.claims.has(id)) {
+        await this.reportAlreadyClaimed(decision);
+        return;
+      }
+      const scope = killSwitchScope(this.current, decision.loop);
+      if (scope !== undefined) {
+        await this.report(decision, stoppedByKillSwitch(scope));
+        return;
+      }
+      const prepared = this.prepare(decision, traceparent);
+      if (!prepared.ok) {
+        this.deps.log.warn(`decision ${id} cannot run: ${prepared.code}: ${prepared.message}`, { decisionId: id });
+        await this.report(decision, notRunnable(prepared.code, prepared.message));
+        return;
+      }
+      // If this throws, nothing was claimed or run, and the bus retries the message.
+      await this.deps.claims.add(id);
+      const run = prepared.run;
+      const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
+      this.pool.launch(
+        () => inTrace(run.traceparent, () => this.execute(run)),
+        (error) => this.deps.log.error(`run of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+      );
+      launched = true;
+    } finally {
+      if (!launched) this.inFlight.delete(id);
+    }
+  }
+
+  private prepare(decision: DecisionMade, traceparent?: string): ReturnType<typeof prepareRun> {
+    const loaded = loadedVersionIfDifferent(decision, this.loops);
+    if (loaded !== undefined) {
+      this.deps.log.warn(`decision ${decision.decisionId} was made under ${decision.loop} ${decision.loopVersion}; verifying with the loaded ${loaded}`, { decisionId: decision.decisionId });
+    }
+    return prepareRun(decision, { loops: this.loops, env: this.deps.env, traceparent });
+  }
+
+  private async execute(run: PreparedRun): Promise<void> {
+    const { runner, probe, env, sink, log } = this.deps;
+    const outcome = await runClaimed(run, { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), log }, this.cut.signal);
+    if (outcome !== undefined) await this.report(run.decision, outcome);
+  }
+
+  private async reportAlreadyClaimed(decision: DecisionMade): Promise<void> {
+    this.deps.log.warn(`decision ${decision.decisionId} was claimed before (a restart mid-action?): not running it again`, { decisionId: decision.decisionId });
+    await this.report(decision, alreadyClaimed(decision.decisionId));
+  }
+
+  private async report(decision: DecisionMade, init: OutcomeInit): Promise<void> {
+    const action = decision.action;
+    if (action === null) return; // escalations have no outcome
+    const data = outcomeOf({ ...decision, action }, init, this.now());
+    try {
+      await this.deps.sink.outcome(data);
+      await this.deps.outcomes.add(decision.decisionId);
+      this.deps.log.info(`outcome of decision ${decision.decisionId}: ${data.status}${data.error ? ` (${data.error.code})` : ''}`, {
+        decisionId: decision.decisionId,
+        status: data.status,
+        timeToRecoverMs: data.timeToRecoverMs,
+      });
+    } finally {
+      this.inFlight.delete(decision.decisionId);
+    }
+  }
+
+  private async commit(changes: readonly StateChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    this.current = changes.reduce(evolve, this.current);
+    await this.deps.state.sink.save(this.current);
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
