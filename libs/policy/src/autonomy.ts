@@ -18,9 +18,10 @@ export interface AutonomyStep {
 }
 
 /**
- * One step after a verified outcome: up one level when the success rate is at least `promoteAt`
- * over at least `minOutcomes` outcomes, down one level when it is below `demoteBelow`. One level at
- * a time, so shadow reaches auto only through propose (people see it work before it runs alone).
+ * One step when the learner's knowledge counts new verified outcomes: up one level when the success
+ * rate is at least `promoteAt` over at least `minOutcomes` outcomes, down one level when it is below
+ * `demoteBelow`. One level at a time, so shadow reaches auto only through propose (people see it
+ * work before it runs alone).
  */
 export function stepAutonomy(
   level: AutonomyLevel,

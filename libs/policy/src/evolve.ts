@@ -1,11 +1,13 @@
 import {
+  isVerifiedOutcome,
   knowledgeKey,
   parseDuration,
   type ControlCommand,
+  type IncidentOpened,
+  type IncidentUpdated,
   type KnowledgeUpdated,
   type LoopSpec,
   type OutcomeRecorded,
-  type OutcomeStatus,
 } from '@homeostat/contracts';
 import { autonomyLevel, stepAutonomy } from './autonomy';
 import {
@@ -13,51 +15,122 @@ import {
   MAX_BUDGET_ENTRIES,
   targetKey,
   type ActionStats,
+  type AttemptStatus,
   type BudgetEntry,
   type GuardState,
+  type IncidentCase,
+  type IncidentInput,
   type PolicyEvent,
   type PolicyState,
   type RunningAction,
 } from './policy-state';
 
-/** Verified outcomes: the action ran and verification said yes or no. */
-const VERIFIED_SUCCESS: ReadonlySet<OutcomeStatus> = new Set(['succeeded']);
-const VERIFIED_FAILURE: ReadonlySet<OutcomeStatus> = new Set(['failed', 'rolled-back', 'timed-out']);
+/** A missing outcome is declared overdue this long after the action's own verification deadline. */
+export const OUTCOME_GRACE_MS = 15_000;
+
+const OUTCOME_TO_ATTEMPT: Record<OutcomeRecorded['status'], AttemptStatus> = {
+  succeeded: 'succeeded',
+  failed: 'failed',
+  'rolled-back': 'rolled-back',
+  'timed-out': 'timed-out',
+  skipped: 'skipped',
+};
 
 /** Folds one event into the state; never mutates its input. */
 export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
   switch (event.type) {
+    case 'homeostat.incident.opened.v1':
+      return state.cases[event.data.incidentId] === undefined ? withCase(state, event.data.incidentId, openCase(event.data)) : state;
+    case 'homeostat.incident.updated.v1':
+      return updateCase(state, event.data.incidentId, (c) => ({ ...c, incident: updatedIncident(c.incident, event.data) }));
+    case 'homeostat.incident.resolved.v1':
+      return withoutCase(state, event.data.incidentId);
     case 'homeostat.knowledge.updated.v1':
-      return onKnowledge(state, event.data);
+      return onKnowledge(state, event.data, event.loop);
     case 'homeostat.outcome.recorded.v1':
       return onOutcome(state, event.data, event.loop);
     case 'homeostat.action.started.v1': {
       const started = event.data;
-      if (started.dryRun) return state;
-      const at = Date.parse(started.startedAt);
-      const entry: RunningAction = { loop: started.loop, target: started.target, startedAt: at, deadline: Date.parse(started.deadline) };
-      return { ...state, guard: recordAction(state.guard, started.decisionId, entry) };
+      const deadline = Date.parse(started.deadline);
+      const next = updateCase(state, started.incidentId, (c) => ({ ...c, outcomeDeadlines: { ...c.outcomeDeadlines, [started.decisionId]: deadline + OUTCOME_GRACE_MS } }));
+      if (started.dryRun) return next;
+      const entry: RunningAction = { loop: started.loop, target: started.target, startedAt: Date.parse(started.startedAt), deadline };
+      return { ...next, guard: recordAction(next.guard, started.decisionId, entry) };
     }
     case 'homeostat.decision.made.v1': {
       const decision = event.data;
+      const next = updateCase(state, decision.incidentId, (c) => {
+        const { retryAt: _previous, ...rest } = c;
+        const attempts = decision.mode === 'escalate' ? c.attempts : [...c.attempts, { decisionId: decision.decisionId, action: decision.action?.name ?? null, status: 'pending' as const }];
+        return { ...rest, attempts, ...(event.retryAt === undefined ? {} : { retryAt: event.retryAt }) };
+      });
       // Only decisions that run now take budget here; approved ones take it when their action starts.
-      if (decision.mode !== 'execute' || decision.action === null) return state;
-      const guard = pruneGuard(state.guard, event.loop, event.at);
+      if (decision.mode !== 'execute' || decision.action === null) return next;
+      const guard = pruneGuard(next.guard, event.loop, event.at);
       const entry: RunningAction = {
         loop: decision.loop,
         target: decision.target,
         startedAt: event.at,
         deadline: event.at + runDurationMs(event.loop, decision.action.name),
       };
-      return { ...state, guard: recordAction(guard, decision.decisionId, entry) };
+      return { ...next, guard: recordAction(guard, decision.decisionId, entry) };
     }
-    case 'homeostat.decision.approved.v1':
-    case 'homeostat.decision.rejected.v1':
-      // Approval changes nothing here until the action starts; a rejection lives in the incident's chain.
-      return state;
-    case 'homeostat.control.v1':
-      return { ...state, guard: onControl(state.guard, event.data) };
+    case 'homeostat.control.v1': {
+      const command = event.data;
+      const next = { ...state, guard: onControl(state.guard, command) };
+      if (command.command !== 'reject') return next;
+      const incidentId = Object.keys(next.cases).find((id) => next.cases[id]?.attempts.some((a) => a.decisionId === command.decisionId));
+      return incidentId === undefined ? next : settle(next, incidentId, command.decisionId, 'rejected');
+    }
+    case 'outcome.overdue':
+      return settle(state, event.data.incidentId, event.data.decisionId, 'timed-out');
+    case 'case.evicted': {
+      const next = withoutCase(state, event.data.incidentId);
+      return next === state ? state : { ...next, evictedCases: state.evictedCases + 1 };
+    }
   }
+}
+
+function openCase(data: IncidentOpened): IncidentCase {
+  const incident: IncidentInput = {
+    incidentId: data.incidentId,
+    fingerprint: data.fingerprint,
+    target: data.target,
+    severity: data.severity,
+    title: data.title,
+    evidence: data.evidence,
+    ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+  };
+  return { loop: data.loop, incident, openedAt: Date.parse(data.openedAt), attempts: [], outcomeDeadlines: {} };
+}
+
+/** An update without a hypothesis keeps the one the incident had. */
+function updatedIncident(incident: IncidentInput, data: IncidentUpdated): IncidentInput {
+  return { ...incident, severity: data.severity, title: data.title, evidence: data.evidence, ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}) };
+}
+
+function withCase(state: PolicyState, incidentId: string, c: IncidentCase): PolicyState {
+  return { ...state, cases: { ...state.cases, [incidentId]: c } };
+}
+
+function withoutCase(state: PolicyState, incidentId: string): PolicyState {
+  if (state.cases[incidentId] === undefined) return state;
+  const { [incidentId]: _closed, ...cases } = state.cases;
+  return { ...state, cases };
+}
+
+function updateCase(state: PolicyState, incidentId: string, change: (c: IncidentCase) => IncidentCase): PolicyState {
+  const c = state.cases[incidentId];
+  return c === undefined ? state : withCase(state, incidentId, change(c));
+}
+
+/** An attempt gets its final status once; its outcome is no longer awaited either way. */
+function settle(state: PolicyState, incidentId: string, decisionId: string, status: AttemptStatus): PolicyState {
+  return updateCase(state, incidentId, (c) => {
+    const { [decisionId]: _awaited, ...outcomeDeadlines } = c.outcomeDeadlines;
+    const attempts = c.attempts.map((a) => (a.decisionId === decisionId && a.status === 'pending' ? { ...a, status } : a));
+    return { ...c, attempts, outcomeDeadlines };
+  });
 }
 
 /** How long an action can hold a blast-radius slot: its timeout plus the verification deadline. */
@@ -87,10 +160,17 @@ function pruneGuard(guard: GuardState, loop: LoopSpec, now: number): GuardState 
   return { ...guard, actions: guard.actions.filter((a) => a.loop !== name || a.at > now - windowMs), running };
 }
 
-function onKnowledge(state: PolicyState, k: KnowledgeUpdated): PolicyState {
-  const current = state.knowledge[k.fingerprint]?.[k.action];
-  // The learner's record is the truth, but not an older one than what the decider already counted.
-  if (current?.lastOutcomeAt !== undefined && Date.parse(k.lastOutcomeAt) < Date.parse(current.lastOutcomeAt)) return state;
+/**
+ * The learner's knowledge is the only count of outcomes per fingerprint × action: it recounts them
+ * from its ledger (with FINAL, so a redelivered outcome counts once) and the latest update per pair
+ * replaces what was held. An update with fewer tries than held is older than what the decider
+ * already folded: the state file can be saved ahead of the committed offset, so after a restart
+ * loop.knowledge redelivers updates the state already holds. Taking it would go back in time, and
+ * its successor would then step autonomy a second time for the same outcome.
+ */
+function onKnowledge(state: PolicyState, k: KnowledgeUpdated, loop: LoopSpec | undefined): PolicyState {
+  const held = state.knowledge[k.fingerprint]?.[k.action];
+  if (held !== undefined && k.tries < held.tries) return state;
   const stats: ActionStats = {
     loop: k.loop,
     tries: k.tries,
@@ -100,55 +180,28 @@ function onKnowledge(state: PolicyState, k: KnowledgeUpdated): PolicyState {
     p50TimeToRecoverMs: k.p50TimeToRecoverMs,
     lastOutcomeAt: k.lastOutcomeAt,
   };
-  return setStats(state, k.fingerprint, k.action, stats);
+  const next = { ...state, knowledge: { ...state.knowledge, [k.fingerprint]: { ...state.knowledge[k.fingerprint], [k.action]: stats } } };
+  // One step per update that counts new outcomes: a redelivered update (same tries) does not step again.
+  if (loop === undefined || k.tries <= (held?.tries ?? 0)) return next;
+  const step = stepAutonomy(autonomyLevel(next, loop, k.fingerprint, k.action), stats, loop.spec.autonomy);
+  return step.change === null ? next : { ...next, autonomy: { ...next.autonomy, [knowledgeKey(k.fingerprint, k.action)]: step.level } };
 }
 
-function setStats(state: PolicyState, fingerprint: string, action: string, stats: ActionStats): PolicyState {
-  return { ...state, knowledge: { ...state.knowledge, [fingerprint]: { ...state.knowledge[fingerprint], [action]: stats } } };
-}
-
-function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec): PolicyState {
-  const { [outcome.decisionId]: _settled, ...running } = state.guard.running;
-  let next: PolicyState = { ...state, guard: { ...state.guard, running } };
-  const success = VERIFIED_SUCCESS.has(outcome.status);
-  if (outcome.dryRun || (!success && !VERIFIED_FAILURE.has(outcome.status))) return next;
-
-  const { fingerprint } = outcome;
-  const action = outcome.action.name;
-  const stats = countOutcome(next.knowledge[fingerprint]?.[action], outcome, success);
-  next = setStats(next, fingerprint, action, stats);
-
-  const step = stepAutonomy(autonomyLevel(next, loop, fingerprint, action), stats, loop.spec.autonomy);
-  if (step.change !== null) next = { ...next, autonomy: { ...next.autonomy, [knowledgeKey(fingerprint, action)]: step.level } };
-
-  return { ...next, guard: countVerification(next.guard, loop, success, Date.parse(outcome.finishedAt)) };
-}
-
-function countOutcome(current: ActionStats | undefined, outcome: OutcomeRecorded, success: boolean): ActionStats {
-  const base: ActionStats = current ?? {
-    loop: outcome.loop,
-    tries: 0,
-    successes: 0,
-    failures: 0,
-    meanTimeToRecoverMs: null,
-    p50TimeToRecoverMs: null,
-  };
-  // The learner's knowledge may already include this outcome (it can arrive first): count it once.
-  if (base.lastOutcomeAt !== undefined && Date.parse(outcome.finishedAt) <= Date.parse(base.lastOutcomeAt)) return base;
-  const ttr = success ? outcome.timeToRecoverMs : null;
-  const timed = base.successes; // recoveries behind the running mean
-  return {
-    ...base,
-    loop: base.loop ?? outcome.loop,
-    tries: base.tries + 1,
-    successes: base.successes + (success ? 1 : 0),
-    failures: base.failures + (success ? 0 : 1),
-    meanTimeToRecoverMs:
-      ttr === null ? base.meanTimeToRecoverMs : base.meanTimeToRecoverMs === null ? ttr : (base.meanTimeToRecoverMs * timed + ttr) / (timed + 1),
-    // The exact median needs every sample: the learner sends it; until then the first recovery stands in.
-    p50TimeToRecoverMs: base.p50TimeToRecoverMs ?? ttr,
-    lastOutcomeAt: outcome.finishedAt,
-  };
+/**
+ * An outcome frees its blast-radius slot, counts for the circuit breaker and settles its attempt;
+ * what it teaches about the action comes back as the learner's knowledge.
+ */
+function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec | undefined): PolicyState {
+  let guard = state.guard;
+  // An action that was not applied holds no slot of its own: this may be a redelivered decision
+  // answered ALREADY_CLAIMED while the first run still holds the slot.
+  if (outcome.applied) {
+    const { [outcome.decisionId]: _settled, ...running } = guard.running;
+    guard = { ...guard, running };
+  }
+  if (loop !== undefined && isVerifiedOutcome(outcome)) guard = countVerification(guard, loop, outcome.status === 'succeeded', Date.parse(outcome.finishedAt));
+  const next = guard === state.guard ? state : { ...state, guard };
+  return settle(next, outcome.incidentId, outcome.decisionId, OUTCOME_TO_ATTEMPT[outcome.status]);
 }
 
 /** The circuit breaker: N failed verifications in a row pause the loop; a success closes it. */

@@ -1,5 +1,5 @@
 import type { DecisionMade } from '@homeostat/contracts';
-import { decide } from './decide';
+import { planDecision } from './plan';
 import { formatExplanation } from './explain';
 import { initialPolicyState } from './policy-state';
 import { createRng } from './rng';
@@ -10,7 +10,7 @@ const FP = 'shop|pool-leak';
 describe('formatExplanation', () => {
   const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'medium' } } });
   const state = withOutcomes(initialPolicyState(), loop, FP, 'recycle-pool', [true, true]);
-  const plan = decide({ state, loop, incident: incident(FP), attempts: [{ decisionId: 'dec-0', action: 'restart', status: 'failed' }], now: T0, rng: createRng(4) });
+  const plan = planDecision({ state, loop, incident: incident(FP), attempts: [{ decisionId: 'dec-0', action: 'restart', status: 'failed' }], now: T0, rng: createRng(4) });
 
   it('given a plan, when formatted, then it reads evidence, hypothesis, candidates, guardrails, autonomy and why', () => {
     const text = formatExplanation(plan);

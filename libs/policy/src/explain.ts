@@ -1,5 +1,5 @@
 import type { DecisionMade, GuardrailCheck, OutcomeRecorded } from '@homeostat/contracts';
-import type { DecisionPlan } from './decide';
+import type { DecisionPlan } from './plan';
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3));
 

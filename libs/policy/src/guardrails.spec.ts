@@ -1,5 +1,5 @@
 import type { GuardrailCheck } from '@homeostat/contracts';
-import { decide, type DecisionPlan } from './decide';
+import { planDecision, type DecisionPlan } from './plan';
 import { evolve } from './evolve';
 import { initialPolicyState, type PolicyState } from './policy-state';
 import { createRng } from './rng';
@@ -15,7 +15,7 @@ function check(plan: DecisionPlan, name: string): GuardrailCheck {
 }
 
 const plan = (state: PolicyState, loop = shopLoop(), now = T0, target = 'shop'): DecisionPlan =>
-  decide({ state, loop, incident: incident(FP, `inc-${now}`, target), attempts: [], now, rng: createRng(9) });
+  planDecision({ state, loop, incident: incident(FP, `inc-${now}`, target), attempts: [], now, rng: createRng(9) });
 
 /** Records executed decisions at the given times (as the decider would after publishing them). */
 function executed(loop: ReturnType<typeof shopLoop>, times: number[], target = 'shop', settle = true): PolicyState {
@@ -161,7 +161,7 @@ describe('guardrails', () => {
     it('given a rejected decision, when deciding again, then the rejected action is ruled out', () => {
       const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'low' } } });
       const first = plan(initialPolicyState(), loop);
-      const again = decide({ state: initialPolicyState(), loop, incident: incident(FP), attempts: [{ decisionId: 'd-1', action: first.action!.name, status: 'rejected' }], now: T0, rng: createRng(9) });
+      const again = planDecision({ state: initialPolicyState(), loop, incident: incident(FP), attempts: [{ decisionId: 'd-1', action: first.action!.name, status: 'rejected' }], now: T0, rng: createRng(9) });
       expect(again.action?.name).not.toBe(first.action?.name);
       expect(again.previousDecisionId).toBe('d-1');
     });
@@ -211,7 +211,7 @@ describe('guardrails', () => {
   });
 
   it('given a decision of this incident still pending, when deciding, then it escalates rather than run two at once', () => {
-    const p = decide({ state: initialPolicyState(), loop: shopLoop(), incident: incident(FP), attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }], now: T0, rng: createRng(1) });
+    const p = planDecision({ state: initialPolicyState(), loop: shopLoop(), incident: incident(FP), attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }], now: T0, rng: createRng(1) });
     expect(p.mode).toBe('escalate');
     expect(check(p, 'in-flight')).toMatchObject({ passed: false, values: { pendingDecisionId: 'd-1' } });
   });

@@ -79,7 +79,7 @@ export function circuitBreaker({ state, loop, now }: LoopGuardInput): GuardrailR
     return result('circuit-breaker', 'ok', `half-open: the pause ended; one more failure opens it again`, values);
   }
   if (failures >= threshold) {
-    // Counted but not yet paused (the outcome carried no spec): treat as open until a person resumes.
+    // Counted but not paused (the threshold was lowered since): treat as open until a person resumes.
     return result('circuit-breaker', 'block', `open: ${failures} consecutive failed verifications (threshold ${threshold})`, values);
   }
   return result('circuit-breaker', 'ok', `closed: ${failures} of ${threshold} consecutive failures`, values);

@@ -4,5 +4,6 @@ export * from './evolve';
 export * from './autonomy';
 export * from './scoring';
 export * from './guardrails';
-export * from './decide';
+export * from './plan';
+export * from './decider';
 export * from './explain';

@@ -2,15 +2,19 @@ import type {
   ActionStarted,
   AutonomyLevel,
   ControlCommand,
-  DecisionApproved,
   DecisionMade,
-  DecisionRejected,
+  Evidence,
+  Hypothesis,
+  IncidentOpened,
+  IncidentResolved,
+  IncidentUpdated,
   KnowledgeUpdated,
   LoopSpec,
   OutcomeRecorded,
+  Severity,
 } from '@homeostat/contracts';
 
-/** What the decider knows about one action against one fingerprint (its own copy of the learner's). */
+/** What the learner knows about one action against one fingerprint, as its last knowledge update said. */
 export interface ActionStats {
   /** The loop the outcomes were measured in: fingerprints of the same loop are "similar". */
   loop?: string;
@@ -64,27 +68,79 @@ export interface GuardState {
   killSwitch: KillSwitch;
 }
 
+export type AttemptStatus = 'pending' | 'succeeded' | 'failed' | 'rolled-back' | 'timed-out' | 'rejected' | 'skipped';
+
+export interface Attempt {
+  decisionId: string;
+  action: string | null;
+  status: AttemptStatus;
+}
+
+/** What a decision needs to know about the incident it is for. */
+export interface IncidentInput {
+  incidentId: string;
+  fingerprint: string;
+  target: string;
+  severity: Severity;
+  title: string;
+  evidence: Evidence;
+  hypothesis?: Hypothesis;
+}
+
+/** One open incident the decider is remediating: its chain of attempts so far. */
+export interface IncidentCase {
+  loop: string;
+  incident: IncidentInput;
+  /** Epoch ms of the incident's opening: the oldest case is the one let go when there are too many. */
+  openedAt: number;
+  /** This incident's decisions that took an action (not escalations), oldest first. */
+  attempts: Attempt[];
+  /** Decisions whose action started, with the time (epoch ms) after which a missing outcome is overdue. */
+  outcomeDeadlines: Record<string /* decisionId */, number>;
+  /** An escalation that only waits for time (cooldown, budget, blast radius): when to decide again. */
+  retryAt?: number;
+}
+
 /** Everything the decider keeps between events. Plain JSON: it survives a restart as a snapshot. */
 export interface PolicyState {
   knowledge: Record<string /* fingerprint */, Record<string /* action */, ActionStats>>;
   /** Levels that moved away from the spec's start, keyed `fingerprint|action`. */
   autonomy: Record<string, AutonomyLevel>;
   guard: GuardState;
+  /** Open incidents by id, in the order they were opened. */
+  cases: Record<string /* incidentId */, IncidentCase>;
+  /** Open cases let go because there were more than the decider keeps: their incidents get no further attempts. */
+  evictedCases: number;
 }
 
 /**
- * The events `evolve` folds, named after the contract types they carry. Events about a loop's
+ * The events `evolve` folds: the ones the decider consumes, named after the contract types they
+ * carry, its own decisions, and what it concludes from the passing of time. Events about a loop's
  * actions carry the loop's spec as the decider knows it, so the spec's thresholds (circuit breaker,
- * autonomy, budget window, verification deadline) apply without `evolve` looking anything up.
+ * autonomy, budget window, verification deadline) apply without `evolve` looking anything up; an
+ * event of a loop the decider does not manage carries none.
  */
 export type PolicyEvent =
-  | { type: 'homeostat.knowledge.updated.v1'; data: KnowledgeUpdated }
-  | { type: 'homeostat.outcome.recorded.v1'; data: OutcomeRecorded; loop: LoopSpec }
+  | { type: 'homeostat.incident.opened.v1'; data: IncidentOpened }
+  | { type: 'homeostat.incident.updated.v1'; data: IncidentUpdated }
+  | { type: 'homeostat.incident.resolved.v1'; data: IncidentResolved }
+  | { type: 'homeostat.knowledge.updated.v1'; data: KnowledgeUpdated; loop?: LoopSpec }
+  | { type: 'homeostat.outcome.recorded.v1'; data: OutcomeRecorded; loop?: LoopSpec }
   | { type: 'homeostat.action.started.v1'; data: ActionStarted }
-  | { type: 'homeostat.decision.made.v1'; data: DecisionMade; loop: LoopSpec; /** epoch ms */ at: number }
-  | { type: 'homeostat.decision.approved.v1'; data: DecisionApproved }
-  | { type: 'homeostat.decision.rejected.v1'; data: DecisionRejected }
-  | { type: 'homeostat.control.v1'; data: ControlCommand };
+  | {
+      type: 'homeostat.decision.made.v1';
+      data: DecisionMade;
+      loop: LoopSpec;
+      /** Epoch ms. */
+      at: number;
+      /** For an escalation that only waits for time: when to decide again. */
+      retryAt?: number;
+    }
+  | { type: 'homeostat.control.v1'; data: ControlCommand }
+  /** A started action's outcome did not come by its deadline (plus grace): the attempt counts as timed out. */
+  | { type: 'outcome.overdue'; data: { incidentId: string; decisionId: string } }
+  /** The decider let an open case go to stay within its bound on open cases. */
+  | { type: 'case.evicted'; data: { incidentId: string } };
 
 export const CIRCUIT_BREAKER = 'circuit-breaker';
 
@@ -103,6 +159,8 @@ export function initialPolicyState(): PolicyState {
       pausedLoops: {},
       killSwitch: { on: false },
     },
+    cases: {},
+    evictedCases: 0,
   };
 }
 

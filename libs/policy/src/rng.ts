@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for the policy. `decide` never reaches for Math.random(): the caller passes an
+ * Seeded randomness for the policy. `planDecision` never reaches for Math.random(): the caller passes an
  * Rng, so a decision is reproducible from its seed (replay, tests, `homeostat explain`).
  */
 export interface Rng {

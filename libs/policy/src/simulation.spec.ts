@@ -1,8 +1,9 @@
-import { decide, type Attempt, type DecisionPlan } from './decide';
 import { evolve } from './evolve';
-import { initialPolicyState, type PolicyState } from './policy-state';
+import { planDecision, type DecisionPlan } from './plan';
+import { initialPolicyState, type Attempt, type PolicyState } from './policy-state';
 import { createRng } from './rng';
-import { incident, outcome, shopLoop } from './testing/fixtures';
+import { incident, outcome, shopLoop, withOutcome } from './testing/fixtures';
+import { TestLearner } from './testing/learner';
 
 /** Four kinds of failure, each fixed by exactly one action the policy does not know about. */
 const FIXES: Record<string, string> = {
@@ -28,9 +29,13 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-/** Runs `perKind` incidents of each kind in a seeded order through decide → execute → evolve. */
+/**
+ * Runs `perKind` incidents of each kind in a seeded order through planDecision → execute → evolve;
+ * the learner publishes its knowledge after each outcome.
+ */
 function simulate(seed: number, perKind = 4): IncidentRun[] {
   const loop = shopLoop();
+  const learner = new TestLearner();
   const rng = createRng(seed);
   const order = shuffled(Object.keys(FIXES).flatMap((kind) => Array.from({ length: perKind }, () => kind)), seed);
   let state: PolicyState = initialPolicyState();
@@ -41,7 +46,7 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
     const attempts: Attempt[] = [];
     const chosen: string[] = [];
     for (;;) {
-      const plan: DecisionPlan = decide({ state, loop, incident: incident(kind, `inc-${n}`), attempts, now, rng });
+      const plan: DecisionPlan = planDecision({ state, loop, incident: incident(kind, `inc-${n}`), attempts, now, rng });
       if (plan.mode !== 'execute' || plan.action === null) throw new Error(`incident ${n} (${kind}) not executed: ${plan.explanation.chosenBecause}`);
       const decisionId = `dec-${n}-${plan.attempt}`;
       chosen.push(plan.action.name);
@@ -65,7 +70,7 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
       });
       now += 20_000;
       const fixed = FIXES[kind] === plan.action.name;
-      state = evolve(state, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId, fingerprint: kind, action: plan.action.name, succeeded: fixed, at: now }) });
+      state = withOutcome(state, loop, learner, outcome({ decisionId, fingerprint: kind, action: plan.action.name, succeeded: fixed, at: now }));
       attempts.push({ decisionId, action: plan.action.name, status: fixed ? 'succeeded' : 'failed' });
       now += 1_000;
       if (fixed) break;

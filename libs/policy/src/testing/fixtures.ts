@@ -1,7 +1,8 @@
-import { loopSpecSchema, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
-import type { DecisionPlan, IncidentInput } from '../decide';
+import { loopSpecSchema, type KnowledgeUpdated, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
 import { evolve } from '../evolve';
-import type { PolicyEvent, PolicyState } from '../policy-state';
+import type { DecisionPlan } from '../plan';
+import type { IncidentInput, PolicyEvent, PolicyState } from '../policy-state';
+import { TestLearner } from './learner';
 
 /** A shop loop with five actions, permissive guardrails unless a test tightens them. */
 export function shopLoop(overrides: { guardrails?: Record<string, unknown>; autonomy?: Record<string, unknown>; actions?: unknown[] } = {}): LoopSpec {
@@ -120,15 +121,45 @@ export function decisionMade(
   };
 }
 
+/**
+ * Folds an outcome as the decider sees it: the outcome itself, then the learner's knowledge
+ * recounted with it (the only count of outcomes the decider keeps).
+ */
+export function withOutcome(state: PolicyState, loop: LoopSpec, learner: TestLearner, o: OutcomeRecorded): PolicyState {
+  const next = evolve(state, { type: 'homeostat.outcome.recorded.v1', loop, data: o });
+  const knowledge = learner.record(o);
+  return knowledge === undefined ? next : evolve(next, { type: 'homeostat.knowledge.updated.v1', loop, data: knowledge });
+}
+
 /** Folds outcomes of `action` on `fingerprint` into the state, one per entry (true: succeeded). */
-export function withOutcomes(state: PolicyState, loop: LoopSpec, fingerprint: string, action: string, results: boolean[], start = T0 - 3_600_000): PolicyState {
+export function withOutcomes(
+  state: PolicyState,
+  loop: LoopSpec,
+  fingerprint: string,
+  action: string,
+  results: boolean[],
+  start = T0 - 3_600_000,
+  learner = new TestLearner(),
+): PolicyState {
   return results.reduce(
-    (s, succeeded, i) =>
-      evolve(s, {
-        type: 'homeostat.outcome.recorded.v1',
-        loop,
-        data: outcome({ decisionId: `past-${fingerprint}-${action}-${start + i}`, fingerprint, action, succeeded, at: start + i * 60_000 }),
-      }),
+    (s, succeeded, i) => withOutcome(s, loop, learner, outcome({ decisionId: `past-${fingerprint}-${action}-${start + i}`, fingerprint, action, succeeded, at: start + i * 60_000 })),
     state,
   );
+}
+
+/** A knowledge update as the learner publishes it, for `successes` and `failures` verified outcomes. */
+export function knowledgeUpdate(fields: { fingerprint: string; action: string; successes: number; failures: number; loop?: string; at?: number; timeToRecoverMs?: number }): KnowledgeUpdated {
+  const ttr = fields.successes > 0 ? (fields.timeToRecoverMs ?? 15_000) : null;
+  return {
+    loop: fields.loop ?? 'shop-heal',
+    fingerprint: fields.fingerprint,
+    action: fields.action,
+    tries: fields.successes + fields.failures,
+    successes: fields.successes,
+    failures: fields.failures,
+    meanTimeToRecoverMs: ttr,
+    p50TimeToRecoverMs: ttr,
+    lastOutcomeAt: new Date(fields.at ?? T0).toISOString(),
+    posterior: { alpha: 1 + fields.successes, beta: 1 + fields.failures },
+  };
 }

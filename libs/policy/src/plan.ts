@@ -1,29 +1,11 @@
-import type { ActionParams, Adapter, AutonomyLevel, Candidate, Evidence, Explanation, Hypothesis, LoopSpec, Severity } from '@homeostat/contracts';
+import type { ActionParams, Adapter, AutonomyLevel, Candidate, Explanation, Hypothesis, LoopSpec } from '@homeostat/contracts';
 import { autonomyLevel } from './autonomy';
 import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
-import type { PolicyState } from './policy-state';
+import type { Attempt, AttemptStatus, IncidentInput, PolicyState } from './policy-state';
 import type { Rng } from './rng';
 import { estimate, thompsonSample, utility } from './scoring';
 
-export type AttemptStatus = 'pending' | 'succeeded' | 'failed' | 'rolled-back' | 'timed-out' | 'rejected' | 'skipped';
-
-export interface Attempt {
-  decisionId: string;
-  action: string | null;
-  status: AttemptStatus;
-}
-
-export interface IncidentInput {
-  incidentId: string;
-  fingerprint: string;
-  target: string;
-  severity: Severity;
-  title: string;
-  evidence: Evidence;
-  hypothesis?: Hypothesis;
-}
-
-export interface DecideInput {
+export interface PlanInput {
   state: PolicyState;
   loop: LoopSpec;
   incident: IncidentInput;
@@ -48,7 +30,7 @@ export interface DecisionPlan {
 }
 
 /** Statuses that rule an action out for the rest of the incident: it was tried and did not help, or a person said no. */
-const RULED_OUT: ReadonlySet<AttemptStatus> = new Set(['failed', 'rolled-back', 'timed-out', 'rejected']);
+export const RULED_OUT: ReadonlySet<AttemptStatus> = new Set(['failed', 'rolled-back', 'timed-out', 'rejected']);
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
@@ -57,7 +39,7 @@ const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
  * highest eligible score wins, then the guardrails decide whether it runs, waits for a person, is
  * only recorded, or the incident goes to people.
  */
-export function decide(input: DecideInput): DecisionPlan {
+export function planDecision(input: PlanInput): DecisionPlan {
   const { state, loop, incident, attempts, now, rng } = input;
   const last = attempts[attempts.length - 1];
   const attempt = attempts.length + 1;

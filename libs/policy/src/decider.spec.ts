@@ -1,0 +1,217 @@
+import { parseLoopSpec, type DecisionMade, type IncidentOpened, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
+import { sampleIncidentOpened } from '@homeostat/contracts/testing';
+import { createDecider, react, type Decider, type DeciderInput } from './decider';
+import type { PolicyEvent, PolicyState } from './policy-state';
+import { at, deciderSpec, history } from './testing/decider-spec';
+import { TestLearner } from './testing/learner';
+
+const SPEC = `apiVersion: homeostat.dev/v1
+kind: Loop
+metadata: { name: shop-pool-exhaustion, version: 1.2.0 }
+spec:
+  target: { service: shop }
+  signals: [{ kind: span, name: "*" }]
+  actions:
+    - { name: recycle-pool, adapter: http, params: { method: POST, url: "http://127.0.0.1:3000/actuator/pool/recycle" }, risk: low }
+    - { name: enable-cache, adapter: http, params: { method: PUT, url: "http://127.0.0.1:3000/actuator/config" }, risk: low }
+    - { name: restart, adapter: http, params: { method: POST, url: "http://127.0.0.1:3000/actuator/restart" }, risk: high, cost: 5 }
+  guardrails:
+    budget: { maxActions: 20, window: 10m }
+    cooldown: 0s
+    blastRadius: { maxConcurrent: 1 }
+    circuitBreaker: { consecutiveFailures: 10 }
+    approval: { aboveRisk: high }
+    dryRun: false
+  verification:
+    healthCheck: { url: "http://127.0.0.1:3000/health", consecutive: 2, interval: 1s }
+    deadline: 30s
+`;
+
+function loop(): LoopSpec {
+  const parsed = parseLoopSpec(SPEC);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.spec;
+}
+
+function decider(maxOpenCases?: number): Decider {
+  let n = 0;
+  return createDecider({ loops: new Map([['shop-pool-exhaustion', loop()]]), newId: () => `dec-${++n}`, seed: 'seed', ...(maxOpenCases === undefined ? {} : { maxOpenCases }) });
+}
+
+function outcome(d: DecisionMade, status: 'succeeded' | 'failed'): OutcomeRecorded {
+  return {
+    decisionId: d.decisionId,
+    incidentId: d.incidentId,
+    loop: d.loop,
+    target: d.target,
+    fingerprint: d.fingerprint,
+    action: d.action!,
+    status,
+    dryRun: false,
+    applied: true,
+    verification: { passed: status === 'succeeded', checks: [] },
+    timeToRecoverMs: status === 'succeeded' ? 3000 : null,
+    startedAt: new Date(0).toISOString(),
+    finishedAt: new Date(1000).toISOString(),
+  };
+}
+
+const incident = (id: string, openedAt = 0): IncidentOpened => ({ ...sampleIncidentOpened(), incidentId: id, openedAt: new Date(openedAt).toISOString() });
+const opened = (id: string, openedAt = 0): DeciderInput => ({ type: 'homeostat.incident.opened.v1', data: incident(id, openedAt) });
+const outcomeOf =
+  (n: number, status: 'succeeded' | 'failed') =>
+  (decisions: readonly DecisionMade[]): DeciderInput => ({ type: 'homeostat.outcome.recorded.v1', data: outcome(decisions[n]!, status) });
+
+describe('decider', () => {
+  it('given an open incident, when its first action fails, then it tries the next best one, linked to the first', () => {
+    const d = decider();
+    const first = deciderSpec(d).given([]).when(at(1_000, opened('inc-1'))).then([{ incidentId: 'inc-1', attempt: 1, mode: 'execute', loopVersion: '1.2.0' }]);
+    expect(first.decisions[0]!.explanation.candidates).toHaveLength(3);
+
+    const second = deciderSpec(d).given(first.events).when(at(2_000, outcomeOf(0, 'failed'))).then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
+    expect(second.decisions[0]!.action?.name).not.toBe(first.decisions[0]!.action?.name);
+
+    deciderSpec(d).given([...first.events, ...second.events]).when(at(3_000, outcomeOf(1, 'succeeded'))).then([]);
+  });
+
+  it('learns: after a kind of failure was fixed by one action, the next incident of that kind starts with it', () => {
+    const d = decider();
+    const learner = new TestLearner();
+    let state = d.initialState();
+    const events: PolicyEvent[] = [];
+    const take = (input: DeciderInput, now: number): DecisionMade | undefined => {
+      const r = react(d, state, input, now);
+      state = r.state;
+      events.push(...r.events);
+      return r.decisions[0];
+    };
+    /** The executor's outcome, then the learner's knowledge recounted with it, as the decider receives them. */
+    const settle = (decision: DecisionMade, status: 'succeeded' | 'failed', now: number): DecisionMade | undefined => {
+      const o = outcome(decision, status);
+      const next = take({ type: 'homeostat.outcome.recorded.v1', data: o }, now);
+      const knowledge = learner.record(o);
+      if (knowledge !== undefined) take({ type: 'homeostat.knowledge.updated.v1', data: knowledge }, now);
+      return next;
+    };
+    let fixer: string | undefined;
+    for (let i = 0; i < 2; i++) {
+      let decision = take(opened(`inc-${i}`), i * 100_000);
+      while (decision && decision.action?.name !== 'enable-cache') decision = settle(decision, 'failed', i * 100_000 + 1);
+      fixer = decision?.action?.name;
+      settle(decision!, 'succeeded', i * 100_000 + 2);
+      take({ type: 'homeostat.incident.resolved.v1', data: { incidentId: `inc-${i}`, loop: 'shop-pool-exhaustion', target: 'shop', fingerprint: decision!.fingerprint, openedAt: new Date(0).toISOString(), resolvedAt: new Date(1).toISOString(), resolution: 'recovered' } }, i * 100_000 + 3);
+    }
+    expect(fixer).toBe('enable-cache');
+    deciderSpec(d).given(events).when(at(300_000, opened('inc-3'))).then([{ action: { name: 'enable-cache' } }]);
+  });
+
+  it('given a rejected decision, then the next candidate is proposed', () => {
+    const d = decider();
+    const past = history(d, [at(0, opened('inc-r'))]);
+    deciderSpec(d)
+      .given(past.events)
+      .when(at(1, { type: 'homeostat.control.v1', data: { command: 'reject', decisionId: 'dec-1', actor: 'alice', reason: 'not now' } }))
+      .then([{ previousDecisionId: 'dec-1' }]);
+  });
+
+  it('given an action whose outcome never comes, when its deadline passes, then it is timed out and re-decided', () => {
+    const d = decider();
+    const past = history(d, [
+      at(0, opened('inc-t')),
+      at(0, ([first]) => ({
+        type: 'homeostat.action.started.v1',
+        data: { decisionId: first!.decisionId, incidentId: 'inc-t', loop: first!.loop, target: 'shop', fingerprint: first!.fingerprint, action: first!.action!, dryRun: false, startedAt: new Date(0).toISOString(), deadline: new Date(30_000).toISOString() },
+      })),
+    ]);
+    deciderSpec(d).given(past.events).when(at(40_000, { type: 'time.passed' })).then([]);
+    const overdue = deciderSpec(d).given(past.events).when(at(46_000, { type: 'time.passed' })).then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
+    expect(overdue.events[0]).toEqual({ type: 'outcome.overdue', data: { incidentId: 'inc-t', decisionId: 'dec-1' } });
+    expect(overdue.state.cases['inc-t']?.attempts.map((a) => a.status)).toEqual(['timed-out', 'pending']);
+  });
+
+  it('given the kill switch, then it escalates instead of acting; incidents of unknown loops are not decided', () => {
+    const d = decider();
+    const past = history(d, [at(0, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'carol', reason: 'stop' } })]);
+    const escalated = deciderSpec(d).given(past.events).when(at(1, opened('inc-k'))).then([{ mode: 'escalate', action: null }]);
+    expect(escalated.decisions[0]!.explanation.guardrails.find((g) => g.name === 'kill-switch')?.passed).toBe(false);
+    const unmanaged = deciderSpec(d).given(past.events).when(at(2, { type: 'homeostat.incident.opened.v1', data: { ...incident('inc-u'), loop: 'unmanaged' } })).then([]);
+    expect(unmanaged.events).toEqual([]);
+  });
+
+  it('continues from a snapshot', () => {
+    const d = decider();
+    const past = history(d, [at(0, opened('inc-s'))]);
+    const restored = JSON.parse(JSON.stringify(past.state)) as PolicyState;
+    deciderSpec(d).givenState(restored, past.decisions).when(at(1, outcomeOf(0, 'failed'))).then([{ previousDecisionId: 'dec-1' }]);
+  });
+
+  it('given an incident opened again (a redelivery), then nothing is decided twice', () => {
+    const d = decider();
+    const past = history(d, [at(0, opened('inc-1'))]);
+    deciderSpec(d).given(past.events).when(at(1, opened('inc-1'))).then([]);
+  });
+
+  it('given a resolved incident, when a late failure of its action arrives, then nothing more is tried', () => {
+    const d = decider();
+    const past = history(d, [at(0, opened('inc-1')), at(1, { type: 'homeostat.incident.resolved.v1', data: { incidentId: 'inc-1', loop: 'shop-pool-exhaustion', target: 'shop', fingerprint: 'f', openedAt: new Date(0).toISOString(), resolvedAt: new Date(1).toISOString(), resolution: 'self-healed' } })]);
+    expect(past.state.cases).toEqual({});
+    deciderSpec(d).given(past.events).when(at(2, outcomeOf(0, 'failed'))).then([]);
+  });
+
+  describe('replay', () => {
+    const steps = [
+      at(0, opened('inc-1')),
+      at(1_000, opened('inc-2', 500)),
+      at(2_000, outcomeOf(0, 'failed')),
+      at(3_000, { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'look first' } }),
+      at(4_000, { type: 'homeostat.control.v1', data: { command: 'resume-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'go on' } }),
+      at(60_000, { type: 'time.passed' }),
+    ] as const;
+
+    it('given the same inputs and ids, when run twice, then the same events, decisions and state', () => {
+      const a = history(decider(), [...steps]);
+      const b = history(decider(), [...steps]);
+      expect(a.decisions.length).toBeGreaterThanOrEqual(3);
+      expect(b.events).toEqual(a.events);
+      expect(b.state).toEqual(a.state);
+    });
+
+    it('given the events it recorded, when folded with evolve alone, then the same state', () => {
+      const d = decider();
+      const run = history(d, [...steps]);
+      expect(run.events.reduce((s, e) => d.evolve(s, e), d.initialState())).toEqual(run.state);
+      expect(JSON.parse(JSON.stringify(run.state))).toEqual(run.state);
+    });
+
+    it('given any event, when folded, then the state it was folded into is unchanged', () => {
+      const d = decider();
+      const run = history(d, [...steps]);
+      let state = d.initialState();
+      for (const event of run.events) {
+        const before = JSON.stringify(state);
+        const next = d.evolve(state, event);
+        expect(JSON.stringify(state)).toBe(before);
+        state = next;
+      }
+    });
+  });
+
+  describe('a bound on open cases', () => {
+    it('given as many open cases as the bound, when one more incident opens, then the oldest is let go and counted', () => {
+      const d = decider(2);
+      const past = history(d, [at(0, opened('inc-b', 2_000)), at(1, opened('inc-a', 1_000))]);
+      const third = deciderSpec(d).given(past.events).when(at(2, opened('inc-c', 3_000))).then([{ incidentId: 'inc-c', attempt: 1 }]);
+      expect(third.events.map((e) => e.type)).toEqual(['homeostat.incident.opened.v1', 'case.evicted', 'homeostat.decision.made.v1']);
+      expect(third.events[1]).toEqual({ type: 'case.evicted', data: { incidentId: 'inc-a' } });
+      expect(Object.keys(third.state.cases)).toEqual(['inc-b', 'inc-c']);
+      expect(third.state.evictedCases).toBe(1);
+    });
+
+    it('given an evicted case, when the failure of its action arrives, then nothing more is tried for it', () => {
+      const d = decider(1);
+      const past = history(d, [at(0, opened('inc-a')), at(1, opened('inc-b', 1))]);
+      expect(past.state.evictedCases).toBe(1);
+      deciderSpec(d).given(past.events).when(at(2, outcomeOf(0, 'failed'))).then([]);
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import type {
+  ActionStarted,
+  ControlCommand,
+  DecisionMade,
+  IncidentOpened,
+  IncidentResolved,
+  IncidentUpdated,
+  KnowledgeUpdated,
+  LoopSpec,
+  OutcomeRecorded,
+} from '@homeostat/contracts';
+import { evolve } from './evolve';
+import { planDecision, RULED_OUT } from './plan';
+import { initialPolicyState, type PolicyEvent, type PolicyState } from './policy-state';
+import { createRng, seedFrom } from './rng';
+
+/** The open cases a decider keeps; past it, the oldest is let go so the state stays bounded. */
+export const MAX_OPEN_CASES = 10_000;
+
+export interface DeciderSetup {
+  /** The loops this decider manages, by name; incidents of other loops are not decided. */
+  loops: ReadonlyMap<string, LoopSpec>;
+  /** Decision ids: uuid v7 in the service, a counter in tests. */
+  newId: () => string;
+  /** Mixed into every decision's random seed. */
+  seed: string;
+  maxOpenCases?: number;
+}
+
+/** What a decider reacts to: the events of the topics it consumes, and time passing. */
+export type DeciderInput =
+  | { type: 'homeostat.incident.opened.v1'; data: IncidentOpened }
+  | { type: 'homeostat.incident.updated.v1'; data: IncidentUpdated }
+  | { type: 'homeostat.incident.resolved.v1'; data: IncidentResolved }
+  | { type: 'homeostat.knowledge.updated.v1'; data: KnowledgeUpdated }
+  | { type: 'homeostat.action.started.v1'; data: ActionStarted }
+  | { type: 'homeostat.outcome.recorded.v1'; data: OutcomeRecorded }
+  | { type: 'homeostat.control.v1'; data: ControlCommand }
+  | { type: 'time.passed' };
+
+/**
+ * The decider in the decide/evolve form: `decide` turns an input into the events the decider
+ * records (the input itself as it folds it, then what it concludes: overdue outcomes, evicted
+ * cases, decisions), `evolve` folds each of them. A state is the fold of its events, so the same
+ * events replay to the same state, and the same inputs with the same ids to the same decisions.
+ */
+export interface Decider {
+  initialState(): PolicyState;
+  decide(state: PolicyState, input: DeciderInput, now: number): PolicyEvent[];
+  evolve(state: PolicyState, event: PolicyEvent): PolicyState;
+}
+
+export function createDecider(setup: DeciderSetup): Decider {
+  const maxOpenCases = setup.maxOpenCases ?? MAX_OPEN_CASES;
+
+  /** The input as the decider folds it: events of a loop it manages carry that loop's spec. */
+  function observed(input: Exclude<DeciderInput, { type: 'time.passed' }>): PolicyEvent | undefined {
+    switch (input.type) {
+      case 'homeostat.incident.opened.v1':
+        return setup.loops.has(input.data.loop) ? input : undefined;
+      case 'homeostat.knowledge.updated.v1':
+      case 'homeostat.outcome.recorded.v1': {
+        const loop = setup.loops.get(input.data.loop);
+        return loop === undefined ? input : { ...input, loop };
+      }
+      default:
+        return input;
+    }
+  }
+
+  function decide(state: PolicyState, input: DeciderInput, now: number): PolicyEvent[] {
+    const events: PolicyEvent[] = [];
+    let current = state;
+    const record = (event: PolicyEvent): void => {
+      events.push(event);
+      current = evolve(current, event);
+    };
+    const decideFor = (incidentId: string): void => {
+      const event = decisionFor(current, incidentId, now);
+      if (event !== undefined) record(event);
+    };
+    /** A pending attempt that ended without helping rules its action out: the next best is tried. */
+    const settled = (incidentId: string, decisionId: string): void => {
+      const before = state.cases[incidentId]?.attempts.find((a) => a.decisionId === decisionId);
+      const after = current.cases[incidentId]?.attempts.find((a) => a.decisionId === decisionId);
+      if (before?.status === 'pending' && after !== undefined && RULED_OUT.has(after.status)) decideFor(incidentId);
+    };
+
+    if (input.type === 'time.passed') {
+      for (const [incidentId, c] of Object.entries(state.cases)) {
+        for (const [decisionId, deadline] of Object.entries(c.outcomeDeadlines)) {
+          if (now < deadline) continue;
+          record({ type: 'outcome.overdue', data: { incidentId, decisionId } });
+          settled(incidentId, decisionId);
+        }
+        const retryAt = current.cases[incidentId]?.retryAt;
+        if (retryAt !== undefined && now >= retryAt) decideFor(incidentId);
+      }
+      return events;
+    }
+
+    const event = observed(input);
+    if (event === undefined) return events;
+    record(event);
+    switch (input.type) {
+      case 'homeostat.incident.opened.v1': {
+        const { incidentId } = input.data;
+        if (state.cases[incidentId] !== undefined) return events;
+        const oldest = oldestCaseBut(current, incidentId);
+        if (Object.keys(current.cases).length > maxOpenCases && oldest !== undefined) record({ type: 'case.evicted', data: { incidentId: oldest } });
+        decideFor(incidentId);
+        return events;
+      }
+      case 'homeostat.outcome.recorded.v1':
+        settled(input.data.incidentId, input.data.decisionId);
+        return events;
+      case 'homeostat.control.v1': {
+        const command = input.data;
+        if (command.command !== 'reject') return events;
+        const incidentId = Object.keys(state.cases).find((id) => state.cases[id]?.attempts.some((a) => a.decisionId === command.decisionId));
+        if (incidentId !== undefined) settled(incidentId, command.decisionId);
+        return events;
+      }
+      default:
+        return events;
+    }
+  }
+
+  function decisionFor(state: PolicyState, incidentId: string, now: number): PolicyEvent | undefined {
+    const c = state.cases[incidentId];
+    const loop = c && setup.loops.get(c.loop);
+    if (c === undefined || loop === undefined) return undefined;
+    // Seeded by incident and attempt: the same decision, decided again after a restart, draws the same samples.
+    const rng = createRng(seedFrom(setup.seed, incidentId, String(c.attempts.length + 1)));
+    const plan = planDecision({ state, loop, incident: c.incident, attempts: c.attempts, now, rng });
+    const data: DecisionMade = {
+      decisionId: setup.newId(),
+      incidentId,
+      loop: loop.metadata.name,
+      loopVersion: String(loop.metadata.version),
+      target: c.incident.target,
+      fingerprint: c.incident.fingerprint,
+      action: plan.action,
+      mode: plan.mode,
+      autonomyLevel: plan.autonomyLevel,
+      attempt: plan.attempt,
+      ...(plan.previousDecisionId ? { previousDecisionId: plan.previousDecisionId } : {}),
+      explanation: plan.explanation,
+    };
+    return { type: 'homeostat.decision.made.v1', data, loop, at: now, ...(plan.retryAt === undefined ? {} : { retryAt: plan.retryAt }) };
+  }
+
+  return { initialState: initialPolicyState, decide, evolve };
+}
+
+/** The case opened first, other than the one just opened (an incident can arrive late). */
+function oldestCaseBut(state: PolicyState, incidentId: string): string | undefined {
+  let oldest: [string, number] | undefined;
+  for (const [id, c] of Object.entries(state.cases)) {
+    if (id !== incidentId && (oldest === undefined || c.openedAt < oldest[1])) oldest = [id, c.openedAt];
+  }
+  return oldest?.[0];
+}
+
+export interface Reaction {
+  state: PolicyState;
+  /** Everything recorded for the input, in order. */
+  events: PolicyEvent[];
+  /** The decisions among them, to publish. */
+  decisions: DecisionMade[];
+}
+
+/** One input through a decider: decide, then fold what was recorded. */
+export function react(decider: Decider, state: PolicyState, input: DeciderInput, now: number): Reaction {
+  const events = decider.decide(state, input, now);
+  return {
+    state: events.reduce((s, e) => decider.evolve(s, e), state),
+    events,
+    decisions: events.flatMap((e) => (e.type === 'homeostat.decision.made.v1' ? [e.data] : [])),
+  };
+}
