@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier/flat';
 
 /**
  * Module boundaries (enforced from the Nx project tags in each package.json):
@@ -52,4 +53,6 @@ export default [
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // Layout is Prettier's (checked in npm test); lint keeps to what the code means.
+  prettier,
 ];
