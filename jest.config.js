@@ -15,15 +15,14 @@ const swc = [
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const roots = ['libs', 'services', 'cli', 'examples', 'tools', 'test'].filter((d) => existsSync(join(__dirname, d))).map((d) => `<rootDir>/${d}`);
+const roots = ['libs', 'services', 'cli', 'examples', 'tools', 'test']
+  .filter((d) => existsSync(join(__dirname, d)))
+  .map((d) => `<rootDir>/${d}`);
 // @kubernetes/client-node (the executor's Kubernetes adapter) and a few of its dependencies ship
 // only ES modules. Node 20 can require() them, jest's module registry cannot: SWC compiles exactly
 // these packages to CommonJS; every other package in node_modules is loaded as it is.
 const ESM_ONLY_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
-const swcEsm = [
-  '@swc/jest',
-  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-];
+const swcEsm = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 const common = {
   rootDir: __dirname,

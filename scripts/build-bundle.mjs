@@ -17,7 +17,19 @@
 // so a path such as `join(__dirname, '..', 'proto')` lands on the asset copied into the bundle.
 import { transformFileSync } from '@swc/core';
 import * as esbuild from 'esbuild';
-import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,7 +67,9 @@ const swcPlugin = {
       if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
       const { code } = transformFileSync(args.path, { ...SWC_OPTIONS, filename: args.path });
       const dir = relative(ROOT, dirname(args.path)).split(sep).join('/');
-      const contents = code.includes('__dirname') ? code.replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(dir)})`) : code;
+      const contents = code.includes('__dirname')
+        ? code.replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(dir)})`)
+        : code;
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
@@ -160,7 +174,9 @@ export async function buildBundle(projectDir, { log = (line) => process.stdout.w
   for (const asset of assets) cpSync(join(ROOT, asset.copy), join(outDir, asset.copy), { recursive: true });
 
   // Only externals the bundle really requires get installed next to it.
-  const used = EXTERNAL_PACKAGES.filter((p) => Object.values(result.metafile.outputs).some((o) => o.imports?.some((i) => i.external && (i.path === p || i.path.startsWith(`${p}/`)))));
+  const used = EXTERNAL_PACKAGES.filter((p) =>
+    Object.values(result.metafile.outputs).some((o) => o.imports?.some((i) => i.external && (i.path === p || i.path.startsWith(`${p}/`)))),
+  );
   const closure = dependencyClosure(used);
   for (const dir of closure.keys()) {
     const rel = relative(ROOT, dir);

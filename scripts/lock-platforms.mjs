@@ -18,7 +18,10 @@ for (const [where, pkg] of Object.entries(lock.packages)) {
     if (lock.packages[key] || lock.packages[hoisted]) continue;
     const os = OS.find((o) => name.includes(`-${o}`));
     const cpu = CPU.find((c) => name.includes(`-${c}`));
-    if (!os || !cpu) throw new Error(`${name} (optional dependency of ${where || 'the root'}) is missing from the lock and its platform cannot be told from its name`);
+    if (!os || !cpu)
+      throw new Error(
+        `${name} (optional dependency of ${where || 'the root'}) is missing from the lock and its platform cannot be told from its name`,
+      );
     lock.packages[hoisted] = { version, optional: true, os: [os], cpu: [cpu] };
     added++;
     console.log(`lock: added ${name}@${version} (${os}/${cpu} only)`);

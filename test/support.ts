@@ -55,7 +55,10 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
 
-  constructor(readonly name: ServiceName, env: Record<string, string>) {
+  constructor(
+    readonly name: ServiceName,
+    env: Record<string, string>,
+  ) {
     this.child = spawn(process.execPath, ['-r', '@swc-node/register', `services/${name}/src/main.ts`], {
       cwd: ROOT,
       env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC', OTEL_SDK_DISABLED: 'true', ...env },
@@ -71,7 +74,8 @@ export class ServiceProcess {
     await eventually(
       `${this.name} process ready`,
       async () => {
-        if (this.child.exitCode !== null) throw new Error(`${this.name} exited ${this.child.exitCode}:\n${this.lines.slice(-30).join('\n')}`);
+        if (this.child.exitCode !== null)
+          throw new Error(`${this.name} exited ${this.child.exitCode}:\n${this.lines.slice(-30).join('\n')}`);
         url ??= this.lines.map((l) => pattern.exec(l)?.[1]).find((u) => u !== undefined);
         return url !== undefined && (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
       },

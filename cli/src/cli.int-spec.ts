@@ -9,7 +9,14 @@ import { SERVICE_NAMES } from '@homeostat/config';
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'cli/bin/homeostat.js');
 const VALID_LOOP = join(ROOT, 'libs/contracts/src/testing/fixtures/valid-loop.yaml');
-const EPHEMERAL_PORTS = { COLLECTOR_PORT: '0', ANALYZER_PORT: '0', DECIDER_PORT: '0', EXECUTOR_PORT: '0', LEARNER_PORT: '0', CONSOLE_PORT: '0' };
+const EPHEMERAL_PORTS = {
+  COLLECTOR_PORT: '0',
+  ANALYZER_PORT: '0',
+  DECIDER_PORT: '0',
+  EXECUTOR_PORT: '0',
+  LEARNER_PORT: '0',
+  CONSOLE_PORT: '0',
+};
 
 /** A process of ours, its JSON log lines collected, the URL each service announced. */
 class Launched {
@@ -59,7 +66,11 @@ function launch(args: string[], env: Record<string, string>, script = BIN): Laun
   return new Launched(child);
 }
 
-async function expectReadyThenCleanStop(p: Launched, names: readonly string[], whileRunning?: (urls: Record<string, string>) => Promise<void>): Promise<void> {
+async function expectReadyThenCleanStop(
+  p: Launched,
+  names: readonly string[],
+  whileRunning?: (urls: Record<string, string>) => Promise<void>,
+): Promise<void> {
   const urls = await p.waitForServices(names);
   for (const name of names) {
     let status = 0;
@@ -87,7 +98,19 @@ describe('homeostat validate', () => {
   it('names the file, line, column and field of each error, and exits 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'validate-'));
     const bad = join(dir, 'bad.yaml');
-    await writeFile(bad, ['apiVersion: homeostat.dev/v1', 'kind: Loop', 'metadata:', '  name: Not_A_DNS_Label', '  version: "1"', 'spec:', '  target: {service: shop}', ''].join('\n'));
+    await writeFile(
+      bad,
+      [
+        'apiVersion: homeostat.dev/v1',
+        'kind: Loop',
+        'metadata:',
+        '  name: Not_A_DNS_Label',
+        '  version: "1"',
+        'spec:',
+        '  target: {service: shop}',
+        '',
+      ].join('\n'),
+    );
     const r = spawnSync(process.execPath, [BIN, 'validate', VALID_LOOP, bad], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:9 +metadata\\.name `));
@@ -102,7 +125,11 @@ describe('homeostat start', () => {
     const p = launch(['start', '--data-dir', dataDir, '--loops', resolve(VALID_LOOP, '..')], { ...EPHEMERAL_PORTS, HOMEOSTAT_MODE: '' });
     await expectReadyThenCleanStop(p, SERVICE_NAMES, async (urls) => {
       // People's commands from the terminal go through the running stack's control API.
-      const paused = spawnSync(process.execPath, [BIN, 'pause', 'shop-pool-exhaustion', '--reason', 'maintenance window', '--actor', 'dana', '--api', urls['console']!], { encoding: 'utf8' });
+      const paused = spawnSync(
+        process.execPath,
+        [BIN, 'pause', 'shop-pool-exhaustion', '--reason', 'maintenance window', '--actor', 'dana', '--api', urls['console']!],
+        { encoding: 'utf8' },
+      );
       expect(paused.stderr).toBe('');
       expect(paused.stdout).toMatch(/^pause-loop accepted \(event [0-9a-f-]{36}\)$/m);
       const wrong = spawnSync(process.execPath, [BIN, 'kill-switch', 'maybe', '--api', urls['console']!], { encoding: 'utf8' });
@@ -128,7 +155,10 @@ describe('homeostat start', () => {
   });
 
   it('refuses to start on a bad setting, naming it', () => {
-    const r = spawnSync(process.execPath, [BIN, 'start', '--mode', 'kafka'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: '' } });
+    const r = spawnSync(process.execPath, [BIN, 'start', '--mode', 'kafka'], {
+      encoding: 'utf8',
+      env: { ...process.env, KAFKA_BROKERS: '' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('KAFKA_BROKERS: is required when HOMEOSTAT_MODE=kafka');
   });
@@ -140,7 +170,14 @@ describe('each service on its own (distributed mode)', () => {
     const launched = await Promise.all(
       SERVICE_NAMES.map(async (name) => {
         const dataDir = await mkdtemp(join(tmpdir(), `${name}-`));
-        return { name, p: launch([], { ...EPHEMERAL_PORTS, HOMEOSTAT_MODE: 'kafka', HOMEOSTAT_TOPIC_PREFIX: prefix, HOMEOSTAT_DATA_DIR: dataDir }, join(ROOT, `services/${name}/src/main.ts`)) };
+        return {
+          name,
+          p: launch(
+            [],
+            { ...EPHEMERAL_PORTS, HOMEOSTAT_MODE: 'kafka', HOMEOSTAT_TOPIC_PREFIX: prefix, HOMEOSTAT_DATA_DIR: dataDir },
+            join(ROOT, `services/${name}/src/main.ts`),
+          ),
+        };
       }),
     );
     for (const { name, p } of launched) await expectReadyThenCleanStop(p, [name]);

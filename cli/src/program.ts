@@ -54,9 +54,9 @@ export function buildProgram(): Command {
     .option('--json <file>', 'write the run (every incident, every action, the summary) as JSON')
     .option('--chart <file>', 'write the learning curve (time to recover by occurrence) as SVG')
     .option('--data-dir <dir>', 'where the run keeps its state (default: a fresh ./.homeostat/demo-<time>)')
-    .option('--loops <dir>', 'loop specs (default: the shop\'s, examples/shop/loops)')
-    .option('--traffic <rps>', 'the shop\'s synthetic load', parseRate, 20)
-    .option('--shop-port <port>', 'the shop\'s port (0 = any free port)', parsePort, 3000)
+    .option('--loops <dir>', "loop specs (default: the shop's, examples/shop/loops)")
+    .option('--traffic <rps>', "the shop's synthetic load", parseRate, 20)
+    .option('--shop-port <port>', "the shop's port (0 = any free port)", parsePort, 3000)
     .option('--warmup <s>', 'seconds of normal traffic before the first fault (the analyzer learns the baselines)', parseSeconds, 45)
     .option('--timeout <s>', 'give up on an incident after this many seconds', parseSeconds, 300)
     .action(demoCommand);
@@ -70,7 +70,7 @@ export function buildProgram(): Command {
 
   program
     .command('replay')
-    .description('score recorded timestamp,value CSV series with the analyzer\'s detector → <out-dir>/<same base name> with anomaly_score')
+    .description("score recorded timestamp,value CSV series with the analyzer's detector → <out-dir>/<same base name> with anomaly_score")
     .argument('<files...>', 'CSV files with the header timestamp,value')
     .requiredOption('--out-dir <dir>', 'where the scored CSV files go (created if missing)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
@@ -78,13 +78,18 @@ export function buildProgram(): Command {
 
   program
     .command('templates')
-    .description('mine log templates with the analyzer\'s own online miner: one message per line → <out-dir>/<base name>.jsonl')
+    .description("mine log templates with the analyzer's own online miner: one message per line → <out-dir>/<base name>.jsonl")
     .argument('<files...>', 'log files, one message body per line')
     .requiredOption('--out-dir <dir>', 'where the .jsonl files go (created if missing)')
     .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
     .action(templatesCommand);
 
-  const control = (name: string, description: string, argument: string, action: (arg: string, options: Record<string, string>) => Promise<void>): void => {
+  const control = (
+    name: string,
+    description: string,
+    argument: string,
+    action: (arg: string, options: Record<string, string>) => Promise<void>,
+  ): void => {
     program
       .command(name)
       .description(description)

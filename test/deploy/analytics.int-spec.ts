@@ -31,11 +31,21 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
     await stack.bus.publishRaw({ topic: 'loop.incidents', key: DEMO_SERVICE, value: Buffer.from('{"not":"a cloudevent"}'), headers: {} });
     store = await createStoreClient({ dataDir: config.dataDir, database: DATABASE });
     const count = async (table: string, where = '1'): Promise<number> =>
-      Number((await (await store.client.query({ query: `SELECT count() AS n FROM ${table} WHERE ${where}`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+      Number(
+        (
+          await (
+            await store.client.query({ query: `SELECT count() AS n FROM ${table} WHERE ${where}`, format: 'JSONEachRow' })
+          ).json<{ n: string }>()
+        )[0]?.n,
+      );
     const expectedSpans = messages.filter((m) => m.event.type === 'homeostat.telemetry.spans.v1').length * 12;
     await eventually(
       'the learner to store the demo ledger and telemetry',
-      async () => (await count('incidents FINAL', "status = 'resolved'")) === 12 && (await count('otel_traces')) === expectedSpans && (await count('knowledge FINAL')) > 0 && (await count('dead_letters')) > 0,
+      async () =>
+        (await count('incidents FINAL', "status = 'resolved'")) === 12 &&
+        (await count('otel_traces')) === expectedSpans &&
+        (await count('knowledge FINAL')) > 0 &&
+        (await count('dead_letters')) > 0,
       90_000,
     );
   });
@@ -53,7 +63,12 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
 
   it('the dashboards use the provisioned ClickHouse data source everywhere', () => {
     const dashboards = loadDashboards();
-    expect(dashboards.map((d) => d.file)).toEqual(['action-effectiveness.json', 'learning-curve.json', 'loop-overview.json', 'telemetry.json']);
+    expect(dashboards.map((d) => d.file)).toEqual([
+      'action-effectiveness.json',
+      'learning-curve.json',
+      'loop-overview.json',
+      'telemetry.json',
+    ]);
     for (const { file, dashboard } of dashboards) {
       for (const panel of dashboard.panels) {
         expect({ file, panel: panel.title, uid: panel.datasource?.uid }).toEqual({ file, panel: panel.title, uid: DATASOURCE_UID });
@@ -68,7 +83,10 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
     for (const v of dashboardVariables()) {
       const rows = await run(v.sql);
       const values = rows.map((r) => String(Object.values(r)[0]));
-      expect({ variable: `${v.dashboard} $${v.name}`, values }).toEqual({ variable: `${v.dashboard} $${v.name}`, values: expect.arrayContaining([v.name === 'loop' ? DEMO_LOOP : DEMO_SERVICE]) });
+      expect({ variable: `${v.dashboard} $${v.name}`, values }).toEqual({
+        variable: `${v.dashboard} $${v.name}`,
+        values: expect.arrayContaining([v.name === 'loop' ? DEMO_LOOP : DEMO_SERVICE]),
+      });
       variables[v.name] = v.name === 'loop' ? DEMO_LOOP : DEMO_SERVICE;
     }
     expect(Object.keys(variables).sort()).toEqual(['loop', 'service']);
@@ -76,7 +94,12 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
 
   const queries = panelQueries();
   it.each(queries.map((q) => [`${q.dashboard}: ${q.panel}`, q] as const))('panel %s runs and shows demo data', async (_name, q) => {
-    const sql = expandMacros(q.sql, { fromMs: DEMO_START, toMs: DEMO_END, intervalSeconds: 300, variables: { loop: DEMO_LOOP, service: DEMO_SERVICE } });
+    const sql = expandMacros(q.sql, {
+      fromMs: DEMO_START,
+      toMs: DEMO_END,
+      intervalSeconds: 300,
+      variables: { loop: DEMO_LOOP, service: DEMO_SERVICE },
+    });
     const rows = await run(sql);
     expect(rows.length).toBeGreaterThan(0);
     // A time series needs a time column the plugin can plot.
@@ -89,7 +112,9 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
 
   it('the learning curve shows it: later occurrences of a failure recover faster and need one action', async () => {
     const q = queries.find((x) => x.panel === 'Time to recover by occurrence of the same failure');
-    const rows = await run(expandMacros(q!.sql, { fromMs: DEMO_START, toMs: DEMO_END, intervalSeconds: 300, variables: { loop: DEMO_LOOP } }));
+    const rows = await run(
+      expandMacros(q!.sql, { fromMs: DEMO_START, toMs: DEMO_END, intervalSeconds: 300, variables: { loop: DEMO_LOOP } }),
+    );
     const pool = rows.filter((r) => String(r['fingerprint']).includes('pool-exhaustion'));
     expect(pool.map((r) => Number(r['occurrence']))).toEqual([1, 2, 3, 4]);
     expect(pool.map((r) => Number(r['actions_tried']))).toEqual([3, 1, 1, 1]);

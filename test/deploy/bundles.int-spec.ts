@@ -14,7 +14,14 @@ import { eventually } from '../support';
  * when running this suite alone.
  */
 const ROOT = join(__dirname, '../..');
-const PORT_VARIABLE: Record<ServiceName, string> = { collector: 'COLLECTOR_PORT', analyzer: 'ANALYZER_PORT', decider: 'DECIDER_PORT', executor: 'EXECUTOR_PORT', learner: 'LEARNER_PORT', console: 'CONSOLE_PORT' };
+const PORT_VARIABLE: Record<ServiceName, string> = {
+  collector: 'COLLECTOR_PORT',
+  analyzer: 'ANALYZER_PORT',
+  decider: 'DECIDER_PORT',
+  executor: 'EXECUTOR_PORT',
+  learner: 'LEARNER_PORT',
+  console: 'CONSOLE_PORT',
+};
 /** Start order of docker-compose.yml (depends_on). */
 const ORDER: ServiceName[] = ['learner', 'executor', 'decider', 'analyzer', 'collector', 'console'];
 
@@ -98,7 +105,13 @@ describe('the built bundles start as the images run them', () => {
       urls.set(name, await s.url);
     }
     const shopDir = linkCopy('examples/shop', work);
-    const shop = start('shop', shopDir, { OTEL_EXPORTER_OTLP_ENDPOINT: urls.get('collector') as string }, ['--host', '127.0.0.1', '--port', '0', '--traffic', '0', '--data-dir', join(work, 'shop-data')], /shop listening on (http:\/\/\S+)/);
+    const shop = start(
+      'shop',
+      shopDir,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: urls.get('collector') as string },
+      ['--host', '127.0.0.1', '--port', '0', '--traffic', '0', '--data-dir', join(work, 'shop-data')],
+      /shop listening on (http:\/\/\S+)/,
+    );
     started.push(shop);
     urls.set('shop', await shop.url);
   }, 240_000);
@@ -123,7 +136,11 @@ describe('the built bundles start as the images run them', () => {
     const learner = started.find((s) => s.name === 'learner')!;
     expect(learner.output()).toMatch(/migrations applied: otel_traces, otel_logs, otel_metrics, ledger, dead_letters/);
     // An empty ExportTraceServiceRequest is a valid protobuf body of zero bytes.
-    const res = await fetch(`${urls.get('collector')}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array() });
+    const res = await fetch(`${urls.get('collector')}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array(),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/x-protobuf');
   });

@@ -14,9 +14,24 @@ export const DEMO_START = Date.parse('2026-03-02T08:00:00.000Z');
 export const DEMO_END = DEMO_START + 6 * 3600_000;
 
 const FAILURES = [
-  { fingerprint: 'shop|pool-exhaustion|db.client.connection.count', title: 'Connection pool exhausted on shop', fix: 'recycle-pool', wrong: ['enable-cache', 'restart'] },
-  { fingerprint: 'shop|latency|http.client.request.duration', title: 'Inventory calls slow down checkout', fix: 'enable-cache', wrong: ['recycle-pool'] },
-  { fingerprint: 'shop|retry-storm|http.client.request.duration', title: 'Retries multiply inventory load', fix: 'set-retry-policy', wrong: ['enable-cache'] },
+  {
+    fingerprint: 'shop|pool-exhaustion|db.client.connection.count',
+    title: 'Connection pool exhausted on shop',
+    fix: 'recycle-pool',
+    wrong: ['enable-cache', 'restart'],
+  },
+  {
+    fingerprint: 'shop|latency|http.client.request.duration',
+    title: 'Inventory calls slow down checkout',
+    fix: 'enable-cache',
+    wrong: ['recycle-pool'],
+  },
+  {
+    fingerprint: 'shop|retry-storm|http.client.request.duration',
+    title: 'Retries multiply inventory load',
+    fix: 'set-retry-policy',
+    wrong: ['enable-cache'],
+  },
 ] as const;
 
 const ACTION_URL: Record<string, { method: string; url: string }> = {
@@ -59,8 +74,27 @@ export function demoMessages(): DemoMessage[] {
       const opened = DEMO_START + (occurrence * 3 + f) * 25 * 60_000 + 5 * 60_000;
       const incidentId = `inc-${String(incidentNo).padStart(3, '0')}`;
       const base = sampleIncidentOpened();
-      emit('homeostat.incident.opened.v1', opened, { ...base, incidentId, loop: DEMO_LOOP, fingerprint: failure.fingerprint, title: failure.title, openedAt: iso(opened) }, 'analyzer');
-      emit('homeostat.incident.updated.v1', opened + 5_000, { ...base, incidentId, loop: DEMO_LOOP, fingerprint: failure.fingerprint, title: failure.title, openedAt: iso(opened), severity: 'critical', updatedAt: iso(opened + 5_000) }, 'analyzer');
+      emit(
+        'homeostat.incident.opened.v1',
+        opened,
+        { ...base, incidentId, loop: DEMO_LOOP, fingerprint: failure.fingerprint, title: failure.title, openedAt: iso(opened) },
+        'analyzer',
+      );
+      emit(
+        'homeostat.incident.updated.v1',
+        opened + 5_000,
+        {
+          ...base,
+          incidentId,
+          loop: DEMO_LOOP,
+          fingerprint: failure.fingerprint,
+          title: failure.title,
+          openedAt: iso(opened),
+          severity: 'critical',
+          updatedAt: iso(opened + 5_000),
+        },
+        'analyzer',
+      );
 
       // The first time: the wrong guesses first. Later: straight to the fix.
       const tried = occurrence === 0 ? [...failure.wrong, failure.fix] : [failure.fix];
@@ -69,13 +103,47 @@ export function demoMessages(): DemoMessage[] {
         const decisionId = `dec-${incidentId}-${attempt + 1}`;
         const call = { name: action, adapter: 'http' as const, params: ACTION_URL[action] ?? {} };
         const decision = sampleDecisionMade();
-        emit('homeostat.decision.made.v1', t, { ...decision, decisionId, incidentId, loop: DEMO_LOOP, loopVersion: '1.0.0', fingerprint: failure.fingerprint, action: call, attempt: attempt + 1 }, 'decider');
+        emit(
+          'homeostat.decision.made.v1',
+          t,
+          {
+            ...decision,
+            decisionId,
+            incidentId,
+            loop: DEMO_LOOP,
+            loopVersion: '1.0.0',
+            fingerprint: failure.fingerprint,
+            action: call,
+            attempt: attempt + 1,
+          },
+          'decider',
+        );
         if (action === 'restart') {
-          emit('homeostat.control.v1', t + 20_000, { command: 'approve', decisionId, actor: 'alice', reason: 'restart is fine off-peak' }, 'console');
+          emit(
+            'homeostat.control.v1',
+            t + 20_000,
+            { command: 'approve', decisionId, actor: 'alice', reason: 'restart is fine off-peak' },
+            'console',
+          );
           t += 20_000;
         }
         const started = t + 500;
-        emit('homeostat.action.started.v1', started, { decisionId, incidentId, loop: DEMO_LOOP, target: DEMO_SERVICE, fingerprint: failure.fingerprint, action: call, dryRun: false, startedAt: iso(started), deadline: iso(started + 30_000) }, 'executor');
+        emit(
+          'homeostat.action.started.v1',
+          started,
+          {
+            decisionId,
+            incidentId,
+            loop: DEMO_LOOP,
+            target: DEMO_SERVICE,
+            fingerprint: failure.fingerprint,
+            action: call,
+            dryRun: false,
+            startedAt: iso(started),
+            deadline: iso(started + 30_000),
+          },
+          'executor',
+        );
         const works = action === failure.fix;
         const ttr = works ? Math.max(4_000, 14_000 - occurrence * 3_000) : null;
         const finished = started + (works ? (ttr as number) + 1_000 : 30_000);
@@ -97,7 +165,18 @@ export function demoMessages(): DemoMessage[] {
             timeToRecoverMs: ttr,
             startedAt: iso(started),
             finishedAt: iso(finished),
-            ...(rolledBack ? { rollback: { action: { name: 'enable-cache-inverse', adapter: 'http' as const, params: { method: 'POST', url: 'http://shop:3000/actuator/config/rollback' } }, status: 'succeeded' as const } } : {}),
+            ...(rolledBack
+              ? {
+                  rollback: {
+                    action: {
+                      name: 'enable-cache-inverse',
+                      adapter: 'http' as const,
+                      params: { method: 'POST', url: 'http://shop:3000/actuator/config/rollback' },
+                    },
+                    status: 'succeeded' as const,
+                  },
+                }
+              : {}),
             ...(!works && !rolledBack ? { error: { code: 'VERIFICATION_FAILED', message: '/health stayed 503 until the deadline' } } : {}),
           },
           'executor',
@@ -131,11 +210,35 @@ export function demoMessages(): DemoMessage[] {
         t = finished + 2_000;
       });
       const resolved = t + 8_000;
-      emit('homeostat.incident.resolved.v1', resolved, { incidentId, loop: DEMO_LOOP, target: DEMO_SERVICE, fingerprint: failure.fingerprint, openedAt: iso(opened), resolvedAt: iso(resolved), resolution: 'recovered', decisionId: `dec-${incidentId}-${tried.length}` }, 'analyzer');
+      emit(
+        'homeostat.incident.resolved.v1',
+        resolved,
+        {
+          incidentId,
+          loop: DEMO_LOOP,
+          target: DEMO_SERVICE,
+          fingerprint: failure.fingerprint,
+          openedAt: iso(opened),
+          resolvedAt: iso(resolved),
+          resolution: 'recovered',
+          decisionId: `dec-${incidentId}-${tried.length}`,
+        },
+        'analyzer',
+      );
     });
   }
-  emit('homeostat.control.v1', DEMO_START + 4 * 3600_000, { command: 'pause-loop', loop: DEMO_LOOP, actor: 'bob', reason: 'load test' }, 'console');
-  emit('homeostat.control.v1', DEMO_START + 4 * 3600_000 + 600_000, { command: 'resume-loop', loop: DEMO_LOOP, actor: 'bob', reason: 'load test over' }, 'console');
+  emit(
+    'homeostat.control.v1',
+    DEMO_START + 4 * 3600_000,
+    { command: 'pause-loop', loop: DEMO_LOOP, actor: 'bob', reason: 'load test' },
+    'console',
+  );
+  emit(
+    'homeostat.control.v1',
+    DEMO_START + 4 * 3600_000 + 600_000,
+    { command: 'resume-loop', loop: DEMO_LOOP, actor: 'bob', reason: 'load test over' },
+    'console',
+  );
 
   // Telemetry: one batch per minute.
   for (let minute = 0; minute < 6 * 60; minute += 1) {
@@ -168,9 +271,25 @@ export function demoMessages(): DemoMessage[] {
         resource,
         scope: { name: 'shop' },
         logRecords: [
-          { timeUnixNano: nanos(at + 1_000), observedTimeUnixNano: nanos(at + 1_000), severityNumber: 9, severityText: 'INFO', body: 'served 12 requests', attributes: {} },
+          {
+            timeUnixNano: nanos(at + 1_000),
+            observedTimeUnixNano: nanos(at + 1_000),
+            severityNumber: 9,
+            severityText: 'INFO',
+            body: 'served 12 requests',
+            attributes: {},
+          },
           ...(faulty
-            ? [{ timeUnixNano: nanos(at + 2_000), observedTimeUnixNano: nanos(at + 2_000), severityNumber: 17, severityText: 'ERROR', body: 'timeout acquiring connection after 5000 ms', attributes: { 'pool.size': 10 } }]
+            ? [
+                {
+                  timeUnixNano: nanos(at + 2_000),
+                  observedTimeUnixNano: nanos(at + 2_000),
+                  severityNumber: 17,
+                  severityText: 'ERROR',
+                  body: 'timeout acquiring connection after 5000 ms',
+                  attributes: { 'pool.size': 10 },
+                },
+              ]
             : []),
         ],
       },
@@ -183,7 +302,12 @@ export function demoMessages(): DemoMessage[] {
         resource,
         scope: { name: 'shop' },
         metrics: [
-          { type: 'gauge', name: 'db.client.connection.count', unit: '{connection}', points: [{ attributes: { 'db.client.connection.state': 'used' }, timeUnixNano: nanos(at), value: faulty ? 10 : 3 }] },
+          {
+            type: 'gauge',
+            name: 'db.client.connection.count',
+            unit: '{connection}',
+            points: [{ attributes: { 'db.client.connection.state': 'used' }, timeUnixNano: nanos(at), value: faulty ? 10 : 3 }],
+          },
           {
             type: 'histogram',
             name: 'http.server.request.duration',

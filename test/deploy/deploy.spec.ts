@@ -31,7 +31,10 @@ type ComposeService = {
   depends_on?: Record<string, { condition: string }>;
   command?: string[];
 };
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
 
 interface K8sObject {
   apiVersion: string;
@@ -40,15 +43,32 @@ interface K8sObject {
   [k: string]: unknown;
 }
 function yamlFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
+  );
 }
 const k8sFiles = yamlFiles('deploy/k8s').filter((f) => !f.endsWith('kustomization.yaml') && !f.includes('/loops/'));
 const k8sObjects: Array<{ file: string; object: K8sObject }> = k8sFiles.flatMap((file) =>
   parseAllDocuments(read(file)).map((d) => ({ file, object: d.toJS() as K8sObject })),
 );
 const objectsOf = (kind: string): K8sObject[] => k8sObjects.filter((o) => o.object.kind === kind).map((o) => o.object);
-type Container = { name: string; image: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; envFrom?: Array<{ configMapRef?: { name: string } }>; ports?: Array<{ name: string; containerPort: number }>; livenessProbe?: { httpGet?: { path: string; port: string } }; readinessProbe?: { httpGet?: { path: string; port: string } }; volumeMounts?: Array<{ name: string; mountPath: string }>; resources?: { requests?: object; limits?: object } };
-type PodSpec = { containers: Container[]; serviceAccountName?: string; automountServiceAccountToken?: boolean; volumes?: Array<{ name: string; configMap?: { name: string } }> };
+type Container = {
+  name: string;
+  image: string;
+  env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  ports?: Array<{ name: string; containerPort: number }>;
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  resources?: { requests?: object; limits?: object };
+};
+type PodSpec = {
+  containers: Container[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  volumes?: Array<{ name: string; configMap?: { name: string } }>;
+};
 const deployment = (name: string): K8sObject & { spec: { template: { spec: PodSpec } } } => {
   const found = objectsOf('Deployment').find((d) => d.metadata.name === name);
   if (!found) throw new Error(`no Deployment ${name} under deploy/k8s`);
@@ -58,7 +78,10 @@ const deployment = (name: string): K8sObject & { spec: { template: { spec: PodSp
 /** What each service's code needs from its environment, read from its sources (so a new need shows up here). */
 function needs(service: ServiceName): { loops: boolean; learnerUrl: boolean; clickhouse: boolean; actionEnv: boolean } {
   const dir = join(ROOT, 'services', service, 'src');
-  const sources = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(d, e.name)) : /(?<!spec)\.ts$/.test(e.name) ? [readFileSync(join(d, e.name), 'utf8')] : []));
+  const sources = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(d, e.name)) : /(?<!spec)\.ts$/.test(e.name) ? [readFileSync(join(d, e.name), 'utf8')] : [],
+    );
   const code = sources(dir).join('\n');
   return {
     loops: /@Inject\(LOOPS\)/.test(code),
@@ -73,7 +96,14 @@ function loopVariables(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)].map((m) => m[1] as string))];
 }
 
-const PORT_VARIABLE: Record<ServiceName, string> = { collector: 'COLLECTOR_PORT', analyzer: 'ANALYZER_PORT', decider: 'DECIDER_PORT', executor: 'EXECUTOR_PORT', learner: 'LEARNER_PORT', console: 'CONSOLE_PORT' };
+const PORT_VARIABLE: Record<ServiceName, string> = {
+  collector: 'COLLECTOR_PORT',
+  analyzer: 'ANALYZER_PORT',
+  decider: 'DECIDER_PORT',
+  executor: 'EXECUTOR_PORT',
+  learner: 'LEARNER_PORT',
+  console: 'CONSOLE_PORT',
+};
 const CONFIG_VARIABLES = new Set(Object.keys(envSchema.shape));
 /** What the image sets (deploy/docker/Dockerfile ENV), under compose's and the manifests' own settings. */
 function imageEnv(): Record<string, string> {
@@ -116,31 +146,35 @@ describe('docker-compose.yml', () => {
     expect(compose.services['kafka']?.image).toBe('apache/kafka:4.1.1');
     expect(compose.services['kafka']?.environment?.['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
     expect(compose.services['clickhouse']?.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+/);
-    for (const name of ['kafka', 'clickhouse', 'grafana', 'shop']) expect({ name, healthcheck: compose.services[name]?.healthcheck !== undefined }).toEqual({ name, healthcheck: true });
+    for (const name of ['kafka', 'clickhouse', 'grafana', 'shop'])
+      expect({ name, healthcheck: compose.services[name]?.healthcheck !== undefined }).toEqual({ name, healthcheck: true });
     expect(compose.services['kafka']?.volumes).toContain('kafka-data:/var/lib/kafka/data');
     expect(compose.services['clickhouse']?.volumes).toContain('clickhouse-data:/var/lib/clickhouse');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['kafka-data', 'clickhouse-data']));
   });
 
-  it.each(SERVICE_NAMES.map((s) => [s]))('%s: image built from its project, health check on its port, started after what it needs', (name) => {
-    const s = compose.services[name];
-    expect(s).toBeDefined();
-    const port = DEFAULT_PORTS[name];
-    expect(s?.image).toMatch(new RegExp(`^homeostat/${name}:`));
-    expect(s?.build?.dockerfile).toBe('deploy/docker/Dockerfile');
-    const project = s?.build?.args?.['PROJECT'] as string;
-    expect(project).toBe(`services/${name}`);
-    const pkg = JSON.parse(read(`${project}/package.json`)) as { nx?: { targets?: { build?: unknown } } };
-    expect(pkg.nx?.targets?.build).toBeDefined();
-    expect(s?.build?.args?.['HEALTH_URL']).toBe(`http://127.0.0.1:${port}/readyz`);
-    expect(s?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
-    expect(s?.ports).toEqual([`${port}:${port}`]);
-    expect(s?.depends_on?.['kafka']).toEqual({ condition: 'service_healthy' });
-    for (const [dep, cond] of Object.entries(s?.depends_on ?? {})) {
-      expect({ dep, condition: cond.condition }).toEqual({ dep, condition: 'service_healthy' });
-      expect(compose.services[dep]?.healthcheck).toBeDefined();
-    }
-  });
+  it.each(SERVICE_NAMES.map((s) => [s]))(
+    '%s: image built from its project, health check on its port, started after what it needs',
+    (name) => {
+      const s = compose.services[name];
+      expect(s).toBeDefined();
+      const port = DEFAULT_PORTS[name];
+      expect(s?.image).toMatch(new RegExp(`^homeostat/${name}:`));
+      expect(s?.build?.dockerfile).toBe('deploy/docker/Dockerfile');
+      const project = s?.build?.args?.['PROJECT'] as string;
+      expect(project).toBe(`services/${name}`);
+      const pkg = JSON.parse(read(`${project}/package.json`)) as { nx?: { targets?: { build?: unknown } } };
+      expect(pkg.nx?.targets?.build).toBeDefined();
+      expect(s?.build?.args?.['HEALTH_URL']).toBe(`http://127.0.0.1:${port}/readyz`);
+      expect(s?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
+      expect(s?.ports).toEqual([`${port}:${port}`]);
+      expect(s?.depends_on?.['kafka']).toEqual({ condition: 'service_healthy' });
+      for (const [dep, cond] of Object.entries(s?.depends_on ?? {})) {
+        expect({ dep, condition: cond.condition }).toEqual({ dep, condition: 'service_healthy' });
+        expect(compose.services[dep]?.healthcheck).toBeDefined();
+      }
+    },
+  );
 
   it.each(SERVICE_NAMES.map((s) => [s]))('%s: sets every variable its code reads, with valid values', (name) => {
     const env = { ...imageEnv(), ...(compose.services[name]?.environment ?? {}) };
@@ -160,7 +194,8 @@ describe('docker-compose.yml', () => {
     for (const v of loopVars) expect({ variable: v, set: env[v] !== undefined }).toEqual({ variable: v, set: true });
     if (need.actionEnv) expect(env['SHOP_URL']).toBe(`http://shop:${SHOP_PORT}`);
     // Nothing misspelt: every variable is one libs/config reads, or one a loop spec names.
-    for (const key of Object.keys(compose.services[name]?.environment ?? {})) expect({ key, known: CONFIG_VARIABLES.has(key) || loopVars.includes(key) }).toEqual({ key, known: true });
+    for (const key of Object.keys(compose.services[name]?.environment ?? {}))
+      expect({ key, known: CONFIG_VARIABLES.has(key) || loopVars.includes(key) }).toEqual({ key, known: true });
     // And the service's own validation accepts it (${VAR:-default} as compose substitutes it).
     const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
     expect(loadConfig(substituted).ports[name]).toBe(DEFAULT_PORTS[name]);
@@ -176,11 +211,23 @@ describe('docker-compose.yml', () => {
   it('Grafana gets the ClickHouse plugin, the data source and the dashboards', () => {
     const g = compose.services['grafana'];
     expect(g?.environment?.['GF_PLUGINS_PREINSTALL_SYNC']).toMatch(/^grafana-clickhouse-datasource@\d/);
-    expect(g?.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/etc/grafana/dashboards/homeostat:ro']));
-    const provider = parse(read('deploy/grafana/provisioning/dashboards/homeostat.yaml')) as { providers: Array<{ options: { path: string } }> };
+    expect(g?.volumes).toEqual(
+      expect.arrayContaining([
+        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './deploy/grafana/dashboards:/etc/grafana/dashboards/homeostat:ro',
+      ]),
+    );
+    const provider = parse(read('deploy/grafana/provisioning/dashboards/homeostat.yaml')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(provider.providers[0]?.options.path).toBe('/etc/grafana/dashboards/homeostat');
-    const ds = parse(read('deploy/grafana/provisioning/datasources/clickhouse.yaml')) as { datasources: Array<{ type: string; jsonData: { host: string; port: number; username: string } }> };
-    expect(ds.datasources[0]).toMatchObject({ type: 'grafana-clickhouse-datasource', jsonData: { host: 'clickhouse', port: 8123, username: compose.services['clickhouse']?.environment?.['CLICKHOUSE_USER'] } });
+    const ds = parse(read('deploy/grafana/provisioning/datasources/clickhouse.yaml')) as {
+      datasources: Array<{ type: string; jsonData: { host: string; port: number; username: string } }>;
+    };
+    expect(ds.datasources[0]).toMatchObject({
+      type: 'grafana-clickhouse-datasource',
+      jsonData: { host: 'clickhouse', port: 8123, username: compose.services['clickhouse']?.environment?.['CLICKHOUSE_USER'] },
+    });
   });
 });
 
@@ -216,7 +263,9 @@ describe('deploy/k8s', () => {
     'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition as never,
   };
   const crdSchema = (): Record<string, unknown> => {
-    const crd = objectsOf('CustomResourceDefinition')[0] as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: Record<string, unknown> } }> } };
+    const crd = objectsOf('CustomResourceDefinition')[0] as unknown as {
+      spec: { versions: Array<{ schema: { openAPIV3Schema: Record<string, unknown> } }> };
+    };
     return crd.spec.versions[0]!.schema.openAPIV3Schema;
   };
   const loopValidator = () => new Ajv({ allErrors: true, strict: false }).compile(toAjvSchema(crdSchema()) as object);
@@ -245,24 +294,28 @@ describe('deploy/k8s', () => {
     expect([...k.resources].sort()).toEqual(files.sort());
   });
 
-  it.each(SERVICE_NAMES.map((s) => [s]))('%s: a Deployment with its image, probes on /healthz and /readyz at its port, resources', (name) => {
-    const pod = deployment(name).spec.template.spec;
-    const c = pod.containers[0]!;
-    expect(c.image).toMatch(new RegExp(`^homeostat/${name}:`));
-    expect(c.ports).toEqual([{ name: 'http', containerPort: DEFAULT_PORTS[name], protocol: 'TCP' }]);
-    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(c.resources?.requests).toBeDefined();
-    expect(c.resources?.limits).toBeDefined();
-    const svc = objectsOf('Service').find((s) => s.metadata.name === name) as { spec: { ports: Array<{ port: number }> } } | undefined;
-    expect(svc?.spec.ports[0]?.port).toBe(DEFAULT_PORTS[name]);
-  });
+  it.each(SERVICE_NAMES.map((s) => [s]))(
+    '%s: a Deployment with its image, probes on /healthz and /readyz at its port, resources',
+    (name) => {
+      const pod = deployment(name).spec.template.spec;
+      const c = pod.containers[0]!;
+      expect(c.image).toMatch(new RegExp(`^homeostat/${name}:`));
+      expect(c.ports).toEqual([{ name: 'http', containerPort: DEFAULT_PORTS[name], protocol: 'TCP' }]);
+      expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      expect(c.resources?.requests).toBeDefined();
+      expect(c.resources?.limits).toBeDefined();
+      const svc = objectsOf('Service').find((s) => s.metadata.name === name) as { spec: { ports: Array<{ port: number }> } } | undefined;
+      expect(svc?.spec.ports[0]?.port).toBe(DEFAULT_PORTS[name]);
+    },
+  );
 
   it.each(SERVICE_NAMES.map((s) => [s]))('%s: every variable its code reads is set, and the config validates', (name) => {
     const c = deployment(name).spec.template.spec.containers[0]!;
     const fromMaps: Record<string, string> = {};
     for (const ref of c.envFrom ?? []) {
-      const cm = objectsOf('ConfigMap').find((m) => m.metadata.name === ref.configMapRef?.name) as { data: Record<string, string> } | undefined;
+      const cm = objectsOf('ConfigMap').find((m) => m.metadata.name === ref.configMapRef?.name) as
+        { data: Record<string, string> } | undefined;
       expect(cm).toBeDefined();
       Object.assign(fromMaps, cm?.data);
     }
@@ -271,7 +324,8 @@ describe('deploy/k8s', () => {
       const ref = e.valueFrom as { secretKeyRef?: { optional?: boolean }; configMapKeyRef?: { name: string; key: string } } | undefined;
       if (ref?.secretKeyRef?.optional) continue; // unset unless the Secret has the key
       if (ref?.configMapKeyRef) {
-        const cm = objectsOf('ConfigMap').find((m) => m.metadata.name === ref.configMapKeyRef?.name) as { data: Record<string, string> } | undefined;
+        const cm = objectsOf('ConfigMap').find((m) => m.metadata.name === ref.configMapKeyRef?.name) as
+          { data: Record<string, string> } | undefined;
         const value = cm?.data[ref.configMapKeyRef.key];
         expect({ ref: ref.configMapKeyRef, found: value !== undefined }).toEqual({ ref: ref.configMapKeyRef, found: true });
         env[e.name] = value as string;
@@ -286,12 +340,17 @@ describe('deploy/k8s', () => {
       expect(env['HOMEOSTAT_LOOPS_DIR']).toBe('/etc/homeostat/loops');
       const pod = deployment(name).spec.template.spec;
       const volume = pod.volumes?.find((v) => v.configMap?.name === 'homeostat-loops');
-      expect(c.volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ name: volume?.name, mountPath: '/etc/homeostat/loops' })]));
+      expect(c.volumeMounts).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: volume?.name, mountPath: '/etc/homeostat/loops' })]),
+      );
     }
     if (need.learnerUrl) expect(env['LEARNER_URL']).toBe(`http://learner:${DEFAULT_PORTS.learner}`);
     if (need.clickhouse) expect(env['CLICKHOUSE_URL']).toBeTruthy();
-    if (need.actionEnv) for (const v of loopVariables(read('deploy/k8s/base/loops/shop.yaml'))) expect({ v, set: env[v] !== undefined }).toEqual({ v, set: true });
-    for (const e of c.env ?? []) expect({ key: e.name, known: CONFIG_VARIABLES.has(e.name) || e.name === 'SHOP_URL' }).toEqual({ key: e.name, known: true });
+    if (need.actionEnv)
+      for (const v of loopVariables(read('deploy/k8s/base/loops/shop.yaml')))
+        expect({ v, set: env[v] !== undefined }).toEqual({ v, set: true });
+    for (const e of c.env ?? [])
+      expect({ key: e.name, known: CONFIG_VARIABLES.has(e.name) || e.name === 'SHOP_URL' }).toEqual({ key: e.name, known: true });
     expect(loadConfig(env).ports[name]).toBe(DEFAULT_PORTS[name]);
   });
 
@@ -309,7 +368,12 @@ describe('deploy/k8s', () => {
     for (const name of SERVICE_NAMES) {
       const pod = deployment(name).spec.template.spec;
       if (name === 'executor') expect(pod.serviceAccountName).toBe('homeostat-executor');
-      else expect({ name, sa: pod.serviceAccountName, token: pod.automountServiceAccountToken }).toEqual({ name, sa: 'homeostat', token: false });
+      else
+        expect({ name, sa: pod.serviceAccountName, token: pod.automountServiceAccountToken }).toEqual({
+          name,
+          sa: 'homeostat',
+          token: false,
+        });
     }
   });
 
@@ -331,8 +395,13 @@ describe('deploy/k8s', () => {
       expect(validateLoop(spec) ? [] : validateLoop.errors).toEqual([]);
     });
 
-    const shop = (): { spec: Record<string, unknown> & { actions: Array<Record<string, unknown>>; signals: Array<Record<string, unknown>>; guardrails: Record<string, unknown> } } =>
-      parse(read('examples/shop/loops/shop.yaml')) as never;
+    const shop = (): {
+      spec: Record<string, unknown> & {
+        actions: Array<Record<string, unknown>>;
+        signals: Array<Record<string, unknown>>;
+        guardrails: Record<string, unknown>;
+      };
+    } => parse(read('examples/shop/loops/shop.yaml')) as never;
     const invalid: Array<[string, (s: ReturnType<typeof shop>) => void]> = [
       ['no guardrails', (s) => delete (s.spec as Record<string, unknown>)['guardrails']],
       ['an unknown risk level', (s) => (s.spec.actions[0]!['risk'] = 'extreme')],
@@ -368,7 +437,7 @@ describe('deploy/k8s', () => {
     expect(JSON.stringify(file.spec)).toContain('"adapter":"kubernetes"');
   });
 
-  it('the Kubernetes flavour of the shop loop is the demo\'s loop plus its kubernetes actions, nothing else', () => {
+  it("the Kubernetes flavour of the shop loop is the demo's loop plus its kubernetes actions, nothing else", () => {
     type Spec = { spec: { actions: { adapter: string }[] } & Record<string, unknown> };
     const k8s = parse(read('deploy/k8s/base/loops/shop.yaml')) as Spec;
     const demo = parse(read('examples/shop/loops/shop.yaml')) as Spec;

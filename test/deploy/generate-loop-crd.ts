@@ -14,11 +14,21 @@ const write = (file: string, text: string): void => {
   process.stdout.write(`wrote ${file}\n`);
 };
 
-write(LOOP_CRD_FILE, '# Generated from the loop spec schema (libs/contracts) by test/deploy/generate-loop-crd.ts: do not edit.\n' + stringify(loopCrd(), { lineWidth: 0 }));
+write(
+  LOOP_CRD_FILE,
+  '# Generated from the loop spec schema (libs/contracts) by test/deploy/generate-loop-crd.ts: do not edit.\n' +
+    stringify(loopCrd(), { lineWidth: 0 }),
+);
 
 const loopsDir = 'deploy/k8s/base/loops';
-const files = readdirSync(join(ROOT, loopsDir)).filter((f) => f.endsWith('.yaml')).sort();
-const indent = (text: string): string => text.split('\n').map((l) => (l.length > 0 ? `    ${l}` : l)).join('\n');
+const files = readdirSync(join(ROOT, loopsDir))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l.length > 0 ? `    ${l}` : l))
+    .join('\n');
 write(
   'deploy/k8s/base/loops-configmap.yaml',
   [
@@ -37,7 +47,10 @@ write(
   ].join('\n'),
 );
 
-const shop = parse(readFileSync(join(ROOT, loopsDir, 'shop.yaml'), 'utf8')) as { metadata: { name: string; version: string; labels?: Record<string, string>; description?: string }; spec: unknown };
+const shop = parse(readFileSync(join(ROOT, loopsDir, 'shop.yaml'), 'utf8')) as {
+  metadata: { name: string; version: string; labels?: Record<string, string>; description?: string };
+  spec: unknown;
+};
 const resource = {
   apiVersion: 'homeostat.dev/v1',
   kind: 'Loop',

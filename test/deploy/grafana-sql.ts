@@ -47,7 +47,8 @@ export function panelQueries(): PanelQuery[] {
     for (const p of panels) {
       if (p.panels) walk(file, p.panels);
       for (const t of p.targets ?? []) {
-        if (t.rawSql === undefined) throw new Error(`${file}: panel "${p.title}" has a query without rawSql (only SQL queries are checked)`);
+        if (t.rawSql === undefined)
+          throw new Error(`${file}: panel "${p.title}" has a query without rawSql (only SQL queries are checked)`);
         out.push({ dashboard: file, panel: p.title, panelType: p.type, format: t.format ?? 1, sql: t.rawSql });
       }
     }
@@ -81,11 +82,20 @@ export function expandMacros(sql: string, ctx: MacroContext): string {
   const from = Math.floor(ctx.fromMs / 1000);
   const to = Math.floor(ctx.toMs / 1000);
   let out = sql
-    .replace(/\$__timeFilter_ms\(([^)]+)\)/g, (_m, c: string) => `${c.trim()} >= fromUnixTimestamp64Milli(${ctx.fromMs}) AND ${c.trim()} <= fromUnixTimestamp64Milli(${ctx.toMs})`)
+    .replace(
+      /\$__timeFilter_ms\(([^)]+)\)/g,
+      (_m, c: string) => `${c.trim()} >= fromUnixTimestamp64Milli(${ctx.fromMs}) AND ${c.trim()} <= fromUnixTimestamp64Milli(${ctx.toMs})`,
+    )
     .replace(/\$__timeFilter\(([^)]+)\)/g, (_m, c: string) => `${c.trim()} >= toDateTime(${from}) AND ${c.trim()} <= toDateTime(${to})`)
     .replace(/\$__dateFilter\(([^)]+)\)/g, (_m, c: string) => `${c.trim()} >= toDate(${from}) AND ${c.trim()} <= toDate(${to})`)
-    .replace(/\$__timeInterval_ms\(([^)]+)\)/g, (_m, c: string) => `toStartOfInterval(toDateTime64(${c.trim()}, 3), INTERVAL ${ctx.intervalSeconds * 1000} millisecond)`)
-    .replace(/\$__timeInterval\(([^)]+)\)/g, (_m, c: string) => `toStartOfInterval(toDateTime(${c.trim()}), INTERVAL ${ctx.intervalSeconds} second)`)
+    .replace(
+      /\$__timeInterval_ms\(([^)]+)\)/g,
+      (_m, c: string) => `toStartOfInterval(toDateTime64(${c.trim()}, 3), INTERVAL ${ctx.intervalSeconds * 1000} millisecond)`,
+    )
+    .replace(
+      /\$__timeInterval\(([^)]+)\)/g,
+      (_m, c: string) => `toStartOfInterval(toDateTime(${c.trim()}), INTERVAL ${ctx.intervalSeconds} second)`,
+    )
     .replace(/\$__fromTime_ms\b/g, `fromUnixTimestamp64Milli(${ctx.fromMs})`)
     .replace(/\$__toTime_ms\b/g, `fromUnixTimestamp64Milli(${ctx.toMs})`)
     .replace(/\$__fromTime\b/g, `toDateTime(${from})`)

@@ -66,7 +66,8 @@ export function loopCrd(): Schema {
 const DROP = new Set(['$schema', 'id', '$id']);
 
 function structural(schema: Schema): Schema {
-  if (Array.isArray(schema['oneOf']) && (schema['oneOf'] as Schema[]).every((v) => v['type'] === 'object')) return mergeVariants(schema['oneOf'] as Schema[]);
+  if (Array.isArray(schema['oneOf']) && (schema['oneOf'] as Schema[]).every((v) => v['type'] === 'object'))
+    return mergeVariants(schema['oneOf'] as Schema[]);
   if (Array.isArray(schema['anyOf'])) {
     // string-or-object (an inverse by name or inline): kept as given; zod checks it.
     return { 'x-kubernetes-preserve-unknown-fields': true };
@@ -104,11 +105,14 @@ function mergeVariants(variants: Schema[]): Schema {
     for (const [k, p] of Object.entries(v['properties'] as Record<string, Schema>)) {
       const s = structural(p);
       const seen = properties[k];
-      if (seen && Array.isArray(seen['enum']) && Array.isArray(s['enum'])) properties[k] = { ...seen, enum: [...new Set([...(seen['enum'] as unknown[]), ...(s['enum'] as unknown[])])] };
+      if (seen && Array.isArray(seen['enum']) && Array.isArray(s['enum']))
+        properties[k] = { ...seen, enum: [...new Set([...(seen['enum'] as unknown[]), ...(s['enum'] as unknown[])])] };
       else properties[k] ??= s;
     }
   }
-  const discriminators = Object.keys(properties).filter((k) => variants.every((v) => Array.isArray((v['properties'] as Record<string, Schema>)[k]?.['enum'])));
+  const discriminators = Object.keys(properties).filter((k) =>
+    variants.every((v) => Array.isArray((v['properties'] as Record<string, Schema>)[k]?.['enum'])),
+  );
   return {
     type: 'object',
     properties,

@@ -31,7 +31,14 @@ function shopSpans(fault: boolean): string {
     };
   });
   const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [attr('service.name', 'shop'), attr('deployment.environment.name', 'demo')] }, scopeSpans: [{ scope: { name: 'handover-test' }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [attr('service.name', 'shop'), attr('deployment.environment.name', 'demo')] },
+        scopeSpans: [{ scope: { name: 'handover-test' }, spans }],
+      },
+    ],
+  });
 }
 
 /**
@@ -74,13 +81,20 @@ describe('the analyzer on Kafka: a target moves to another replica with its stat
     await start('collector');
     await start('analyzer');
     collectorUrl = (await Promise.all(processes.map((p) => p.ready())))[0] ?? '';
-    bus = createBus(loadConfig({ ...common, HOMEOSTAT_DATA_DIR: await mkdtemp(join(tmpdir(), 'move-observer-')) }), new JsonLogger('observer', 'warn', () => undefined));
+    bus = createBus(
+      loadConfig({ ...common, HOMEOSTAT_DATA_DIR: await mkdtemp(join(tmpdir(), 'move-observer-')) }),
+      new JsonLogger('observer', 'warn', () => undefined),
+    );
     await bus.start();
     await observer.start(bus);
     sending = true;
     sender = (async () => {
       while (sending) {
-        await fetch(`${collectorUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: shopSpans(fault) }).catch(() => undefined);
+        await fetch(`${collectorUrl}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: shopSpans(fault),
+        }).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
@@ -110,7 +124,10 @@ describe('the analyzer on Kafka: a target moves to another replica with its stat
     fault = false;
     const resolved = await observer.until(() => observer.resolved.find((r) => r.data.incidentId === opened.data.incidentId), 120_000);
     const log = second.lines.join('\n');
-    expect({ resolved: resolved !== undefined, tookOver: /took over the state of shop from/.test(log) }).toEqual({ resolved: true, tookOver: true });
+    expect({ resolved: resolved !== undefined, tookOver: /took over the state of shop from/.test(log) }).toEqual({
+      resolved: true,
+      tookOver: true,
+    });
     expect(resolved!.data.resolution).toBe('self-healed');
     // No other incident: the second analyzer started warm, it did not see the shop's normal traffic as new.
     expect(observer.opened.filter((o) => o.at >= faultAt).map((o) => o.data.incidentId)).toEqual([opened.data.incidentId]);

@@ -23,7 +23,9 @@ describe('console access with tokens and roles', () => {
 
   beforeAll(async () => {
     const database = `console_access_${randomUUID().slice(0, 8)}`;
-    const config = testConfig('embedded', database, { CONSOLE_TOKENS: `vera:viewer:${VIEWER},otto:operator:${OPERATOR},ada:admin:${ADMIN}` });
+    const config = testConfig('embedded', database, {
+      CONSOLE_TOKENS: `vera:viewer:${VIEWER},otto:operator:${OPERATOR},ada:admin:${ADMIN}`,
+    });
     stack = await runServices(serviceDefinitions(['learner', 'console']), config, new JsonLogger('test', 'warn', () => undefined));
     base = stack.services.find((s) => s.name === 'console')!.url;
     api = `${base}/api`;
@@ -34,22 +36,37 @@ describe('console access with tokens and roles', () => {
     await stack?.stop();
   });
 
-  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const call = async (
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const res = await fetch(`${api}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
   };
 
   it('answers 401 without a valid token and 403 when the role is too low, with a clear JSON message', async () => {
-    expect(await call('GET', '/overview')).toEqual({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/a token is required/) } });
+    expect(await call('GET', '/overview')).toEqual({
+      status: 401,
+      body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/a token is required/) },
+    });
     expect((await call('GET', '/decisions', 'wrong-token-000000000')).status).toBe(401);
     expect((await fetch(`${api}/events`)).status).toBe(401);
     expect(await call('POST', '/loops/shop/pause', VIEWER, { reason: 'x' })).toEqual({
       status: 403,
-      body: { statusCode: 403, error: 'Forbidden', message: 'vera has the role viewer; this needs operator (operators may approve, reject, pause and resume)' },
+      body: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'vera has the role viewer; this needs operator (operators may approve, reject, pause and resume)',
+      },
     });
     expect((await call('POST', '/kill-switch', OPERATOR, { on: true, reason: 'x' })).status).toBe(403);
     expect((await call('GET', '/tokens', OPERATOR)).status).toBe(403);
@@ -64,11 +81,24 @@ describe('console access with tokens and roles', () => {
     expect((await call('POST', '/kill-switch', ADMIN, { on: false, reason: 'all clear' })).status).toBe(202);
     expect(await call('GET', '/tokens', ADMIN)).toEqual({
       status: 200,
-      body: { authEnabled: true, tokens: [{ name: 'vera', role: 'viewer' }, { name: 'otto', role: 'operator' }, { name: 'ada', role: 'admin' }] },
+      body: {
+        authEnabled: true,
+        tokens: [
+          { name: 'vera', role: 'viewer' },
+          { name: 'otto', role: 'operator' },
+          { name: 'ada', role: 'admin' },
+        ],
+      },
     });
     await eventually('both commands in the ledger', async () => {
-      const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as { command: string; actor: string }[];
-      return rows.some((r) => r.command === 'pause-loop' && r.actor === 'otto') && rows.some((r) => r.command === 'kill-switch' && r.actor === 'ada');
+      const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as {
+        command: string;
+        actor: string;
+      }[];
+      return (
+        rows.some((r) => r.command === 'pause-loop' && r.actor === 'otto') &&
+        rows.some((r) => r.command === 'kill-switch' && r.actor === 'ada')
+      );
     });
     const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as { actor: string }[];
     expect(rows.map((r) => r.actor)).not.toContain('mallory');

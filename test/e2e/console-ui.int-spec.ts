@@ -60,8 +60,24 @@ interface ShopProcess {
 async function startShopProcess(port: number, otlpEndpoint: string, dataDir: string): Promise<ShopProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', 'examples/shop/src/main.ts', '--port', String(port), '--traffic', '20', '--otlp-endpoint', otlpEndpoint, '--data-dir', dataDir],
-    { cwd: ROOT, env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '-r',
+      '@swc-node/register',
+      'examples/shop/src/main.ts',
+      '--port',
+      String(port),
+      '--traffic',
+      '20',
+      '--otlp-endpoint',
+      otlpEndpoint,
+      '--data-dir',
+      dataDir,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const stderr: string[] = [];
   child.stderr?.on('data', (b: Buffer) => {
@@ -109,7 +125,8 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
   let dataDir: string;
   let approvedDecision = '';
 
-  const clearStageState = (): Promise<unknown> => Promise.all(['decider', 'analyzer', 'executor'].map((d) => rm(join(dataDir, d), { recursive: true, force: true })));
+  const clearStageState = (): Promise<unknown> =>
+    Promise.all(['decider', 'analyzer', 'executor'].map((d) => rm(join(dataDir, d), { recursive: true, force: true })));
 
   beforeAll(async () => {
     const port = await freePort();
@@ -127,7 +144,11 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     dataDir = config.dataDir;
     // The stages keep state files in the process's one data dir: start from none, leave none.
     await clearStageState();
-    stack = await runServices(serviceDefinitions(SERVICE_NAMES), config, new JsonLogger('test', config.logLevel, (line) => (process.env['DEBUG_STACK'] ? process.stderr.write(line + '\n') : undefined)));
+    stack = await runServices(
+      serviceDefinitions(SERVICE_NAMES),
+      config,
+      new JsonLogger('test', config.logLevel, (line) => (process.env['DEBUG_STACK'] ? process.stderr.write(line + '\n') : undefined)),
+    );
     const url = (name: string): string => stack.services.find((s) => s.name === name)!.url;
     consoleUrl = url('console');
     shop = await startShopProcess(port, url('collector'), await mkdtemp(join(tmpdir(), 'console-ui-shop-')));
@@ -139,7 +160,8 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
 
   afterAll(async () => {
     if (process.env['DEBUG_CONSOLE_UI'] && consoleUrl) {
-      for (const path of ['/api/incidents', '/api/decisions', '/api/control']) process.stderr.write(`${path}: ${await (await fetch(consoleUrl + path)).text()}\n`);
+      for (const path of ['/api/incidents', '/api/decisions', '/api/control'])
+        process.stderr.write(`${path}: ${await (await fetch(consoleUrl + path)).text()}\n`);
     }
     await browser?.close();
     await shop?.stop();
@@ -147,7 +169,8 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     if (dataDir) await clearStageState();
   });
 
-  const progressOf = (decisionId: string): Promise<string | null> => page.getAttribute(`[data-testid=decision-row][data-decision="${decisionId}"]`, 'data-progress');
+  const progressOf = (decisionId: string): Promise<string | null> =>
+    page.getAttribute(`[data-testid=decision-row][data-decision="${decisionId}"]`, 'data-progress');
 
   it('shows the overview live within a second of navigation, and says who acts', async () => {
     await page.goto(`${consoleUrl}/#/login`);
@@ -156,7 +179,9 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     await page.goto(`${consoleUrl}/`);
     await page.waitForSelector('[data-ready=overview]');
     const timing = await firstScreenTiming(page);
-    process.stdout.write(`console first screen on loopback: load event ${timing.loadEventMs} ms, first data rendered ${timing.firstDataMs} ms after navigation start\n`);
+    process.stdout.write(
+      `console first screen on loopback: load event ${timing.loadEventMs} ms, first data rendered ${timing.firstDataMs} ms after navigation start\n`,
+    );
     expect(await page.getAttribute('[data-testid=loop-shop]', 'data-state')).toBe('active');
     expect(await page.textContent('[data-testid=who]')).toContain('alice');
     await page.waitForSelector('[data-testid=live]:has-text("live")');
@@ -194,8 +219,17 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     await screenshot(page, '2-decision-awaiting-approval');
     // The charts plot stored telemetry read back through the learner, not just the two numbers of the evidence.
     const now = Date.now();
-    const q = new URLSearchParams({ service: 'shop', name: 'span.request.rate', from: new Date(now - 60_000).toISOString(), to: new Date(now).toISOString(), step: '1000' });
-    const series = (await (await fetch(`${consoleUrl}/api/telemetry/series?${q.toString()}`)).json()) as { source: string; points: unknown[] };
+    const q = new URLSearchParams({
+      service: 'shop',
+      name: 'span.request.rate',
+      from: new Date(now - 60_000).toISOString(),
+      to: new Date(now).toISOString(),
+      step: '1000',
+    });
+    const series = (await (await fetch(`${consoleUrl}/api/telemetry/series?${q.toString()}`)).json()) as {
+      source: string;
+      points: unknown[];
+    };
     expect(series.source).toBe('otel_traces');
     expect(series.points.length).toBeGreaterThan(10);
   });
@@ -213,7 +247,9 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     expect(await page.textContent('[data-testid=person]')).toMatch(/approved by alice.*the pool is leaking, go/);
     await screenshot(page, '4-decision-succeeded');
     // The ledger has the approval with its actor, and the shop is healthy again.
-    const answer = (await (await fetch(`${consoleUrl}/api/decisions/${approvedDecision}`)).json()) as { commands: { data: { command: string; actor: string } }[] };
+    const answer = (await (await fetch(`${consoleUrl}/api/decisions/${approvedDecision}`)).json()) as {
+      commands: { data: { command: string; actor: string } }[];
+    };
     expect(answer.commands.map((c) => `${c.data.command}:${c.data.actor}`)).toContain('approve:alice');
     await eventually('the shop healthy', async () => (await fetch(`${shop.url}/health`)).status === 200, 20_000);
   });
@@ -235,7 +271,9 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
     await eventually(
       'a decision about the new incident',
       async () => {
-        const rows = await page.$$eval('[data-testid=decision-row]', (els) => els.map((r) => ({ id: r.getAttribute('data-decision') ?? '', progress: r.getAttribute('data-progress') })));
+        const rows = await page.$$eval('[data-testid=decision-row]', (els) =>
+          els.map((r) => ({ id: r.getAttribute('data-decision') ?? '', progress: r.getAttribute('data-progress') })),
+        );
         const fresh = rows.filter((r) => !known.has(r.id));
         decisionId = fresh[0]?.id ?? '';
         return fresh.length > 0;
@@ -253,8 +291,13 @@ describe('the console web UI in Chromium, with the embedded stack and the shop',
 
     // Nothing ran: no action started for the incident, and the fault is still there.
     await new Promise((r) => setTimeout(r, 3_000));
-    const decision = (await (await fetch(`${consoleUrl}/api/decisions/${decisionId}`)).json()) as { decision: { data: { incidentId: string } } };
-    const incident = (await (await fetch(`${consoleUrl}/api/incidents/${decision.decision.data.incidentId}`)).json()) as { outcomes: unknown[]; decisions: { data: { mode?: string } }[] };
+    const decision = (await (await fetch(`${consoleUrl}/api/decisions/${decisionId}`)).json()) as {
+      decision: { data: { incidentId: string } };
+    };
+    const incident = (await (await fetch(`${consoleUrl}/api/incidents/${decision.decision.data.incidentId}`)).json()) as {
+      outcomes: unknown[];
+      decisions: { data: { mode?: string } }[];
+    };
     expect(incident.outcomes).toEqual([]);
     expect(incident.decisions.map((d) => d.data.mode)).not.toContain('execute');
     expect(((await (await fetch(`${shop.url}/faults`)).json()) as { active: string[] }).active).toContain('pool-leak');

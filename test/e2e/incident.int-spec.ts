@@ -71,12 +71,32 @@ class ShopTraffic {
     });
     const traces = encodeRequestProtobuf('traces', { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'shop' }, spans }] }] });
     const lines = [{ severityNumber: 9, body: `GET /checkout 200 in ${Math.round(Math.random() * 20)} ms` }];
-    if (this.fault) for (let i = 0; i < 4; i++) lines.push({ severityNumber: 17, body: `timeout acquiring connection after ${5000 + i} ms: pool exhausted (10/10 in use)` });
+    if (this.fault)
+      for (let i = 0; i < 4; i++)
+        lines.push({ severityNumber: 17, body: `timeout acquiring connection after ${5000 + i} ms: pool exhausted (10/10 in use)` });
     const logs = {
-      resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'shop' }, logRecords: lines.map((l) => ({ timeUnixNano: (BigInt(now) * 1_000_000n).toString(), severityNumber: l.severityNumber, body: { stringValue: l.body } })) }] }],
+      resourceLogs: [
+        {
+          resource,
+          scopeLogs: [
+            {
+              scope: { name: 'shop' },
+              logRecords: lines.map((l) => ({
+                timeUnixNano: (BigInt(now) * 1_000_000n).toString(),
+                severityNumber: l.severityNumber,
+                body: { stringValue: l.body },
+              })),
+            },
+          ],
+        },
+      ],
     };
     const responses = await Promise.all([
-      fetch(`${this.collector}/v1/traces`, { method: 'POST', body: Buffer.from(traces), headers: { 'content-type': 'application/x-protobuf' } }),
+      fetch(`${this.collector}/v1/traces`, {
+        method: 'POST',
+        body: Buffer.from(traces),
+        headers: { 'content-type': 'application/x-protobuf' },
+      }),
       fetch(`${this.collector}/v1/logs`, { method: 'POST', body: JSON.stringify(logs), headers: { 'content-type': 'application/json' } }),
     ]);
     for (const r of responses) if (r.status !== 200) this.errors.push(`${r.url}: ${r.status} ${await r.text()}`);
@@ -131,7 +151,8 @@ describe('observe → analyze on Kafka: OTLP through the collector to incidents'
     }
 
     const [first, second] = of('homeostat.incident.opened.v1');
-    if (first?.type !== 'homeostat.incident.opened.v1' || second?.type !== 'homeostat.incident.opened.v1') throw new Error('expected two opened incidents');
+    if (first?.type !== 'homeostat.incident.opened.v1' || second?.type !== 'homeostat.incident.opened.v1')
+      throw new Error('expected two opened incidents');
     expect(first.subject).toBe('shop');
     expect(first.data.loop).toBe('shop-health');
     expect(second.data.fingerprint).toBe(first.data.fingerprint);

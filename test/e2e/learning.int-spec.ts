@@ -63,6 +63,7 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
   });
 
   it('gives each kind of fault one fingerprint, which is what lets the learning carry over', () => {
-    for (const kind of result.report.summary.perKind) expect({ fault: kind.fault, fingerprints: kind.fingerprints.length }).toEqual({ fault: kind.fault, fingerprints: 1 });
+    for (const kind of result.report.summary.perKind)
+      expect({ fault: kind.fault, fingerprints: kind.fingerprints.length }).toEqual({ fault: kind.fault, fingerprints: 1 });
   });
 });

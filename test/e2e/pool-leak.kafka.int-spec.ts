@@ -73,7 +73,10 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
     const opened = await observer.until(() => observer.opened.find((o) => o.at >= injectedAt), 90_000);
     if (!opened) throw new Error(`no incident within 90 s of the fault:\n${processes.flatMap((p) => p.lines.slice(-5)).join('\n')}`);
     const id = opened.data.incidentId;
-    const success = await observer.until(() => observer.outcomes.find((o) => o.data.incidentId === id && o.data.status === 'succeeded'), 150_000);
+    const success = await observer.until(
+      () => observer.outcomes.find((o) => o.data.incidentId === id && o.data.status === 'succeeded'),
+      150_000,
+    );
     const tried = observer.outcomes.filter((o) => o.data.incidentId === id).map((o) => `${o.data.action.name}:${o.data.status}`);
     expect({ recovered: success !== undefined, tried }).toMatchObject({ recovered: true });
     expect(success!.data.verification.passed).toBe(true);
@@ -82,10 +85,14 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
     expect((await getJson(`${shop!.url}/faults`)).body['active']).not.toContain('pool-leak');
 
     // Recorded: the ledger (through the control API) has the decision with its outcome.
-    await eventually('the outcome is in the ledger', async () => {
-      const { status, body } = await getJson(`${consoleUrl}/api/decisions/${success!.data.decisionId}`);
-      return status === 200 && JSON.stringify(body).includes('"succeeded"');
-    }, 30_000);
+    await eventually(
+      'the outcome is in the ledger',
+      async () => {
+        const { status, body } = await getJson(`${consoleUrl}/api/decisions/${success!.data.decisionId}`);
+        return status === 200 && JSON.stringify(body).includes('"succeeded"');
+      },
+      30_000,
+    );
     const incidents = await getJson(`${consoleUrl}/api/incidents?limit=10`);
     expect(JSON.stringify(incidents.body)).toContain(id);
   }, 360_000);

@@ -10,7 +10,11 @@ import { parse, stringify } from 'yaml';
  */
 export async function fastShopLoopDir(): Promise<string> {
   const spec = parse(await readFile(join(__dirname, '../../examples/shop/loops/shop.yaml'), 'utf8')) as {
-    spec: { detection: Record<string, string>; verification: { healthCheck: Record<string, unknown>; deadline: string }; guardrails: { cooldown: string } };
+    spec: {
+      detection: Record<string, string>;
+      verification: { healthCheck: Record<string, unknown>; deadline: string };
+      guardrails: { cooldown: string };
+    };
   };
   spec.spec.detection = { ...spec.spec.detection, gatherFor: '4s', resolveAfter: '8s' };
   spec.spec.verification.healthCheck['interval'] = '1s';

@@ -19,7 +19,10 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
 
   beforeAll(async () => {
     const database = `stack_${mode}_${randomUUID().slice(0, 8)}`;
-    const config = testConfig(mode, database, { HOMEOSTAT_TOPIC_PREFIX: `${database}.`, LOG_LEVEL: process.env['DEBUG_STACK'] ? 'debug' : 'warn' });
+    const config = testConfig(mode, database, {
+      HOMEOSTAT_TOPIC_PREFIX: `${database}.`,
+      LOG_LEVEL: process.env['DEBUG_STACK'] ? 'debug' : 'warn',
+    });
     stack = await runServices(serviceDefinitions(SERVICE_NAMES), config, new JsonLogger('test', config.logLevel, (l) => lines.push(l)));
   });
 
@@ -58,11 +61,17 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
     });
     await eventually('the decider saw the incident', async () => {
       const { body } = await getJson(`${url('decider')}/stats`);
-      return (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.incidents']?.['shop']?.lastEventId === incident.id;
+      return (
+        (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.incidents']?.['shop']?.lastEventId ===
+        incident.id
+      );
     });
     await eventually('the executor saw the decision', async () => {
       const { body } = await getJson(`${url('executor')}/stats`);
-      return (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.decisions']?.['shop']?.lastEventId === decision.id;
+      return (
+        (body['consumed'] as Record<string, Record<string, { lastEventId: string }>>)['loop.decisions']?.['shop']?.lastEventId ===
+        decision.id
+      );
     });
 
     const learner = stack.services.find((s) => s.name === 'learner')!;
@@ -71,29 +80,53 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
       const rows = await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string | number }>();
       return Number(rows[0]?.n ?? 0);
     };
-    await eventually('spans stored', async () => (await count(`SELECT count() AS n FROM otel_traces WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length);
-    await eventually('incident stored', async () => (await count(`SELECT count() AS n FROM incidents FINAL WHERE event_id = '${incident.id}'`)) === 1);
-    await eventually('decision stored', async () => (await count(`SELECT count() AS n FROM decisions FINAL WHERE event_id = '${decision.id}'`)) === 1);
+    await eventually(
+      'spans stored',
+      async () => (await count(`SELECT count() AS n FROM otel_traces WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length,
+    );
+    await eventually(
+      'incident stored',
+      async () => (await count(`SELECT count() AS n FROM incidents FINAL WHERE event_id = '${incident.id}'`)) === 1,
+    );
+    await eventually(
+      'decision stored',
+      async () => (await count(`SELECT count() AS n FROM decisions FINAL WHERE event_id = '${decision.id}'`)) === 1,
+    );
     const learnerUrl = url('learner');
     await eventually('incident listed', async () => {
-      const list = (await (await fetch(`${learnerUrl}/api/incidents?limit=10`)).json()) as { incidentId: string; status: string; fingerprint: string }[];
+      const list = (await (await fetch(`${learnerUrl}/api/incidents?limit=10`)).json()) as {
+        incidentId: string;
+        status: string;
+        fingerprint: string;
+      }[];
       return list.some((i) => i.incidentId === sampleIncidentOpened().incidentId && i.status === 'opened');
     });
-    const detail = (await (await fetch(`${learnerUrl}/api/incidents/${sampleIncidentOpened().incidentId}`)).json()) as { events: { id: string }[]; decisions: { id: string }[] };
+    const detail = (await (await fetch(`${learnerUrl}/api/incidents/${sampleIncidentOpened().incidentId}`)).json()) as {
+      events: { id: string }[];
+      decisions: { id: string }[];
+    };
     expect(detail.events.map((e) => e.id)).toContain(incident.id);
     expect(detail.decisions.map((e) => e.id)).toContain(decision.id);
-    const made = (await (await fetch(`${learnerUrl}/api/decisions/${sampleDecisionMade().decisionId}`)).json()) as { decision: { data: { explanation: { chosenBecause: string } } } };
+    const made = (await (await fetch(`${learnerUrl}/api/decisions/${sampleDecisionMade().decisionId}`)).json()) as {
+      decision: { data: { explanation: { chosenBecause: string } } };
+    };
     expect(made.decision.data.explanation.chosenBecause).toBe(sampleDecisionMade().explanation.chosenBecause);
     expect((await fetch(`${learnerUrl}/api/decisions/no-such-decision`)).status).toBe(404);
-    const curve = (await (await fetch(`${learnerUrl}/api/analytics/learning-curve?loop=${sampleIncidentOpened().loop}`)).json()) as { incidentId: string }[];
+    const curve = (await (await fetch(`${learnerUrl}/api/analytics/learning-curve?loop=${sampleIncidentOpened().loop}`)).json()) as {
+      incidentId: string;
+    }[];
     expect(curve.map((p) => p.incidentId)).toContain(sampleIncidentOpened().incidentId);
-    await eventually('dead letter stored', async () => (await count(`SELECT count() AS n FROM dead_letters WHERE topic = 'loop.incidents' AND payload = 'not an event'`)) >= 1);
+    await eventually(
+      'dead letter stored',
+      async () => (await count(`SELECT count() AS n FROM dead_letters WHERE topic = 'loop.incidents' AND payload = 'not an event'`)) >= 1,
+    );
   });
 
   it('takes people’s commands on the control API (recorded with their actor) and serves the ledger through it', async () => {
     const api = `${url('console')}/api`;
     expect(await (await fetch(`${api}/health`)).json()).toEqual({ status: 'ok' });
-    const post = (path: string, body: unknown) => fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const approved = await post(`/decisions/${sampleDecisionMade().decisionId}/approve`, { reason: 'looks right', actor: 'alice' });
     expect(approved.status).toBe(202);
     expect(((await approved.json()) as { command: string }).command).toBe('approve');
@@ -106,14 +139,19 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
     const learner = stack.services.find((s) => s.name === 'learner')!;
     const store = learner.app.get(LearnerStore).store;
     await eventually('commands in the audit trail with their actors', async () => {
-      const rows = await (await store.client.query({ query: 'SELECT command, actor FROM control_audit FINAL ORDER BY issued_at', format: 'JSONEachRow' })).json<{ command: string; actor: string }>();
+      const rows = await (
+        await store.client.query({ query: 'SELECT command, actor FROM control_audit FINAL ORDER BY issued_at', format: 'JSONEachRow' })
+      ).json<{ command: string; actor: string }>();
       return ['approve:alice', 'pause-loop:bob', 'kill-switch:carol'].every((c) => rows.some((r) => `${r.command}:${r.actor}` === c));
     });
     await eventually('the decider saw the commands', async () => {
       const { body } = await getJson(`${url('decider')}/stats`);
       return Boolean((body['consumed'] as Record<string, unknown>)['loop.control']);
     });
-    await eventually('the ledger is readable through the console', async () => (await fetch(`${api}/decisions/${sampleDecisionMade().decisionId}`)).status === 200);
+    await eventually(
+      'the ledger is readable through the console',
+      async () => (await fetch(`${api}/decisions/${sampleDecisionMade().decisionId}`)).status === 200,
+    );
     expect((await fetch(`${api}/incidents/nope`)).status).toBe(404);
   });
 

@@ -25,7 +25,8 @@ export function parseFaults(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = names.filter((n) => !(FAULTS as readonly string[]).includes(n));
-  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`unknown fault(s) ${unknown.join(', ') || '(none given)'}; choose from ${FAULTS.join(', ')}`);
+  if (names.length === 0 || unknown.length > 0)
+    throw new InvalidArgumentError(`unknown fault(s) ${unknown.join(', ') || '(none given)'}; choose from ${FAULTS.join(', ')}`);
   return [...new Set(names)];
 }
 
@@ -46,7 +47,8 @@ export function parseSeed(value: string): number {
 /** Commander parser for a duration in seconds (0 or more). */
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400) throw new InvalidArgumentError(`must be a number of seconds in 0..86400, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400)
+    throw new InvalidArgumentError(`must be a number of seconds in 0..86400, got "${value}"`);
   return n;
 }
 
@@ -103,7 +105,10 @@ export async function demoCommand(options: DemoCommandOptions): Promise<void> {
   out.write(`\n${formatReport(result.report)}\n`);
   if (options.json) {
     await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
-    await writeFile(options.json, JSON.stringify({ options: { ...options, faults, dataDir, loopsDir }, ...result.report, records: result.records }, null, 2) + '\n');
+    await writeFile(
+      options.json,
+      JSON.stringify({ options: { ...options, faults, dataDir, loopsDir }, ...result.report, records: result.records }, null, 2) + '\n',
+    );
     out.write(`run written to ${options.json}\n`);
   }
   if (options.chart) {

@@ -16,9 +16,11 @@ export async function explainCommand(decisionId: string, options: { api?: string
     process.stdout.write(JSON.stringify(view, null, 2) + '\n');
     return;
   }
-  const outcome = view.outcomes.find((o) => o.type === 'homeostat.outcome.recorded.v1')?.data as EventData<'homeostat.outcome.recorded.v1'> | undefined;
+  const outcome = view.outcomes.find((o) => o.type === 'homeostat.outcome.recorded.v1')?.data as
+    EventData<'homeostat.outcome.recorded.v1'> | undefined;
   process.stdout.write(formatExplanation(view.decision.data, outcome) + '\n');
   for (const { data: c } of view.commands) {
-    if (c.command === 'approve' || c.command === 'reject') process.stdout.write(`${c.command === 'approve' ? 'Approved' : 'Rejected'} by ${c.actor}: ${c.reason}\n`);
+    if (c.command === 'approve' || c.command === 'reject')
+      process.stdout.write(`${c.command === 'approve' ? 'Approved' : 'Rejected'} by ${c.actor}: ${c.reason}\n`);
   }
 }

@@ -68,7 +68,15 @@ describe('replay', () => {
 
   it('copies rows without a numeric value with score 0, keeps going and warns', async () => {
     const rows = series(400);
-    const text = ['timestamp,value', ...rows.slice(0, 200).map((r) => r.join(',')), '2024-02-01 00:00:00,', '2024-02-01 00:05:00,n/a', 'garbage', '2024-02-01 00:10:00,NaN', ...rows.slice(200).map((r) => r.join(','))];
+    const text = [
+      'timestamp,value',
+      ...rows.slice(0, 200).map((r) => r.join(',')),
+      '2024-02-01 00:00:00,',
+      '2024-02-01 00:05:00,n/a',
+      'garbage',
+      '2024-02-01 00:10:00,NaN',
+      ...rows.slice(200).map((r) => r.join(',')),
+    ];
     const input = write('gaps.csv', text.join('\n') + '\n\n');
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -82,7 +90,12 @@ describe('replay', () => {
     expect(warnings).toContain(`${input}: 4 row(s) without a numeric value (first at line 202)`);
     expect(process.exitCode).toBeUndefined();
     const lines = readOut('gaps.csv');
-    expect(lines.slice(201, 205)).toEqual(['2024-02-01 00:00:00,,0', '2024-02-01 00:05:00,n/a,0', 'garbage,,0', '2024-02-01 00:10:00,NaN,0']);
+    expect(lines.slice(201, 205)).toEqual([
+      '2024-02-01 00:00:00,,0',
+      '2024-02-01 00:05:00,n/a,0',
+      'garbage,,0',
+      '2024-02-01 00:10:00,NaN,0',
+    ]);
     const scores = expectedScores(rows).map((s) => (s === 0 ? '0' : s.toFixed(6)));
     expect([...lines.slice(1, 201), ...lines.slice(205, -1)].map((l) => l.split(',')[2])).toEqual(scores);
   });

@@ -74,7 +74,12 @@ function checkHeader(file: string, line: string): void {
   const cols = line
     .replace(/^\uFEFF/, '')
     .split(',')
-    .map((c) => c.trim().toLowerCase().replace(/^"(.*)"$/, '$1'));
+    .map((c) =>
+      c
+        .trim()
+        .toLowerCase()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   if (cols.length !== 2 || cols[0] !== 'timestamp' || cols[1] !== 'value') {
     throw new ReplayError('REPLAY_BAD_HEADER', `${file}:1: expected the header "timestamp,value", got "${line.slice(0, 120)}"`);
   }
@@ -193,16 +198,26 @@ export async function replayFiles(
     const output = path.join(options.outDir, path.basename(input));
     const clash = seen.get(output);
     if (clash !== undefined) {
-      failures.push({ input, error: new ReplayError('REPLAY_DUPLICATE_NAME', `${input}: same base name as ${clash}; both would write ${output}`) });
+      failures.push({
+        input,
+        error: new ReplayError('REPLAY_DUPLICATE_NAME', `${input}: same base name as ${clash}; both would write ${output}`),
+      });
     } else if (path.resolve(output) === path.resolve(input)) {
-      failures.push({ input, error: new ReplayError('REPLAY_SAME_FILE', `${input}: the output would overwrite the input; choose another --out-dir`) });
+      failures.push({
+        input,
+        error: new ReplayError('REPLAY_SAME_FILE', `${input}: the output would overwrite the input; choose another --out-dir`),
+      });
     } else {
       seen.set(output, input);
       planned.push({ input, output });
     }
   }
   let totalBytes = 0;
-  for (const p of planned) totalBytes += await fs.promises.stat(p.input).then((s) => s.size, () => 0);
+  for (const p of planned)
+    totalBytes += await fs.promises.stat(p.input).then(
+      (s) => s.size,
+      () => 0,
+    );
   onProgress?.start(totalBytes);
   try {
     for (const { input, output } of planned) {
@@ -246,10 +261,14 @@ export async function replayCommand(files: string[], options: ReplayOptions): Pr
     points += r.rows;
     process.stdout.write(`wrote ${r.output} (${r.rows} rows)\n`);
     if (r.nonNumeric > 0) {
-      process.stderr.write(`warning: ${r.input}: ${r.nonNumeric} row(s) without a numeric value (first at line ${r.firstNonNumericLine ?? '?'}) copied with anomaly_score 0\n`);
+      process.stderr.write(
+        `warning: ${r.input}: ${r.nonNumeric} row(s) without a numeric value (first at line ${r.firstNonNumericLine ?? '?'}) copied with anomaly_score 0\n`,
+      );
     }
   }
   for (const f of failures) process.stderr.write(`error: ${f.error.message}\n`);
-  process.stdout.write(`${results.length} replayed, ${failures.length} failed, ${points} points in ${seconds.toFixed(2)} s (${Math.round(points / Math.max(seconds, 1e-9))} points/s)\n`);
+  process.stdout.write(
+    `${results.length} replayed, ${failures.length} failed, ${points} points in ${seconds.toFixed(2)} s (${Math.round(points / Math.max(seconds, 1e-9))} points/s)\n`,
+  );
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -11,7 +11,12 @@ describe('homeostat templates', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const lines = ['Failed password for root from 10.0.0.1 port 22 ssh2', '', 'Failed password for admin from 10.0.0.2 port 2222 ssh2', 'Connection closed by 10.0.0.3 [preauth]'];
+  const lines = [
+    'Failed password for root from 10.0.0.1 port 22 ssh2',
+    '',
+    'Failed password for admin from 10.0.0.2 port 2222 ssh2',
+    'Connection closed by 10.0.0.3 [preauth]',
+  ];
 
   it('writes one object per input line, in order, with the ids the miner gives (CRLF tolerant)', async () => {
     const input = path.join(dir, 'auth.log');
@@ -23,10 +28,12 @@ describe('homeostat templates', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { template_id: string; template: string });
     const miner = new TemplateMiner();
-    expect(written).toEqual(lines.map((l) => {
-      const m = miner.add(l);
-      return { template_id: m.templateId, template: m.template };
-    }));
+    expect(written).toEqual(
+      lines.map((l) => {
+        const m = miner.add(l);
+        return { template_id: m.templateId, template: m.template };
+      }),
+    );
     // At-the-time semantics: the first line shows the template before the third generalised it.
     expect(written[0]?.template).toBe('Failed password for root from <*> port <*> ssh<*>');
     expect(written[2]?.template).toBe('Failed password for <*> from <*> port <*> ssh<*>');

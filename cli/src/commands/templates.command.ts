@@ -93,7 +93,13 @@ export async function templatesCommand(files: string[], options: TemplatesOption
     const size = (await fs.promises.stat(file)).size;
     const bar = showProgress
       ? new SingleBar(
-          { stream: process.stderr, format: `${path.basename(file)} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s`, hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 2000 },
+          {
+            stream: process.stderr,
+            format: `${path.basename(file)} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s`,
+            hideCursor: true,
+            noTTYOutput: !process.stderr.isTTY,
+            notTTYSchedule: 2000,
+          },
           Presets.shades_classic,
         )
       : undefined;

@@ -3,7 +3,13 @@ import { formatSpecError, validateLoopFiles } from '@homeostat/contracts';
 export async function validateCommand(files: string[], options: { json?: boolean }): Promise<void> {
   const results = await validateLoopFiles(files);
   if (options.json) {
-    process.stdout.write(JSON.stringify(results.map(({ file, ok, errors }) => ({ file, ok, errors })), null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        results.map(({ file, ok, errors }) => ({ file, ok, errors })),
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const r of results) {
       if (r.ok) process.stdout.write(`ok    ${r.file}\n`);

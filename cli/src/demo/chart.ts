@@ -30,7 +30,12 @@ export function learningCurveSpec(report: DemoReport, title = 'Homeostat demo: t
       {
         mark: { type: 'point', size: 70 },
         encoding: {
-          shape: { field: 'firstActionBest', type: 'nominal', title: 'first action best', scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] } },
+          shape: {
+            field: 'firstActionBest',
+            type: 'nominal',
+            title: 'first action best',
+            scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] },
+          },
           tooltip: [{ field: 'incident' }, { field: 'fault' }, { field: 'firstAction' }, { field: 'timeToRecoverS' }],
         },
       },

@@ -25,7 +25,10 @@ export function createProgress(stream: NodeJS.WriteStream): StoppableProgress {
       },
     };
   }
-  const multi = new MultiBar({ stream, format: ' incidents {bar} {value}/{total} | {phase}', hideCursor: true, clearOnComplete: false, etaBuffer: 4 }, Presets.shades_classic);
+  const multi = new MultiBar(
+    { stream, format: ' incidents {bar} {value}/{total} | {phase}', hideCursor: true, clearOnComplete: false, etaBuffer: 4 },
+    Presets.shades_classic,
+  );
   let bar: SingleBar | null = null;
   return {
     phase(index, total, text) {

@@ -6,7 +6,13 @@ import { buildReport, quantile, type IncidentRecord } from './report';
 const BEST = { a: 'fix-a', b: 'fix-b' };
 const T0 = Date.parse('2026-11-25T00:00:00Z');
 
-function incident(index: number, fault: string, first: string, recoverS: number | null, extra: Partial<IncidentRecord> = {}): IncidentRecord {
+function incident(
+  index: number,
+  fault: string,
+  first: string,
+  recoverS: number | null,
+  extra: Partial<IncidentRecord> = {},
+): IncidentRecord {
   const injectedAt = T0 + index * 600_000;
   return {
     index,
@@ -18,7 +24,9 @@ function incident(index: number, fault: string, first: string, recoverS: number 
     actedAt: injectedAt + 12_000,
     recoveredAt: recoverS === null ? null : injectedAt + recoverS * 1000,
     resolvedAt: recoverS === null ? null : injectedAt + (recoverS + 30) * 1000,
-    actions: [{ decisionId: `d${index}`, action: first, status: recoverS === null ? 'failed' : 'succeeded', startedAt: injectedAt + 12_000 }],
+    actions: [
+      { decisionId: `d${index}`, action: first, status: recoverS === null ? 'failed' : 'succeeded', startedAt: injectedAt + 12_000 },
+    ],
     ...extra,
   };
 }
@@ -60,13 +68,25 @@ describe('buildReport', () => {
     // Scored: a#3 (hit), a#4 (miss), b#3 (hit).
     expect(summary.bestActionRate).toEqual({ afterOccurrences: 2, hits: 2, of: 3, rate: 2 / 3 });
     const a = summary.perKind.find((k) => k.fault === 'a');
-    expect(a).toMatchObject({ incidents: 4, recovered: 4, bestAction: 'fix-a', firstTimeToRecoverS: 60, lastTimeToRecoverS: 40, fingerprints: ['fp-a'] });
+    expect(a).toMatchObject({
+      incidents: 4,
+      recovered: 4,
+      bestAction: 'fix-a',
+      firstTimeToRecoverS: 60,
+      lastTimeToRecoverS: 40,
+      fingerprints: ['fp-a'],
+    });
     expect(summary.faultToAction).toEqual({ p50: 12, p90: 12, n: 7 });
   });
 
   it('keeps an incident that did not recover, with no recovery time, and counts it as not recovered', () => {
     const { rows, summary } = buildReport([incident(1, 'a', 'restart', null, { problem: 'not recovered within 300 s' })], BEST);
-    expect(rows[0]).toMatchObject({ recovered: false, timeToRecoverS: null, firstActionIsBest: false, problem: 'not recovered within 300 s' });
+    expect(rows[0]).toMatchObject({
+      recovered: false,
+      timeToRecoverS: null,
+      firstActionIsBest: false,
+      problem: 'not recovered within 300 s',
+    });
     expect(summary.recovered).toBe(0);
     expect(summary.faultToRecovery).toEqual({ p50: null, p90: null, n: 0 });
     expect(summary.bestActionRate.rate).toBeNull();

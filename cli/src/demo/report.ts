@@ -94,7 +94,11 @@ export function quantile(values: readonly number[], q: number): number | null {
  * @param learningOccurrences occurrences of each kind the loop may spend learning (2: the best-action
  *   rate counts the third occurrence on).
  */
-export function buildReport(records: readonly IncidentRecord[], bestAction: Readonly<Record<string, string>>, learningOccurrences = 2): DemoReport {
+export function buildReport(
+  records: readonly IncidentRecord[],
+  bestAction: Readonly<Record<string, string>>,
+  learningOccurrences = 2,
+): DemoReport {
   const seen = new Map<string, number>();
   const rows: IncidentRow[] = records.map((r) => {
     const occurrence = (seen.get(r.fault) ?? 0) + 1;
@@ -142,7 +146,12 @@ export function buildReport(records: readonly IncidentRecord[], bestAction: Read
       incidents: rows.length,
       recovered: rows.filter((r) => r.recovered).length,
       perKind,
-      bestActionRate: { afterOccurrences: learningOccurrences, hits, of: scored.length, rate: scored.length === 0 ? null : hits / scored.length },
+      bestActionRate: {
+        afterOccurrences: learningOccurrences,
+        hits,
+        of: scored.length,
+        rate: scored.length === 0 ? null : hits / scored.length,
+      },
       faultToAction: { p50: quantile(acted, 0.5), p90: quantile(acted, 0.9), n: acted.length },
       faultToRecovery: { p50: quantile(recoveredIn, 0.5), p90: quantile(recoveredIn, 0.9), n: recoveredIn.length },
     },

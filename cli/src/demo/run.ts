@@ -98,7 +98,18 @@ export class ShopProcess {
 
   static async start(port: number, traffic: number, otlpEndpoint: string, dataDir: string, logFile: string): Promise<ShopProcess> {
     const bin = path.resolve(__dirname, '../../bin/homeostat.js');
-    const args = [bin, 'shop', '--port', String(port), '--traffic', String(traffic), '--otlp-endpoint', otlpEndpoint, '--data-dir', dataDir];
+    const args = [
+      bin,
+      'shop',
+      '--port',
+      String(port),
+      '--traffic',
+      String(traffic),
+      '--otlp-endpoint',
+      otlpEndpoint,
+      '--data-dir',
+      dataDir,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'false' } });
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stderr?.pipe(log);
@@ -149,11 +160,14 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
   // The loop spec names the shop as ${SHOP_URL}; the executor reads it from its environment at start.
   const previousShopUrl = process.env['SHOP_URL'];
   process.env['SHOP_URL'] = shopUrlForLoop;
-  const config = loadConfig({ ANALYZER_BUCKET_MS: '2000', LOG_LEVEL: 'info', ...env }, {
-    HOMEOSTAT_MODE: 'embedded',
-    HOMEOSTAT_DATA_DIR: path.join(options.dataDir, 'stack'),
-    HOMEOSTAT_LOOPS_DIR: options.loopsDir,
-  });
+  const config = loadConfig(
+    { ANALYZER_BUCKET_MS: '2000', LOG_LEVEL: 'info', ...env },
+    {
+      HOMEOSTAT_MODE: 'embedded',
+      HOMEOSTAT_DATA_DIR: path.join(options.dataDir, 'stack'),
+      HOMEOSTAT_LOOPS_DIR: options.loopsDir,
+    },
+  );
   const logFile = path.join(options.dataDir, 'homeostat.log');
   const logStream = createWriteStream(logFile, { flags: 'a' });
   const logger = new JsonLogger('homeostat', config.logLevel, (line) => logStream.write(line + '\n'));
@@ -179,7 +193,9 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
     progress.log(`stack up (embedded): collector ${collector}, control API ${urlOf('console')}; logs in ${logFile}`);
 
     progress.phase(0, plan.length, 'starting the shop');
-    shop = await w(ShopProcess.start(shopPort, options.traffic, collector, path.join(options.dataDir, 'shop'), path.join(options.dataDir, 'shop.log')));
+    shop = await w(
+      ShopProcess.start(shopPort, options.traffic, collector, path.join(options.dataDir, 'shop'), path.join(options.dataDir, 'shop.log')),
+    );
     progress.log(`shop up: ${shop.url} (${options.traffic} requests/s)`);
     const baseline = (await httpJson('GET', `${shop.url}/actuator/config`)).body as { config: unknown };
 
@@ -195,10 +211,22 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
       step('waiting for a quiet, healthy shop');
       await w(waitQuiet(shop.url, observer, options.quietMs, options.incidentTimeoutMs, step));
 
-      const record: IncidentRecord = { index, fault, injectedAt: Date.now(), incidentId: null, fingerprint: null, detectedAt: null, actedAt: null, recoveredAt: null, resolvedAt: null, actions: [] };
+      const record: IncidentRecord = {
+        index,
+        fault,
+        injectedAt: Date.now(),
+        incidentId: null,
+        fingerprint: null,
+        detectedAt: null,
+        actedAt: null,
+        recoveredAt: null,
+        resolvedAt: null,
+        actions: [],
+      };
       records.push(record);
       const injected = await httpJson('POST', `${shop.url}/faults/${fault}`);
-      if (injected.status >= 300) throw new Error(`the shop refused fault ${fault}: HTTP ${injected.status} ${JSON.stringify(injected.body)}`);
+      if (injected.status >= 300)
+        throw new Error(`the shop refused fault ${fault}: HTTP ${injected.status} ${JSON.stringify(injected.body)}`);
       record.injectedAt = Date.now();
       const deadline = record.injectedAt + options.incidentTimeoutMs;
       const left = (): number => Math.max(0, deadline - Date.now());
@@ -214,20 +242,25 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
         step(`incident ${opened.data.fingerprint} opened; the loop decides`);
         const id = opened.data.incidentId;
         let shown = 0;
-        const end = await w(observer.until(() => {
-          const tries = observer.outcomes.filter((o) => o.data.incidentId === id);
-          if (tries.length > shown) step(`tried ${tries.map((t) => `${t.data.action.name} (${t.data.status})`).join(', ')}`);
-          shown = tries.length;
-          const success = tries.find((o) => o.data.status === 'succeeded');
-          if (success) return { success };
-          // The incident may end without a verified fix (its signals went back by themselves);
-          // then there is nothing more to wait for once every action started has its outcome.
-          const resolved = observer.resolved.some((r) => r.data.incidentId === id);
-          const started = observer.started.filter((a) => a.data.incidentId === id).length;
-          return resolved && tries.length >= started ? { success: undefined } : undefined;
-        }, left()));
+        const end = await w(
+          observer.until(() => {
+            const tries = observer.outcomes.filter((o) => o.data.incidentId === id);
+            if (tries.length > shown) step(`tried ${tries.map((t) => `${t.data.action.name} (${t.data.status})`).join(', ')}`);
+            shown = tries.length;
+            const success = tries.find((o) => o.data.status === 'succeeded');
+            if (success) return { success };
+            // The incident may end without a verified fix (its signals went back by themselves);
+            // then there is nothing more to wait for once every action started has its outcome.
+            const resolved = observer.resolved.some((r) => r.data.incidentId === id);
+            const started = observer.started.filter((a) => a.data.incidentId === id).length;
+            return resolved && tries.length >= started ? { success: undefined } : undefined;
+          }, left()),
+        );
         if (end?.success) record.recoveredAt = Date.parse(end.success.data.finishedAt);
-        else record.problem = end ? 'the incident resolved without a verified fix' : `not recovered within ${options.incidentTimeoutMs / 1000} s`;
+        else
+          record.problem = end
+            ? 'the incident resolved without a verified fix'
+            : `not recovered within ${options.incidentTimeoutMs / 1000} s`;
         collectActions(record, observer);
       }
       // The world's part: the fault goes away (a fix such as the cache may only mask it), and the
@@ -240,8 +273,11 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
         if (resolved) record.resolvedAt = resolved.at;
         else record.problem ??= `not resolved within ${options.incidentTimeoutMs / 1000} s of the fault being cleared`;
       }
-      const rec = record.recoveredAt === null ? 'NOT recovered' : `recovered in ${((record.recoveredAt - record.injectedAt) / 1000).toFixed(1)} s`;
-      progress.log(`#${index} ${fault}: ${record.actions.map((a) => `${a.action}:${a.status}`).join(' → ') || 'no action'}; ${rec}${record.problem ? ` (${record.problem})` : ''}`);
+      const rec =
+        record.recoveredAt === null ? 'NOT recovered' : `recovered in ${((record.recoveredAt - record.injectedAt) / 1000).toFixed(1)} s`;
+      progress.log(
+        `#${index} ${fault}: ${record.actions.map((a) => `${a.action}:${a.status}`).join(' → ') || 'no action'}; ${rec}${record.problem ? ` (${record.problem})` : ''}`,
+      );
     }
     return { records, report: buildReport(records, BEST_ACTION), urls: { console: urlOf('console'), collector, shop: shop.url } };
   } finally {
@@ -261,7 +297,8 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
  */
 async function resetShop(shopUrl: string, baseline: unknown): Promise<void> {
   await httpJson('DELETE', `${shopUrl}/faults`);
-  const live = async (): Promise<string> => JSON.stringify(((await httpJson('GET', `${shopUrl}/actuator/config`)).body as { config: unknown }).config);
+  const live = async (): Promise<string> =>
+    JSON.stringify(((await httpJson('GET', `${shopUrl}/actuator/config`)).body as { config: unknown }).config);
   const target = JSON.stringify(baseline);
   for (let i = 0; i < 20 && (await live()) !== target; i++) {
     if ((await httpJson('POST', `${shopUrl}/actuator/config/rollback`)).status >= 300) break;
@@ -276,17 +313,31 @@ function collectActions(record: IncidentRecord, observer: LoopObserver): void {
   const started = new Map(observer.started.filter((s) => s.data.incidentId === record.incidentId).map((s) => [s.data.decisionId, s]));
   record.actions = observer.outcomes
     .filter((o) => o.data.incidentId === record.incidentId)
-    .map((o) => ({ decisionId: o.data.decisionId, action: o.data.action.name, status: o.data.status, startedAt: Date.parse(o.data.startedAt) }));
+    .map((o) => ({
+      decisionId: o.data.decisionId,
+      action: o.data.action.name,
+      status: o.data.status,
+      startedAt: Date.parse(o.data.startedAt),
+    }));
   const first = [...started.values()].sort((a, b) => a.at - b.at)[0];
   record.actedAt = first ? Date.parse(first.data.startedAt) : null;
 }
 
 /** Waits until the shop has answered /health 200 and no incident has been open for `quietMs`. */
-async function waitQuiet(shopUrl: string, observer: LoopObserver, quietMs: number, timeoutMs: number, step: (text: string) => void): Promise<void> {
+async function waitQuiet(
+  shopUrl: string,
+  observer: LoopObserver,
+  quietMs: number,
+  timeoutMs: number,
+  step: (text: string) => void,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let quietSince: number | null = null;
   while (Date.now() < deadline) {
-    const healthy = await httpJson('GET', `${shopUrl}/health`).then((r) => r.status === 200, () => false);
+    const healthy = await httpJson('GET', `${shopUrl}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     const open = observer.openIncidents();
     if (healthy && open.length === 0) {
       quietSince ??= Date.now();

@@ -28,7 +28,14 @@ afterAll(() => {
 });
 
 async function withShop(fn: (shop: RunningShop) => Promise<void>, options: Partial<StartShopOptions> = {}): Promise<void> {
-  const shop = await startShop({ port: 0, traffic: TRAFFIC, telemetry: false, dataDir: tempDir(), slo: { windowMs: WINDOW_MS }, ...options });
+  const shop = await startShop({
+    port: 0,
+    traffic: TRAFFIC,
+    telemetry: false,
+    dataDir: tempDir(),
+    slo: { windowMs: WINDOW_MS },
+    ...options,
+  });
   try {
     await fn(shop);
   } finally {
@@ -198,7 +205,10 @@ describe('shop control API', () => {
         expect(range).toMatchObject({ status: 400, body: { errors: [expect.stringMatching(/^retry\.maxAttempts:/)] } });
         expect((await call(shop, 'GET', '/actuator/config')).body['version']).toBe(1);
         const fault = await call(shop, 'POST', '/faults/disk-full');
-        expect(fault).toMatchObject({ status: 404, body: { error: 'UNKNOWN_FAULT', known: ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'] } });
+        expect(fault).toMatchObject({
+          status: 404,
+          body: { error: 'UNKNOWN_FAULT', known: ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'] },
+        });
         expect((await call(shop, 'GET', '/nope')).status).toBe(404);
         expect((await call(shop, 'DELETE', '/actuator/config')).status).toBe(405);
         expect((await call(shop, 'POST', '/actuator/config/rollback')).status).toBe(409);
@@ -269,11 +279,26 @@ describe('shop control API', () => {
  * telemetry suites run the shop as a child process, as `homeostat demo` may.
  */
 async function withShopProcess(args: string[], fn: (url: string) => Promise<void>): Promise<void> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'main.ts'), '--port', '0', '--traffic', String(TRAFFIC), '--data-dir', tempDir(), ...args], {
-    cwd: path.resolve(__dirname, '../../..'),
-    env: { ...process.env, SWC_NODE_PROJECT: path.resolve(__dirname, '../../../tsconfig.base.json'), OTEL_SDK_DISABLED: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      path.join(__dirname, 'main.ts'),
+      '--port',
+      '0',
+      '--traffic',
+      String(TRAFFIC),
+      '--data-dir',
+      tempDir(),
+      ...args,
+    ],
+    {
+      cwd: path.resolve(__dirname, '../../..'),
+      env: { ...process.env, SWC_NODE_PROJECT: path.resolve(__dirname, '../../../tsconfig.base.json'), OTEL_SDK_DISABLED: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     let timer: NodeJS.Timeout | undefined;
@@ -326,7 +351,14 @@ describe('shop telemetry (child process)', () => {
       expect(all('/v1/traces')).toContain('"inventory"');
       expect(all('/v1/traces')).toContain('SELECT items');
       expect(all('/v1/traces')).toContain('"shop"');
-      for (const metric of ['db.client.connection.count', 'db.client.connection.max', 'db.client.connection.pending_requests', 'db.client.connection.timeouts', 'db.client.connection.wait_time', 'http.server.request.duration']) {
+      for (const metric of [
+        'db.client.connection.count',
+        'db.client.connection.max',
+        'db.client.connection.pending_requests',
+        'db.client.connection.timeouts',
+        'db.client.connection.wait_time',
+        'http.server.request.duration',
+      ]) {
         expect(all('/v1/metrics')).toContain(`"${metric}"`);
       }
       expect(all('/v1/logs')).toContain('timeout acquiring connection after');

@@ -169,7 +169,8 @@ export class ShopService {
         this.deps.inventory.faults.stormSince ??= Date.now();
         break;
       case 'bad-config':
-        if (!this.config.features.pricingV2) this.applyConfig({ ...this.config, features: { ...this.config.features, pricingV2: true } }, 'release 2.4.0: pricing engine v2');
+        if (!this.config.features.pricingV2)
+          this.applyConfig({ ...this.config, features: { ...this.config.features, pricingV2: true } }, 'release 2.4.0: pricing engine v2');
         break;
     }
   }
@@ -179,7 +180,8 @@ export class ShopService {
     if (!this.restarting) this.state.pool.stopLeak();
     this.deps.inventory.faults.slow = false;
     this.deps.inventory.faults.stormSince = null;
-    if (this.config.features.pricingV2) this.applyConfig({ ...this.config, features: { ...this.config.features, pricingV2: false } }, 'DELETE /faults');
+    if (this.config.features.pricingV2)
+      this.applyConfig({ ...this.config, features: { ...this.config.features, pricingV2: false } }, 'DELETE /faults');
     return cleared;
   }
 
@@ -194,7 +196,10 @@ export class ShopService {
     // Requests still waiting on the old pool give up within the acquire timeout; no need to wait.
     void old.close().catch(() => undefined);
     const pool = this.state.pool.stats();
-    this.deps.telemetry.logger.info(`connection pool ${POOL_NAME} recycled: ${destroyed} connection(s) destroyed`, { [ATTR.dbPoolName]: POOL_NAME, destroyed });
+    this.deps.telemetry.logger.info(`connection pool ${POOL_NAME} recycled: ${destroyed} connection(s) destroyed`, {
+      [ATTR.dbPoolName]: POOL_NAME,
+      destroyed,
+    });
     return { destroyed, pool };
   }
 
@@ -231,7 +236,9 @@ export class ShopService {
 
   rollbackConfig(): { from: number; to: number; config: ShopConfig } {
     const { from, to } = this.deps.config.rollback();
-    this.deps.telemetry.logger.info(`config rolled back from version ${from.version} to ${to.version}`, { 'shop.config.version': to.version });
+    this.deps.telemetry.logger.info(`config rolled back from version ${from.version} to ${to.version}`, {
+      'shop.config.version': to.version,
+    });
     return { from: from.version, to: to.version, config: to.config };
   }
 
@@ -313,7 +320,11 @@ export class ShopService {
       [ATTR.serverAddress]: this.deps.db.host,
       [ATTR.serverPort]: this.deps.db.port,
     };
-    const span = this.deps.telemetry.tracer.startSpan(`${operation} ${collection}`, { kind: SpanKind.CLIENT, attributes: { ...attributes, [ATTR.dbQueryText]: sql } }, ctx);
+    const span = this.deps.telemetry.tracer.startSpan(
+      `${operation} ${collection}`,
+      { kind: SpanKind.CLIENT, attributes: { ...attributes, [ATTR.dbQueryText]: sql } },
+      ctx,
+    );
     const started = performance.now();
     try {
       return await connection.query(sql, params);

@@ -13,7 +13,9 @@ describe('AnalysisEngine', () => {
       const latency = fault ? () => 1800 + noise() * 400 : () => 20 + noise() * 10;
       engine.ingestSpans('shop', spans(now, 40, latency, fault ? 3 : 0), now);
       const lines = Array.from({ length: 10 }, (_, i) => ({ body: `GET /checkout 200 served in ${10 + i} ms`, severity: 9 }));
-      if (fault) for (let i = 0; i < 15; i++) lines.push({ body: `timeout acquiring connection after ${5000 + i} ms (pool size 10, 10 in use)`, severity: 17 });
+      if (fault)
+        for (let i = 0; i < 15; i++)
+          lines.push({ body: `timeout acquiring connection after ${5000 + i} ms (pool size 10, 10 in use)`, severity: 17 });
       engine.ingestLogs('shop', logs(now, lines), now);
       now += BUCKET;
       events.push(...engine.tick(now));
@@ -31,7 +33,9 @@ describe('AnalysisEngine', () => {
     const types = events.map((e) => e.type.split('.')[2]);
     expect(types.filter((t) => t === 'opened')).toHaveLength(2);
     expect(types.filter((t) => t === 'resolved')).toHaveLength(2);
-    const opened = events.filter((e): e is Extract<IncidentEvent, { type: 'homeostat.incident.opened.v1' }> => e.type === 'homeostat.incident.opened.v1');
+    const opened = events.filter(
+      (e): e is Extract<IncidentEvent, { type: 'homeostat.incident.opened.v1' }> => e.type === 'homeostat.incident.opened.v1',
+    );
     const [first, second] = opened;
     expect(first!.data.fingerprint).toBe(second!.data.fingerprint);
     expect(first!.data.incidentId).not.toBe(second!.data.incidentId);
@@ -41,7 +45,11 @@ describe('AnalysisEngine', () => {
     expect(first!.data.hypothesis?.suspect).toEqual({ service: 'shop', component: 'db-pool' });
     expect(first!.data.severity).toBe('critical');
     const resolved = events.find((e) => e.type === 'homeostat.incident.resolved.v1');
-    expect(resolved?.data).toMatchObject({ incidentId: first!.data.incidentId, resolution: 'self-healed', fingerprint: first!.data.fingerprint });
+    expect(resolved?.data).toMatchObject({
+      incidentId: first!.data.incidentId,
+      resolution: 'self-healed',
+      fingerprint: first!.data.fingerprint,
+    });
   });
 
   it('continues after a snapshot and restore: the detectors stay warm and an open incident resolves', () => {
@@ -104,17 +112,30 @@ describe('AnalysisEngine', () => {
     let n = 0;
     const engine = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
     const now = 1_700_000_000_000;
-    engine.ingestSpans('shop', spans(now, 40, () => 20), now);
+    engine.ingestSpans(
+      'shop',
+      spans(now, 40, () => 20),
+      now,
+    );
     engine.ingestLogs('shop', logs(now, [{ body: 'pool shop-db exhausted after 5000 ms', severity: 17 }]), now);
     engine.tick(now + 2 * BUCKET);
     const v2 = engine.snapshot(now + 2 * BUCKET);
     if (v2.version !== 2) throw new Error('expected a version 2 snapshot');
     const [shop] = v2.targets;
-    const v1 = { version: 1 as const, savedAtMs: v2.savedAtMs, series: shop!.series, templates: shop!.templates, miner: shop!.miner, trackers: [{ target: 'shop', state: shop!.tracker }] };
+    const v1 = {
+      version: 1 as const,
+      savedAtMs: v2.savedAtMs,
+      series: shop!.series,
+      templates: shop!.templates,
+      miner: shop!.miner,
+      trackers: [{ target: 'shop', state: shop!.tracker }],
+    };
     const restored = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
     restored.restore(JSON.parse(JSON.stringify(v1)));
     const again = restored.snapshot(now + 2 * BUCKET);
     if (again.version !== 2) throw new Error('expected a version 2 snapshot');
-    expect(again.targets.map((t) => [t.target, t.series.length, t.templates.length, t.miner.clusters.length])).toEqual([['shop', shop!.series.length, shop!.templates.length, shop!.miner.clusters.length]]);
+    expect(again.targets.map((t) => [t.target, t.series.length, t.templates.length, t.miner.clusters.length])).toEqual([
+      ['shop', shop!.series.length, shop!.templates.length, shop!.miner.clusters.length],
+    ]);
   });
 });

@@ -27,7 +27,13 @@ export interface EngineOptions {
   adaptAfterMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { bucketMs: 10_000, latenessMs: 2_000, maxSeries: 50_000, newErrorTemplateScore: 0.95, adaptAfterMs: 15 * 60_000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  bucketMs: 10_000,
+  latenessMs: 2_000,
+  maxSeries: 50_000,
+  newErrorTemplateScore: 0.95,
+  adaptAfterMs: 15 * 60_000,
+};
 
 /** A target's loop and the tracker of its incidents. */
 interface TargetAnalysis {
@@ -88,7 +94,14 @@ export interface TargetSnapshot {
 /** Every target's state (what a restart continues from). Version 1, still read, has one miner for all targets. */
 export type EngineSnapshot =
   | { version: 2; savedAtMs: number; targets: TargetSnapshot[] }
-  | { version: 1; savedAtMs: number; series: SeriesSnapshot[]; templates: { key: string; state: TemplateState }[]; miner: MinerSnapshot; trackers: { target: string; state: TrackerSnapshot }[] };
+  | {
+      version: 1;
+      savedAtMs: number;
+      series: SeriesSnapshot[];
+      templates: { key: string; state: TemplateState }[];
+      miner: MinerSnapshot;
+      trackers: { target: string; state: TrackerSnapshot }[];
+    };
 
 /**
  * The analyzer's reasoning, without the framework: telemetry in, incident events out.
@@ -130,14 +143,17 @@ export class AnalysisEngine {
       this.spans.add(service, span);
       if (span.status.code === 'error' && watchesSpan(loop, routeOf(span))) {
         const error = errorShape(span);
-        tracker.addFailingSpan({
-          traceId: span.traceId,
-          spanId: span.spanId,
-          name: span.name,
-          service,
-          ...(span.status.message ? { statusMessage: span.status.message } : {}),
-          ...(error ? { error } : {}),
-        }, nowMs);
+        tracker.addFailingSpan(
+          {
+            traceId: span.traceId,
+            spanId: span.spanId,
+            name: span.name,
+            service,
+            ...(span.status.message ? { statusMessage: span.status.message } : {}),
+            ...(error ? { error } : {}),
+          },
+          nowMs,
+        );
       }
     }
   }
@@ -178,9 +194,14 @@ export class AnalysisEngine {
       for (const t of snapshot.targets) this.restoreTarget(t);
       return;
     }
-    if (snapshot.version !== 1) throw new Error(`unsupported analyzer snapshot version ${String((snapshot as { version: unknown }).version)}`);
+    if (snapshot.version !== 1)
+      throw new Error(`unsupported analyzer snapshot version ${String((snapshot as { version: unknown }).version)}`);
     // Version 1: one miner for every target; each target gets a copy of it.
-    const targets = new Set([...snapshot.trackers.map((t) => t.target), ...snapshot.series.map((s) => targetOfKey(s.key)), ...snapshot.templates.map((t) => targetOfKey(t.key))]);
+    const targets = new Set([
+      ...snapshot.trackers.map((t) => t.target),
+      ...snapshot.series.map((s) => targetOfKey(s.key)),
+      ...snapshot.templates.map((t) => targetOfKey(t.key)),
+    ]);
     for (const target of targets) {
       this.restoreTarget({
         version: 1,
@@ -190,7 +211,9 @@ export class AnalysisEngine {
         series: snapshot.series.filter((s) => targetOfKey(s.key) === target),
         templates: snapshot.templates.filter((t) => targetOfKey(t.key) === target),
         miner: snapshot.miner,
-        tracker: snapshot.trackers.find((t) => t.target === target)?.state ?? new IncidentTracker(target, loopFor(target, this.loops).settings, this.newId).snapshot(),
+        tracker:
+          snapshot.trackers.find((t) => t.target === target)?.state ??
+          new IncidentTracker(target, loopFor(target, this.loops).settings, this.newId).snapshot(),
       });
     }
   }
@@ -231,7 +254,8 @@ export class AnalysisEngine {
         tracker: this.analysisOf(target).tracker.snapshot(),
       });
     }
-    for (const [key, s] of this.series) out.get(targetOfKey(key))?.series.push({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() });
+    for (const [key, s] of this.series)
+      out.get(targetOfKey(key))?.series.push({ key, detector: s.detector.snapshot(), baseline: s.baseline.toJSON() });
     for (const [key, state] of this.templates) out.get(targetOfKey(key))?.templates.push({ key, state: { ...state } });
     return [...out.values()];
   }
@@ -249,7 +273,9 @@ export class AnalysisEngine {
     }
     this.dropTarget(target);
     try {
-      const series = snapshot.series.map((s) => [s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) }] as const);
+      const series = snapshot.series.map(
+        (s) => [s.key, { detector: restoreDetector(s.detector), baseline: Baseline.from(s.baseline) }] as const,
+      );
       const miner = TemplateMiner.restore(snapshot.miner);
       this.analysisOf(target).tracker.restore(snapshot.tracker);
       for (const [key, state] of series) this.series.set(key, state);
@@ -282,7 +308,8 @@ export class AnalysisEngine {
     for (const point of this.logs.flush(nowMs, this.opts.latenessMs)) this.score(point, nowMs);
     const events: IncidentEvent[] = [];
     for (const [target, { loop, tracker }] of this.analyses) {
-      for (const transition of tracker.tick(nowMs)) events.push(incidentEvent(target, loop.name, transition, nowMs, (incident) => this.hypothesis(target, incident)));
+      for (const transition of tracker.tick(nowMs))
+        events.push(incidentEvent(target, loop.name, transition, nowMs, (incident) => this.hypothesis(target, incident)));
     }
     return events;
   }
@@ -290,13 +317,18 @@ export class AnalysisEngine {
   private score(point: SeriesPoint, nowMs: number): void {
     const { loop, tracker } = this.analysisOf(point.service);
     const key = seriesKey(point);
-    const template = point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
+    const template =
+      point.name === DERIVED.logTemplateRate ? this.templates.get(`${point.service}\u0000${point.labels['template']}`) : undefined;
     let state = this.series.get(key);
     if (!state) {
-      state = { detector: createDetector(DETECTOR_OPTIONS), baseline: new Baseline(0.05, Math.max(30, Math.ceil(this.opts.adaptAfterMs / this.opts.bucketMs))) };
+      state = {
+        detector: createDetector(DETECTOR_OPTIONS),
+        baseline: new Baseline(0.05, Math.max(30, Math.ceil(this.opts.adaptAfterMs / this.opts.bucketMs))),
+      };
       // A warning or error template that first appears once the target is well known was absent
       // before: its history is zeros. (At start-up every template is new, and that says nothing.)
-      if (template && template.severity >= WARN && this.known(point.service, nowMs)) for (let i = 0; i < 10; i++) state.baseline.observe(0, false);
+      if (template && template.severity >= WARN && this.known(point.service, nowMs))
+        for (let i = 0; i < 10; i++) state.baseline.observe(0, false);
     } else {
       this.series.delete(key);
     }
@@ -331,9 +363,22 @@ export class AnalysisEngine {
         baseline: Number.isFinite(baseline) ? baseline : 0,
         direction,
         withinBaseline,
-        symptom: template !== undefined || point.name === DERIVED.requestRate || point.name === DERIVED.errorRate || point.name === DERIVED.latencyP95,
+        symptom:
+          template !== undefined ||
+          point.name === DERIVED.requestRate ||
+          point.name === DERIVED.errorRate ||
+          point.name === DERIVED.latencyP95,
         timestampMs: point.timestampMs,
-        ...(template ? { template: { id: point.labels['template'] ?? '', text: template.text, sample: template.sample, lines: Math.round((point.value * this.opts.bucketMs) / 1000) } } : {}),
+        ...(template
+          ? {
+              template: {
+                id: point.labels['template'] ?? '',
+                text: template.text,
+                sample: template.sample,
+                lines: Math.round((point.value * this.opts.bucketMs) / 1000),
+              },
+            }
+          : {}),
       },
       nowMs,
     );
@@ -377,7 +422,9 @@ export class AnalysisEngine {
       if (!state) continue;
       evidence.set(service, [
         ...state.signals.map((s) => ({ ref: s.template?.id ?? s.key, kind: s.kind, score: s.score, description: describeSignal(s) })),
-        ...state.failingSpans.slice(0, 5).map((s) => ({ ref: s.spanId, kind: 'span' as const, score: 0.5, description: `failing span ${s.name}` })),
+        ...state.failingSpans
+          .slice(0, 5)
+          .map((s) => ({ ref: s.spanId, kind: 'span' as const, score: 0.5, description: `failing span ${s.name}` })),
       ]);
     }
     const [top] = rankRootCauses(target, evidence, this.graph);
@@ -385,7 +432,10 @@ export class AnalysisEngine {
     const signals = incident.signals;
     const component = componentOf(top.service === target ? signals : []);
     return {
-      summary: `${top.service}${component ? ` (${component})` : ''}: ${top.evidence.slice(0, 3).map((e) => e.description).join('; ')}. ${top.reasons.slice(1).join('; ')}`.slice(0, 1000),
+      summary: `${top.service}${component ? ` (${component})` : ''}: ${top.evidence
+        .slice(0, 3)
+        .map((e) => e.description)
+        .join('; ')}. ${top.reasons.slice(1).join('; ')}`.slice(0, 1000),
       suspect: { service: top.service, ...(component ? { component } : {}) },
       // Its share of the suspicion, times how strong its own evidence is (noisy-OR of the scores).
       confidence: Math.min(1, top.score * (1 - top.evidence.reduce((p, e) => p * (1 - Math.min(0.99, e.score)), 1))),

@@ -70,7 +70,13 @@ export class Baseline {
 
   toJSON(): { mean: number | null; variance: number; n: number; anomalousRun: number; adaptAfter: number } {
     // JSON has no NaN: an empty baseline's mean travels as null.
-    return { mean: Number.isFinite(this.mean) ? this.mean : null, variance: this.variance, n: this.n, anomalousRun: this.anomalousRun, adaptAfter: this.adaptAfter };
+    return {
+      mean: Number.isFinite(this.mean) ? this.mean : null,
+      variance: this.variance,
+      n: this.n,
+      anomalousRun: this.anomalousRun,
+      adaptAfter: this.adaptAfter,
+    };
   }
 
   static from(state: { mean: number | null; variance: number; n: number; anomalousRun?: number; adaptAfter?: number }): Baseline {

@@ -20,14 +20,25 @@ export class CallGraph {
     private readonly maxEdges = 10_000,
   ) {}
 
-  observe(service: string, span: { spanId: string; parentSpanId?: string | undefined; kind: string; attributes: Record<string, unknown>; status: { code: string } }, nowMs: number): void {
+  observe(
+    service: string,
+    span: {
+      spanId: string;
+      parentSpanId?: string | undefined;
+      kind: string;
+      attributes: Record<string, unknown>;
+      status: { code: string };
+    },
+    nowMs: number,
+  ): void {
     this.spanService.set(span.spanId, service);
     if (this.spanService.size > this.maxSpans) this.spanService.delete(this.spanService.keys().next().value as string);
     const error = span.status.code === 'error';
     const parentService = span.parentSpanId ? this.spanService.get(span.parentSpanId) : undefined;
     if (parentService && parentService !== service) this.link(parentService, service, error, nowMs);
     const peer = span.attributes['peer.service'];
-    if ((span.kind === 'client' || span.kind === 'producer') && typeof peer === 'string' && peer !== service) this.link(service, peer, error, nowMs);
+    if ((span.kind === 'client' || span.kind === 'producer') && typeof peer === 'string' && peer !== service)
+      this.link(service, peer, error, nowMs);
   }
 
   private link(from: string, to: string, error: boolean, nowMs: number): void {

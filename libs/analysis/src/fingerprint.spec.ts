@@ -1,20 +1,45 @@
 import { FingerprintCatalog, fingerprintPart, incidentFingerprint, type FingerprintSignal } from './fingerprint';
 
-const s = (name: string, labels: Record<string, string> = {}, kind: 'series' | 'log' = 'series'): FingerprintSignal => ({ kind, name, labels, direction: 'up' });
+const s = (name: string, labels: Record<string, string> = {}, kind: 'series' | 'log' = 'series'): FingerprintSignal => ({
+  kind,
+  name,
+  labels,
+  direction: 'up',
+});
 
 // What the shop's failures show (generic latency on every one; each its own specific signals).
-const generic = [s('http.server.request.duration.p95'), s('http.server.request.duration.mean'), s('span.duration.p95', { route: 'GET /checkout' })];
-const poolLeak = [...generic, s('db.client.connection.count', { 'db.client.connection.state': 'used' }), s('db.client.connection.pending_requests'), s('log.template.rate', { template: 't-timeout' }, 'log'), s('span.error.ratio')];
-const slowDependency = [...generic, s('http.client.request.duration.p95', { 'peer.service': 'inventory' }), s('http.client.request.duration.mean', { 'peer.service': 'inventory' })];
-const retryStorm = [s('span.error.ratio'), s('log.template.rate', { template: 't-failed-after' }, 'log'), s('http.client.request.duration.p95', { 'peer.service': 'inventory' })];
+const generic = [
+  s('http.server.request.duration.p95'),
+  s('http.server.request.duration.mean'),
+  s('span.duration.p95', { route: 'GET /checkout' }),
+];
+const poolLeak = [
+  ...generic,
+  s('db.client.connection.count', { 'db.client.connection.state': 'used' }),
+  s('db.client.connection.pending_requests'),
+  s('log.template.rate', { template: 't-timeout' }, 'log'),
+  s('span.error.ratio'),
+];
+const slowDependency = [
+  ...generic,
+  s('http.client.request.duration.p95', { 'peer.service': 'inventory' }),
+  s('http.client.request.duration.mean', { 'peer.service': 'inventory' }),
+];
+const retryStorm = [
+  s('span.error.ratio'),
+  s('log.template.rate', { template: 't-failed-after' }, 'log'),
+  s('http.client.request.duration.p95', { 'peer.service': 'inventory' }),
+];
 
 describe('FingerprintCatalog', () => {
-  it('gives a recurrence the first occurrence\'s fingerprint when its early evidence differs a little', () => {
+  it("gives a recurrence the first occurrence's fingerprint when its early evidence differs a little", () => {
     const catalog = new FingerprintCatalog();
     const first = catalog.assign('shop', poolLeak);
     expect(first).toBe(incidentFingerprint('shop', poolLeak));
     // The pending-requests gauge had not crossed yet, and one latency series less.
-    const later = poolLeak.filter((x) => x.name !== 'db.client.connection.pending_requests' && x.name !== 'http.server.request.duration.mean');
+    const later = poolLeak.filter(
+      (x) => x.name !== 'db.client.connection.pending_requests' && x.name !== 'http.server.request.duration.mean',
+    );
     expect(incidentFingerprint('shop', later)).not.toBe(first);
     expect(catalog.assign('shop', later)).toBe(first);
   });
@@ -57,12 +82,29 @@ describe("FingerprintCatalog on what the shop's pool leak really showed", () => 
   it('matches a leak first seen through its timeout counter to one first seen through its timeout log line', () => {
     const catalog = new FingerprintCatalog();
     const pool = { 'db.client.connection.pool.name': 'shop-db' };
-    const byLog = [s('log.template.rate', { template: 't1e002119125f8a' }, 'log'), s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('db.client.connection.pending_requests', pool), s('span.duration.p95'), s('span.error.ratio')];
+    const byLog = [
+      s('log.template.rate', { template: 't1e002119125f8a' }, 'log'),
+      s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }),
+      s('db.client.connection.pending_requests', pool),
+      s('span.duration.p95'),
+      s('span.error.ratio'),
+    ];
     const first = catalog.assign('shop', byLog);
     catalog.assign('shop', [s('span.error.ratio')]); // bad config
     catalog.assign('shop', [s('log.template.rate', { template: 't16b6796710085f' }, 'log'), s('span.error.ratio')]); // retry storm
-    const slow = catalog.assign('shop', [s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('http.client.request.duration.p95', { 'peer.service': 'inventory' }), s('http.server.request.duration.p95'), s('span.duration.p95')]);
-    const byCounter = [s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }), s('db.client.connection.pending_requests', pool), s('db.client.connection.timeouts.rate', pool), s('span.duration.p95'), s('span.error.ratio')];
+    const slow = catalog.assign('shop', [
+      s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }),
+      s('http.client.request.duration.p95', { 'peer.service': 'inventory' }),
+      s('http.server.request.duration.p95'),
+      s('span.duration.p95'),
+    ]);
+    const byCounter = [
+      s('db.client.connection.count', { ...pool, 'db.client.connection.state': 'used' }),
+      s('db.client.connection.pending_requests', pool),
+      s('db.client.connection.timeouts.rate', pool),
+      s('span.duration.p95'),
+      s('span.error.ratio'),
+    ];
     expect(catalog.assign('shop', byCounter)).toBe(first);
     expect(slow).not.toBe(first);
   });
@@ -80,9 +122,16 @@ const p95 = (route: string): FingerprintSignal => s('span.duration.p95', { route
 const timeoutLog = s('log.template.rate', { template: 't1e002119125f8a' }, 'log');
 const failedAfterLog = s('log.template.rate', { template: 't16b6796710085f' }, 'log');
 const client = { 'peer.service': 'inventory', 'url.template': '/items/{id}', 'http.response.status_code': '200' };
-const slowCalls = [s('http.client.request.duration.mean', client), s('http.client.request.duration.p95', client), s('http.server.request.duration.mean', { 'http.route': '/catalog' }), s('http.server.request.duration.p95', { 'http.route': '/catalog' })];
+const slowCalls = [
+  s('http.client.request.duration.mean', client),
+  s('http.client.request.duration.p95', client),
+  s('http.server.request.duration.mean', { 'http.route': '/catalog' }),
+  s('http.server.request.duration.p95', { 'http.route': '/catalog' }),
+];
 const error = (shape: string): FingerprintSignal => ({ kind: 'error', name: shape, labels: {}, direction: 'up' });
-const poolTimeout = error('POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms (pool shop-db: <*> in use, <*> idle, <*> waiting, <*> leaked)');
+const poolTimeout = error(
+  'POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms (pool shop-db: <*> in use, <*> idle, <*> waiting, <*> leaked)',
+);
 const pricing = error('PRICING_FAILED: pricing v<*>: price rule returned NaN (config version <*>)');
 const downstream = error('DOWNSTREAM_FAILED: inventory GET <*> failed after <*> attempt(s): HTTP <*>');
 
@@ -115,7 +164,12 @@ describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/lea
 
   it('gives each fault one fingerprint, and different faults different ones', () => {
     const byFault = kinds(new FingerprintCatalog(), run);
-    expect([...byFault].map(([fault, f]) => [fault, f.size])).toEqual([['pool-leak', 1], ['bad-config', 1], ['slow-dependency', 1], ['retry-storm', 1]]);
+    expect([...byFault].map(([fault, f]) => [fault, f.size])).toEqual([
+      ['pool-leak', 1],
+      ['bad-config', 1],
+      ['slow-dependency', 1],
+      ['retry-storm', 1],
+    ]);
     expect(new Set([...byFault.values()].flatMap((f) => [...f])).size).toBe(4);
   });
 
@@ -127,7 +181,7 @@ describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/lea
     expect(byFault.get('pool-leak')).not.toEqual(byFault.get('slow-dependency'));
   });
 
-  it('keeps a bad config and a retry storm apart by their errors when the storm\'s log line is late', () => {
+  it("keeps a bad config and a retry storm apart by their errors when the storm's log line is late", () => {
     const catalog = new FingerprintCatalog();
     const storm = catalog.assign('shop', [...errors('GET /catalog'), failedAfterLog, downstream]);
     const config = catalog.assign('shop', [...errors('GET /catalog'), pricing]);
@@ -164,7 +218,12 @@ describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/lea
     expect(catalog.isAmbiguous('shop', [timeouts, used, pending, ...errors('GET /checkout'), timeoutLog])).toBe(false);
     expect(catalog.isAmbiguous('shop', [...errors('GET /stock', 'GET /catalog', 'GET /checkout'), used, pricing])).toBe(false);
     // Evidence like nothing known is new, not ambiguous.
-    expect(catalog.isAmbiguous('shop', [s('kafka.consumer.lag', { 'messaging.system': 'kafka' }), s('log.template.rate', { template: 't-rebalance' }, 'log')])).toBe(false);
+    expect(
+      catalog.isAmbiguous('shop', [
+        s('kafka.consumer.lag', { 'messaging.system': 'kafka' }),
+        s('log.template.rate', { template: 't-rebalance' }, 'log'),
+      ]),
+    ).toBe(false);
   });
 });
 
@@ -211,13 +270,20 @@ describe('FingerprintCatalog profiles', () => {
   it('restores a snapshot from before profiles were kept as a kind seen once', () => {
     const catalog = new FingerprintCatalog();
     catalog.restore([{ fingerprint: 't/old', parts: [a, shared].map(fingerprintPart) }]);
-    expect(catalog.snapshot()).toEqual([{ fingerprint: 't/old', parts: [a, shared].map(fingerprintPart), occurrences: 1, counts: { [fingerprintPart(a)]: 1, [fingerprintPart(shared)]: 1 } }]);
+    expect(catalog.snapshot()).toEqual([
+      {
+        fingerprint: 't/old',
+        parts: [a, shared].map(fingerprintPart),
+        occurrences: 1,
+        counts: { [fingerprintPart(a)]: 1, [fingerprintPart(shared)]: 1 },
+      },
+    ]);
     expect(catalog.assign('t', [a])).toBe('t/old');
     expect(catalog.snapshot()[0]).toMatchObject({ occurrences: 2, counts: { [fingerprintPart(a)]: 2, [fingerprintPart(shared)]: 1 } });
   });
 });
 
-describe('FingerprintCatalog replaying the openings the shop\'s faults had, in random orders', () => {
+describe("FingerprintCatalog replaying the openings the shop's faults had, in random orders", () => {
   // Every distinct opening each fault had in three learning runs (the analyzer's log), including
   // a pool leak caught before its errors, latency and log line and a retry storm whose failed
   // requests were not yet among the evidence.
@@ -230,8 +296,14 @@ describe('FingerprintCatalog replaying the openings the shop\'s faults had, in r
       [used, pending, poolTimeout],
     ],
     'bad-config': [[...errors('GET /stock', 'GET /catalog', 'GET /checkout'), pricing]],
-    'slow-dependency': [[p95('GET /catalog'), ...slowCalls], [p95('GET /catalog'), ...slowCalls, used]],
-    'retry-storm': [[...errors('GET /catalog', 'GET /stock'), failedAfterLog, downstream], [...errors('GET /catalog', 'GET /stock'), failedAfterLog, used]],
+    'slow-dependency': [
+      [p95('GET /catalog'), ...slowCalls],
+      [p95('GET /catalog'), ...slowCalls, used],
+    ],
+    'retry-storm': [
+      [...errors('GET /catalog', 'GET /stock'), failedAfterLog, downstream],
+      [...errors('GET /catalog', 'GET /stock'), failedAfterLog, used],
+    ],
   };
 
   /** mulberry32: a small seeded generator, so the orders are the same on every run. */

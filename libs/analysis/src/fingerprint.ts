@@ -183,7 +183,8 @@ export class FingerprintCatalog {
   private similarityTo(parts: readonly string[], kind: Kind, among: readonly Kind[]): number {
     const frequency = (k: Kind, part: string): number => (k.counts.get(part) ?? 0) / k.occurrences;
     // In how many kinds a part shows (fractionally: a part seen in half of a kind's occurrences counts half).
-    const weight = (part: string): number => Math.log(1 + (among.length + 1) / (among.reduce((sum, k) => sum + frequency(k, part), 0) + 0.5));
+    const weight = (part: string): number =>
+      Math.log(1 + (among.length + 1) / (among.reduce((sum, k) => sum + frequency(k, part), 0) + 0.5));
     const own = new Set(parts);
     let shared = 0;
     let unexplained = 0;
@@ -200,7 +201,12 @@ export class FingerprintCatalog {
   }
 
   snapshot(): KnownFingerprint[] {
-    return this.known.map((k) => ({ fingerprint: k.fingerprint, parts: [...k.parts], occurrences: k.occurrences, counts: Object.fromEntries(k.counts) }));
+    return this.known.map((k) => ({
+      fingerprint: k.fingerprint,
+      parts: [...k.parts],
+      occurrences: k.occurrences,
+      counts: Object.fromEntries(k.counts),
+    }));
   }
 
   restore(known: readonly KnownFingerprint[]): void {

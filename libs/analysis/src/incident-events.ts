@@ -14,14 +14,28 @@ export type IncidentHypothesis = EventData<'homeostat.incident.opened.v1'>['hypo
  * only; an opening or an update carries its whole picture (severity, title, evidence and the most
  * likely cause, which `hypothesisOf` works out from every target's evidence).
  */
-export function incidentEvent(target: string, loop: string, transition: IncidentTransition, nowMs: number, hypothesisOf: (incident: IncidentState) => IncidentHypothesis): IncidentEvent {
+export function incidentEvent(
+  target: string,
+  loop: string,
+  transition: IncidentTransition,
+  nowMs: number,
+  hypothesisOf: (incident: IncidentState) => IncidentHypothesis,
+): IncidentEvent {
   const incident = transition.incident;
   const openedAt = new Date(incident.openedAtMs).toISOString();
   if (transition.type === 'resolved') {
     return {
       type: 'homeostat.incident.resolved.v1',
       subject: target,
-      data: { incidentId: incident.incidentId, loop, target, fingerprint: incident.fingerprint, openedAt, resolvedAt: new Date(transition.resolvedAtMs).toISOString(), resolution: transition.resolution },
+      data: {
+        incidentId: incident.incidentId,
+        loop,
+        target,
+        fingerprint: incident.fingerprint,
+        openedAt,
+        resolvedAt: new Date(transition.resolvedAtMs).toISOString(),
+        resolution: transition.resolution,
+      },
     };
   }
   const snapshot = {
@@ -42,7 +56,8 @@ export function incidentEvent(target: string, loop: string, transition: Incident
 
 /** One signal of an incident in words, for a hypothesis' summary. */
 export function describeSignal(s: IncidentState['signals'][number]): string {
-  if (s.template) return `log "${s.template.text.slice(0, 120)}" ${s.direction === 'up' ? 'appeared' : 'dropped'} (${s.observed.toFixed(2)}/s)`;
+  if (s.template)
+    return `log "${s.template.text.slice(0, 120)}" ${s.direction === 'up' ? 'appeared' : 'dropped'} (${s.observed.toFixed(2)}/s)`;
   const labels = Object.entries(s.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -89,7 +104,9 @@ function evidenceOf(incident: IncidentState): EventData<'homeostat.incident.open
         ...(Number.isFinite(s.observed) ? { observed: s.observed } : {}),
         ...(Number.isFinite(s.baseline) ? { baseline: s.baseline } : {}),
       })),
-    logTemplates: incident.signals.flatMap(({ template: t }) => (t ? [{ templateId: t.id, template: t.text, count: t.count, ...(t.sample ? { sample: t.sample } : {}) }] : [])),
+    logTemplates: incident.signals.flatMap(({ template: t }) =>
+      t ? [{ templateId: t.id, template: t.text, count: t.count, ...(t.sample ? { sample: t.sample } : {}) }] : [],
+    ),
     failingSpans: incident.failingSpans.map((s) => ({ ...s })),
   };
 }

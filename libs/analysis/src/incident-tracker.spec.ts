@@ -1,10 +1,30 @@
 import { FingerprintCatalog, incidentFingerprint } from './fingerprint';
 import { IncidentTracker, type DetectionSettings, type ScoredSignal } from './incident-tracker';
 
-const settings: DetectionSettings = { sensitivity: 0.9, minSignals: 2, gatherForMs: 10_000, resolveAfterMs: 20_000, expireAfterMs: 300_000, updateEveryMs: 5_000 };
+const settings: DetectionSettings = {
+  sensitivity: 0.9,
+  minSignals: 2,
+  gatherForMs: 10_000,
+  resolveAfterMs: 20_000,
+  expireAfterMs: 300_000,
+  updateEveryMs: 5_000,
+};
 
 function signal(name: string, score: number, extra: Partial<ScoredSignal> = {}): ScoredSignal {
-  return { key: `shop|${name}|`, kind: 'series', name, labels: {}, score, value: score > 0.9 ? 100 : 10, baseline: 10, direction: 'up', withinBaseline: score < 0.9, symptom: true, timestampMs: 0, ...extra };
+  return {
+    key: `shop|${name}|`,
+    kind: 'series',
+    name,
+    labels: {},
+    score,
+    value: score > 0.9 ? 100 : 10,
+    baseline: 10,
+    direction: 'up',
+    withinBaseline: score < 0.9,
+    symptom: true,
+    timestampMs: 0,
+    ...extra,
+  };
 }
 
 function newTracker(): IncidentTracker {
@@ -46,7 +66,7 @@ describe('IncidentTracker', () => {
     expect(t.state).toBe('quiet');
   });
 
-  it('leaves out a blip that came before the failure: the window restarts at the failure, the fingerprint is the failure\'s', () => {
+  it("leaves out a blip that came before the failure: the window restarts at the failure, the fingerprint is the failure's", () => {
     const clean = newTracker();
     clean.observe(signal('latency', 0.95), 0);
     clean.observe(signal('errors', 0.95), 1_000);
@@ -95,7 +115,10 @@ describe('IncidentTracker', () => {
     expect(restored.state).toBe('open');
     for (const name of ['latency', 'errors']) restored.observe(signal(name, 0.1), 12_000);
     const [resolved] = restored.tick(40_000);
-    expect(resolved).toMatchObject({ type: 'resolved', incident: { incidentId: opened!.incident.incidentId, fingerprint: opened!.incident.fingerprint } });
+    expect(resolved).toMatchObject({
+      type: 'resolved',
+      incident: { incidentId: opened!.incident.incidentId, fingerprint: opened!.incident.fingerprint },
+    });
   });
 
   it('resolves once the symptoms are back, even if an internal measurement settled at a new level', () => {
@@ -116,7 +139,9 @@ describe('IncidentTracker', () => {
     t.observe(signal('probe.errors', 0.99, { symptom: true }), 12_000); // born during the incident
     for (const name of ['latency', 'errors']) t.observe(signal(name, 0.1, { symptom: true }), 13_000);
     t.observe(signal('probe.errors', 0.99, { symptom: true }), 14_000);
-    expect(t.tick(40_000)).toMatchObject([{ type: 'resolved', incident: { signals: expect.arrayContaining([expect.objectContaining({ name: 'probe.errors' })]) } }]);
+    expect(t.tick(40_000)).toMatchObject([
+      { type: 'resolved', incident: { signals: expect.arrayContaining([expect.objectContaining({ name: 'probe.errors' })]) } },
+    ]);
   });
 
   it('expires an incident whose target went silent', () => {
@@ -136,21 +161,39 @@ describe('IncidentTracker', () => {
       { kind: 'log', name: 'log.template.rate', labels: { template: 't-1' }, direction: 'up' },
       { kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout', 'host.name': 'b' }, direction: 'up' },
     ]);
-    const other = incidentFingerprint('shop', [{ kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout' }, direction: 'down' }]);
+    const other = incidentFingerprint('shop', [
+      { kind: 'series', name: 'span.duration.p95', labels: { route: 'GET /checkout' }, direction: 'down' },
+    ]);
     expect(a).toBe(b);
     expect(a).toMatch(/^shop\/[0-9a-f]{16}$/);
     expect(other).not.toBe(a);
   });
 
   it('gives the same fingerprint whichever routes happened to cross their bounds, and another one for another dependency or template', () => {
-    const latency = (route: string) => ({ kind: 'series' as const, name: 'span.duration.p95', labels: { route }, direction: 'up' as const });
-    const client = (peer: string) => ({ kind: 'series' as const, name: 'http.client.request.duration.p95', labels: { 'peer.service': peer, 'http.response.status_code': '200' }, direction: 'up' as const });
+    const latency = (route: string) => ({
+      kind: 'series' as const,
+      name: 'span.duration.p95',
+      labels: { route },
+      direction: 'up' as const,
+    });
+    const client = (peer: string) => ({
+      kind: 'series' as const,
+      name: 'http.client.request.duration.p95',
+      labels: { 'peer.service': peer, 'http.response.status_code': '200' },
+      direction: 'up' as const,
+    });
     const first = incidentFingerprint('shop', [latency('GET /checkout'), client('inventory')]);
-    const second = incidentFingerprint('shop', [latency('GET /stock'), latency('GET /catalog'), { ...client('inventory'), labels: { 'peer.service': 'inventory', 'http.response.status_code': '504' } }]);
+    const second = incidentFingerprint('shop', [
+      latency('GET /stock'),
+      latency('GET /catalog'),
+      { ...client('inventory'), labels: { 'peer.service': 'inventory', 'http.response.status_code': '504' } },
+    ]);
     expect(second).toBe(first);
     expect(incidentFingerprint('shop', [latency('GET /checkout'), client('payments')])).not.toBe(first);
     const log = (template: string) => ({ kind: 'log' as const, name: 'log.template.rate', labels: { template }, direction: 'up' as const });
-    expect(incidentFingerprint('shop', [latency('GET /checkout'), log('t-1')])).not.toBe(incidentFingerprint('shop', [latency('GET /checkout'), log('t-2')]));
+    expect(incidentFingerprint('shop', [latency('GET /checkout'), log('t-1')])).not.toBe(
+      incidentFingerprint('shop', [latency('GET /checkout'), log('t-2')]),
+    );
   });
 
   it('puts the shapes of the errors failed requests showed into the fingerprint: seen twice, from one window before the first signal on', () => {
@@ -167,10 +210,25 @@ describe('IncidentTracker', () => {
     const series = ['errors', 'latency'].map((name) => ({ kind: 'series' as const, name, labels: {}, direction: 'up' as const }));
     expect(none).toBe(incidentFingerprint('shop', series));
     // Before the gathering began (the requests whose failures made the error ratio anomalous): in.
-    expect(openWith([['E: pricing', 12_000], ['E: pricing', 19_000]])).toBe(incidentFingerprint('shop', [...series, error('E: pricing')]));
+    expect(
+      openWith([
+        ['E: pricing', 12_000],
+        ['E: pricing', 19_000],
+      ]),
+    ).toBe(incidentFingerprint('shop', [...series, error('E: pricing')]));
     // Once only, or last seen twice more than a window before: out.
-    expect(openWith([['E: pricing', 19_000], ['E: stray', 19_500]])).toBe(none);
-    expect(openWith([['E: old', 1_000], ['E: old', 9_000]])).toBe(none);
+    expect(
+      openWith([
+        ['E: pricing', 19_000],
+        ['E: stray', 19_500],
+      ]),
+    ).toBe(none);
+    expect(
+      openWith([
+        ['E: old', 1_000],
+        ['E: old', 9_000],
+      ]),
+    ).toBe(none);
   });
 
   it('founds a new kind on evidence with a symptom: causes alone wait up to one more window for what users feel', () => {
@@ -182,7 +240,10 @@ describe('IncidentTracker', () => {
     expect(t.tick(10_000)).toEqual([]);
     t.observe(signal('errors', 0.97), 14_000);
     const [opened] = t.tick(14_000);
-    expect(opened).toMatchObject({ type: 'opened', incident: { signals: [{ name: 'pool-used' }, { name: 'pool-pending' }, { name: 'errors' }] } });
+    expect(opened).toMatchObject({
+      type: 'opened',
+      incident: { signals: [{ name: 'pool-used' }, { name: 'pool-pending' }, { name: 'errors' }] },
+    });
     // When no symptom comes, it opens at the end of the second window with what it has.
     const quiet = newTracker();
     quiet.observe(signal('queue-length', 0.97, internal), 0);
@@ -195,7 +256,11 @@ describe('IncidentTracker', () => {
     const catalog = new FingerprintCatalog();
     let n = 0;
     const t = new IncidentTracker('shop', settings, () => `inc-${++n}`, catalog);
-    const occurrence = (names: string[], startMs: number, late: [name: string, atMs: number][] = []): { fingerprint?: string; openedAt?: number } => {
+    const occurrence = (
+      names: string[],
+      startMs: number,
+      late: [name: string, atMs: number][] = [],
+    ): { fingerprint?: string; openedAt?: number } => {
       for (const name of names) t.observe(signal(name, 0.97), startMs);
       for (let now = startMs + 500; now <= startMs + 30_000; now += 500) {
         for (const [name, at] of late) if (at === now) t.observe(signal(name, 0.97), now);
@@ -218,10 +283,18 @@ describe('IncidentTracker', () => {
     expect(new Set([pool.fingerprint, bad.fingerprint, slow.fingerprint]).size).toBe(3);
     // A pool gauge and the timeout counter alone: like the pool leak, not enough to be it. It
     // waits; the rest of the leak's evidence arrives 4 s into the second window, and it opens then, as the leak.
-    expect(occurrence(['pool-used', 'pool-timeouts'], 500_000, [['pool-pending', 514_000], ['timeout-log', 514_000]])).toEqual({ fingerprint: pool.fingerprint, openedAt: 14_000 });
+    expect(
+      occurrence(['pool-used', 'pool-timeouts'], 500_000, [
+        ['pool-pending', 514_000],
+        ['timeout-log', 514_000],
+      ]),
+    ).toEqual({ fingerprint: pool.fingerprint, openedAt: 14_000 });
     // The error ratio and the latency are every kind's: when nothing more comes, it opens at the end of the second window with what it has.
     expect(occurrence(['errors', 'latency'], 600_000)).toMatchObject({ openedAt: 20_000 });
     // Evidence clearly one kind's opens after one window.
-    expect(occurrence(['pool-used', 'pool-pending', 'errors', 'timeout-log'], 700_000)).toEqual({ fingerprint: pool.fingerprint, openedAt: 10_000 });
+    expect(occurrence(['pool-used', 'pool-pending', 'errors', 'timeout-log'], 700_000)).toEqual({
+      fingerprint: pool.fingerprint,
+      openedAt: 10_000,
+    });
   });
 });

@@ -173,7 +173,16 @@ export class IncidentTracker {
         baseline: signal.baseline,
         recovered: false,
         symptom: signal.symptom ?? false,
-        ...(signal.template ? { template: { id: signal.template.id, text: signal.template.text, ...(signal.template.sample ? { sample: signal.template.sample } : {}), count: signal.template.lines ?? 1 } } : {}),
+        ...(signal.template
+          ? {
+              template: {
+                id: signal.template.id,
+                text: signal.template.text,
+                ...(signal.template.sample ? { sample: signal.template.sample } : {}),
+                count: signal.template.lines ?? 1,
+              },
+            }
+          : {}),
       });
       this.dirty = true;
     }
@@ -294,9 +303,21 @@ export class IncidentTracker {
       phase: this.phase,
       gatherStartMs: this.gatherStartMs,
       lastObservationMs: this.lastObservationMs,
-      signals: [...this.signals.values()].map((x) => ({ ...x, labels: { ...x.labels }, ...(x.template ? { template: { ...x.template } } : {}) })),
+      signals: [...this.signals.values()].map((x) => ({
+        ...x,
+        labels: { ...x.labels },
+        ...(x.template ? { template: { ...x.template } } : {}),
+      })),
       failingSpans: [...this.failingSpans],
-      ...(this.incident ? { incident: { incidentId: this.incident.incidentId, fingerprint: this.incident.fingerprint, openedAtMs: this.incident.openedAtMs } } : {}),
+      ...(this.incident
+        ? {
+            incident: {
+              incidentId: this.incident.incidentId,
+              fingerprint: this.incident.fingerprint,
+              openedAtMs: this.incident.openedAtMs,
+            },
+          }
+        : {}),
       openingKeys: [...this.openingKeys],
       knownFingerprints: this.catalog.snapshot(),
       errorShapes: [...this.errorShapes].map(([shape, seen]) => [shape, [...seen]]),
@@ -330,7 +351,11 @@ export class IncidentTracker {
   private view(): IncidentState {
     const base = this.incident;
     if (!base) throw new Error(`no open incident for ${this.target}`);
-    return { ...base, signals: [...this.signals.values()].map((s) => ({ ...s, labels: { ...s.labels } })), failingSpans: [...this.failingSpans] };
+    return {
+      ...base,
+      signals: [...this.signals.values()].map((s) => ({ ...s, labels: { ...s.labels } })),
+      failingSpans: [...this.failingSpans],
+    };
   }
 
   private reset(): void {

@@ -23,7 +23,13 @@ export class LogSeriesAggregator {
     const out: SeriesPoint[] = [];
     this.buckets.flush(nowMs, latenessMs, (at, key, count) => {
       const [service, template] = key.split('\u0000') as [string, string];
-      out.push({ service, name: DERIVED.logTemplateRate, labels: { template }, timestampMs: at, value: (count?.lines ?? 0) / (this.bucketMs / 1000) });
+      out.push({
+        service,
+        name: DERIVED.logTemplateRate,
+        labels: { template },
+        timestampMs: at,
+        value: (count?.lines ?? 0) / (this.bucketMs / 1000),
+      });
     });
     return out;
   }

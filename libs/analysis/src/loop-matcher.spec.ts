@@ -29,21 +29,21 @@ ${signals}
 
 const series = (name: string, value: number, labels: Record<string, string> = {}) => ({ name, labels, value });
 
-describe('the loop\'s fixed bounds on its signals', () => {
+describe("the loop's fixed bounds on its signals", () => {
   const target = loopFor('shop', [
     loop(`    - { kind: metric, name: http.server.request.duration, threshold: 0.5 }
     - { kind: metric, name: db.client.connection.count }
     - { kind: span, name: "*", latencyThresholdMs: 500 }`),
   ]);
 
-  it('given a metric threshold, counts the metric\'s mean and p95 only at or past it', () => {
+  it("given a metric threshold, counts the metric's mean and p95 only at or past it", () => {
     expect(matchSignals(target, series('http.server.request.duration.p95', 0.043))).toBe('inside-bounds');
     expect(matchSignals(target, series('http.server.request.duration.p95', 0.5))).toBe('past-bounds');
     expect(matchSignals(target, series('http.server.request.duration.mean', 2.1))).toBe('past-bounds');
     expect(matchSignals(target, series('http.server.request.duration', 0.2))).toBe('inside-bounds');
   });
 
-  it('does not bound what the threshold is not about: the metric\'s rate, metrics without one', () => {
+  it("does not bound what the threshold is not about: the metric's rate, metrics without one", () => {
     expect(matchSignals(target, series('http.server.request.duration.rate', 3))).toBe('past-bounds');
     expect(matchSignals(target, series('db.client.connection.count', 1))).toBe('past-bounds');
   });
@@ -55,8 +55,10 @@ describe('the loop\'s fixed bounds on its signals', () => {
   });
 
   it('lets a series through when another signal that watches it has no bound', () => {
-    const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
-    - { kind: span, name: "GET /stock" }`)]);
+    const both = loopFor('shop', [
+      loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
+    - { kind: span, name: "GET /stock" }`),
+    ]);
     expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('past-bounds');
     expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /catalog' }))).toBe('inside-bounds');
   });
@@ -66,8 +68,10 @@ describe('the loop\'s fixed bounds on its signals', () => {
   });
 
   it('tells unwatched series from watched ones inside or past the bounds', () => {
-    const both = loopFor('shop', [loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
-    - { kind: metric, name: db.client.connection.count }`)]);
+    const both = loopFor('shop', [
+      loop(`    - { kind: span, name: "*", latencyThresholdMs: 500 }
+    - { kind: metric, name: db.client.connection.count }`),
+    ]);
     expect(matchSignals(both, series(DERIVED.latencyP95, 68, { route: 'GET /stock' }))).toBe('inside-bounds');
     expect(matchSignals(both, series(DERIVED.latencyP95, 900, { route: 'GET /stock' }))).toBe('past-bounds');
     expect(matchSignals(both, series('db.client.connection.count', 3))).toBe('past-bounds');
@@ -81,7 +85,7 @@ describe('routes a span signal ignores', () => {
     loop(`    - { kind: span, name: "*", errorsOnly: true, ignoreRoutes: ["GET /health", "* /actuator/*"] }`),
   ]);
 
-  it('are neither series nor failing-span evidence: health probes and actuator calls are the loop\'s own doing', () => {
+  it("are neither series nor failing-span evidence: health probes and actuator calls are the loop's own doing", () => {
     expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'GET /health' }))).toBe('unwatched');
     expect(matchSignals(target, series(DERIVED.errorRate, 1, { route: 'POST /actuator/pool/recycle' }))).toBe('unwatched');
     expect(watchesSpan(target, 'GET /health')).toBe(false);

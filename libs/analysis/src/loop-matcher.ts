@@ -26,7 +26,9 @@ export function detectionSettings(spec?: LoopSpec): DetectionSettings {
 
 export function loopFor(target: string, loops: readonly LoopSpec[]): TargetLoop {
   const spec = loops.find((l) => l.spec.target.service === target);
-  return spec ? { name: spec.metadata.name, spec, settings: detectionSettings(spec) } : { name: UNMANAGED_LOOP, settings: detectionSettings() };
+  return spec
+    ? { name: spec.metadata.name, spec, settings: detectionSettings(spec) }
+    : { name: UNMANAGED_LOOP, settings: detectionSettings() };
 }
 
 /**
@@ -76,7 +78,11 @@ function pastSignalBound(signal: SignalSpec, series: { name: string; value: numb
   }
 }
 
-function signalMatches(signal: SignalSpec, series: { name: string; labels: Record<string, string> }, template?: { text: string; sample?: string }): boolean {
+function signalMatches(
+  signal: SignalSpec,
+  series: { name: string; labels: Record<string, string> },
+  template?: { text: string; sample?: string },
+): boolean {
   switch (signal.kind) {
     case 'metric':
       return (series.name === signal.name || series.name.startsWith(`${signal.name}.`)) && labelsMatch(signal.labels, series.labels);
@@ -89,7 +95,8 @@ function signalMatches(signal: SignalSpec, series: { name: string; labels: Recor
       if (series.name !== DERIVED.logTemplateRate || !template) return false;
       const q = signal.query;
       const re = q.length > 2 && q.startsWith('/') && q.endsWith('/') ? new RegExp(q.slice(1, -1), 'i') : undefined;
-      const hit = (text: string | undefined): boolean => (text === undefined ? false : re ? re.test(text) : text.toLowerCase().includes(q.toLowerCase()));
+      const hit = (text: string | undefined): boolean =>
+        text === undefined ? false : re ? re.test(text) : text.toLowerCase().includes(q.toLowerCase());
       return hit(template.text) || hit(template.sample);
     }
     case 'build':
@@ -107,7 +114,12 @@ const patterns = new Map<string, RegExp>();
 function routePattern(glob: string): RegExp {
   let re = patterns.get(glob);
   if (!re) {
-    re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${glob
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     patterns.set(glob, re);
   }
   return re;

@@ -66,7 +66,13 @@ export class MetricSeriesConverter {
           } else {
             const prev = this.remember(key, { timeMs: timestampMs, value });
             if (prev && timestampMs > prev.timeMs && value >= prev.value) {
-              out.push({ service, name: `${metric.name}.rate`, labels, timestampMs, value: (value - prev.value) / ((timestampMs - prev.timeMs) / 1000) });
+              out.push({
+                service,
+                name: `${metric.name}.rate`,
+                labels,
+                timestampMs,
+                value: (value - prev.value) / ((timestampMs - prev.timeMs) / 1000),
+              });
             }
           }
           break;
@@ -77,7 +83,13 @@ export class MetricSeriesConverter {
           let count = h.count;
           let sum = h.sum ?? Number.NaN;
           if (metric.aggregationTemporality === 'cumulative') {
-            const prev = this.remember(key, { timeMs: timestampMs, value: 0, counts: h.bucketCounts, count: h.count, sum: h.sum ?? Number.NaN });
+            const prev = this.remember(key, {
+              timeMs: timestampMs,
+              value: 0,
+              counts: h.bucketCounts,
+              count: h.count,
+              sum: h.sum ?? Number.NaN,
+            });
             if (!prev || !prev.counts || prev.count === undefined || h.count < prev.count || prev.counts.length !== counts.length) break;
             counts = counts.map((c, i) => c - (prev.counts?.[i] ?? 0));
             count = h.count - prev.count;

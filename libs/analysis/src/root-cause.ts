@@ -24,7 +24,11 @@ export interface RootCauseCandidate {
  * dependency, and a dependency of the target that is anomalous while its own dependencies are
  * healthy is where the propagation starts. Scores are normalised to sum to 1.
  */
-export function rankRootCauses(target: string, evidenceByService: ReadonlyMap<string, SignalEvidence[]>, graph: CallGraph): RootCauseCandidate[] {
+export function rankRootCauses(
+  target: string,
+  evidenceByService: ReadonlyMap<string, SignalEvidence[]>,
+  graph: CallGraph,
+): RootCauseCandidate[] {
   const strength = new Map<string, number>();
   for (const [service, evidence] of evidenceByService) {
     strength.set(service, 1 - evidence.reduce((p, e) => p * (1 - Math.min(0.999, Math.max(0, e.score))), 1));
@@ -45,5 +49,7 @@ export function rankRootCauses(target: string, evidenceByService: ReadonlyMap<st
     raw.push({ service, score: own * (1 - 0.7 * depStrength), reasons, evidence });
   }
   const total = raw.reduce((s, c) => s + c.score, 0);
-  return raw.map((c) => ({ ...c, score: total > 0 ? c.score / total : 0 })).sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
+  return raw
+    .map((c) => ({ ...c, score: total > 0 ? c.score / total : 0 }))
+    .sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
 }

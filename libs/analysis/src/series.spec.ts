@@ -33,12 +33,18 @@ describe('LatencyHistogram', () => {
 describe('SpanSeriesAggregator', () => {
   it('emits rate, error ratio and p95 per route once the bucket is over, and 0 for a route gone silent', () => {
     const agg = new SpanSeriesAggregator(10_000);
-    for (let i = 0; i < 20; i++) agg.add('shop', span(1_000 + i * 100, i < 19 ? 10 : 500, i % 4 === 0 ? { status: { code: 'error' } } : {}));
+    for (let i = 0; i < 20; i++)
+      agg.add('shop', span(1_000 + i * 100, i < 19 ? 10 : 500, i % 4 === 0 ? { status: { code: 'error' } } : {}));
     agg.add('shop', span(1_000, 5, { kind: 'client' }));
     expect(agg.flush(11_000)).toEqual([]); // within lateness
     const points = agg.flush(12_000);
     const byName = Object.fromEntries(points.map((p) => [p.name, p]));
-    expect(byName['span.request.rate']).toMatchObject({ service: 'shop', labels: { route: 'GET /checkout' }, timestampMs: 10_000, value: 2 });
+    expect(byName['span.request.rate']).toMatchObject({
+      service: 'shop',
+      labels: { route: 'GET /checkout' },
+      timestampMs: 10_000,
+      value: 2,
+    });
     expect(byName['span.error.ratio']?.value).toBeCloseTo(0.25);
     expect(byName['span.duration.p95']?.value).toBeGreaterThan(9);
     agg.add('shop', span(25_000, 10));
@@ -52,14 +58,24 @@ describe('SpanSeriesAggregator', () => {
 
 describe('errorShape', () => {
   const failed = (message: string | undefined, exception?: Record<string, unknown>): SpanLike =>
-    span(0, 5, { status: { code: 'error', ...(message === undefined ? {} : { message }) }, ...(exception ? { events: [{ name: 'exception', attributes: exception }] } : {}) });
+    span(0, 5, {
+      status: { code: 'error', ...(message === undefined ? {} : { message }) },
+      ...(exception ? { events: [{ name: 'exception', attributes: exception }] } : {}),
+    });
 
   it('is the recorded exception, type and message, with its variable parts masked', () => {
     const timeout = (ms: number, used: number): SpanLike =>
-      failed('HTTP 500', { 'exception.type': 'POOL_ACQUIRE_TIMEOUT', 'exception.message': `timeout acquiring connection after ${ms} ms (pool shop-db: ${used}/10 in use, 0 idle, 7 waiting, ${used} leaked)` });
-    expect(errorShape(timeout(812, 10))).toBe('POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms (pool shop-db: <*> in use, <*> idle, <*> waiting, <*> leaked)');
+      failed('HTTP 500', {
+        'exception.type': 'POOL_ACQUIRE_TIMEOUT',
+        'exception.message': `timeout acquiring connection after ${ms} ms (pool shop-db: ${used}/10 in use, 0 idle, 7 waiting, ${used} leaked)`,
+      });
+    expect(errorShape(timeout(812, 10))).toBe(
+      'POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms (pool shop-db: <*> in use, <*> idle, <*> waiting, <*> leaked)',
+    );
     expect(errorShape(timeout(1_004, 9))).toBe(errorShape(timeout(812, 10)));
-    expect(errorShape(failed(undefined, { 'exception.message': 'pricing rule returned NaN (config version 7)' }))).toBe('pricing rule returned NaN (config version <*>)');
+    expect(errorShape(failed(undefined, { 'exception.message': 'pricing rule returned NaN (config version 7)' }))).toBe(
+      'pricing rule returned NaN (config version <*>)',
+    );
   });
 
   it('falls back on the status message, and says nothing for a bare HTTP status or no message', () => {
@@ -93,17 +109,42 @@ describe('MetricSeriesConverter', () => {
   const conv = new MetricSeriesConverter();
   it('turns a cumulative counter into a rate and survives a reset', () => {
     const point = (t: number, v: number) => ({ attributes: { route: '/a' }, timeUnixNano: ms(t), value: v });
-    const counter = (t: number, v: number) => conv.convert('shop', { name: 'requests', type: 'sum', isMonotonic: true, aggregationTemporality: 'cumulative', points: [point(t, v)] });
+    const counter = (t: number, v: number) =>
+      conv.convert('shop', {
+        name: 'requests',
+        type: 'sum',
+        isMonotonic: true,
+        aggregationTemporality: 'cumulative',
+        points: [point(t, v)],
+      });
     expect(counter(0, 100)).toEqual([]);
-    expect(counter(10_000, 150)).toEqual([{ service: 'shop', name: 'requests.rate', labels: { route: '/a' }, timestampMs: 10_000, value: 5 }]);
+    expect(counter(10_000, 150)).toEqual([
+      { service: 'shop', name: 'requests.rate', labels: { route: '/a' }, timestampMs: 10_000, value: 5 },
+    ]);
     expect(counter(20_000, 3)).toEqual([]); // reset: no negative rate
     expect(counter(30_000, 23)[0]?.value).toBe(2);
   });
 
   it('passes gauges through and derives mean and p95 from cumulative histograms', () => {
-    expect(conv.convert('shop', { name: 'pool.used', type: 'gauge', points: [{ attributes: {}, timeUnixNano: ms(5), value: 7 }] })[0]?.value).toBe(7);
+    expect(
+      conv.convert('shop', { name: 'pool.used', type: 'gauge', points: [{ attributes: {}, timeUnixNano: ms(5), value: 7 }] })[0]?.value,
+    ).toBe(7);
     const h = (t: number, counts: number[], sum: number) =>
-      conv.convert('shop', { name: 'lat', type: 'histogram', aggregationTemporality: 'cumulative', points: [{ attributes: {}, timeUnixNano: ms(t), count: counts.reduce((a, b) => a + b), sum, bucketCounts: counts, explicitBounds: [10, 100] }] });
+      conv.convert('shop', {
+        name: 'lat',
+        type: 'histogram',
+        aggregationTemporality: 'cumulative',
+        points: [
+          {
+            attributes: {},
+            timeUnixNano: ms(t),
+            count: counts.reduce((a, b) => a + b),
+            sum,
+            bucketCounts: counts,
+            explicitBounds: [10, 100],
+          },
+        ],
+      });
     expect(h(0, [10, 0, 0], 50)).toEqual([]);
     const out = h(10_000, [10, 10, 0], 550);
     expect(out.find((p) => p.name === 'lat.mean')?.value).toBe(50);

@@ -43,7 +43,11 @@ export class SpanSeriesAggregator {
     if (span.kind !== 'server' && span.kind !== 'consumer') return;
     const startMs = Number(BigInt(span.startTimeUnixNano) / 1_000_000n);
     const durationMs = Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
-    const r = this.buckets.at(startMs, `${service}\u0000${routeOf(span)}`, () => ({ requests: 0, errors: 0, latency: new LatencyHistogram() }));
+    const r = this.buckets.at(startMs, `${service}\u0000${routeOf(span)}`, () => ({
+      requests: 0,
+      errors: 0,
+      latency: new LatencyHistogram(),
+    }));
     r.requests++;
     if (span.status.code === 'error' || isServerError(span)) r.errors++;
     r.latency.add(durationMs);

@@ -1,5 +1,12 @@
 import { AnalysisEngine, type TargetSnapshot } from './analysis-engine';
-import { StateHandover, parseTargetSnapshot, serializeTargetSnapshot, type HandoverLogger, type StateChangelog, type StateRecordInfo } from './state-handover';
+import {
+  StateHandover,
+  parseTargetSnapshot,
+  serializeTargetSnapshot,
+  type HandoverLogger,
+  type StateChangelog,
+  type StateRecordInfo,
+} from './state-handover';
 import { BUCKET, spans } from './testing';
 
 /** The changelog as the handover sees it: records by target, and what was published. */
@@ -25,13 +32,26 @@ class FakeChangelog implements StateChangelog {
 
 const T0 = 1_700_000_000_000;
 
-function setup(localSavedAtMs?: number): { engine: AnalysisEngine; changelog: FakeChangelog; handover: StateHandover; clock: { now: number }; lines: string[] } {
+function setup(localSavedAtMs?: number): {
+  engine: AnalysisEngine;
+  changelog: FakeChangelog;
+  handover: StateHandover;
+  clock: { now: number };
+  lines: string[];
+} {
   const lines: string[] = [];
   const clock = { now: T0 };
   const engine = new AnalysisEngine([], () => 'inc', { bucketMs: BUCKET });
   const changelog = new FakeChangelog();
   const logger: HandoverLogger = { info: (message) => lines.push(message), warn: (message) => lines.push(message) };
-  const handover = new StateHandover(engine, changelog, logger, localSavedAtMs, { publishEveryMs: 30_000, lateAdoptionMs: 120_000 }, () => clock.now);
+  const handover = new StateHandover(
+    engine,
+    changelog,
+    logger,
+    localSavedAtMs,
+    { publishEveryMs: 30_000, lateAdoptionMs: 120_000 },
+    () => clock.now,
+  );
   return { engine, changelog, handover, clock, lines };
 }
 
@@ -40,7 +60,11 @@ function stateOfShop(savedAtMs: number, buckets: number): TargetSnapshot {
   const other = new AnalysisEngine([], () => 'inc', { bucketMs: BUCKET });
   const start = savedAtMs - buckets * BUCKET;
   for (let i = 0; i < buckets; i++) {
-    other.ingestSpans('shop', spans(start + i * BUCKET, 10, () => 20), start + i * BUCKET);
+    other.ingestSpans(
+      'shop',
+      spans(start + i * BUCKET, 10, () => 20),
+      start + i * BUCKET,
+    );
     other.tick(start + (i + 1) * BUCKET);
   }
   return other.snapshotTarget('shop', savedAtMs);
@@ -67,30 +91,57 @@ describe('StateHandover', () => {
   it("starts a target cold when another process's state of it does not restore, and keeps taking its telemetry", () => {
     const { engine, changelog, handover, clock, lines } = setup();
     const broken = stateOfShop(T0, 5);
-    broken.series[0] = { ...broken.series[0]!, detector: { kind: 'no-such-detector' } as unknown as TargetSnapshot['series'][number]['detector'] };
+    broken.series[0] = {
+      ...broken.series[0]!,
+      detector: { kind: 'no-such-detector' } as unknown as TargetSnapshot['series'][number]['detector'],
+    };
     changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, lastSeenMs: T0, snapshot: broken });
     handover.beforeIngest('shop');
     expect(lines.some((l) => l.includes('state of shop from them does not restore, starting cold'))).toBe(true);
     expect(engine.targets()).toEqual([]);
-    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    engine.ingestSpans(
+      'shop',
+      spans(clock.now, 10, () => 20),
+      clock.now,
+    );
     expect(engine.targets()).toEqual(['shop']);
   });
 
   it('takes a previous owner’s state that arrives after the target started cold, within the late-adoption window only', () => {
     const { engine, changelog, handover, clock } = setup();
     handover.beforeIngest('shop');
-    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    engine.ingestSpans(
+      'shop',
+      spans(clock.now, 10, () => 20),
+      clock.now,
+    );
     clock.now += 60_000;
-    changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    changelog.records.set('shop', {
+      target: 'shop',
+      owner: 'them',
+      savedAtMs: T0 - 5_000,
+      lastSeenMs: T0 - 5_000,
+      snapshot: stateOfShop(T0 - 5_000, 8),
+    });
     handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000 });
     // Its state now: first seen where the previous owner first saw it.
     expect(engine.snapshotTarget('shop', clock.now).firstSeenMs).toBe(T0 - 5_000 - 8 * BUCKET);
 
     const late = setup();
     late.handover.beforeIngest('shop');
-    late.engine.ingestSpans('shop', spans(late.clock.now, 10, () => 20), late.clock.now);
+    late.engine.ingestSpans(
+      'shop',
+      spans(late.clock.now, 10, () => 20),
+      late.clock.now,
+    );
     late.clock.now += 180_000;
-    late.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000, snapshot: stateOfShop(T0 - 5_000, 8) });
+    late.changelog.records.set('shop', {
+      target: 'shop',
+      owner: 'them',
+      savedAtMs: T0 - 5_000,
+      lastSeenMs: T0 - 5_000,
+      snapshot: stateOfShop(T0 - 5_000, 8),
+    });
     late.handover.onRecord({ target: 'shop', owner: 'them', savedAtMs: T0 - 5_000, lastSeenMs: T0 - 5_000 });
     // Three minutes on, its own state stays (first seen here), and it is not dropped: the record is older than its telemetry.
     expect(late.engine.targets()).toEqual(['shop']);
@@ -100,7 +151,11 @@ describe('StateHandover', () => {
   it('drops a target another process had newer telemetry of, and ignores its own records', () => {
     const { engine, handover, clock } = setup();
     handover.beforeIngest('shop');
-    engine.ingestSpans('shop', spans(clock.now, 10, () => 20), clock.now);
+    engine.ingestSpans(
+      'shop',
+      spans(clock.now, 10, () => 20),
+      clock.now,
+    );
     handover.onRecord({ target: 'shop', owner: 'me', savedAtMs: clock.now + 1, lastSeenMs: clock.now + 1 });
     // Saved later, but from telemetry older than this process's: a replica that got a stray
     // message of the target after a rebalance publishes that; the target stays here.
@@ -118,7 +173,11 @@ describe('StateHandover', () => {
     }
     expect(await handover.publishDue()).toBe(2);
     clock.now += 10_000;
-    engine.ingestSpans('shop', spans(clock.now, 5, () => 20), clock.now);
+    engine.ingestSpans(
+      'shop',
+      spans(clock.now, 5, () => 20),
+      clock.now,
+    );
     expect(await handover.publishDue()).toBe(0); // within the interval
     clock.now += 20_000;
     expect(await handover.publishDue()).toBe(1); // only shop had telemetry since

@@ -41,7 +41,8 @@ export function serializeTargetSnapshot(snapshot: TargetSnapshot): string {
 /** A changelog record's value read back as the state of `target`; throws if it is anything else. */
 export function parseTargetSnapshot(json: string, target: string): TargetSnapshot {
   const snapshot = JSON.parse(json) as TargetSnapshot;
-  if (snapshot.version !== 1 || snapshot.target !== target) throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
+  if (snapshot.version !== 1 || snapshot.target !== target)
+    throw new Error(`a version ${String(snapshot.version)} snapshot of ${String(snapshot.target)}`);
   return snapshot;
 }
 
@@ -136,7 +137,9 @@ export class StateHandover {
       this.logger.warn(`state of ${record.target} from ${record.owner} does not restore, starting cold: ${String(error)}`);
       return false;
     }
-    this.logger.info(`took over the state of ${record.target} from ${record.owner}${how} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`);
+    this.logger.info(
+      `took over the state of ${record.target} from ${record.owner}${how} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`,
+    );
     return true;
   }
 
@@ -149,7 +152,10 @@ export class StateHandover {
       const last = this.engine.lastSeenMs(target);
       return last === undefined || (this.published.get(target) ?? -Infinity) >= last ? [] : [{ target, last }];
     });
-    const snapshots = this.engine.snapshotTargets(due.map((d) => d.target), now);
+    const snapshots = this.engine.snapshotTargets(
+      due.map((d) => d.target),
+      now,
+    );
     let count = 0;
     for (const [i, snapshot] of snapshots.entries()) {
       if (await this.changelog.publish(snapshot)) {

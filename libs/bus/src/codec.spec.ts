@@ -8,7 +8,12 @@ import type { RawMessage } from './types';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const otlp = (payload: Uint8Array, items = 3): AnyEnvelope =>
-  createEnvelope('homeostat.telemetry.spans.otlp.v1', { source: 'collector', subject: 'shop', traceparent: TRACEPARENT, data: { items, payload } }) as AnyEnvelope;
+  createEnvelope('homeostat.telemetry.spans.otlp.v1', {
+    source: 'collector',
+    subject: 'shop',
+    traceparent: TRACEPARENT,
+    data: { items, payload },
+  }) as AnyEnvelope;
 
 describe('the OTLP event types on the bus (binary content mode)', () => {
   it('carries the payload as the record value, without a copy, and the envelope in ce_ headers', () => {
@@ -17,21 +22,36 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     const message = encodeEvent('telemetry.spans', event);
     expect(message.value).toBe(payload);
     expect(message.key).toBe('shop');
-    expect(message.headers).toMatchObject({ 'content-type': 'application/x-protobuf', [BINARY_HEADERS.id]: event.id, [BINARY_HEADERS.type]: 'homeostat.telemetry.spans.otlp.v1', [BINARY_HEADERS.subject]: 'shop', [BINARY_HEADERS.items]: '3', traceparent: TRACEPARENT });
+    expect(message.headers).toMatchObject({
+      'content-type': 'application/x-protobuf',
+      [BINARY_HEADERS.id]: event.id,
+      [BINARY_HEADERS.type]: 'homeostat.telemetry.spans.otlp.v1',
+      [BINARY_HEADERS.subject]: 'shop',
+      [BINARY_HEADERS.items]: '3',
+      traceparent: TRACEPARENT,
+    });
     const decoded = decodeEvent(message);
     expect(decoded.ok && decoded.event).toEqual({ ...event, data: { items: 3, payload } });
   });
 
   it('checks the envelope and the shape of the data, not the payload, and keeps JSON for other types', () => {
     expect(() => encodeEvent('telemetry.logs', otlp(Buffer.alloc(1)))).toThrow(BusError);
-    expect(() => encodeEvent('telemetry.spans', { ...otlp(Buffer.alloc(1)), data: { items: 1, payload: 'AAEC' } } as unknown as AnyEnvelope)).toThrow(/data.payload/);
-    expect(() => encodeEvent('telemetry.spans', { ...otlp(Buffer.alloc(1)), datacontenttype: 'application/json' } as AnyEnvelope)).toThrow(/datacontenttype/);
+    expect(() =>
+      encodeEvent('telemetry.spans', { ...otlp(Buffer.alloc(1)), data: { items: 1, payload: 'AAEC' } } as unknown as AnyEnvelope),
+    ).toThrow(/data.payload/);
+    expect(() => encodeEvent('telemetry.spans', { ...otlp(Buffer.alloc(1)), datacontenttype: 'application/json' } as AnyEnvelope)).toThrow(
+      /datacontenttype/,
+    );
     const message = encodeEvent('telemetry.spans', otlp(Buffer.from('not protobuf at all')));
     expect(decodeEvent(message).ok).toBe(true);
     const broken = decodeEvent({ ...message, headers: { ...message.headers, [BINARY_HEADERS.items]: 'many' } });
     expect(broken.ok).toBe(false);
     // A structured-mode record claiming an OTLP type cannot carry bytes: refused.
-    const json = { topic: 'telemetry.spans', value: Buffer.from(JSON.stringify(otlp(Buffer.alloc(1)))), headers: { 'content-type': CONTENT_TYPE } };
+    const json = {
+      topic: 'telemetry.spans',
+      value: Buffer.from(JSON.stringify(otlp(Buffer.alloc(1)))),
+      headers: { 'content-type': CONTENT_TYPE },
+    };
     expect(decodeEvent(json).ok).toBe(false);
   });
 
@@ -40,7 +60,14 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     await bus.start();
     const got: RawMessage[][] = [[], []];
     for (const i of [0, 1]) {
-      await bus.subscribe({ decode: 'raw', group: `g${i}`, topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (m) => Promise.resolve(void got[i]!.push(m)) });
+      await bus.subscribe({
+        decode: 'raw',
+        group: `g${i}`,
+        topics: ['telemetry.spans'],
+        retry: { maxAttempts: 1, backoffMs: 0 },
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (m) => Promise.resolve(void got[i]!.push(m)),
+      });
     }
     const payload = Buffer.from([1, 2, 3]);
     await bus.publish('telemetry.spans', otlp(payload));
@@ -56,9 +83,23 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     const events: AnyEnvelope[][] = [[], []];
     const raw: RawMessage[] = [];
     for (const i of [0, 1]) {
-      await bus.subscribe({ decode: 'event', group: `e${i}`, topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => Promise.resolve(void events[i]!.push(e)) });
+      await bus.subscribe({
+        decode: 'event',
+        group: `e${i}`,
+        topics: ['telemetry.spans'],
+        retry: { maxAttempts: 1, backoffMs: 0 },
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => Promise.resolve(void events[i]!.push(e)),
+      });
     }
-    await bus.subscribe({ decode: 'raw', group: 'r', topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (m) => Promise.resolve(void raw.push(m)) });
+    await bus.subscribe({
+      decode: 'raw',
+      group: 'r',
+      topics: ['telemetry.spans'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (m) => Promise.resolve(void raw.push(m)),
+    });
     const payload = Buffer.from([0x0a, 0x00]);
     const withoutTrace = { ...otlp(payload, 5) };
     delete withoutTrace.traceparent;
@@ -82,9 +123,20 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     const bus = new InProcessBus({ queueLimit: 10, logger: memoryLogger().logger.child('test') });
     await bus.start();
     const events: AnyEnvelope[] = [];
-    await bus.subscribe({ decode: 'event', group: 'e', topics: ['telemetry.spans'], retry: { maxAttempts: 1, backoffMs: 0 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => Promise.resolve(void events.push(e)) });
-    await expect(bus.publish('telemetry.spans', { ...otlp(Buffer.alloc(1)), data: { items: -1, payload: Buffer.alloc(1) } } as AnyEnvelope)).rejects.toThrow(BusError);
-    await expect(bus.publishBatch('telemetry.spans', [otlp(Buffer.alloc(1)), { ...otlp(Buffer.alloc(1)), subject: '' }])).rejects.toThrow(BusError);
+    await bus.subscribe({
+      decode: 'event',
+      group: 'e',
+      topics: ['telemetry.spans'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (e) => Promise.resolve(void events.push(e)),
+    });
+    await expect(
+      bus.publish('telemetry.spans', { ...otlp(Buffer.alloc(1)), data: { items: -1, payload: Buffer.alloc(1) } } as AnyEnvelope),
+    ).rejects.toThrow(BusError);
+    await expect(bus.publishBatch('telemetry.spans', [otlp(Buffer.alloc(1)), { ...otlp(Buffer.alloc(1)), subject: '' }])).rejects.toThrow(
+      BusError,
+    );
     await bus.close();
     expect(events).toEqual([]);
   });

@@ -35,7 +35,11 @@ export function encodeEvent(topic: string, event: AnyEnvelope, options: PublishO
 }
 
 /** encodeEvent, with the event as its check returned it (what a consumer would decode). */
-export function encodeCheckedEvent(topic: string, event: AnyEnvelope, options: PublishOptions = {}): { message: Omit<RawMessage, 'partition' | 'offset'>; event: AnyEnvelope } {
+export function encodeCheckedEvent(
+  topic: string,
+  event: AnyEnvelope,
+  options: PublishOptions = {},
+): { message: Omit<RawMessage, 'partition' | 'offset'>; event: AnyEnvelope } {
   const withTrace: AnyEnvelope = event.traceparent ? event : { ...event, ...currentTraceparent() };
   const checked = parseEnvelope(topic, withTrace);
   if (!checked.ok) {

@@ -28,7 +28,14 @@ function setup(handler: EventHandler, maxAttempts = 3) {
 }
 
 function messageOf(value: unknown, headers: Record<string, string> = { 'x-origin': 'test' }): RawMessage {
-  return { topic: 'loop.control', key: 'shop', value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), headers, partition: 2, offset: '41' };
+  return {
+    topic: 'loop.control',
+    key: 'shop',
+    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+    headers,
+    partition: 2,
+    offset: '41',
+  };
 }
 
 describe('MessageProcessor', () => {
@@ -114,7 +121,14 @@ describe('MessageProcessor', () => {
 
   it('fails (so the message is redelivered, not committed) when the dead-letter publish fails', async () => {
     const processor = new MessageProcessor(
-      { decode: 'event', group: 'g', topics: ['loop.control'], handler: () => Promise.resolve(), idempotency: new MemoryIdempotencyStore(), retry: { maxAttempts: 1, backoffMs: 0 } },
+      {
+        decode: 'event',
+        group: 'g',
+        topics: ['loop.control'],
+        handler: () => Promise.resolve(),
+        idempotency: new MemoryIdempotencyStore(),
+        retry: { maxAttempts: 1, backoffMs: 0 },
+      },
       { publishRaw: () => Promise.reject(new Error('broker down')), logger: memoryLogger().logger.child('t'), transport: 'kafka' },
     );
     await expect(processor.process(messageOf('garbage'))).rejects.toThrow('broker down');

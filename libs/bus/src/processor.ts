@@ -93,7 +93,12 @@ export class MessageProcessor {
   }
 
   /** Runs the handler once inside a consumer span; returns the error, if any. */
-  private attempt(message: RawMessage, event: AnyEnvelope | undefined, attempt: number, parent: ReturnType<typeof contextFromTraceparent>): Promise<unknown> {
+  private attempt(
+    message: RawMessage,
+    event: AnyEnvelope | undefined,
+    attempt: number,
+    parent: ReturnType<typeof contextFromTraceparent>,
+  ): Promise<unknown> {
     const ctx: MessageContext = {
       topic: message.topic,
       key: message.key,
@@ -153,7 +158,16 @@ export class MessageProcessor {
  * of the same bytes differs in its failure headers (time, group, original offset).
  */
 function rawIdentity(message: RawMessage): string {
-  const hash = createHash('sha256').update(message.topic).update('\0').update(message.key ?? '').update('\0');
-  for (const name of Object.keys(message.headers).sort()) hash.update(name).update('=').update(message.headers[name] ?? '').update('\0');
+  const hash = createHash('sha256')
+    .update(message.topic)
+    .update('\0')
+    .update(message.key ?? '')
+    .update('\0');
+  for (const name of Object.keys(message.headers).sort())
+    hash
+      .update(name)
+      .update('=')
+      .update(message.headers[name] ?? '')
+      .update('\0');
   return `raw:${hash.update(message.value).digest('hex')}`;
 }

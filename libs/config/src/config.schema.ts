@@ -14,9 +14,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
 };
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const CONSOLE_ROLES = ['viewer', 'operator', 'admin'] as const;
 export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
@@ -117,8 +115,22 @@ export const envSchema = z
     COLLECTOR_BODY_POOL_POISON: bool.default(false),
     HOMEOSTAT_API_KEYS: z
       .string()
-      .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
-      .pipe(z.array(z.string().min(16, 'each key must have at least 16 characters').regex(/^[\x21-\x7e]+$/, 'each key must be printable ASCII without spaces')).min(1, 'must list at least one key'))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== ''),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .min(16, 'each key must have at least 16 characters')
+              .regex(/^[\x21-\x7e]+$/, 'each key must be printable ASCII without spaces'),
+          )
+          .min(1, 'must list at least one key'),
+      )
       .optional(),
     ANALYZER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.analyzer),
     DECIDER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.decider),

@@ -11,7 +11,11 @@ describe('loadConfig', () => {
   });
 
   it('splits the broker list and reads numbers', () => {
-    const config = loadConfig({ HOMEOSTAT_MODE: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', HOMEOSTAT_TOPIC_PARTITIONS: '12' });
+    const config = loadConfig({
+      HOMEOSTAT_MODE: 'kafka',
+      KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
+      HOMEOSTAT_TOPIC_PARTITIONS: '12',
+    });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
     expect(config.kafka.partitions).toBe(12);
   });
@@ -29,14 +33,20 @@ describe('loadConfig', () => {
 
   it('reads the console tokens (name:role:token) and names a bad entry', () => {
     expect(loadConfig({}).console.tokens).toEqual([]);
-    const config = loadConfig({ CONSOLE_TOKENS: 'alice:admin:aaaaaaaaaaaaaaaa1, bob:viewer:bbbbbbbbbbbbbbbb2\ncarol:operator:cccc:cccccccccccc3' });
+    const config = loadConfig({
+      CONSOLE_TOKENS: 'alice:admin:aaaaaaaaaaaaaaaa1, bob:viewer:bbbbbbbbbbbbbbbb2\ncarol:operator:cccc:cccccccccccc3',
+    });
     expect(config.console.tokens).toEqual([
       { name: 'alice', role: 'admin', token: 'aaaaaaaaaaaaaaaa1' },
       { name: 'bob', role: 'viewer', token: 'bbbbbbbbbbbbbbbb2' },
       { name: 'carol', role: 'operator', token: 'cccc:cccccccccccc3' },
     ]);
-    expect(() => loadConfig({ CONSOLE_TOKENS: 'alice:root:aaaaaaaaaaaaaaaa1' })).toThrow(/CONSOLE_TOKENS: entry 1 \(alice\): the role must be one of viewer, operator, admin/);
+    expect(() => loadConfig({ CONSOLE_TOKENS: 'alice:root:aaaaaaaaaaaaaaaa1' })).toThrow(
+      /CONSOLE_TOKENS: entry 1 \(alice\): the role must be one of viewer, operator, admin/,
+    );
     expect(() => loadConfig({ CONSOLE_TOKENS: 'alice:admin:short' })).toThrow(/CONSOLE_TOKENS: .*at least 16/);
-    expect(() => loadConfig({ CONSOLE_TOKENS: 'a:admin:aaaaaaaaaaaaaaaa1,a:viewer:bbbbbbbbbbbbbbbb2' })).toThrow(/the name a is used twice/);
+    expect(() => loadConfig({ CONSOLE_TOKENS: 'a:admin:aaaaaaaaaaaaaaaa1,a:viewer:bbbbbbbbbbbbbbbb2' })).toThrow(
+      /the name a is used twice/,
+    );
   });
 });

@@ -53,9 +53,7 @@ describe('createEnvelope', () => {
 
   it('throws ContractViolation naming the bad paths', () => {
     const data = { ...sampleIncidentOpened(), severity: 'apocalyptic' as 'high' };
-    expect(() => createEnvelope('homeostat.incident.opened.v1', { source: 'analyzer', subject: 'shop', data })).toThrow(
-      /data\.severity/,
-    );
+    expect(() => createEnvelope('homeostat.incident.opened.v1', { source: 'analyzer', subject: 'shop', data })).toThrow(/data\.severity/);
     expect(() =>
       createEnvelope('homeostat.incident.opened.v1', { source: '', subject: 'shop', data: sampleIncidentOpened(), traceparent: 'nope' }),
     ).toThrow(ContractViolation);
@@ -89,7 +87,10 @@ describe('parseEnvelope', () => {
   });
 
   it('narrows data by type', () => {
-    const result = parseEnvelope('telemetry.spans', serializeEnvelope(createEnvelope('homeostat.telemetry.spans.v1', { source: 'collector', subject: 'shop', data: sampleSpans() })));
+    const result = parseEnvelope(
+      'telemetry.spans',
+      serializeEnvelope(createEnvelope('homeostat.telemetry.spans.v1', { source: 'collector', subject: 'shop', data: sampleSpans() })),
+    );
     if (!result.ok) throw result.error;
     const event = result.event;
     if (event.type !== 'homeostat.telemetry.spans.v1') throw new Error('wrong type');
@@ -172,7 +173,9 @@ describe('parseEnvelope', () => {
 
   it('checks control commands by their discriminator', () => {
     const control = (data: unknown) => ({ ...opened(), type: 'homeostat.control.v1', data });
-    expect(parseEnvelope('loop.control', control({ command: 'kill-switch', state: 'on', actor: 'ana', reason: 'incident review' })).ok).toBe(true);
+    expect(
+      parseEnvelope('loop.control', control({ command: 'kill-switch', state: 'on', actor: 'ana', reason: 'incident review' })).ok,
+    ).toBe(true);
     const error = expectViolation(parseEnvelope('loop.control', control({ command: 'pause-loop', actor: 'ana', reason: 'maintenance' })));
     expect(error.issues).toEqual([{ path: 'data.loop', message: 'required field is missing' }]);
   });

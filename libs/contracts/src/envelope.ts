@@ -2,7 +2,18 @@ import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { ContractViolation, safeParseReporting } from './errors';
 import { nonEmpty, timestamp } from './events/common.schema';
-import { dataContentTypeOf, eventSchemas, isEventType, topicEvents, topicOfType, JSON_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, type DataContentType, type EventData, type EventType } from './events/registry';
+import {
+  dataContentTypeOf,
+  eventSchemas,
+  isEventType,
+  topicEvents,
+  topicOfType,
+  JSON_CONTENT_TYPE,
+  PROTOBUF_CONTENT_TYPE,
+  type DataContentType,
+  type EventData,
+  type EventType,
+} from './events/registry';
 import { isDlqTopic, isTopic } from './topics';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
@@ -127,4 +138,3 @@ function fail(path: string, message: string): { ok: false; error: ContractViolat
 export function serializeEnvelope(event: Envelope | AnyEnvelope): Buffer {
   return Buffer.from(JSON.stringify(event), 'utf8');
 }
-

@@ -44,14 +44,23 @@ interface PublishedTable {
  * normalised with this corpus' null and perfect scores, as ours are. A detector is left out when
  * the table lacks one of the corpus' files.
  */
-export function publishedOnCorpus(corpus: readonly Pick<NabFile, 'name'>[], ours: readonly ProfileResult[], table: PublishedTable = PUBLISHED): PublishedResult[] {
+export function publishedOnCorpus(
+  corpus: readonly Pick<NabFile, 'name'>[],
+  ours: readonly ProfileResult[],
+  table: PublishedTable = PUBLISHED,
+): PublishedResult[] {
   const out: PublishedResult[] = [];
   for (const { name, profiles } of Object.values(table.detectors)) {
     for (const p of ours) {
       const perFile = profiles[p.profile];
       if (!perFile || !corpus.every((f) => typeof perFile[f.name] === 'number')) continue;
       const rawScore = corpus.reduce((sum, f) => sum + (perFile[f.name] as number), 0);
-      out.push({ detector: name, profile: p.profile, rawScore, normalizedScore: (100 * (rawScore - p.nullScore)) / (p.perfectScore - p.nullScore) });
+      out.push({
+        detector: name,
+        profile: p.profile,
+        rawScore,
+        normalizedScore: (100 * (rawScore - p.nullScore)) / (p.perfectScore - p.nullScore),
+      });
     }
   }
   return out;

@@ -17,7 +17,12 @@ export function nabDir(): string {
 
 /** `YYYY-MM-DD HH:MM:SS[.ffffff]` read as UTC, in epoch milliseconds. */
 export function parseNabTimestamp(text: string): number {
-  const ms = Date.parse(text.trim().replace(' ', 'T').replace(/(\.\d{3})\d*$/, '$1') + 'Z');
+  const ms = Date.parse(
+    text
+      .trim()
+      .replace(' ', 'T')
+      .replace(/(\.\d{3})\d*$/, '$1') + 'Z',
+  );
   if (Number.isNaN(ms)) throw new Error(`bad NAB timestamp: ${text}`);
   return ms;
 }

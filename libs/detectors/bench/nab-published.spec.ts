@@ -11,7 +11,8 @@ describe('published NAB results table', () => {
   const files = Object.keys(PUBLISHED.detectors.numenta.profiles.standard).map((name) => ({ name }));
 
   it('holds all 58 files for each detector and profile', () => {
-    for (const d of Object.values(PUBLISHED.detectors)) for (const p of Object.values(d.profiles)) expect(Object.keys(p).sort()).toEqual(files.map((f) => f.name).sort());
+    for (const d of Object.values(PUBLISHED.detectors))
+      for (const p of Object.values(d.profiles)) expect(Object.keys(p).sort()).toEqual(files.map((f) => f.name).sort());
   });
 
   it('reproduces the published scoreboard on the whole corpus (ARTime 74.9, Numenta HTM 70.1, CAD OSE 69.9, standard profile)', () => {

@@ -99,14 +99,11 @@ export function windowIndices(timestamps: ArrayLike<number>, windows: ScoredSeri
 }
 
 /** nab/sweeper.py `calcSweepScore` for a whole corpus; window ids are unique across files. */
-export function prepareSweepRows(
-  corpus: readonly ScoredSeries[],
-  cost: CostMatrix,
-  probationPercent = NAB_PROBATION_PERCENT,
-): SweepRows {
+export function prepareSweepRows(corpus: readonly ScoredSeries[], cost: CostMatrix, probationPercent = NAB_PROBATION_PERCENT): SweepRows {
   let total = 0;
   for (const s of corpus) {
-    if (s.timestamps.length !== s.scores.length) throw new Error(`${s.name}: ${s.timestamps.length} timestamps but ${s.scores.length} scores`);
+    if (s.timestamps.length !== s.scores.length)
+      throw new Error(`${s.name}: ${s.timestamps.length} timestamps but ${s.scores.length} scores`);
     total += s.timestamps.length;
   }
   const anomalyScore = new Float64Array(total);
@@ -253,6 +250,14 @@ export function scoreCorpus(
     const perfectScore = corpus.reduce((n, s) => n + s.windows.length, 0) * cost.tpWeight;
     const normalizedScore = perfectScore === nullScore ? 0 : (100 * (best.score - nullScore)) / (perfectScore - nullScore);
     const { tp, tn, fp, fn } = best;
-    return { profile, threshold: best.threshold, rawScore: best.score, nullScore, perfectScore, normalizedScore, counts: { tp, tn, fp, fn } };
+    return {
+      profile,
+      threshold: best.threshold,
+      rawScore: best.score,
+      nullScore,
+      perfectScore,
+      normalizedScore,
+      counts: { tp, tn, fp, fn },
+    };
   });
 }

@@ -9,8 +9,12 @@ import { publishedOnCorpus, runNab, type NabRun } from './nab-benchmark';
 import { createWindowedGaussian } from './windowed-gaussian';
 
 function print(name: string, run: NabRun): void {
-  process.stdout.write(`\n${name}: ${run.files} files, ${run.points} points, ${Math.round(run.pointsPerSecond).toLocaleString('en-US')} points/s\n`);
-  process.stdout.write(`  ${'profile'.padEnd(20)} ${'score'.padStart(7)} ${'threshold'.padStart(10)}   raw (null, perfect)          alerted points in/out of windows\n`);
+  process.stdout.write(
+    `\n${name}: ${run.files} files, ${run.points} points, ${Math.round(run.pointsPerSecond).toLocaleString('en-US')} points/s\n`,
+  );
+  process.stdout.write(
+    `  ${'profile'.padEnd(20)} ${'score'.padStart(7)} ${'threshold'.padStart(10)}   raw (null, perfect)          alerted points in/out of windows\n`,
+  );
   for (const p of run.profiles) {
     process.stdout.write(
       `  ${p.profile.padEnd(20)} ${p.normalizedScore.toFixed(2).padStart(7)} ${p.threshold.toFixed(6).padStart(10)}   ` +
@@ -25,7 +29,10 @@ const corpus = loadNabCorpus(dir);
 process.stdout.write(`NAB data: ${dir}\ndetector options: ${JSON.stringify(DEFAULT_DETECTOR_OPTIONS)}\n`);
 const ours = runNab(() => createDetector(), corpus);
 print('homeostat novelty detector', ours);
-print('windowed Gaussian baseline (NAB: window 6400, step 100)', runNab(() => createWindowedGaussian(), corpus));
+print(
+  'windowed Gaussian baseline (NAB: window 6400, step 100)',
+  runNab(() => createWindowedGaussian(), corpus),
+);
 
 const published = publishedOnCorpus(corpus, ours.profiles);
 if (published.length > 0) {

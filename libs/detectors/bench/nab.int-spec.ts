@@ -21,13 +21,21 @@ const available = fs.existsSync(path.join(nabDir(), 'windows.json'));
     const corpus = loadNabCorpus();
     const ours = runNab(() => createDetector(), corpus);
     const baseline = runNab(() => createWindowedGaussian(), corpus);
-    for (const p of ours.profiles) expect({ profile: p.profile, score: p.normalizedScore >= FLOORS[p.profile] ? 'ok' : p.normalizedScore }).toEqual({ profile: p.profile, score: 'ok' });
+    for (const p of ours.profiles)
+      expect({ profile: p.profile, score: p.normalizedScore >= FLOORS[p.profile] ? 'ok' : p.normalizedScore }).toEqual({
+        profile: p.profile,
+        score: 'ok',
+      });
     const std = (r: typeof ours): number => r.profiles.find((p) => p.profile === 'standard')?.normalizedScore ?? NaN;
     expect(std(ours)).toBeGreaterThan(std(baseline) + 20);
     // The anchors, on the same files: each published detector's per-file scores summed.
     for (const r of publishedOnCorpus(corpus, ours.profiles)) {
       const mine = ours.profiles.find((p) => p.profile === r.profile)?.normalizedScore ?? NaN;
-      expect({ detector: r.detector, profile: r.profile, beaten: mine > r.normalizedScore }).toEqual({ detector: r.detector, profile: r.profile, beaten: true });
+      expect({ detector: r.detector, profile: r.profile, beaten: mine > r.normalizedScore }).toEqual({
+        detector: r.detector,
+        profile: r.profile,
+        beaten: true,
+      });
     }
   });
 });

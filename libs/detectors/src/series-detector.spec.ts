@@ -1,4 +1,11 @@
-import { createDetector, DEFAULT_DETECTOR_OPTIONS, InvalidDetectorConfigError, restoreDetector, type DetectorSnapshot, type DetectorSnapshotV1 } from './series-detector';
+import {
+  createDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  InvalidDetectorConfigError,
+  restoreDetector,
+  type DetectorSnapshot,
+  type DetectorSnapshotV1,
+} from './series-detector';
 
 /** Deterministic pseudo-random numbers (LCG) and standard normals (Box-Muller). */
 function rng(seed: number): { uniform: () => number; normal: () => number } {
@@ -121,12 +128,18 @@ describe('createDetector: scores', () => {
 
   it('keeps every score in [0, 1], also for extreme magnitudes', () => {
     const r = rng(5);
-    const values = Array.from({ length: 3000 }, (_, i) => (i % 500 === 499 ? 1e300 : i % 333 === 0 ? -1e300 : r.normal() * 10 ** ((i % 40) - 20)));
+    const values = Array.from({ length: 3000 }, (_, i) =>
+      i % 500 === 499 ? 1e300 : i % 333 === 0 ? -1e300 : r.normal() * 10 ** ((i % 40) - 20),
+    );
     for (const s of run(values)) {
       expect(s).toBeGreaterThanOrEqual(0);
       expect(s).toBeLessThanOrEqual(1);
     }
-    for (const s of run([Number.MAX_VALUE, -Number.MAX_VALUE, ...Array.from({ length: 200 }, (_, i) => (i % 2 ? Number.MAX_VALUE : -Number.MAX_VALUE))])) {
+    for (const s of run([
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      ...Array.from({ length: 200 }, (_, i) => (i % 2 ? Number.MAX_VALUE : -Number.MAX_VALUE)),
+    ])) {
       expect(s >= 0 && s <= 1).toBe(true);
     }
   });
@@ -212,7 +225,15 @@ describe('snapshot and restore', () => {
   it('rejects malformed snapshots with a coded error', () => {
     const snap = createDetector().snapshot();
     expect(() => restoreDetector({ ...snap, version: 3 } as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
-    expect(() => restoreDetector({ ...snap, recentPeaks: [{ age: 1, score: 0.2 }, { age: 2, score: 0.1 }] })).toThrow(/recentPeaks/);
+    expect(() =>
+      restoreDetector({
+        ...snap,
+        recentPeaks: [
+          { age: 1, score: 0.2 },
+          { age: 2, score: 0.1 },
+        ],
+      }),
+    ).toThrow(/recentPeaks/);
     expect(() => restoreDetector({ ...snap, recentPeaks: [{ age: 999, score: 0.2 }] })).toThrow(/recentPeaks/);
     expect(() => restoreDetector({ ...snap, recentPeaks: 'x' } as unknown as DetectorSnapshot)).toThrow(/recentPeaks/);
     expect(() => restoreDetector({ ...snap, values: [1], smoothedValues: [] })).toThrow(/equal length/);

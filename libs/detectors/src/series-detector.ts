@@ -138,12 +138,16 @@ function validateOptions(o: DetectorOptions): DetectorOptions {
   const fail = (name: keyof DetectorOptions, rule: string): never => {
     throw new InvalidDetectorConfigError(`detector option ${name}=${String(o[name])}: ${rule}`);
   };
-  if (!Number.isInteger(o.historySize) || o.historySize < 8 || o.historySize > 1 << 16) fail('historySize', 'must be an integer in [8, 65536]');
+  if (!Number.isInteger(o.historySize) || o.historySize < 8 || o.historySize > 1 << 16)
+    fail('historySize', 'must be an integer in [8, 65536]');
   if (!(o.smoothingAlpha > 0 && o.smoothingAlpha <= 1)) fail('smoothingAlpha', 'must be in (0, 1]');
   if (!(o.noveltyScale > 0 && Number.isFinite(o.noveltyScale))) fail('noveltyScale', 'must be a positive number');
-  if (!Number.isInteger(o.warmupPoints) || o.warmupPoints < 0 || o.warmupPoints > o.historySize) fail('warmupPoints', 'must be an integer in [0, historySize]');
-  if (!Number.isInteger(o.neighbourhoodSize) || o.neighbourhoodSize < 1 || o.neighbourhoodSize > o.historySize) fail('neighbourhoodSize', 'must be an integer in [1, historySize]');
-  if (!Number.isInteger(o.refractoryPoints) || o.refractoryPoints < 0 || o.refractoryPoints > 1 << 16) fail('refractoryPoints', 'must be an integer in [0, 65536]');
+  if (!Number.isInteger(o.warmupPoints) || o.warmupPoints < 0 || o.warmupPoints > o.historySize)
+    fail('warmupPoints', 'must be an integer in [0, historySize]');
+  if (!Number.isInteger(o.neighbourhoodSize) || o.neighbourhoodSize < 1 || o.neighbourhoodSize > o.historySize)
+    fail('neighbourhoodSize', 'must be an integer in [1, historySize]');
+  if (!Number.isInteger(o.refractoryPoints) || o.refractoryPoints < 0 || o.refractoryPoints > 1 << 16)
+    fail('refractoryPoints', 'must be an integer in [0, 65536]');
   return {
     historySize: o.historySize,
     smoothingAlpha: o.smoothingAlpha,
@@ -223,7 +227,15 @@ class NoveltyDetector implements SeriesDetector {
 
 export function createDetector(options?: Partial<DetectorOptions>): SeriesDetector {
   const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...options });
-  return new NoveltyDetector(o, new ValueWindow(o.historySize), new ValueWindow(o.historySize), 0, null, null, o.refractoryPoints > 0 ? new SlidingMax(o.refractoryPoints) : null);
+  return new NoveltyDetector(
+    o,
+    new ValueWindow(o.historySize),
+    new ValueWindow(o.historySize),
+    0,
+    null,
+    null,
+    o.refractoryPoints > 0 ? new SlidingMax(o.refractoryPoints) : null,
+  );
 }
 
 function isFiniteArray(a: unknown, max: number): a is number[] {
@@ -238,28 +250,59 @@ function isFiniteArray(a: unknown, max: number): a is number[] {
 export function restoreDetector(snapshot: DetectorSnapshot | DetectorSnapshotV1): SeriesDetector {
   const s = snapshot as (Omit<Partial<DetectorSnapshot>, 'version'> & { version?: unknown }) | null;
   if (s === null || typeof s !== 'object') throw new InvalidDetectorConfigError('detector snapshot: not an object');
-  if (s.version !== DETECTOR_SNAPSHOT_VERSION && s.version !== 1) throw new InvalidDetectorConfigError(`detector snapshot: unsupported version ${String(s.version)}`);
+  if (s.version !== DETECTOR_SNAPSHOT_VERSION && s.version !== 1)
+    throw new InvalidDetectorConfigError(`detector snapshot: unsupported version ${String(s.version)}`);
   if (s.options === null || typeof s.options !== 'object') throw new InvalidDetectorConfigError('detector snapshot: options missing');
-  const o = validateOptions({ ...DEFAULT_DETECTOR_OPTIONS, ...(s.version === 1 ? { neighbourhoodSize: 1, refractoryPoints: 0 } : {}), ...s.options });
+  const o = validateOptions({
+    ...DEFAULT_DETECTOR_OPTIONS,
+    ...(s.version === 1 ? { neighbourhoodSize: 1, refractoryPoints: 0 } : {}),
+    ...s.options,
+  });
   const { points, lastTimestampMs, smoothed, values, smoothedValues } = s;
-  if (typeof points !== 'number' || !Number.isInteger(points) || points < 0) throw new InvalidDetectorConfigError('detector snapshot: points must be a non-negative integer');
-  if (lastTimestampMs !== null && !(typeof lastTimestampMs === 'number' && Number.isFinite(lastTimestampMs))) throw new InvalidDetectorConfigError('detector snapshot: lastTimestampMs must be a number or null');
-  if (smoothed !== null && !(typeof smoothed === 'number' && Number.isFinite(smoothed))) throw new InvalidDetectorConfigError('detector snapshot: smoothed must be a finite number or null');
+  if (typeof points !== 'number' || !Number.isInteger(points) || points < 0)
+    throw new InvalidDetectorConfigError('detector snapshot: points must be a non-negative integer');
+  if (lastTimestampMs !== null && !(typeof lastTimestampMs === 'number' && Number.isFinite(lastTimestampMs)))
+    throw new InvalidDetectorConfigError('detector snapshot: lastTimestampMs must be a number or null');
+  if (smoothed !== null && !(typeof smoothed === 'number' && Number.isFinite(smoothed)))
+    throw new InvalidDetectorConfigError('detector snapshot: smoothed must be a finite number or null');
   if (!isFiniteArray(values, o.historySize) || !isFiniteArray(smoothedValues, o.historySize) || values.length !== smoothedValues.length) {
-    throw new InvalidDetectorConfigError(`detector snapshot: values and smoothedValues must be finite arrays of equal length <= ${o.historySize}`);
+    throw new InvalidDetectorConfigError(
+      `detector snapshot: values and smoothedValues must be finite arrays of equal length <= ${o.historySize}`,
+    );
   }
-  if ((smoothed === null) !== (values.length === 0)) throw new InvalidDetectorConfigError('detector snapshot: smoothed must be set exactly when values are');
+  if ((smoothed === null) !== (values.length === 0))
+    throw new InvalidDetectorConfigError('detector snapshot: smoothed must be set exactly when values are');
   let peaks: SlidingMax | null = null;
   if (o.refractoryPoints > 0) {
     const recent = s.recentPeaks;
-    if (!Array.isArray(recent) || !recent.every((p: unknown) => p !== null && typeof p === 'object' && typeof (p as { age?: unknown }).age === 'number' && typeof (p as { score?: unknown }).score === 'number')) {
+    if (
+      !Array.isArray(recent) ||
+      !recent.every(
+        (p: unknown) =>
+          p !== null &&
+          typeof p === 'object' &&
+          typeof (p as { age?: unknown }).age === 'number' &&
+          typeof (p as { score?: unknown }).score === 'number',
+      )
+    ) {
       throw new InvalidDetectorConfigError('detector snapshot: recentPeaks must be an array of { age, score }');
     }
     try {
-      peaks = SlidingMax.fromEntries(o.refractoryPoints, recent.map(({ age, score }) => ({ age, value: score })));
+      peaks = SlidingMax.fromEntries(
+        o.refractoryPoints,
+        recent.map(({ age, score }) => ({ age, value: score })),
+      );
     } catch (error) {
       throw new InvalidDetectorConfigError(`detector snapshot: recentPeaks: ${(error as Error).message}`);
     }
   }
-  return new NoveltyDetector(o, ValueWindow.fromArray(o.historySize, values), ValueWindow.fromArray(o.historySize, smoothedValues), points, lastTimestampMs ?? null, smoothed ?? null, peaks);
+  return new NoveltyDetector(
+    o,
+    ValueWindow.fromArray(o.historySize, values),
+    ValueWindow.fromArray(o.historySize, smoothedValues),
+    points,
+    lastTimestampMs ?? null,
+    smoothed ?? null,
+    peaks,
+  );
 }

@@ -38,8 +38,18 @@ describe('SlidingMax', () => {
 
   it('rejects entries a monotonic queue cannot hold', () => {
     expect(() => SlidingMax.fromEntries(4, [{ age: 4, value: 1 }])).toThrow(RangeError);
-    expect(() => SlidingMax.fromEntries(4, [{ age: 2, value: 1 }, { age: 1, value: 2 }])).toThrow(RangeError);
-    expect(() => SlidingMax.fromEntries(4, [{ age: 1, value: 2 }, { age: 1, value: 1 }])).toThrow(RangeError);
+    expect(() =>
+      SlidingMax.fromEntries(4, [
+        { age: 2, value: 1 },
+        { age: 1, value: 2 },
+      ]),
+    ).toThrow(RangeError);
+    expect(() =>
+      SlidingMax.fromEntries(4, [
+        { age: 1, value: 2 },
+        { age: 1, value: 1 },
+      ]),
+    ).toThrow(RangeError);
     expect(() => SlidingMax.fromEntries(4, [{ age: 1, value: NaN }])).toThrow(RangeError);
   });
 });

@@ -64,8 +64,16 @@ export class SlidingMax {
     for (let k = 0; k < entries.length; k++) {
       const { age, value } = entries[k] as { age: number; value: number };
       const prev = entries[k - 1];
-      if (!Number.isInteger(age) || age < 0 || age >= length || !Number.isFinite(value) || (prev && (age >= prev.age || value >= prev.value))) {
-        throw new RangeError(`sliding max entry ${k}: ages must be distinct integers in [0, ${length}) and both ages and values must decrease`);
+      if (
+        !Number.isInteger(age) ||
+        age < 0 ||
+        age >= length ||
+        !Number.isFinite(value) ||
+        (prev && (age >= prev.age || value >= prev.value))
+      ) {
+        throw new RangeError(
+          `sliding max entry ${k}: ages must be distinct integers in [0, ${length}) and both ages and values must decrease`,
+        );
       }
       m.values[k] = value;
       m.stamps[k] = m.pushed - 1 - age;

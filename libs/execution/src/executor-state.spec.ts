@@ -1,5 +1,15 @@
 import { sampleDecisionMade } from '@homeostat/contracts/testing';
-import { emptyExecutorState, evolve, killSwitchScope, MAX_EARLY_VERDICTS, onApprovalRequired, onVerdict, type ExecutorState, type StateChange, type Verdict } from './executor-state';
+import {
+  emptyExecutorState,
+  evolve,
+  killSwitchScope,
+  MAX_EARLY_VERDICTS,
+  onApprovalRequired,
+  onVerdict,
+  type ExecutorState,
+  type StateChange,
+  type Verdict,
+} from './executor-state';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const decision = (decisionId = 'd-1') => ({ ...sampleDecisionMade(), decisionId, mode: 'approval-required' as const });
@@ -44,7 +54,12 @@ describe('the approval inbox', () => {
       { type: 'verdict-kept', verdict: verdict('reject') },
     ]);
     expect(twice.verdicts).toEqual([verdict('reject')]);
-    const many = fold(Array.from({ length: MAX_EARLY_VERDICTS + 5 }, (_, i): StateChange => ({ type: 'verdict-kept', verdict: verdict('approve', `d-${i}`) })));
+    const many = fold(
+      Array.from({ length: MAX_EARLY_VERDICTS + 5 }, (_, i): StateChange => ({
+        type: 'verdict-kept',
+        verdict: verdict('approve', `d-${i}`),
+      })),
+    );
     expect(many.verdicts).toHaveLength(MAX_EARLY_VERDICTS);
     expect(many.verdicts[0]?.decisionId).toBe('d-5');
   });
@@ -55,7 +70,10 @@ describe('the kill switch', () => {
     expect(killSwitchScope(emptyExecutorState(), 'shop')).toBeUndefined();
     const global = fold([{ type: 'kill-switch-set', state: 'on' }]);
     expect(killSwitchScope(global, 'shop')).toBe('globally');
-    const one = fold([{ type: 'kill-switch-set', state: 'on', loop: 'shop' }, { type: 'kill-switch-set', state: 'on', loop: 'shop' }]);
+    const one = fold([
+      { type: 'kill-switch-set', state: 'on', loop: 'shop' },
+      { type: 'kill-switch-set', state: 'on', loop: 'shop' },
+    ]);
     expect(one.killSwitch).toEqual({ global: false, loops: ['shop'] });
     expect(killSwitchScope(one, 'shop')).toBe('for loop shop');
     expect(killSwitchScope(one, 'other')).toBeUndefined();

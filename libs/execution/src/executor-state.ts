@@ -55,14 +55,20 @@ export function evolve(state: ExecutorState, change: StateChange): ExecutorState
     case 'approval-settled':
       return { ...state, pending: state.pending.filter((p) => p.decision.decisionId !== change.decisionId) };
     case 'verdict-kept':
-      return { ...state, verdicts: [...state.verdicts.filter((v) => v.decisionId !== change.verdict.decisionId), change.verdict].slice(-MAX_EARLY_VERDICTS) };
+      return {
+        ...state,
+        verdicts: [...state.verdicts.filter((v) => v.decisionId !== change.verdict.decisionId), change.verdict].slice(-MAX_EARLY_VERDICTS),
+      };
     case 'verdict-used':
       return { ...state, verdicts: state.verdicts.filter((v) => v.decisionId !== change.decisionId) };
     case 'kill-switch-set': {
       const ks = state.killSwitch;
       const on = change.state === 'on';
       const loop = change.loop;
-      const killSwitch = loop === undefined ? { ...ks, global: on } : { ...ks, loops: on ? [...new Set([...ks.loops, loop])] : ks.loops.filter((l) => l !== loop) };
+      const killSwitch =
+        loop === undefined
+          ? { ...ks, global: on }
+          : { ...ks, loops: on ? [...new Set([...ks.loops, loop])] : ks.loops.filter((l) => l !== loop) };
       return { ...state, killSwitch };
     }
   }
@@ -101,7 +107,12 @@ export function onVerdict(state: ExecutorState, verdict: Verdict, handled: boole
   const pending = state.pending.find((p) => p.decision.decisionId === verdict.decisionId);
   if (pending) {
     return {
-      effect: { effect: 'settle', decision: pending.decision, verdict, ...(pending.traceparent !== undefined ? { traceparent: pending.traceparent } : {}) },
+      effect: {
+        effect: 'settle',
+        decision: pending.decision,
+        verdict,
+        ...(pending.traceparent !== undefined ? { traceparent: pending.traceparent } : {}),
+      },
       changes: [{ type: 'approval-settled', decisionId: verdict.decisionId }],
     };
   }
@@ -110,11 +121,17 @@ export function onVerdict(state: ExecutorState, verdict: Verdict, handled: boole
 }
 
 /** A decision that needs approval: settled at once by a verdict that came first, otherwise it waits. */
-export function onApprovalRequired(state: ExecutorState, decision: DecisionMade, traceparent: string | undefined, receivedAt: string): Transition<ApprovalEffect> {
+export function onApprovalRequired(
+  state: ExecutorState,
+  decision: DecisionMade,
+  traceparent: string | undefined,
+  receivedAt: string,
+): Transition<ApprovalEffect> {
   const id = decision.decisionId;
   const early = state.verdicts.find((v) => v.decisionId === id);
   const trace = traceparent !== undefined ? { traceparent } : {};
-  if (early) return { effect: { effect: 'settle', decision, verdict: early, ...trace }, changes: [{ type: 'verdict-used', decisionId: id }] };
+  if (early)
+    return { effect: { effect: 'settle', decision, verdict: early, ...trace }, changes: [{ type: 'verdict-used', decisionId: id }] };
   if (isAwaitingApproval(state, id)) return { effect: { effect: 'ignore' }, changes: [] };
   return { effect: { effect: 'wait' }, changes: [{ type: 'approval-awaited', pending: { decision, receivedAt, ...trace } }] };
 }

@@ -51,7 +51,14 @@ class FakeRunner implements ActionRunner {
     if (prepared.adapter === 'kubernetes') throw new Error('not in this test');
     const { url, headers } = prepared.request;
     this.calls.push({ url, key: headers['Idempotency-Key'], memo: options.memo, claimed: this.claims.ids.size > 0 });
-    return Promise.resolve({ accepted: true, status: 200, latencyMs: 3, detail: `${url} -> 200`, memo: { previousReplicas: 2 }, ...this.respond(url) });
+    return Promise.resolve({
+      accepted: true,
+      status: 200,
+      latencyMs: 3,
+      detail: `${url} -> 200`,
+      memo: { previousReplicas: 2 },
+      ...this.respond(url),
+    });
   }
 }
 
@@ -71,7 +78,18 @@ function setUp(state: ExecutorState = emptyExecutorState()) {
     outcome: (e: OutcomeRecorded) => Promise.resolve(void events.push(e)),
   };
   const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const executor = new Executor({ loops: [LOOP], env: { SHOP: 'http://shop' }, runner, probe, clock, claims, outcomes, sink, state: { initial: state, sink: { save: (s) => Promise.resolve(void saved.push(s)) } }, log });
+  const executor = new Executor({
+    loops: [LOOP],
+    env: { SHOP: 'http://shop' },
+    runner,
+    probe,
+    clock,
+    claims,
+    outcomes,
+    sink,
+    state: { initial: state, sink: { save: (s) => Promise.resolve(void saved.push(s)) } },
+    log,
+  });
   const outcomesOf = (id: string): OutcomeRecorded[] => events.filter((e): e is OutcomeRecorded => 'status' in e && e.decisionId === id);
   const settle = async (): Promise<void> => void (await executor.drain(1_000));
   return { executor, runner, claims, outcomes, sink, events, saved, outcomesOf, settle, setHealth: (s: number) => (health = s) };
@@ -106,7 +124,13 @@ describe('running a decision', () => {
     x.runner.respond = () => ({ accepted: false, status: 500, detail: 'PUT http://shop/config -> 500' });
     await x.executor.onDecision(decision({ action: raiseLimit }));
     await x.settle();
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'failed', applied: true, error: { code: 'ADAPTER_FAILED', message: 'PUT http://shop/config -> 500' } })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        applied: true,
+        error: { code: 'ADAPTER_FAILED', message: 'PUT http://shop/config -> 500' },
+      }),
+    ]);
     expect(x.runner.calls).toHaveLength(1);
   });
 
@@ -119,12 +143,25 @@ describe('running a decision', () => {
       ['http://shop/config', 'd-1', undefined],
       ['http://shop/config/rollback', 'd-1:rollback', { previousReplicas: 2 }],
     ]);
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'rolled-back', applied: true, timeToRecoverMs: null, rollback: expect.objectContaining({ status: 'succeeded' }) })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({
+        status: 'rolled-back',
+        applied: true,
+        timeToRecoverMs: null,
+        rollback: expect.objectContaining({ status: 'succeeded' }),
+      }),
+    ]);
 
     x.runner.respond = (url) => (url.endsWith('/rollback') ? { accepted: false, detail: 'refused' } : {});
     await x.executor.onDecision(decision({ decisionId: 'd-2', action: raiseLimit }));
     await x.settle();
-    expect(x.outcomesOf('d-2')).toEqual([expect.objectContaining({ status: 'failed', applied: true, error: { code: 'ROLLBACK_FAILED', message: 'verification failed and so did the rollback: refused' } })]);
+    expect(x.outcomesOf('d-2')).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        applied: true,
+        error: { code: 'ROLLBACK_FAILED', message: 'verification failed and so did the rollback: refused' },
+      }),
+    ]);
   });
 
   it('given a failing verification without an inverse, then failed VERIFICATION_FAILED', async () => {
@@ -132,7 +169,9 @@ describe('running a decision', () => {
     x.setHealth(503);
     await x.executor.onDecision(decision());
     await x.settle();
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'failed', applied: true, error: expect.objectContaining({ code: 'VERIFICATION_FAILED' }) })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({ status: 'failed', applied: true, error: expect.objectContaining({ code: 'VERIFICATION_FAILED' }) }),
+    ]);
   });
 
   it('given action.started cannot be published, then nothing is sent: failed PUBLISH_FAILED, not applied', async () => {
@@ -141,7 +180,9 @@ describe('running a decision', () => {
     await x.executor.onDecision(decision());
     await x.settle();
     expect(x.runner.calls).toHaveLength(0);
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'failed', applied: false, error: { code: 'PUBLISH_FAILED', message: 'Error: bus down' } })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({ status: 'failed', applied: false, error: { code: 'PUBLISH_FAILED', message: 'Error: bus down' } }),
+    ]);
   });
 });
 
@@ -158,7 +199,9 @@ describe('decisions that send nothing (applied: false)', () => {
   it('a loop this executor does not know: failed LOOP_UNKNOWN, not claimed', async () => {
     const x = setUp();
     await x.executor.onDecision(decision({ loop: 'other' }));
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'failed', applied: false, error: expect.objectContaining({ code: 'LOOP_UNKNOWN' }) })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({ status: 'failed', applied: false, error: expect.objectContaining({ code: 'LOOP_UNKNOWN' }) }),
+    ]);
     expect(x.claims.ids.size).toBe(0);
   });
 
@@ -166,7 +209,13 @@ describe('decisions that send nothing (applied: false)', () => {
     const x = setUp();
     await x.executor.onKillSwitch('on', 'shop-pool', 'ops', 'review');
     await x.executor.onDecision(decision());
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'skipped', applied: false, error: { code: 'KILL_SWITCH', message: 'kill switch on for loop shop-pool' } })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({
+        status: 'skipped',
+        applied: false,
+        error: { code: 'KILL_SWITCH', message: 'kill switch on for loop shop-pool' },
+      }),
+    ]);
     expect(x.saved.at(-1)?.killSwitch).toEqual({ global: false, loops: ['shop-pool'] });
   });
 
@@ -174,7 +223,9 @@ describe('decisions that send nothing (applied: false)', () => {
     const x = setUp();
     x.claims.ids.add('d-1');
     await x.executor.onDecision(decision());
-    expect(x.outcomesOf('d-1')).toEqual([expect.objectContaining({ status: 'skipped', applied: false, error: expect.objectContaining({ code: 'ALREADY_CLAIMED' }) })]);
+    expect(x.outcomesOf('d-1')).toEqual([
+      expect.objectContaining({ status: 'skipped', applied: false, error: expect.objectContaining({ code: 'ALREADY_CLAIMED' }) }),
+    ]);
     await x.executor.onDecision(decision());
     expect(x.outcomesOf('d-1')).toHaveLength(1);
     expect(x.runner.calls).toHaveLength(0);
@@ -203,7 +254,12 @@ describe('approvals', () => {
     expect(x.executor.state.verdicts).toHaveLength(1);
     await x.executor.onDecision(decision({ mode: 'approval-required' }));
     expect(x.outcomesOf('d-1')).toEqual([
-      expect.objectContaining({ status: 'skipped', applied: false, verification: { passed: false, checks: [], detail: 'rejected by bob: peak hours' }, error: { code: 'REJECTED', message: 'rejected by bob: peak hours' } }),
+      expect.objectContaining({
+        status: 'skipped',
+        applied: false,
+        verification: { passed: false, checks: [], detail: 'rejected by bob: peak hours' },
+        error: { code: 'REJECTED', message: 'rejected by bob: peak hours' },
+      }),
     ]);
     expect(x.executor.state).toEqual(emptyExecutorState());
   });

@@ -1,7 +1,17 @@
 import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
 import { describeCall, type ActionRunner } from './adapters/action-runner';
 import type { Environment } from './adapters/template';
-import { evolve, isAwaitingApproval, killSwitchScope, onApprovalRequired, onVerdict, type ApprovalEffect, type ExecutorState, type StateChange, type Verdict } from './executor-state';
+import {
+  evolve,
+  isAwaitingApproval,
+  killSwitchScope,
+  onApprovalRequired,
+  onVerdict,
+  type ApprovalEffect,
+  type ExecutorState,
+  type StateChange,
+  type Verdict,
+} from './executor-state';
 import { alreadyClaimed, dryRun, notRunnable, outcomeOf, rejected, stoppedByKillSwitch, type OutcomeInit } from './outcome';
 import type { DedupeStore, ExecutionLog, ExecutionSink, ExecutorStateSink } from './ports';
 import { loadedVersionIfDifferent, prepareRun, type PreparedRun } from './prepare';
@@ -63,7 +73,13 @@ export class Executor {
     return this.current;
   }
 
-  snapshot(): { loops: string[]; pendingApprovals: string[]; killSwitch: ExecutorState['killSwitch']; running: string[]; pool: { running: number; waiting: number } } {
+  snapshot(): {
+    loops: string[];
+    pendingApprovals: string[];
+    killSwitch: ExecutorState['killSwitch'];
+    running: string[];
+    pool: { running: number; waiting: number };
+  } {
     return {
       loops: [...this.loops.keys()],
       pendingApprovals: this.current.pending.map((p) => p.decision.decisionId),
@@ -85,7 +101,11 @@ export class Executor {
     }
     switch (decision.mode) {
       case 'escalate':
-        this.deps.log.info(`decision ${id} escalates to people: nothing to run`, { decisionId: id, loop: decision.loop, target: decision.target });
+        this.deps.log.info(`decision ${id} escalates to people: nothing to run`, {
+          decisionId: id,
+          loop: decision.loop,
+          target: decision.target,
+        });
         return;
       case 'dry-run':
         await this.dryRun(decision);
@@ -94,7 +114,11 @@ export class Executor {
         const { effect, changes } = onApprovalRequired(this.current, decision, traceparent, this.now());
         await this.perform(effect);
         await this.commit(changes);
-        if (effect.effect === 'wait') this.deps.log.info(`decision ${id} waits for approval (${decision.action?.name ?? 'no action'} on ${decision.target})`, { decisionId: id, loop: decision.loop });
+        if (effect.effect === 'wait')
+          this.deps.log.info(`decision ${id} waits for approval (${decision.action?.name ?? 'no action'} on ${decision.target})`, {
+            decisionId: id,
+            loop: decision.loop,
+          });
         return;
       }
       case 'execute':
@@ -106,9 +130,12 @@ export class Executor {
   async onVerdict(verdict: Omit<Verdict, 'at'>): Promise<void> {
     const id = verdict.decisionId;
     const at = this.now();
-    const handled = !isAwaitingApproval(this.current, id) && (this.inFlight.has(id) || (await this.deps.outcomes.has(id)) || (await this.deps.claims.has(id)));
+    const handled =
+      !isAwaitingApproval(this.current, id) &&
+      (this.inFlight.has(id) || (await this.deps.outcomes.has(id)) || (await this.deps.claims.has(id)));
     const { effect, changes } = onVerdict(this.current, { ...verdict, at }, handled);
-    if (effect.effect === 'ignore') this.deps.log.info(`${verdict.verdict} for decision ${id} ignored: it is no longer waiting`, { decisionId: id });
+    if (effect.effect === 'ignore')
+      this.deps.log.info(`${verdict.verdict} for decision ${id} ignored: it is no longer waiting`, { decisionId: id });
     await this.perform(effect);
     await this.commit(changes);
   }
@@ -196,19 +223,28 @@ export class Executor {
   private prepare(decision: DecisionMade, traceparent?: string): ReturnType<typeof prepareRun> {
     const loaded = loadedVersionIfDifferent(decision, this.loops);
     if (loaded !== undefined) {
-      this.deps.log.warn(`decision ${decision.decisionId} was made under ${decision.loop} ${decision.loopVersion}; verifying with the loaded ${loaded}`, { decisionId: decision.decisionId });
+      this.deps.log.warn(
+        `decision ${decision.decisionId} was made under ${decision.loop} ${decision.loopVersion}; verifying with the loaded ${loaded}`,
+        { decisionId: decision.decisionId },
+      );
     }
     return prepareRun(decision, { loops: this.loops, env: this.deps.env, traceparent });
   }
 
   private async execute(run: PreparedRun): Promise<void> {
     const { runner, probe, env, sink, log } = this.deps;
-    const outcome = await runClaimed(run, { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), log }, this.cut.signal);
+    const outcome = await runClaimed(
+      run,
+      { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), log },
+      this.cut.signal,
+    );
     if (outcome !== undefined) await this.report(run.decision, outcome);
   }
 
   private async reportAlreadyClaimed(decision: DecisionMade): Promise<void> {
-    this.deps.log.warn(`decision ${decision.decisionId} was claimed before (a restart mid-action?): not running it again`, { decisionId: decision.decisionId });
+    this.deps.log.warn(`decision ${decision.decisionId} was claimed before (a restart mid-action?): not running it again`, {
+      decisionId: decision.decisionId,
+    });
     await this.report(decision, alreadyClaimed(decision.decisionId));
   }
 

@@ -35,7 +35,13 @@ const notVerified = (detail: string): OutcomeInit['verification'] => ({ passed: 
 
 export function rejected(verdict: Pick<Verdict, 'actor' | 'reason'>): OutcomeInit {
   const why = `rejected by ${verdict.actor}: ${verdict.reason}`;
-  return { status: 'skipped', applied: false, verification: notVerified(why), timeToRecoverMs: null, error: { code: 'REJECTED', message: why } };
+  return {
+    status: 'skipped',
+    applied: false,
+    verification: notVerified(why),
+    timeToRecoverMs: null,
+    error: { code: 'REJECTED', message: why },
+  };
 }
 
 /** `scope` as killSwitchScope says it: 'globally' or 'for loop x'. */

@@ -37,7 +37,11 @@ export function prepareRun(decision: DecisionMade, input: PrepareInput): Prepare
   if (action === null) return { ok: false, code: 'ADAPTER_PARAMS_INVALID', message: 'the decision names no action' };
   const spec = input.loops.get(decision.loop);
   if (!spec) {
-    return { ok: false, code: 'LOOP_UNKNOWN', message: `loop ${decision.loop} (version ${decision.loopVersion}) is not loaded by this executor (loaded: ${[...input.loops.keys()].join(', ') || 'none'})` };
+    return {
+      ok: false,
+      code: 'LOOP_UNKNOWN',
+      message: `loop ${decision.loop} (version ${decision.loopVersion}) is not loaded by this executor (loaded: ${[...input.loops.keys()].join(', ') || 'none'})`,
+    };
   }
   const templateContext: TemplateContext = {
     decisionId: decision.decisionId,
@@ -48,7 +52,12 @@ export function prepareRun(decision: DecisionMade, input: PrepareInput): Prepare
     loop: decision.loop,
   };
   const timeoutSeconds = spec.spec.actions.find((a) => a.name === action.name)?.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS;
-  const built = prepareCall(action, { context: templateContext, env: input.env, idempotencyKey: decision.decisionId, timeoutMs: timeoutSeconds * 1000 });
+  const built = prepareCall(action, {
+    context: templateContext,
+    env: input.env,
+    idempotencyKey: decision.decisionId,
+    timeoutMs: timeoutSeconds * 1000,
+  });
   if (!built.ok) return built;
   let verification: VerificationPlan;
   try {
@@ -59,7 +68,15 @@ export function prepareRun(decision: DecisionMade, input: PrepareInput): Prepare
   }
   return {
     ok: true,
-    run: { decision: { ...decision, action }, traceparent: input.traceparent, spec, call: built.prepared, verification, inverse: inverseOf(spec, action.name), templateContext },
+    run: {
+      decision: { ...decision, action },
+      traceparent: input.traceparent,
+      spec,
+      call: built.prepared,
+      verification,
+      inverse: inverseOf(spec, action.name),
+      templateContext,
+    },
   };
 }
 

@@ -38,11 +38,17 @@ function spec(): LoopSpec {
 
 describe('rollback', () => {
   it('finds a named inverse in the catalog, with its own params and timeout', () => {
-    expect(inverseOf(spec(), 'tune-cache')).toEqual({ call: { name: 'rollback-config', adapter: 'webhook', params: { url: 'http://s/config/rollback' } }, timeoutSeconds: 3 });
+    expect(inverseOf(spec(), 'tune-cache')).toEqual({
+      call: { name: 'rollback-config', adapter: 'webhook', params: { url: 'http://s/config/rollback' } },
+      timeoutSeconds: 3,
+    });
   });
 
   it('turns an inline inverse into a call named after the action', () => {
-    expect(inverseOf(spec(), 'raise-limit')).toEqual({ call: { name: 'raise-limit-inverse', adapter: 'http', params: { method: 'POST', url: 'http://s/config/rollback' } }, timeoutSeconds: 7 });
+    expect(inverseOf(spec(), 'raise-limit')).toEqual({
+      call: { name: 'raise-limit-inverse', adapter: 'http', params: { method: 'POST', url: 'http://s/config/rollback' } },
+      timeoutSeconds: 7,
+    });
   });
 
   it('has nothing for an action without inverse or unknown to the loop', () => {

@@ -17,9 +17,15 @@ export function inverseOf(spec: LoopSpec, actionName: string): InverseCall | und
   if (typeof inverse === 'string') {
     const named = spec.spec.actions.find((a) => a.name === inverse);
     if (named === undefined) return undefined; // the spec schema rejects this; defensive only
-    return { call: { name: named.name, adapter: named.adapter, params: named.params }, ...(named.timeoutSeconds !== undefined ? { timeoutSeconds: named.timeoutSeconds } : {}) };
+    return {
+      call: { name: named.name, adapter: named.adapter, params: named.params },
+      ...(named.timeoutSeconds !== undefined ? { timeoutSeconds: named.timeoutSeconds } : {}),
+    };
   }
-  return { call: { name: `${actionName}-inverse`, adapter: inverse.adapter, params: inverse.params }, ...(action?.timeoutSeconds !== undefined ? { timeoutSeconds: action.timeoutSeconds } : {}) };
+  return {
+    call: { name: `${actionName}-inverse`, adapter: inverse.adapter, params: inverse.params },
+    ...(action?.timeoutSeconds !== undefined ? { timeoutSeconds: action.timeoutSeconds } : {}),
+  };
 }
 
 /** What follows an action, given what happened so far. */
@@ -46,6 +52,8 @@ export function nextStep(accepted: boolean, verified: boolean, inverse: InverseC
  * After a rollback: `rolled-back` only when the target accepted the inverse; an inverse that
  * failed leaves the target in an unknown state, which is a failure people must see.
  */
-export function statusAfterRollback(inverseAccepted: boolean): { status: 'rolled-back' } | { status: 'failed'; code: Extract<OutcomeErrorCode, 'ROLLBACK_FAILED'> } {
+export function statusAfterRollback(
+  inverseAccepted: boolean,
+): { status: 'rolled-back' } | { status: 'failed'; code: Extract<OutcomeErrorCode, 'ROLLBACK_FAILED'> } {
   return inverseAccepted ? { status: 'rolled-back' } : { status: 'failed', code: 'ROLLBACK_FAILED' };
 }

@@ -45,7 +45,10 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
     return notStarted(startedAt, error);
   }
 
-  deps.log.info(`running ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, { decisionId: decision.decisionId, call: describeCall(run.call) });
+  deps.log.info(`running ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, {
+    decisionId: decision.decisionId,
+    call: describeCall(run.call),
+  });
   const response = await deps.runner.run(run.call, { fetch: fetchUntil(signal), signal });
   if (signal.aborted) return undefined;
   const actionCheck = checkOf('action', response);
@@ -54,7 +57,11 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
       status: 'failed',
       applied: true,
       startedAt,
-      verification: { passed: false, checks: [actionCheck], detail: 'the target did not accept the action, so it was neither verified nor rolled back' },
+      verification: {
+        passed: false,
+        checks: [actionCheck],
+        detail: 'the target did not accept the action, so it was neither verified nor rolled back',
+      },
       timeToRecoverMs: null,
       error: { code: 'ADAPTER_FAILED', message: response.detail },
     };
@@ -85,17 +92,30 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
     verification,
     timeToRecoverMs: null,
     rollback: { action: step.inverse.call, status: rollback.accepted ? 'succeeded' : 'failed', detail: rollback.detail },
-    ...(after.status === 'failed' ? { error: { code: after.code, message: `verification failed and so did the rollback: ${rollback.detail}` } } : {}),
+    ...(after.status === 'failed'
+      ? { error: { code: after.code, message: `verification failed and so did the rollback: ${rollback.detail}` } }
+      : {}),
   };
 }
 
-async function verify(plan: VerificationPlan, deadlineMs: number, deps: RunDeps, signal: AbortSignal): Promise<{ passed: boolean; aborted: boolean; checks: VerificationCheck[]; recoveredAtMs: number | null; detail: string }> {
+async function verify(
+  plan: VerificationPlan,
+  deadlineMs: number,
+  deps: RunDeps,
+  signal: AbortSignal,
+): Promise<{ passed: boolean; aborted: boolean; checks: VerificationCheck[]; recoveredAtMs: number | null; detail: string }> {
   if (plan.kind === 'unsupported') return { passed: false, aborted: false, checks: [], recoveredAtMs: null, detail: plan.detail };
   const result = await verifyHealth(plan.healthCheck, deadlineMs, deps.probe, deps.clock, signal);
   return plan.note ? { ...result, detail: `${result.detail}; ${plan.note}` } : result;
 }
 
-async function rollBack(run: PreparedRun, inverse: InverseCall, memo: RunMemo, deps: RunDeps, signal: AbortSignal): Promise<{ accepted: boolean; detail: string }> {
+async function rollBack(
+  run: PreparedRun,
+  inverse: InverseCall,
+  memo: RunMemo,
+  deps: RunDeps,
+  signal: AbortSignal,
+): Promise<{ accepted: boolean; detail: string }> {
   const built = prepareCall(inverse.call, {
     context: { ...run.templateContext, action: inverse.call.name },
     env: deps.env,
@@ -103,14 +123,22 @@ async function rollBack(run: PreparedRun, inverse: InverseCall, memo: RunMemo, d
     timeoutMs: (inverse.timeoutSeconds ?? DEFAULT_ACTION_TIMEOUT_SECONDS) * 1000,
   });
   if (!built.ok) return { accepted: false, detail: `${built.code}: ${built.message}` };
-  deps.log.warn(`verification failed for decision ${run.decision.decisionId}: rolling back with ${inverse.call.name}`, { decisionId: run.decision.decisionId, call: describeCall(built.prepared) });
+  deps.log.warn(`verification failed for decision ${run.decision.decisionId}: rolling back with ${inverse.call.name}`, {
+    decisionId: run.decision.decisionId,
+    call: describeCall(built.prepared),
+  });
   // The inverse sees what the action left behind (a scale's previous replica count).
   const response = await deps.runner.run(built.prepared, { fetch: fetchUntil(signal), signal, memo });
   return { accepted: response.accepted, detail: response.detail };
 }
 
 function checkOf(name: string, response: ActionResponse): VerificationCheck {
-  return { name, passed: response.accepted, observed: response.status ?? 'no response', detail: `${response.detail} (${response.latencyMs} ms)` };
+  return {
+    name,
+    passed: response.accepted,
+    observed: response.status ?? 'no response',
+    detail: `${response.detail} (${response.latencyMs} ms)`,
+  };
 }
 
 /** fetch that also gives up when `signal` aborts (the executor shuts down). */

@@ -7,13 +7,16 @@ describe('work pool', () => {
     let peak = 0;
     const done: number[] = [];
     for (let i = 0; i < 5; i++) {
-      pool.launch(async () => {
-        active++;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 10));
-        active--;
-        done.push(i);
-      }, () => undefined);
+      pool.launch(
+        async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 10));
+          active--;
+          done.push(i);
+        },
+        () => undefined,
+      );
     }
     expect(pool.size).toEqual({ running: 2, waiting: 3 });
     expect(await pool.drain(5_000)).toBe(true);
@@ -25,8 +28,14 @@ describe('work pool', () => {
   it('drain gives up after the timeout; errors go to onError', async () => {
     const pool = new WorkPool(1);
     const errors: unknown[] = [];
-    pool.launch(() => Promise.reject(new Error('boom')), (e) => errors.push(e));
-    pool.launch(() => new Promise((r) => setTimeout(r, 200)), () => undefined);
+    pool.launch(
+      () => Promise.reject(new Error('boom')),
+      (e) => errors.push(e),
+    );
+    pool.launch(
+      () => new Promise((r) => setTimeout(r, 200)),
+      () => undefined,
+    );
     expect(await pool.drain(20)).toBe(false);
     expect(errors).toHaveLength(1);
     expect(await pool.drain(5_000)).toBe(true);

@@ -8,7 +8,14 @@ import { LOGHUB_SYSTEMS, loghubDir, readLabelledLog } from './loghub-data';
 
 /** Published Drain grouping accuracy (tuned per system), from the README beside the data. */
 const DRAIN: Record<string, number> = {
-  HDFS: 0.9975, Hadoop: 0.9475, Spark: 0.92, Zookeeper: 0.9665, BGL: 0.9625, Linux: 0.69, Apache: 1.0, OpenSSH: 0.7875,
+  HDFS: 0.9975,
+  Hadoop: 0.9475,
+  Spark: 0.92,
+  Zookeeper: 0.9665,
+  BGL: 0.9625,
+  Linux: 0.69,
+  Apache: 1.0,
+  OpenSSH: 0.7875,
 };
 
 function throughput(lines: readonly string[], minSeconds: number): number {
@@ -33,7 +40,9 @@ function main(): void {
   process.stdout.write(`${pad('system', 11)} ${pad('GA', 7)} ${pad('Drain', 7)} templates\n`);
   for (const r of result.systems) {
     const drain = DRAIN[r.system];
-    process.stdout.write(`${pad(r.system, 11)} ${r.groupingAccuracy.toFixed(4)}  ${drain === undefined ? '   -  ' : drain.toFixed(4)}  ${r.templates}\n`);
+    process.stdout.write(
+      `${pad(r.system, 11)} ${r.groupingAccuracy.toFixed(4)}  ${drain === undefined ? '   -  ' : drain.toFixed(4)}  ${r.templates}\n`,
+    );
   }
   const drainMean = Object.values(DRAIN).reduce((a, b) => a + b, 0) / Object.values(DRAIN).length;
   process.stdout.write(`${pad('mean', 11)} ${result.meanGroupingAccuracy.toFixed(4)}  ${drainMean.toFixed(4)}\n`);
@@ -41,7 +50,9 @@ function main(): void {
   const all = LOGHUB_SYSTEMS.flatMap((s) => readLabelledLog(dir, s).contents);
   throughput(all, 0.5); // warm-up
   const rate = throughput(all, 3);
-  process.stdout.write(`throughput: ${Math.round(rate).toLocaleString('en-US')} lines/s (one core, ${all.length} lines per pass, fresh miner per pass)\n`);
+  process.stdout.write(
+    `throughput: ${Math.round(rate).toLocaleString('en-US')} lines/s (one core, ${all.length} lines per pass, fresh miner per pass)\n`,
+  );
 }
 
 main();

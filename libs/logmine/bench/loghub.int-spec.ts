@@ -8,7 +8,14 @@ import { loghubDir } from './loghub-data';
  */
 const MEAN_FLOOR = 0.94;
 const SYSTEM_FLOORS: Record<string, number> = {
-  Apache: 0.99, BGL: 0.97, HDFS: 0.99, Hadoop: 0.97, Linux: 0.73, OpenSSH: 0.98, Spark: 0.91, Zookeeper: 0.97,
+  Apache: 0.99,
+  BGL: 0.97,
+  HDFS: 0.99,
+  Hadoop: 0.97,
+  Linux: 0.73,
+  OpenSSH: 0.98,
+  Spark: 0.91,
+  Zookeeper: 0.97,
 };
 
 describe('Loghub grouping accuracy (../shared/loghub)', () => {

@@ -83,7 +83,8 @@ describe('TemplateMiner', () => {
 
   it('stays within maxClusters under a flood of unique lines and counts what it drops', () => {
     const miner = new TemplateMiner({ maxClusters: 100 });
-    for (let i = 0; i < 5_000; i++) miner.add(`${'w'.repeat(1 + (i % 40))}${String.fromCharCode(97 + (i % 26))} only ${'x'.repeat(1 + (i % 7))}${i % 3 ? 'y' : 'z'}`);
+    for (let i = 0; i < 5_000; i++)
+      miner.add(`${'w'.repeat(1 + (i % 40))}${String.fromCharCode(97 + (i % 26))} only ${'x'.repeat(1 + (i % 7))}${i % 3 ? 'y' : 'z'}`);
     const { stats } = miner;
     expect(stats.templates).toBeLessThanOrEqual(100);
     expect(stats.evicted).toBeGreaterThan(0);

@@ -177,7 +177,13 @@ export class TemplateMiner {
       match.count++;
       match.lastSeen = seq;
       this.touch(match);
-      return { templateId: match.id, template: match.template, params: params(match.tokens, raw), isNewTemplate: false, changedTemplate: changed };
+      return {
+        templateId: match.id,
+        template: match.template,
+        params: params(match.tokens, raw),
+        isNewTemplate: false,
+        changedTemplate: changed,
+      };
     }
 
     const leaf = this.place(masked);
@@ -195,7 +201,13 @@ export class TemplateMiner {
     leaf.node.clusters.push(cluster);
     this.lru.set(cluster.id, cluster);
     this.evictOverflow();
-    return { templateId: cluster.id, template: cluster.template, params: params(cluster.tokens, raw), isNewTemplate: true, changedTemplate: false };
+    return {
+      templateId: cluster.id,
+      template: cluster.template,
+      params: params(cluster.tokens, raw),
+      isNewTemplate: true,
+      changedTemplate: false,
+    };
   }
 
   /** The template `add` would put the line in, without learning, counting or touching recency. */
@@ -204,7 +216,13 @@ export class TemplateMiner {
     const leaf = this.search(masked);
     const match = leaf && this.bestMatch(leaf.clusters, masked);
     if (!match) return undefined;
-    return { templateId: match.id, template: match.template, params: params(match.tokens, raw), isNewTemplate: false, changedTemplate: false };
+    return {
+      templateId: match.id,
+      template: match.template,
+      params: params(match.tokens, raw),
+      isNewTemplate: false,
+      changedTemplate: false,
+    };
   }
 
   /** Live templates, most frequent first. */
@@ -242,7 +260,13 @@ export class TemplateMiner {
     miner.truncatedCount = s.truncatedLines;
     for (const c of s.clusters) {
       const node = miner.nodeAt(c.path);
-      const cluster: Cluster = { ...c, path: c.path.slice(), tokens: c.tokens.slice(), template: c.tokens.join(' '), variable: variableFlags(c.tokens) };
+      const cluster: Cluster = {
+        ...c,
+        path: c.path.slice(),
+        tokens: c.tokens.slice(),
+        template: c.tokens.join(' '),
+        variable: variableFlags(c.tokens),
+      };
       node.clusters.push(cluster);
       miner.lru.set(cluster.id, cluster);
     }

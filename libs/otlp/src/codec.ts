@@ -4,9 +4,21 @@ import * as protobuf from 'protobufjs';
 
 /** The three OTLP signals and the names OTLP gives them (paths, messages, partial-success fields). */
 export const SIGNALS = {
-  traces: { request: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest', response: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse', rejectedField: 'rejectedSpans' },
-  metrics: { request: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest', response: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse', rejectedField: 'rejectedDataPoints' },
-  logs: { request: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest', response: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse', rejectedField: 'rejectedLogRecords' },
+  traces: {
+    request: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+    response: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
+    rejectedField: 'rejectedSpans',
+  },
+  metrics: {
+    request: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
+    response: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse',
+    rejectedField: 'rejectedDataPoints',
+  },
+  logs: {
+    request: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest',
+    response: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse',
+    rejectedField: 'rejectedLogRecords',
+  },
 } as const;
 export type Signal = keyof typeof SIGNALS;
 
@@ -59,7 +71,10 @@ export function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
   try {
     return type(SIGNALS[signal].request).decode(body);
   } catch (error) {
-    throw new OtlpDecodeError(`not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new OtlpDecodeError(
+      `not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -71,7 +86,8 @@ export function decodeJson(body: Uint8Array | string): unknown {
   } catch (error) {
     throw new OtlpDecodeError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OtlpDecodeError('an OTLP/JSON request must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new OtlpDecodeError('an OTLP/JSON request must be a JSON object');
   return value;
 }
 

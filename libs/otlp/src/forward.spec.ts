@@ -5,13 +5,30 @@ const T0 = '1735725600000000000';
 const T1 = '1735725600250000000';
 const id = (n: number, bytes: number): Buffer => Buffer.from(n.toString(16).padStart(bytes * 2, '0'), 'hex');
 
-const span = (n: number, traceBytes = 16) => ({ traceId: id(n + 1, traceBytes), spanId: id(n + 1, 8), name: `op ${n}`, kind: 2, startTimeUnixNano: T0, endTimeUnixNano: T1, attributes: [{ key: 'n', value: { intValue: n } }] });
+const span = (n: number, traceBytes = 16) => ({
+  traceId: id(n + 1, traceBytes),
+  spanId: id(n + 1, 8),
+  name: `op ${n}`,
+  kind: 2,
+  startTimeUnixNano: T0,
+  endTimeUnixNano: T1,
+  attributes: [{ key: 'n', value: { intValue: n } }],
+});
 const resourceSpans = (service: string | undefined, scopes: number[][], schemaUrl?: string) => ({
-  resource: { attributes: service === undefined ? [] : [{ key: 'service.name', value: { stringValue: service } }, { key: 'host.name', value: { stringValue: 'h1' } }] },
+  resource: {
+    attributes:
+      service === undefined
+        ? []
+        : [
+            { key: 'service.name', value: { stringValue: service } },
+            { key: 'host.name', value: { stringValue: 'h1' } },
+          ],
+  },
   scopeSpans: scopes.map((spans, i) => ({ scope: { name: `scope-${i}`, version: '1.0' }, spans: spans.map((n) => span(n)) })),
   ...(schemaUrl ? { schemaUrl } : {}),
 });
-const request = (...resources: ReturnType<typeof resourceSpans>[]): Buffer => Buffer.from(encodeRequestProtobuf('traces', { resourceSpans: resources }));
+const request = (...resources: ReturnType<typeof resourceSpans>[]): Buffer =>
+  Buffer.from(encodeRequestProtobuf('traces', { resourceSpans: resources }));
 
 /** Span numbers per subject, in order, after decoding every payload with the full decoder. */
 function spansBySubject(payloads: { subject: string; payload: Uint8Array }[]): Record<string, number[]> {
@@ -36,7 +53,12 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
   });
 
   it('groups resources by service.name, in order of appearance, each payload a valid request', () => {
-    const body = request(resourceSpans('shop', [[1]]), resourceSpans('cart', [[2, 3]]), resourceSpans('shop', [[4]], 'https://opentelemetry.io/schemas/1.26.0'), resourceSpans(undefined, [[5]]));
+    const body = request(
+      resourceSpans('shop', [[1]]),
+      resourceSpans('cart', [[2, 3]]),
+      resourceSpans('shop', [[4]], 'https://opentelemetry.io/schemas/1.26.0'),
+      resourceSpans(undefined, [[5]]),
+    );
     const { payloads, items } = splitByTarget('traces', body);
     expect(items).toBe(5);
     expect(payloads.map((p) => [p.subject, p.items])).toEqual([
@@ -50,7 +72,13 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
   });
 
   it('cuts a target with more items than the limit between spans, keeping resource and scope', () => {
-    const body = request(resourceSpans('shop', [[1, 2, 3, 4, 5], [6, 7]]), resourceSpans('shop', [[8]]));
+    const body = request(
+      resourceSpans('shop', [
+        [1, 2, 3, 4, 5],
+        [6, 7],
+      ]),
+      resourceSpans('shop', [[8]]),
+    );
     const { payloads } = splitByTarget('traces', body, { maxItemsPerPayload: 3 });
     expect(payloads.map((p) => p.items)).toEqual([3, 3, 2]);
     expect(spansBySubject(payloads)).toEqual({ shop: [1, 2, 3, 4, 5, 6, 7, 8] });
@@ -89,16 +117,37 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
 
   it('works for every signal (metrics and log records are the items)', () => {
     const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'db' } }] };
-    const metrics = encodeRequestProtobuf('metrics', { resourceMetrics: [{ resource, scopeMetrics: [{ scope: { name: 's' }, metrics: [{ name: 'a', gauge: { dataPoints: [{ timeUnixNano: T1, asInt: 1 }] } }, { name: 'b', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: 2 }] } }] }] }] });
+    const metrics = encodeRequestProtobuf('metrics', {
+      resourceMetrics: [
+        {
+          resource,
+          scopeMetrics: [
+            {
+              scope: { name: 's' },
+              metrics: [
+                { name: 'a', gauge: { dataPoints: [{ timeUnixNano: T1, asInt: 1 }] } },
+                { name: 'b', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: 2 }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     expect(splitByTarget('metrics', metrics).payloads.map((p) => [p.subject, p.items])).toEqual([['db', 2]]);
-    const logs = encodeRequestProtobuf('logs', { resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 's' }, logRecords: [{ timeUnixNano: T0, body: { stringValue: 'x' } }] }] }] });
+    const logs = encodeRequestProtobuf('logs', {
+      resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 's' }, logRecords: [{ timeUnixNano: T0, body: { stringValue: 'x' } }] }] }],
+    });
     const [payload] = splitByTarget('logs', logs).payloads;
     expect(payload).toMatchObject({ subject: 'db', items: 1 });
     expect(mapOtlpPayload('logs', payload!.payload).batches[0]!.data.logRecords[0]!.body).toBe('x');
   });
 
   it('refuses what is not protobuf at the outer levels, as the full decoder does', () => {
-    for (const bad of [Buffer.from([0x0a, 0xff, 0xff, 0x01]), Buffer.from('{"resourceSpans": []}'), Buffer.from([0x0a, 0x02, 0x12, 0x05])]) {
+    for (const bad of [
+      Buffer.from([0x0a, 0xff, 0xff, 0x01]),
+      Buffer.from('{"resourceSpans": []}'),
+      Buffer.from([0x0a, 0x02, 0x12, 0x05]),
+    ]) {
       expect(() => splitByTarget('traces', bad)).toThrow(OtlpDecodeError);
       expect(() => splitByTarget('traces', bad)).toThrow(/not a valid protobuf ExportTraceServiceRequest/);
     }
@@ -110,17 +159,30 @@ describe('expandOtlpEvent (the consumers’ side)', () => {
     createEnvelope('homeostat.telemetry.spans.otlp.v1', { source: 'collector', subject: 'shop', data: { items, payload } }) as AnyEnvelope;
 
   it('turns an OTLP event into the structured events, checking each span', () => {
-    const body = request({ ...resourceSpans('shop', [[1]]), scopeSpans: [{ scope: { name: 's', version: '1' }, spans: [span(1), span(2, 5)] }] });
+    const body = request({
+      ...resourceSpans('shop', [[1]]),
+      scopeSpans: [{ scope: { name: 's', version: '1' }, spans: [span(1), span(2, 5)] }],
+    });
     const event = otlpEvent(body, 2);
     expect(event.datacontenttype).toBe('application/x-protobuf');
     const expanded = expandOtlpEvent(event);
     expect(expanded).toMatchObject({ accepted: 1, rejected: 1, errorMessage: expect.stringContaining('traceId must be 16 bytes') });
     expect(expanded.events).toHaveLength(1);
-    expect(expanded.events[0]).toMatchObject({ id: event.id, time: event.time, subject: 'shop', type: 'homeostat.telemetry.spans.v1', datacontenttype: 'application/json' });
+    expect(expanded.events[0]).toMatchObject({
+      id: event.id,
+      time: event.time,
+      subject: 'shop',
+      type: 'homeostat.telemetry.spans.v1',
+      datacontenttype: 'application/json',
+    });
   });
 
   it('leaves other events alone and refuses bytes that are not protobuf (not retryable)', () => {
-    const structured = createEnvelope('homeostat.telemetry.spans.v1', { source: 'collector', subject: 'shop', data: mapOtlpPayload('traces', request(resourceSpans('shop', [[1]]))).batches[0]!.data });
+    const structured = createEnvelope('homeostat.telemetry.spans.v1', {
+      source: 'collector',
+      subject: 'shop',
+      data: mapOtlpPayload('traces', request(resourceSpans('shop', [[1]]))).batches[0]!.data,
+    });
     expect(expandOtlpEvent(structured as AnyEnvelope).events).toEqual([structured]);
     let error: unknown;
     try {

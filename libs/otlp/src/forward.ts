@@ -80,7 +80,10 @@ interface ResourceSlice {
 const malformed = (signal: Signal, error: unknown): OtlpDecodeError =>
   error instanceof OtlpDecodeError
     ? error
-    : new OtlpDecodeError(`not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    : new OtlpDecodeError(
+        `not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
 
 let resourceType: ReturnType<ReturnType<typeof otlpRoot>['lookupType']> | undefined;
 
@@ -167,7 +170,8 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
     if (total === 0) continue;
     if (total <= max && slices.reduce((n, s) => n + s.field.byteLength, 0) <= maxBytes) {
       const only = slices.length === 1 ? slices[0] : undefined;
-      const payload = only === undefined ? concat(slices.map((s) => s.field)) : only.field.byteLength === body.byteLength ? body : only.field;
+      const payload =
+        only === undefined ? concat(slices.map((s) => s.field)) : only.field.byteLength === body.byteLength ? body : only.field;
       payloads.push({ subject, items: total, payload });
     } else {
       for (const part of splitLarge(slices, max, maxBytes)) payloads.push({ subject, ...part });
@@ -249,10 +253,14 @@ function splitLarge(slices: ResourceSlice[], max: number, maxBytes: number): { i
       // A piece's bytes besides its items: the resource's and the scope's other fields, and two
       // tags with their lengths (at most 6 bytes each).
       const framing = size(layout.others) + size(scope.others) + 12;
-      for (let i = 0; i < scope.items.length; ) {
+      for (let i = 0; i < scope.items.length;) {
         let take = 0;
         let piece = framing;
-        while (i + take < scope.items.length && count + take < max && bytes + piece + (scope.items[i + take]?.byteLength ?? 0) <= maxBytes) {
+        while (
+          i + take < scope.items.length &&
+          count + take < max &&
+          bytes + piece + (scope.items[i + take]?.byteLength ?? 0) <= maxBytes
+        ) {
           piece += scope.items[i + take]?.byteLength ?? 0;
           take++;
         }
@@ -288,7 +296,10 @@ const MAPPERS = { traces: mapTraces, metrics: mapMetrics, logs: mapLogs } as con
  */
 export function mapOtlpPayload<S extends Signal>(signal: S, payload: Uint8Array, receivedAtUnixNano?: string): MapResult<BatchOf[S]> {
   const request = decodeProtobuf(signal, payload);
-  return MAPPERS[signal](request, { maxItemsPerBatch: Number.MAX_SAFE_INTEGER, ...(receivedAtUnixNano ? { receivedAtUnixNano } : {}) }) as MapResult<BatchOf[S]>;
+  return MAPPERS[signal](request, {
+    maxItemsPerBatch: Number.MAX_SAFE_INTEGER,
+    ...(receivedAtUnixNano ? { receivedAtUnixNano } : {}),
+  }) as MapResult<BatchOf[S]>;
 }
 
 export interface ExpandedOtlpEvent {
@@ -299,7 +310,11 @@ export interface ExpandedOtlpEvent {
   errorMessage: string;
 }
 
-const SIGNAL_OF_TYPE: Record<string, Signal> = { [OTLP_EVENT_TYPES.traces]: 'traces', [OTLP_EVENT_TYPES.metrics]: 'metrics', [OTLP_EVENT_TYPES.logs]: 'logs' };
+const SIGNAL_OF_TYPE: Record<string, Signal> = {
+  [OTLP_EVENT_TYPES.traces]: 'traces',
+  [OTLP_EVENT_TYPES.metrics]: 'metrics',
+  [OTLP_EVENT_TYPES.logs]: 'logs',
+};
 
 /** The signal of an OTLP event type, undefined for every other type. */
 export const otlpSignalOf = (type: string): Signal | undefined => SIGNAL_OF_TYPE[type];
@@ -316,6 +331,8 @@ export function expandOtlpEvent(event: AnyEnvelope): ExpandedOtlpEvent {
   const received = Date.parse(event.time);
   const result = mapOtlpPayload(signal, payload, Number.isFinite(received) ? `${received}000000` : undefined);
   const type = BATCH_EVENT_TYPES[signal];
-  const events = result.batches.map((b) => ({ ...event, type, datacontenttype: 'application/json', subject: b.subject, data: b.data }) as unknown as AnyEnvelope);
+  const events = result.batches.map(
+    (b) => ({ ...event, type, datacontenttype: 'application/json', subject: b.subject, data: b.data }) as unknown as AnyEnvelope,
+  );
   return { events, accepted: result.accepted, rejected: result.rejected, errorMessage: result.errorMessage };
 }

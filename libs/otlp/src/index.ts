@@ -4,4 +4,15 @@ export { mapTraces } from './traces';
 export { mapMetrics } from './metrics';
 export { mapLogs } from './logs';
 export { attributesOf, anyValueToText } from './values';
-export { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, expandOtlpEvent, mapOtlpPayload, otlpSignalOf, splitByTarget, type ExpandedOtlpEvent, type SplitOptions, type SplitResult, type TargetPayload } from './forward';
+export {
+  BATCH_EVENT_TYPES,
+  OTLP_EVENT_TYPES,
+  expandOtlpEvent,
+  mapOtlpPayload,
+  otlpSignalOf,
+  splitByTarget,
+  type ExpandedOtlpEvent,
+  type SplitOptions,
+  type SplitResult,
+  type TargetPayload,
+} from './forward';

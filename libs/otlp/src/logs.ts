@@ -1,10 +1,27 @@
 import { logRecordSchema, safeParseReporting, type LogRecord, type LogsBatch } from '@homeostat/contracts';
-import { DEFAULT_MAX_ITEMS_PER_BATCH, Rejections, Unmappable, chunk, nano, nowUnixNano, resourceOf, scopeOf, type MapOptions, type MapResult, type TelemetryBatch } from './batch';
+import {
+  DEFAULT_MAX_ITEMS_PER_BATCH,
+  Rejections,
+  Unmappable,
+  chunk,
+  nano,
+  nowUnixNano,
+  resourceOf,
+  scopeOf,
+  type MapOptions,
+  type MapResult,
+  type TelemetryBatch,
+} from './batch';
 import { anyValueToText, asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
 const SEVERITY_NAMES = [
   'SEVERITY_NUMBER_UNSPECIFIED',
-  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [`SEVERITY_NUMBER_${l}`, `SEVERITY_NUMBER_${l}2`, `SEVERITY_NUMBER_${l}3`, `SEVERITY_NUMBER_${l}4`]),
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [
+    `SEVERITY_NUMBER_${l}`,
+    `SEVERITY_NUMBER_${l}2`,
+    `SEVERITY_NUMBER_${l}3`,
+    `SEVERITY_NUMBER_${l}4`,
+  ]),
 ];
 
 function toLogRecord(l: Record<string, unknown>, receivedAt: string): LogRecord {

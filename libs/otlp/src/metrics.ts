@@ -9,7 +9,18 @@ import {
   type MetricsBatch,
 } from '@homeostat/contracts';
 import type { z } from 'zod';
-import { DEFAULT_MAX_ITEMS_PER_BATCH, Rejections, Unmappable, chunk, nano, resourceOf, scopeOf, type MapOptions, type MapResult, type TelemetryBatch } from './batch';
+import {
+  DEFAULT_MAX_ITEMS_PER_BATCH,
+  Rejections,
+  Unmappable,
+  chunk,
+  nano,
+  resourceOf,
+  scopeOf,
+  type MapOptions,
+  type MapResult,
+  type TelemetryBatch,
+} from './batch';
 import { asArray, asObject, asString, attributesOf, countValue, doubleValue, enumValue, has, int64Value } from './values';
 
 const TEMPORALITY_NAMES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
@@ -30,7 +41,11 @@ function optionalDouble(p: Record<string, unknown>, field: string): { [k: string
   return has(p, field) && p[field] !== null ? { [field]: double(p[field], field) } : {};
 }
 
-function pointBase(p: Record<string, unknown>): { attributes: Record<string, string | number | boolean | string[]>; startTimeUnixNano?: string; timeUnixNano: string } {
+function pointBase(p: Record<string, unknown>): {
+  attributes: Record<string, string | number | boolean | string[]>;
+  startTimeUnixNano?: string;
+  timeUnixNano: string;
+} {
   const time = nano(p['timeUnixNano'], 'timeUnixNano');
   // OTLP: data points with a zero time SHOULD be rejected.
   if (time === '0') throw new Unmappable('timeUnixNano is missing');
@@ -101,9 +116,17 @@ const KINDS = {
   gauge: { type: 'gauge', toPoint: numberPoint, schema: numberPointSchema, temporality: false },
   sum: { type: 'sum', toPoint: numberPoint, schema: numberPointSchema, temporality: true },
   histogram: { type: 'histogram', toPoint: histogramPoint, schema: histogramPointSchema, temporality: true },
-  exponentialHistogram: { type: 'exponential_histogram', toPoint: exponentialHistogramPoint, schema: exponentialHistogramPointSchema, temporality: true },
+  exponentialHistogram: {
+    type: 'exponential_histogram',
+    toPoint: exponentialHistogramPoint,
+    schema: exponentialHistogramPointSchema,
+    temporality: true,
+  },
   summary: { type: 'summary', toPoint: summaryPoint, schema: summaryPointSchema, temporality: false },
-} as const satisfies Record<string, { type: Metric['type']; toPoint: (p: Record<string, unknown>) => unknown; schema: z.ZodType; temporality: boolean }>;
+} as const satisfies Record<
+  string,
+  { type: Metric['type']; toPoint: (p: Record<string, unknown>) => unknown; schema: z.ZodType; temporality: boolean }
+>;
 
 type DataField = keyof typeof KINDS;
 const DATA_FIELDS = Object.keys(KINDS) as DataField[];
@@ -128,7 +151,8 @@ function toMetric(m: Record<string, unknown>, path: string, rejections: Rejectio
     const t = enumValue(data['aggregationTemporality'], TEMPORALITY_NAMES);
     temporality = t === 1 ? 'delta' : t === 2 ? 'cumulative' : undefined;
     if (!temporality) {
-      if (rawPoints.length > 0) rejections.add(`${path}.${field}`, 'aggregationTemporality must be DELTA (1) or CUMULATIVE (2)', rawPoints.length);
+      if (rawPoints.length > 0)
+        rejections.add(`${path}.${field}`, 'aggregationTemporality must be DELTA (1) or CUMULATIVE (2)', rawPoints.length);
       return undefined;
     }
   }

@@ -27,7 +27,17 @@ const attributesPb = [
   { key: 'ratio', value: { doubleValue: 0.25 } },
   { key: 'retry', value: { boolValue: true } },
   { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 2 }, { boolValue: false }] } } },
-  { key: 'db', value: { kvlistValue: { values: [{ key: 'system', value: { stringValue: 'postgresql' } }, { key: 'pool', value: { kvlistValue: { values: [{ key: 'size', value: { intValue: 10 } }] } } }] } } },
+  {
+    key: 'db',
+    value: {
+      kvlistValue: {
+        values: [
+          { key: 'system', value: { stringValue: 'postgresql' } },
+          { key: 'pool', value: { kvlistValue: { values: [{ key: 'size', value: { intValue: 10 } }] } } },
+        ],
+      },
+    },
+  },
   { key: 'raw', value: { bytesValue: Buffer.from([1, 2, 3]) } },
   { key: 'empty', value: {} },
 ];
@@ -38,7 +48,17 @@ const attributesJson = [
   { key: 'ratio', value: { doubleValue: 0.25 } },
   { key: 'retry', value: { boolValue: true } },
   { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 2 }, { boolValue: false }] } } },
-  { key: 'db', value: { kvlistValue: { values: [{ key: 'system', value: { stringValue: 'postgresql' } }, { key: 'pool', value: { kvlistValue: { values: [{ key: 'size', value: { intValue: '10' } }] } } }] } } },
+  {
+    key: 'db',
+    value: {
+      kvlistValue: {
+        values: [
+          { key: 'system', value: { stringValue: 'postgresql' } },
+          { key: 'pool', value: { kvlistValue: { values: [{ key: 'size', value: { intValue: '10' } }] } } },
+        ],
+      },
+    },
+  },
   { key: 'raw', value: { bytesValue: 'AQID' } },
   { key: 'empty', value: {} },
 ];
@@ -55,11 +75,18 @@ const expectedAttributes = {
   empty: '',
 };
 
-const resourcePb = { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }, { key: 'host.name', value: { stringValue: 'shop-1' } }] };
+const resourcePb = {
+  attributes: [
+    { key: 'service.name', value: { stringValue: 'shop' } },
+    { key: 'host.name', value: { stringValue: 'shop-1' } },
+  ],
+};
 const scope = { name: '@opentelemetry/instrumentation-http', version: '0.57.0' };
 
 function tracesRequest(encoding: 'protobuf' | 'json', spans: Record<string, unknown>[]): unknown {
-  const request = { resourceSpans: [{ resource: resourcePb, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', scopeSpans: [{ scope, spans }] }] };
+  const request = {
+    resourceSpans: [{ resource: resourcePb, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', scopeSpans: [{ scope, spans }] }],
+  };
   return encoding === 'protobuf' ? decodeProtobuf('traces', encodeRequestProtobuf('traces', request)) : decodeJson(JSON.stringify(request));
 }
 
@@ -140,7 +167,10 @@ describe('traces', () => {
     const request = {
       resourceSpans: [
         { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'a' }, spans: [s] }, { spans: [s, s, s] }] },
-        { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] }, scopeSpans: [{ scope: { name: 'b', attributes: [{ key: 'k', value: { stringValue: 'v' } }] }, spans: [s] }] },
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] },
+          scopeSpans: [{ scope: { name: 'b', attributes: [{ key: 'k', value: { stringValue: 'v' } }] }, spans: [s] }],
+        },
       ],
     };
     const result = mapTraces(request, { maxItemsPerBatch: 2 });
@@ -154,26 +184,84 @@ describe('traces', () => {
   });
 
   it('accepts enum names and numbers as numbers in JSON', () => {
-    const result = mapTraces(decodeJson(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span('json', { kind: 'SPAN_KIND_CLIENT', startTimeUnixNano: 1735725600000000, endTimeUnixNano: 1735725600000001, status: {} })] }] }] })));
-    expect(result.batches[0]!.data.spans[0]).toMatchObject({ kind: 'client', startTimeUnixNano: '1735725600000000', status: { code: 'unset' } });
+    const result = mapTraces(
+      decodeJson(
+        JSON.stringify({
+          resourceSpans: [
+            {
+              scopeSpans: [
+                {
+                  spans: [
+                    span('json', {
+                      kind: 'SPAN_KIND_CLIENT',
+                      startTimeUnixNano: 1735725600000000,
+                      endTimeUnixNano: 1735725600000001,
+                      status: {},
+                    }),
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+    expect(result.batches[0]!.data.spans[0]).toMatchObject({
+      kind: 'client',
+      startTimeUnixNano: '1735725600000000',
+      status: { code: 'unset' },
+    });
   });
 });
 
 describe('metrics', () => {
   const attrs = [{ key: 'state', value: { stringValue: 'used' } }];
   const metricsJson = [
-    { name: 'db.client.connections.usage', unit: '{connection}', gauge: { dataPoints: [{ attributes: attrs, timeUnixNano: T1, asInt: '7' }, { timeUnixNano: T1, asDouble: 0.5 }] } },
-    { name: 'http.server.requests', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ startTimeUnixNano: T0, timeUnixNano: T1, asInt: 12 }] } },
+    {
+      name: 'db.client.connections.usage',
+      unit: '{connection}',
+      gauge: {
+        dataPoints: [
+          { attributes: attrs, timeUnixNano: T1, asInt: '7' },
+          { timeUnixNano: T1, asDouble: 0.5 },
+        ],
+      },
+    },
+    {
+      name: 'http.server.requests',
+      sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ startTimeUnixNano: T0, timeUnixNano: T1, asInt: 12 }] },
+    },
     {
       name: 'http.server.duration',
       unit: 'ms',
-      histogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: T1, count: '3', sum: 30, bucketCounts: ['1', '2', '0'], explicitBounds: [10, 100], min: 5, max: 20 }] },
+      histogram: {
+        aggregationTemporality: 1,
+        dataPoints: [{ timeUnixNano: T1, count: '3', sum: 30, bucketCounts: ['1', '2', '0'], explicitBounds: [10, 100], min: 5, max: 20 }],
+      },
     },
     {
       name: 'latency.exp',
-      exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: T1, count: 4, sum: 10, scale: 2, zeroCount: 1, positive: { offset: -1, bucketCounts: ['1', '2'] } }] },
+      exponentialHistogram: {
+        aggregationTemporality: 2,
+        dataPoints: [{ timeUnixNano: T1, count: 4, sum: 10, scale: 2, zeroCount: 1, positive: { offset: -1, bucketCounts: ['1', '2'] } }],
+      },
     },
-    { name: 'rpc.summary', summary: { dataPoints: [{ timeUnixNano: T1, count: 2, sum: 3, quantileValues: [{ quantile: 0.5, value: 1 }, { quantile: 1, value: 2 }] }] } },
+    {
+      name: 'rpc.summary',
+      summary: {
+        dataPoints: [
+          {
+            timeUnixNano: T1,
+            count: 2,
+            sum: 3,
+            quantileValues: [
+              { quantile: 0.5, value: 1 },
+              { quantile: 1, value: 2 },
+            ],
+          },
+        ],
+      },
+    },
   ];
   const request = { resourceMetrics: [{ resource: resourcePb, scopeMetrics: [{ scope, metrics: metricsJson }] }] };
   const expected = [
@@ -186,21 +274,55 @@ describe('metrics', () => {
         { attributes: {}, timeUnixNano: T1, value: 0.5 },
       ],
     },
-    { name: 'http.server.requests', type: 'sum', isMonotonic: true, aggregationTemporality: 'cumulative', points: [{ attributes: {}, startTimeUnixNano: T0, timeUnixNano: T1, value: 12 }] },
+    {
+      name: 'http.server.requests',
+      type: 'sum',
+      isMonotonic: true,
+      aggregationTemporality: 'cumulative',
+      points: [{ attributes: {}, startTimeUnixNano: T0, timeUnixNano: T1, value: 12 }],
+    },
     {
       name: 'http.server.duration',
       unit: 'ms',
       type: 'histogram',
       aggregationTemporality: 'delta',
-      points: [{ attributes: {}, timeUnixNano: T1, count: 3, sum: 30, bucketCounts: [1, 2, 0], explicitBounds: [10, 100], min: 5, max: 20 }],
+      points: [
+        { attributes: {}, timeUnixNano: T1, count: 3, sum: 30, bucketCounts: [1, 2, 0], explicitBounds: [10, 100], min: 5, max: 20 },
+      ],
     },
     {
       name: 'latency.exp',
       type: 'exponential_histogram',
       aggregationTemporality: 'cumulative',
-      points: [{ attributes: {}, timeUnixNano: T1, count: 4, sum: 10, scale: 2, zeroCount: 1, positive: { offset: -1, bucketCounts: [1, 2] }, negative: { offset: 0, bucketCounts: [] } }],
+      points: [
+        {
+          attributes: {},
+          timeUnixNano: T1,
+          count: 4,
+          sum: 10,
+          scale: 2,
+          zeroCount: 1,
+          positive: { offset: -1, bucketCounts: [1, 2] },
+          negative: { offset: 0, bucketCounts: [] },
+        },
+      ],
     },
-    { name: 'rpc.summary', type: 'summary', points: [{ attributes: {}, timeUnixNano: T1, count: 2, sum: 3, quantileValues: [{ quantile: 0.5, value: 1 }, { quantile: 1, value: 2 }] }] },
+    {
+      name: 'rpc.summary',
+      type: 'summary',
+      points: [
+        {
+          attributes: {},
+          timeUnixNano: T1,
+          count: 2,
+          sum: 3,
+          quantileValues: [
+            { quantile: 0.5, value: 1 },
+            { quantile: 1, value: 2 },
+          ],
+        },
+      ],
+    },
   ];
 
   it.each([
@@ -222,8 +344,23 @@ describe('metrics', () => {
             {
               metrics: [
                 { name: 'g', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: 1 }, { timeUnixNano: T1 }, { asDouble: 2 }] } },
-                { name: 's', sum: { aggregationTemporality: 0, dataPoints: [{ timeUnixNano: T1, asInt: 1 }, { timeUnixNano: T1, asInt: 2 }] } },
-                { name: 'h', histogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: T1, count: 1, bucketCounts: [1], explicitBounds: [1, 2] }] } },
+                {
+                  name: 's',
+                  sum: {
+                    aggregationTemporality: 0,
+                    dataPoints: [
+                      { timeUnixNano: T1, asInt: 1 },
+                      { timeUnixNano: T1, asInt: 2 },
+                    ],
+                  },
+                },
+                {
+                  name: 'h',
+                  histogram: {
+                    aggregationTemporality: 1,
+                    dataPoints: [{ timeUnixNano: T1, count: 1, bucketCounts: [1], explicitBounds: [1, 2] }],
+                  },
+                },
                 { name: '', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: 1 }] } },
               ],
             },
@@ -256,35 +393,51 @@ describe('logs', () => {
       flags: 1,
       eventName: 'db.pool.timeout',
     },
-    { body: { kvlistValue: { values: [{ key: 'user', value: { stringValue: 'u1' } }, { key: 'n', value: { intValue: 3 } }] } }, traceId: encoding === 'protobuf' ? Buffer.from([1, 2]) : '0102' },
+    {
+      body: {
+        kvlistValue: {
+          values: [
+            { key: 'user', value: { stringValue: 'u1' } },
+            { key: 'n', value: { intValue: 3 } },
+          ],
+        },
+      },
+      traceId: encoding === 'protobuf' ? Buffer.from([1, 2]) : '0102',
+    },
   ];
   const request = (encoding: 'protobuf' | 'json'): unknown => {
     const r = { resourceLogs: [{ resource: resourcePb, scopeLogs: [{ scope, logRecords: records(encoding) }] }] };
     return encoding === 'protobuf' ? decodeProtobuf('logs', encodeRequestProtobuf('logs', r)) : decodeJson(JSON.stringify(r));
   };
 
-  it.each(['protobuf', 'json'] as const)('maps %s log records: structured bodies as JSON, missing times filled, invalid ids dropped', (encoding) => {
-    const result = mapLogs(request(encoding), { receivedAtUnixNano: RECEIVED });
-    expect(result).toMatchObject({ accepted: 2, rejected: 0 });
-    expect(logsBatchSchema.safeParse(result.batches[0]!.data).success).toBe(true);
-    expect(result.batches[0]!.data.logRecords).toEqual([
-      {
-        timeUnixNano: T0,
-        observedTimeUnixNano: T1,
-        severityNumber: 17,
-        severityText: 'ERROR',
-        body: 'timeout acquiring connection after 5000 ms',
-        attributes: { 'code.function': 'acquire', 'event.name': 'db.pool.timeout' },
-        traceId: TRACE,
-        spanId: SPAN,
-        flags: 1,
-      },
-      { timeUnixNano: RECEIVED, observedTimeUnixNano: RECEIVED, severityNumber: 0, body: '{"user":"u1","n":3}', attributes: {} },
-    ]);
-  });
+  it.each(['protobuf', 'json'] as const)(
+    'maps %s log records: structured bodies as JSON, missing times filled, invalid ids dropped',
+    (encoding) => {
+      const result = mapLogs(request(encoding), { receivedAtUnixNano: RECEIVED });
+      expect(result).toMatchObject({ accepted: 2, rejected: 0 });
+      expect(logsBatchSchema.safeParse(result.batches[0]!.data).success).toBe(true);
+      expect(result.batches[0]!.data.logRecords).toEqual([
+        {
+          timeUnixNano: T0,
+          observedTimeUnixNano: T1,
+          severityNumber: 17,
+          severityText: 'ERROR',
+          body: 'timeout acquiring connection after 5000 ms',
+          attributes: { 'code.function': 'acquire', 'event.name': 'db.pool.timeout' },
+          traceId: TRACE,
+          spanId: SPAN,
+          flags: 1,
+        },
+        { timeUnixNano: RECEIVED, observedTimeUnixNano: RECEIVED, severityNumber: 0, body: '{"user":"u1","n":3}', attributes: {} },
+      ]);
+    },
+  );
 
   it('rejects a record with an unknown severity and keeps the rest', () => {
-    const result = mapLogs({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 99 }, { severityNumber: 'SEVERITY_NUMBER_WARN' }] }] }] }, { receivedAtUnixNano: RECEIVED });
+    const result = mapLogs(
+      { resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 99 }, { severityNumber: 'SEVERITY_NUMBER_WARN' }] }] }] },
+      { receivedAtUnixNano: RECEIVED },
+    );
     expect(result).toMatchObject({ accepted: 1, rejected: 1 });
     expect(result.batches[0]!.data.logRecords[0]!.severityNumber).toBe(13);
     expect(result.errorMessage).toContain('logRecords[0]: severityNumber Too big');

@@ -1,8 +1,27 @@
 import { SPAN_KINDS, STATUS_CODES, safeParseReporting, spanSchema, type Span, type SpansBatch } from '@homeostat/contracts';
-import { DEFAULT_MAX_ITEMS_PER_BATCH, Rejections, Unmappable, chunk, nano, requiredId, resourceOf, scopeOf, type MapOptions, type MapResult, type TelemetryBatch } from './batch';
+import {
+  DEFAULT_MAX_ITEMS_PER_BATCH,
+  Rejections,
+  Unmappable,
+  chunk,
+  nano,
+  requiredId,
+  resourceOf,
+  scopeOf,
+  type MapOptions,
+  type MapResult,
+  type TelemetryBatch,
+} from './batch';
 import { asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
-const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const SPAN_KIND_NAMES = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
 const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
 function toSpan(s: Record<string, unknown>): Span {
@@ -11,7 +30,8 @@ function toSpan(s: Record<string, unknown>): Span {
   const kind = enumValue(s['kind'], SPAN_KIND_NAMES);
   const status = asObject(s['status']);
   const code = status ? enumValue(status['code'], STATUS_CODE_NAMES) : 0;
-  if (code === null || STATUS_CODES[code] === undefined) throw new Unmappable(`status.code ${String(status?.['code'])} is not a StatusCode`);
+  if (code === null || STATUS_CODES[code] === undefined)
+    throw new Unmappable(`status.code ${String(status?.['code'])} is not a StatusCode`);
   const statusMessage = status ? asString(status['message']) : '';
   const traceState = asString(s['traceState']);
   const links = asArray(s['links']).map((l, i) => {
@@ -38,7 +58,11 @@ function toSpan(s: Record<string, unknown>): Span {
     status: { code: STATUS_CODES[code] ?? 'unset', ...(statusMessage ? { message: statusMessage } : {}) },
     events: asArray(s['events']).map((e, i) => {
       const event = asObject(e) ?? {};
-      return { timeUnixNano: nano(event['timeUnixNano'], `events[${i}].timeUnixNano`), name: asString(event['name']), attributes: attributesOf(event['attributes']) };
+      return {
+        timeUnixNano: nano(event['timeUnixNano'], `events[${i}].timeUnixNano`),
+        name: asString(event['name']),
+        attributes: attributesOf(event['attributes']),
+      };
     }),
     ...(links.length > 0 ? { links } : {}),
   };
@@ -78,4 +102,3 @@ export function mapTraces(request: unknown, options: MapOptions = {}): MapResult
   });
   return { batches, accepted, rejected: rejections.count, errorMessage: rejections.message('spans') };
 }
-

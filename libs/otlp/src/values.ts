@@ -13,7 +13,8 @@ interface LongLike {
   unsigned: boolean;
 }
 
-const isLong = (v: unknown): v is LongLike => typeof v === 'object' && v !== null && typeof (v as LongLike).low === 'number' && typeof (v as LongLike).high === 'number';
+const isLong = (v: unknown): v is LongLike =>
+  typeof v === 'object' && v !== null && typeof (v as LongLike).low === 'number' && typeof (v as LongLike).high === 'number';
 
 /** An own property, so a protobuf message's prototype defaults do not count as set. */
 export const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);

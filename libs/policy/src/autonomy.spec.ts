@@ -66,7 +66,10 @@ describe('autonomy', () => {
     const plan = planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(1) });
     expect(plan).toMatchObject({ mode: 'approval-required', autonomyLevel: 'propose' });
     const check = plan.explanation.guardrails.find((g) => g.name === 'autonomy');
-    expect(check).toMatchObject({ passed: false, values: { level: 'propose', successes: 1, failures: 2, promoteAt: 0.8, demoteBelow: 0.5, minOutcomes: 3 } });
+    expect(check).toMatchObject({
+      passed: false,
+      values: { level: 'propose', successes: 1, failures: 2, promoteAt: 0.8, demoteBelow: 0.5, minOutcomes: 3 },
+    });
   });
 
   it('given dry-run or skipped outcomes, when folded, then autonomy and knowledge do not move', () => {
@@ -74,7 +77,20 @@ describe('autonomy', () => {
     const learner = new TestLearner();
     let state = initialPolicyState();
     for (let i = 0; i < 5; i++) {
-      state = withOutcome(state, loop, learner, outcome({ decisionId: `d-${i}`, fingerprint: FP, action: 'restart', succeeded: false, status: 'skipped', at: T0 + i, dryRun: true }));
+      state = withOutcome(
+        state,
+        loop,
+        learner,
+        outcome({
+          decisionId: `d-${i}`,
+          fingerprint: FP,
+          action: 'restart',
+          succeeded: false,
+          status: 'skipped',
+          at: T0 + i,
+          dryRun: true,
+        }),
+      );
     }
     expect(state.autonomy).toEqual({});
     expect(state.knowledge).toEqual({});
@@ -82,7 +98,11 @@ describe('autonomy', () => {
 
   it('given knowledge updates, when one counts new outcomes, then autonomy steps once; a redelivered or older one does not step it again', () => {
     const loop = shopLoop({ autonomy: { start: 'shadow' } });
-    const learned = (successes: number) => ({ type: 'homeostat.knowledge.updated.v1' as const, loop, data: knowledgeUpdate({ fingerprint: FP, action: 'restart', successes, failures: 0 }) });
+    const learned = (successes: number) => ({
+      type: 'homeostat.knowledge.updated.v1' as const,
+      loop,
+      data: knowledgeUpdate({ fingerprint: FP, action: 'restart', successes, failures: 0 }),
+    });
     const three = evolve(initialPolicyState(), learned(3));
     expect(autonomyLevel(three, loop, FP, 'restart')).toBe('propose');
     // Then a redelivery of the same update, or an older one followed by it again, leaves the level
@@ -94,10 +114,15 @@ describe('autonomy', () => {
     expect(autonomyLevel(evolve(three, learned(4)), loop, FP, 'restart')).toBe('auto');
   });
 
-  it('given verified outcomes, when folded without the learner\'s knowledge, then autonomy does not move', () => {
+  it("given verified outcomes, when folded without the learner's knowledge, then autonomy does not move", () => {
     const loop = shopLoop({ autonomy: { start: 'shadow' } });
     const state = [0, 1, 2].reduce(
-      (s, i) => evolve(s, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: `d-${i}`, fingerprint: FP, action: 'restart', succeeded: true, at: T0 + i }) }),
+      (s, i) =>
+        evolve(s, {
+          type: 'homeostat.outcome.recorded.v1',
+          loop,
+          data: outcome({ decisionId: `d-${i}`, fingerprint: FP, action: 'restart', succeeded: true, at: T0 + i }),
+        }),
       initialPolicyState(),
     );
     expect(state.autonomy).toEqual({});

@@ -23,11 +23,7 @@ export interface AutonomyStep {
  * `demoteBelow`. One level at a time, so shadow reaches auto only through propose (people see it
  * work before it runs alone).
  */
-export function stepAutonomy(
-  level: AutonomyLevel,
-  stats: { successes: number; failures: number },
-  spec: AutonomySpec,
-): AutonomyStep {
+export function stepAutonomy(level: AutonomyLevel, stats: { successes: number; failures: number }, spec: AutonomySpec): AutonomyStep {
   const outcomes = stats.successes + stats.failures;
   const rate = outcomes > 0 ? stats.successes / outcomes : null;
   const index = AUTONOMY_LEVELS.indexOf(level);

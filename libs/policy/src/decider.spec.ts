@@ -35,7 +35,12 @@ function loop(): LoopSpec {
 
 function decider(maxOpenCases?: number): Decider {
   let n = 0;
-  return createDecider({ loops: new Map([['shop-pool-exhaustion', loop()]]), newId: () => `dec-${++n}`, seed: 'seed', ...(maxOpenCases === undefined ? {} : { maxOpenCases }) });
+  return createDecider({
+    loops: new Map([['shop-pool-exhaustion', loop()]]),
+    newId: () => `dec-${++n}`,
+    seed: 'seed',
+    ...(maxOpenCases === undefined ? {} : { maxOpenCases }),
+  });
 }
 
 function outcome(d: DecisionMade, status: 'succeeded' | 'failed'): OutcomeRecorded {
@@ -56,7 +61,11 @@ function outcome(d: DecisionMade, status: 'succeeded' | 'failed'): OutcomeRecord
   };
 }
 
-const incident = (id: string, openedAt = 0): IncidentOpened => ({ ...sampleIncidentOpened(), incidentId: id, openedAt: new Date(openedAt).toISOString() });
+const incident = (id: string, openedAt = 0): IncidentOpened => ({
+  ...sampleIncidentOpened(),
+  incidentId: id,
+  openedAt: new Date(openedAt).toISOString(),
+});
 const opened = (id: string, openedAt = 0): DeciderInput => ({ type: 'homeostat.incident.opened.v1', data: incident(id, openedAt) });
 const outcomeOf =
   (n: number, status: 'succeeded' | 'failed') =>
@@ -65,13 +74,22 @@ const outcomeOf =
 describe('decider', () => {
   it('given an open incident, when its first action fails, then it tries the next best one, linked to the first', () => {
     const d = decider();
-    const first = deciderSpec(d).given([]).when(at(1_000, opened('inc-1'))).then([{ incidentId: 'inc-1', attempt: 1, mode: 'execute', loopVersion: '1.2.0' }]);
+    const first = deciderSpec(d)
+      .given([])
+      .when(at(1_000, opened('inc-1')))
+      .then([{ incidentId: 'inc-1', attempt: 1, mode: 'execute', loopVersion: '1.2.0' }]);
     expect(first.decisions[0]!.explanation.candidates).toHaveLength(3);
 
-    const second = deciderSpec(d).given(first.events).when(at(2_000, outcomeOf(0, 'failed'))).then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
+    const second = deciderSpec(d)
+      .given(first.events)
+      .when(at(2_000, outcomeOf(0, 'failed')))
+      .then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
     expect(second.decisions[0]!.action?.name).not.toBe(first.decisions[0]!.action?.name);
 
-    deciderSpec(d).given([...first.events, ...second.events]).when(at(3_000, outcomeOf(1, 'succeeded'))).then([]);
+    deciderSpec(d)
+      .given([...first.events, ...second.events])
+      .when(at(3_000, outcomeOf(1, 'succeeded')))
+      .then([]);
   });
 
   it('learns: after a kind of failure was fixed by one action, the next incident of that kind starts with it', () => {
@@ -99,10 +117,27 @@ describe('decider', () => {
       while (decision && decision.action?.name !== 'enable-cache') decision = settle(decision, 'failed', i * 100_000 + 1);
       fixer = decision?.action?.name;
       settle(decision!, 'succeeded', i * 100_000 + 2);
-      take({ type: 'homeostat.incident.resolved.v1', data: { incidentId: `inc-${i}`, loop: 'shop-pool-exhaustion', target: 'shop', fingerprint: decision!.fingerprint, openedAt: new Date(0).toISOString(), resolvedAt: new Date(1).toISOString(), resolution: 'recovered' } }, i * 100_000 + 3);
+      take(
+        {
+          type: 'homeostat.incident.resolved.v1',
+          data: {
+            incidentId: `inc-${i}`,
+            loop: 'shop-pool-exhaustion',
+            target: 'shop',
+            fingerprint: decision!.fingerprint,
+            openedAt: new Date(0).toISOString(),
+            resolvedAt: new Date(1).toISOString(),
+            resolution: 'recovered',
+          },
+        },
+        i * 100_000 + 3,
+      );
     }
     expect(fixer).toBe('enable-cache');
-    deciderSpec(d).given(events).when(at(300_000, opened('inc-3'))).then([{ action: { name: 'enable-cache' } }]);
+    deciderSpec(d)
+      .given(events)
+      .when(at(300_000, opened('inc-3')))
+      .then([{ action: { name: 'enable-cache' } }]);
   });
 
   it('given a rejected decision, then the next candidate is proposed', () => {
@@ -120,21 +155,45 @@ describe('decider', () => {
       at(0, opened('inc-t')),
       at(0, ([first]) => ({
         type: 'homeostat.action.started.v1',
-        data: { decisionId: first!.decisionId, incidentId: 'inc-t', loop: first!.loop, target: 'shop', fingerprint: first!.fingerprint, action: first!.action!, dryRun: false, startedAt: new Date(0).toISOString(), deadline: new Date(30_000).toISOString() },
+        data: {
+          decisionId: first!.decisionId,
+          incidentId: 'inc-t',
+          loop: first!.loop,
+          target: 'shop',
+          fingerprint: first!.fingerprint,
+          action: first!.action!,
+          dryRun: false,
+          startedAt: new Date(0).toISOString(),
+          deadline: new Date(30_000).toISOString(),
+        },
       })),
     ]);
-    deciderSpec(d).given(past.events).when(at(40_000, { type: 'time.passed' })).then([]);
-    const overdue = deciderSpec(d).given(past.events).when(at(46_000, { type: 'time.passed' })).then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
+    deciderSpec(d)
+      .given(past.events)
+      .when(at(40_000, { type: 'time.passed' }))
+      .then([]);
+    const overdue = deciderSpec(d)
+      .given(past.events)
+      .when(at(46_000, { type: 'time.passed' }))
+      .then([{ attempt: 2, previousDecisionId: 'dec-1' }]);
     expect(overdue.events[0]).toEqual({ type: 'outcome.overdue', data: { incidentId: 'inc-t', decisionId: 'dec-1' } });
     expect(overdue.state.cases['inc-t']?.attempts.map((a) => a.status)).toEqual(['timed-out', 'pending']);
   });
 
   it('given the kill switch, then it escalates instead of acting; incidents of unknown loops are not decided', () => {
     const d = decider();
-    const past = history(d, [at(0, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'carol', reason: 'stop' } })]);
-    const escalated = deciderSpec(d).given(past.events).when(at(1, opened('inc-k'))).then([{ mode: 'escalate', action: null }]);
+    const past = history(d, [
+      at(0, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'carol', reason: 'stop' } }),
+    ]);
+    const escalated = deciderSpec(d)
+      .given(past.events)
+      .when(at(1, opened('inc-k')))
+      .then([{ mode: 'escalate', action: null }]);
     expect(escalated.decisions[0]!.explanation.guardrails.find((g) => g.name === 'kill-switch')?.passed).toBe(false);
-    const unmanaged = deciderSpec(d).given(past.events).when(at(2, { type: 'homeostat.incident.opened.v1', data: { ...incident('inc-u'), loop: 'unmanaged' } })).then([]);
+    const unmanaged = deciderSpec(d)
+      .given(past.events)
+      .when(at(2, { type: 'homeostat.incident.opened.v1', data: { ...incident('inc-u'), loop: 'unmanaged' } }))
+      .then([]);
     expect(unmanaged.events).toEqual([]);
   });
 
@@ -142,20 +201,43 @@ describe('decider', () => {
     const d = decider();
     const past = history(d, [at(0, opened('inc-s'))]);
     const restored = JSON.parse(JSON.stringify(past.state)) as PolicyState;
-    deciderSpec(d).givenState(restored, past.decisions).when(at(1, outcomeOf(0, 'failed'))).then([{ previousDecisionId: 'dec-1' }]);
+    deciderSpec(d)
+      .givenState(restored, past.decisions)
+      .when(at(1, outcomeOf(0, 'failed')))
+      .then([{ previousDecisionId: 'dec-1' }]);
   });
 
   it('given an incident opened again (a redelivery), then nothing is decided twice', () => {
     const d = decider();
     const past = history(d, [at(0, opened('inc-1'))]);
-    deciderSpec(d).given(past.events).when(at(1, opened('inc-1'))).then([]);
+    deciderSpec(d)
+      .given(past.events)
+      .when(at(1, opened('inc-1')))
+      .then([]);
   });
 
   it('given a resolved incident, when a late failure of its action arrives, then nothing more is tried', () => {
     const d = decider();
-    const past = history(d, [at(0, opened('inc-1')), at(1, { type: 'homeostat.incident.resolved.v1', data: { incidentId: 'inc-1', loop: 'shop-pool-exhaustion', target: 'shop', fingerprint: 'f', openedAt: new Date(0).toISOString(), resolvedAt: new Date(1).toISOString(), resolution: 'self-healed' } })]);
+    const past = history(d, [
+      at(0, opened('inc-1')),
+      at(1, {
+        type: 'homeostat.incident.resolved.v1',
+        data: {
+          incidentId: 'inc-1',
+          loop: 'shop-pool-exhaustion',
+          target: 'shop',
+          fingerprint: 'f',
+          openedAt: new Date(0).toISOString(),
+          resolvedAt: new Date(1).toISOString(),
+          resolution: 'self-healed',
+        },
+      }),
+    ]);
     expect(past.state.cases).toEqual({});
-    deciderSpec(d).given(past.events).when(at(2, outcomeOf(0, 'failed'))).then([]);
+    deciderSpec(d)
+      .given(past.events)
+      .when(at(2, outcomeOf(0, 'failed')))
+      .then([]);
   });
 
   describe('replay', () => {
@@ -163,8 +245,14 @@ describe('decider', () => {
       at(0, opened('inc-1')),
       at(1_000, opened('inc-2', 500)),
       at(2_000, outcomeOf(0, 'failed')),
-      at(3_000, { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'look first' } }),
-      at(4_000, { type: 'homeostat.control.v1', data: { command: 'resume-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'go on' } }),
+      at(3_000, {
+        type: 'homeostat.control.v1',
+        data: { command: 'pause-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'look first' },
+      }),
+      at(4_000, {
+        type: 'homeostat.control.v1',
+        data: { command: 'resume-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'go on' },
+      }),
       at(60_000, { type: 'time.passed' }),
     ] as const;
 
@@ -200,7 +288,10 @@ describe('decider', () => {
     it('given as many open cases as the bound, when one more incident opens, then the oldest is let go and counted', () => {
       const d = decider(2);
       const past = history(d, [at(0, opened('inc-b', 2_000)), at(1, opened('inc-a', 1_000))]);
-      const third = deciderSpec(d).given(past.events).when(at(2, opened('inc-c', 3_000))).then([{ incidentId: 'inc-c', attempt: 1 }]);
+      const third = deciderSpec(d)
+        .given(past.events)
+        .when(at(2, opened('inc-c', 3_000)))
+        .then([{ incidentId: 'inc-c', attempt: 1 }]);
       expect(third.events.map((e) => e.type)).toEqual(['homeostat.incident.opened.v1', 'case.evicted', 'homeostat.decision.made.v1']);
       expect(third.events[1]).toEqual({ type: 'case.evicted', data: { incidentId: 'inc-a' } });
       expect(Object.keys(third.state.cases)).toEqual(['inc-b', 'inc-c']);
@@ -211,7 +302,10 @@ describe('decider', () => {
       const d = decider(1);
       const past = history(d, [at(0, opened('inc-a')), at(1, opened('inc-b', 1))]);
       expect(past.state.evictedCases).toBe(1);
-      deciderSpec(d).given(past.events).when(at(2, outcomeOf(0, 'failed'))).then([]);
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(2, outcomeOf(0, 'failed')))
+        .then([]);
     });
   });
 });

@@ -107,7 +107,8 @@ export function createDecider(setup: DeciderSetup): Decider {
         const { incidentId } = input.data;
         if (state.cases[incidentId] !== undefined) return events;
         const oldest = oldestCaseBut(current, incidentId);
-        if (Object.keys(current.cases).length > maxOpenCases && oldest !== undefined) record({ type: 'case.evicted', data: { incidentId: oldest } });
+        if (Object.keys(current.cases).length > maxOpenCases && oldest !== undefined)
+          record({ type: 'case.evicted', data: { incidentId: oldest } });
         decideFor(incidentId);
         return events;
       }
@@ -117,7 +118,9 @@ export function createDecider(setup: DeciderSetup): Decider {
       case 'homeostat.control.v1': {
         const command = input.data;
         if (command.command !== 'reject') return events;
-        const incidentId = Object.keys(state.cases).find((id) => state.cases[id]?.attempts.some((a) => a.decisionId === command.decisionId));
+        const incidentId = Object.keys(state.cases).find((id) =>
+          state.cases[id]?.attempts.some((a) => a.decisionId === command.decisionId),
+        );
         if (incidentId !== undefined) settled(incidentId, command.decisionId);
         return events;
       }

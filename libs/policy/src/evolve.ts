@@ -52,7 +52,10 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
     case 'homeostat.action.started.v1': {
       const started = event.data;
       const deadline = Date.parse(started.deadline);
-      const next = updateCase(state, started.incidentId, (c) => ({ ...c, outcomeDeadlines: { ...c.outcomeDeadlines, [started.decisionId]: deadline + OUTCOME_GRACE_MS } }));
+      const next = updateCase(state, started.incidentId, (c) => ({
+        ...c,
+        outcomeDeadlines: { ...c.outcomeDeadlines, [started.decisionId]: deadline + OUTCOME_GRACE_MS },
+      }));
       if (started.dryRun) return next;
       const entry: RunningAction = { loop: started.loop, target: started.target, startedAt: Date.parse(started.startedAt), deadline };
       return { ...next, guard: recordAction(next.guard, started.decisionId, entry) };
@@ -61,7 +64,10 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
       const decision = event.data;
       const next = updateCase(state, decision.incidentId, (c) => {
         const { retryAt: _previous, ...rest } = c;
-        const attempts = decision.mode === 'escalate' ? c.attempts : [...c.attempts, { decisionId: decision.decisionId, action: decision.action?.name ?? null, status: 'pending' as const }];
+        const attempts =
+          decision.mode === 'escalate'
+            ? c.attempts
+            : [...c.attempts, { decisionId: decision.decisionId, action: decision.action?.name ?? null, status: 'pending' as const }];
         return { ...rest, attempts, ...(event.retryAt === undefined ? {} : { retryAt: event.retryAt }) };
       });
       // Only decisions that run now take budget here; approved ones take it when their action starts.
@@ -106,7 +112,13 @@ function openCase(data: IncidentOpened): IncidentCase {
 
 /** An update without a hypothesis keeps the one the incident had. */
 function updatedIncident(incident: IncidentInput, data: IncidentUpdated): IncidentInput {
-  return { ...incident, severity: data.severity, title: data.title, evidence: data.evidence, ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}) };
+  return {
+    ...incident,
+    severity: data.severity,
+    title: data.title,
+    evidence: data.evidence,
+    ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+  };
 }
 
 function withCase(state: PolicyState, incidentId: string, c: IncidentCase): PolicyState {
@@ -199,7 +211,8 @@ function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec 
     const { [outcome.decisionId]: _settled, ...running } = guard.running;
     guard = { ...guard, running };
   }
-  if (loop !== undefined && isVerifiedOutcome(outcome)) guard = countVerification(guard, loop, outcome.status === 'succeeded', Date.parse(outcome.finishedAt));
+  if (loop !== undefined && isVerifiedOutcome(outcome))
+    guard = countVerification(guard, loop, outcome.status === 'succeeded', Date.parse(outcome.finishedAt));
   const next = guard === state.guard ? state : { ...state, guard };
   return settle(next, outcome.incidentId, outcome.decisionId, OUTCOME_TO_ATTEMPT[outcome.status]);
 }
@@ -234,7 +247,10 @@ function countVerification(guard: GuardState, loop: LoopSpec, success: boolean, 
 function onControl(guard: GuardState, command: ControlCommand): GuardState {
   switch (command.command) {
     case 'pause-loop':
-      return { ...guard, pausedLoops: { ...guard.pausedLoops, [command.loop]: { until: null, reason: command.reason, by: command.actor } } };
+      return {
+        ...guard,
+        pausedLoops: { ...guard.pausedLoops, [command.loop]: { until: null, reason: command.reason, by: command.actor } },
+      };
     case 'resume-loop': {
       // Resuming also closes the breaker: a person has looked at the failures.
       const { [command.loop]: _resumed, ...pausedLoops } = guard.pausedLoops;

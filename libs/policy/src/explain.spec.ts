@@ -10,7 +10,14 @@ const FP = 'shop|pool-leak';
 describe('formatExplanation', () => {
   const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'medium' } } });
   const state = withOutcomes(initialPolicyState(), loop, FP, 'recycle-pool', [true, true]);
-  const plan = planDecision({ state, loop, incident: incident(FP), attempts: [{ decisionId: 'dec-0', action: 'restart', status: 'failed' }], now: T0, rng: createRng(4) });
+  const plan = planDecision({
+    state,
+    loop,
+    incident: incident(FP),
+    attempts: [{ decisionId: 'dec-0', action: 'restart', status: 'failed' }],
+    now: T0,
+    rng: createRng(4),
+  });
 
   it('given a plan, when formatted, then it reads evidence, hypothesis, candidates, guardrails, autonomy and why', () => {
     const text = formatExplanation(plan);
@@ -41,7 +48,10 @@ describe('formatExplanation', () => {
       previousDecisionId: 'dec-0',
       explanation: plan.explanation,
     };
-    const text = formatExplanation(made, outcome({ decisionId: 'dec-1', fingerprint: FP, action: 'recycle-pool', succeeded: true, timeToRecoverMs: 12_300, at: T0 + 20_000 }));
+    const text = formatExplanation(
+      made,
+      outcome({ decisionId: 'dec-1', fingerprint: FP, action: 'recycle-pool', succeeded: true, timeToRecoverMs: 12_300, at: T0 + 20_000 }),
+    );
     expect(text.split('\n')[0]).toBe('Decision dec-1 for incident inc-1 (loop shop-heal v1.0.0, target shop)');
     expect(text).toContain('Outcome: succeeded, recovered in 12.3s; verification passed');
   });

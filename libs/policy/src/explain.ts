@@ -18,7 +18,9 @@ export function formatExplanation(decision: DecisionPlan | DecisionMade, outcome
   const { explanation: e } = decision;
   const lines: string[] = [];
   if ('decisionId' in decision) {
-    lines.push(`Decision ${decision.decisionId} for incident ${decision.incidentId} (loop ${decision.loop} v${decision.loopVersion}, target ${decision.target})`);
+    lines.push(
+      `Decision ${decision.decisionId} for incident ${decision.incidentId} (loop ${decision.loop} v${decision.loopVersion}, target ${decision.target})`,
+    );
     lines.push(`Fingerprint: ${decision.fingerprint}`);
   }
   const chain = decision.previousDecisionId === undefined ? '' : ` (retry after ${decision.previousDecisionId})`;
@@ -32,12 +34,16 @@ export function formatExplanation(decision: DecisionPlan | DecisionMade, outcome
   for (const c of [...e.candidates].sort((a, b) => b.score - a.score)) {
     const mean = c.posterior === undefined ? '  -  ' : c.posterior.mean.toFixed(3);
     const tries = c.posterior === undefined ? '-' : String(c.posterior.tries);
-    lines.push(`  ${c.action.padEnd(width)}  ${c.score.toFixed(3)}  ${mean}  ${tries.padStart(5)}  ${(c.eligible ? 'yes' : 'no').padEnd(8)}  ${c.reason}`);
+    lines.push(
+      `  ${c.action.padEnd(width)}  ${c.score.toFixed(3)}  ${mean}  ${tries.padStart(5)}  ${(c.eligible ? 'yes' : 'no').padEnd(8)}  ${c.reason}`,
+    );
   }
 
   lines.push('', 'Guardrails:');
   for (const g of e.guardrails) {
-    lines.push(`  [${g.passed ? 'pass' : 'FAIL'}] ${g.name}: ${g.detail}${Object.keys(g.values).length > 0 ? ` {${valuesText(g.values)}}` : ''}`);
+    lines.push(
+      `  [${g.passed ? 'pass' : 'FAIL'}] ${g.name}: ${g.detail}${Object.keys(g.values).length > 0 ? ` {${valuesText(g.values)}}` : ''}`,
+    );
   }
 
   lines.push('', `Autonomy: ${decision.autonomyLevel}`);
@@ -46,9 +52,14 @@ export function formatExplanation(decision: DecisionPlan | DecisionMade, outcome
 
   if (outcome !== undefined) {
     const ttr = outcome.timeToRecoverMs === null ? 'did not recover' : `recovered in ${Math.round(outcome.timeToRecoverMs / 100) / 10}s`;
-    lines.push('', `Outcome: ${outcome.status}${outcome.dryRun ? ' (dry-run)' : ''}, ${ttr}; verification ${outcome.verification.passed ? 'passed' : 'failed'}`);
+    lines.push(
+      '',
+      `Outcome: ${outcome.status}${outcome.dryRun ? ' (dry-run)' : ''}, ${ttr}; verification ${outcome.verification.passed ? 'passed' : 'failed'}`,
+    );
     for (const c of outcome.verification.checks) {
-      lines.push(`  [${c.passed ? 'pass' : 'FAIL'}] ${c.name}${c.observed === undefined ? '' : ` observed=${String(c.observed)}`}${c.detail === undefined ? '' : `: ${c.detail}`}`);
+      lines.push(
+        `  [${c.passed ? 'pass' : 'FAIL'}] ${c.name}${c.observed === undefined ? '' : ` observed=${String(c.observed)}`}${c.detail === undefined ? '' : `: ${c.detail}`}`,
+      );
     }
     if (outcome.rollback !== undefined) lines.push(`  rollback ${outcome.rollback.action.name}: ${outcome.rollback.status}`);
     if (outcome.error !== undefined) lines.push(`  error ${outcome.error.code}: ${outcome.error.message}`);

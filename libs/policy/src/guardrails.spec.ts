@@ -22,7 +22,12 @@ function executed(loop: ReturnType<typeof shopLoop>, times: number[], target = '
   return times.reduce((s, at, i) => {
     const p = plan(s, loop, at, target);
     let next = evolve(s, decisionMade(loop, p, { decisionId: `d-${target}-${i}`, fingerprint: FP, at, target }));
-    if (settle) next = evolve(next, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: `d-${target}-${i}`, fingerprint: FP, action: p.action!.name, succeeded: true, at: at + 1_000, target }) });
+    if (settle)
+      next = evolve(next, {
+        type: 'homeostat.outcome.recorded.v1',
+        loop,
+        data: outcome({ decisionId: `d-${target}-${i}`, fingerprint: FP, action: p.action!.name, succeeded: true, at: at + 1_000, target }),
+      });
     return next;
   }, initialPolicyState());
 }
@@ -39,7 +44,10 @@ describe('guardrails', () => {
       // Then
       expect(p.mode).toBe('escalate');
       expect(p.action).toBeNull();
-      expect(check(p, 'budget')).toMatchObject({ passed: false, values: { scope: 'target', used: 2, maxActions: 2, window: '10m', retryAt: iso(T0 + 600_000) } });
+      expect(check(p, 'budget')).toMatchObject({
+        passed: false,
+        values: { scope: 'target', used: 2, maxActions: 2, window: '10m', retryAt: iso(T0 + 600_000) },
+      });
       expect(p.retryAt).toBe(T0 + 600_000);
       expect(p.explanation.chosenBecause).toContain(`allowed again at ${iso(T0 + 600_000)}`);
     });
@@ -72,7 +80,10 @@ describe('guardrails', () => {
     const state = executed(loop, [T0]);
     const p = plan(state, loop, T0 + 30_000);
     expect(p.mode).toBe('escalate');
-    expect(check(p, 'cooldown')).toMatchObject({ passed: false, values: { cooldown: '2m', lastActionAt: iso(T0), elapsedMs: 30_000, retryAt: iso(T0 + 120_000) } });
+    expect(check(p, 'cooldown')).toMatchObject({
+      passed: false,
+      values: { cooldown: '2m', lastActionAt: iso(T0), elapsedMs: 30_000, retryAt: iso(T0 + 120_000) },
+    });
     expect(p.retryAt).toBe(T0 + 120_000);
     expect(plan(state, loop, T0 + 120_000).mode).toBe('execute');
   });
@@ -84,7 +95,11 @@ describe('guardrails', () => {
     expect(p.mode).toBe('escalate');
     expect(check(p, 'blast-radius')).toMatchObject({ passed: false, values: { running: 1, maxConcurrent: 1 } });
     // When the outcome arrives the slot frees
-    const settled = evolve(state, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: 'd-shop-0', fingerprint: FP, action: 'recycle-pool', succeeded: true, at: T0 + 6_000 }) });
+    const settled = evolve(state, {
+      type: 'homeostat.outcome.recorded.v1',
+      loop,
+      data: outcome({ decisionId: 'd-shop-0', fingerprint: FP, action: 'recycle-pool', succeeded: true, at: T0 + 6_000 }),
+    });
     expect(check(plan(settled, loop, T0 + 7_000, 'shop-eu'), 'blast-radius')).toMatchObject({ passed: true, values: { running: 0 } });
   });
 
@@ -92,7 +107,17 @@ describe('guardrails', () => {
     const loop = shopLoop();
     const state = evolve(initialPolicyState(), {
       type: 'homeostat.action.started.v1',
-      data: { decisionId: 'd-x', incidentId: 'i', loop: 'shop-heal', target: 'shop', fingerprint: FP, action: { name: 'restart', adapter: 'http', params: {} }, dryRun: false, startedAt: iso(T0), deadline: iso(T0 + 120_000) },
+      data: {
+        decisionId: 'd-x',
+        incidentId: 'i',
+        loop: 'shop-heal',
+        target: 'shop',
+        fingerprint: FP,
+        action: { name: 'restart', adapter: 'http', params: {} },
+        dryRun: false,
+        startedAt: iso(T0),
+        deadline: iso(T0 + 120_000),
+      },
     });
     expect(check(plan(state, loop, T0 + 1_000), 'blast-radius').passed).toBe(false);
     expect(check(plan(state, loop, T0 + 120_001), 'blast-radius').passed).toBe(true);
@@ -101,11 +126,18 @@ describe('guardrails', () => {
   describe('circuit breaker', () => {
     const loop = shopLoop({ guardrails: { circuitBreaker: { consecutiveFailures: 3, pauseFor: '30m' } } });
     const fail = (s: PolicyState, i: number, succeeded = false): PolicyState =>
-      evolve(s, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: `f-${i}`, fingerprint: `shop|k${i}`, action: 'restart', succeeded, at: T0 + i * 1_000 }) });
+      evolve(s, {
+        type: 'homeostat.outcome.recorded.v1',
+        loop,
+        data: outcome({ decisionId: `f-${i}`, fingerprint: `shop|k${i}`, action: 'restart', succeeded, at: T0 + i * 1_000 }),
+      });
 
     it('given 2 consecutive failed verifications, when deciding, then the breaker is still closed', () => {
       const state = [1, 2].reduce((s, i) => fail(s, i), initialPolicyState());
-      expect(check(plan(state, loop, T0 + 5_000), 'circuit-breaker')).toMatchObject({ passed: true, values: { consecutiveFailures: 2, threshold: 3 } });
+      expect(check(plan(state, loop, T0 + 5_000), 'circuit-breaker')).toMatchObject({
+        passed: true,
+        values: { consecutiveFailures: 2, threshold: 3 },
+      });
     });
 
     it('given 3 consecutive failed verifications, when deciding, then the loop is paused for pauseFor and the decision escalates', () => {
@@ -117,7 +149,10 @@ describe('guardrails', () => {
       const p = plan(state, loop, T0 + 5_000);
       expect(p.mode).toBe('escalate');
       expect(p.action).toBeNull();
-      expect(check(p, 'circuit-breaker')).toMatchObject({ passed: false, values: { consecutiveFailures: 3, threshold: 3, pausedUntil: iso(T0 + 3_000 + 1_800_000) } });
+      expect(check(p, 'circuit-breaker')).toMatchObject({
+        passed: false,
+        values: { consecutiveFailures: 3, threshold: 3, pausedUntil: iso(T0 + 3_000 + 1_800_000) },
+      });
       expect(p.explanation.chosenBecause).toContain('circuit-breaker');
     });
 
@@ -131,13 +166,20 @@ describe('guardrails', () => {
       const open = [1, 2, 3].reduce((s, i) => fail(s, i), initialPolicyState());
       const later = T0 + 3_000 + 1_800_001;
       expect(check(plan(open, loop, later), 'circuit-breaker')).toMatchObject({ passed: true });
-      const reopened = evolve(open, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: 'f-9', fingerprint: FP, action: 'restart', succeeded: false, at: later + 1_000 }) });
+      const reopened = evolve(open, {
+        type: 'homeostat.outcome.recorded.v1',
+        loop,
+        data: outcome({ decisionId: 'f-9', fingerprint: FP, action: 'restart', succeeded: false, at: later + 1_000 }),
+      });
       expect(check(plan(reopened, loop, later + 2_000), 'circuit-breaker').passed).toBe(false);
     });
 
     it('given an open breaker, when a person resumes the loop, then it closes', () => {
       const open = [1, 2, 3].reduce((s, i) => fail(s, i), initialPolicyState());
-      const resumed = evolve(open, { type: 'homeostat.control.v1', data: { command: 'resume-loop', loop: 'shop-heal', actor: 'ana', reason: 'fixed the database' } });
+      const resumed = evolve(open, {
+        type: 'homeostat.control.v1',
+        data: { command: 'resume-loop', loop: 'shop-heal', actor: 'ana', reason: 'fixed the database' },
+      });
       expect(check(plan(resumed, loop, T0 + 5_000), 'circuit-breaker')).toMatchObject({ passed: true, values: { consecutiveFailures: 0 } });
       expect(plan(resumed, loop, T0 + 5_000).mode).toBe('execute');
     });
@@ -145,14 +187,20 @@ describe('guardrails', () => {
 
   describe('approval', () => {
     it('given an action riskier than aboveRisk, when it is chosen, then the decision waits for approval', () => {
-      const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'medium' } }, actions: [{ name: 'restart', adapter: 'http', params: {}, risk: 'high' }] });
+      const loop = shopLoop({
+        guardrails: { approval: { aboveRisk: 'medium' } },
+        actions: [{ name: 'restart', adapter: 'http', params: {}, risk: 'high' }],
+      });
       const p = plan(initialPolicyState(), loop);
       expect(p).toMatchObject({ mode: 'approval-required', action: { name: 'restart' } });
       expect(check(p, 'approval')).toMatchObject({ passed: false, values: { risk: 'high', aboveRisk: 'medium', required: true } });
     });
 
     it('given an action at or below aboveRisk, when it is chosen, then it executes', () => {
-      const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'medium' } }, actions: [{ name: 'tune', adapter: 'http', params: {}, risk: 'medium' }] });
+      const loop = shopLoop({
+        guardrails: { approval: { aboveRisk: 'medium' } },
+        actions: [{ name: 'tune', adapter: 'http', params: {}, risk: 'medium' }],
+      });
       const p = plan(initialPolicyState(), loop);
       expect(p.mode).toBe('execute');
       expect(check(p, 'approval')).toMatchObject({ passed: true, values: { required: false } });
@@ -161,7 +209,14 @@ describe('guardrails', () => {
     it('given a rejected decision, when deciding again, then the rejected action is ruled out', () => {
       const loop = shopLoop({ guardrails: { approval: { aboveRisk: 'low' } } });
       const first = plan(initialPolicyState(), loop);
-      const again = planDecision({ state: initialPolicyState(), loop, incident: incident(FP), attempts: [{ decisionId: 'd-1', action: first.action!.name, status: 'rejected' }], now: T0, rng: createRng(9) });
+      const again = planDecision({
+        state: initialPolicyState(),
+        loop,
+        incident: incident(FP),
+        attempts: [{ decisionId: 'd-1', action: first.action!.name, status: 'rejected' }],
+        now: T0,
+        rng: createRng(9),
+      });
       expect(again.action?.name).not.toBe(first.action?.name);
       expect(again.previousDecisionId).toBe('d-1');
     });
@@ -169,12 +224,18 @@ describe('guardrails', () => {
 
   describe('kill switch', () => {
     const on = (loop?: string): PolicyState =>
-      evolve(initialPolicyState(), { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'ana', reason: 'incident review', ...(loop === undefined ? {} : { loop }) } });
+      evolve(initialPolicyState(), {
+        type: 'homeostat.control.v1',
+        data: { command: 'kill-switch', state: 'on', actor: 'ana', reason: 'incident review', ...(loop === undefined ? {} : { loop }) },
+      });
 
     it('given the global kill switch on, when any loop decides, then it escalates', () => {
       const p = plan(on(), shopLoop());
       expect(p.mode).toBe('escalate');
-      expect(check(p, 'kill-switch')).toMatchObject({ passed: false, values: { global: true, loop: false, by: 'ana', reason: 'incident review' } });
+      expect(check(p, 'kill-switch')).toMatchObject({
+        passed: false,
+        values: { global: true, loop: false, by: 'ana', reason: 'incident review' },
+      });
     });
 
     it('given the kill switch on for one loop, when that loop and another decide, then only that loop stops', () => {
@@ -185,18 +246,27 @@ describe('guardrails', () => {
     });
 
     it('given the global switch turned off, when deciding, then loops run again', () => {
-      const off = evolve(on(), { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'off', actor: 'ana', reason: 'done' } });
+      const off = evolve(on(), {
+        type: 'homeostat.control.v1',
+        data: { command: 'kill-switch', state: 'off', actor: 'ana', reason: 'done' },
+      });
       expect(plan(off, shopLoop()).mode).toBe('execute');
     });
   });
 
   it('given a person paused the loop, when deciding, then it escalates until the loop is resumed', () => {
-    const paused = evolve(initialPolicyState(), { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: 'shop-heal', actor: 'ana', reason: 'deploy freeze' } });
+    const paused = evolve(initialPolicyState(), {
+      type: 'homeostat.control.v1',
+      data: { command: 'pause-loop', loop: 'shop-heal', actor: 'ana', reason: 'deploy freeze' },
+    });
     const p = plan(paused, shopLoop());
     expect(p.mode).toBe('escalate');
     expect(check(p, 'loop-paused')).toMatchObject({ passed: false, values: { paused: true, by: 'ana', until: null } });
     expect(p.explanation.chosenBecause).toContain('deploy freeze');
-    const resumed = evolve(paused, { type: 'homeostat.control.v1', data: { command: 'resume-loop', loop: 'shop-heal', actor: 'ana', reason: 'freeze over' } });
+    const resumed = evolve(paused, {
+      type: 'homeostat.control.v1',
+      data: { command: 'resume-loop', loop: 'shop-heal', actor: 'ana', reason: 'freeze over' },
+    });
     expect(plan(resumed, shopLoop()).mode).toBe('execute');
   });
 
@@ -211,7 +281,14 @@ describe('guardrails', () => {
   });
 
   it('given a decision of this incident still pending, when deciding, then it escalates rather than run two at once', () => {
-    const p = planDecision({ state: initialPolicyState(), loop: shopLoop(), incident: incident(FP), attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }], now: T0, rng: createRng(1) });
+    const p = planDecision({
+      state: initialPolicyState(),
+      loop: shopLoop(),
+      incident: incident(FP),
+      attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }],
+      now: T0,
+      rng: createRng(1),
+    });
     expect(p.mode).toBe('escalate');
     expect(check(p, 'in-flight')).toMatchObject({ passed: false, values: { pendingDecisionId: 'd-1' } });
   });

@@ -23,7 +23,13 @@ export interface GuardrailResult {
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-function result(name: string, effect: GuardrailEffect, detail: string, values: GuardrailCheck['values'], retryAt?: number): GuardrailResult {
+function result(
+  name: string,
+  effect: GuardrailEffect,
+  detail: string,
+  values: GuardrailCheck['values'],
+  retryAt?: number,
+): GuardrailResult {
   return { check: { name, passed: effect === 'ok', detail, values }, effect, ...(retryAt === undefined ? {} : { retryAt }) };
 }
 
@@ -45,7 +51,8 @@ export function killSwitch({ state, loop }: LoopGuardInput): GuardrailResult {
   const ks = state.guard.killSwitch;
   const forLoop = (ks.loops ?? []).includes(loop.metadata.name);
   const values = { global: ks.on, loop: forLoop, by: ks.by ?? null, reason: ks.reason ?? null };
-  if (ks.on) return result('kill-switch', 'block', `the global kill switch is on (${ks.by ?? 'unknown'}: ${ks.reason ?? 'no reason'})`, values);
+  if (ks.on)
+    return result('kill-switch', 'block', `the global kill switch is on (${ks.by ?? 'unknown'}: ${ks.reason ?? 'no reason'})`, values);
   if (forLoop) return result('kill-switch', 'block', `the kill switch of loop ${loop.metadata.name} is on`, values);
   return result('kill-switch', 'ok', 'off', values);
 }
@@ -73,7 +80,12 @@ export function circuitBreaker({ state, loop, now }: LoopGuardInput): GuardrailR
   };
   if (breakerPause !== undefined && (breakerPause.until === null || breakerPause.until > now)) {
     const until = breakerPause.until === null ? 'until a person resumes the loop' : `until ${iso(breakerPause.until)}`;
-    return result('circuit-breaker', 'block', `open: ${failures} consecutive failed verifications (threshold ${threshold}); the loop is paused ${until}`, values);
+    return result(
+      'circuit-breaker',
+      'block',
+      `open: ${failures} consecutive failed verifications (threshold ${threshold}); the loop is paused ${until}`,
+      values,
+    );
   }
   if (breakerPause !== undefined) {
     return result('circuit-breaker', 'ok', `half-open: the pause ended; one more failure opens it again`, values);
@@ -104,10 +116,23 @@ export function budget({ state, loop, target, now }: LoopGuardInput): GuardrailR
   // The slot frees when enough of the oldest actions leave the window.
   const freeing = inWindow[used - maxActions];
   const retryAt = used < maxActions || maxActions === 0 || freeing === undefined ? null : freeing + windowMs;
-  const values = { scope: perTarget ? 'target' : 'loop', target: perTarget ? target : null, used, maxActions, window, retryAt: iso(retryAt) };
+  const values = {
+    scope: perTarget ? 'target' : 'loop',
+    target: perTarget ? target : null,
+    used,
+    maxActions,
+    window,
+    retryAt: iso(retryAt),
+  };
   if (used < maxActions) return result('budget', 'ok', `${used} of ${maxActions} actions used for ${scope} in ${window}`, values);
   if (retryAt === null) return result('budget', 'block', `no actions allowed for ${scope} (maxActions ${maxActions})`, values);
-  return result('budget', 'wait', `${used} of ${maxActions} actions used for ${scope} in ${window}; next allowed at ${iso(retryAt)}`, values, retryAt);
+  return result(
+    'budget',
+    'wait',
+    `${used} of ${maxActions} actions used for ${scope} in ${window}; next allowed at ${iso(retryAt)}`,
+    values,
+    retryAt,
+  );
 }
 
 export function cooldown({ state, loop, target, now }: LoopGuardInput): GuardrailResult {
@@ -117,29 +142,60 @@ export function cooldown({ state, loop, target, now }: LoopGuardInput): Guardrai
   const elapsedMs = last === undefined ? null : now - last;
   const values = { cooldown: period, lastActionAt: iso(last), elapsedMs, retryAt: null as string | null };
   if (last === undefined || elapsedMs === null || elapsedMs >= cooldownMs) {
-    return result('cooldown', 'ok', last === undefined ? `no earlier action on ${target}` : `last action on ${target} ${elapsedMs}ms ago (cooldown ${period})`, values);
+    return result(
+      'cooldown',
+      'ok',
+      last === undefined ? `no earlier action on ${target}` : `last action on ${target} ${elapsedMs}ms ago (cooldown ${period})`,
+      values,
+    );
   }
   const retryAt = last + cooldownMs;
   values.retryAt = iso(retryAt);
-  return result('cooldown', 'wait', `last action on ${target} ${elapsedMs}ms ago, within the ${period} cooldown; next allowed at ${iso(retryAt)}`, values, retryAt);
+  return result(
+    'cooldown',
+    'wait',
+    `last action on ${target} ${elapsedMs}ms ago, within the ${period} cooldown; next allowed at ${iso(retryAt)}`,
+    values,
+    retryAt,
+  );
 }
 
 export function blastRadius({ state, loop, now }: LoopGuardInput): GuardrailResult {
   const { maxConcurrent } = loop.spec.guardrails.blastRadius;
   const running = Object.values(state.guard.running).filter((r) => r.loop === loop.metadata.name && r.deadline > now);
   const values = { running: running.length, maxConcurrent };
-  if (running.length < maxConcurrent) return result('blast-radius', 'ok', `${running.length} of ${maxConcurrent} concurrent actions running`, values);
+  if (running.length < maxConcurrent)
+    return result('blast-radius', 'ok', `${running.length} of ${maxConcurrent} concurrent actions running`, values);
   // The slot frees at the latest when the earliest running action reaches its deadline.
   const retryAt = Math.min(...running.map((r) => r.deadline));
-  return result('blast-radius', 'wait', `${running.length} of ${maxConcurrent} concurrent actions already running; a slot frees by ${iso(retryAt)} at the latest`, { ...values, retryAt: iso(retryAt) }, retryAt);
+  return result(
+    'blast-radius',
+    'wait',
+    `${running.length} of ${maxConcurrent} concurrent actions already running; a slot frees by ${iso(retryAt)} at the latest`,
+    { ...values, retryAt: iso(retryAt) },
+    retryAt,
+  );
 }
 
 /** The checks on the chosen action: they decide the mode, never whether to act. */
-export function actionGuardrails(loop: LoopSpec, action: ActionSpec, level: AutonomyLevel, stats: ActionStats | undefined): GuardrailResult[] {
+export function actionGuardrails(
+  loop: LoopSpec,
+  action: ActionSpec,
+  level: AutonomyLevel,
+  stats: ActionStats | undefined,
+): GuardrailResult[] {
   const { aboveRisk } = loop.spec.guardrails.approval;
   const approval = needsApproval(action.risk, aboveRisk)
-    ? result('approval', 'approval', `risk ${action.risk} is above ${aboveRisk}: waits for a person`, { risk: action.risk, aboveRisk, required: true })
-    : result('approval', 'ok', aboveRisk === 'never' ? 'no approval configured' : `risk ${action.risk} is not above ${aboveRisk}`, { risk: action.risk, aboveRisk, required: false });
+    ? result('approval', 'approval', `risk ${action.risk} is above ${aboveRisk}: waits for a person`, {
+        risk: action.risk,
+        aboveRisk,
+        required: true,
+      })
+    : result('approval', 'ok', aboveRisk === 'never' ? 'no approval configured' : `risk ${action.risk} is not above ${aboveRisk}`, {
+        risk: action.risk,
+        aboveRisk,
+        required: false,
+      });
 
   const dryRun = loop.spec.guardrails.dryRun
     ? result('dry-run', 'dry-run', 'the loop is in dry-run: record what would run, run nothing', { dryRun: true })

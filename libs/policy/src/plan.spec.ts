@@ -14,7 +14,10 @@ describe('planDecision: choosing an action', () => {
     const loop = shopLoop();
     const state = withOutcomes(initialPolicyState(), loop, FP, 'restart', [true, true]);
     // When: over many independent draws
-    const choices = Array.from({ length: 200 }, (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name);
+    const choices = Array.from(
+      { length: 200 },
+      (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name,
+    );
     // Then
     expect(choices.filter((c) => c === 'restart').length).toBeGreaterThanOrEqual(196);
   });
@@ -22,7 +25,10 @@ describe('planDecision: choosing an action', () => {
   it('given one success, when deciding again for the same fingerprint, then that action is the clear first choice', () => {
     const loop = shopLoop();
     const state = withOutcomes(initialPolicyState(), loop, FP, 'tune-cache', [true]);
-    const choices = Array.from({ length: 200 }, (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name);
+    const choices = Array.from(
+      { length: 200 },
+      (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name,
+    );
     expect(choices.filter((c) => c === 'tune-cache').length).toBeGreaterThanOrEqual(180);
   });
 
@@ -30,7 +36,10 @@ describe('planDecision: choosing an action', () => {
     const loop = shopLoop();
     const state = withOutcomes(initialPolicyState(), loop, FP, 'recycle-pool', [false]);
     const share = (s: typeof state): number =>
-      Array.from({ length: 200 }, (_, seed) => planDecision({ state: s, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name).filter((c) => c === 'recycle-pool').length;
+      Array.from(
+        { length: 200 },
+        (_, seed) => planDecision({ state: s, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name,
+      ).filter((c) => c === 'recycle-pool').length;
     // Then: from the favourite of a new kind of failure (low risk, cheapest) to a rare exploration
     expect(share(initialPolicyState())).toBeGreaterThanOrEqual(50);
     expect(share(state)).toBeLessThanOrEqual(10);
@@ -43,7 +52,11 @@ describe('planDecision: choosing an action', () => {
     const first = planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(1) });
     expect(first.mode).toBe('execute');
     state = evolve(state, decisionMade(loop, first, { decisionId: 'dec-1', fingerprint: FP, at: T0 }));
-    state = evolve(state, { type: 'homeostat.outcome.recorded.v1', loop, data: outcome({ decisionId: 'dec-1', fingerprint: FP, action: first.action!.name, succeeded: false, at: T0 + 30_000 }) });
+    state = evolve(state, {
+      type: 'homeostat.outcome.recorded.v1',
+      loop,
+      data: outcome({ decisionId: 'dec-1', fingerprint: FP, action: first.action!.name, succeeded: false, at: T0 + 30_000 }),
+    });
     const attempts: Attempt[] = [{ decisionId: 'dec-1', action: first.action!.name, status: 'failed' }];
     // When
     const second = planDecision({ state, loop, incident: incident(FP), attempts, now: T0 + 31_000, rng: createRng(2) });
@@ -59,7 +72,11 @@ describe('planDecision: choosing an action', () => {
 
   it('given every action ruled out in this incident, when deciding, then it escalates with no action', () => {
     const loop = shopLoop();
-    const attempts: Attempt[] = loop.spec.actions.map((a, i) => ({ decisionId: `dec-${i}`, action: a.name, status: i % 2 === 0 ? 'failed' : 'rejected' }));
+    const attempts: Attempt[] = loop.spec.actions.map((a, i) => ({
+      decisionId: `dec-${i}`,
+      action: a.name,
+      status: i % 2 === 0 ? 'failed' : 'rejected',
+    }));
     const plan = planDecision({ state: initialPolicyState(), loop, incident: incident(FP), attempts, now: T0, rng: createRng(1) });
     expect(plan).toMatchObject({ action: null, mode: 'escalate', attempt: 6, previousDecisionId: 'dec-4' });
     expect(plan.explanation.chosenBecause).toContain('no candidate left');
@@ -71,13 +88,24 @@ describe('planDecision: choosing an action', () => {
     let state = withOutcomes(initialPolicyState(), loop, 'shop|a', 'restart', [true, true, true]);
     state = withOutcomes(state, loop, 'shop|b', 'restart', [true, true, true]);
     const share = (s: typeof state): number =>
-      Array.from({ length: 400 }, (_, seed) => planDecision({ state: s, loop, incident: incident('shop|new'), attempts: [], now: T0, rng: createRng(seed) }).action?.name).filter((c) => c === 'restart').length;
+      Array.from(
+        { length: 400 },
+        (_, seed) =>
+          planDecision({ state: s, loop, incident: incident('shop|new'), attempts: [], now: T0, rng: createRng(seed) }).action?.name,
+      ).filter((c) => c === 'restart').length;
     // Then: chosen more often than with no history, but not always (down-weighted, still exploring)
     const before = share(initialPolicyState());
     const after = share(state);
     expect(after).toBeGreaterThan(before);
     expect(after).toBeLessThan(400);
-    const candidate = planDecision({ state, loop, incident: incident('shop|new'), attempts: [], now: T0, rng: createRng(1) }).explanation.candidates.find((c) => c.action === 'restart');
+    const candidate = planDecision({
+      state,
+      loop,
+      incident: incident('shop|new'),
+      attempts: [],
+      now: T0,
+      rng: createRng(1),
+    }).explanation.candidates.find((c) => c.action === 'restart');
     expect(candidate?.reason).toContain('similar fingerprints 6✓ 0✗ over 2');
   });
 
@@ -85,12 +113,23 @@ describe('planDecision: choosing an action', () => {
     const loop = shopLoop();
     const learner = new TestLearner();
     let state = initialPolicyState();
-    for (const [action, ttr] of [['recycle-pool', 5_000], ['restart', 110_000]] as const) {
+    for (const [action, ttr] of [
+      ['recycle-pool', 5_000],
+      ['restart', 110_000],
+    ] as const) {
       for (let i = 0; i < 20; i++) {
-        state = withOutcome(state, loop, learner, outcome({ decisionId: `${action}-${i}`, fingerprint: FP, action, succeeded: true, timeToRecoverMs: ttr, at: T0 - 100_000 + i }));
+        state = withOutcome(
+          state,
+          loop,
+          learner,
+          outcome({ decisionId: `${action}-${i}`, fingerprint: FP, action, succeeded: true, timeToRecoverMs: ttr, at: T0 - 100_000 + i }),
+        );
       }
     }
-    const choices = Array.from({ length: 100 }, (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name);
+    const choices = Array.from(
+      { length: 100 },
+      (_, seed) => planDecision({ state, loop, incident: incident(FP), attempts: [], now: T0, rng: createRng(seed) }).action?.name,
+    );
     expect(choices.filter((c) => c === 'recycle-pool').length).toBeGreaterThanOrEqual(95);
   });
 
@@ -118,7 +157,18 @@ describe('planDecision: choosing an action', () => {
       expect(c.reason).toMatch(/Beta\(/);
     }
     expect(e.candidates.find((c) => c.action === plan.action?.name)?.reason).toMatch(/^chosen: highest score/);
-    expect(e.guardrails.map((g) => g.name)).toEqual(['kill-switch', 'loop-paused', 'circuit-breaker', 'in-flight', 'budget', 'cooldown', 'blast-radius', 'approval', 'dry-run', 'autonomy']);
+    expect(e.guardrails.map((g) => g.name)).toEqual([
+      'kill-switch',
+      'loop-paused',
+      'circuit-breaker',
+      'in-flight',
+      'budget',
+      'cooldown',
+      'blast-radius',
+      'approval',
+      'dry-run',
+      'autonomy',
+    ]);
     expect(e.chosenBecause).toContain(`${plan.action?.name} has the highest score`);
     expect(plan.autonomyLevel).toBe('auto');
   });
@@ -129,8 +179,13 @@ describe('summarizeEvidence', () => {
     const base = incident('pool-leak');
     const span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), service: 'shop', name: 'GET /checkout', statusMessage: 'HTTP 500' };
     const timeout = 'POOL_ACQUIRE_TIMEOUT: timeout acquiring connection after <*> ms';
-    const summary = summarizeEvidence({ ...base, evidence: { ...base.evidence, failingSpans: [{ ...span, error: timeout }, { ...span, error: timeout }, span] } });
+    const summary = summarizeEvidence({
+      ...base,
+      evidence: { ...base.evidence, failingSpans: [{ ...span, error: timeout }, { ...span, error: timeout }, span] },
+    });
     expect(summary).toContain(`3 failing span(s): shop GET /checkout, failing with "${timeout}"`);
-    expect(summarizeEvidence({ ...base, evidence: { ...base.evidence, failingSpans: [span] } })).toMatch(/1 failing span\(s\): shop GET \/checkout$/);
+    expect(summarizeEvidence({ ...base, evidence: { ...base.evidence, failingSpans: [span] } })).toMatch(
+      /1 failing span\(s\): shop GET \/checkout$/,
+    );
   });
 });

@@ -54,7 +54,13 @@ export function planDecision(input: PlanInput): DecisionPlan {
     const tried = ruledOut.get(action.name);
     if (tried !== undefined) {
       const how = tried.map((t) => `attempt ${attempts.indexOf(t) + 1} ${t.status}`).join(', ');
-      const candidate: Candidate = { action: action.name, score: 0, posterior: est.posterior, eligible: false, reason: `already tried for this incident (${how})` };
+      const candidate: Candidate = {
+        action: action.name,
+        score: 0,
+        posterior: est.posterior,
+        eligible: false,
+        reason: `already tried for this incident (${how})`,
+      };
       return { action, candidate, theta: 0, utility: 0 };
     }
     const theta = thompsonSample(rng, est.posterior);
@@ -66,17 +72,33 @@ export function planDecision(input: PlanInput): DecisionPlan {
       `similar fingerprints ${similar.successes}✓ ${similar.failures}✗ over ${similar.fingerprints}, ` +
       `this fingerprint ${observed.successes}✓ ${observed.failures}✗ (×${observed.weight}); ` +
       `utility ${round(u.value)} (time to recover ~${Math.round(u.timeMs / 1000)}s ${est.timeSource === 'unknown' ? 'assumed' : `from ${est.timeSource}`}, cost ${round(u.cost, 2)})`;
-    const candidate: Candidate = { action: action.name, score: round(theta * u.value, 6), posterior: est.posterior, eligible: true, reason };
+    const candidate: Candidate = {
+      action: action.name,
+      score: round(theta * u.value, 6),
+      posterior: est.posterior,
+      eligible: true,
+      reason,
+    };
     return { action, candidate, theta, utility: u.value };
   });
 
   const eligible = scored.filter((s) => s.candidate.eligible);
-  const best = eligible.reduce<(typeof eligible)[number] | undefined>((b, s) => (b === undefined || s.candidate.score > b.candidate.score ? s : b), undefined);
+  const best = eligible.reduce<(typeof eligible)[number] | undefined>(
+    (b, s) => (b === undefined || s.candidate.score > b.candidate.score ? s : b),
+    undefined,
+  );
 
   const pending = attempts.find((a) => a.status === 'pending');
-  const loopChecks = loopGuardrails({ state, loop, target: incident.target, now, ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }) });
+  const loopChecks = loopGuardrails({
+    state,
+    loop,
+    target: incident.target,
+    now,
+    ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }),
+  });
   const level = best === undefined ? loop.spec.autonomy.start : autonomyLevel(state, loop, incident.fingerprint, best.action.name);
-  const actionChecks = best === undefined ? [] : actionGuardrails(loop, best.action, level, state.knowledge[incident.fingerprint]?.[best.action.name]);
+  const actionChecks =
+    best === undefined ? [] : actionGuardrails(loop, best.action, level, state.knowledge[incident.fingerprint]?.[best.action.name]);
   const checks = [...loopChecks, ...actionChecks];
 
   const explanationBase = {
@@ -103,7 +125,9 @@ export function planDecision(input: PlanInput): DecisionPlan {
   }
   if (best === undefined) {
     const tried = [...ruledOut.keys()].join(', ');
-    return escalate(`escalated to people: no candidate left for this incident after ${attempts.length} attempt(s) (ruled out: ${tried || 'none'})`);
+    return escalate(
+      `escalated to people: no candidate left for this incident after ${attempts.length} attempt(s) (ruled out: ${tried || 'none'})`,
+    );
   }
   if (waiting.length > 0) {
     const retryAt = Math.max(...waiting.map((w) => w.retryAt ?? now));
@@ -149,11 +173,14 @@ export function summarizeEvidence(incident: IncidentInput): string {
     parts.push(`${series.length} anomalous series: ${list.join(', ')}`);
   }
   const topLogs = [...logTemplates].sort((a, b) => b.count - a.count).slice(0, 3);
-  if (topLogs.length > 0) parts.push(`${logTemplates.length} log template(s): ${topLogs.map((t) => `"${t.template}" ×${t.count}`).join(', ')}`);
+  if (topLogs.length > 0)
+    parts.push(`${logTemplates.length} log template(s): ${topLogs.map((t) => `"${t.template}" ×${t.count}`).join(', ')}`);
   if (failingSpans.length > 0) {
     const names = [...new Set(failingSpans.map((s) => `${s.service} ${s.name}`))].slice(0, 3);
     const errors = [...new Set(failingSpans.flatMap((s) => (s.error ? [`"${s.error}"`] : [])))].slice(0, 3);
-    parts.push(`${failingSpans.length} failing span(s): ${names.join(', ')}${errors.length > 0 ? `, failing with ${errors.join(', ')}` : ''}`);
+    parts.push(
+      `${failingSpans.length} failing span(s): ${names.join(', ')}${errors.length > 0 ? `, failing with ${errors.join(', ')}` : ''}`,
+    );
   }
   return parts.join('; ');
 }

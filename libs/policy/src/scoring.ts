@@ -81,7 +81,13 @@ export function estimate(state: PolicyState, loop: LoopSpec, fingerprint: string
   }
   const simTotal = simSuccesses + simFailures;
   const scale = simTotal === 0 ? 0 : Math.min(SCORING.similarWeight, SCORING.similarMaxStrength / simTotal);
-  const similar = { alpha: simSuccesses * scale, beta: simFailures * scale, successes: simSuccesses, failures: simFailures, fingerprints: simFingerprints };
+  const similar = {
+    alpha: simSuccesses * scale,
+    beta: simFailures * scale,
+    successes: simSuccesses,
+    failures: simFailures,
+    fingerprints: simFingerprints,
+  };
 
   const own = state.knowledge[fingerprint]?.[action.name];
   const observed = { successes: own?.successes ?? 0, failures: own?.failures ?? 0, weight: SCORING.outcomeWeight };

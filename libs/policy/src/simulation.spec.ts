@@ -37,7 +37,10 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
   const loop = shopLoop();
   const learner = new TestLearner();
   const rng = createRng(seed);
-  const order = shuffled(Object.keys(FIXES).flatMap((kind) => Array.from({ length: perKind }, () => kind)), seed);
+  const order = shuffled(
+    Object.keys(FIXES).flatMap((kind) => Array.from({ length: perKind }, () => kind)),
+    seed,
+  );
   let state: PolicyState = initialPolicyState();
   let now = Date.parse('2025-01-01T00:00:00.000Z');
   const seen: Record<string, number> = {};
@@ -47,7 +50,8 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
     const chosen: string[] = [];
     for (;;) {
       const plan: DecisionPlan = planDecision({ state, loop, incident: incident(kind, `inc-${n}`), attempts, now, rng });
-      if (plan.mode !== 'execute' || plan.action === null) throw new Error(`incident ${n} (${kind}) not executed: ${plan.explanation.chosenBecause}`);
+      if (plan.mode !== 'execute' || plan.action === null)
+        throw new Error(`incident ${n} (${kind}) not executed: ${plan.explanation.chosenBecause}`);
       const decisionId = `dec-${n}-${plan.attempt}`;
       chosen.push(plan.action.name);
       state = evolve(state, {
@@ -70,7 +74,12 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
       });
       now += 20_000;
       const fixed = FIXES[kind] === plan.action.name;
-      state = withOutcome(state, loop, learner, outcome({ decisionId, fingerprint: kind, action: plan.action.name, succeeded: fixed, at: now }));
+      state = withOutcome(
+        state,
+        loop,
+        learner,
+        outcome({ decisionId, fingerprint: kind, action: plan.action.name, succeeded: fixed, at: now }),
+      );
       attempts.push({ decisionId, action: plan.action.name, status: fixed ? 'succeeded' : 'failed' });
       now += 1_000;
       if (fixed) break;
@@ -80,7 +89,8 @@ function simulate(seed: number, perKind = 4): IncidentRun[] {
   });
 }
 
-const firstChoiceWrongFromThird = (runs: IncidentRun[]): IncidentRun[] => runs.filter((r) => r.occurrence >= 3 && r.chosen[0] !== FIXES[r.kind]);
+const firstChoiceWrongFromThird = (runs: IncidentRun[]): IncidentRun[] =>
+  runs.filter((r) => r.occurrence >= 3 && r.chosen[0] !== FIXES[r.kind]);
 
 describe('policy simulation: four kinds of failure, one hidden fix each', () => {
   it('given 16 incidents in a seeded order, when each runs to recovery, then from the third occurrence the first choice is the fix', () => {
@@ -104,7 +114,9 @@ describe('policy simulation: four kinds of failure, one hidden fix each', () => 
     const failing = all.filter(({ runs }) => firstChoiceWrongFromThird(runs).length > 0);
     const secondRight = all.flatMap(({ runs }) => runs.filter((r) => r.occurrence === 2 && r.chosen[0] === FIXES[r.kind])).length;
     for (const { runs } of all) for (const run of runs) expect(run.chosen[run.chosen.length - 1]).toBe(FIXES[run.kind]);
-    console.log(`seeds with a wrong first choice from the 3rd occurrence: ${failing.length}/100; 2nd occurrence right first: ${secondRight}/400`);
+    console.log(
+      `seeds with a wrong first choice from the 3rd occurrence: ${failing.length}/100; 2nd occurrence right first: ${secondRight}/400`,
+    );
     expect(failing.length).toBeLessThanOrEqual(5);
   });
 });

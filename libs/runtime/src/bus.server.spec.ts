@@ -27,7 +27,11 @@ class ProbeConsumer {
 class ProbeModule {}
 
 const control = (reason: string): AnyEnvelope =>
-  createEnvelope('homeostat.control.v1', { source: 'test', subject: 'shop', data: { command: 'pause-loop', loop: 'l', actor: 'a', reason } }) as AnyEnvelope;
+  createEnvelope('homeostat.control.v1', {
+    source: 'test',
+    subject: 'shop',
+    data: { command: 'pause-loop', loop: 'l', actor: 'a', reason },
+  }) as AnyEnvelope;
 
 describe('BusServer (Nest handlers on the bus)', () => {
   let bus: InProcessBus;
@@ -72,6 +76,9 @@ describe('BusServer (Nest handlers on the bus)', () => {
     expect(await (await fetch(`${service.url}/healthz`)).json()).toEqual({ status: 'ok', service: 'decider' });
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks).toMatchObject({ bus: { ok: true }, consumer: { ok: true } });
+    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks).toMatchObject({
+      bus: { ok: true },
+      consumer: { ok: true },
+    });
   });
 });

@@ -3,7 +3,16 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { AnyEnvelope } from '@homeostat/contracts';
-import { NonRetryableError, type Bus, type ConsumerHooks, type IdempotencyStore, type MessageContext, type RawMessage, type RetryPolicy, type Subscription } from '@homeostat/bus';
+import {
+  NonRetryableError,
+  type Bus,
+  type ConsumerHooks,
+  type IdempotencyStore,
+  type MessageContext,
+  type RawMessage,
+  type RetryPolicy,
+  type Subscription,
+} from '@homeostat/bus';
 
 /** The context a handler gets with `@Ctx()`: topic, key, headers, partition, offset, attempt. */
 export class BusContext extends BaseRpcContext<[MessageContext]> {
@@ -43,7 +52,11 @@ export class BusServer extends Server implements CustomTransportStrategy {
       const topics = [...this.messageHandlers.keys()];
       const eventTopics = topics.filter((t) => !t.endsWith('.dlq'));
       const deadLetterTopics = topics.filter((t) => t.endsWith('.dlq'));
-      const common = { retry: this.options.retry, concurrency: this.options.concurrency, ...(this.options.hooks ? { hooks: this.options.hooks } : {}) };
+      const common = {
+        retry: this.options.retry,
+        concurrency: this.options.concurrency,
+        ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+      };
       if (eventTopics.length > 0) {
         const idempotency = await this.open(this.options.group);
         this.subscriptions.push(

@@ -13,7 +13,10 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
       topicPrefix: config.kafka.topicPrefix,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,
-      topics: [...TOPICS.map((name) => ({ name, compacted: COMPACTED_TOPICS.includes(name) })), { name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES }],
+      topics: [
+        ...TOPICS.map((name) => ({ name, compacted: COMPACTED_TOPICS.includes(name) })),
+        { name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES },
+      ],
       logger: logger.child('bus'),
     });
   }
@@ -22,5 +25,9 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
 
 /** Each consumer group's handled ids, kept under the data dir so a restart does not redo work. */
 export function idempotencyOpener(config: HomeostatConfig): (group: string) => Promise<IdempotencyStore> {
-  return (group) => FileIdempotencyStore.open(join(config.dataDir, 'idempotency', `${group.replace(/[^A-Za-z0-9_.-]/g, '_')}.ids`), config.consumer.idempotencyCapacity);
+  return (group) =>
+    FileIdempotencyStore.open(
+      join(config.dataDir, 'idempotency', `${group.replace(/[^A-Za-z0-9_.-]/g, '_')}.ids`),
+      config.consumer.idempotencyCapacity,
+    );
 }

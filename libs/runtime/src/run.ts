@@ -16,11 +16,16 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export async function runServices(definitions: ServiceDefinition[], config: HomeostatConfig, logger = new JsonLogger('homeostat', config.logLevel)): Promise<RunningStack> {
+export async function runServices(
+  definitions: ServiceDefinition[],
+  config: HomeostatConfig,
+  logger = new JsonLogger('homeostat', config.logLevel),
+): Promise<RunningStack> {
   const ordered = [...definitions].sort((a, b) => START_ORDER.indexOf(a.name) - START_ORDER.indexOf(b.name));
   // Read once per process and shared by its services; a bad spec stops the start with every error listed.
   const loops = config.loopsDir ? await loadLoopSpecs(config.loopsDir) : [];
-  if (config.loopsDir) logger.log(`loaded ${loops.length} loop spec(s) from ${config.loopsDir}: ${loops.map((l) => l.metadata.name).join(', ')}`, 'Runtime');
+  if (config.loopsDir)
+    logger.log(`loaded ${loops.length} loop spec(s) from ${config.loopsDir}: ${loops.map((l) => l.metadata.name).join(', ')}`, 'Runtime');
   const bus = createBus(config, logger);
   await bus.start();
   const services: RunningService[] = [];

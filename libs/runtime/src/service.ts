@@ -63,7 +63,20 @@ export async function startService(
   });
   readiness.register({ name: 'consumer', check: () => ({ ok: busServer.isReady(), detail: { topics: busServer.topics } }) });
 
-  @Module({ imports: [RuntimeModule.for({ service: definition.name, bus, config, logger, readiness, peers: options.peers ?? new Map(), loops: options.loops ?? [] }), definition.module] })
+  @Module({
+    imports: [
+      RuntimeModule.for({
+        service: definition.name,
+        bus,
+        config,
+        logger,
+        readiness,
+        peers: options.peers ?? new Map(),
+        loops: options.loops ?? [],
+      }),
+      definition.module,
+    ],
+  })
   class ServiceRootModule {}
 
   const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: definition.bodyParser ?? true });

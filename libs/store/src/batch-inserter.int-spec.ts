@@ -89,7 +89,9 @@ describe('BatchInserter (chDB)', () => {
     await inserter.close();
 
     const rows = await select<SpanRow>(
-      `SELECT ${Object.keys(spans[0] as SpanRow).map((c) => `\`${c}\``).join(', ')} FROM otel_traces ORDER BY SpanId`,
+      `SELECT ${Object.keys(spans[0] as SpanRow)
+        .map((c) => `\`${c}\``)
+        .join(', ')} FROM otel_traces ORDER BY SpanId`,
     );
     expect(rows).toHaveLength(spans.length);
     expect(rows).toEqual(spans);
@@ -191,7 +193,12 @@ describe('BatchInserter (chDB)', () => {
       },
     ]);
     expect(await select('SELECT topic, key, headers, received_at FROM dead_letters')).toEqual([
-      { topic: 'loop.incidents', key: 'shop', headers: { 'content-type': 'application/cloudevents+json' }, received_at: '2026-01-01 00:00:01.250' },
+      {
+        topic: 'loop.incidents',
+        key: 'shop',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        received_at: '2026-01-01 00:00:01.250',
+      },
     ]);
   });
 });

@@ -47,7 +47,8 @@ export class BatchInserter<Row extends object> {
     this.table = options.table;
     this.maxRows = options.maxRows ?? 5000;
     this.maxDelayMs = options.maxDelayMs ?? 1000;
-    if (!Number.isInteger(this.maxRows) || this.maxRows < 1) throw new RangeError(`maxRows must be a positive integer, got ${this.maxRows}`);
+    if (!Number.isInteger(this.maxRows) || this.maxRows < 1)
+      throw new RangeError(`maxRows must be a positive integer, got ${this.maxRows}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be >= 0, got ${this.maxDelayMs}`);
   }
 

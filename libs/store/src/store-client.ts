@@ -202,4 +202,3 @@ class DatabaseScopedConnection implements ClientConnection {
 function closedError(): StoreError {
   return new StoreError('STORE_CLOSED', 'the store handle is closed');
 }
-

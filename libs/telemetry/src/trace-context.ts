@@ -12,7 +12,8 @@ interface Carrier {
 }
 
 const getter = {
-  get: (carrier: Carrier, key: string) => (key === 'traceparent' ? carrier.traceparent : key === 'tracestate' ? carrier.tracestate : undefined),
+  get: (carrier: Carrier, key: string) =>
+    key === 'traceparent' ? carrier.traceparent : key === 'tracestate' ? carrier.tracestate : undefined,
   keys: () => ['traceparent', 'tracestate'],
 };
 const setter = {

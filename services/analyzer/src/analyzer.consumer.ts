@@ -52,10 +52,15 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     const saved = await this.state.load();
     if (saved) {
       engine.restore(saved);
-      this.logger.log(`state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s))`, 'Analyzer');
+      this.logger.log(
+        `state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s))`,
+        'Analyzer',
+      );
     }
     const log = this.logger.child('AnalyzerState');
-    this.changelog = new TargetStateChangelog(this.bus, `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`, log, (record) => this.handover?.onRecord(record));
+    this.changelog = new TargetStateChangelog(this.bus, `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`, log, (record) =>
+      this.handover?.onRecord(record),
+    );
     this.handover = new StateHandover(engine, this.changelog, log, saved?.savedAtMs);
     await this.changelog.start();
     this.engine = engine;
@@ -73,19 +78,22 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   @EventPattern('telemetry.spans')
   onSpans(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.spans', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.spans.v1') this.take(e.subject).ingestSpans(e.subject, e.data, Date.now());
+    for (const e of this.expand(event))
+      if (e.type === 'homeostat.telemetry.spans.v1') this.take(e.subject).ingestSpans(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.metrics')
   onMetrics(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.metrics', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.metrics.v1') this.take(e.subject).ingestMetrics(e.subject, e.data, Date.now());
+    for (const e of this.expand(event))
+      if (e.type === 'homeostat.telemetry.metrics.v1') this.take(e.subject).ingestMetrics(e.subject, e.data, Date.now());
   }
 
   @EventPattern('telemetry.logs')
   onLogs(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.logs', event);
-    for (const e of this.expand(event)) if (e.type === 'homeostat.telemetry.logs.v1') this.take(e.subject).ingestLogs(e.subject, e.data, Date.now());
+    for (const e of this.expand(event))
+      if (e.type === 'homeostat.telemetry.logs.v1') this.take(e.subject).ingestLogs(e.subject, e.data, Date.now());
   }
 
   /**
@@ -110,7 +118,10 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
       for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
         await this.publisher.publishEvent(next);
         this.pending.shift();
-        this.logger.log(`${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`, 'Analyzer');
+        this.logger.log(
+          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`,
+          'Analyzer',
+        );
       }
       if (Date.now() - this.lastSnapshotMs >= SNAPSHOT_EVERY_MS) await this.saveState();
       await this.publishState(false);
@@ -148,7 +159,11 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
       loops: this.loops.map((l) => l.metadata.name),
       pendingIncidentEvents: this.pending.length,
       targets: this.engine?.targets().length ?? 0,
-      stateChangelog: { owner: this.changelog?.owner, ready: this.changelog?.isReady() ?? false, unreadableRecords: this.changelog?.invalidRecords ?? 0 },
+      stateChangelog: {
+        owner: this.changelog?.owner,
+        ready: this.changelog?.isReady() ?? false,
+        unreadableRecords: this.changelog?.invalidRecords ?? 0,
+      },
     };
   }
 
@@ -166,7 +181,12 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
 
 /** What an incident opened with, for the log: which series, log templates and errors (whoever reads why two occurrences got different fingerprints needs it). */
 function describeEvidence(evidence: Evidence): string {
-  const series = evidence.series.map((s) => `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+  const series = evidence.series.map(
+    (s) =>
+      `${s.name}{${Object.entries(s.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}}`,
+  );
   const templates = evidence.logTemplates.map((t) => `log "${t.template}"`);
   const errors = [...new Set(evidence.failingSpans.flatMap((s) => (s.error ? [`error "${s.error}"`] : [])))];
   return [...series, ...templates, ...errors].join('; ') || '(none)';

@@ -3,4 +3,6 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-analyzer' });
 
-void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { analyzerService }]) => runServiceProcess(analyzerService));
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { analyzerService }]) =>
+  runServiceProcess(analyzerService),
+);

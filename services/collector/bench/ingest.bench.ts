@@ -82,10 +82,20 @@ async function payload(): Promise<Buffer> {
 
 function post(agent: Agent, port: number, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+      },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -113,8 +123,17 @@ async function load(port: number, body: Buffer, seconds: number): Promise<{ requ
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
 function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['-r', '@swc-node/register', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--trace-gc')), __filename, '--serve', kind];
-  const child = hasTaskset ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [
+    '-r',
+    '@swc-node/register',
+    ...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--trace-gc')),
+    __filename,
+    '--serve',
+    kind,
+  ];
+  const child = hasTaskset
+    ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stdout = child.stdout;
   if (!stdout) throw new Error('no stdout from the server process');
   return new Promise((resolve, reject) => {
@@ -159,7 +178,9 @@ async function measure(kind: Kind, body: Buffer): Promise<Measured> {
     const cpuMicrosPerRequest = cpu !== undefined ? (cpu * 1e6) / r.requests : undefined;
     process.stdout.write(
       `${kind.padEnd(9)} ${r.requests} requests in ${r.elapsedS.toFixed(1)} s (${r.failed} not 200): ${(r.requests / r.elapsedS).toFixed(0)} req/s, ${Math.round(spansPerSecond).toLocaleString('en')} spans/s` +
-        (cpu !== undefined && cpuMicrosPerRequest !== undefined ? `; server CPU ${((cpu / r.elapsedS) * 100).toFixed(0)} % of a core, ${cpuMicrosPerRequest.toFixed(0)} µs/request` : '') +
+        (cpu !== undefined && cpuMicrosPerRequest !== undefined
+          ? `; server CPU ${((cpu / r.elapsedS) * 100).toFixed(0)} % of a core, ${cpuMicrosPerRequest.toFixed(0)} µs/request`
+          : '') +
         '\n',
     );
     return { spansPerSecond, cpuMicrosPerRequest };
@@ -204,7 +225,9 @@ async function main(): Promise<void> {
   if (cpu(runs.bare).length === ROUNDS && cpu(runs.collector).length === ROUNDS) {
     const b = median(cpu(runs.bare));
     const c = median(cpu(runs.collector));
-    process.stdout.write(`ratio by server CPU per request (bare ${b.toFixed(0)} µs / collector ${c.toFixed(0)} µs): ${(b / c).toFixed(3)}\n`);
+    process.stdout.write(
+      `ratio by server CPU per request (bare ${b.toFixed(0)} µs / collector ${c.toFixed(0)} µs): ${(b / c).toFixed(3)}\n`,
+    );
   }
 }
 

@@ -25,7 +25,10 @@ export class BuildsController {
   @HttpCode(202)
   async report(@Req() req: Request): Promise<{ id: string }> {
     if (otlpEncodingOf(req.headers['content-type']) !== 'json') {
-      throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/json`);
+      throw new CollectorError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/json`,
+      );
     }
     const body = await readBody(req, this.config.collector.maxBodyBytes, this.pool);
     let value: unknown;

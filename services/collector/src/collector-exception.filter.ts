@@ -28,19 +28,34 @@ const COLLECTOR_ANSWERS: Record<CollectorErrorCode, Omit<Answer, 'message'>> = {
 
 /** The one place that maps the collector's errors to HTTP status, OTLP Status body and headers. */
 export function answerFor(error: unknown): Answer {
-  if (error instanceof CollectorError) return { ...COLLECTOR_ANSWERS[error.code], message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) };
+  if (error instanceof CollectorError)
+    return { ...COLLECTOR_ANSWERS[error.code], message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) };
   if (error instanceof OtlpDecodeError) return { status: 400, rpcCode: RPC_CODE.INVALID_ARGUMENT, message: error.message };
   if (error instanceof BusError) {
     switch (error.code) {
       case 'BACKPRESSURE':
-        return { status: 429, rpcCode: RPC_CODE.RESOURCE_EXHAUSTED, message: 'the pipeline is busy, retry later', headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.backpressure) } };
+        return {
+          status: 429,
+          rpcCode: RPC_CODE.RESOURCE_EXHAUSTED,
+          message: 'the pipeline is busy, retry later',
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.backpressure) },
+        };
       case 'NOT_STARTED':
       case 'BUS_CLOSED':
       case 'PUBLISH_FAILED':
-        return { status: 503, rpcCode: RPC_CODE.UNAVAILABLE, message: `the bus is unavailable (${error.code}), retry later`, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.unavailable) } };
+        return {
+          status: 503,
+          rpcCode: RPC_CODE.UNAVAILABLE,
+          message: `the bus is unavailable (${error.code}), retry later`,
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.unavailable) },
+        };
       case 'MESSAGE_TOO_LARGE':
         // Sending it again cannot help: 413, which exporters do not retry.
-        return { status: 413, rpcCode: RPC_CODE.RESOURCE_EXHAUSTED, message: `${error.message}: send smaller requests, or raise the telemetry topics' max.message.bytes` };
+        return {
+          status: 413,
+          rpcCode: RPC_CODE.RESOURCE_EXHAUSTED,
+          message: `${error.message}: send smaller requests, or raise the telemetry topics' max.message.bytes`,
+        };
       case 'CONTRACT_VIOLATION':
       case 'NON_RETRYABLE':
         return { status: 500, rpcCode: RPC_CODE.INTERNAL, message: 'the collector produced an invalid event' };
@@ -72,7 +87,9 @@ export class CollectorExceptionFilter implements ExceptionFilter {
     const encoding: OtlpEncoding = otlpEncodingOf(req.headers['content-type']) ?? 'json';
     const body =
       answer.issues !== undefined || encoding === 'json'
-        ? Buffer.from(JSON.stringify({ code: answer.rpcCode, message: answer.message, ...(answer.issues ? { details: answer.issues } : {}) }))
+        ? Buffer.from(
+            JSON.stringify({ code: answer.rpcCode, message: answer.message, ...(answer.issues ? { details: answer.issues } : {}) }),
+          )
         : encodeStatus(encoding, answer.rpcCode, answer.message);
     res.statusCode = answer.status;
     for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { InProcessBus, MemoryIdempotencyStore, type Subscription } from '@homeostat/bus';
 import type { AnyEnvelope } from '@homeostat/contracts';
-import { BATCH_EVENT_TYPES, OTLP_EVENT_TYPES, decodeResponseProtobuf, encodeRequestProtobuf, expandOtlpEvent, type Signal } from '@homeostat/otlp';
+import {
+  BATCH_EVENT_TYPES,
+  OTLP_EVENT_TYPES,
+  decodeResponseProtobuf,
+  encodeRequestProtobuf,
+  expandOtlpEvent,
+  type Signal,
+} from '@homeostat/otlp';
 import { benchTracesRequest } from '@homeostat/otlp/testing';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
@@ -59,7 +66,16 @@ function request(signal: Signal, service: string, encoding: Encoding): Record<st
               {
                 scope,
                 spans: [
-                  { traceId: id(TRACE), spanId: id(SPAN), name: 'GET /checkout', kind: 2, startTimeUnixNano: T0, endTimeUnixNano: T1, attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }], status: { code: 2 } },
+                  {
+                    traceId: id(TRACE),
+                    spanId: id(SPAN),
+                    name: 'GET /checkout',
+                    kind: 2,
+                    startTimeUnixNano: T0,
+                    endTimeUnixNano: T1,
+                    attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }],
+                    status: { code: 2 },
+                  },
                   // Rejected: a trace id of 5 bytes.
                   { traceId: id('0102030405'), spanId: id(SPAN), name: 'bad', kind: 1, startTimeUnixNano: T0, endTimeUnixNano: T1 },
                 ],
@@ -69,9 +85,25 @@ function request(signal: Signal, service: string, encoding: Encoding): Record<st
         ],
       };
     case 'metrics':
-      return { resourceMetrics: [{ resource, scopeMetrics: [{ scope, metrics: [{ name: 'db.client.connections.usage', gauge: { dataPoints: [{ timeUnixNano: T1, asInt: 7 }] } }] }] }] };
+      return {
+        resourceMetrics: [
+          {
+            resource,
+            scopeMetrics: [
+              { scope, metrics: [{ name: 'db.client.connections.usage', gauge: { dataPoints: [{ timeUnixNano: T1, asInt: 7 }] } }] },
+            ],
+          },
+        ],
+      };
     case 'logs':
-      return { resourceLogs: [{ resource, scopeLogs: [{ scope, logRecords: [{ timeUnixNano: T0, severityNumber: 17, body: { stringValue: 'pool timeout' } }] }] }] };
+      return {
+        resourceLogs: [
+          {
+            resource,
+            scopeLogs: [{ scope, logRecords: [{ timeUnixNano: T0, severityNumber: 17, body: { stringValue: 'pool timeout' } }] }],
+          },
+        ],
+      };
   }
 }
 
@@ -79,7 +111,11 @@ function encode(signal: Signal, encoding: Encoding, value: Record<string, unknow
   return encoding === 'protobuf' ? Buffer.from(encodeRequestProtobuf(signal, value)) : Buffer.from(JSON.stringify(value));
 }
 
-async function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function post(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(url, { method: 'POST', body, headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
@@ -92,7 +128,11 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
 
   beforeAll(async () => {
     const database = `collector_${mode}_${randomUUID().slice(0, 8)}`;
-    const config = testConfig(mode, { HOMEOSTAT_TOPIC_PREFIX: `${database}.`, HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(3 * 1024 * 1024) });
+    const config = testConfig(mode, {
+      HOMEOSTAT_TOPIC_PREFIX: `${database}.`,
+      HOMEOSTAT_API_KEYS: API_KEY,
+      COLLECTOR_MAX_BODY_BYTES: String(3 * 1024 * 1024),
+    });
     stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
     url = stack.services[0]!.url;
     subscription = await stack.bus.subscribe({
@@ -129,11 +169,17 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
     ] as const)('accepts %s (gzip: %s), answers once the events are on the bus', async (encoding, gzip) => {
       const service = `svc-${signal}-${encoding}-${gzip ? 'gz' : 'plain'}-${randomUUID().slice(0, 6)}`;
       const raw = encode(signal, encoding, request(signal, service, encoding));
-      const res = await post(`${url}/v1/${signal}`, gzip ? gzipSync(raw) : raw, { 'content-type': CONTENT_TYPE[encoding], ...(gzip ? { 'content-encoding': 'gzip' } : {}), ...auth });
+      const res = await post(`${url}/v1/${signal}`, gzip ? gzipSync(raw) : raw, {
+        'content-type': CONTENT_TYPE[encoding],
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        ...auth,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(CONTENT_TYPE[encoding]);
       if (signal === 'traces' && encoding === 'json') {
-        expect(JSON.parse(res.body.toString())).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringContaining('traceId must be 16 bytes') } });
+        expect(JSON.parse(res.body.toString())).toEqual({
+          partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringContaining('traceId must be 16 bytes') },
+        });
       } else {
         // Protobuf goes on the bus as received: its spans are checked by the consumers (which
         // drop and log the bad one, below), so the answer has no partial_success.
@@ -148,7 +194,8 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
       const [batch] = expanded.events;
       expect(batch?.subject).toBe(service);
       if (batch?.type === 'homeostat.telemetry.spans.v1') expect(batch.data.spans.map((s) => s.traceId)).toEqual([TRACE]);
-      if (batch?.type === 'homeostat.telemetry.metrics.v1') expect(batch.data.metrics[0]!.points).toEqual([{ attributes: {}, timeUnixNano: T1, value: 7 }]);
+      if (batch?.type === 'homeostat.telemetry.metrics.v1')
+        expect(batch.data.metrics[0]!.points).toEqual([{ attributes: {}, timeUnixNano: T1, value: 7 }]);
       if (batch?.type === 'homeostat.telemetry.logs.v1') expect(batch.data.logRecords[0]!.body).toBe('pool timeout');
     });
   });
@@ -156,18 +203,28 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
   it('answers malformed payloads with 400 and a google.rpc.Status, and keeps serving', async () => {
     const badPb = await post(`${url}/v1/traces`, Buffer.from([0x0a, 0xff, 0xff, 0x01]), { 'content-type': CONTENT_TYPE.protobuf, ...auth });
     expect(badPb.status).toBe(400);
-    expect(decodeResponseProtobuf('google.rpc.Status', badPb.body)).toMatchObject({ code: 3, message: expect.stringContaining('not a valid protobuf') });
+    expect(decodeResponseProtobuf('google.rpc.Status', badPb.body)).toMatchObject({
+      code: 3,
+      message: expect.stringContaining('not a valid protobuf'),
+    });
     const badJson = await post(`${url}/v1/logs`, Buffer.from('{"resourceLogs": ['), { 'content-type': CONTENT_TYPE.json, ...auth });
     expect(badJson.status).toBe(400);
     expect(JSON.parse(badJson.body.toString())).toMatchObject({ code: 3, message: expect.stringContaining('not valid JSON') });
-    const badGzip = await post(`${url}/v1/metrics`, Buffer.from('not gzip at all'), { 'content-type': CONTENT_TYPE.json, 'content-encoding': 'gzip', ...auth });
+    const badGzip = await post(`${url}/v1/metrics`, Buffer.from('not gzip at all'), {
+      'content-type': CONTENT_TYPE.json,
+      'content-encoding': 'gzip',
+      ...auth,
+    });
     expect(badGzip.status).toBe(400);
     expect(JSON.parse(badGzip.body.toString())).toMatchObject({ code: 3, message: expect.stringContaining('gzip') });
-    const ok = await post(`${url}/v1/metrics`, encode('metrics', 'json', request('metrics', 'after-400', 'json')), { 'content-type': CONTENT_TYPE.json, ...auth });
+    const ok = await post(`${url}/v1/metrics`, encode('metrics', 'json', request('metrics', 'after-400', 'json')), {
+      'content-type': CONTENT_TYPE.json,
+      ...auth,
+    });
     expect(ok.status).toBe(200);
   });
 
-  it('takes one target\'s request larger than a Kafka record may be (1 MB by default), in events that each fit', async () => {
+  it("takes one target's request larger than a Kafka record may be (1 MB by default), in events that each fit", async () => {
     const body = benchTracesRequest(2500);
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const res = await post(`${url}/v1/traces`, body, { 'content-type': CONTENT_TYPE.protobuf, ...auth });
@@ -179,12 +236,19 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
   it(`answers a single log record larger than a record may be with ${mode === 'kafka' ? '413 (the broker refuses it; retrying cannot help)' : '200 (no broker limit in process)'}`, async () => {
     const service = `huge-${randomUUID().slice(0, 6)}`;
     const huge = encodeRequestProtobuf('logs', {
-      resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: '1735725600000000000', body: { stringValue: 'x'.repeat(1_500_000) } }] }] }],
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeLogs: [{ logRecords: [{ timeUnixNano: '1735725600000000000', body: { stringValue: 'x'.repeat(1_500_000) } }] }],
+        },
+      ],
     });
     const res = await post(`${url}/v1/logs`, Buffer.from(huge), { 'content-type': CONTENT_TYPE.protobuf, ...auth });
     if (mode === 'kafka') {
       expect(res.status).toBe(413);
-      expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ message: expect.stringContaining('max.message.bytes') });
+      expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({
+        message: expect.stringContaining('max.message.bytes'),
+      });
     } else {
       expect(res.status).toBe(200);
       await eventually('the record arrived', () => received.some((e) => e.subject === service));
@@ -201,8 +265,14 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const bombed = await post(`${url}/v1/logs`, bomb, { 'content-type': CONTENT_TYPE.protobuf, 'content-encoding': 'gzip', ...auth });
     expect(bombed.status).toBe(413);
-    expect(decodeResponseProtobuf('google.rpc.Status', bombed.body)).toMatchObject({ code: 8, message: expect.stringContaining('inflates') });
-    const ok = await post(`${url}/v1/logs`, encode('logs', 'protobuf', request('logs', 'after-413', 'protobuf')), { 'content-type': CONTENT_TYPE.protobuf, ...auth });
+    expect(decodeResponseProtobuf('google.rpc.Status', bombed.body)).toMatchObject({
+      code: 8,
+      message: expect.stringContaining('inflates'),
+    });
+    const ok = await post(`${url}/v1/logs`, encode('logs', 'protobuf', request('logs', 'after-413', 'protobuf')), {
+      'content-type': CONTENT_TYPE.protobuf,
+      ...auth,
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -220,7 +290,10 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(JSON.parse(none.body.toString())).toMatchObject({ code: 16 });
-    const wrong = await post(`${url}/v1/traces`, body, { 'content-type': CONTENT_TYPE.json, authorization: 'Bearer not-the-key-0123456789' });
+    const wrong = await post(`${url}/v1/traces`, body, {
+      'content-type': CONTENT_TYPE.json,
+      authorization: 'Bearer not-the-key-0123456789',
+    });
     expect(wrong.status).toBe(401);
     const builds = await post(`${url}/v1/builds`, Buffer.from('{}'), { 'content-type': CONTENT_TYPE.json });
     expect(builds.status).toBe(401);
@@ -232,13 +305,29 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
 
   it('accepts a valid build report (202) and rejects an invalid one with the field errors (400)', async () => {
     const repository = `acme/shop-${randomUUID().slice(0, 6)}`;
-    const build = { repository, commit: 'a1b2c3d', branch: 'main', pipeline: 'ci', job: 'test', status: 'failed', log: 'FAIL src/cart.spec.ts', junitXml: '<testsuites/>' };
+    const build = {
+      repository,
+      commit: 'a1b2c3d',
+      branch: 'main',
+      pipeline: 'ci',
+      job: 'test',
+      status: 'failed',
+      log: 'FAIL src/cart.spec.ts',
+      junitXml: '<testsuites/>',
+    };
     const ok = await post(`${url}/v1/builds`, Buffer.from(JSON.stringify(build)), { 'content-type': CONTENT_TYPE.json, ...auth });
     expect(ok.status).toBe(202);
     expect(JSON.parse(ok.body.toString())).toEqual({ id: expect.any(String) });
-    await eventually('the build event', () => received.some((e) => e.type === 'homeostat.build.reported.v1' && e.subject === repository), 20_000);
+    await eventually(
+      'the build event',
+      () => received.some((e) => e.type === 'homeostat.build.reported.v1' && e.subject === repository),
+      20_000,
+    );
 
-    const bad = await post(`${url}/v1/builds`, Buffer.from(JSON.stringify({ repository, status: 'exploded', extra: 1 })), { 'content-type': CONTENT_TYPE.json, ...auth });
+    const bad = await post(`${url}/v1/builds`, Buffer.from(JSON.stringify({ repository, status: 'exploded', extra: 1 })), {
+      'content-type': CONTENT_TYPE.json,
+      ...auth,
+    });
     expect(bad.status).toBe(400);
     const body = JSON.parse(bad.body.toString()) as { details: { path: string; message: string }[] };
     expect(body.details).toEqual(

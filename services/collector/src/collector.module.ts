@@ -22,7 +22,8 @@ import { TelemetryPublisher } from './telemetry.publisher';
     {
       provide: BodyPool,
       inject: [CONFIG],
-      useFactory: (config: HomeostatConfig) => new BodyPool({ maxPooledBytes: config.collector.bodyPool.maxPooledBytes, poison: config.collector.bodyPool.poisonReleased }),
+      useFactory: (config: HomeostatConfig) =>
+        new BodyPool({ maxPooledBytes: config.collector.bodyPool.maxPooledBytes, poison: config.collector.bodyPool.poisonReleased }),
     },
   ],
 })

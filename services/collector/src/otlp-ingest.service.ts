@@ -2,7 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { EventType } from '@homeostat/contracts';
-import { OTLP_EVENT_TYPES, decodeJson, decodeProtobuf, encodeExportResponse, mapLogs, mapMetrics, mapTraces, splitByTarget, type MapOptions, type MapResult, type Signal, type TargetPayload, type TelemetryBatch } from '@homeostat/otlp';
+import {
+  OTLP_EVENT_TYPES,
+  decodeJson,
+  decodeProtobuf,
+  encodeExportResponse,
+  mapLogs,
+  mapMetrics,
+  mapTraces,
+  splitByTarget,
+  type MapOptions,
+  type MapResult,
+  type Signal,
+  type TargetPayload,
+  type TelemetryBatch,
+} from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
 import { BodyPool, type PooledBytes } from './body-pool';
 import { readBody } from './request-body';
@@ -50,7 +64,10 @@ export class OtlpIngest {
     if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', body, (bytes) => decodeProtobuf(signal, bytes));
     let payloads: TargetPayload[];
     try {
-      ({ payloads } = splitByTarget(signal, body.bytes, { maxItemsPerPayload: this.config.collector.maxItemsPerEvent, maxPayloadBytes: this.config.collector.maxEventBytes }));
+      ({ payloads } = splitByTarget(signal, body.bytes, {
+        maxItemsPerPayload: this.config.collector.maxItemsPerEvent,
+        maxPayloadBytes: this.config.collector.maxEventBytes,
+      }));
     } catch (error) {
       body.release();
       throw error;
@@ -70,7 +87,12 @@ export class OtlpIngest {
   }
 
   /** A request decoded, mapped and checked item by item: valid items on the bus, the others in partial_success. */
-  private async checked(signal: Signal, encoding: 'protobuf' | 'json', body: PooledBytes, decode: (bytes: Buffer) => unknown): Promise<Uint8Array> {
+  private async checked(
+    signal: Signal,
+    encoding: 'protobuf' | 'json',
+    body: PooledBytes,
+    decode: (bytes: Buffer) => unknown,
+  ): Promise<Uint8Array> {
     const { type, map } = INGEST[signal];
     let result: MapResult<unknown>;
     try {

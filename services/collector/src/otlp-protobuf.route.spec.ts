@@ -25,7 +25,10 @@ const logs = (service: string): Buffer =>
   Buffer.from(
     encodeRequestProtobuf('logs', {
       resourceLogs: [
-        { resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: '1735725600000000000', body: { stringValue: 'x' } }] }] },
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeLogs: [{ logRecords: [{ timeUnixNano: '1735725600000000000', body: { stringValue: 'x' } }] }],
+        },
       ],
     }),
   );
@@ -37,14 +40,28 @@ async function eventually(predicate: () => boolean): Promise<void> {
   }
 }
 
-async function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function post(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(url, { method: 'POST', body, headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
 /** The collector in embedded mode with `env`, and a subscription that collects what it publishes on telemetry.spans and telemetry.logs. */
-async function embeddedCollector(env: Record<string, string>, received: AnyEnvelope[]): Promise<{ stack: RunningStack; url: string; subscription: Subscription }> {
-  const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')), COLLECTOR_PORT: '0', COLLECTOR_BODY_POOL_POISON: 'true', LOG_LEVEL: 'error', ...env });
+async function embeddedCollector(
+  env: Record<string, string>,
+  received: AnyEnvelope[],
+): Promise<{ stack: RunningStack; url: string; subscription: Subscription }> {
+  const config = loadConfig({
+    HOMEOSTAT_MODE: 'embedded',
+    HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-route-')),
+    COLLECTOR_PORT: '0',
+    COLLECTOR_BODY_POOL_POISON: 'true',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
   const stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
   const subscription = await stack.bus.subscribe({
     decode: 'event',
@@ -68,7 +85,10 @@ describe('the protobuf OTLP route', () => {
   const auth = { authorization: `Bearer ${API_KEY}` };
 
   beforeAll(async () => {
-    ({ stack, url, subscription } = await embeddedCollector({ HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(1024 * 1024) }, received));
+    ({ stack, url, subscription } = await embeddedCollector(
+      { HOMEOSTAT_API_KEYS: API_KEY, COLLECTOR_MAX_BODY_BYTES: String(1024 * 1024) },
+      received,
+    ));
   });
 
   afterAll(async () => {
@@ -83,11 +103,19 @@ describe('the protobuf OTLP route', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.body.length).toBe(0);
     await eventually(() => received.some((e) => e.subject === 'route-plain'));
-    expect(received.find((e) => e.subject === 'route-plain')).toMatchObject({ type: OTLP_EVENT_TYPES.logs, source: 'collector', data: { items: 1 } });
+    expect(received.find((e) => e.subject === 'route-plain')).toMatchObject({
+      type: OTLP_EVENT_TYPES.logs,
+      source: 'collector',
+      data: { items: 1 },
+    });
   });
 
   it('takes a query string, gzip, a content type with parameters, and a large body in many chunks', async () => {
-    const gz = await post(`${url}/v1/logs?x=1`, gzipSync(logs('route-gzip')), { 'content-type': `${PROTOBUF}; charset=binary`, 'content-encoding': 'gzip', ...auth });
+    const gz = await post(`${url}/v1/logs?x=1`, gzipSync(logs('route-gzip')), {
+      'content-type': `${PROTOBUF}; charset=binary`,
+      'content-encoding': 'gzip',
+      ...auth,
+    });
     expect([gz.status, gz.headers.get('x-powered-by')]).toEqual([200, null]);
     const big = benchTracesRequest(500);
     expect(big.length).toBeGreaterThan(256 * 1024);
@@ -110,7 +138,9 @@ describe('the protobuf OTLP route', () => {
       expect(decodeResponseProtobuf('google.rpc.Status', res.body)).toMatchObject({ code });
       if (status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
-    expect(received.filter((e) => e.subject.startsWith('route-nokey') || e.subject.startsWith('route-badkey') || e.subject === 'route-br')).toEqual([]);
+    expect(
+      received.filter((e) => e.subject.startsWith('route-nokey') || e.subject.startsWith('route-badkey') || e.subject === 'route-br'),
+    ).toEqual([]);
   });
 
   it('leaves JSON, other content types and other paths to Nest', async () => {
@@ -142,9 +172,16 @@ describe('request bodies in reused memory', () => {
   });
 
   it('a body in many chunks reaches the consumer intact, and its memory serves the next body once the consumer has handled it', async () => {
-    const config = loadConfig({ HOMEOSTAT_MODE: 'embedded', HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-pool-')), COLLECTOR_PORT: '0', COLLECTOR_BODY_POOL_POISON: 'true', LOG_LEVEL: 'error' });
+    const config = loadConfig({
+      HOMEOSTAT_MODE: 'embedded',
+      HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'collector-pool-')),
+      COLLECTOR_PORT: '0',
+      COLLECTOR_BODY_POOL_POISON: 'true',
+      LOG_LEVEL: 'error',
+    });
     stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
-    const traceIds = (payload: Uint8Array): string[] => mapOtlpPayload('traces', payload).batches.flatMap((b) => b.data.spans.map((span) => span.traceId));
+    const traceIds = (payload: Uint8Array): string[] =>
+      mapOtlpPayload('traces', payload).batches.flatMap((b) => b.data.spans.map((span) => span.traceId));
     const handled: { payload: Buffer; traceIds: string[] }[] = [];
     subscription = await stack.bus.subscribe({
       decode: 'event',
@@ -189,15 +226,29 @@ describe('the protobuf OTLP route with COLLECTOR_CHECK_PROTOBUF', () => {
   });
 
   it('checks each span: the valid ones go on the bus as checked batches, the answer counts the others in partial_success', async () => {
-    const span = (traceId: Buffer, name: string) => ({ traceId, spanId: Buffer.alloc(8, 2), name, kind: 2, startTimeUnixNano: '1735725600000000000', endTimeUnixNano: '1735725600100000000' });
+    const span = (traceId: Buffer, name: string) => ({
+      traceId,
+      spanId: Buffer.alloc(8, 2),
+      name,
+      kind: 2,
+      startTimeUnixNano: '1735725600000000000',
+      endTimeUnixNano: '1735725600100000000',
+    });
     const body = Buffer.from(
       encodeRequestProtobuf('traces', {
-        resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'route-checked' } }] }, scopeSpans: [{ spans: [span(Buffer.alloc(16, 1), 'GET /ok'), span(Buffer.alloc(8, 1), 'GET /short-id')] }] }],
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'route-checked' } }] },
+            scopeSpans: [{ spans: [span(Buffer.alloc(16, 1), 'GET /ok'), span(Buffer.alloc(8, 1), 'GET /short-id')] }],
+          },
+        ],
       }),
     );
     const res = await post(`${url}/v1/traces`, body, { 'content-type': PROTOBUF });
     expect([res.status, res.headers.get('content-type')]).toEqual([200, PROTOBUF]);
-    expect(decodeResponseProtobuf('traces', res.body)).toMatchObject({ partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringContaining('traceId must be 16 bytes') } });
+    expect(decodeResponseProtobuf('traces', res.body)).toMatchObject({
+      partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringContaining('traceId must be 16 bytes') },
+    });
     await eventually(() => received.some((e) => e.subject === 'route-checked'));
     const event = received.find((e) => e.subject === 'route-checked');
     expect(event?.type).toBe(BATCH_EVENT_TYPES.traces);

@@ -38,7 +38,10 @@ export class OtlpController {
   private async export(signal: Signal, req: Request, res: Response): Promise<void> {
     const encoding = otlpEncodingOf(req.headers['content-type']);
     if (!encoding) {
-      throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/x-protobuf or application/json`);
+      throw new CollectorError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type "${req.headers['content-type'] ?? ''}" is not supported: use application/x-protobuf or application/json`,
+      );
     }
     const answer = encoding === 'protobuf' ? await this.ingest.protobuf(signal, req) : await this.ingest.json(signal, req);
     res.status(200);

@@ -27,7 +27,9 @@ const codeOf = async (p: Promise<unknown>): Promise<string | undefined> =>
 describe('readBody', () => {
   it('given a body in one chunk, returns that chunk (no copy)', async () => {
     const body = bytes(1000);
-    expect((await readBody(requestOf([body], { 'content-length': '1000' }), 10_000, new BodyPool({ maxPooledBytes: 1 << 20 }))).bytes).toBe(body);
+    expect((await readBody(requestOf([body], { 'content-length': '1000' }), 10_000, new BodyPool({ maxPooledBytes: 1 << 20 }))).bytes).toBe(
+      body,
+    );
   });
 
   it('given a Content-Length and many chunks, returns the bytes in order', async () => {
@@ -45,7 +47,10 @@ describe('readBody', () => {
 
   it('given more bytes than the Content-Length said, still returns all of them', async () => {
     const body = bytes(5000, 3);
-    const read = await readBody(requestOf([body.subarray(0, 1000), body.subarray(1000, 2000), body.subarray(2000)], { 'content-length': '2000' }), 1_000_000);
+    const read = await readBody(
+      requestOf([body.subarray(0, 1000), body.subarray(1000, 2000), body.subarray(2000)], { 'content-length': '2000' }),
+      1_000_000,
+    );
     expect(read.bytes.equals(body)).toBe(true);
   });
 
@@ -84,7 +89,9 @@ describe('readBody', () => {
     expect(await codeOf(readBody(requestOf([bytes(600), bytes(600)]), 1000))).toBe('PAYLOAD_TOO_LARGE');
     expect(await codeOf(readBody(requestOf([bytes(600), bytes(600)], { 'content-length': '600' }), 1000))).toBe('PAYLOAD_TOO_LARGE');
     const bomb = gzipSync(Buffer.alloc(100_000));
-    expect(await codeOf(readBody(requestOf([bomb], { 'content-length': String(bomb.length), 'content-encoding': 'gzip' }), 10_000))).toBe('PAYLOAD_TOO_LARGE');
+    expect(await codeOf(readBody(requestOf([bomb], { 'content-length': String(bomb.length), 'content-encoding': 'gzip' }), 10_000))).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('refuses other encodings (UNSUPPORTED_MEDIA_TYPE) and bad gzip (MALFORMED)', async () => {

@@ -37,7 +37,10 @@ export async function readBody(req: IncomingMessage, limit: number, pool?: BodyP
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new CollectorError('PAYLOAD_TOO_LARGE', `the body inflates to more than the limit of ${limit} bytes`);
     }
-    throw new CollectorError('MALFORMED', `the gzip body cannot be decompressed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CollectorError(
+      'MALFORMED',
+      `the gzip body cannot be decompressed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     raw.release();
   }

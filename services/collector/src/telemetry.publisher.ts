@@ -19,7 +19,11 @@ export class TelemetryPublisher {
    * `release`: for batches whose binary payloads are views of pooled memory; called once,
    * whatever happens, when the bus no longer reads them (PublishBatchOptions.release).
    */
-  async publish<T extends EventType>(type: T, batches: readonly { subject: string; data: EventData<T> }[], release?: () => void): Promise<AnyEnvelope[]> {
+  async publish<T extends EventType>(
+    type: T,
+    batches: readonly { subject: string; data: EventData<T> }[],
+    release?: () => void,
+  ): Promise<AnyEnvelope[]> {
     let events: AnyEnvelope[];
     try {
       if (batches.length === 0) {
@@ -33,9 +37,17 @@ export class TelemetryPublisher {
       // (encodeEvent), so checking here as well would only repeat it. JSON data was already checked
       // item by item; OTLP protobuf data is bytes, checked by its consumers.
       const datacontenttype = dataContentTypeOf(type);
-      events = batches.map(
-        (b): Envelope<T> => ({ specversion: '1.0', id: uuidv7(), type, source: COLLECTOR_SOURCE, time, subject: b.subject, ...trace, datacontenttype, data: b.data }),
-      ) as unknown as AnyEnvelope[];
+      events = batches.map((b): Envelope<T> => ({
+        specversion: '1.0',
+        id: uuidv7(),
+        type,
+        source: COLLECTOR_SOURCE,
+        time,
+        subject: b.subject,
+        ...trace,
+        datacontenttype,
+        data: b.data,
+      })) as unknown as AnyEnvelope[];
     } catch (error) {
       release?.();
       throw error;

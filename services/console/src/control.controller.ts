@@ -105,12 +105,20 @@ export class ControlController {
   @Access('admin')
   killSwitch(@Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
     const { on, loop, reason, actor } = parseBody(killSwitchBodySchema, body);
-    const data: EventData<'homeostat.control.v1'> = { command: 'kill-switch', state: on ? 'on' : 'off', actor: actorOf(caller, actor), reason };
+    const data: EventData<'homeostat.control.v1'> = {
+      command: 'kill-switch',
+      state: on ? 'on' : 'off',
+      actor: actorOf(caller, actor),
+      reason,
+    };
     if (loop) data.loop = loop;
     return this.command(loop ?? 'all-loops', data);
   }
 
-  private async command(subject: string, data: EventData<'homeostat.control.v1'>): Promise<{ accepted: true; eventId: string; command: string }> {
+  private async command(
+    subject: string,
+    data: EventData<'homeostat.control.v1'>,
+  ): Promise<{ accepted: true; eventId: string; command: string }> {
     const event = await this.publisher.publish('homeostat.control.v1', { subject, data });
     return { accepted: true, eventId: event.id, command: data.command };
   }

@@ -3,4 +3,6 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-console' });
 
-void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { consoleService }]) => runServiceProcess(consoleService));
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { consoleService }]) =>
+  runServiceProcess(consoleService),
+);

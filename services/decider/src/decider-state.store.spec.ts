@@ -31,11 +31,26 @@ describe('DeciderStateStore', () => {
 
   it('given a version 1 snapshot, when restored, then its policy and open cases are migrated and it says so', async () => {
     const { cases: _cases, evictedCases: _evicted, ...policy } = initialPolicyState();
-    const incident = { incidentId: 'inc-1', fingerprint: 'f', target: 'shop', severity: 'high', title: 't', evidence: { series: [], logTemplates: [], failingSpans: [] } };
+    const incident = {
+      incidentId: 'inc-1',
+      fingerprint: 'f',
+      target: 'shop',
+      severity: 'high',
+      title: 't',
+      evidence: { series: [], logTemplates: [], failingSpans: [] },
+    };
     await write({
       version: 1,
       policy: { ...policy, autonomy: { 'f|restart': 'auto' } },
-      cases: { 'inc-1': { loop: 'shop-heal', incident, attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }], deadlines: { 'd-1': 42 }, retryAt: 7 } },
+      cases: {
+        'inc-1': {
+          loop: 'shop-heal',
+          incident,
+          attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }],
+          deadlines: { 'd-1': 42 },
+          retryAt: 7,
+        },
+      },
     });
     const restored = await new DeciderStateStore(dataDir).restore();
     expect(restored?.warn).toBe(true);
@@ -43,7 +58,16 @@ describe('DeciderStateStore', () => {
     expect(restored?.state).toEqual({
       ...initialPolicyState(),
       autonomy: { 'f|restart': 'auto' },
-      cases: { 'inc-1': { loop: 'shop-heal', incident, openedAt: 0, attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }], outcomeDeadlines: { 'd-1': 42 }, retryAt: 7 } },
+      cases: {
+        'inc-1': {
+          loop: 'shop-heal',
+          incident,
+          openedAt: 0,
+          attempts: [{ decisionId: 'd-1', action: 'restart', status: 'pending' }],
+          outcomeDeadlines: { 'd-1': 42 },
+          retryAt: 7,
+        },
+      },
       evictedCases: 0,
     });
   });

@@ -15,7 +15,10 @@ interface DeciderSnapshot {
 interface DeciderSnapshotV1 {
   version: 1;
   policy: Omit<PolicyState, 'cases' | 'evictedCases'>;
-  cases: Record<string, { loop: string; incident: IncidentInput; attempts: Attempt[]; deadlines: Record<string, number>; retryAt?: number }>;
+  cases: Record<
+    string,
+    { loop: string; incident: IncidentInput; attempts: Attempt[]; deadlines: Record<string, number>; retryAt?: number }
+  >;
 }
 
 export interface RestoredState {
@@ -57,7 +60,11 @@ export class DeciderStateStore {
     }
     if (version === 1 && isObject((saved as DeciderSnapshotV1).policy) && isObject((saved as DeciderSnapshotV1).cases)) {
       const state = migrateV1(saved as DeciderSnapshotV1);
-      return { state, message: `state restored from ${this.path}, migrated from snapshot version 1 to ${SNAPSHOT_VERSION} (${Object.keys(state.cases).length} open case(s))`, warn: true };
+      return {
+        state,
+        message: `state restored from ${this.path}, migrated from snapshot version 1 to ${SNAPSHOT_VERSION} (${Object.keys(state.cases).length} open case(s))`,
+        warn: true,
+      };
     }
     const aside = `${this.path}.unreadable-v${String(version)}`;
     await rename(this.path, aside);
@@ -85,7 +92,14 @@ function migrateV1(saved: DeciderSnapshotV1): PolicyState {
   const cases = Object.fromEntries(
     Object.entries(saved.cases).map(([incidentId, c]): [string, IncidentCase] => [
       incidentId,
-      { loop: c.loop, incident: c.incident, openedAt: 0, attempts: c.attempts, outcomeDeadlines: c.deadlines, ...(c.retryAt === undefined ? {} : { retryAt: c.retryAt }) },
+      {
+        loop: c.loop,
+        incident: c.incident,
+        openedAt: 0,
+        attempts: c.attempts,
+        outcomeDeadlines: c.deadlines,
+        ...(c.retryAt === undefined ? {} : { retryAt: c.retryAt }),
+      },
     ]),
   );
   return { ...initialPolicyState(), ...saved.policy, cases, evictedCases: 0 };

@@ -35,7 +35,11 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
     private readonly publisher: EventPublisher,
   ) {
     this.store = new DeciderStateStore(config.dataDir);
-    this.decider = createDecider({ loops: new Map(loops.map((l) => [l.metadata.name, l])), newId: () => uuidv7(), seed: config.decider.seed });
+    this.decider = createDecider({
+      loops: new Map(loops.map((l) => [l.metadata.name, l])),
+      newId: () => uuidv7(),
+      seed: config.decider.seed,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,7 +92,10 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
     if (events.length === 0) return;
     for (const e of events) {
       if (e.type === 'case.evicted') {
-        this.logger.warn(`open case of incident ${e.data.incidentId} let go: more than ${MAX_OPEN_CASES} open cases (${state.evictedCases} let go so far); it gets no further decisions`, 'Decider');
+        this.logger.warn(
+          `open case of incident ${e.data.incidentId} let go: more than ${MAX_OPEN_CASES} open cases (${state.evictedCases} let go so far); it gets no further decisions`,
+          'Decider',
+        );
       }
     }
     await this.publish(decisions);
@@ -100,7 +107,10 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
       await this.publisher.publish('homeostat.decision.made.v1', { subject: d.target, data: d });
       this.recent.push(d);
       if (this.recent.length > 100) this.recent.shift();
-      this.logger.log(`decision ${d.decisionId} for incident ${d.incidentId}: ${d.mode} ${d.action?.name ?? '(no action)'} (attempt ${d.attempt}) — ${d.explanation.chosenBecause}`, 'Decider');
+      this.logger.log(
+        `decision ${d.decisionId} for incident ${d.incidentId}: ${d.mode} ${d.action?.name ?? '(no action)'} (attempt ${d.attempt}) — ${d.explanation.chosenBecause}`,
+        'Decider',
+      );
     }
   }
 
@@ -126,7 +136,9 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
       evictedCases: this.state?.evictedCases ?? 0,
       killSwitch: this.state?.guard.killSwitch,
       pausedLoops: this.state?.guard.pausedLoops,
-      recentDecisions: this.recent.slice(-10).map((d) => ({ decisionId: d.decisionId, incidentId: d.incidentId, mode: d.mode, action: d.action?.name ?? null })),
+      recentDecisions: this.recent
+        .slice(-10)
+        .map((d) => ({ decisionId: d.decisionId, incidentId: d.incidentId, mode: d.mode, action: d.action?.name ?? null })),
     };
   }
 

@@ -3,4 +3,6 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-decider' });
 
-void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { deciderService }]) => runServiceProcess(deciderService));
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { deciderService }]) =>
+  runServiceProcess(deciderService),
+);

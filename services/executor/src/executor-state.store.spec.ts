@@ -11,7 +11,13 @@ describe('executor state store', () => {
     const store = new ExecutorStateStore(path);
     expect(await store.load()).toEqual(emptyExecutorState());
     const state = {
-      pending: [{ decision: { ...sampleDecisionMade(), mode: 'approval-required' as const }, receivedAt: '2025-01-01T00:00:00.000Z', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }],
+      pending: [
+        {
+          decision: { ...sampleDecisionMade(), mode: 'approval-required' as const },
+          receivedAt: '2025-01-01T00:00:00.000Z',
+          traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        },
+      ],
       killSwitch: { global: true, loops: ['shop-pool'] },
       verdicts: [{ decisionId: 'd-9', verdict: 'reject' as const, actor: 'a', reason: 'r', at: '2025-01-01T00:00:00.000Z' }],
     };

@@ -7,7 +7,9 @@ const stateFileSchema = z.object({
   version: z.literal(1),
   pending: z.array(z.object({ decision: decisionMadeSchema, receivedAt: z.string(), traceparent: z.string().optional() })),
   killSwitch: z.object({ global: z.boolean(), loops: z.array(z.string()) }),
-  verdicts: z.array(z.object({ decisionId: z.string(), verdict: z.enum(['approve', 'reject']), actor: z.string(), reason: z.string(), at: z.string() })),
+  verdicts: z.array(
+    z.object({ decisionId: z.string(), verdict: z.enum(['approve', 'reject']), actor: z.string(), reason: z.string(), at: z.string() }),
+  ),
 });
 
 /**
@@ -26,7 +28,9 @@ export class ExecutorStateStore implements ExecutorStateSink {
     if (saved === undefined) return emptyExecutorState();
     const parsed = stateFileSchema.safeParse(saved);
     if (!parsed.success) {
-      throw new Error(`executor state ${this.path} is not valid (${parsed.error.issues[0]?.message ?? 'unknown'}): move it away to start without pending approvals`);
+      throw new Error(
+        `executor state ${this.path} is not valid (${parsed.error.issues[0]?.message ?? 'unknown'}): move it away to start without pending approvals`,
+      );
     }
     const { version: _version, ...state } = parsed.data;
     return state;

@@ -6,7 +6,15 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MemoryIdempotencyStore, type Bus, type Subscription } from '@homeostat/bus';
 import { loadConfig, type HomeostatConfig } from '@homeostat/config';
-import { createEnvelope, type ActionCall, type AnyEnvelope, type ControlCommand, type DecisionMade, type Envelope, type EventData } from '@homeostat/contracts';
+import {
+  createEnvelope,
+  type ActionCall,
+  type AnyEnvelope,
+  type ControlCommand,
+  type DecisionMade,
+  type Envelope,
+  type EventData,
+} from '@homeostat/contracts';
 import { sampleDecisionMade } from '@homeostat/contracts/testing';
 import { createBus, runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
@@ -26,7 +34,12 @@ async function eventually(what: string, predicate: () => boolean | Promise<boole
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function executorConfig(mode: 'embedded' | 'kafka', dataDir: string, loopsDir: string, extra: Record<string, string> = {}): HomeostatConfig {
+function executorConfig(
+  mode: 'embedded' | 'kafka',
+  dataDir: string,
+  loopsDir: string,
+  extra: Record<string, string> = {},
+): HomeostatConfig {
   return loadConfig({
     HOMEOSTAT_MODE: mode,
     HOMEOSTAT_DATA_DIR: dataDir,
@@ -107,8 +120,10 @@ const PARAMS: Record<string, ActionCall['params']> = {
   'slow-restart': { method: 'POST', url: '${EXECUTOR_TEST_ACTUATOR}/actuator/restart' },
 };
 
-const decisionEvent = (d: DecisionMade): Envelope<'homeostat.decision.made.v1'> => createEnvelope('homeostat.decision.made.v1', { source: 'test', subject: d.target, data: d });
-const controlEvent = (c: ControlCommand): Envelope<'homeostat.control.v1'> => createEnvelope('homeostat.control.v1', { source: 'test', subject: 'shop', data: c });
+const decisionEvent = (d: DecisionMade): Envelope<'homeostat.decision.made.v1'> =>
+  createEnvelope('homeostat.decision.made.v1', { source: 'test', subject: d.target, data: d });
+const controlEvent = (c: ControlCommand): Envelope<'homeostat.control.v1'> =>
+  createEnvelope('homeostat.control.v1', { source: 'test', subject: 'shop', data: c });
 
 describe('the executor, embedded', () => {
   const actuator = new FakeActuator();
@@ -123,7 +138,8 @@ describe('the executor, embedded', () => {
     return event;
   };
   const publishControl = (c: ControlCommand): Promise<void> => stack.bus.publish('loop.control', controlEvent(c) as AnyEnvelope);
-  const stats = async (): Promise<Record<string, unknown>> => (await (await fetch(`${stack.services[0]!.url}/stats`)).json()) as Record<string, unknown>;
+  const stats = async (): Promise<Record<string, unknown>> =>
+    (await (await fetch(`${stack.services[0]!.url}/stats`)).json()) as Record<string, unknown>;
 
   beforeAll(async () => {
     await actuator.start();
@@ -156,7 +172,9 @@ describe('the executor, embedded', () => {
     const [started] = log.started(d.decisionId);
     expect(started).toBeDefined();
     expect(Date.parse(started!.deadline) - Date.parse(started!.startedAt)).toBe(1_500);
-    expect(actuator.calls('/actuator/pool/recycle')).toEqual([{ method: 'POST', path: '/actuator/pool/recycle', idempotencyKey: d.decisionId, body: JSON.stringify({ decision: d.decisionId }) }]);
+    expect(actuator.calls('/actuator/pool/recycle')).toEqual([
+      { method: 'POST', path: '/actuator/pool/recycle', idempotencyKey: d.decisionId, body: JSON.stringify({ decision: d.decisionId }) },
+    ]);
     // action.started precedes the outcome on the target's partition
     const order = log.events.filter((e) => 'decisionId' in e.data && e.data.decisionId === d.decisionId).map((e) => e.type);
     expect(order).toEqual(['homeostat.action.started.v1', 'homeostat.outcome.recorded.v1']);
@@ -258,7 +276,10 @@ describe('the executor, embedded', () => {
     await eventually('the decision is pending', async () => ((await stats())['pendingApprovals'] as string[]).includes(waiting.decisionId));
 
     await publishControl({ command: 'kill-switch', state: 'on', actor: 'ops', reason: 'incident review' });
-    await eventually('the switch is on', async () => (await stats())['killSwitch'] !== undefined && ((await stats())['killSwitch'] as { global: boolean }).global);
+    await eventually(
+      'the switch is on',
+      async () => (await stats())['killSwitch'] !== undefined && ((await stats())['killSwitch'] as { global: boolean }).global,
+    );
     const d = decision('recycle-pool');
     await publishDecision(d);
     expect(await log.outcome(d.decisionId)).toMatchObject({ status: 'skipped', error: { code: 'KILL_SWITCH' } });
@@ -274,7 +295,10 @@ describe('the executor, embedded', () => {
     });
     const e = decision('recycle-pool');
     await publishDecision(e);
-    expect(await log.outcome(e.decisionId)).toMatchObject({ status: 'skipped', error: { code: 'KILL_SWITCH', message: expect.stringContaining('exec-loop') } });
+    expect(await log.outcome(e.decisionId)).toMatchObject({
+      status: 'skipped',
+      error: { code: 'KILL_SWITCH', message: expect.stringContaining('exec-loop') },
+    });
 
     await publishControl({ command: 'kill-switch', state: 'off', loop: 'exec-loop', actor: 'ops', reason: 'done' });
     await eventually('the switch is off', async () => ((await stats())['killSwitch'] as { loops: string[] }).loops.length === 0);
@@ -305,7 +329,10 @@ describe('the executor, embedded', () => {
     await publishDecision(k8s);
     expect(await log.outcome(unknown.decisionId)).toMatchObject({ status: 'failed', error: { code: 'LOOP_UNKNOWN' } });
     // { deployment: shop } names no operation (scale or restart).
-    expect(await log.outcome(k8s.decisionId)).toMatchObject({ status: 'failed', error: { code: 'ADAPTER_PARAMS_INVALID', message: expect.stringContaining('kubernetes action params') } });
+    expect(await log.outcome(k8s.decisionId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'ADAPTER_PARAMS_INVALID', message: expect.stringContaining('kubernetes action params') },
+    });
     const ok = decision('recycle-pool');
     await publishDecision(ok);
     expect(await log.outcome(ok.decisionId)).toMatchObject({ status: 'succeeded' });
@@ -344,16 +371,25 @@ describe('the executor, embedded, across a restart', () => {
       const s = await runServices([executorService], config, new JsonLogger('test', config.logLevel, () => undefined));
       return { stack: s, log: await new OutcomeLog().attach(s.bus, 'test-outcomes') };
     };
-    const publish = (s: RunningStack, topic: 'loop.decisions' | 'loop.control', event: AnyEnvelope): Promise<void> => s.bus.publish(topic, event);
-    const stats = async (s: RunningStack): Promise<Record<string, unknown>> => (await (await fetch(`${s.services[0]!.url}/stats`)).json()) as Record<string, unknown>;
+    const publish = (s: RunningStack, topic: 'loop.decisions' | 'loop.control', event: AnyEnvelope): Promise<void> =>
+      s.bus.publish(topic, event);
+    const stats = async (s: RunningStack): Promise<Record<string, unknown>> =>
+      (await (await fetch(`${s.services[0]!.url}/stats`)).json()) as Record<string, unknown>;
 
     ({ stack, log } = await start());
     const waiting = decision('recycle-pool', { mode: 'approval-required' });
     await publish(stack, 'loop.decisions', decisionEvent(waiting) as AnyEnvelope);
-    await publish(stack, 'loop.control', controlEvent({ command: 'kill-switch', state: 'on', loop: 'other-loop', actor: 'ops', reason: 'r' }) as AnyEnvelope);
+    await publish(
+      stack,
+      'loop.control',
+      controlEvent({ command: 'kill-switch', state: 'on', loop: 'other-loop', actor: 'ops', reason: 'r' }) as AnyEnvelope,
+    );
     await eventually('pending and switched', async () => {
       const st = await stats(stack!);
-      return (st['pendingApprovals'] as string[]).includes(waiting.decisionId) && (st['killSwitch'] as { loops: string[] }).loops.includes('other-loop');
+      return (
+        (st['pendingApprovals'] as string[]).includes(waiting.decisionId) &&
+        (st['killSwitch'] as { loops: string[] }).loops.includes('other-loop')
+      );
     });
     // An action whose verification is still running when the executor stops.
     actuator.health = 503;
@@ -369,7 +405,11 @@ describe('the executor, embedded, across a restart', () => {
     const st = await stats(stack);
     expect(st['pendingApprovals']).toEqual([waiting.decisionId]);
     expect(st['killSwitch']).toEqual({ global: false, loops: ['other-loop'] });
-    await publish(stack, 'loop.control', controlEvent({ command: 'approve', decisionId: waiting.decisionId, actor: 'alice', reason: 'after restart' }) as AnyEnvelope);
+    await publish(
+      stack,
+      'loop.control',
+      controlEvent({ command: 'approve', decisionId: waiting.decisionId, actor: 'alice', reason: 'after restart' }) as AnyEnvelope,
+    );
     expect(await log.outcome(waiting.decisionId)).toMatchObject({ status: 'succeeded' });
     // The decision cut short comes again (a replay): claimed before, so it is not run again.
     await publish(stack, 'loop.decisions', decisionEvent(cut) as AnyEnvelope);
@@ -387,7 +427,14 @@ class ExecutorProcess {
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/executor/src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC', LOG_LEVEL: 'info', OTEL_SDK_DISABLED: 'true', ...env },
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
+        TZ: 'UTC',
+        LOG_LEVEL: 'info',
+        OTEL_SDK_DISABLED: 'true',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on('line', (l) => this.lines.push(l));

@@ -62,7 +62,10 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       inTrace: (traceparent, run) => context.with(contextFromTraceparent(traceparent), run),
     });
     const { loops } = this.started.snapshot();
-    this.log.info(`executor ready: ${loops.length} loop(s), ${state.pending.length} decision(s) waiting for approval`, { loops, killSwitch: state.killSwitch });
+    this.log.info(`executor ready: ${loops.length} loop(s), ${state.pending.length} decision(s) waiting for approval`, {
+      loops,
+      killSwitch: state.killSwitch,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -70,7 +73,8 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     if (executor) {
       const budget = Math.round(this.config.shutdownTimeoutMs * DRAIN_SHARE);
       const { pool } = executor.snapshot();
-      if (pool.running + pool.waiting > 0) this.log.info(`waiting up to ${budget} ms for ${pool.running} running and ${pool.waiting} queued action(s)`);
+      if (pool.running + pool.waiting > 0)
+        this.log.info(`waiting up to ${budget} ms for ${pool.running} running and ${pool.waiting} queued action(s)`);
       if (!(await executor.drain(budget))) {
         // What is cut short publishes no outcome: the decider re-decides after the deadline.
         this.log.warn(`actions still running after ${budget} ms: abandoning them (${executor.snapshot().running.join(', ')})`);
@@ -110,8 +114,10 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
   /** loop.outcomes, with a few retries: an action.started that cannot be published stops the run before the adapter. */
   private sink(): ExecutionSink {
     return {
-      started: (data) => this.withRetry('action.started', () => this.publisher.publish('homeostat.action.started.v1', { subject: data.target, data })),
-      outcome: (data) => this.withRetry('outcome.recorded', () => this.publisher.publish('homeostat.outcome.recorded.v1', { subject: data.target, data })),
+      started: (data) =>
+        this.withRetry('action.started', () => this.publisher.publish('homeostat.action.started.v1', { subject: data.target, data })),
+      outcome: (data) =>
+        this.withRetry('outcome.recorded', () => this.publisher.publish('homeostat.outcome.recorded.v1', { subject: data.target, data })),
     };
   }
 

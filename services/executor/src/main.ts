@@ -3,4 +3,6 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-executor' });
 
-void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { executorService }]) => runServiceProcess(executorService));
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { executorService }]) =>
+  runServiceProcess(executorService),
+);

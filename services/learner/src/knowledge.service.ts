@@ -30,7 +30,11 @@ export class KnowledgeService {
     if (!isVerifiedOutcome(outcome)) return;
     const k = await this.compute(outcome.loop, outcome.fingerprint, outcome.action.name);
     if (!k) return;
-    await this.publisher.publish('homeostat.knowledge.updated.v1', { subject: outcome.target, key: knowledgeKey(outcome.fingerprint, outcome.action.name), data: k });
+    await this.publisher.publish('homeostat.knowledge.updated.v1', {
+      subject: outcome.target,
+      key: knowledgeKey(outcome.fingerprint, outcome.action.name),
+      data: k,
+    });
   }
 
   async compute(loop: string, fingerprint: string, action: string): Promise<EventData<'homeostat.knowledge.updated.v1'> | undefined> {

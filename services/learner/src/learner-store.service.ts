@@ -24,7 +24,10 @@ export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
     const { clickhouse, dataDir } = this.config;
     this.handle = await createStoreClient({ ...clickhouse, dataDir });
     const result = await runMigrations(this.handle);
-    this.logger.log(`store ready (${this.handle.engine}, database ${this.handle.database}); migrations applied: ${result.applied.map((m) => m.name).join(', ') || 'none'}`, 'LearnerStore');
+    this.logger.log(
+      `store ready (${this.handle.engine}, database ${this.handle.database}); migrations applied: ${result.applied.map((m) => m.name).join(', ') || 'none'}`,
+      'LearnerStore',
+    );
     this.readiness.register({
       name: 'store',
       check: async () => {

@@ -13,7 +13,10 @@ export class LedgerQueryController {
   ) {}
 
   @Get('incidents')
-  incidents(@Query('status') status: string | undefined, @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number): Promise<unknown> {
+  incidents(
+    @Query('status') status: string | undefined,
+    @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
+  ): Promise<unknown> {
     return this.ledger.incidents({ ...(status ? { status } : {}), limit: clampLimit(limit) });
   }
 
@@ -83,7 +86,12 @@ function parseLabels(text: string | undefined): Record<string, string> {
   } catch {
     throw new BadRequestException('labels must be a JSON object of strings');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
     throw new BadRequestException('labels must be a JSON object of strings');
   }
   return parsed as Record<string, string>;

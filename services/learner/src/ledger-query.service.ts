@@ -48,7 +48,9 @@ export class LedgerQueryService {
   }
 
   /** Every event of an incident, its decisions and their outcomes, oldest first. */
-  async incident(incidentId: string): Promise<{ incident: IncidentSummary; events: unknown[]; decisions: unknown[]; outcomes: unknown[] } | undefined> {
+  async incident(
+    incidentId: string,
+  ): Promise<{ incident: IncidentSummary; events: unknown[]; decisions: unknown[]; outcomes: unknown[] } | undefined> {
     const [incident] = (await this.incidents({ limit: 100_000 })).filter((i) => i.incidentId === incidentId);
     if (!incident) return undefined;
     const events = await this.events(LEDGER_TABLES.incidents, 'incident_id', incidentId);
@@ -90,7 +92,13 @@ export class LedgerQueryService {
        ) AS p ON p.decision_id = d.decision_id
        ORDER BY d.decided_at DESC`,
       { limit, loop: filter.loop ?? '', mode: filter.mode ?? '' },
-    ).then((rows) => rows.map((r) => ({ ...r, attempt: Number(r.attempt), time_to_recover_ms: r.time_to_recover_ms === null ? null : Number(r.time_to_recover_ms) })));
+    ).then((rows) =>
+      rows.map((r) => ({
+        ...r,
+        attempt: Number(r.attempt),
+        time_to_recover_ms: r.time_to_recover_ms === null ? null : Number(r.time_to_recover_ms),
+      })),
+    );
   }
 
   /** People's commands, newest first: the audit trail of who did what. */
@@ -143,7 +151,8 @@ export class LedgerQueryService {
        ORDER BY fingerprint, successes / greatest(tries, 1) DESC, action`,
       { loop: loop ?? '' },
     );
-    const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+    const num = (v: string | number | null | undefined): number | null =>
+      v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v);
     return rows.map((r) => ({
       loop: String(r['loop']),
       fingerprint: String(r['fingerprint']),
@@ -180,7 +189,15 @@ export class LedgerQueryService {
   }
 
   async learningCurve(loop: string | undefined): Promise<LearningCurvePoint[]> {
-    const rows = await this.rows<{ incident_id: string; fingerprint: string; opened_at: string; detected_at: string; resolved_at: string | null; actions: string[]; first_action_at: string | null }>(
+    const rows = await this.rows<{
+      incident_id: string;
+      fingerprint: string;
+      opened_at: string;
+      detected_at: string;
+      resolved_at: string | null;
+      actions: string[];
+      first_action_at: string | null;
+    }>(
       `SELECT i.incident_id AS incident_id, i.fingerprint AS fingerprint, ${ISO('i.opened_at')} AS opened_at, ${ISO('i.detected_at')} AS detected_at,
               if(i.resolved_at IS NULL, NULL, ${ISO('assumeNotNull(i.resolved_at)')}) AS resolved_at,
               o.actions AS actions, if(o.first_action_at IS NULL, NULL, ${ISO('assumeNotNull(o.first_action_at)')}) AS first_action_at
@@ -212,7 +229,10 @@ export class LedgerQueryService {
   }
 
   private async events(table: string, column: string, id: string): Promise<unknown[]> {
-    const rows = await this.rows<{ event: string }>(`SELECT event FROM ${table} WHERE ${column} = {id:String} ORDER BY version, event_id LIMIT 1 BY event_id`, { id });
+    const rows = await this.rows<{ event: string }>(
+      `SELECT event FROM ${table} WHERE ${column} = {id:String} ORDER BY version, event_id LIMIT 1 BY event_id`,
+      { id },
+    );
     return rows.map((r) => JSON.parse(r.event) as unknown);
   }
 }

@@ -3,4 +3,6 @@ import { startTelemetry } from '@homeostat/telemetry';
 
 startTelemetry({ serviceName: 'homeostat-learner' });
 
-void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { learnerService }]) => runServiceProcess(learnerService));
+void Promise.all([import('@homeostat/runtime'), import('./index')]).then(([{ runServiceProcess }, { learnerService }]) =>
+  runServiceProcess(learnerService),
+);

@@ -40,7 +40,8 @@ export class TelemetryQueryService {
 
   async series(q: SeriesQuery): Promise<SeriesAnswer> {
     if (!(q.toMs > q.fromMs)) throw new BadRequestException('to must be after from');
-    if ((q.toMs - q.fromMs) / q.stepMs > MAX_POINTS) throw new BadRequestException(`at most ${MAX_POINTS} buckets: widen step or narrow the range`);
+    if ((q.toMs - q.fromMs) / q.stepMs > MAX_POINTS)
+      throw new BadRequestException(`at most ${MAX_POINTS} buckets: widen step or narrow the range`);
     const base = { name: q.name, labels: q.labels };
     const span = SPAN_SERIES[q.name];
     if (span) {
@@ -65,7 +66,15 @@ export class TelemetryQueryService {
            AND TimeUnix >= fromUnixTimestamp64Milli({from:Int64}) AND TimeUnix < fromUnixTimestamp64Milli({to:Int64})
            AND arrayAll((k, v) -> Attributes[k] = v, {keys:Array(String)}, {values:Array(String)})
          GROUP BY t ORDER BY t`,
-        { service: q.service, metric, step: q.stepMs, from: q.fromMs, to: q.toMs, keys: Object.keys(q.labels), values: Object.values(q.labels) },
+        {
+          service: q.service,
+          metric,
+          step: q.stepMs,
+          from: q.fromMs,
+          to: q.toMs,
+          keys: Object.keys(q.labels),
+          values: Object.values(q.labels),
+        },
       );
       if (rows.length === 0) continue;
       return { ...base, source: table, points: rate ? perSecond(rows) : rows };
@@ -76,9 +85,7 @@ export class TelemetryQueryService {
   private async rows(query: string, params: Record<string, unknown>): Promise<{ t: string; value: number }[]> {
     const result = await this.store.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
     const rows = await result.json<{ t: string | number; value: number | string | null }>();
-    return rows
-      .map((r) => ({ t: new Date(Number(r.t)).toISOString(), value: Number(r.value) }))
-      .filter((p) => Number.isFinite(p.value));
+    return rows.map((r) => ({ t: new Date(Number(r.t)).toISOString(), value: Number(r.value) })).filter((p) => Number.isFinite(p.value));
   }
 }
 

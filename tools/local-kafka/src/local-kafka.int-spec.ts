@@ -37,9 +37,9 @@ describe('local Kafka broker (KAFKA_BROKERS)', () => {
   it('creates a topic, produces with acks=-1 and consumes it back', async () => {
     const topic = `local-kafka-it-${randomUUID()}`;
     const groupId = `${topic}-group`;
-    await expect(
-      admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] }),
-    ).resolves.toBe(true);
+    await expect(admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] })).resolves.toBe(
+      true,
+    );
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(meta.topics[0]?.partitions).toHaveLength(3);
 
@@ -111,9 +111,7 @@ describe('startLocalKafka errors', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startLocalKafka({ dataDir, port, log: () => undefined })).rejects.toThrow(
-        `port ${port} on 127.0.0.1 is already in use`,
-      );
+      await expect(startLocalKafka({ dataDir, port, log: () => undefined })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
     } finally {
       blocker.close();
     }

@@ -47,9 +47,7 @@ export interface FetchKafkaJarsOptions {
 }
 
 export function kafkaCacheRoot(cacheDir?: string): string {
-  return path.resolve(
-    cacheDir ?? process.env['HOMEOSTAT_KAFKA_CACHE'] ?? path.join(os.homedir(), '.cache', 'homeostat', 'kafka'),
-  );
+  return path.resolve(cacheDir ?? process.env['HOMEOSTAT_KAFKA_CACHE'] ?? path.join(os.homedir(), '.cache', 'homeostat', 'kafka'));
 }
 
 /** `<cache>/4.1.1/libs` — the classpath folder (may not exist yet). */
@@ -231,8 +229,10 @@ function runCaptured(cmd: string, args: string[]): Promise<{ code: number; outpu
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      // eslint-disable-next-line no-control-regex
-      const output = Buffer.concat(chunks).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '');
+      const output = Buffer.concat(chunks)
+        .toString('utf8')
+        // eslint-disable-next-line no-control-regex
+        .replace(/\x1b\[[0-9;]*m/g, '');
       resolve({ code: code ?? (signal ? 128 : 1), output });
     });
   });
@@ -506,11 +506,9 @@ async function launch(a: LaunchArgs): Promise<LocalKafka> {
   // Format KRaft storage once per data dir.
   if (!fs.existsSync(path.join(storage, 'meta.properties'))) {
     const clusterId = randomClusterId();
-    const res = spawnSync(
-      java,
-      ['-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile],
-      { encoding: 'utf8' },
-    );
+    const res = spawnSync(java, ['-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+      encoding: 'utf8',
+    });
     if (res.status !== 0) {
       throw new Error(
         `local-kafka: formatting KRaft storage in ${storage} failed (exit ${res.status ?? res.signal}):\n` +
@@ -577,9 +575,7 @@ async function launch(a: LaunchArgs): Promise<LocalKafka> {
     if (exited) continue; // report the exit, not a timeout
     if (Date.now() > deadline) {
       await stopPid(pid, { dataDir, child, timeoutMs: 5000 }).catch(() => undefined);
-      throw new Error(
-        `local-kafka: the broker did not answer on ${brokers} within ${timeoutMs} ms (stopped it).\n${logTails(dataDir)}`,
-      );
+      throw new Error(`local-kafka: the broker did not answer on ${brokers} within ${timeoutMs} ms (stopped it).\n${logTails(dataDir)}`);
     }
     await sleep(200);
   }

@@ -77,7 +77,9 @@ export class ConfigStore {
     const to = this.state.versions.find((v) => v.version === from.parent);
     if (!to) {
       throw new ConfigRollbackError(
-        from.parent === null ? `version ${from.version} is the first one: nothing to roll back to` : `version ${from.parent} is no longer kept`,
+        from.parent === null
+          ? `version ${from.version} is the first one: nothing to roll back to`
+          : `version ${from.parent} is no longer kept`,
       );
     }
     this.state = { ...this.state, live: to.version };
@@ -98,7 +100,9 @@ function readState(file: string): StoredState {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); move it away to start from the defaults`);
+    throw new Error(
+      `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)}); move it away to start from the defaults`,
+    );
   }
   const state = raw as Partial<StoredState> | null;
   if (!state || typeof state.live !== 'number' || !Array.isArray(state.versions)) {

@@ -13,7 +13,10 @@ describe('shop config', () => {
 
   it('names unknown fields, at the top and inside a section', () => {
     const result = parseConfigPatch({ cache: { enabled: true, size: 3 }, turbo: true });
-    expect(result).toEqual({ ok: false, errors: expect.arrayContaining(['(body): unknown field(s) "turbo"', 'cache: unknown field(s) "size"']) });
+    expect(result).toEqual({
+      ok: false,
+      errors: expect.arrayContaining(['(body): unknown field(s) "turbo"', 'cache: unknown field(s) "size"']),
+    });
   });
 
   it('says which value is out of range or of the wrong type', () => {

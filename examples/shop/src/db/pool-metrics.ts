@@ -13,9 +13,18 @@ export function createPoolMetrics(meter: Meter, current: () => PoolStats | null)
     unit: '{connection}',
     description: 'The number of connections that are currently in state described by the state attribute.',
   });
-  const max = meter.createObservableUpDownCounter(METRIC.dbConnectionMax, { unit: '{connection}', description: 'The maximum number of open connections allowed.' });
-  const idleMax = meter.createObservableUpDownCounter(METRIC.dbConnectionIdleMax, { unit: '{connection}', description: 'The maximum number of idle open connections allowed.' });
-  const idleMin = meter.createObservableUpDownCounter(METRIC.dbConnectionIdleMin, { unit: '{connection}', description: 'The minimum number of idle open connections allowed.' });
+  const max = meter.createObservableUpDownCounter(METRIC.dbConnectionMax, {
+    unit: '{connection}',
+    description: 'The maximum number of open connections allowed.',
+  });
+  const idleMax = meter.createObservableUpDownCounter(METRIC.dbConnectionIdleMax, {
+    unit: '{connection}',
+    description: 'The maximum number of idle open connections allowed.',
+  });
+  const idleMin = meter.createObservableUpDownCounter(METRIC.dbConnectionIdleMin, {
+    unit: '{connection}',
+    description: 'The minimum number of idle open connections allowed.',
+  });
   const pending = meter.createObservableUpDownCounter(METRIC.dbConnectionPendingRequests, {
     unit: '{request}',
     description: 'The number of current pending requests for an open connection.',

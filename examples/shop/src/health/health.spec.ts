@@ -15,15 +15,24 @@ describe('evaluateHealth', () => {
     const exhausted = { ...pool, used: 10, idle: 0, pending: 7, leaked: 10 };
     expect(codes({ restarting: false, pool: exhausted, slo, objectives: DEFAULT_SLO })).toEqual(['pool_exhausted']);
     expect(codes({ restarting: false, pool, slo: { ...slo, p95Ms: 2_000 }, objectives: DEFAULT_SLO })).toEqual(['latency_slo']);
-    expect(codes({ restarting: false, pool, slo: { ...slo, errors: 40, errorRate: 0.2 }, objectives: DEFAULT_SLO })).toEqual(['error_rate_slo']);
-    expect(evaluateHealth({ restarting: false, pool: exhausted, slo, objectives: DEFAULT_SLO }).reasons[0]?.message).toMatch(/10\/10 in use, 7 waiting/);
+    expect(codes({ restarting: false, pool, slo: { ...slo, errors: 40, errorRate: 0.2 }, objectives: DEFAULT_SLO })).toEqual([
+      'error_rate_slo',
+    ]);
+    expect(evaluateHealth({ restarting: false, pool: exhausted, slo, objectives: DEFAULT_SLO }).reasons[0]?.message).toMatch(
+      /10\/10 in use, 7 waiting/,
+    );
   });
 
   it('does not judge the SLOs on too few requests', () => {
-    expect(codes({ restarting: false, pool, slo: { requests: 3, errors: 3, errorRate: 1, p95Ms: 3_000, inFlight: 0 }, objectives: DEFAULT_SLO })).toEqual([]);
+    expect(
+      codes({ restarting: false, pool, slo: { requests: 3, errors: 3, errorRate: 1, p95Ms: 3_000, inFlight: 0 }, objectives: DEFAULT_SLO }),
+    ).toEqual([]);
   });
 
   it('says restarting while the shop restarts', () => {
-    expect(evaluateHealth({ restarting: true, pool: null, slo, objectives: DEFAULT_SLO })).toMatchObject({ status: 'restarting', reasons: [{ code: 'restarting' }] });
+    expect(evaluateHealth({ restarting: true, pool: null, slo, objectives: DEFAULT_SLO })).toMatchObject({
+      status: 'restarting',
+      reasons: [{ code: 'restarting' }],
+    });
   });
 });

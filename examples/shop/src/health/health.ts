@@ -29,7 +29,10 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   }
   if (slo.requests + slo.inFlight >= objectives.minRequests) {
     if (slo.p95Ms > objectives.p95LatencyMs) {
-      reasons.push({ code: 'latency_slo', message: `p95 latency ${Math.round(slo.p95Ms)} ms over the ${objectives.p95LatencyMs} ms objective` });
+      reasons.push({
+        code: 'latency_slo',
+        message: `p95 latency ${Math.round(slo.p95Ms)} ms over the ${objectives.p95LatencyMs} ms objective`,
+      });
     }
     if (slo.requests >= objectives.minRequests && slo.errorRate > objectives.maxErrorRate) {
       reasons.push({

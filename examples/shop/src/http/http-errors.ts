@@ -29,7 +29,8 @@ export function toErrorReply(error: unknown): ErrorReply {
   if (error instanceof PoolTimeoutError) return { status: 503, body: { error: error.code, message: error.message }, retryAfterSeconds: 1 };
   if (error instanceof PoolClosedError) return { status: 503, body: { error: error.code, message: error.message }, retryAfterSeconds: 1 };
   if (error instanceof DbError) return { status: 503, body: { error: error.code, message: error.message } };
-  if (error instanceof DownstreamError) return { status: 502, body: { error: error.code, message: error.message, attempts: error.attempts } };
+  if (error instanceof DownstreamError)
+    return { status: 502, body: { error: error.code, message: error.message, attempts: error.attempts } };
   if (error instanceof PricingError) return { status: 500, body: { error: error.code, message: error.message } };
   if (error instanceof ConfigRollbackError) return { status: 409, body: { error: error.code, message: error.message } };
   return { status: 500, body: { error: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } };

@@ -13,7 +13,9 @@ describe('IdempotencyStore', () => {
   it('replays to a repeat that arrives while the first is still running', async () => {
     const store = new IdempotencyStore();
     let finish: () => void = () => undefined;
-    const apply = jest.fn(() => new Promise<{ status: number; body: unknown }>((resolve) => (finish = () => resolve({ status: 202, body: 'ok' }))));
+    const apply = jest.fn(
+      () => new Promise<{ status: number; body: unknown }>((resolve) => (finish = () => resolve({ status: 202, body: 'ok' }))),
+    );
     const first = store.run('k', 'POST /a', apply);
     const second = store.run('k', 'POST /a', apply);
     finish();

@@ -42,36 +42,96 @@ function itemOf(url: URL): number {
 function routes(shop: ShopService): Route[] {
   const ok = (body: unknown, status = 200): StoredResponse => ({ status, body });
   return [
-    { method: 'GET', route: '/health', pattern: /^\/health$/, handle: () => {
-      const report = shop.health();
-      return { status: report.status === 'ok' ? 200 : 503, body: report };
-    } },
-    { method: 'GET', route: '/checkout', pattern: /^\/checkout$/, business: true, handle: async (r) => ok(await shop.checkout(itemOf(r.url), r.ctx)) },
-    { method: 'GET', route: '/catalog', pattern: /^\/catalog$/, business: true, handle: async (r) => {
-      const { body, cache } = await shop.catalog(itemOf(r.url), r.ctx);
-      return ok({ item: body, cache });
-    } },
-    { method: 'GET', route: '/stock', pattern: /^\/stock$/, business: true, handle: async (r) => ok(await shop.stock(itemOf(r.url), r.ctx)) },
+    {
+      method: 'GET',
+      route: '/health',
+      pattern: /^\/health$/,
+      handle: () => {
+        const report = shop.health();
+        return { status: report.status === 'ok' ? 200 : 503, body: report };
+      },
+    },
+    {
+      method: 'GET',
+      route: '/checkout',
+      pattern: /^\/checkout$/,
+      business: true,
+      handle: async (r) => ok(await shop.checkout(itemOf(r.url), r.ctx)),
+    },
+    {
+      method: 'GET',
+      route: '/catalog',
+      pattern: /^\/catalog$/,
+      business: true,
+      handle: async (r) => {
+        const { body, cache } = await shop.catalog(itemOf(r.url), r.ctx);
+        return ok({ item: body, cache });
+      },
+    },
+    {
+      method: 'GET',
+      route: '/stock',
+      pattern: /^\/stock$/,
+      business: true,
+      handle: async (r) => ok(await shop.stock(itemOf(r.url), r.ctx)),
+    },
     { method: 'GET', route: '/faults', pattern: /^\/faults$/, handle: () => ok({ active: shop.activeFaults(), known: FAULT_NAMES }) },
-    { method: 'POST', route: '/faults/{name}', pattern: /^\/faults\/(?<name>[^/]+)$/, idempotent: true, handle: (r) => {
-      const name = r.params['name'] ?? '';
-      if (!isFaultName(name)) throw new HttpError(404, 'UNKNOWN_FAULT', `unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`, { known: FAULT_NAMES });
-      shop.inject(name);
-      return ok({ injected: name, active: shop.activeFaults() });
-    } },
-    { method: 'DELETE', route: '/faults', pattern: /^\/faults$/, idempotent: true, handle: () => ok({ cleared: shop.clearFaults(), active: shop.activeFaults() }) },
+    {
+      method: 'POST',
+      route: '/faults/{name}',
+      pattern: /^\/faults\/(?<name>[^/]+)$/,
+      idempotent: true,
+      handle: (r) => {
+        const name = r.params['name'] ?? '';
+        if (!isFaultName(name))
+          throw new HttpError(404, 'UNKNOWN_FAULT', `unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`, { known: FAULT_NAMES });
+        shop.inject(name);
+        return ok({ injected: name, active: shop.activeFaults() });
+      },
+    },
+    {
+      method: 'DELETE',
+      route: '/faults',
+      pattern: /^\/faults$/,
+      idempotent: true,
+      handle: () => ok({ cleared: shop.clearFaults(), active: shop.activeFaults() }),
+    },
     { method: 'GET', route: '/actuator/config', pattern: /^\/actuator\/config$/, handle: () => ok(shop.describeConfig()) },
-    { method: 'PUT', route: '/actuator/config', pattern: /^\/actuator\/config$/, idempotent: true, handle: (r) => {
-      const patch = parseConfigPatch(r.body);
-      if (!patch.ok) throw new HttpError(400, 'INVALID_CONFIG', `invalid config: ${patch.errors.join('; ')}`, { errors: patch.errors });
-      return ok(shop.updateConfig(patch.value));
-    } },
-    { method: 'POST', route: '/actuator/config/rollback', pattern: /^\/actuator\/config\/rollback$/, idempotent: true, handle: () => ok(shop.rollbackConfig()) },
-    { method: 'POST', route: '/actuator/pool/recycle', pattern: /^\/actuator\/pool\/recycle$/, idempotent: true, handle: async () => ok(await shop.recyclePool()) },
-    { method: 'POST', route: '/actuator/restart', pattern: /^\/actuator\/restart$/, idempotent: true, handle: () => {
-      const result = shop.restart();
-      return ok({ status: 'restarting', ...result }, 202);
-    } },
+    {
+      method: 'PUT',
+      route: '/actuator/config',
+      pattern: /^\/actuator\/config$/,
+      idempotent: true,
+      handle: (r) => {
+        const patch = parseConfigPatch(r.body);
+        if (!patch.ok) throw new HttpError(400, 'INVALID_CONFIG', `invalid config: ${patch.errors.join('; ')}`, { errors: patch.errors });
+        return ok(shop.updateConfig(patch.value));
+      },
+    },
+    {
+      method: 'POST',
+      route: '/actuator/config/rollback',
+      pattern: /^\/actuator\/config\/rollback$/,
+      idempotent: true,
+      handle: () => ok(shop.rollbackConfig()),
+    },
+    {
+      method: 'POST',
+      route: '/actuator/pool/recycle',
+      pattern: /^\/actuator\/pool\/recycle$/,
+      idempotent: true,
+      handle: async () => ok(await shop.recyclePool()),
+    },
+    {
+      method: 'POST',
+      route: '/actuator/restart',
+      pattern: /^\/actuator\/restart$/,
+      idempotent: true,
+      handle: () => {
+        const result = shop.restart();
+        return ok({ status: 'restarting', ...result }, 202);
+      },
+    },
   ];
 }
 
@@ -137,7 +197,14 @@ export function createShopServer(shop: ShopService, telemetry: ShopTelemetry): h
     const run = async (): Promise<void> => {
       if (!route) {
         if (samePath.length > 0) {
-          reply(405, { error: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${url.pathname}; use ${samePath.map((r) => r.method).join(', ')}` }, { allow: samePath.map((r) => r.method).join(', ') });
+          reply(
+            405,
+            {
+              error: 'METHOD_NOT_ALLOWED',
+              message: `${method} is not allowed on ${url.pathname}; use ${samePath.map((r) => r.method).join(', ')}`,
+            },
+            { allow: samePath.map((r) => r.method).join(', ') },
+          );
         } else {
           reply(404, { error: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });
         }
@@ -148,7 +215,11 @@ export function createShopServer(shop: ShopService, telemetry: ShopTelemetry): h
         return;
       }
       if (route.business && businessInFlight > shop.config.concurrencyLimit) {
-        reply(503, { error: 'OVERLOADED', message: `more than ${shop.config.concurrencyLimit} requests in flight (concurrencyLimit)` }, { 'retry-after': '1' });
+        reply(
+          503,
+          { error: 'OVERLOADED', message: `more than ${shop.config.concurrencyLimit} requests in flight (concurrencyLimit)` },
+          { 'retry-after': '1' },
+        );
         return;
       }
       const body = method === 'PUT' || method === 'POST' ? await readJson(req) : undefined;
@@ -161,7 +232,11 @@ export function createShopServer(shop: ShopService, telemetry: ShopTelemetry): h
         if (outcome.kind === 'conflict') {
           reply(422, { error: 'IDEMPOTENCY_KEY_REUSED', message: outcome.message });
         } else {
-          reply(outcome.response.status, outcome.response.body, outcome.kind === 'replayed' ? { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } : {});
+          reply(
+            outcome.response.status,
+            outcome.response.body,
+            outcome.kind === 'replayed' ? { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } : {},
+          );
         }
         return;
       }

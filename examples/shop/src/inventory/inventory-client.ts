@@ -1,5 +1,14 @@
 import * as http from 'node:http';
-import { defaultTextMapSetter, SpanKind, SpanStatusCode, trace, type Context, type Histogram, type Meter, type Tracer } from '@opentelemetry/api';
+import {
+  defaultTextMapSetter,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Histogram,
+  type Meter,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { RetryPolicy } from '../config/shop-config.schema';
 import { backoffDelayMs, isRetryableStatus, type RetryBudget } from '../resilience/retry-policy';
@@ -62,7 +71,11 @@ export class InventoryClient {
     for (let attempt = 0; attempt < policy.maxAttempts; attempt++) {
       if (attempt > 0) {
         if (!budget.tryRetry(policy.budget)) {
-          this.deps.logger.warn(`retry budget exhausted for GET ${template} (${(policy.budget ?? 0) * 100} % of calls)`, { [ATTR.peerService]: DOWNSTREAM_SERVICE }, parent);
+          this.deps.logger.warn(
+            `retry budget exhausted for GET ${template} (${(policy.budget ?? 0) * 100} % of calls)`,
+            { [ATTR.peerService]: DOWNSTREAM_SERVICE },
+            parent,
+          );
           break;
         }
         const delay = backoffDelayMs(policy, attempt, this.deps.random);
@@ -74,7 +87,11 @@ export class InventoryClient {
       if (last.status !== null && !isRetryableStatus(last.status)) break;
     }
     const what = last.status !== null ? `HTTP ${last.status}` : (last.error ?? 'no answer');
-    this.deps.logger.warn(`inventory GET ${template} failed after ${attempts} attempt(s): ${what}`, { [ATTR.peerService]: DOWNSTREAM_SERVICE, attempts }, parent);
+    this.deps.logger.warn(
+      `inventory GET ${template} failed after ${attempts} attempt(s): ${what}`,
+      { [ATTR.peerService]: DOWNSTREAM_SERVICE, attempts },
+      parent,
+    );
     throw new DownstreamError(`inventory GET ${template} failed after ${attempts} attempt(s): ${what}`, last.status, attempts);
   }
 
@@ -112,11 +129,14 @@ export class InventoryClient {
       [ATTR.serverPort]: Number(url.port),
       [ATTR.urlTemplate]: template,
       ...(result.status !== null ? { [ATTR.httpResponseStatusCode]: result.status } : {}),
-      ...(result.status === null || result.status >= 400 ? { [ATTR.errorType]: result.status !== null ? String(result.status) : (result.error ?? 'error') } : {}),
+      ...(result.status === null || result.status >= 400
+        ? { [ATTR.errorType]: result.status !== null ? String(result.status) : (result.error ?? 'error') }
+        : {}),
     };
     this.duration.record((performance.now() - started) / 1_000, attrs);
     span.setAttributes(attrs);
-    if (result.status === null || result.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.status}` });
+    if (result.status === null || result.status >= 400)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.status}` });
     span.end();
     return result;
   }

@@ -120,15 +120,20 @@ export async function startInventoryServer(options: InventoryOptions = {}): Prom
       const overloaded = collapse.update(load.amplification(t, STORM.windowMs)) && random() < STORM.collapseFailure;
       if (overloaded || inBlip(t, faults.stormSince)) {
         // Failing fast, as an overloaded service sheds load: an immediate retry lands in the same blip.
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: overloaded ? 'overloaded' : 'unavailable' }));
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: overloaded ? 'overloaded' : 'unavailable' }));
         return;
       }
     }
     const [lo, hi] = kind === 'items' ? (faults.slow ? LATENCY_MS.slowItems : LATENCY_MS.items) : LATENCY_MS.stock;
-    setTimeout(() => {
-      const body = kind === 'items' ? { id, name: `item-${id}`, price: 10 + (id % 5) } : { id, available: 40 + (id % 7) };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    }, lo + random() * (hi - lo));
+    setTimeout(
+      () => {
+        const body = kind === 'items' ? { id, name: `item-${id}`, price: 10 + (id % 5) } : { id, available: 40 + (id % 7) };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      },
+      lo + random() * (hi - lo),
+    );
   });
   server.keepAliveTimeout = 30_000;
   const host = options.host ?? '127.0.0.1';

@@ -61,8 +61,14 @@ export function startShopTelemetry(options: ShopTelemetryOptions): ShopTelemetry
   const base = options.endpoint.replace(/\/+$/, '');
   // One keep-alive agent for the three exporters. Given explicitly because the exporters' default
   // loads node:http with a dynamic import(), which fails inside a vm (jest) without a flag.
-  const agent = base.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const exporterOptions = (signal: string) => ({ url: `${base}/v1/${signal}`, timeoutMillis: EXPORT_TIMEOUT_MS, httpAgentOptions: () => agent });
+  const agent = base.startsWith('https:')
+    ? new https.Agent({ keepAlive: true, maxSockets: 4 })
+    : new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const exporterOptions = (signal: string) => ({
+    url: `${base}/v1/${signal}`,
+    timeoutMillis: EXPORT_TIMEOUT_MS,
+    httpAgentOptions: () => agent,
+  });
   const tracerProvider = new BasicTracerProvider({
     resource,
     spanProcessors: options.enabled

@@ -10,7 +10,7 @@ const hex = (n: number, width: number): string => n.toString(16).padStart(width,
 /** Deterministic noise, so the test is the same on every run. */
 export function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 export function spans(startMs: number, count: number, latency: () => number, errorEvery = 0): SpansBatch {
@@ -39,7 +39,12 @@ export function logs(startMs: number, lines: { body: string; severity: number }[
   return {
     resource: { attributes: { 'service.name': 'shop' } },
     scope: { name: 'test' },
-    logRecords: lines.map((l, i) => ({ timeUnixNano: ns(startMs + i), observedTimeUnixNano: ns(startMs + i), severityNumber: l.severity, body: l.body, attributes: {} })),
+    logRecords: lines.map((l, i) => ({
+      timeUnixNano: ns(startMs + i),
+      observedTimeUnixNano: ns(startMs + i),
+      severityNumber: l.severity,
+      body: l.body,
+      attributes: {},
+    })),
   };
 }
-

@@ -30,8 +30,18 @@ describe('InProcessBus', () => {
   it('delivers every event to every group, in publish order per group', async () => {
     const a: AnyEnvelope[] = [];
     const b: AnyEnvelope[] = [];
-    for (const [group, sink] of [['a', a], ['b', b]] as const) {
-      await bus.subscribe({ decode: 'event', group, topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: (e) => (sink.push(e), Promise.resolve()) });
+    for (const [group, sink] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      await bus.subscribe({
+        decode: 'event',
+        group,
+        topics: ['loop.control'],
+        retry,
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => (sink.push(e), Promise.resolve()),
+      });
     }
     for (let i = 0; i < 20; i++) await bus.publish('loop.control', controlEvent(i % 2 ? 'odd' : 'even', i));
     await waitFor(() => a.length === 20 && b.length === 20);
@@ -41,7 +51,14 @@ describe('InProcessBus', () => {
 
   it('hands over before any handler runs (publish does not wait for consumers)', async () => {
     let handled = 0;
-    await bus.subscribe({ decode: 'event', group: 'g', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => (handled++, Promise.resolve()) });
+    await bus.subscribe({
+      decode: 'event',
+      group: 'g',
+      topics: ['loop.control'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => (handled++, Promise.resolve()),
+    });
     await bus.publish('loop.control', controlEvent('x', 1));
     expect(handled).toBe(0);
     await waitFor(() => handled === 1);
@@ -58,7 +75,14 @@ describe('InProcessBus', () => {
       idempotency: new MemoryIdempotencyStore(),
       handler: (e) => (seqOf(e) === 1 ? Promise.reject(new Error('poison')) : (handled.push(seqOf(e)), Promise.resolve())),
     });
-    await bus.subscribe({ decode: 'raw', group: 'dlq-reader', topics: ['loop.control.dlq'], retry, idempotency: new MemoryIdempotencyStore(), handler: (m) => (dead.push(m), Promise.resolve()) });
+    await bus.subscribe({
+      decode: 'raw',
+      group: 'dlq-reader',
+      topics: ['loop.control.dlq'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (m) => (dead.push(m), Promise.resolve()),
+    });
     for (const i of [0, 1, 2]) await bus.publish('loop.control', controlEvent('shop', i));
     await waitFor(() => handled.length === 2 && dead.length === 1);
     expect(handled).toEqual([0, 2]);
@@ -67,7 +91,14 @@ describe('InProcessBus', () => {
   });
 
   it('keeps dead letters for inspection when nobody reads the DLQ', async () => {
-    await bus.subscribe({ decode: 'event', group: 'g', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => Promise.resolve() });
+    await bus.subscribe({
+      decode: 'event',
+      group: 'g',
+      topics: ['loop.control'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => Promise.resolve(),
+    });
     await bus.publishRaw({ topic: 'loop.control', key: 'k', value: Buffer.from('junk'), headers: {} });
     await waitFor(() => bus.deadLetters.length === 1);
     expect(bus.deadLetters[0]?.value.toString()).toBe('junk');
@@ -78,7 +109,14 @@ describe('InProcessBus', () => {
     await small.start();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    await small.subscribe({ decode: 'event', group: 'slow', topics: ['loop.control'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => gate });
+    await small.subscribe({
+      decode: 'event',
+      group: 'slow',
+      topics: ['loop.control'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => gate,
+    });
     for (let i = 0; i < 3; i++) await small.publish('loop.control', controlEvent('k', i));
     await expect(small.publish('loop.control', controlEvent('k', 3))).rejects.toMatchObject({ code: 'BACKPRESSURE', retryable: true });
     release();
@@ -86,7 +124,10 @@ describe('InProcessBus', () => {
   });
 
   it('refuses to publish an event that breaks the contract of the topic', async () => {
-    await expect(bus.publish('loop.incidents', controlEvent('k', 1))).rejects.toMatchObject({ code: 'CONTRACT_VIOLATION', retryable: false });
+    await expect(bus.publish('loop.incidents', controlEvent('k', 1))).rejects.toMatchObject({
+      code: 'CONTRACT_VIOLATION',
+      retryable: false,
+    });
   });
 
   it('finishes queued messages before close() resolves', async () => {
@@ -109,7 +150,11 @@ describe('InProcessBus', () => {
 
   describe('release of published bytes (PublishBatchOptions.release)', () => {
     const otlp = (payload: Buffer): AnyEnvelope =>
-      createEnvelope('homeostat.telemetry.spans.otlp.v1', { source: 'collector', subject: 'shop', data: { items: 1, payload } }) as AnyEnvelope;
+      createEnvelope('homeostat.telemetry.spans.otlp.v1', {
+        source: 'collector',
+        subject: 'shop',
+        data: { items: 1, payload },
+      }) as AnyEnvelope;
     const payloadOf = (e: AnyEnvelope): Buffer => (e.data as unknown as { payload: Buffer }).payload;
     const subscribe = (group: string, handler: (e: AnyEnvelope) => Promise<void>, topic = 'telemetry.spans') =>
       bus.subscribe({ decode: 'event', group, topics: [topic], retry, idempotency: new MemoryIdempotencyStore(), handler });
@@ -158,14 +203,25 @@ describe('InProcessBus', () => {
       await bus.publishBatch('telemetry.spans', [otlp(Buffer.from('x'))], { release: () => released++ });
       expect(released).toBe(1);
       const bad = { ...otlp(Buffer.from('x')), datacontenttype: 'application/json' } as AnyEnvelope;
-      await expect(bus.publishBatch('telemetry.spans', [bad], { release: () => released++ })).rejects.toMatchObject({ code: 'CONTRACT_VIOLATION' });
+      await expect(bus.publishBatch('telemetry.spans', [bad], { release: () => released++ })).rejects.toMatchObject({
+        code: 'CONTRACT_VIOLATION',
+      });
       expect(released).toBe(2);
       const small = new InProcessBus({ queueLimit: 1, logger: memoryLogger().logger.child('bus') });
       await small.start();
       let open!: () => void;
       const gate = new Promise<void>((r) => (open = r));
-      await small.subscribe({ decode: 'event', group: 'slow', topics: ['telemetry.spans'], retry, idempotency: new MemoryIdempotencyStore(), handler: () => gate });
-      await expect(small.publishBatch('telemetry.spans', [otlp(Buffer.from('a')), otlp(Buffer.from('b'))], { release: () => released++ })).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+      await small.subscribe({
+        decode: 'event',
+        group: 'slow',
+        topics: ['telemetry.spans'],
+        retry,
+        idempotency: new MemoryIdempotencyStore(),
+        handler: () => gate,
+      });
+      await expect(
+        small.publishBatch('telemetry.spans', [otlp(Buffer.from('a')), otlp(Buffer.from('b'))], { release: () => released++ }),
+      ).rejects.toMatchObject({ code: 'BACKPRESSURE' });
       expect(released).toBe(3);
       open();
       await small.close();
@@ -174,7 +230,14 @@ describe('InProcessBus', () => {
     it('dead-letters a copy, which the publisher reusing the bytes cannot change', async () => {
       const dead: RawMessage[] = [];
       await subscribe('analyzer', () => Promise.reject(new Error('poison')));
-      await bus.subscribe({ decode: 'raw', group: 'dlq-reader', topics: ['telemetry.spans.dlq'], retry, idempotency: new MemoryIdempotencyStore(), handler: (m) => (dead.push(m), Promise.resolve()) });
+      await bus.subscribe({
+        decode: 'raw',
+        group: 'dlq-reader',
+        topics: ['telemetry.spans.dlq'],
+        retry,
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (m) => (dead.push(m), Promise.resolve()),
+      });
       const body = Buffer.from('original');
       let released = 0;
       await bus.publishBatch('telemetry.spans', [otlp(body)], { release: () => (released++, body.fill(0)) });

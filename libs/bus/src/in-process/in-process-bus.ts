@@ -72,7 +72,11 @@ export class InProcessBus implements Bus {
     if (this.closed) throw new BusError('BUS_CLOSED', 'the in-process bus is closed', true);
     for (const s of this.subscriptions) {
       if (s.wants(topic) && s.queued + count > this.options.queueLimit) {
-        throw new BusError('BACKPRESSURE', `consumer group ${s.group} has ${s.queued} messages waiting on ${topic} (limit ${this.options.queueLimit})`, true);
+        throw new BusError(
+          'BACKPRESSURE',
+          `consumer group ${s.group} has ${s.queued} messages waiting on ${topic} (limit ${this.options.queueLimit})`,
+          true,
+        );
       }
     }
   }
@@ -131,7 +135,11 @@ export class InProcessBus implements Bus {
   health(): BusHealth {
     const queues: Record<string, number> = {};
     for (const s of this.subscriptions) queues[s.group] = s.queued;
-    return { ok: this.started && !this.closed, transport: 'in-process', detail: { queues, undelivered: this.undelivered, deadLetters: this.deadLetters.length } };
+    return {
+      ok: this.started && !this.closed,
+      transport: 'in-process',
+      detail: { queues, undelivered: this.undelivered, deadLetters: this.deadLetters.length },
+    };
   }
 
   async close(): Promise<void> {

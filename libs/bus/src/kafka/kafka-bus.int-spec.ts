@@ -97,18 +97,20 @@ describe('KafkaBus against a real broker', () => {
     }
   });
 
-  it('calls a batch\'s release once the send has settled: after the broker\'s ack, or with the failure', async () => {
+  it("calls a batch's release once the send has settled: after the broker's ack, or with the failure", async () => {
     let released = 0;
     const sent = bus.publishBatch('loop.control', [controlEvent('a', 1), controlEvent('b', 2)], { release: () => released++ });
     expect(released).toBe(0);
     await sent;
     expect(released).toBe(1);
     const closed = newBus(prefix);
-    await expect(closed.publishBatch('loop.control', [controlEvent('a', 3)], { release: () => released++ })).rejects.toMatchObject({ code: 'NOT_STARTED' });
+    await expect(closed.publishBatch('loop.control', [controlEvent('a', 3)], { release: () => released++ })).rejects.toMatchObject({
+      code: 'NOT_STARTED',
+    });
     expect(released).toBe(2);
   });
 
-  it('sends a publish larger than the topic\'s record limit in several requests, in order, and refuses one record over it as MESSAGE_TOO_LARGE (not retryable)', async () => {
+  it("sends a publish larger than the topic's record limit in several requests, in order, and refuses one record over it as MESSAGE_TOO_LARGE (not retryable)", async () => {
     const small = new KafkaBus({
       brokers: brokers(),
       clientId: 'bus-int-test',
@@ -129,11 +131,21 @@ describe('KafkaBus against a real broker', () => {
       const events = Array.from({ length: 20 }, (_, seq) => padded(seq, 2000));
       await small.publishBatch('loop.control', events);
       const got: AnyEnvelope[] = [];
-      const sub = await small.subscribe({ decode: 'event', group: 'order', topics: ['loop.control'], retry: { maxAttempts: 1, backoffMs: 1 }, idempotency: new MemoryIdempotencyStore(), handler: (e) => (got.push(e), Promise.resolve()) });
+      const sub = await small.subscribe({
+        decode: 'event',
+        group: 'order',
+        topics: ['loop.control'],
+        retry: { maxAttempts: 1, backoffMs: 1 },
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => (got.push(e), Promise.resolve()),
+      });
       await waitFor(() => got.length === 20);
       expect(got.map(seqOf)).toEqual(events.map(seqOf));
       await sub.close();
-      await expect(small.publishBatch('loop.control', [padded(99, 20 * 1024)])).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE', retryable: false });
+      await expect(small.publishBatch('loop.control', [padded(99, 20 * 1024)])).rejects.toMatchObject({
+        code: 'MESSAGE_TOO_LARGE',
+        retryable: false,
+      });
     } finally {
       await small.close();
     }
@@ -148,7 +160,8 @@ describe('KafkaBus against a real broker', () => {
       topics: ['loop.control'],
       retry: { maxAttempts: 3, backoffMs: 20 },
       idempotency: new MemoryIdempotencyStore(),
-      handler: (e) => (seqOf(e) === 2 ? Promise.reject(new Error('handler cannot cope with seq 2')) : (handled.push(seqOf(e)), Promise.resolve())),
+      handler: (e) =>
+        seqOf(e) === 2 ? Promise.reject(new Error('handler cannot cope with seq 2')) : (handled.push(seqOf(e)), Promise.resolve()),
     });
     await bus.subscribe({
       decode: 'raw',
@@ -159,7 +172,12 @@ describe('KafkaBus against a real broker', () => {
       handler: (m) => (dead.push(m), Promise.resolve()),
     });
     // Everything on one key, so one partition: the poison sits in front of the good ones.
-    await bus.publishRaw({ topic: 'loop.control', key: 'shop', value: Buffer.from('{"specversion":"1.0","id":"x"'), headers: { origin: 'fuzzer' } });
+    await bus.publishRaw({
+      topic: 'loop.control',
+      key: 'shop',
+      value: Buffer.from('{"specversion":"1.0","id":"x"'),
+      headers: { origin: 'fuzzer' },
+    });
     await bus.publish('loop.control', controlEvent('shop', 1));
     await bus.publish('loop.control', controlEvent('shop', 2));
     await bus.publish('loop.control', controlEvent('shop', 3));

@@ -185,7 +185,12 @@ export class KafkaBus implements Bus {
       } catch (error) {
         if ((error as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') {
           const largest = Math.max(...request.map(recordBytes));
-          throw new BusError('MESSAGE_TOO_LARGE', `publishing to ${topic} failed: a record of ${largest} bytes is larger than the topic takes (its max.message.bytes)`, false, { cause: error });
+          throw new BusError(
+            'MESSAGE_TOO_LARGE',
+            `publishing to ${topic} failed: a record of ${largest} bytes is larger than the topic takes (its max.message.bytes)`,
+            false,
+            { cause: error },
+          );
         }
         throw new BusError('PUBLISH_FAILED', `publishing to ${topic} failed: ${String(error)}`, true, { cause: error });
       }
@@ -253,7 +258,10 @@ class KafkaSubscription implements Subscription {
 
   async run(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics.map((t) => this.prefix + t), fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: this.options.topics.map((t) => this.prefix + t),
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,

@@ -34,7 +34,9 @@ export class TsProcess {
       const found = this.lines.find(predicate);
       if (found) return found;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}) before the expected line; stderr:\n${this.stderr.join('\n')}`);
+        throw new Error(
+          `process exited (${this.child.exitCode ?? this.child.signalCode}) before the expected line; stderr:\n${this.stderr.join('\n')}`,
+        );
       }
       if (Date.now() - start > timeoutMs) throw new Error(`timed out; stderr:\n${this.stderr.slice(-30).join('\n')}`);
       await new Promise((r) => setTimeout(r, 50));

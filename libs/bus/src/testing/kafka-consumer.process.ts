@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     hooks: {
       beforeCommit: (message, outcome) => {
         const event = JSON.parse(message.value.toString()) as { id: string };
-        process.stdout.write(JSON.stringify({ outcome, id: event.id, key: message.key, partition: message.partition, offset: message.offset }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ outcome, id: event.id, key: message.key, partition: message.partition, offset: message.offset }) + '\n',
+        );
         if (crashMarker && !existsSync(crashMarker)) {
           writeFileSync(crashMarker, String(process.pid));
           process.kill(process.pid, 'SIGKILL');

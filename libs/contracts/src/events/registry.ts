@@ -32,8 +32,13 @@ export type EventData<T extends EventType> = z.output<(typeof eventSchemas)[T]>;
 export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
 
 /** Event types whose data is bytes (OTLP protobuf): binary content mode on the bus, never JSON. */
-export const BINARY_EVENT_TYPES: readonly EventType[] = ['homeostat.telemetry.spans.otlp.v1', 'homeostat.telemetry.metrics.otlp.v1', 'homeostat.telemetry.logs.otlp.v1'];
-export type BinaryEventType = 'homeostat.telemetry.spans.otlp.v1' | 'homeostat.telemetry.metrics.otlp.v1' | 'homeostat.telemetry.logs.otlp.v1';
+export const BINARY_EVENT_TYPES: readonly EventType[] = [
+  'homeostat.telemetry.spans.otlp.v1',
+  'homeostat.telemetry.metrics.otlp.v1',
+  'homeostat.telemetry.logs.otlp.v1',
+];
+export type BinaryEventType =
+  'homeostat.telemetry.spans.otlp.v1' | 'homeostat.telemetry.metrics.otlp.v1' | 'homeostat.telemetry.logs.otlp.v1';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
@@ -67,9 +72,7 @@ export const topicEvents: Record<Topic, readonly EventType[]> = {
 };
 
 const homeTopic = new Map<EventType, Topic>(
-  (Object.entries(topicEvents) as [Topic, readonly EventType[]][]).flatMap(([topic, types]) =>
-    types.map((type) => [type, topic] as const),
-  ),
+  (Object.entries(topicEvents) as [Topic, readonly EventType[]][]).flatMap(([topic, types]) => types.map((type) => [type, topic] as const)),
 );
 
 export function topicOfType(type: EventType): Topic {

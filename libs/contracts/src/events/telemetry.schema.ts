@@ -221,7 +221,9 @@ export const otlpPayloadSchema = z
   .object({
     items: nonNegativeInt,
     // Not instanceof: a Buffer from another realm (a VM context, a test sandbox) is bytes too.
-    payload: z.custom<Uint8Array>((v) => ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]', { message: 'must be bytes (an OTLP protobuf request)' }),
+    payload: z.custom<Uint8Array>((v) => ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]', {
+      message: 'must be bytes (an OTLP protobuf request)',
+    }),
   })
   .strict();
 export type OtlpPayload = z.infer<typeof otlpPayloadSchema>;

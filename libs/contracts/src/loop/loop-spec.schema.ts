@@ -9,15 +9,12 @@ const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const INTEGER = /^\d+$/;
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", at most 63');
-export const durationSchema = z
-  .string({ error: `must be ${DURATION_HINT}` })
-  .refine(isDuration, { message: `must be ${DURATION_HINT}` });
+export const durationSchema = z.string({ error: `must be ${DURATION_HINT}` }).refine(isDuration, { message: `must be ${DURATION_HINT}` });
 
 /** `version: 3` in YAML is a number; accept it and keep the spec's version a string. */
-const version = z.union(
-  [z.string().regex(SEMVER).or(z.string().regex(INTEGER)), z.number().int().nonnegative().transform(String)],
-  { error: 'must be a semantic version (1.2.0) or an integer' },
-);
+const version = z.union([z.string().regex(SEMVER).or(z.string().regex(INTEGER)), z.number().int().nonnegative().transform(String)], {
+  error: 'must be a semantic version (1.2.0) or an integer',
+});
 
 export const SIGNAL_KINDS = ['metric', 'log', 'span', 'build'] as const;
 export const LOG_SEVERITIES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -116,7 +113,8 @@ export const actionCatalogSchema = z
     actions.forEach((action, i) => {
       const seen = firstIndex.get(action.name);
       if (seen === undefined) firstIndex.set(action.name, i);
-      else ctx.addIssue({ code: 'custom', message: `duplicate action name "${action.name}" (first at actions[${seen}])`, path: [i, 'name'] });
+      else
+        ctx.addIssue({ code: 'custom', message: `duplicate action name "${action.name}" (first at actions[${seen}])`, path: [i, 'name'] });
     });
     actions.forEach((action, i) => {
       if (typeof action.inverse !== 'string') return;

@@ -67,8 +67,17 @@ describe('parseLoopSpec', () => {
     if (!result.ok) throw new Error(result.errors.map(formatSpecError).join('\n'));
     const { spec, metadata } = result.spec;
     expect(metadata).toMatchObject({ name: 'shop-pool-exhaustion', version: '1.2.0' });
-    expect(spec.actions.map((a) => a.name)).toEqual(['recycle-pool', 'raise-concurrency-limit', 'restart', 'rollback-config', 'tune-cache']);
-    expect(spec.actions[1]?.inverse).toEqual({ adapter: 'http', params: { method: 'POST', url: 'http://shop:3000/actuator/config/rollback' } });
+    expect(spec.actions.map((a) => a.name)).toEqual([
+      'recycle-pool',
+      'raise-concurrency-limit',
+      'restart',
+      'rollback-config',
+      'tune-cache',
+    ]);
+    expect(spec.actions[1]?.inverse).toEqual({
+      adapter: 'http',
+      params: { method: 'POST', url: 'http://shop:3000/actuator/config/rollback' },
+    });
     expect(spec.guardrails.budget.perTarget).toBe(true);
     expect(spec.verification.healthCheck).toEqual({ url: 'http://shop:3000/health', expectStatus: 200, consecutive: 3, interval: '5s' });
   });
@@ -102,9 +111,7 @@ describe('parseLoopSpec', () => {
     expect(errorsOf(withLine(27, null, withLine(26, '    blastRadius: { maxConcurrent: 1, maxTotal: 4 }')))).toEqual([
       { line: 26, column: 38, path: 'spec.guardrails.blastRadius.maxTotal', message: 'unknown field' },
     ]);
-    expect(errorsOf(withLine(2, 'kind: Loop\nstatus: active'))).toEqual([
-      { line: 3, column: 1, path: 'status', message: 'unknown field' },
-    ]);
+    expect(errorsOf(withLine(2, 'kind: Loop\nstatus: active'))).toEqual([{ line: 3, column: 1, path: 'status', message: 'unknown field' }]);
   });
 
   it('reports a bad duration', () => {
@@ -196,7 +203,13 @@ describe('loop files', () => {
     const results = await validateLoopFiles([join(dir, 'a.yaml'), join(dir, 'b.yml')]);
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(results[1]?.errors).toEqual([
-      { file: join(dir, 'b.yml'), line: 4, column: 9, path: 'metadata.name', message: `loop "shop-pool" is already declared in ${join(dir, 'a.yaml')}` },
+      {
+        file: join(dir, 'b.yml'),
+        line: 4,
+        column: 9,
+        path: 'metadata.name',
+        message: `loop "shop-pool" is already declared in ${join(dir, 'a.yaml')}`,
+      },
     ]);
   });
 

@@ -68,9 +68,17 @@ export function buildActionRequest(call: Pick<ActionCall, 'adapter' | 'params'>,
     case 'webhook':
       break;
     case 'kubernetes':
-      return { ok: false, code: 'ADAPTER_UNSUPPORTED', message: 'the kubernetes adapter makes API calls, not an HTTP request: see adapters/kubernetes' };
+      return {
+        ok: false,
+        code: 'ADAPTER_UNSUPPORTED',
+        message: 'the kubernetes adapter makes API calls, not an HTTP request: see adapters/kubernetes',
+      };
     case 'ci':
-      return { ok: false, code: 'ADAPTER_UNSUPPORTED', message: `the ${call.adapter} adapter is not available in this executor yet (supported: http, webhook, kubernetes)` };
+      return {
+        ok: false,
+        code: 'ADAPTER_UNSUPPORTED',
+        message: `the ${call.adapter} adapter is not available in this executor yet (supported: http, webhook, kubernetes)`,
+      };
   }
   const parsed = call.adapter === 'http' ? httpParams.safeParse(call.params) : webhookParams.safeParse(call.params);
   if (!parsed.success) {
@@ -90,7 +98,8 @@ export function buildActionRequest(call: Pick<ActionCall, 'adapter' | 'params'>,
     if (source !== undefined && p.method !== 'GET' && p.method !== 'HEAD') {
       const value = renderJson(source, input.context, input.env);
       body = typeof value === 'string' ? value : JSON.stringify(value);
-      if (!hasHeader(rendered, 'content-type')) rendered['Content-Type'] = typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+      if (!hasHeader(rendered, 'content-type'))
+        rendered['Content-Type'] = typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
     }
     return {
       ok: true,
@@ -110,7 +119,14 @@ export function buildActionRequest(call: Pick<ActionCall, 'adapter' | 'params'>,
 }
 
 function defaultWebhookBody(context: TemplateContext): JsonValue {
-  return { decisionId: context.decisionId, incidentId: context.incidentId, loop: context.loop, target: context.target, fingerprint: context.fingerprint, action: context.action };
+  return {
+    decisionId: context.decisionId,
+    incidentId: context.incidentId,
+    loop: context.loop,
+    target: context.target,
+    fingerprint: context.fingerprint,
+    action: context.action,
+  };
 }
 
 function hasHeader(h: Record<string, string>, name: string): boolean {

@@ -11,7 +11,9 @@ const ctx: TemplateContext = {
 
 describe('templates in action params', () => {
   it('substitutes the decision placeholders', () => {
-    expect(renderTemplate('{{decision.id}} {{ incident.id }} {{target}} {{fingerprint}} {{action}} {{loop}}', ctx, {})).toBe('dec-1 inc/7 shop shop|pool recycle-pool shop-pool-exhaustion');
+    expect(renderTemplate('{{decision.id}} {{ incident.id }} {{target}} {{fingerprint}} {{action}} {{loop}}', ctx, {})).toBe(
+      'dec-1 inc/7 shop shop|pool recycle-pool shop-pool-exhaustion',
+    );
   });
 
   it('reads ${VAR} from the environment, with ${VAR:-default} as fallback', () => {
@@ -28,12 +30,18 @@ describe('templates in action params', () => {
   });
 
   it('percent-encodes the decision values in a URL, never the environment values', () => {
-    expect(renderUrl('${BASE}/incidents/{{incident.id}}?fp={{fingerprint}}', ctx, { BASE: 'http://shop:3000/api' })).toBe('http://shop:3000/api/incidents/inc%2F7?fp=shop%7Cpool');
+    expect(renderUrl('${BASE}/incidents/{{incident.id}}?fp={{fingerprint}}', ctx, { BASE: 'http://shop:3000/api' })).toBe(
+      'http://shop:3000/api/incidents/inc%2F7?fp=shop%7Cpool',
+    );
     expect(() => renderUrl('{{target}}/x', ctx, {})).toThrow(/not an absolute URL/);
   });
 
   it('substitutes inside the strings of a JSON body, so a value cannot break the JSON', () => {
-    const body = renderJson({ id: '{{decision.id}}', nested: [{ note: 'say "{{target}}"' }, 3, true, null] }, { ...ctx, target: 'a"b' }, {});
+    const body = renderJson(
+      { id: '{{decision.id}}', nested: [{ note: 'say "{{target}}"' }, 3, true, null] },
+      { ...ctx, target: 'a"b' },
+      {},
+    );
     expect(body).toEqual({ id: 'dec-1', nested: [{ note: 'say "a"b"' }, 3, true, null] });
     expect(JSON.parse(JSON.stringify(body))).toEqual(body);
   });

@@ -52,13 +52,20 @@ function placeholderValue(name: string, context: TemplateContext): string {
  * a whole base URL that must stay as it is. A variable that is unset (or empty) without a
  * default is an error, never an empty string silently sent to a target.
  */
-export function renderTemplate(text: string, context: TemplateContext, env: Environment, encode: (value: string) => string = (v) => v): string {
+export function renderTemplate(
+  text: string,
+  context: TemplateContext,
+  env: Environment,
+  encode: (value: string) => string = (v) => v,
+): string {
   return text.replace(PLACEHOLDER, (_match, name: string | undefined, variable: string | undefined, fallback: string | undefined) => {
     if (name !== undefined) return encode(placeholderValue(name, context));
     const value = env[variable as string];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    throw new TemplateError(`environment variable ${variable as string} is not set and the template gives no default (\${${variable as string}:-default})`);
+    throw new TemplateError(
+      `environment variable ${variable as string} is not set and the template gives no default (\${${variable as string}:-default})`,
+    );
   });
 }
 

@@ -13,7 +13,11 @@ function fakeClock(startMs = 1_000_000): VerifierClock & { t: number } {
   return clock;
 }
 
-function scriptedProbe(clock: { t: number }, statusAt: (elapsedMs: number) => number | undefined, latencyMs = 10): Probe & { calls: number } {
+function scriptedProbe(
+  clock: { t: number },
+  statusAt: (elapsedMs: number) => number | undefined,
+  latencyMs = 10,
+): Probe & { calls: number } {
   const start = clock.t;
   const probe = Object.assign(
     (_url: string) => {

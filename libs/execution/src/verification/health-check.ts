@@ -49,7 +49,13 @@ export interface HealthCheckResult {
 /** Kept in an outcome: enough to see the trend, bounded so a long deadline stays one message. */
 export const MAX_CHECKS = 50;
 
-export async function verifyHealth(plan: HealthCheckPlan, deadlineAtMs: number, probe: Probe, clock: VerifierClock, signal?: AbortSignal): Promise<HealthCheckResult> {
+export async function verifyHealth(
+  plan: HealthCheckPlan,
+  deadlineAtMs: number,
+  probe: Probe,
+  clock: VerifierClock,
+  signal?: AbortSignal,
+): Promise<HealthCheckResult> {
   const checks: VerificationCheck[] = [];
   let probes = 0;
   let streak = 0;
@@ -87,7 +93,10 @@ export async function verifyHealth(plan: HealthCheckPlan, deadlineAtMs: number, 
     if (next >= deadlineAtMs) break;
     await clock.sleep(Math.max(0, next - clock.now()), signal);
   }
-  return result(false, `not healthy by the deadline: needed ${plan.consecutive} consecutive ${plan.expectStatus}, the last streak was ${streak}`);
+  return result(
+    false,
+    `not healthy by the deadline: needed ${plan.consecutive} consecutive ${plan.expectStatus}, the last streak was ${streak}`,
+  );
 }
 
 export const realClock: VerifierClock = {
@@ -116,7 +125,10 @@ export function httpProbe(fetchFn: typeof fetch = fetch): Probe {
       await res.arrayBuffer();
       return { status: res.status, latencyMs: Date.now() - started };
     } catch (error) {
-      return { latencyMs: Date.now() - started, error: abort.signal.aborted ? `timeout after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error) };
+      return {
+        latencyMs: Date.now() - started,
+        error: abort.signal.aborted ? `timeout after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error),
+      };
     } finally {
       clearTimeout(timer);
     }

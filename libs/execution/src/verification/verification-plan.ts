@@ -14,16 +14,31 @@ export type VerificationPlan =
 const METRIC_UNSUPPORTED = 'metric verification is not supported by this executor yet';
 
 /** Throws TemplateError when the health URL's template cannot be filled. */
-export function planVerification(verification: LoopSpec['spec']['verification'], context: TemplateContext, env: Environment): VerificationPlan {
+export function planVerification(
+  verification: LoopSpec['spec']['verification'],
+  context: TemplateContext,
+  env: Environment,
+): VerificationPlan {
   const deadlineMs = parseDuration(verification.deadline);
   const hc = verification.healthCheck;
   if (hc === undefined) {
-    return { kind: 'unsupported', deadlineMs, detail: `${METRIC_UNSUPPORTED} and the loop declares no health check: the result cannot be verified` };
+    return {
+      kind: 'unsupported',
+      deadlineMs,
+      detail: `${METRIC_UNSUPPORTED} and the loop declares no health check: the result cannot be verified`,
+    };
   }
   return {
     kind: 'health-check',
     deadlineMs,
-    healthCheck: { url: renderUrl(hc.url, context, env), expectStatus: hc.expectStatus, consecutive: hc.consecutive, intervalMs: parseDuration(hc.interval) },
-    ...(verification.metric !== undefined ? { note: `${METRIC_UNSUPPORTED}: only the health check was evaluated (metric ${verification.metric.name} ignored)` } : {}),
+    healthCheck: {
+      url: renderUrl(hc.url, context, env),
+      expectStatus: hc.expectStatus,
+      consecutive: hc.consecutive,
+      intervalMs: parseDuration(hc.interval),
+    },
+    ...(verification.metric !== undefined
+      ? { note: `${METRIC_UNSUPPORTED}: only the health check was evaluated (metric ${verification.metric.name} ignored)` }
+      : {}),
   };
 }

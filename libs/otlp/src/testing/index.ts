@@ -27,7 +27,10 @@ export function benchTracesRequest(spanCount: number, nowMs = Date.now()): Buffe
       { key: 'server.port', value: { intValue: 3000 } },
       { key: 'network.protocol.version', value: { stringValue: '1.1' } },
       { key: 'client.address', value: { stringValue: `10.0.${i % 255}.${(i * 7) % 255}` } },
-      { key: 'user_agent.original', value: { stringValue: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' } },
+      {
+        key: 'user_agent.original',
+        value: { stringValue: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' },
+      },
       { key: 'http.request.body.size', value: { intValue: 512 + i } },
       { key: 'http.response.body.size', value: { intValue: 2048 + i } },
       { key: 'db.system', value: { stringValue: 'postgresql' } },
@@ -49,5 +52,9 @@ export function benchTracesRequest(spanCount: number, nowMs = Date.now()): Buffe
       { key: 'telemetry.sdk.language', value: { stringValue: 'nodejs' } },
     ],
   };
-  return Buffer.from(encodeRequestProtobuf('traces', { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }] }));
+  return Buffer.from(
+    encodeRequestProtobuf('traces', {
+      resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }],
+    }),
+  );
 }

@@ -13,7 +13,8 @@ export interface Step {
 
 export const at = (now: number, input: SpecInput): Step => ({ now, input });
 
-const decisionsIn = (events: readonly PolicyEvent[]): DecisionMade[] => events.flatMap((e) => (e.type === 'homeostat.decision.made.v1' ? [e.data] : []));
+const decisionsIn = (events: readonly PolicyEvent[]): DecisionMade[] =>
+  events.flatMap((e) => (e.type === 'homeostat.decision.made.v1' ? [e.data] : []));
 
 /** What a decider records for inputs taken in order, from `state`: the events a spec starts from. */
 export function history(decider: Decider, steps: Step[], state = decider.initialState()): Reaction {
@@ -48,7 +49,11 @@ export function deciderSpec(decider: Decider) {
     },
   });
   return {
-    given: (events: readonly PolicyEvent[]) => from(events.reduce((s, e) => decider.evolve(s, e), decider.initialState()), decisionsIn(events)),
+    given: (events: readonly PolicyEvent[]) =>
+      from(
+        events.reduce((s, e) => decider.evolve(s, e), decider.initialState()),
+        decisionsIn(events),
+      ),
     /** Starts from a state as it was saved, e.g. a snapshot read back. */
     givenState: (state: PolicyState, decisions: readonly DecisionMade[] = []) => from(state, decisions),
   };

@@ -5,7 +5,9 @@ import type { IncidentInput, PolicyEvent, PolicyState } from '../policy-state';
 import { TestLearner } from './learner';
 
 /** A shop loop with five actions, permissive guardrails unless a test tightens them. */
-export function shopLoop(overrides: { guardrails?: Record<string, unknown>; autonomy?: Record<string, unknown>; actions?: unknown[] } = {}): LoopSpec {
+export function shopLoop(
+  overrides: { guardrails?: Record<string, unknown>; autonomy?: Record<string, unknown>; actions?: unknown[] } = {},
+): LoopSpec {
   return loopSpecSchema.parse({
     apiVersion: 'homeostat.dev/v1',
     kind: 'Loop',
@@ -56,7 +58,12 @@ export function incident(fingerprint: string, incidentId = `inc-${fingerprint}`,
       logTemplates: [{ templateId: 't-1', template: 'timeout acquiring connection after <*> ms', count: 212 }],
       failingSpans: [],
     },
-    hypothesis: { summary: `${fingerprint} in shop`, suspect: { service: 'shop', component: 'db-pool' }, confidence: 0.8, evidenceRefs: ['t-1'] },
+    hypothesis: {
+      summary: `${fingerprint} in shop`,
+      suspect: { service: 'shop', component: 'db-pool' },
+      confidence: 0.8,
+      evidenceRefs: ['t-1'],
+    },
   };
 }
 
@@ -142,13 +149,27 @@ export function withOutcomes(
   learner = new TestLearner(),
 ): PolicyState {
   return results.reduce(
-    (s, succeeded, i) => withOutcome(s, loop, learner, outcome({ decisionId: `past-${fingerprint}-${action}-${start + i}`, fingerprint, action, succeeded, at: start + i * 60_000 })),
+    (s, succeeded, i) =>
+      withOutcome(
+        s,
+        loop,
+        learner,
+        outcome({ decisionId: `past-${fingerprint}-${action}-${start + i}`, fingerprint, action, succeeded, at: start + i * 60_000 }),
+      ),
     state,
   );
 }
 
 /** A knowledge update as the learner publishes it, for `successes` and `failures` verified outcomes. */
-export function knowledgeUpdate(fields: { fingerprint: string; action: string; successes: number; failures: number; loop?: string; at?: number; timeToRecoverMs?: number }): KnowledgeUpdated {
+export function knowledgeUpdate(fields: {
+  fingerprint: string;
+  action: string;
+  successes: number;
+  failures: number;
+  loop?: string;
+  at?: number;
+  timeToRecoverMs?: number;
+}): KnowledgeUpdated {
   const ttr = fields.successes > 0 ? (fields.timeToRecoverMs ?? 15_000) : null;
   return {
     loop: fields.loop ?? 'shop-heal',

@@ -6,10 +6,17 @@ import { isVerifiedOutcome, type KnowledgeUpdated, type OutcomeRecorded } from '
  * outcomes, each decision once (the ledger is read with FINAL); time to recover over the successes
  * that report one (mean, and the median interpolated as ClickHouse's quantile(0.5) does).
  */
-export function knowledgeOf(ledger: Iterable<OutcomeRecorded>, loop: string, fingerprint: string, action: string): KnowledgeUpdated | undefined {
+export function knowledgeOf(
+  ledger: Iterable<OutcomeRecorded>,
+  loop: string,
+  fingerprint: string,
+  action: string,
+): KnowledgeUpdated | undefined {
   const latest = new Map<string, OutcomeRecorded>();
   for (const o of ledger) latest.set(o.decisionId, o);
-  const counted = [...latest.values()].filter((o) => isVerifiedOutcome(o) && o.loop === loop && o.fingerprint === fingerprint && o.action.name === action);
+  const counted = [...latest.values()].filter(
+    (o) => isVerifiedOutcome(o) && o.loop === loop && o.fingerprint === fingerprint && o.action.name === action,
+  );
   if (counted.length === 0) return undefined;
   const successes = counted.filter((o) => o.status === 'succeeded');
   const times = successes.flatMap((o) => (o.timeToRecoverMs === null ? [] : [o.timeToRecoverMs])).sort((a, b) => a - b);

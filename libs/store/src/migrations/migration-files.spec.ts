@@ -89,7 +89,9 @@ describe('orderMigrations', () => {
   });
 
   it('refuses an empty migration', () => {
-    expect(() => orderMigrations([{ fileName: '0001_empty.sql', content: '-- todo\n' }])).toThrow(/0001_empty\.sql: contains no statements/);
+    expect(() => orderMigrations([{ fileName: '0001_empty.sql', content: '-- todo\n' }])).toThrow(
+      /0001_empty\.sql: contains no statements/,
+    );
   });
 });
 

@@ -31,7 +31,15 @@ class Replica {
 
   constructor(prefix: string, name: string) {
     const logger = new JsonLogger(name, 'info', (line) => this.lines.push(line));
-    this.bus = new KafkaBus({ brokers: brokers(), clientId: name, topicPrefix: prefix, topics: [{ name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES }], partitions: 3, replicationFactor: 1, logger: logger.child('bus') });
+    this.bus = new KafkaBus({
+      brokers: brokers(),
+      clientId: name,
+      topicPrefix: prefix,
+      topics: [{ name: ANALYZER_STATE_TOPIC, compacted: true, maxMessageBytes: ANALYZER_STATE_MAX_BYTES }],
+      partitions: 3,
+      replicationFactor: 1,
+      logger: logger.child('bus'),
+    });
     let n = 0;
     this.engine = new AnalysisEngine([], () => `${name}-inc-${++n}`, { bucketMs: BUCKET });
     this.changelog = new TargetStateChangelog(this.bus, name, logger.child('state'), (record) => this.handover.onRecord(record));
@@ -49,7 +57,11 @@ class Replica {
   feed(fault: boolean, noise: () => number, clock: { now: number }): IncidentEvent[] {
     this.now = clock.now;
     this.handover.beforeIngest('shop');
-    this.engine.ingestSpans('shop', spans(clock.now, 40, fault ? () => 2000 + noise() * 100 : () => 20 + noise() * 10, fault ? 3 : 0), clock.now);
+    this.engine.ingestSpans(
+      'shop',
+      spans(clock.now, 40, fault ? () => 2000 + noise() * 100 : () => 20 + noise() * 10, fault ? 3 : 0),
+      clock.now,
+    );
     clock.now += BUCKET;
     return [...this.engine.tick(clock.now), ...this.engine.tick(clock.now + BUCKET / 2)];
   }
@@ -103,7 +115,12 @@ describe('the analyzer state changelog on a real broker', () => {
   it('starts a target cold when its record is unreadable, and counts records without an owner', async () => {
     const writer = await new Replica(prefix, 'replica-w').start();
     replicas.push(writer);
-    await writer.bus.publishRaw({ topic: ANALYZER_STATE_TOPIC, key: 'shop', value: Buffer.from('not gzip'), headers: { 'homeostat-owner': 'replica-x', 'homeostat-saved-at': '1' } });
+    await writer.bus.publishRaw({
+      topic: ANALYZER_STATE_TOPIC,
+      key: 'shop',
+      value: Buffer.from('not gzip'),
+      headers: { 'homeostat-owner': 'replica-x', 'homeostat-saved-at': '1' },
+    });
     await writer.bus.publishRaw({ topic: ANALYZER_STATE_TOPIC, key: 'shop', value: Buffer.from('{}'), headers: {} });
     const reader = await new Replica(prefix, 'replica-r').start();
     replicas.push(reader);
@@ -120,7 +137,10 @@ describe('the analyzer state changelog on a real broker', () => {
     replicas.push(writer);
     const snapshot = writer.engine.snapshotTarget('shop', 1_700_000_000_000);
     // 4,000 log templates with 800 random characters each: about 2.4 MB compressed.
-    snapshot.templates = Array.from({ length: 4_000 }, (_, i) => ({ key: `shop\u0000t${i}`, state: { text: `template ${i}`, sample: randomBytes(600).toString('base64'), severity: 9 } }));
+    snapshot.templates = Array.from({ length: 4_000 }, (_, i) => ({
+      key: `shop\u0000t${i}`,
+      state: { text: `template ${i}`, sample: randomBytes(600).toString('base64'), severity: 9 },
+    }));
     expect(await writer.changelog.publish(snapshot)).toBe(true);
     const reader = await new Replica(prefix, 'replica-r').start();
     replicas.push(reader);

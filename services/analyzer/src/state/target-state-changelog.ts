@@ -1,6 +1,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { parseTargetSnapshot, serializeTargetSnapshot, type StateChangelog, type StateRecord, type StateRecordInfo, type TargetSnapshot } from '@homeostat/analysis';
+import {
+  parseTargetSnapshot,
+  serializeTargetSnapshot,
+  type StateChangelog,
+  type StateRecord,
+  type StateRecordInfo,
+  type TargetSnapshot,
+} from '@homeostat/analysis';
 import { MemoryIdempotencyStore, type Bus, type RawMessage, type Subscription } from '@homeostat/bus';
 import { ANALYZER_STATE_MAX_BYTES, ANALYZER_STATE_TOPIC } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
@@ -68,7 +75,9 @@ export class TargetStateChangelog implements StateChangelog {
   async publish(snapshot: TargetSnapshot): Promise<boolean> {
     const value = gzipSync(serializeTargetSnapshot(snapshot));
     if (value.length > MAX_STATE_RECORD_BYTES) {
-      this.logger.warn(`state of ${snapshot.target} not published: ${value.length} bytes compressed (at most ${MAX_STATE_RECORD_BYTES})`, { series: snapshot.series.length });
+      this.logger.warn(`state of ${snapshot.target} not published: ${value.length} bytes compressed (at most ${MAX_STATE_RECORD_BYTES})`, {
+        series: snapshot.series.length,
+      });
       return false;
     }
     await this.bus.publishRaw({
@@ -121,7 +130,11 @@ export class TargetStateChangelog implements StateChangelog {
     const target = message.key;
     if (target === null || !owner || !Number.isFinite(savedAtMs)) {
       this.invalidRecords++;
-      this.logger.warn(`skipped a record on ${ANALYZER_STATE_TOPIC} without a key, owner or time`, { key: target, partition: message.partition, offset: message.offset });
+      this.logger.warn(`skipped a record on ${ANALYZER_STATE_TOPIC} without a key, owner or time`, {
+        key: target,
+        partition: message.partition,
+        offset: message.offset,
+      });
       return;
     }
     const known = this.latest.get(target);

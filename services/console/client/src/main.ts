@@ -24,9 +24,11 @@ async function refreshSession(): Promise<void> {
 
 function renderHeader(): void {
   const route = location.hash.split('/')[1] ?? '';
-  const link = (href: string, label: string, name: string) => html`<a href="${href}" class="${route === name ? 'active' : ''}" data-testid="nav-${name || 'overview'}">${label}</a>`;
+  const link = (href: string, label: string, name: string) =>
+    html`<a href="${href}" class="${route === name ? 'active' : ''}" data-testid="nav-${name || 'overview'}">${label}</a>`;
   const waiting = app.overview?.approvals.length ?? 0;
-  nav.innerHTML = html`${link('#/', 'Overview', '')}${link('#/approvals', `Approvals${waiting > 0 ? ` (${waiting})` : ''}`, 'approvals')}${link('#/learning', 'Learning', 'learning')}`.text;
+  nav.innerHTML =
+    html`${link('#/', 'Overview', '')}${link('#/approvals', `Approvals${waiting > 0 ? ` (${waiting})` : ''}`, 'approvals')}${link('#/learning', 'Learning', 'learning')}`.text;
   const s = app.session;
   const identity = s.authEnabled
     ? s.principal
@@ -69,7 +71,10 @@ function route(): void {
   const [, page = '', arg] = location.hash.split('/').map(decodeURIComponent);
   renderHeader();
   if (page === 'logout') {
-    void api.del('/session').then(refreshSession).then(() => (location.hash = '#/login'));
+    void api
+      .del('/session')
+      .then(refreshSession)
+      .then(() => (location.hash = '#/login'));
     leave = () => undefined;
     return;
   }
@@ -132,5 +137,7 @@ void refreshSession()
     route();
   })
   .catch((error: unknown) => {
-    root.innerHTML = html`<div class="notice error">The console does not answer: ${error instanceof Error ? error.message : String(error)}</div>`.text;
+    root.innerHTML = html`<div class="notice error">
+      The console does not answer: ${error instanceof Error ? error.message : String(error)}
+    </div>`.text;
   });

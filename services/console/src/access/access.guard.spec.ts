@@ -33,7 +33,13 @@ class ProbeController {
 }
 
 async function appWith(registry: TokenRegistry): Promise<{ app: INestApplication; url: string }> {
-  @Module({ controllers: [ProbeController], providers: [{ provide: TokenRegistry, useValue: registry }, { provide: APP_GUARD, useClass: AccessGuard }] })
+  @Module({
+    controllers: [ProbeController],
+    providers: [
+      { provide: TokenRegistry, useValue: registry },
+      { provide: APP_GUARD, useClass: AccessGuard },
+    ],
+  })
   class ProbeModule {}
   const app = await NestFactory.create(ProbeModule, { logger: false });
   await app.listen(0, '127.0.0.1');
@@ -45,7 +51,12 @@ describe('AccessGuard on the control API', () => {
   let off: { app: INestApplication; url: string };
 
   beforeAll(async () => {
-    on = await appWith(new TokenRegistry([{ name: 'vera', role: 'viewer', token: 'viewer-token-0000001' }, { name: 'otto', role: 'operator', token: 'operator-token-00001' }]));
+    on = await appWith(
+      new TokenRegistry([
+        { name: 'vera', role: 'viewer', token: 'viewer-token-0000001' },
+        { name: 'otto', role: 'operator', token: 'operator-token-00001' },
+      ]),
+    );
     off = await appWith(new TokenRegistry([]));
   });
 
@@ -77,7 +88,10 @@ describe('AccessGuard on the control API', () => {
 
   it('lets the method role override the controller role, and hands the caller to the handler', async () => {
     expect(await call(on.url, 'POST', '/api/pause', 'operator-token-00001')).toEqual({ status: 201, body: 'otto' });
-    expect(await call(on.url, 'GET', '/api/read', 'viewer-token-0000001')).toEqual({ status: 200, body: { name: 'vera', role: 'viewer', authenticated: true } });
+    expect(await call(on.url, 'GET', '/api/read', 'viewer-token-0000001')).toEqual({
+      status: 200,
+      body: { name: 'vera', role: 'viewer', authenticated: true },
+    });
   });
 
   it('keeps public routes open', async () => {

@@ -1,4 +1,13 @@
-import { ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  createParamDecorator,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ConsoleRole } from '@homeostat/config';
 import { presentedToken, TokenRegistry, type Principal } from './access';

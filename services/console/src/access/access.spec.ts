@@ -21,7 +21,11 @@ describe('console access by token and role', () => {
   });
 
   it('answers 401 without a token or with an unknown one, saying how to get in', () => {
-    expect(tokens.check(undefined, 'viewer')).toEqual({ ok: false, status: 401, message: expect.stringMatching(/a token is required: send "Authorization: Bearer <token>"/) });
+    expect(tokens.check(undefined, 'viewer')).toEqual({
+      ok: false,
+      status: 401,
+      message: expect.stringMatching(/a token is required: send "Authorization: Bearer <token>"/),
+    });
     expect(tokens.check('not-a-token', 'viewer')).toEqual({ ok: false, status: 401, message: expect.stringMatching(/not valid/) });
   });
 
@@ -31,11 +35,18 @@ describe('console access by token and role', () => {
       status: 403,
       message: 'vera has the role viewer; this needs operator (operators may approve, reject, pause and resume)',
     });
-    expect(tokens.check('operator-token-00001', 'admin')).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/kill switch/) });
+    expect(tokens.check('operator-token-00001', 'admin')).toMatchObject({
+      ok: false,
+      status: 403,
+      message: expect.stringMatching(/kill switch/),
+    });
   });
 
   it('lets a token with the role (or a higher one) through as its owner', () => {
-    expect(tokens.check('operator-token-00001', 'operator')).toEqual({ ok: true, principal: { name: 'otto', role: 'operator', authenticated: true } });
+    expect(tokens.check('operator-token-00001', 'operator')).toEqual({
+      ok: true,
+      principal: { name: 'otto', role: 'operator', authenticated: true },
+    });
     expect(tokens.check('admin-token-00000001', 'viewer')).toMatchObject({ ok: true, principal: { name: 'ada' } });
     expect(tokens.tokens).toEqual([
       { name: 'vera', role: 'viewer' },

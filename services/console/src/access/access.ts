@@ -57,12 +57,20 @@ export class TokenRegistry {
   check(token: string | undefined, needed: ConsoleRole): AccessResult {
     if (!this.enabled) return { ok: true, principal: { name: 'anonymous', role: 'admin', authenticated: false } };
     if (token === undefined || token === '') {
-      return { ok: false, status: 401, message: 'a token is required: send "Authorization: Bearer <token>" or sign in on the console page' };
+      return {
+        ok: false,
+        status: 401,
+        message: 'a token is required: send "Authorization: Bearer <token>" or sign in on the console page',
+      };
     }
     const principal = this.find(token);
     if (!principal) return { ok: false, status: 401, message: 'the token is not valid: check CONSOLE_TOKENS or sign in again' };
     if (!roleAllows(principal.role, needed)) {
-      return { ok: false, status: 403, message: `${principal.name} has the role ${principal.role}; this needs ${needed} (${needed}s may ${ROLE_DOES[needed]})` };
+      return {
+        ok: false,
+        status: 403,
+        message: `${principal.name} has the role ${principal.role}; this needs ${needed} (${needed}s may ${ROLE_DOES[needed]})`,
+      };
     }
     return { ok: true, principal };
   }

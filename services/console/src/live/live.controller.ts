@@ -37,7 +37,12 @@ export class LiveController implements OnModuleDestroy {
 
   @Get('events')
   events(@Req() req: Request, @Res() res: Response): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(`retry: 2000\n\n`);
     this.clients.add(res);
     req.on('close', () => this.drop(res));

@@ -10,7 +10,11 @@ export interface UiAsset {
   contentType: string;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.map': 'application/json', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+};
 
 /**
  * The web UI's files: the bundle `nx build console` wrote, or, when there is none or the sources
@@ -45,7 +49,8 @@ export class UiBundle implements OnModuleInit {
       this.logger.log(`web UI built in memory in ${Date.now() - start} ms (no current bundle in ${CLIENT_DIST})`, 'Console');
     }
     const assets = new Map<string, UiAsset>();
-    for (const [name, body] of raw) assets.set(name, { body: Buffer.from(body), contentType: TYPES[extname(name)] ?? 'application/octet-stream' });
+    for (const [name, body] of raw)
+      assets.set(name, { body: Buffer.from(body), contentType: TYPES[extname(name)] ?? 'application/octet-stream' });
     return assets;
   }
 }

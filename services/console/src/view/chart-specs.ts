@@ -13,7 +13,11 @@ export function seriesRange(series: AnomalousSeries): { from: string; to: string
   const span = Math.max(end - start, 10_000);
   const from = start - 3 * span;
   const to = end + 2 * span;
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), stepMs: Math.max(500, Math.round((to - from) / 60 / 100) * 100) };
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    stepMs: Math.max(500, Math.round((to - from) / 60 / 100) * 100),
+  };
 }
 
 /** The series over time, its anomalous window shaded and its baseline as a rule. */

@@ -16,7 +16,13 @@ const made = (over: Partial<ReturnType<typeof sampleDecisionMade>> = {}): Decisi
       candidates: [
         { action: 'restart', score: 0.4, eligible: false, reason: 'risk high needs approval' },
         { action: 'enable-cache', score: 0.3, eligible: true, reason: 'θ=0.3' },
-        { action: 'recycle-pool', score: 0.82, eligible: true, reason: 'θ=0.82', posterior: { alpha: 9, beta: 2, mean: 9 / 11, tries: 9, meanTimeToRecoverMs: 12000 } },
+        {
+          action: 'recycle-pool',
+          score: 0.82,
+          eligible: true,
+          reason: 'θ=0.82',
+          posterior: { alpha: 9, beta: 2, mean: 9 / 11, tries: 9, meanTimeToRecoverMs: 12000 },
+        },
       ],
     },
   },
@@ -25,11 +31,40 @@ const made = (over: Partial<ReturnType<typeof sampleDecisionMade>> = {}): Decisi
 const incident = (): IncidentAnswer => {
   const opened = sampleIncidentOpened();
   return {
-    incident: { incidentId: 'inc-1', loop: 'shop', target: 'shop', fingerprint: 'f', status: 'updated', severity: 'high', title: 'pool exhausted', openedAt: opened.openedAt, resolvedAt: null, timeToRecoverMs: null },
+    incident: {
+      incidentId: 'inc-1',
+      loop: 'shop',
+      target: 'shop',
+      fingerprint: 'f',
+      status: 'updated',
+      severity: 'high',
+      title: 'pool exhausted',
+      openedAt: opened.openedAt,
+      resolvedAt: null,
+      timeToRecoverMs: null,
+    },
     events: [
-      { id: 'e1', type: 'homeostat.incident.opened.v1', time: '2026-01-01T12:00:00.000Z', subject: 'shop', data: { ...opened, title: 'as opened' } },
-      { id: 'e2', type: 'homeostat.incident.updated.v1', time: '2026-01-01T12:00:04.000Z', subject: 'shop', data: { ...opened, evidence: { ...opened.evidence, logTemplates: [] }, updatedAt: '2026-01-01T12:00:04.000Z' } },
-      { id: 'e3', type: 'homeostat.incident.updated.v1', time: '2026-01-01T12:00:09.000Z', subject: 'shop', data: { ...opened, evidence: { series: [], logTemplates: [], failingSpans: [] }, updatedAt: '2026-01-01T12:00:09.000Z' } },
+      {
+        id: 'e1',
+        type: 'homeostat.incident.opened.v1',
+        time: '2026-01-01T12:00:00.000Z',
+        subject: 'shop',
+        data: { ...opened, title: 'as opened' },
+      },
+      {
+        id: 'e2',
+        type: 'homeostat.incident.updated.v1',
+        time: '2026-01-01T12:00:04.000Z',
+        subject: 'shop',
+        data: { ...opened, evidence: { ...opened.evidence, logTemplates: [] }, updatedAt: '2026-01-01T12:00:04.000Z' },
+      },
+      {
+        id: 'e3',
+        type: 'homeostat.incident.updated.v1',
+        time: '2026-01-01T12:00:09.000Z',
+        subject: 'shop',
+        data: { ...opened, evidence: { series: [], logTemplates: [], failingSpans: [] }, updatedAt: '2026-01-01T12:00:09.000Z' },
+      },
     ],
     decisions: [],
     outcomes: [],
@@ -60,7 +95,17 @@ describe('a decision page, top to bottom as the loop thought', () => {
 
   it('lists the guardrail checks with their values, and the loop iteration’s trace id', () => {
     const v = buildDecisionView({ decision: made(), commands: [], outcomes: [] });
-    expect(v.guardrails).toEqual([{ name: 'budget', passed: true, detail: '1 of 3 actions used in 10m', values: [{ key: 'used', value: '1' }, { key: 'maxActions', value: '3' }] }]);
+    expect(v.guardrails).toEqual([
+      {
+        name: 'budget',
+        passed: true,
+        detail: '1 of 3 actions used in 10m',
+        values: [
+          { key: 'used', value: '1' },
+          { key: 'maxActions', value: '3' },
+        ],
+      },
+    ]);
     expect(v.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(traceIdOf('garbage')).toBeNull();
   });
@@ -68,28 +113,58 @@ describe('a decision page, top to bottom as the loop thought', () => {
   it('given a decision waiting for approval, then approved by a person, then verified: follows it to its outcome', () => {
     const waiting = made({ mode: 'approval-required', autonomyLevel: 'propose' });
     expect(buildDecisionView({ decision: waiting, commands: [], outcomes: [] }).progress).toBe('awaiting-approval');
-    const commands = [{ id: 'c', type: 'homeostat.control.v1', time: '2026-01-01T12:00:07.000Z', subject: 'd', data: { command: 'approve', actor: 'alice', reason: 'go' } }];
+    const commands = [
+      {
+        id: 'c',
+        type: 'homeostat.control.v1',
+        time: '2026-01-01T12:00:07.000Z',
+        subject: 'd',
+        data: { command: 'approve', actor: 'alice', reason: 'go' },
+      },
+    ];
     const approved = buildDecisionView({ decision: waiting, commands, outcomes: [] });
     expect(approved.people).toEqual([{ verdict: 'approved', actor: 'alice', reason: 'go', at: '2026-01-01T12:00:07.000Z' }]);
     expect(approved.progress).toBe('queued');
     const d = waiting.data;
     const outcomes = [
-      { id: 'o1', type: 'homeostat.action.started.v1', time: '2026-01-01T12:00:08.000Z', subject: 'shop', data: { startedAt: '2026-01-01T12:00:08.000Z', deadline: '2026-01-01T12:00:38.000Z', dryRun: false } },
+      {
+        id: 'o1',
+        type: 'homeostat.action.started.v1',
+        time: '2026-01-01T12:00:08.000Z',
+        subject: 'shop',
+        data: { startedAt: '2026-01-01T12:00:08.000Z', deadline: '2026-01-01T12:00:38.000Z', dryRun: false },
+      },
       {
         id: 'o2',
         type: 'homeostat.outcome.recorded.v1',
         time: '2026-01-01T12:00:12.000Z',
         subject: 'shop',
         data: {
-          decisionId: d.decisionId, incidentId: d.incidentId, loop: d.loop, target: d.target, fingerprint: d.fingerprint, action: d.action, status: 'succeeded', dryRun: false,
-          verification: { passed: true, checks: [{ name: 'health', passed: true, observed: 200 }] }, timeToRecoverMs: 4000, startedAt: '2026-01-01T12:00:08.000Z', finishedAt: '2026-01-01T12:00:12.000Z',
+          decisionId: d.decisionId,
+          incidentId: d.incidentId,
+          loop: d.loop,
+          target: d.target,
+          fingerprint: d.fingerprint,
+          action: d.action,
+          status: 'succeeded',
+          dryRun: false,
+          verification: { passed: true, checks: [{ name: 'health', passed: true, observed: 200 }] },
+          timeToRecoverMs: 4000,
+          startedAt: '2026-01-01T12:00:08.000Z',
+          finishedAt: '2026-01-01T12:00:12.000Z',
         },
       },
     ];
     const done = buildDecisionView({ decision: waiting, commands, outcomes });
     expect(done.progress).toBe('succeeded');
     expect(done.started).toEqual({ at: '2026-01-01T12:00:08.000Z', deadline: '2026-01-01T12:00:38.000Z', dryRun: false });
-    expect(done.outcome).toMatchObject({ status: 'succeeded', timeToRecoverMs: 4000, verification: { passed: true, checks: [{ name: 'health', passed: true, observed: '200', detail: null }] }, rollback: null, error: null });
+    expect(done.outcome).toMatchObject({
+      status: 'succeeded',
+      timeToRecoverMs: 4000,
+      verification: { passed: true, checks: [{ name: 'health', passed: true, observed: '200', detail: null }] },
+      rollback: null,
+      error: null,
+    });
   });
 
   it('given an escalation, says there is no action and the loop did not act', () => {

@@ -49,7 +49,11 @@ export interface DecisionView {
   outcome: {
     status: string;
     timeToRecoverMs: number | null;
-    verification: { passed: boolean; detail: string | null; checks: { name: string; passed: boolean; observed: string | null; detail: string | null }[] };
+    verification: {
+      passed: boolean;
+      detail: string | null;
+      checks: { name: string; passed: boolean; observed: string | null; detail: string | null }[];
+    };
     rollback: { action: string; status: string; detail: string | null } | null;
     error: { code: string; message: string } | null;
   } | null;
@@ -61,10 +65,16 @@ export function traceIdOf(traceparent: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-const fmt = (v: unknown): string => (v === null ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v));
+const fmt = (v: unknown): string =>
+  v === null ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v);
 
 function guardrailView(g: GuardrailCheck): GuardrailView {
-  return { name: g.name, passed: g.passed, detail: g.detail, values: Object.entries(g.values).map(([key, value]) => ({ key, value: fmt(value) })) };
+  return {
+    name: g.name,
+    passed: g.passed,
+    detail: g.detail,
+    values: Object.entries(g.values).map(([key, value]) => ({ key, value: fmt(value) })),
+  };
 }
 
 function candidates(d: DecisionMade): CandidateView[] {
@@ -81,13 +91,23 @@ function candidates(d: DecisionMade): CandidateView[] {
           : winner
             ? `lost to ${winner.action} (${c.score.toFixed(3)} < ${winner.score.toFixed(3)}): ${c.reason}`
             : `not chosen (${d.mode}): ${c.reason}`;
-    return { action: c.action, score: c.score, mean: c.posterior?.mean ?? null, tries: c.posterior?.tries ?? null, eligible: c.eligible, verdict, why };
+    return {
+      action: c.action,
+      score: c.score,
+      mean: c.posterior?.mean ?? null,
+      tries: c.posterior?.tries ?? null,
+      eligible: c.eligible,
+      verdict,
+      why,
+    };
   });
 }
 
 /** The incident as the decider saw it: its last snapshot at or before the decision. */
 function snapshotAt(incident: IncidentAnswer | undefined, at: string): IncidentSnapshot | null {
-  const snapshots = (incident?.events ?? []).filter((e): e is LedgerEvent<IncidentSnapshot> => e.type === 'homeostat.incident.opened.v1' || e.type === 'homeostat.incident.updated.v1');
+  const snapshots = (incident?.events ?? []).filter(
+    (e): e is LedgerEvent<IncidentSnapshot> => e.type === 'homeostat.incident.opened.v1' || e.type === 'homeostat.incident.updated.v1',
+  );
   const before = snapshots.filter((e) => Date.parse(e.time) <= Date.parse(at));
   return (before.at(-1) ?? snapshots[0])?.data ?? null;
 }
@@ -98,13 +118,23 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
   const snapshot = snapshotAt(incident, event.time);
   const people = answer.commands
     .filter((c) => c.data.command === 'approve' || c.data.command === 'reject')
-    .map((c) => ({ verdict: c.data.command === 'approve' ? ('approved' as const) : ('rejected' as const), actor: c.data.actor, reason: c.data.reason, at: c.time }))
+    .map((c) => ({
+      verdict: c.data.command === 'approve' ? ('approved' as const) : ('rejected' as const),
+      actor: c.data.actor,
+      reason: c.data.reason,
+      at: c.time,
+    }))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  const startedEvent = answer.outcomes.find((o) => o.type === 'homeostat.action.started.v1') as LedgerEvent<{ startedAt: string; deadline: string; dryRun: boolean }> | undefined;
+  const startedEvent = answer.outcomes.find((o) => o.type === 'homeostat.action.started.v1') as
+    LedgerEvent<{ startedAt: string; deadline: string; dryRun: boolean }> | undefined;
   const outcomeEvent = answer.outcomes.find((o) => o.type === 'homeostat.outcome.recorded.v1') as LedgerEvent<OutcomeRecorded> | undefined;
   const o = outcomeEvent?.data;
   const lastPerson = people.at(-1);
-  const progress = decisionProgress({ mode: d.mode, status: lastPerson?.verdict ?? 'made', outcome: o?.status ?? (startedEvent ? 'started' : '') });
+  const progress = decisionProgress({
+    mode: d.mode,
+    status: lastPerson?.verdict ?? 'made',
+    outcome: o?.status ?? (startedEvent ? 'started' : ''),
+  });
   return {
     decisionId: d.decisionId,
     incidentId: d.incidentId,
@@ -117,7 +147,13 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
     decidedAt: event.time,
     traceId: traceIdOf(event.traceparent),
     incident: incident
-      ? { title: incident.incident.title, severity: incident.incident.severity, status: incident.incident.status, openedAt: incident.incident.openedAt, resolvedAt: incident.incident.resolvedAt }
+      ? {
+          title: incident.incident.title,
+          severity: incident.incident.severity,
+          status: incident.incident.status,
+          openedAt: incident.incident.openedAt,
+          resolvedAt: incident.incident.resolvedAt,
+        }
       : null,
     evidence: snapshot?.evidence ?? null,
     evidenceSummary: d.explanation.evidenceSummary,
@@ -130,7 +166,9 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
     action: d.action ? { name: d.action.name, adapter: d.action.adapter, params: JSON.stringify(d.action.params) } : null,
     chosenBecause: d.explanation.chosenBecause,
     people,
-    started: startedEvent ? { at: startedEvent.data.startedAt, deadline: startedEvent.data.deadline, dryRun: startedEvent.data.dryRun } : null,
+    started: startedEvent
+      ? { at: startedEvent.data.startedAt, deadline: startedEvent.data.deadline, dryRun: startedEvent.data.dryRun }
+      : null,
     outcome: o
       ? {
           status: o.status,
@@ -138,7 +176,12 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
           verification: {
             passed: o.verification.passed,
             detail: o.verification.detail ?? null,
-            checks: o.verification.checks.map((c) => ({ name: c.name, passed: c.passed, observed: c.observed === undefined ? null : String(c.observed), detail: c.detail ?? null })),
+            checks: o.verification.checks.map((c) => ({
+              name: c.name,
+              passed: c.passed,
+              observed: c.observed === undefined ? null : String(c.observed),
+              detail: c.detail ?? null,
+            })),
           },
           rollback: o.rollback ? { action: o.rollback.action.name, status: o.rollback.status, detail: o.rollback.detail ?? null } : null,
           error: o.error ?? null,

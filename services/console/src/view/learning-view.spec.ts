@@ -35,7 +35,15 @@ describe('the learning screen', () => {
 
   it('plots time to recover per occurrence of each fingerprint (a loop that learns goes down)', () => {
     const spec = learningCurveSpec([
-      { incidentId: 'i1', fingerprint: 'f1', openedAt: 't1', actions: ['a', 'b'], timeToDetectMs: 1, timeToActMs: 2000, timeToRecoverMs: 40_000 },
+      {
+        incidentId: 'i1',
+        fingerprint: 'f1',
+        openedAt: 't1',
+        actions: ['a', 'b'],
+        timeToDetectMs: 1,
+        timeToActMs: 2000,
+        timeToRecoverMs: 40_000,
+      },
       { incidentId: 'i2', fingerprint: 'f2', openedAt: 't2', actions: ['b'], timeToDetectMs: 1, timeToActMs: 1000, timeToRecoverMs: 9_000 },
       { incidentId: 'i3', fingerprint: 'f1', openedAt: 't3', actions: ['b'], timeToDetectMs: 1, timeToActMs: 1000, timeToRecoverMs: 5_000 },
     ]);
@@ -49,16 +57,33 @@ describe('the learning screen', () => {
   });
 
   it('charts a series around its anomalous window with the baseline', () => {
-    const series = { name: 'span.duration.p95', labels: { route: 'GET /checkout' }, score: 1, window: { start: '2026-01-01T12:00:00.000Z', end: '2026-01-01T12:00:10.000Z' }, baseline: 40, observed: 900 };
+    const series = {
+      name: 'span.duration.p95',
+      labels: { route: 'GET /checkout' },
+      score: 1,
+      window: { start: '2026-01-01T12:00:00.000Z', end: '2026-01-01T12:00:10.000Z' },
+      baseline: 40,
+      observed: 900,
+    };
     expect(seriesRange(series)).toEqual({ from: '2026-01-01T11:59:30.000Z', to: '2026-01-01T12:00:30.000Z', stepMs: 1000 });
     const spec = seriesChartSpec(series, [{ t: '2026-01-01T12:00:00.000Z', value: 900 }]) as { layer: { mark: { type: string } }[] };
     expect(spec.layer.map((l) => l.mark.type)).toEqual(['rect', 'line', 'rule']);
   });
 
   it('formats what people scan: durations, percentages, age, tone', () => {
-    expect([formatDuration(450), formatDuration(4200), formatDuration(125_000), formatDuration(null)]).toEqual(['450 ms', '4.2 s', '2 min 5 s', '—']);
+    expect([formatDuration(450), formatDuration(4200), formatDuration(125_000), formatDuration(null)]).toEqual([
+      '450 ms',
+      '4.2 s',
+      '2 min 5 s',
+      '—',
+    ]);
     expect(formatPercent(0.666)).toBe('67 %');
     expect(formatAgo('2026-01-01T12:00:00Z', Date.parse('2026-01-01T12:03:00Z'))).toBe('3 min ago');
-    expect([toneOf('succeeded'), toneOf('kill-switch'), toneOf('awaiting-approval'), toneOf('whatever')]).toEqual(['ok', 'bad', 'warn', '']);
+    expect([toneOf('succeeded'), toneOf('kill-switch'), toneOf('awaiting-approval'), toneOf('whatever')]).toEqual([
+      'ok',
+      'bad',
+      'warn',
+      '',
+    ]);
   });
 });

@@ -16,7 +16,9 @@ export function groupByFingerprint(rows: readonly EffectivenessRow[]): Fingerpri
   for (const r of rows) groups.set(r.fingerprint, [...(groups.get(r.fingerprint) ?? []), r]);
   return [...groups]
     .map(([fingerprint, list]) => {
-      const sorted = [...list].sort((a, b) => (b.successRate ?? 0) - (a.successRate ?? 0) || ttr(a) - ttr(b) || b.tries - a.tries || a.action.localeCompare(b.action));
+      const sorted = [...list].sort(
+        (a, b) => (b.successRate ?? 0) - (a.successRate ?? 0) || ttr(a) - ttr(b) || b.tries - a.tries || a.action.localeCompare(b.action),
+      );
       const top = sorted[0];
       return { fingerprint, rows: sorted, best: top && (top.successRate ?? 0) > 0 ? top.action : null };
     })

@@ -5,7 +5,14 @@
  */
 import type { ControlCommandRow, EventData, IncidentSummary } from '@homeostat/contracts';
 
-export type { ControlCommandRow, DecisionSummary, EffectivenessRow, IncidentSummary, LearningCurvePoint, SeriesAnswer } from '@homeostat/contracts';
+export type {
+  ControlCommandRow,
+  DecisionSummary,
+  EffectivenessRow,
+  IncidentSummary,
+  LearningCurvePoint,
+  SeriesAnswer,
+} from '@homeostat/contracts';
 
 export type DecisionMade = EventData<'homeostat.decision.made.v1'>;
 export type OutcomeRecorded = EventData<'homeostat.outcome.recorded.v1'>;

@@ -21,7 +21,14 @@ function decisionWithBreaker(loop: string, passed: boolean, secondsAgo: number, 
       loop,
       explanation: {
         ...d.explanation,
-        guardrails: [{ name: 'circuit-breaker', passed, detail: passed ? 'closed: 1 of 3' : 'open: 3 consecutive failed verifications', values: { consecutiveFailures: passed ? 1 : 3, threshold: 3, pausedUntil } }],
+        guardrails: [
+          {
+            name: 'circuit-breaker',
+            passed,
+            detail: passed ? 'closed: 1 of 3' : 'open: 3 consecutive failed verifications',
+            values: { consecutiveFailures: passed ? 1 : 3, threshold: 3, pausedUntil },
+          },
+        ],
       },
     },
   };
@@ -59,19 +66,31 @@ describe('a loop’s state from the ledger', () => {
 
   it('given the latest decision found the circuit breaker open, the circuit is open until a resume or the end of its pause', () => {
     const open = decisionWithBreaker('shop', false, 30, null);
-    expect(deriveLoopStates(['shop'], [], [open], NOW)[0]).toMatchObject({ state: 'circuit-open', circuit: { open: true, consecutiveFailures: 3, threshold: 3 } });
+    expect(deriveLoopStates(['shop'], [], [open], NOW)[0]).toMatchObject({
+      state: 'circuit-open',
+      circuit: { open: true, consecutiveFailures: 3, threshold: 3 },
+    });
     const resumedAfter = command({ command: 'resume-loop', loop: 'shop', issued_at: at(10) });
-    expect(deriveLoopStates(['shop'], [resumedAfter], [open], NOW)[0]).toMatchObject({ state: 'active', circuit: { open: false, consecutiveFailures: 0 } });
+    expect(deriveLoopStates(['shop'], [resumedAfter], [open], NOW)[0]).toMatchObject({
+      state: 'active',
+      circuit: { open: false, consecutiveFailures: 0 },
+    });
     const expired = decisionWithBreaker('shop', false, 30, at(5));
     expect(deriveLoopStates(['shop'], [], [expired], NOW)[0]?.circuit.open).toBe(false);
     const closed = decisionWithBreaker('shop', true, 30, null);
-    expect(deriveLoopStates(['shop'], [], [closed], NOW)[0]).toMatchObject({ state: 'active', circuit: { open: false, consecutiveFailures: 1 }, lastDecisionAt: at(30) });
+    expect(deriveLoopStates(['shop'], [], [closed], NOW)[0]).toMatchObject({
+      state: 'active',
+      circuit: { open: false, consecutiveFailures: 1 },
+      lastDecisionAt: at(30),
+    });
   });
 
   it('shows the strongest condition: kill switch over an open circuit over a pause', () => {
     const standing = [command({ command: 'pause-loop', loop: 'shop' })];
     const open = decisionWithBreaker('shop', false, 30, null);
     expect(deriveLoopStates(['shop'], standing, [open], NOW)[0]?.state).toBe('circuit-open');
-    expect(deriveLoopStates(['shop'], [...standing, command({ command: 'kill-switch', state: 'on' })], [open], NOW)[0]?.state).toBe('kill-switch');
+    expect(deriveLoopStates(['shop'], [...standing, command({ command: 'kill-switch', state: 'on' })], [open], NOW)[0]?.state).toBe(
+      'kill-switch',
+    );
   });
 });

@@ -8,7 +8,13 @@ export interface LoopState {
   state: LoopCondition;
   killSwitch: { on: boolean; scope: 'global' | 'loop' | null; by: string | null; reason: string | null; at: string | null };
   paused: { by: string; reason: string; at: string } | null;
-  circuit: { open: boolean; consecutiveFailures: number | null; threshold: number | null; pausedUntil: string | null; detail: string | null };
+  circuit: {
+    open: boolean;
+    consecutiveFailures: number | null;
+    threshold: number | null;
+    pausedUntil: string | null;
+    detail: string | null;
+  };
   lastDecisionAt: string | null;
 }
 
@@ -18,7 +24,12 @@ export interface LoopState {
  * pause or resume of a loop stands; the circuit breaker is open when the loop's latest decision
  * found it open and no person resumed the loop since, until its pause runs out.
  */
-export function deriveLoopStates(loops: readonly string[], standing: readonly ControlCommandRow[], lastDecisions: readonly LedgerEvent<DecisionMade>[], now: number): LoopState[] {
+export function deriveLoopStates(
+  loops: readonly string[],
+  standing: readonly ControlCommandRow[],
+  lastDecisions: readonly LedgerEvent<DecisionMade>[],
+  now: number,
+): LoopState[] {
   const latest = (pred: (c: ControlCommandRow) => boolean): ControlCommandRow | undefined =>
     [...standing].filter(pred).sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0];
   const global = latest((c) => c.command === 'kill-switch' && c.loop === '');
@@ -33,7 +44,10 @@ export function deriveLoopStates(loops: readonly string[], standing: readonly Co
       reason: killer?.reason ?? null,
       at: killer?.issued_at ?? null,
     };
-    const paused = pauseOrResume?.command === 'pause-loop' ? { by: pauseOrResume.actor, reason: pauseOrResume.reason, at: pauseOrResume.issued_at } : null;
+    const paused =
+      pauseOrResume?.command === 'pause-loop'
+        ? { by: pauseOrResume.actor, reason: pauseOrResume.reason, at: pauseOrResume.issued_at }
+        : null;
     const last = lastDecisions.find((d) => d.data.loop === loop);
     const circuit = circuitOf(last, pauseOrResume, now);
     const state: LoopCondition = killSwitch.on ? 'kill-switch' : circuit.open ? 'circuit-open' : paused ? 'paused' : 'active';
@@ -41,7 +55,11 @@ export function deriveLoopStates(loops: readonly string[], standing: readonly Co
   });
 }
 
-function circuitOf(last: LedgerEvent<DecisionMade> | undefined, pauseOrResume: ControlCommandRow | undefined, now: number): LoopState['circuit'] {
+function circuitOf(
+  last: LedgerEvent<DecisionMade> | undefined,
+  pauseOrResume: ControlCommandRow | undefined,
+  now: number,
+): LoopState['circuit'] {
   const check = last?.data.explanation.guardrails.find((g) => g.name === 'circuit-breaker');
   if (!last || !check) return { open: false, consecutiveFailures: null, threshold: null, pausedUntil: null, detail: null };
   const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);

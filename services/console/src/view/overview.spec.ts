@@ -56,7 +56,21 @@ describe('the overview', () => {
       loops: ['shop'],
       incidents: [incident({ incidentId: 'i2', loop: 'payments' }), incident({ incidentId: 'i1', status: 'resolved' })],
       decisions: [decision({ decision_id: 'd2', mode: 'approval-required' }), decision({ decision_id: 'd1', outcome: 'succeeded' })],
-      status: { standing: [{ event_id: 'e', command: 'kill-switch', actor: 'ada', loop: '', decision_id: '', reason: 'stop', issued_at: '2026-01-01T11:00:00.000Z', state: 'on' }], lastDecisions: [] },
+      status: {
+        standing: [
+          {
+            event_id: 'e',
+            command: 'kill-switch',
+            actor: 'ada',
+            loop: '',
+            decision_id: '',
+            reason: 'stop',
+            issued_at: '2026-01-01T11:00:00.000Z',
+            state: 'on',
+          },
+        ],
+        lastDecisions: [],
+      },
       commands: [],
       now: Date.parse('2026-01-01T12:00:10Z'),
     });

@@ -62,11 +62,15 @@ export function buildOverview(input: OverviewInput): Overview {
   for (const d of input.status.lastDecisions) loops.add(d.data.loop);
   for (const c of input.status.standing) if (c.loop !== '') loops.add(c.loop);
   const decisions = input.decisions.map((d) => ({ ...d, progress: decisionProgress(d) }));
-  const global = input.status.standing.filter((c) => c.command === 'kill-switch' && c.loop === '').sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0];
+  const global = input.status.standing
+    .filter((c) => c.command === 'kill-switch' && c.loop === '')
+    .sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0];
   return {
     generatedAt: new Date(input.now).toISOString(),
     loops: deriveLoopStates([...loops], input.status.standing, input.status.lastDecisions, input.now),
-    globalKillSwitch: global ? { on: global.state === 'on', by: global.actor, reason: global.reason, at: global.issued_at } : { on: false, by: null, reason: null, at: null },
+    globalKillSwitch: global
+      ? { on: global.state === 'on', by: global.actor, reason: global.reason, at: global.issued_at }
+      : { on: false, by: null, reason: null, at: null },
     openIncidents: input.incidents.filter((i) => i.status !== 'resolved'),
     recentIncidents: input.incidents.slice(0, 20),
     decisions: decisions.slice(0, 20),

@@ -14,7 +14,12 @@ export class AdapterRunner implements ActionRunner {
     try {
       actuator = this.kubernetes ??= this.openKubernetes();
     } catch (error) {
-      return { accepted: false, latencyMs: 0, detail: `no Kubernetes configuration: ${error instanceof Error ? error.message : String(error)}`, memo: {} };
+      return {
+        accepted: false,
+        latencyMs: 0,
+        detail: `no Kubernetes configuration: ${error instanceof Error ? error.message : String(error)}`,
+        memo: {},
+      };
     }
     const { previousReplicas, ...response } = await actuator.run(prepared.call, options.memo ?? {}, options.signal);
     return { ...response, memo: previousReplicas !== undefined ? { previousReplicas } : {} };

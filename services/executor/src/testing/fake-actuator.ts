@@ -62,7 +62,12 @@ export class FakeActuator {
       return;
     }
     const key = req.headers['idempotency-key'];
-    this.requests.push({ method: req.method ?? '', path, idempotencyKey: Array.isArray(key) ? key[0] : key, body: Buffer.concat(chunks).toString('utf8') });
+    this.requests.push({
+      method: req.method ?? '',
+      path,
+      idempotencyKey: Array.isArray(key) ? key[0] : key,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     if (this.hanging.has(path)) {
       this.held.push(res);
       return;

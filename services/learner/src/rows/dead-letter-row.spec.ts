@@ -14,7 +14,12 @@ const original: RawMessage = {
 
 describe('deadLetterRow', () => {
   it('given a message dead-lettered by the bus, then topic, error and headers come from the DLQ headers', () => {
-    const dead = deadLetterOf(original, { code: 'CONTRACT_VIOLATION', message: 'data.fingerprint: required', attempts: 1, group: 'decider' });
+    const dead = deadLetterOf(original, {
+      code: 'CONTRACT_VIOLATION',
+      message: 'data.fingerprint: required',
+      attempts: 1,
+      group: 'decider',
+    });
     const row = deadLetterRow({ ...dead, partition: 0, offset: '3' }, RECEIVED);
     expect(row).toEqual({
       topic: 'loop.incidents',

@@ -21,8 +21,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function deadLetterRow(message: RawMessage, receivedAt: Date = new Date()): DeadLetterRow {
   const headers = message.headers;
   const originalTopic =
-    headers[DLQ_HEADERS.originalTopic] ??
-    (message.topic.endsWith(DLQ_SUFFIX) ? message.topic.slice(0, -DLQ_SUFFIX.length) : message.topic);
+    headers[DLQ_HEADERS.originalTopic] ?? (message.topic.endsWith(DLQ_SUFFIX) ? message.topic.slice(0, -DLQ_SUFFIX.length) : message.topic);
   return {
     topic: originalTopic,
     key: message.key ?? '',

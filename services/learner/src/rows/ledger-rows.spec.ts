@@ -172,9 +172,36 @@ describe('ledgerRows', () => {
 
     it('given an outcome of an action that never reached the target or only ran dry, then not verified: knowledge does not count it', () => {
       const base = outcomeRecorded();
-      const rejected = { ...base, data: { ...base.data, status: 'skipped' as const, applied: false, timeToRecoverMs: null, error: { code: 'REJECTED' as const, message: 'no' } } };
-      const unsent = { ...base, data: { ...base.data, status: 'failed' as const, applied: false, timeToRecoverMs: null, error: { code: 'TEMPLATE_INVALID' as const, message: 'bad' } } };
-      const refused = { ...base, data: { ...base.data, status: 'failed' as const, applied: true, timeToRecoverMs: null, error: { code: 'ADAPTER_FAILED' as const, message: '500' } } };
+      const rejected = {
+        ...base,
+        data: {
+          ...base.data,
+          status: 'skipped' as const,
+          applied: false,
+          timeToRecoverMs: null,
+          error: { code: 'REJECTED' as const, message: 'no' },
+        },
+      };
+      const unsent = {
+        ...base,
+        data: {
+          ...base.data,
+          status: 'failed' as const,
+          applied: false,
+          timeToRecoverMs: null,
+          error: { code: 'TEMPLATE_INVALID' as const, message: 'bad' },
+        },
+      };
+      const refused = {
+        ...base,
+        data: {
+          ...base.data,
+          status: 'failed' as const,
+          applied: true,
+          timeToRecoverMs: null,
+          error: { code: 'ADAPTER_FAILED' as const, message: '500' },
+        },
+      };
       expect(onlyRow(ledgerRows(rejected), 'outcomes')).toMatchObject({ verified: false });
       expect(onlyRow(ledgerRows(unsent), 'outcomes')).toMatchObject({ verified: false });
       expect(onlyRow(ledgerRows(refused), 'outcomes')).toMatchObject({ verified: true });

@@ -228,7 +228,15 @@ function outcomeRow(event: EventOf<'homeostat.action.started.v1' | 'homeostat.ou
   };
   if (event.type === 'homeostat.action.started.v1') {
     // Nothing has finished yet; finished_at (the partition key) takes the start.
-    return { ...base, status: 'started', success: false, verified: false, rolled_back: false, time_to_recover_ms: null, finished_at: ms(event.data.startedAt) };
+    return {
+      ...base,
+      status: 'started',
+      success: false,
+      verified: false,
+      rolled_back: false,
+      time_to_recover_ms: null,
+      finished_at: ms(event.data.startedAt),
+    };
   }
   const o = event.data;
   return {

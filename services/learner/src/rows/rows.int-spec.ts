@@ -102,7 +102,10 @@ describe('row mappers against chDB', () => {
       controlApprove(),
     ];
     const groups = events.flatMap((e) => [...telemetryRows(e), ...ledgerRows(e)]);
-    groups.push({ table: LEDGER_TABLES.deadLetters, rows: [deadLetterRow({ topic: 'loop.incidents.dlq', key: null, value: Buffer.from('{}'), headers: {} })] });
+    groups.push({
+      table: LEDGER_TABLES.deadLetters,
+      rows: [deadLetterRow({ topic: 'loop.incidents.dlq', key: null, value: Buffer.from('{}'), headers: {} })],
+    });
     const covered = new Set(groups.map((g) => g.table));
     const writable = Object.values(STORE_TABLES).filter((t) => t !== TELEMETRY_TABLES.traceIdTs);
     expect([...covered].sort()).toEqual([...writable].sort());
@@ -206,7 +209,9 @@ describe('row mappers against chDB', () => {
 
   it('stores each metric type in its table', async () => {
     await insertAll(telemetryRows(metricsEvent()));
-    expect(await select(`SELECT MetricName, StartTimeUnix, TimeUnix, Value, Attributes, Flags, \`Exemplars.Value\` FROM otel_metrics_gauge`)).toEqual([
+    expect(
+      await select(`SELECT MetricName, StartTimeUnix, TimeUnix, Value, Attributes, Flags, \`Exemplars.Value\` FROM otel_metrics_gauge`),
+    ).toEqual([
       {
         MetricName: 'db.client.connections.usage',
         StartTimeUnix: '1970-01-01 00:00:00.000000000',
@@ -218,13 +223,35 @@ describe('row mappers against chDB', () => {
       },
     ]);
     expect(
-      await select(`SELECT MetricName, Value, AggregationTemporality, IsMonotonic, StartTimeUnix FROM otel_metrics_sum ORDER BY MetricName, Value`),
+      await select(
+        `SELECT MetricName, Value, AggregationTemporality, IsMonotonic, StartTimeUnix FROM otel_metrics_sum ORDER BY MetricName, Value`,
+      ),
     ).toEqual([
-      { MetricName: 'http.server.requests', Value: 7, AggregationTemporality: 2, IsMonotonic: true, StartTimeUnix: '2025-01-01 09:50:00.000000000' },
-      { MetricName: 'http.server.requests', Value: 1234, AggregationTemporality: 2, IsMonotonic: true, StartTimeUnix: '2025-01-01 09:50:00.000000000' },
-      { MetricName: 'queue.delta', Value: -2.5, AggregationTemporality: 1, IsMonotonic: false, StartTimeUnix: '1970-01-01 00:00:00.000000000' },
+      {
+        MetricName: 'http.server.requests',
+        Value: 7,
+        AggregationTemporality: 2,
+        IsMonotonic: true,
+        StartTimeUnix: '2025-01-01 09:50:00.000000000',
+      },
+      {
+        MetricName: 'http.server.requests',
+        Value: 1234,
+        AggregationTemporality: 2,
+        IsMonotonic: true,
+        StartTimeUnix: '2025-01-01 09:50:00.000000000',
+      },
+      {
+        MetricName: 'queue.delta',
+        Value: -2.5,
+        AggregationTemporality: 1,
+        IsMonotonic: false,
+        StartTimeUnix: '1970-01-01 00:00:00.000000000',
+      },
     ]);
-    expect(await select(`SELECT Count, Sum, BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality FROM otel_metrics_histogram`)).toEqual([
+    expect(
+      await select(`SELECT Count, Sum, BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality FROM otel_metrics_histogram`),
+    ).toEqual([
       { Count: '6', Sum: 3.5, BucketCounts: ['1', '2', '3'], ExplicitBounds: [0.1, 1], Min: 0.05, Max: 2.5, AggregationTemporality: 1 },
     ]);
     expect(
@@ -265,7 +292,9 @@ describe('row mappers against chDB', () => {
     ];
     // The decision as made; its redelivery below collapses with it.
     await insertAll(ledgerRows(decisionMade()));
-    const made = await select<{ status: string; explanation: string; event: string }>(`SELECT status, explanation, event FROM decisions FINAL`);
+    const made = await select<{ status: string; explanation: string; event: string }>(
+      `SELECT status, explanation, event FROM decisions FINAL`,
+    );
     expect(made.map((r) => r.status)).toEqual(['made']);
     expect(JSON.parse(made[0]?.explanation ?? 'null')).toEqual(decisionMade().data.explanation);
     expect(JSON.parse(made[0]?.event ?? 'null')).toEqual(decisionMade());
@@ -273,7 +302,9 @@ describe('row mappers against chDB', () => {
     for (const event of events) await insertAll(ledgerRows(event));
 
     expect(
-      await select(`SELECT incident_id, version, status, opened_at, updated_at, resolved_at, time_to_recover_ms, trace_id FROM incidents FINAL`),
+      await select(
+        `SELECT incident_id, version, status, opened_at, updated_at, resolved_at, time_to_recover_ms, trace_id FROM incidents FINAL`,
+      ),
     ).toEqual([
       {
         incident_id: 'inc-1',
@@ -291,10 +322,18 @@ describe('row mappers against chDB', () => {
       `SELECT decision_id, status, action, dry_run, explanation FROM decisions FINAL ORDER BY decision_id`,
     );
     expect(decisions).toEqual([
-      { decision_id: 'dec-1', status: 'made', action: 'recycle-pool', dry_run: false, explanation: JSON.stringify(decisionMade().data.explanation) },
+      {
+        decision_id: 'dec-1',
+        status: 'made',
+        action: 'recycle-pool',
+        dry_run: false,
+        explanation: JSON.stringify(decisionMade().data.explanation),
+      },
     ]);
     expect(
-      await select(`SELECT event_type, status, success, rolled_back, time_to_recover_ms, started_at, finished_at FROM outcomes FINAL ORDER BY version`),
+      await select(
+        `SELECT event_type, status, success, rolled_back, time_to_recover_ms, started_at, finished_at FROM outcomes FINAL ORDER BY version`,
+      ),
     ).toEqual([
       {
         event_type: 'homeostat.action.started.v1',
@@ -316,7 +355,9 @@ describe('row mappers against chDB', () => {
       },
     ]);
 
-    expect(await select(`SELECT loop, action, attempts, successes, alpha, beta, mean_time_to_recover_ms, last_outcome_at FROM knowledge FINAL`)).toEqual([
+    expect(
+      await select(`SELECT loop, action, attempts, successes, alpha, beta, mean_time_to_recover_ms, last_outcome_at FROM knowledge FINAL`),
+    ).toEqual([
       {
         loop: 'shop-pool-exhaustion',
         action: 'recycle-pool',
@@ -329,7 +370,9 @@ describe('row mappers against chDB', () => {
       },
     ]);
 
-    expect(await select(`SELECT command, actor, loop, target, decision_id, reason, issued_at FROM control_audit FINAL ORDER BY command`)).toEqual([
+    expect(
+      await select(`SELECT command, actor, loop, target, decision_id, reason, issued_at FROM control_audit FINAL ORDER BY command`),
+    ).toEqual([
       {
         command: 'approve',
         actor: 'alice@example.com',
@@ -358,7 +401,12 @@ describe('row mappers against chDB', () => {
       value: Buffer.from('{"broken":true}', 'utf8'),
       headers: { 'content-type': 'application/cloudevents+json' },
     };
-    const dead = deadLetterOf(original, { code: 'CONTRACT_VIOLATION', message: 'type: unknown event type "x"', attempts: 3, group: 'executor' });
+    const dead = deadLetterOf(original, {
+      code: 'CONTRACT_VIOLATION',
+      message: 'type: unknown event type "x"',
+      attempts: 3,
+      group: 'executor',
+    });
     const binary = Buffer.from([0xff, 0x00, 0xfe]);
     await insertRows(store, LEDGER_TABLES.deadLetters, [
       deadLetterRow(dead, new Date('2025-01-01T10:00:01.250Z')),

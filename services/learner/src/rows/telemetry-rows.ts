@@ -13,14 +13,7 @@ import type {
 } from '@homeostat/contracts';
 import { TELEMETRY_TABLES, toDateTime64 } from '@homeostat/store';
 import { ATTR } from '@homeostat/telemetry';
-import {
-  attributesToMap,
-  isoToUnixNanos,
-  nonEmpty,
-  traceContextOf,
-  unixNanoToDateTime64,
-  type TableRows,
-} from './row-values';
+import { attributesToMap, isoToUnixNanos, nonEmpty, traceContextOf, unixNanoToDateTime64, type TableRows } from './row-values';
 
 /*
  * Rows in the layout the OpenTelemetry Collector ClickHouse exporter writes

@@ -21,24 +21,63 @@ export function incidentPage(root: HTMLElement, incidentId: string): () => void 
     drawn = json;
     const i = a.incident;
     const snapshot = a.events.filter((e) => e.type !== 'homeostat.incident.resolved.v1').at(-1) as LedgerEvent<Snapshot> | undefined;
-    const made = a.decisions.filter((e) => e.type === 'homeostat.decision.made.v1') as LedgerEvent<{ decisionId: string; action: { name: string } | null; mode: string; attempt: number; explanation: { chosenBecause: string } }>[];
+    const made = a.decisions.filter((e) => e.type === 'homeostat.decision.made.v1') as LedgerEvent<{
+      decisionId: string;
+      action: { name: string } | null;
+      mode: string;
+      attempt: number;
+      explanation: { chosenBecause: string };
+    }>[];
     root.innerHTML = html`<h1>${i.title} ${badge(i.status, toneOf(i.status), 'incident-status')}</h1>
-      <p>Loop <b>${i.loop}</b> · target <b>${i.target}</b> · severity ${badge(i.severity, toneOf(i.severity))} · fingerprint <span class="mono">${i.fingerprint}</span><br>
-      opened ${new Date(i.openedAt).toLocaleString()}${i.resolvedAt ? ` · resolved ${new Date(i.resolvedAt).toLocaleString()} (time to recover ${formatDuration(i.timeToRecoverMs)})` : ''}</p>
+      <p>
+        Loop <b>${i.loop}</b> · target <b>${i.target}</b> · severity ${badge(i.severity, toneOf(i.severity))} · fingerprint
+        <span class="mono">${i.fingerprint}</span><br />
+        opened
+        ${new Date(i.openedAt).toLocaleString()}${i.resolvedAt ? ` · resolved ${new Date(i.resolvedAt).toLocaleString()} (time to recover ${formatDuration(i.timeToRecoverMs)})` : ''}
+      </p>
       <h2>Decisions</h2>
-      <section class="panel"><table data-testid="incident-decisions"><thead><tr><th>attempt</th><th>action</th><th>mode</th><th>because</th><th></th></tr></thead><tbody>
-      ${made.length === 0
-        ? html`<tr><td colspan="5" class="muted">No decision yet.</td></tr>`
-        : made.map((d) => html`<tr><td>${d.data.attempt}</td><td><b>${d.data.action?.name ?? '(none)'}</b></td><td>${d.data.mode}</td><td>${d.data.explanation.chosenBecause}</td>
-            <td><a href="#/decisions/${d.data.decisionId}" data-testid="decision-link">explain</a></td></tr>`)}
-      </tbody></table></section>
+      <section class="panel">
+        <table data-testid="incident-decisions">
+          <thead>
+            <tr>
+              <th>attempt</th>
+              <th>action</th>
+              <th>mode</th>
+              <th>because</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${
+              made.length === 0
+                ? html`<tr>
+                    <td colspan="5" class="muted">No decision yet.</td>
+                  </tr>`
+                : made.map(
+                    (d) =>
+                      html`<tr>
+                        <td>${d.data.attempt}</td>
+                        <td><b>${d.data.action?.name ?? '(none)'}</b></td>
+                        <td>${d.data.mode}</td>
+                        <td>${d.data.explanation.chosenBecause}</td>
+                        <td><a href="#/decisions/${d.data.decisionId}" data-testid="decision-link">explain</a></td>
+                      </tr>`,
+                  )
+            }
+          </tbody>
+        </table>
+      </section>
       <h2>Evidence</h2>
-      <section class="panel">${snapshot?.data.hypothesis ? html`<p>Hypothesis: <b>${snapshot.data.hypothesis.summary}</b></p>` : ''}${evidenceHtml(snapshot?.data.evidence ?? null)}</section>`.text;
+      <section class="panel">
+        ${snapshot?.data.hypothesis ? html`<p>Hypothesis: <b>${snapshot.data.hypothesis.summary}</b></p>` : ''}${evidenceHtml(snapshot?.data.evidence ?? null)}
+      </section>`.text;
     root.dataset['ready'] = 'incident';
     void drawEvidenceCharts(root, snapshot?.data.evidence ?? null, i.target);
   };
   render().catch((error: unknown) => {
-    root.innerHTML = html`<div class="notice error">Cannot show incident ${incidentId}: ${error instanceof Error ? error.message : String(error)}</div>`.text;
+    root.innerHTML = html`<div class="notice error">
+      Cannot show incident ${incidentId}: ${error instanceof Error ? error.message : String(error)}
+    </div>`.text;
   });
   return onOverview(() => void render().catch(() => undefined));
 }

@@ -37,7 +37,13 @@ class FakeApiServer {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const path = req.url ?? '';
-    this.requests.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: text ? JSON.parse(text) : undefined });
+    this.requests.push({
+      method: req.method ?? '',
+      path,
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    });
     const send = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -47,7 +53,13 @@ class FakeApiServer {
       this.failNext = undefined;
       return send(status, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, code: status });
     }
-    const scale = () => ({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'shop', namespace: 'shop-ns' }, spec: { replicas: this.replicas }, status: { replicas: this.replicas } });
+    const scale = () => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'shop', namespace: 'shop-ns' },
+      spec: { replicas: this.replicas },
+      status: { replicas: this.replicas },
+    });
     if (path === '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale') {
       if (req.method === 'GET') return send(200, scale());
       if (req.method === 'PATCH') {
@@ -56,10 +68,24 @@ class FakeApiServer {
       }
     }
     if (path === '/apis/apps/v1/namespaces/shop-ns/deployments/shop' && req.method === 'PATCH') {
-      this.restartedAt = (JSON.parse(text) as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[RESTARTED_AT_ANNOTATION];
-      return send(200, { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'shop', namespace: 'shop-ns' }, spec: { replicas: this.replicas } });
+      this.restartedAt = (
+        JSON.parse(text) as { spec: { template: { metadata: { annotations: Record<string, string> } } } }
+      ).spec.template.metadata.annotations[RESTARTED_AT_ANNOTATION];
+      return send(200, {
+        kind: 'Deployment',
+        apiVersion: 'apps/v1',
+        metadata: { name: 'shop', namespace: 'shop-ns' },
+        spec: { replicas: this.replicas },
+      });
     }
-    send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `deployments.apps "${path}" not found`, reason: 'NotFound', code: 404 });
+    send(404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: `deployments.apps "${path}" not found`,
+      reason: 'NotFound',
+      code: 404,
+    });
   }
 }
 
@@ -95,8 +121,20 @@ describe('the Kubernetes adapter against an API server', () => {
     const response = await actuator.run(scale(5));
     expect(response).toMatchObject({ accepted: true, previousReplicas: 2, detail: 'scaled deployment shop-ns/shop from 2 to 5 replicas' });
     expect(api.requests).toEqual([
-      { method: 'GET', path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale', contentType: undefined, authorization: 'Bearer sa-token-123', body: undefined },
-      { method: 'PATCH', path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale', contentType: 'application/merge-patch+json', authorization: 'Bearer sa-token-123', body: { spec: { replicas: 5 } } },
+      {
+        method: 'GET',
+        path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale',
+        contentType: undefined,
+        authorization: 'Bearer sa-token-123',
+        body: undefined,
+      },
+      {
+        method: 'PATCH',
+        path: '/apis/apps/v1/namespaces/shop-ns/deployments/shop/scale',
+        contentType: 'application/merge-patch+json',
+        authorization: 'Bearer sa-token-123',
+        body: { spec: { replicas: 5 } },
+      },
     ]);
     expect(api.replicas).toBe(5);
   });
@@ -132,35 +170,78 @@ describe('the Kubernetes adapter against an API server', () => {
   });
 
   it('reports API errors and refused connections as not accepted, without throwing', async () => {
-    api.failNext = { status: 403, message: 'deployments.apps "shop" is forbidden: User "system:serviceaccount:shop-ns:homeostat-executor" cannot patch resource' };
-    expect(await actuator.run({ operation: 'restart', deployment: 'shop', timeoutMs: 2_000 })).toMatchObject({ accepted: false, detail: expect.stringMatching(/HTTP 403.*forbidden/) });
-    expect(await actuator.run({ operation: 'restart', deployment: 'missing', timeoutMs: 2_000 })).toMatchObject({ accepted: false, detail: expect.stringContaining('HTTP 404') });
+    api.failNext = {
+      status: 403,
+      message: 'deployments.apps "shop" is forbidden: User "system:serviceaccount:shop-ns:homeostat-executor" cannot patch resource',
+    };
+    expect(await actuator.run({ operation: 'restart', deployment: 'shop', timeoutMs: 2_000 })).toMatchObject({
+      accepted: false,
+      detail: expect.stringMatching(/HTTP 403.*forbidden/),
+    });
+    expect(await actuator.run({ operation: 'restart', deployment: 'missing', timeoutMs: 2_000 })).toMatchObject({
+      accepted: false,
+      detail: expect.stringContaining('HTTP 404'),
+    });
     const refused = new KubernetesActuator(kubeConfigFor('http://127.0.0.1:1'));
-    expect(await refused.run(scale(1))).toMatchObject({ accepted: false, detail: expect.stringContaining('scale of deployment shop-ns/shop failed') });
+    expect(await refused.run(scale(1))).toMatchObject({
+      accepted: false,
+      detail: expect.stringContaining('scale of deployment shop-ns/shop failed'),
+    });
   });
 
   it('through the executor: params from the loop spec, templates filled, the inverse gets the memo', async () => {
     const runner = new AdapterRunner(() => actuator);
-    const input = { context: { decisionId: 'd-1', incidentId: 'i-1', target: 'shop', fingerprint: 'fp', action: 'scale-out', loop: 'shop' }, env: { SHOP_DEPLOYMENT: 'shop' }, idempotencyKey: 'd-1', timeoutMs: 2_000 };
-    const action = prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: '${SHOP_DEPLOYMENT}', replicas: 6 } }, input);
-    const inverse = prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: '{{target}}', replicas: 'previous' } }, input);
+    const input = {
+      context: { decisionId: 'd-1', incidentId: 'i-1', target: 'shop', fingerprint: 'fp', action: 'scale-out', loop: 'shop' },
+      env: { SHOP_DEPLOYMENT: 'shop' },
+      idempotencyKey: 'd-1',
+      timeoutMs: 2_000,
+    };
+    const action = prepareCall(
+      { adapter: 'kubernetes', params: { operation: 'scale', deployment: '${SHOP_DEPLOYMENT}', replicas: 6 } },
+      input,
+    );
+    const inverse = prepareCall(
+      { adapter: 'kubernetes', params: { operation: 'scale', deployment: '{{target}}', replicas: 'previous' } },
+      input,
+    );
     if (!action.ok || !inverse.ok) throw new Error('prepare failed');
     const signal = new AbortController().signal;
     const done = await runner.run(action.prepared, { fetch, signal });
     expect(done).toMatchObject({ accepted: true, memo: { previousReplicas: 2 } });
     expect(await runner.run(inverse.prepared, { fetch, signal, memo: done.memo })).toMatchObject({ accepted: true });
     expect(api.replicas).toBe(2);
-    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: 'shop' } }, input)).toMatchObject({ ok: false, code: 'ADAPTER_PARAMS_INVALID' });
-    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: 'Not_A_Name' } }, input)).toMatchObject({ ok: false, code: 'ADAPTER_PARAMS_INVALID' });
-    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: '${UNSET_VAR}' } }, input)).toMatchObject({ ok: false, code: 'TEMPLATE_INVALID' });
+    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'scale', deployment: 'shop' } }, input)).toMatchObject({
+      ok: false,
+      code: 'ADAPTER_PARAMS_INVALID',
+    });
+    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: 'Not_A_Name' } }, input)).toMatchObject({
+      ok: false,
+      code: 'ADAPTER_PARAMS_INVALID',
+    });
+    expect(prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: '${UNSET_VAR}' } }, input)).toMatchObject({
+      ok: false,
+      code: 'TEMPLATE_INVALID',
+    });
   });
 
   it('without any Kubernetes configuration an action fails with a message, the runner does not throw', async () => {
     const runner = new AdapterRunner(() => {
       throw new Error('no kubeconfig found');
     });
-    const built = prepareCall({ adapter: 'kubernetes', params: { operation: 'restart', deployment: 'shop' } }, { context: { decisionId: 'd', incidentId: 'i', target: 't', fingerprint: 'f', action: 'a', loop: 'l' }, env: {}, idempotencyKey: 'd', timeoutMs: 1_000 });
+    const built = prepareCall(
+      { adapter: 'kubernetes', params: { operation: 'restart', deployment: 'shop' } },
+      {
+        context: { decisionId: 'd', incidentId: 'i', target: 't', fingerprint: 'f', action: 'a', loop: 'l' },
+        env: {},
+        idempotencyKey: 'd',
+        timeoutMs: 1_000,
+      },
+    );
     if (!built.ok) throw new Error('prepare failed');
-    expect(await runner.run(built.prepared, { fetch, signal: new AbortController().signal })).toMatchObject({ accepted: false, detail: expect.stringContaining('no kubeconfig found') });
+    expect(await runner.run(built.prepared, { fetch, signal: new AbortController().signal })).toMatchObject({
+      accepted: false,
+      detail: expect.stringContaining('no kubeconfig found'),
+    });
   });
 });

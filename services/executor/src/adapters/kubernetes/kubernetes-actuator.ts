@@ -55,12 +55,21 @@ export class KubernetesActuator {
         let replicas: number;
         if (call.replicas === 'previous') {
           if (memo.previousReplicas === undefined) {
-            return { accepted: false, latencyMs: Date.now() - started, detail: `cannot scale ${where} back: the replica count before the action is unknown` };
+            return {
+              accepted: false,
+              latencyMs: Date.now() - started,
+              detail: `cannot scale ${where} back: the replica count before the action is unknown`,
+            };
           }
           replicas = memo.previousReplicas;
         } else replicas = call.replicas;
         await this.apps.patchNamespacedDeploymentScale({ name: call.deployment, namespace, body: { spec: { replicas } } }, mergePatch);
-        return { accepted: true, latencyMs: Date.now() - started, previousReplicas: before, detail: `scaled ${where} from ${before} to ${replicas} replicas` };
+        return {
+          accepted: true,
+          latencyMs: Date.now() - started,
+          previousReplicas: before,
+          detail: `scaled ${where} from ${before} to ${replicas} replicas`,
+        };
       });
     } catch (error) {
       return { accepted: false, latencyMs: Date.now() - started, detail: `${call.operation} of ${where} failed: ${describeError(error)}` };

@@ -31,7 +31,10 @@ export function event<T extends EventType>(
 
 export const spansEvent = () =>
   event('homeostat.telemetry.spans.v1', {
-    resource: { attributes: { 'service.name': 'shop', 'host.name': 'shop-1', 'process.pid': 4242 }, schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' },
+    resource: {
+      attributes: { 'service.name': 'shop', 'host.name': 'shop-1', 'process.pid': 4242 },
+      schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+    },
     scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' },
     spans: [
       {
@@ -235,7 +238,11 @@ export const incidentResolved = () =>
 
 export const decisionMade = () => event('homeostat.decision.made.v1', sampleDecisionMade(), { source: 'decider' });
 
-const recyclePool = { name: 'recycle-pool', adapter: 'http', params: { method: 'POST', url: 'http://shop:3000/actuator/pool/recycle' } } as const;
+const recyclePool = {
+  name: 'recycle-pool',
+  adapter: 'http',
+  params: { method: 'POST', url: 'http://shop:3000/actuator/pool/recycle' },
+} as const;
 
 export const actionStarted = () =>
   event(
@@ -294,7 +301,11 @@ export const knowledgeUpdated = () =>
   );
 
 export const controlApprove = () =>
-  event('homeostat.control.v1', { command: 'approve', decisionId: 'dec-1', actor: 'alice@example.com', reason: 'looks safe' }, { source: 'console' });
+  event(
+    'homeostat.control.v1',
+    { command: 'approve', decisionId: 'dec-1', actor: 'alice@example.com', reason: 'looks safe' },
+    { source: 'console' },
+  );
 
 export const controlKillSwitch = () =>
   event(
