@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one test command (README, CI): type check, build the service bundles, lint, unit tests, then the integration suites
+// The one test command (README, CI): type check, build the service bundles, lint, the format check, unit tests, then the integration suites
 // against a real Kafka broker (started here unless KAFKA_BROKERS is set) and chDB.
 // Each step prints its own summary; the last lines are jest's. Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,8 @@ const steps = [
   ['build (service bundles)', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=static']],
   // The module-boundary rule reads Nx's project graph; computing it first makes lint enforce it.
   ['lint', 'sh', ['-c', 'npx nx show projects > /dev/null && npx eslint . --max-warnings=0']],
+  // Layout is Prettier's (.prettierrc.json): `npm run format` writes it.
+  ['format', 'npx', ['prettier', '--check', '.']],
   ['jest (unit + integration)', 'npx', ['jest', '--ci', '--runInBand', '--json', `--outputFile=${jestReport}`]],
 ];
 
