@@ -30,3 +30,21 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   }
   return parsed.data;
 }
+
+/**
+ * What a decision id can look like: the decider mints UUIDv7s (test fixtures use short slugs such
+ * as `dec-1`). Anything else (thousands of characters, control characters, quotes, spaces) names
+ * no decision and is refused before the ledger is asked.
+ */
+const DECISION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The id of a decision a command names; a malformed one is a 400 that says what an id looks like. */
+export function parseDecisionId(id: string): string {
+  if (DECISION_ID.test(id)) return id;
+  const shown = JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
+  throw new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: `${shown} (${id.length} characters) is not a decision id: a UUID, or at most 128 letters, digits and . _ : -`,
+  });
+}
