@@ -25,7 +25,7 @@ function fakeLearner(asked: string[]): Promise<{ server: Server; url: string }> 
   );
 }
 
-describe('ControlController: commands on decisions', () => {
+describe('ControlController: commands on decisions and loops', () => {
   const asked: string[] = [];
   const published: { type: string; subject: string }[] = [];
   let learner: { server: Server; url: string };
@@ -91,6 +91,37 @@ describe('ControlController: commands on decisions', () => {
     }
     expect(asked.length).toBe(before.asked);
     expect(published.length).toBe(before.published);
+  });
+
+  const post = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('answers 400 to a loop name that is not a DNS label (pause, resume, kill switch), and publishes nothing', async () => {
+    const before = published.length;
+    for (const verb of ['pause', 'resume']) {
+      expect(await post(`/loops/${'l'.repeat(8000)}/${verb}`, { reason: 'x' })).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: expect.stringMatching(/\(8000 characters\) is not a loop name: a DNS label/),
+        },
+      });
+      expect((await post(`/loops/${encodeURIComponent("shop'; DROP")}/${verb}`, { reason: 'x' })).status).toBe(400);
+    }
+    expect(await post('/kill-switch', { on: true, loop: 'Shop Loop' })).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: [expect.stringMatching(/^loop: must be a DNS label/)] },
+    });
+    expect(published.length).toBe(before);
+    expect((await post('/loops/shop-health/pause', { reason: 'x' })).status).toBe(202);
+    expect((await post('/kill-switch', { on: true, loop: 'shop' })).status).toBe(202);
   });
 
   it('answers 404 to a decision the ledger does not know, and publishes nothing', async () => {

@@ -3,7 +3,7 @@ import { EventPublisher } from '@homeostat/bus';
 import type { EventData } from '@homeostat/contracts';
 import { actorOf, type Principal } from './access/access';
 import { Access, Caller } from './access/access.guard';
-import { commandBodySchema, killSwitchBodySchema, parseBody, parseDecisionId } from './control.dto';
+import { commandBodySchema, killSwitchBodySchema, parseBody, parseDecisionId, parseLoopName } from './control.dto';
 import { LedgerClient } from './ledger.client';
 
 /**
@@ -89,7 +89,8 @@ export class ControlController {
   @Post('loops/:name/pause')
   @HttpCode(202)
   @Access('operator')
-  pause(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  pause(@Param('name') name: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const loop = parseLoopName(name);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(loop, { command: 'pause-loop', loop, actor: actorOf(caller, actor), reason });
   }
@@ -97,7 +98,8 @@ export class ControlController {
   @Post('loops/:name/resume')
   @HttpCode(202)
   @Access('operator')
-  resume(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  resume(@Param('name') name: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const loop = parseLoopName(name);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(loop, { command: 'resume-loop', loop, actor: actorOf(caller, actor), reason });
   }

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { loopNameSchema } from '@homeostat/contracts';
 import { z } from 'zod';
 
 /** The body of a command from a person: why, and optionally who (the token names the actor later). */
@@ -12,7 +13,7 @@ export const commandBodySchema = z
 export const killSwitchBodySchema = z
   .object({
     on: z.boolean({ error: 'must be true or false' }),
-    loop: z.string().trim().min(1).optional(),
+    loop: loopNameSchema.optional(),
     reason: z.string().trim().min(1).max(2000).default('no reason given'),
     actor: z.string().trim().min(1).max(200).optional(),
   })
@@ -46,5 +47,16 @@ export function parseDecisionId(id: string): string {
     statusCode: 400,
     error: 'Bad Request',
     message: `${shown} (${id.length} characters) is not a decision id: a UUID, or at most 128 letters, digits and . _ : -`,
+  });
+}
+
+/** The loop a command names: a DNS label, as in its spec (`metadata.name`); anything else is a 400. */
+export function parseLoopName(name: string): string {
+  if (loopNameSchema.safeParse(name).success) return name;
+  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  throw new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: `${shown} (${name.length} characters) is not a loop name: a DNS label (lowercase letters, digits and "-", at most 63)`,
   });
 }
