@@ -60,6 +60,10 @@ describe('console access with tokens and roles', () => {
     });
     expect((await call('GET', '/decisions', 'wrong-token-000000000')).status).toBe(401);
     expect((await fetch(`${api}/events`)).status).toBe(401);
+    // A session cookie the console did not write (it does not URI-decode) is a wrong token, not a 500.
+    const badCookie = await fetch(`${api}/overview`, { headers: { cookie: 'homeostat_console=%E0%A4%A' } });
+    expect(badCookie.status).toBe(401);
+    expect(await badCookie.json()).toMatchObject({ statusCode: 401, message: expect.stringMatching(/token is not valid/) });
     expect(await call('POST', '/loops/shop/pause', VIEWER, { reason: 'x' })).toEqual({
       status: 403,
       body: {
@@ -102,6 +106,30 @@ describe('console access with tokens and roles', () => {
     });
     const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as { actor: string }[];
     expect(rows.map((r) => r.actor)).not.toContain('mallory');
+  });
+
+  it('refuses commands on decisions that are malformed (400) or that the ledger does not have (404), and records none', async () => {
+    const unknown = randomUUID();
+    for (const verb of ['approve', 'reject']) {
+      expect((await call('POST', `/decisions/${'a'.repeat(8000)}/${verb}`, OPERATOR, { reason: 'x' })).status).toBe(400);
+      expect((await call('POST', `/decisions/%00/${verb}`, OPERATOR, { reason: 'x' })).status).toBe(400);
+      expect(await call('POST', `/decisions/${unknown}/${verb}`, OPERATOR, { reason: 'x' })).toEqual({
+        status: 404,
+        body: { statusCode: 404, error: 'Not Found', message: `no decision ${unknown}` },
+      });
+    }
+    // Nothing went on loop.control: a pause published after them is recorded, they are not.
+    expect((await call('POST', '/loops/after-refusals/pause', OPERATOR, { reason: 'marker' })).status).toBe(202);
+    await eventually('the marker in the ledger', async () => {
+      const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as {
+        loop?: string;
+      }[];
+      return rows.some((r) => r.loop === 'after-refusals');
+    });
+    const rows = (await (await fetch(`${api}/control`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as {
+      command: string;
+    }[];
+    expect(rows.filter((r) => r.command === 'approve' || r.command === 'reject')).toEqual([]);
   });
 
   it('signs in on the web UI with a token (an HttpOnly session cookie), and offers a viewer nothing it may not do', async () => {

@@ -1,5 +1,6 @@
 import { ContractViolation, type Attributes } from '@homeostat/contracts';
 import type { z } from 'zod';
+import { OTLP_LIMITS, checkChars, within } from './limits';
 import { asObject, asString, attributesOf, idHex, uint64String } from './values';
 
 /** One contract batch (one resource × scope, or a slice of one) and the target it concerns. */
@@ -63,10 +64,16 @@ export interface ResourceInfo {
   resource: { attributes: Attributes; schemaUrl?: string };
 }
 
+/**
+ * The resource and its target. Throws OtlpLimitExceeded when service.name is longer than
+ * OTLP_LIMITS.targetChars (it becomes the events' subject and the bus key) or an attribute nests
+ * too deeply.
+ */
 export function resourceOf(resourceX: Record<string, unknown>): ResourceInfo {
-  const attributes = attributesOf(asObject(resourceX['resource'])?.['attributes']);
+  const attributes = within('resource', () => attributesOf(asObject(resourceX['resource'])?.['attributes']));
   const name = attributes['service.name'];
   const subject = name === undefined || name === '' ? UNKNOWN_SERVICE : Array.isArray(name) ? name.join(',') : String(name);
+  checkChars(subject, 'resource attribute service.name', OTLP_LIMITS.targetChars);
   const schemaUrl = asString(resourceX['schemaUrl']);
   return { subject, resource: schemaUrl ? { attributes, schemaUrl } : { attributes } };
 }
@@ -81,7 +88,7 @@ export function scopeOf(scopeX: Record<string, unknown>): ScopeInfo {
   const s = asObject(scopeX['scope']);
   if (!s) return { name: '' };
   const version = asString(s['version']);
-  const attributes = attributesOf(s['attributes']);
+  const attributes = within('scope', () => attributesOf(s['attributes']));
   return {
     name: asString(s['name']),
     ...(version ? { version } : {}),

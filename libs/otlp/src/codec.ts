@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
+import { OTLP_LIMITS } from './limits';
 
 /** The three OTLP signals and the names OTLP gives them (paths, messages, partial-success fields). */
 export const SIGNALS = {
@@ -66,15 +67,26 @@ export function otlpRoot(): protobuf.Root {
 
 const type = (name: string): protobuf.Type => otlpRoot().lookupType(name);
 
+/**
+ * Why a body is not a protobuf Export*ServiceRequest. protobufjs refuses messages nested more
+ * than 100 deep (Reader.recursionLimit, protoc's default) and its decoders are recursive.
+ */
+export function protobufDecodeError(signal: Signal, error: unknown): OtlpDecodeError {
+  if (error instanceof OtlpDecodeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason =
+    error instanceof RangeError || message === 'maximum nesting depth exceeded'
+      ? `it nests messages too deeply (arrayValue and kvlistValue may nest at most ${OTLP_LIMITS.anyValueDepth} levels)`
+      : message;
+  return new OtlpDecodeError(`not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${reason}`, { cause: error });
+}
+
 /** Decodes an Export*ServiceRequest; the result is read by the mappers like parsed OTLP/JSON. */
 export function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
   try {
     return type(SIGNALS[signal].request).decode(body);
   } catch (error) {
-    throw new OtlpDecodeError(
-      `not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw protobufDecodeError(signal, error);
   }
 }
 

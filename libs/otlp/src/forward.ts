@@ -1,7 +1,8 @@
 import { Reader, Writer } from 'protobufjs';
 import type { AnyEnvelope, BinaryEventType, EventType, LogsBatch, MetricsBatch, SpansBatch } from '@homeostat/contracts';
 import { DEFAULT_MAX_ITEMS_PER_BATCH, resourceOf, type MapResult } from './batch';
-import { OtlpDecodeError, SIGNALS, decodeProtobuf, otlpRoot, type Signal } from './codec';
+import { decodeProtobuf, otlpRoot, protobufDecodeError, type Signal } from './codec';
+import { OtlpLimitExceeded, within } from './limits';
 import { mapLogs } from './logs';
 import { mapMetrics } from './metrics';
 import { mapTraces } from './traces';
@@ -77,13 +78,8 @@ interface ResourceSlice {
   content: Uint8Array;
 }
 
-const malformed = (signal: Signal, error: unknown): OtlpDecodeError =>
-  error instanceof OtlpDecodeError
-    ? error
-    : new OtlpDecodeError(
-        `not a valid protobuf ${SIGNALS[signal].request.split('.').pop()}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+/** The repeated field of each request that holds its resources (for messages). */
+const RESOURCES_FIELD: Record<Signal, string> = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' };
 
 let resourceType: ReturnType<ReturnType<typeof otlpRoot>['lookupType']> | undefined;
 
@@ -133,14 +129,16 @@ function countItems(scope: Uint8Array): number {
 /**
  * Splits a protobuf Export*ServiceRequest into one payload per target (more when a target has
  * more than maxItemsPerPayload items or maxPayloadBytes bytes), in the order targets first
- * appear. Throws OtlpDecodeError when the outer levels are not valid protobuf; what is inside
- * the items is not looked at.
+ * appear. Throws OtlpDecodeError when the outer levels are not valid protobuf, OtlpLimitExceeded
+ * when a resource is past OTLP_LIMITS (its service.name is the bus key); what is inside the items
+ * is not looked at (consumers check it, mapOtlpPayload).
  */
 export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOptions = {}): SplitResult {
   const max = Math.max(1, options.maxItemsPerPayload ?? DEFAULT_MAX_ITEMS_PER_BATCH);
   const maxBytes = Math.max(1, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   const byTarget = new Map<string, ResourceSlice[]>();
   let items = 0;
+  let index = 0;
   try {
     const reader = Reader.create(body);
     while (reader.pos < reader.len) {
@@ -153,7 +151,7 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
       }
       if (tag !== FIELD_1_LEN) throw new Error(`field 1 has wire type ${tag & 7}, not length-delimited`);
       const content = reader.bytes();
-      const read = readResource(content);
+      const read = within(`${RESOURCES_FIELD[signal]}[${index++}]`, () => readResource(content));
       items += read.items;
       // Not `{ ...read, field, content }`: named properties after a spread take V8's slow path.
       const slice: ResourceSlice = { subject: read.subject, items: read.items, field: body.subarray(start, reader.pos), content };
@@ -162,7 +160,7 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
       else byTarget.set(read.subject, [slice]);
     }
   } catch (error) {
-    throw malformed(signal, error);
+    throw error instanceof OtlpLimitExceeded ? error : protobufDecodeError(signal, error);
   }
   const payloads: TargetPayload[] = [];
   for (const [subject, slices] of byTarget) {
@@ -292,7 +290,8 @@ const MAPPERS = { traces: mapTraces, metrics: mapMetrics, logs: mapLogs } as con
 /**
  * A consumer's side of the OTLP events: decodes a payload (protobufjs) and maps it to contract
  * batches, checking each item (what fails is counted in `rejected`, with reasons in
- * errorMessage). Throws OtlpDecodeError (not retryable) when the payload is not valid protobuf.
+ * errorMessage). Throws OtlpDecodeError (not retryable) when the payload is not valid protobuf,
+ * OtlpLimitExceeded (not retryable) when it is past OTLP_LIMITS.
  */
 export function mapOtlpPayload<S extends Signal>(signal: S, payload: Uint8Array, receivedAtUnixNano?: string): MapResult<BatchOf[S]> {
   const request = decodeProtobuf(signal, payload);

@@ -4,6 +4,7 @@ export { mapTraces } from './traces';
 export { mapMetrics } from './metrics';
 export { mapLogs } from './logs';
 export { attributesOf, anyValueToText } from './values';
+export { OTLP_LIMITS, OtlpLimitExceeded } from './limits';
 export {
   BATCH_EVENT_TYPES,
   OTLP_EVENT_TYPES,

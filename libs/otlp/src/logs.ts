@@ -12,6 +12,7 @@ import {
   type MapResult,
   type TelemetryBatch,
 } from './batch';
+import { OtlpLimitExceeded, within } from './limits';
 import { anyValueToText, asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
 const SEVERITY_NAMES = [
@@ -46,7 +47,7 @@ function toLogRecord(l: Record<string, unknown>, receivedAt: string): LogRecord 
     observedTimeUnixNano: observed,
     severityNumber,
     ...(severityText ? { severityText } : {}),
-    body: anyValueToText(l['body']),
+    body: anyValueToText(l['body'], 'body'),
     attributes,
     ...(traceId ? { traceId } : {}),
     ...(traceId && spanId ? { spanId } : {}),
@@ -63,10 +64,10 @@ export function mapLogs(request: unknown, options: MapOptions = {}): MapResult<L
   let accepted = 0;
   asArray(asObject(request)?.['resourceLogs']).forEach((r, ri) => {
     const resourceLogs = asObject(r) ?? {};
-    const { subject, resource } = resourceOf(resourceLogs);
+    const { subject, resource } = within(`resourceLogs[${ri}]`, () => resourceOf(resourceLogs));
     asArray(resourceLogs['scopeLogs']).forEach((sc, si) => {
       const scopeLogs = asObject(sc) ?? {};
-      const scope = scopeOf(scopeLogs);
+      const scope = within(`resourceLogs[${ri}].scopeLogs[${si}]`, () => scopeOf(scopeLogs));
       const records: LogRecord[] = [];
       asArray(scopeLogs['logRecords']).forEach((raw, i) => {
         const path = `resourceLogs[${ri}].scopeLogs[${si}].logRecords[${i}]`;
@@ -76,6 +77,7 @@ export function mapLogs(request: unknown, options: MapOptions = {}): MapResult<L
           if (checked.success) records.push(record);
           else rejections.addViolation(path, checked.error);
         } catch (error) {
+          if (error instanceof OtlpLimitExceeded) throw error.at(path);
           if (!(error instanceof Unmappable)) throw error;
           rejections.add(path, error.message);
         }

@@ -21,6 +21,7 @@ import {
   type MapResult,
   type TelemetryBatch,
 } from './batch';
+import { OTLP_LIMITS, OtlpLimitExceeded, checkChars, checkLabels, within } from './limits';
 import { asArray, asObject, asString, attributesOf, countValue, doubleValue, enumValue, has, int64Value } from './values';
 
 const TEMPORALITY_NAMES = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
@@ -50,7 +51,9 @@ function pointBase(p: Record<string, unknown>): {
   // OTLP: data points with a zero time SHOULD be rejected.
   if (time === '0') throw new Unmappable('timeUnixNano is missing');
   const start = nano(p['startTimeUnixNano'], 'startTimeUnixNano');
-  return { attributes: attributesOf(p['attributes']), ...(start !== '0' ? { startTimeUnixNano: start } : {}), timeUnixNano: time };
+  const attributes = attributesOf(p['attributes']);
+  checkLabels(attributes);
+  return { attributes, ...(start !== '0' ? { startTimeUnixNano: start } : {}), timeUnixNano: time };
 }
 
 function numberPoint(p: Record<string, unknown>): unknown {
@@ -146,6 +149,7 @@ function toMetric(m: Record<string, unknown>, path: string, rejections: Rejectio
     if (rawPoints.length > 0) rejections.add(path, 'name must not be empty', rawPoints.length);
     return undefined;
   }
+  checkChars(name, `${path}: name`, OTLP_LIMITS.seriesNameChars);
   let temporality: (typeof AGGREGATION_TEMPORALITIES)[number] | undefined;
   if (kind.temporality) {
     const t = enumValue(data['aggregationTemporality'], TEMPORALITY_NAMES);
@@ -165,6 +169,7 @@ function toMetric(m: Record<string, unknown>, path: string, rejections: Rejectio
       if (checked.success) points.push(point);
       else rejections.addViolation(pointPath, checked.error);
     } catch (error) {
+      if (error instanceof OtlpLimitExceeded) throw error.at(pointPath);
       if (!(error instanceof Unmappable)) throw error;
       rejections.add(pointPath, error.message);
     }
@@ -194,10 +199,10 @@ export function mapMetrics(request: unknown, options: MapOptions = {}): MapResul
   let accepted = 0;
   asArray(asObject(request)?.['resourceMetrics']).forEach((r, ri) => {
     const resourceMetrics = asObject(r) ?? {};
-    const { subject, resource } = resourceOf(resourceMetrics);
+    const { subject, resource } = within(`resourceMetrics[${ri}]`, () => resourceOf(resourceMetrics));
     asArray(resourceMetrics['scopeMetrics']).forEach((sc, si) => {
       const scopeMetrics = asObject(sc) ?? {};
-      const scope = scopeOf(scopeMetrics);
+      const scope = within(`resourceMetrics[${ri}].scopeMetrics[${si}]`, () => scopeOf(scopeMetrics));
       const metrics: Metric[] = [];
       asArray(scopeMetrics['metrics']).forEach((raw, i) => {
         const metric = toMetric(asObject(raw) ?? {}, `resourceMetrics[${ri}].scopeMetrics[${si}].metrics[${i}]`, rejections);

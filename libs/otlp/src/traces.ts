@@ -12,6 +12,7 @@ import {
   type MapResult,
   type TelemetryBatch,
 } from './batch';
+import { OTLP_LIMITS, OtlpLimitExceeded, checkChars, within } from './limits';
 import { asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
 const SPAN_KIND_NAMES = [
@@ -34,6 +35,9 @@ function toSpan(s: Record<string, unknown>): Span {
     throw new Unmappable(`status.code ${String(status?.['code'])} is not a StatusCode`);
   const statusMessage = status ? asString(status['message']) : '';
   const traceState = asString(s['traceState']);
+  const name = asString(s['name']);
+  // A server span without a route attribute is counted under its name: a label of its series.
+  checkChars(name, 'name', OTLP_LIMITS.labelValueChars);
   const links = asArray(s['links']).map((l, i) => {
     const link = asObject(l) ?? {};
     const linkState = asString(link['traceState']);
@@ -49,7 +53,7 @@ function toSpan(s: Record<string, unknown>): Span {
     spanId: requiredId(s['spanId'], 8, 'spanId'),
     ...(parent ? { parentSpanId: parent } : {}),
     ...(traceState ? { traceState } : {}),
-    name: asString(s['name']),
+    name,
     // Open enum: a kind from a newer protocol version reads as unspecified.
     kind: SPAN_KINDS[kind ?? 0] ?? 'unspecified',
     startTimeUnixNano: nano(s['startTimeUnixNano'], 'startTimeUnixNano'),
@@ -79,10 +83,10 @@ export function mapTraces(request: unknown, options: MapOptions = {}): MapResult
   let accepted = 0;
   asArray(asObject(request)?.['resourceSpans']).forEach((r, ri) => {
     const resourceSpans = asObject(r) ?? {};
-    const { subject, resource } = resourceOf(resourceSpans);
+    const { subject, resource } = within(`resourceSpans[${ri}]`, () => resourceOf(resourceSpans));
     asArray(resourceSpans['scopeSpans']).forEach((sc, si) => {
       const scopeSpans = asObject(sc) ?? {};
-      const scope = scopeOf(scopeSpans);
+      const scope = within(`resourceSpans[${ri}].scopeSpans[${si}]`, () => scopeOf(scopeSpans));
       const spans: Span[] = [];
       asArray(scopeSpans['spans']).forEach((raw, i) => {
         const path = `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}]`;
@@ -92,6 +96,7 @@ export function mapTraces(request: unknown, options: MapOptions = {}): MapResult
           if (checked.success) spans.push(span);
           else rejections.addViolation(path, checked.error);
         } catch (error) {
+          if (error instanceof OtlpLimitExceeded) throw error.at(path);
           if (!(error instanceof Unmappable)) throw error;
           rejections.add(path, error.message);
         }

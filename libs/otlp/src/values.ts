@@ -1,4 +1,5 @@
 import type { Attributes } from '@homeostat/contracts';
+import { OTLP_LIMITS, OtlpLimitExceeded, shown } from './limits';
 
 /**
  * Normalizers that read a field the same way whether it came from protobuf (protobufjs message:
@@ -130,8 +131,14 @@ function bytesBase64(v: unknown): string {
 
 type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
 
-/** An AnyValue as plain JSON (kvlist → object, array → array, bytes → base64, empty → null). */
-export function anyValueToPlain(v: unknown): Plain {
+const tooDeep = (field: string): OtlpLimitExceeded =>
+  new OtlpLimitExceeded(`${field} nests arrayValue and kvlistValue more than ${OTLP_LIMITS.anyValueDepth} levels deep`);
+
+/**
+ * An AnyValue as plain JSON (kvlist → object, array → array, bytes → base64, empty → null).
+ * `field` names it when it nests deeper than OTLP_LIMITS.anyValueDepth (OtlpLimitExceeded).
+ */
+export function anyValueToPlain(v: unknown, field = 'value', depth = 0): Plain {
   const o = asObject(v);
   if (!o) return null;
   if (has(o, 'stringValue')) return asString(o['stringValue']);
@@ -142,12 +149,16 @@ export function anyValueToPlain(v: unknown): Plain {
     return d === null ? null : scalar(d);
   }
   if (has(o, 'bytesValue')) return bytesBase64(o['bytesValue']);
-  if (has(o, 'arrayValue')) return asArray(asObject(o['arrayValue'])?.['values']).map(anyValueToPlain);
+  if (has(o, 'arrayValue')) {
+    if (depth >= OTLP_LIMITS.anyValueDepth) throw tooDeep(field);
+    return asArray(asObject(o['arrayValue'])?.['values']).map((e) => anyValueToPlain(e, field, depth + 1));
+  }
   if (has(o, 'kvlistValue')) {
+    if (depth >= OTLP_LIMITS.anyValueDepth) throw tooDeep(field);
     const out: Record<string, Plain> = {};
     for (const kv of asArray(asObject(o['kvlistValue'])?.['values'])) {
       const k = asObject(kv);
-      if (k) out[asString(k['key'])] = anyValueToPlain(k['value']);
+      if (k) out[asString(k['key'])] = anyValueToPlain(k['value'], field, depth + 1);
     }
     return out;
   }
@@ -155,8 +166,8 @@ export function anyValueToPlain(v: unknown): Plain {
 }
 
 /** An AnyValue as text (a log body): strings as they are, everything else as JSON. */
-export function anyValueToText(v: unknown): string {
-  const plain = anyValueToPlain(v);
+export function anyValueToText(v: unknown, field = 'value'): string {
+  const plain = anyValueToPlain(v, field);
   if (plain === null) return '';
   return typeof plain === 'string' ? plain : JSON.stringify(plain);
 }
@@ -170,7 +181,7 @@ function elementText(p: Plain): string {
  * Sets one attribute the way the contract holds them: scalars as they are, arrays as arrays of
  * strings, maps (kvlistValue) flattened into dotted keys, bytes as base64, empty as ''.
  */
-function setAttribute(out: Attributes, key: string, v: unknown): void {
+function setAttribute(out: Attributes, key: string, v: unknown, root: string, depth: number): void {
   const o = asObject(v);
   if (!o) {
     out[key] = '';
@@ -183,12 +194,16 @@ function setAttribute(out: Attributes, key: string, v: unknown): void {
     const d = doubleValue(o['doubleValue']);
     out[key] = d === null ? '' : scalar(d);
   } else if (has(o, 'kvlistValue')) {
+    if (depth >= OTLP_LIMITS.anyValueDepth) throw tooDeep(`attribute ${shown(root)}`);
     for (const kv of asArray(asObject(o['kvlistValue'])?.['values'])) {
       const k = asObject(kv);
-      if (k) setAttribute(out, `${key}.${asString(k['key'])}`, k['value']);
+      if (k) setAttribute(out, `${key}.${asString(k['key'])}`, k['value'], root, depth + 1);
     }
-  } else if (has(o, 'arrayValue')) out[key] = asArray(asObject(o['arrayValue'])?.['values']).map((e) => elementText(anyValueToPlain(e)));
-  else if (has(o, 'bytesValue')) out[key] = bytesBase64(o['bytesValue']);
+  } else if (has(o, 'arrayValue')) {
+    const field = `attribute ${shown(root)}`;
+    if (depth >= OTLP_LIMITS.anyValueDepth) throw tooDeep(field);
+    out[key] = asArray(asObject(o['arrayValue'])?.['values']).map((e) => elementText(anyValueToPlain(e, field, depth + 1)));
+  } else if (has(o, 'bytesValue')) out[key] = bytesBase64(o['bytesValue']);
   else out[key] = '';
 }
 
@@ -199,7 +214,8 @@ export function attributesOf(keyValues: unknown): Attributes {
   for (let i = 0; i < list.length; i++) {
     const kv = list[i] as Record<string, unknown> | null;
     if (typeof kv !== 'object' || kv === null) continue;
-    setAttribute(out, asString(kv['key']), kv['value']);
+    const key = asString(kv['key']);
+    setAttribute(out, key, kv['value'], key, 0);
   }
   return out;
 }

@@ -98,7 +98,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * OTLP as the collector received it (protobuf) → the batches the engine takes. A payload that
-   * is not valid protobuf throws OtlpDecodeError (not retryable: the message is dead-lettered);
+   * is not valid protobuf throws OtlpDecodeError, one past OTLP_LIMITS OtlpLimitExceeded (neither
+   * retryable: the message is dead-lettered);
    * items the contracts refuse are dropped here, counted and logged.
    */
   private expand(event: AnyEnvelope): AnyEnvelope[] {

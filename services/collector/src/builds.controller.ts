@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post, Req, UseFilters, UseGuards } from '
 import type { Request } from 'express';
 import type { HomeostatConfig } from '@homeostat/config';
 import { ContractViolation, buildReportedSchema } from '@homeostat/contracts';
+import { OTLP_LIMITS } from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
 import { ApiKeyGuard } from './api-key.guard';
 import { BodyPool } from './body-pool';
@@ -43,6 +44,11 @@ export class BuildsController {
     if (!checked.success) {
       const violation = ContractViolation.fromZod(checked.error, [], 'invalid build report');
       throw new CollectorError('INVALID_BUILD', violation.message, violation.issues);
+    }
+    const { repository } = checked.data;
+    if (repository.length > OTLP_LIMITS.targetChars) {
+      const message = `is ${repository.length} characters; at most ${OTLP_LIMITS.targetChars} (it is the events' subject and the bus key)`;
+      throw new CollectorError('INVALID_BUILD', `invalid build report: repository: ${message}`, [{ path: 'repository', message }]);
     }
     const [event] = await this.publisher.publish('homeostat.build.reported.v1', [{ subject: checked.data.repository, data: checked.data }]);
     return { id: event?.id ?? '' };

@@ -1,7 +1,7 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BusError } from '@homeostat/bus';
-import { OtlpDecodeError, RPC_CODE, encodeStatus, type OtlpEncoding } from '@homeostat/otlp';
+import { OtlpDecodeError, OtlpLimitExceeded, RPC_CODE, encodeStatus, type OtlpEncoding } from '@homeostat/otlp';
 import { LOGGER } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { CollectorError, type CollectorErrorCode } from './collector.errors';
@@ -30,7 +30,8 @@ const COLLECTOR_ANSWERS: Record<CollectorErrorCode, Omit<Answer, 'message'>> = {
 export function answerFor(error: unknown): Answer {
   if (error instanceof CollectorError)
     return { ...COLLECTOR_ANSWERS[error.code], message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) };
-  if (error instanceof OtlpDecodeError) return { status: 400, rpcCode: RPC_CODE.INVALID_ARGUMENT, message: error.message };
+  if (error instanceof OtlpDecodeError || error instanceof OtlpLimitExceeded)
+    return { status: 400, rpcCode: RPC_CODE.INVALID_ARGUMENT, message: error.message };
   if (error instanceof BusError) {
     switch (error.code) {
       case 'BACKPRESSURE':

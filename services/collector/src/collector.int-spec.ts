@@ -224,6 +224,58 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
     expect(ok.status).toBe(200);
   });
 
+  it.each(['json', 'protobuf'] as const)(
+    'answers a 2 MB service.name (%s) with 400 naming the field, at once, and keeps serving',
+    async (encoding) => {
+      const huge = 'x'.repeat(2 * 1024 * 1024);
+      const start = Date.now();
+      const res = await post(`${url}/v1/logs`, encode('logs', encoding, request('logs', huge, encoding)), {
+        'content-type': CONTENT_TYPE[encoding],
+        ...auth,
+      });
+      console.log(`a 2 MiB service.name (${encoding}, ${mode}): ${res.status} in ${Date.now() - start} ms`);
+      expect(res.status).toBe(400);
+      const status =
+        encoding === 'json' ? (JSON.parse(res.body.toString()) as unknown) : decodeResponseProtobuf('google.rpc.Status', res.body);
+      expect(status).toMatchObject({
+        code: 3,
+        message: 'resourceLogs[0]: resource attribute service.name is 2097152 characters; at most 256',
+      });
+      const service = `after-long-name-${randomUUID().slice(0, 6)}`;
+      const ok = await post(`${url}/v1/logs`, encode('logs', encoding, request('logs', service, encoding)), {
+        'content-type': CONTENT_TYPE[encoding],
+        ...auth,
+      });
+      expect(ok.status).toBe(200);
+      await eventually('the next request', () => received.some((e) => e.subject === service), 20_000);
+      expect(received.some((e) => e.subject.length > 256)).toBe(false);
+    },
+  );
+
+  it.each([
+    ['kvlistValue', 5_000],
+    ['arrayValue', 10_000],
+  ] as const)('answers a log body of %s nested %d deep with 400 (not a 500), and keeps serving', async (kind, depth) => {
+    const open = kind === 'kvlistValue' ? '{"kvlistValue":{"values":[{"key":"k","value":' : '{"arrayValue":{"values":[';
+    const close = kind === 'kvlistValue' ? '}]}}' : ']}}';
+    // Written out: JSON.stringify is recursive and gives out that deep.
+    const body = JSON.stringify(request('logs', 'deep', 'json')).replace(
+      '{"stringValue":"pool timeout"}',
+      `${open.repeat(depth)}{"stringValue":"bottom"}${close.repeat(depth)}`,
+    );
+    const res = await post(`${url}/v1/logs`, Buffer.from(body), { 'content-type': CONTENT_TYPE.json, ...auth });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString())).toEqual({
+      code: 3,
+      message: 'resourceLogs[0].scopeLogs[0].logRecords[0]: body nests arrayValue and kvlistValue more than 32 levels deep',
+    });
+    const ok = await post(`${url}/v1/logs`, encode('logs', 'json', request('logs', 'after-deep', 'json')), {
+      'content-type': CONTENT_TYPE.json,
+      ...auth,
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it("takes one target's request larger than a Kafka record may be (1 MB by default), in events that each fit", async () => {
     const body = benchTracesRequest(2500);
     expect(body.length).toBeGreaterThan(1024 * 1024);
@@ -337,6 +389,16 @@ describe.each(['embedded', 'kafka'] as const)('the collector in %s mode', (mode)
         { path: 'extra', message: 'unknown field' },
       ]),
     );
+
+    // The repository is the events' subject and the bus key.
+    const long = await post(`${url}/v1/builds`, Buffer.from(JSON.stringify({ ...build, repository: 'r'.repeat(100_000) })), {
+      'content-type': CONTENT_TYPE.json,
+      ...auth,
+    });
+    expect(long.status).toBe(400);
+    expect((JSON.parse(long.body.toString()) as { details: unknown }).details).toEqual([
+      { path: 'repository', message: "is 100000 characters; at most 256 (it is the events' subject and the bus key)" },
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { EventPublisher } from '@homeostat/bus';
 import type { EventData } from '@homeostat/contracts';
 import { actorOf, type Principal } from './access/access';
 import { Access, Caller } from './access/access.guard';
-import { commandBodySchema, killSwitchBodySchema, parseBody } from './control.dto';
+import { commandBodySchema, killSwitchBodySchema, parseBody, parseDecisionId, parseLoopName } from './control.dto';
 import { LedgerClient } from './ledger.client';
 
 /**
@@ -71,7 +71,8 @@ export class ControlController {
   @Post('decisions/:id/approve')
   @HttpCode(202)
   @Access('operator')
-  approve(@Param('id') decisionId: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  async approve(@Param('id') id: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const decisionId = await this.knownDecision(id);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(decisionId, { command: 'approve', decisionId, actor: actorOf(caller, actor), reason });
   }
@@ -79,7 +80,8 @@ export class ControlController {
   @Post('decisions/:id/reject')
   @HttpCode(202)
   @Access('operator')
-  reject(@Param('id') decisionId: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  async reject(@Param('id') id: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const decisionId = await this.knownDecision(id);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(decisionId, { command: 'reject', decisionId, actor: actorOf(caller, actor), reason });
   }
@@ -87,7 +89,8 @@ export class ControlController {
   @Post('loops/:name/pause')
   @HttpCode(202)
   @Access('operator')
-  pause(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  pause(@Param('name') name: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const loop = parseLoopName(name);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(loop, { command: 'pause-loop', loop, actor: actorOf(caller, actor), reason });
   }
@@ -95,7 +98,8 @@ export class ControlController {
   @Post('loops/:name/resume')
   @HttpCode(202)
   @Access('operator')
-  resume(@Param('name') loop: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+  resume(@Param('name') name: string, @Body() body: unknown, @Caller() caller: Principal): Promise<unknown> {
+    const loop = parseLoopName(name);
     const { reason, actor } = parseBody(commandBodySchema, body);
     return this.command(loop, { command: 'resume-loop', loop, actor: actorOf(caller, actor), reason });
   }
@@ -113,6 +117,17 @@ export class ControlController {
     };
     if (loop) data.loop = loop;
     return this.command(loop ?? 'all-loops', data);
+  }
+
+  /**
+   * The decision a command names, as the ledger knows it: a malformed id is a 400, one the
+   * learner does not know its 404 (a command on nothing would travel on loop.control for nothing),
+   * a learner that does not answer a 502, as for every read.
+   */
+  private async knownDecision(id: string): Promise<string> {
+    const decisionId = parseDecisionId(id);
+    await this.ledger.get(`/api/decisions/${encodeURIComponent(decisionId)}`);
+    return decisionId;
   }
 
   private async command(

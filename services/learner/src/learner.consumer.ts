@@ -26,8 +26,9 @@ export class LearnerConsumer {
 
   /**
    * OTLP protobuf events (as the collector received them) are decoded and mapped here into the
-   * same batches as structured ones. A payload that is not valid protobuf throws OtlpDecodeError
-   * (not retryable: the message is dead-lettered); items the contracts refuse are dropped, logged.
+   * same batches as structured ones. A payload that is not valid protobuf throws OtlpDecodeError,
+   * one past OTLP_LIMITS OtlpLimitExceeded (neither retryable: the message is dead-lettered); items
+   * the contracts refuse are dropped, logged.
    */
   @EventPattern(['telemetry.spans', 'telemetry.metrics', 'telemetry.logs'])
   async onTelemetry(@Payload() event: AnyEnvelope): Promise<void> {

@@ -9,6 +9,7 @@ import { TsProcess } from '../testing/child-process';
 import { controlEvent, memoryLogger, seqOf } from '../testing/events';
 import type { RawMessage } from '../types';
 import { KafkaBus } from './kafka-bus';
+import { partitionOfKey } from './key-partitioner';
 
 const CONSUMER_SCRIPT = resolve(__dirname, '../testing/kafka-consumer.process.ts');
 const brokers = (): string[] => {
@@ -95,6 +96,25 @@ describe('KafkaBus against a real broker', () => {
       const seqs = handled.filter(([, k]) => k === key).map(([, , s]) => Number(s));
       expect(seqs).toEqual(events.filter((e) => e.subject === key).map(seqOf));
     }
+  });
+
+  it("puts each key on the partition Kafka's default partitioner picks, a 256 KiB key without stalling", async () => {
+    const seen = new Map<string, number>();
+    await bus.subscribe({
+      decode: 'raw',
+      group: 'partition-reader',
+      topics: ['loop.control'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (m) => (seen.set(m.key ?? '', m.partition ?? -1), Promise.resolve()),
+    });
+    const long = 'k'.repeat(256 * 1024);
+    const keys = ['checkout', 'payments', 'search', 'inventory', 'shop', long];
+    const start = process.hrtime.bigint();
+    for (const key of keys) await bus.publish('loop.control', controlEvent(key, 0));
+    console.log(`published ${keys.length} events, one keyed by 256 KiB: ${Number(process.hrtime.bigint() - start) / 1e6} ms`);
+    await waitFor(() => seen.size === keys.length);
+    for (const key of keys) expect(seen.get(key)).toBe(partitionOfKey(key, 3));
   });
 
   it("calls a batch's release once the send has settled: after the broker's ack, or with the failure", async () => {

@@ -3,6 +3,7 @@ import { dlqTopic, type AnyEnvelope } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
 import { encodeEvent } from '../codec';
 import { BusError } from '../errors';
+import { KeyPartitioner } from './key-partitioner';
 import { MessageProcessor } from '../processor';
 import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
 
@@ -106,7 +107,14 @@ export class KafkaBus implements Bus {
           else if (level === logLevel.WARN) log.debug(`kafkajs: ${message}`, fields);
         },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // kafkajs's default partitioner is quadratic in the key's length; this one is linear and
+      // picks the same partitions.
+      createPartitioner: KeyPartitioner,
+    });
     this.admin = this.kafka.admin();
     this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));

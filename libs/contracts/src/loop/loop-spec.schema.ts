@@ -9,6 +9,8 @@ const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const INTEGER = /^\d+$/;
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", at most 63');
+/** A loop's name (`metadata.name`): what commands name a loop by, and the key they travel under. */
+export const loopNameSchema = dnsLabel;
 export const durationSchema = z.string({ error: `must be ${DURATION_HINT}` }).refine(isDuration, { message: `must be ${DURATION_HINT}` });
 
 /** `version: 3` in YAML is a number; accept it and keep the spec's version a string. */

@@ -78,6 +78,14 @@ describe('AccessGuard on the control API', () => {
     });
   });
 
+  it('answers 401 with a JSON message to a session cookie that is not URI-encoded (not a 500)', async () => {
+    const res = await fetch(`${on.url}/api/read`, { headers: { cookie: 'homeostat_console=%E0%A4%A' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/token is not valid/) });
+    const offAnswer = await fetch(`${off.url}/api/read`, { headers: { cookie: 'homeostat_console=%E0%A4%A' } });
+    expect(offAnswer.status).toBe(200);
+  });
+
   it('answers 403 with a JSON message when the role is too low', async () => {
     expect(await call(on.url, 'POST', '/api/pause', 'viewer-token-0000001')).toEqual({
       status: 403,

@@ -63,6 +63,14 @@ describe('console access by token and role', () => {
     expect(presentedToken({})).toBeUndefined();
   });
 
+  it('takes a session cookie that is not URI-encoded as it is (it matches no token: 401), instead of throwing', () => {
+    expect(presentedToken({ cookie: `${SESSION_COOKIE}=%E0%A4%A` })).toBe('%E0%A4%A');
+    expect(new TokenRegistry([{ name: 'ada', role: 'admin', token: 'admin-token-00000001' }]).check('%E0%A4%A', 'viewer')).toMatchObject({
+      ok: false,
+      status: 401,
+    });
+  });
+
   it('records the token owner as the actor when access control is on, whatever the body claims', () => {
     expect(actorOf({ name: 'otto', role: 'operator', authenticated: true }, 'mallory')).toBe('otto');
     expect(actorOf({ name: 'anonymous', role: 'admin', authenticated: false }, 'alice')).toBe('alice');

@@ -86,9 +86,22 @@ export function presentedToken(headers: { authorization?: string | undefined; co
   if (auth) return auth[1];
   for (const part of (headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return cookieValue(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+/**
+ * A cookie value as the console wrote it (URI-encoded). One that does not decode was not written
+ * by the console: it is taken as it is, matches no token, and gets the 401 of a wrong token
+ * instead of a URIError's 500.
+ */
+function cookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /**
