@@ -14,3 +14,4 @@ export * from './incident-events';
 export * from './analysis-engine';
 export * from './state-handover';
 export * from './metric-table';
+export * from './metric-root-cause';
