@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
 import { demoCommand, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
 import { explainCommand } from './commands/explain.command';
+import { rcaCommand } from './commands/rca.command';
 import { replayCommand } from './commands/replay.command';
 import { parsePort, parseRate, shopCommand } from './commands/shop.command';
 import { startCommand } from './commands/start.command';
@@ -83,6 +84,17 @@ export function buildProgram(): Command {
     .requiredOption('--out-dir <dir>', 'where the .jsonl files go (created if missing)')
     .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
     .action(templatesCommand);
+
+  program
+    .command('rca')
+    .description(
+      "rank the likely root causes of recorded issues with the analyzer's own root-cause ranking → <out-dir>/<issue dir name>.json",
+    )
+    .argument('<issue-dirs...>', 'directories, each with metrics.csv (the window around the alarm) and target.json (the alarm)')
+    .requiredOption('--graph <file>', 'the call graph as an adjacency matrix CSV (row A, column B = 1: A calls B)')
+    .option('--normal <file>', "metrics of normal operation, same format as the issues' (default: each issue's rows before the alarm)")
+    .requiredOption('--out-dir <dir>', 'where the .json answers go (created if missing)')
+    .action(rcaCommand);
 
   const control = (
     name: string,

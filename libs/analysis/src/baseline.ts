@@ -64,8 +64,7 @@ export class Baseline {
    */
   deviationScore(value: number, minSamples = 10): number {
     if (!Number.isFinite(value) || !Number.isFinite(this.mean) || this.n < minSamples) return 0;
-    const z = Math.abs(value - this.mean) / this.unit();
-    return z <= 3 ? 0 : 1 - Math.exp(-((z - 3) ** 2) / 8);
+    return deviationScoreOfZ(Math.abs(value - this.mean) / this.unit());
   }
 
   toJSON(): { mean: number | null; variance: number; n: number; anomalousRun: number; adaptAfter: number } {
@@ -87,4 +86,16 @@ export class Baseline {
     b.anomalousRun = state.anomalousRun ?? 0;
     return b;
   }
+}
+
+/** Up to this many deviation units from normal a value is noise (its score below is 0). */
+export const NOISE_DEVIATIONS = 3;
+
+/**
+ * A distance from normal in deviation units, as a score in [0, 1]: 0 up to three units (noise),
+ * then 1 - exp(-(z-3)²/8), so z = 6 → 0.68, z = 8 → 0.96. The one rule for how far is anomalous,
+ * shared by the live baseline and the root-cause ranking over recorded metrics.
+ */
+export function deviationScoreOfZ(z: number): number {
+  return !(z > NOISE_DEVIATIONS) ? 0 : 1 - Math.exp(-((z - NOISE_DEVIATIONS) ** 2) / 8);
 }

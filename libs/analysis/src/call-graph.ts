@@ -41,6 +41,17 @@ export class CallGraph {
       this.link(service, peer, error, nowMs);
   }
 
+  /**
+   * A graph given rather than learned (e.g. a system's documented call graph): one edge per
+   * caller → callee pair, without the cap on edges.
+   */
+  static fromEdges(edges: Iterable<readonly [from: string, to: string]>): CallGraph {
+    const list = [...edges];
+    const graph = new CallGraph(0, Math.max(list.length, 1));
+    for (const [from, to] of list) if (from !== to) graph.link(from, to, false, 0);
+    return graph;
+  }
+
   private link(from: string, to: string, error: boolean, nowMs: number): void {
     const key = `${from}\u0000${to}`;
     const edge = this.edges.get(key) ?? { from, to, calls: 0, errors: 0, lastSeenMs: nowMs };

@@ -13,3 +13,5 @@ export * from './loop-matcher';
 export * from './incident-events';
 export * from './analysis-engine';
 export * from './state-handover';
+export * from './metric-table';
+export * from './metric-root-cause';

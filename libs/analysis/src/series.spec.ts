@@ -178,6 +178,31 @@ describe('call graph and root cause', () => {
   });
 });
 
+describe('root cause on a given graph, with evidence that has units', () => {
+  const graph = CallGraph.fromEdges([
+    ['web', 'api'],
+    ['api', 'db'],
+  ]);
+  const signal = (score: number) => [{ ref: 'x', kind: 'series' as const, score, description: 'up' }];
+  const evidence = new Map([
+    ['web', signal(0.95)],
+    ['api', signal(0.95)],
+    ['db', signal(0.95)],
+  ]);
+
+  it('builds the graph from its edges and, by default, takes every anomalous dependency as the explanation', () => {
+    expect(graph.downstream('web').sort()).toEqual(['api', 'db']);
+    expect(rankRootCauses('web', evidence, graph).map((c) => c.service)).toEqual(['db', 'api', 'web']);
+  });
+
+  it('discounts a caller only by the share of its anomaly that a dependency explains', () => {
+    // db's excess covers a tenth of api's and of web's: api is where the symptom starts.
+    const share: Record<string, number> = { 'db>api': 0.1, 'db>web': 0.1, 'api>web': 1 };
+    const ranked = rankRootCauses('web', evidence, graph, { explains: (c, e) => share[`${c}>${e}`] ?? 1 });
+    expect(ranked.map((c) => c.service)).toEqual(['api', 'web', 'db']);
+  });
+});
+
 describe('Baseline', () => {
   const { Baseline } = jest.requireActual<typeof import('./baseline')>('./baseline');
   it('scores distance from normal, keeps normal during an incident, and adapts to a lasting change', () => {
