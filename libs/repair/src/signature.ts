@@ -1,0 +1,47 @@
+import type { FailureCategory } from './category';
+
+/**
+ * The template of an error line: what stays the same when the same kind of failure happens in
+ * another repository. Tool prefixes, paths, URLs, coordinates, versions, numbers, quoted text and
+ * every token that is not a plain lower-case word (class, method and module names, identifiers of
+ * the project) become `*`; runs of `*` collapse.
+ */
+export function errorTemplate(text: string): string {
+  const words = text
+    .replace(/^\s*(?:\[(?:ERROR|FATAL|WARNING|INFO)\]|npm (?:ERR!|error|warn)|##\[error\]|e:|>)\s*/i, '')
+    .replace(/\b\w+:\/\/\S+/g, ' * ')
+    .replace(/\S*[/\\]\S*/g, ' * ')
+    .replace(/(["'`‘’]).*?\1/g, ' * ')
+    .split(/\s+/);
+  const kept: string[] = [];
+  for (const raw of words) {
+    if (raw === '') continue;
+    const word = raw.replace(/[,;:.()[\]{}]+$/g, '').replace(/^[([{]+/, '');
+    const token = /^[a-z]+(?:-[a-z]+)*$/.test(word) && word.length <= 24 ? word : '*';
+    if (token === '*' && kept[kept.length - 1] === '*') continue;
+    kept.push(token);
+  }
+  while (kept[0] === '*') kept.shift();
+  while (kept[kept.length - 1] === '*') kept.pop();
+  return kept.join(' ');
+}
+
+/** Maven's and CI's lines that say how to get help, not what failed. */
+const BOILERPLATE =
+  /^(?:|\*|-> \* help \*|to see the full stack trace.*|re-run maven using.*|for more information about the errors.*|after correcting the problems.*|help \*|mvn .*|build step .* marked build as failure|compilation error|compilation failure|there are test failures.*|please refer to .*|\* help \*|tests run|run \* failures|the following .* occurred|see .* for the individual test results.*|error|results|failed tests|tests in error)$/;
+
+/** Whether a template carries information about the failure (not help text or a bare banner). */
+export function isInformative(template: string): boolean {
+  return template.split(' ').filter((w) => w !== '*').length >= 2 && !BOILERPLATE.test(template);
+}
+
+/**
+ * `category: headline`, where the headline is the first informative template of the reason lines
+ * other than Maven's `Failed to execute goal` line (which names the plugin, not the error), or that
+ * line's own template when there is no other.
+ */
+export function failureSignature(category: FailureCategory, templates: readonly string[]): string {
+  const informative = templates.filter(isInformative);
+  const headline = informative.find((t) => !t.startsWith('failed to execute goal')) ?? informative[0] ?? '';
+  return headline === '' ? category : `${category}: ${headline}`;
+}

@@ -1,0 +1,246 @@
+import { categorize, type FailureCategory } from './category';
+import { findCoordinates, findNpmPackages, findPackages, parseDownload, sourcePackages, testClassPackages } from './coordinates';
+import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isBomName, isPlatformPackage, type Culprit } from './culprits';
+import { cleanLine, splitLines } from './log-lines';
+import { ReasonLineDetector, toRanges } from './reason-lines';
+import { errorTemplate, failureSignature, isInformative } from './signature';
+
+/** What the repair loop knows about a failed build from its log alone. */
+export interface BuildDiagnosis {
+  /** 1-based inclusive line ranges of the log that explain the failure. */
+  readonly reasonLines: Array<[number, number]>;
+  readonly category: FailureCategory;
+  readonly signature: string;
+  /** Dependencies blamed, best first. */
+  readonly culprits: Culprit[];
+  /** The distinct informative error templates, in log order (the signature's headline is one). */
+  readonly templates: string[];
+  /** Weighted features for finding similar failures (see similarity.ts). */
+  readonly features: Record<string, number>;
+  readonly lines: number;
+}
+
+/** Reason lines whose text is kept for the analysis; the ranges are kept for all. */
+const KEPT_REASON_TEXT = 5_000;
+const KEPT_RANGES = 10_000;
+const KEPT_TEMPLATES = 200;
+
+/** Evidence weights (see the README's method): what a line says about which dependency failed. */
+const WEIGHT = {
+  coordinates: 3,
+  npmPackage: 3,
+  missingPackage: 3,
+  exceptionClass: 2,
+  namedClass: 1,
+  topFrame: 0.5,
+  deepFrame: 0.05,
+  assertionFrame: 0.05,
+  failedPlugin: 0.3,
+  victim: 1,
+  directInTree: 1.5,
+  deepInTree: 0.25,
+} as const;
+
+const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
+const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
+const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
+const BUILD_STARTS = /^\[INFO\] (?:Building |Reactor Build Order|--- )|^> Task |^> [\w-]+@\S+ (?:build|test)/;
+
+/**
+ * Reads a failed build's log line by line and diagnoses it. Memory is bounded whatever the log's
+ * size: the reason lines' ranges, the text of the first few thousand of them, and the names the log
+ * mentions (artifacts fetched, packages in errors), each capped.
+ */
+export class BuildLogTriage {
+  private n = 0;
+  private readonly detector = new ReasonLineDetector();
+  private readonly ranges: Array<[number, number]> = [];
+  private readonly reasonText: string[] = [];
+  private readonly templates = new Map<string, number>();
+  private readonly artifacts = new ArtifactIndex();
+  private readonly own = new OwnPackages();
+  private readonly coordinates = new CulpritTally();
+  private readonly packages = new Map<string, number>();
+  private readonly importedBoms: string[] = [];
+  /** Coordinates the reason lines name, in order (capped). */
+  private readonly named: string[] = [];
+  private building = false;
+  private frameIndex = -1;
+
+  /** The next line of the log (without its line end). */
+  addLine(raw: string): void {
+    const n = ++this.n;
+    const text = cleanLine(raw);
+    if (!this.building && BUILD_STARTS.test(text)) this.building = true;
+    const download = text.includes('Download') ? parseDownload(text) : undefined;
+    if (download) {
+      if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
+      else if (!this.building && isBomName(download.artifactId) && this.importedBoms.length < 50) {
+        const name = `${download.groupId}:${download.artifactId}`;
+        if (!this.importedBoms.includes(name)) this.importedBoms.push(name);
+      }
+      return;
+    }
+    if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
+    for (const line of this.detector.accept(n, text)) {
+      this.addRange(line);
+      if (line === n) this.readReasonLine(text);
+    }
+  }
+
+  private addRange(line: number): void {
+    const last = this.ranges[this.ranges.length - 1];
+    if (last && line <= last[1] + 1) last[1] = Math.max(last[1], line);
+    else if (this.ranges.length < KEPT_RANGES) this.ranges.push([line, line]);
+  }
+
+  private readReasonLine(text: string): void {
+    if (this.reasonText.length < KEPT_REASON_TEXT) this.reasonText.push(text);
+    if (this.templates.size < KEPT_TEMPLATES) {
+      const template = errorTemplate(text);
+      if (isInformative(template) && !this.templates.has(template)) this.templates.set(template, this.templates.size);
+    }
+    for (const pkg of sourcePackages(text)) this.own.add(pkg);
+    for (const pkg of testClassPackages(text)) this.own.add(pkg);
+    this.readCoordinates(text);
+    for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
+    this.readPackages(text);
+  }
+
+  private readCoordinates(text: string): void {
+    const goal = FAILED_GOAL.exec(text);
+    const tree = TREE_LINE.exec(text);
+    const victim = /(?:error for|Dependency convergence error for|upper bound dependencies error for) /i.test(text);
+    for (const c of findCoordinates(text)) {
+      const name = `${c.groupId}:${c.artifactId}`;
+      this.artifacts.add(c.groupId, c.artifactId);
+      if (this.named.length < 1000) this.named.push(name);
+      if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
+        this.coordinates.add(name, WEIGHT.failedPlugin);
+        continue;
+      }
+      // The project itself: the root of a dependency tree, or a snapshot being built.
+      if (/SNAPSHOT/.test(text.slice(c.index, c.index + name.length + 60).split(/\s/)[0] ?? '')) continue;
+      if (tree) {
+        const depth = Math.floor((tree[1] as string).length / 2);
+        if (depth === 0) continue;
+        this.coordinates.add(name, depth === 1 ? WEIGHT.directInTree : WEIGHT.deepInTree);
+      } else {
+        this.coordinates.add(name, victim ? WEIGHT.victim : WEIGHT.coordinates);
+      }
+    }
+  }
+
+  private readPackages(text: string): void {
+    const mentions = findPackages(text);
+    const isFrame = mentions.length === 1 && mentions[0]?.kind === 'frame';
+    if (!isFrame) this.frameIndex = -1;
+    const header = EXCEPTION_HEADER.exec(text);
+    if (header) this.frameIndex = 0;
+    for (const m of mentions) {
+      if (isPlatformPackage(m.name)) continue;
+      let weight: number;
+      if (m.kind === 'frame') {
+        if (this.frameIndex < 0) this.frameIndex = 0;
+        weight = isAssertionPackage(m.name) ? WEIGHT.assertionFrame : this.frameIndex < 3 ? WEIGHT.topFrame : WEIGHT.deepFrame;
+        this.frameIndex++;
+      } else if (m.kind === 'missing') weight = WEIGHT.missingPackage;
+      else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
+      else weight = WEIGHT.namedClass;
+      if (!this.packages.has(m.name) && this.packages.size >= 10_000) continue;
+      this.packages.set(m.name, (this.packages.get(m.name) ?? 0) + weight);
+    }
+  }
+
+  /** The diagnosis of the lines read so far (call once the log has ended). */
+  finish(): BuildDiagnosis {
+    this.detector.end();
+    const category = categorize(this.reasonText);
+    const templates = [...this.templates.keys()];
+    const tally = new CulpritTally();
+    const mentioned: Array<[string, number]> = [];
+    for (const [name, weight] of this.coordinates.entries()) tally.add(name, weight);
+    for (const [pkg, weight] of this.packages) {
+      if (this.own.has(pkg)) continue;
+      const name = this.artifacts.nameOf(pkg);
+      tally.add(name, weight);
+      mentioned.push([name, weight]);
+    }
+    // A failure about versions in a project that imports a BOM of the same family as the
+    // dependencies the errors name: that BOM sets their versions.
+    const bom = relatedBom(this.importedBoms, this.named);
+    if (bom !== undefined && (category === 'dependency-constraint' || category === 'toolchain')) {
+      tally.add(bom, Math.max(tally.maxWeight(), 1) * 1.5);
+    }
+    const culprits = tally.ranked();
+    const features: Record<string, number> = {};
+    features[`category:${category}`] = 1;
+    for (const t of templates.slice(0, 50)) features[`t:${t}`] = 1;
+    for (const [i, c] of culprits.entries()) features[`dep:${c.name}`] = (i === 0 ? 3 : 1) * Math.max(c.score, 0.1);
+    for (const [name, weight] of mentioned.slice(0, 100)) features[`pkg:${name}`] = Math.min(1, weight);
+    return {
+      reasonLines: this.ranges.map(([a, b]) => [a, b]),
+      category,
+      signature: failureSignature(category, templates),
+      culprits,
+      templates,
+      features,
+      lines: this.n,
+    };
+  }
+}
+
+/** Words of coordinates that say nothing about which family a dependency belongs to. */
+const GENERIC_WORDS = new Set([
+  'org',
+  'com',
+  'io',
+  'net',
+  'bom',
+  'dependencies',
+  'platform',
+  'parent',
+  'maven',
+  'plugin',
+  'plugins',
+  'api',
+  'core',
+  'main',
+  'tools',
+  'jar',
+  'pom',
+  'x',
+  'ci',
+  'common',
+  'commons',
+]);
+
+function familyWords(coordinates: string): Set<string> {
+  return new Set(coordinates.split(/[.:-]/).filter((w) => w.length > 1 && !GENERIC_WORDS.has(w) && !/^\d/.test(w)));
+}
+
+/** The imported BOM sharing the most family words with the named coordinates (the first on ties), if any shares one. */
+function relatedBom(boms: readonly string[], named: readonly string[]): string | undefined {
+  const words = new Set<string>();
+  for (const name of named) for (const w of familyWords(name)) words.add(w);
+  let best: string | undefined;
+  let bestShared = 0;
+  for (const bom of boms) {
+    let shared = 0;
+    for (const w of familyWords(bom)) if (words.has(w)) shared++;
+    if (shared > bestShared) {
+      bestShared = shared;
+      best = bom;
+    }
+  }
+  return best;
+}
+
+/** Diagnoses a whole log held in memory (tests, small logs); the CLI streams through BuildLogTriage. */
+export function triageLog(text: string): BuildDiagnosis {
+  const triage = new BuildLogTriage();
+  for (const line of splitLines(text)) triage.addLine(line);
+  return triage.finish();
+}
+
+export { toRanges };
