@@ -1,6 +1,6 @@
 import { categorize, type FailureCategory } from './category';
 import { findCoordinates, findNpmPackages, findPackages, parseDownload, sourcePackages, testClassPackages } from './coordinates';
-import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isBomName, isPlatformPackage, type Culprit } from './culprits';
+import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isPlatformPackage, type Culprit } from './culprits';
 import { cleanLine, splitLines } from './log-lines';
 import { ReasonLineDetector, toRanges } from './reason-lines';
 import { errorTemplate, failureSignature, isInformative } from './signature';
@@ -44,7 +44,6 @@ const WEIGHT = {
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
-const BUILD_STARTS = /^\[INFO\] (?:Building |Reactor Build Order|--- )|^> Task |^> [\w-]+@\S+ (?:build|test)/;
 
 /**
  * Reads a failed build's log line by line and diagnoses it. Memory is bounded whatever the log's
@@ -61,24 +60,15 @@ export class BuildLogTriage {
   private readonly own = new OwnPackages();
   private readonly coordinates = new CulpritTally();
   private readonly packages = new Map<string, number>();
-  private readonly importedBoms: string[] = [];
-  /** Coordinates the reason lines name, in order (capped). */
-  private readonly named: string[] = [];
-  private building = false;
   private frameIndex = -1;
 
   /** The next line of the log (without its line end). */
   addLine(raw: string): void {
     const n = ++this.n;
     const text = cleanLine(raw);
-    if (!this.building && BUILD_STARTS.test(text)) this.building = true;
     const download = text.includes('Download') ? parseDownload(text) : undefined;
     if (download) {
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
-      else if (!this.building && isBomName(download.artifactId) && this.importedBoms.length < 50) {
-        const name = `${download.groupId}:${download.artifactId}`;
-        if (!this.importedBoms.includes(name)) this.importedBoms.push(name);
-      }
       return;
     }
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
@@ -114,7 +104,6 @@ export class BuildLogTriage {
     for (const c of findCoordinates(text)) {
       const name = `${c.groupId}:${c.artifactId}`;
       this.artifacts.add(c.groupId, c.artifactId);
-      if (this.named.length < 1000) this.named.push(name);
       if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
         this.coordinates.add(name, WEIGHT.failedPlugin);
         continue;
@@ -166,12 +155,6 @@ export class BuildLogTriage {
       tally.add(name, weight);
       mentioned.push([name, weight]);
     }
-    // A failure about versions in a project that imports a BOM of the same family as the
-    // dependencies the errors name: that BOM sets their versions.
-    const bom = relatedBom(this.importedBoms, this.named);
-    if (bom !== undefined && (category === 'dependency-constraint' || category === 'toolchain')) {
-      tally.add(bom, Math.max(tally.maxWeight(), 1) * 1.5);
-    }
     const culprits = tally.ranked();
     const features: Record<string, number> = {};
     features[`category:${category}`] = 1;
@@ -188,52 +171,6 @@ export class BuildLogTriage {
       lines: this.n,
     };
   }
-}
-
-/** Words of coordinates that say nothing about which family a dependency belongs to. */
-const GENERIC_WORDS = new Set([
-  'org',
-  'com',
-  'io',
-  'net',
-  'bom',
-  'dependencies',
-  'platform',
-  'parent',
-  'maven',
-  'plugin',
-  'plugins',
-  'api',
-  'core',
-  'main',
-  'tools',
-  'jar',
-  'pom',
-  'x',
-  'ci',
-  'common',
-  'commons',
-]);
-
-function familyWords(coordinates: string): Set<string> {
-  return new Set(coordinates.split(/[.:-]/).filter((w) => w.length > 1 && !GENERIC_WORDS.has(w) && !/^\d/.test(w)));
-}
-
-/** The imported BOM sharing the most family words with the named coordinates (the first on ties), if any shares one. */
-function relatedBom(boms: readonly string[], named: readonly string[]): string | undefined {
-  const words = new Set<string>();
-  for (const name of named) for (const w of familyWords(name)) words.add(w);
-  let best: string | undefined;
-  let bestShared = 0;
-  for (const bom of boms) {
-    let shared = 0;
-    for (const w of familyWords(bom)) if (words.has(w)) shared++;
-    if (shared > bestShared) {
-      bestShared = shared;
-      best = bom;
-    }
-  }
-  return best;
 }
 
 /** Diagnoses a whole log held in memory (tests, small logs); the CLI streams through BuildLogTriage. */
