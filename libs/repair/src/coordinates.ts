@@ -124,6 +124,7 @@ export function findNpmPackages(text: string): string[] {
   const found: string[] = [];
   const patterns = [
     /EBADENGINE Unsupported engine for ((?:@[\w.-]+\/)?[\w.-]+)@/,
+    /Not compatible with your version of node\/npm: ((?:@[\w.-]+\/)?[\w.-]+)@/,
     /\bpackage: '((?:@[\w.-]+\/)?[\w.-]+)@/,
     /Cannot find module '((?:@[\w.-]+\/)?[\w.-]+)[^']*'/,
     /While resolving: ((?:@[\w.-]+\/)?[\w.-]+)@/,

@@ -35,6 +35,11 @@ export class LineSplitter {
     return lines;
   }
 
+  /** Characters of the line not yet ended (a caller can refuse a line that never ends). */
+  get pendingLength(): number {
+    return this.rest.length;
+  }
+
   /** The last line when the text does not end with a line end. */
   end(): string[] {
     const last = this.rest;

@@ -13,7 +13,7 @@
 /** Maven/Gradle/npm/CI markers of an error line. */
 const ERROR_LINE: RegExp[] = [
   /^\[(?:ERROR|FATAL)\]/,
-  /^npm (?:ERR!|error)\b/,
+  /^npm (?:ERR!|error)(?:\s|$)/,
   /^npm warn EBADENGINE\b/i,
   /^##\[error\]/,
   /^(?:ERROR|FATAL|Error|error)(?:\[[\w-]+\])?:/,
