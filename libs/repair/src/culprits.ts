@@ -221,6 +221,10 @@ export class CulpritTally {
     return this.weights.size === 0;
   }
 
+  clear(): void {
+    this.weights.clear();
+  }
+
   entries(): IterableIterator<[string, number]> {
     return this.weights.entries();
   }

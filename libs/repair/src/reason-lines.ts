@@ -24,7 +24,6 @@ const ERROR_LINE: RegExp[] = [
   /marked build as failure/,
   /^Exception in thread /,
   /^! /,
-  /^(?:Caused by: )?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure)\b(?::|$)/,
   /^(?:Uncaught )?(?:Type|Reference|Syntax|Range)?Error: /,
   /^Tests run: .*<<< (?:FAILURE|ERROR)!/,
   /^(?:Failed tests|Tests in error): *$/,
@@ -40,6 +39,17 @@ const OPENS_SECTION = /^\* What went wrong:/;
 const CLOSES_SECTION = /^\* (?:Try|Get more help|Exception is):?/;
 /** Gradle test failures: `SomeTest > someMethod() FAILED`, then its indented message and trace. */
 const FAILED_TEST = /^\S.* > .* FAILED\s*$/;
+/** An exception and its stack frames: errors in a CI's own output, test output in a Maven build's. */
+const EXCEPTION_HEADER =
+  /^(?:Caused by: |Caused: |Also: +|FATAL: )?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Shutdown)\b(?::|$)/;
+const STACK_FRAME = /^\s+at [\w$.<>/]+ ?\(.*\)\s*$/;
+/** Test runners' output, where programs under test print the exceptions they expect. */
+const TESTS_START = /^(?:\[INFO\] )?(?:-+\s*$|\s*T E S T S\s*$)/;
+const TESTS_END = /^(?:\[\w+\] )?Results ?:\s*$/;
+/** Lines that go on a trace after the frames. */
+const TRACE_CONTINUES = /^\s*(?:Caused by:|Caused:|Also:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted))/;
+/** A Maven (or Gradle) build that succeeded: the errors it printed did not fail the job. */
+export const BUILD_SUCCEEDED = /^(?:\[INFO\] )?BUILD SUCCESS(?:FUL)?\b/;
 const TOOL_PREFIX = /^\[(?:INFO|WARNING|WARN|DEBUG|ERROR)\]|^Running |^Tests run:/;
 
 type Mode = 'none' | 'indented' | 'message' | 'section';
@@ -47,6 +57,10 @@ type Mode = 'none' | 'indented' | 'message' | 'section';
 export class ReasonLineDetector {
   private mode: Mode = 'none';
   private pendingBlank: number[] = [];
+  /** Lines still allowed in an exception's message before its frames. */
+  private messageBudget = Infinity;
+  /** Inside a test runner's output (Surefire's T E S T S to Results): there bare traces are the tests' own output. */
+  private inTests = false;
 
   /**
    * Reads line `n` (its cleaned text); returns the numbers of the lines now known to be reason
@@ -62,6 +76,8 @@ export class ReasonLineDetector {
     }
     const pending = this.pendingBlank;
     this.pendingBlank = [];
+    if (/T E S T S/.test(text) && TESTS_START.test(text)) this.inTests = true;
+    else if (TESTS_END.test(text)) this.inTests = false;
 
     if (this.mode === 'section') {
       if (CLOSES_SECTION.test(text)) {
@@ -74,16 +90,23 @@ export class ReasonLineDetector {
       this.mode = 'section';
       return [n];
     }
-    if (this.mode === 'message' && !TOOL_PREFIX.test(text)) {
-      if (OPENS_MESSAGE.test(text)) this.mode = 'message';
+    if (this.mode === 'message' && !TOOL_PREFIX.test(text) && this.messageBudget-- > 0) {
+      if (STACK_FRAME.test(text)) this.mode = 'indented';
       return [n];
     }
-    const indented = /^\s/.test(text) || /^\.\.\. \d+ more/.test(text) || /^Caused by:/.test(text);
+    const indented = /^\s/.test(text) || TRACE_CONTINUES.test(text);
     if (this.mode === 'indented' && indented) return [...pending, n];
 
     if (isErrorLine(text) || FAILED_TEST.test(text)) {
       this.mode = OPENS_MESSAGE.test(text) ? 'message' : 'indented';
+      this.messageBudget = Infinity;
       return [n];
+    }
+    if (!this.inTests && (EXCEPTION_HEADER.test(text) || STACK_FRAME.test(text))) {
+      // A trace outside any build tool's error: the CI's own failure (a clone, an agent).
+      this.mode = STACK_FRAME.test(text) ? 'indented' : 'message';
+      this.messageBudget = 4;
+      return [...(this.mode === 'indented' ? pending : []), n];
     }
     this.mode = 'none';
     return [];

@@ -2,7 +2,7 @@ import { categorize, type FailureCategory } from './category';
 import { findCoordinates, findNpmPackages, findPackages, parseDownload, sourcePackages, testClassPackages } from './coordinates';
 import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isPlatformPackage, type Culprit } from './culprits';
 import { cleanLine, splitLines } from './log-lines';
-import { ReasonLineDetector, toRanges } from './reason-lines';
+import { BUILD_SUCCEEDED, ReasonLineDetector, toRanges } from './reason-lines';
 import { errorTemplate, failureSignature, isInformative } from './signature';
 
 /** What the repair loop knows about a failed build from its log alone. */
@@ -71,11 +71,21 @@ export class BuildLogTriage {
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
       return;
     }
+    if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
     for (const line of this.detector.accept(n, text)) {
       this.addRange(line);
       if (line === n) this.readReasonLine(text);
     }
+  }
+
+  /** A build that succeeded after them: the errors so far did not fail the job. */
+  private forgetErrors(): void {
+    this.ranges.length = 0;
+    this.reasonText.length = 0;
+    this.templates.clear();
+    this.coordinates.clear();
+    this.packages.clear();
   }
 
   private addRange(line: number): void {
