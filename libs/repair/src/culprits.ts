@@ -113,6 +113,8 @@ export class OwnPackages {
 /** The artifacts a build fetched or named, indexed by group, so a Java package can be named by its artifact. */
 export class ArtifactIndex {
   private readonly byGroup = new Map<string, Set<string>>();
+  /** Groups by their first two segments, the least a group shares with a package it owns. */
+  private readonly byPrefix = new Map<string, string[]>();
   private size = 0;
 
   constructor(private readonly limit = 50_000) {}
@@ -124,6 +126,10 @@ export class ArtifactIndex {
       if (this.size >= this.limit) return;
       artifacts = new Set();
       this.byGroup.set(groupId, artifacts);
+      const prefix = groupId.split('.').slice(0, 2).join('.');
+      const groups = this.byPrefix.get(prefix);
+      if (groups) groups.push(groupId);
+      else this.byPrefix.set(prefix, [groupId]);
     }
     if (!artifacts.has(artifactId) && this.size < this.limit) {
       artifacts.add(artifactId);
@@ -132,75 +138,45 @@ export class ArtifactIndex {
   }
 
   /**
-   * The dependency a Java package belongs to, as `groupId:artifactId` when the build fetched an
-   * artifact of a group that owns the package (the group is a prefix of the package, or its parent
-   * is and an artifact is named after the package's next segment: `com.fasterxml.jackson.core` +
-   * `jackson-databind` own `com.fasterxml.jackson.databind`); otherwise the package's owner prefix
+   * The dependency a Java package belongs to, as `groupId:artifactId` of an artifact the build
+   * fetched (or an error named), scored by how much of the package it explains: the segments its
+   * group shares with the package (all of them: the group owns the package), and the package's
+   * segments its artifactId names (`com.fasterxml.jackson.core:jackson-databind` for
+   * `com.fasterxml.jackson.databind`, `com.google.apis:google-api-services-translate` for
+   * `com.google.api.services.translate`). Without such an artifact, the package's owner prefix
    * (`org.apache.mina` for `org.apache.mina.filter.ssl`).
    */
   nameOf(pkg: string): string {
     const segments = pkg.split('.');
-    let best: { name: string; strength: number } | undefined;
-    for (let depth = Math.min(segments.length, 6); depth >= 2; depth--) {
-      const group = segments.slice(0, depth).join('.');
-      const artifacts = this.byGroup.get(group);
-      if (artifacts) {
-        const artifact = pickArtifact(artifacts, segments.slice(depth - 1));
-        if (artifact !== undefined) {
-          best = { name: `${group}:${artifact}`, strength: depth };
-          break;
+    const groups = this.byPrefix.get(segments.slice(0, 2).join('.')) ?? [];
+    let best: string | undefined;
+    let bestScore = 0;
+    for (const group of groups) {
+      const groupSegments = group.split('.');
+      let shared = 0;
+      while (shared < groupSegments.length && shared < segments.length && groupSegments[shared] === segments[shared]) shared++;
+      const owns = shared === groupSegments.length;
+      for (const artifact of this.byGroup.get(group) ?? []) {
+        if (isBomName(artifact) || /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/.test(artifact)) continue;
+        const tokens = artifact.split(/[-.]/).filter((t) => !GENERIC_TOKENS.has(t));
+        let named = 0;
+        for (const segment of segments.slice(2)) if (tokens.includes(segment)) named++;
+        if (!owns && named === 0) continue;
+        const main = /(?:^|-)(?:core|api)$/.test(artifact) ? 0.2 : 0;
+        const score = shared + (owns ? 1 : 0) + 1.5 * named + main - artifact.length / 1000;
+        if (score > bestScore) {
+          bestScore = score;
+          best = `${group}:${artifact}`;
         }
       }
     }
-    // The parent-group rule, tried where the direct rule found nothing as deep.
-    for (let depth = Math.min(segments.length, 5); depth >= 2; depth--) {
-      if (best && best.strength >= depth + 0.5) break;
-      const parent = segments.slice(0, depth).join('.');
-      const next = segments[depth];
-      if (next === undefined) continue;
-      for (const [group, artifacts] of this.byGroup) {
-        if (!group.startsWith(`${parent}.`) || group.split('.').length !== depth + 1) continue;
-        for (const artifact of artifacts) {
-          if (artifact.split(/[-.]/).includes(next) && (!best || best.strength < depth + 0.5)) {
-            best = { name: `${group}:${artifact}`, strength: depth + 0.5 };
-          }
-        }
-      }
-    }
-    if (best) return best.name;
+    if (best !== undefined) return best;
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
   }
-
-  /** Imported BOMs are recorded separately by the caller; this only answers whether a group is known. */
-  hasGroup(groupId: string): boolean {
-    return this.byGroup.has(groupId);
-  }
 }
 
-/**
- * The artifact of a group that most likely holds a package: the one named after the package's
- * segments below the group; else the group's main artifact (`core`, `api`, or named like the group's
- * last segment); else the shortest name. BOMs, parents and plugins hold no classes.
- */
-function pickArtifact(artifacts: ReadonlySet<string>, below: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = -Infinity;
-  const last = below[0] ?? '';
-  for (const artifact of artifacts) {
-    if (isBomName(artifact) || /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/.test(artifact)) continue;
-    const tokens = artifact.split(/[-.]/);
-    let score = 0;
-    for (const [i, segment] of below.entries()) if (i > 0 && tokens.includes(segment)) score += 3;
-    if (tokens.includes(last)) score += 1;
-    if (tokens.includes('core') || tokens.includes('api')) score += 0.5;
-    score -= artifact.length / 100;
-    if (score > bestScore) {
-      bestScore = score;
-      best = artifact;
-    }
-  }
-  return best;
-}
+/** Words in artifact names that say nothing about which package they hold. */
+const GENERIC_TOKENS = new Set(['api', 'core', 'common', 'commons', 'impl', 'java', 'jdk', 'lib', 'all', 'client', 'utils', 'util']);
 
 /** A bill of materials by the naming conventions of Maven and Gradle platforms. */
 export function isBomName(artifactId: string): boolean {
