@@ -52,7 +52,7 @@ export function parseDownload(text: string): Artifact | undefined {
 }
 
 /** `g:a:v`, `g:a:type:v`, `g:a:type:classifier:v` (g holds a dot or a dash, as group ids do). */
-const COORDINATES = /(?<![\w.:/-])([A-Za-z][\w-]*(?:\.[\w-]+)+):([A-Za-z][\w.-]*?)((?::[\w.+-]+){1,3})(?![\w.:/-])/g;
+const COORDINATES = /(?<![\w.:/]|[^+]-)([A-Za-z][\w-]*(?:\.[\w-]+)+):([A-Za-z][\w.-]*?)((?::[\w.+-]+){1,3})(?![\w.:/-])/g;
 
 export interface CoordinateMention {
   readonly groupId: string;

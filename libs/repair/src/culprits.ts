@@ -115,6 +115,8 @@ export class ArtifactIndex {
   private readonly byGroup = new Map<string, Set<string>>();
   /** Groups by their first two segments, the least a group shares with a package it owns. */
   private readonly byPrefix = new Map<string, string[]>();
+  /** `groupId:artifactId` by the words of the artifactId, for packages outside their group (`org.h2` in `com.h2database:h2`). */
+  private readonly byWord = new Map<string, string[]>();
   private size = 0;
 
   constructor(private readonly limit = 50_000) {}
@@ -134,6 +136,11 @@ export class ArtifactIndex {
     if (!artifacts.has(artifactId) && this.size < this.limit) {
       artifacts.add(artifactId);
       this.size++;
+      for (const word of artifactWords(artifactId)) {
+        const named = this.byWord.get(word);
+        if (named) named.push(`${groupId}:${artifactId}`);
+        else this.byWord.set(word, [`${groupId}:${artifactId}`]);
+      }
     }
   }
 
@@ -171,12 +178,29 @@ export class ArtifactIndex {
       }
     }
     if (best !== undefined) return best;
+    // An artifact named only with the package's words: `opennlp.tools` is `…:opennlp-tools`.
+    const inPackage = new Set(segments);
+    let most = 0;
+    for (const segment of segments.slice(DOMAINS.has(segments[0] ?? '') ? 1 : 0)) {
+      for (const name of this.byWord.get(segment) ?? []) {
+        const words = artifactWords(name.slice(name.indexOf(':') + 1));
+        if (words.length > most && words.every((w) => inPackage.has(w))) {
+          most = words.length;
+          best = name;
+        }
+      }
+    }
+    if (best !== undefined) return best;
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
   }
 }
 
 /** Words in artifact names that say nothing about which package they hold. */
 const GENERIC_TOKENS = new Set(['api', 'core', 'common', 'commons', 'impl', 'java', 'jdk', 'lib', 'all', 'client', 'utils', 'util']);
+
+function artifactWords(artifactId: string): string[] {
+  return artifactId.split(/[-.]/).filter((t) => t.length >= 2 && !GENERIC_TOKENS.has(t) && !/^\d+$/.test(t));
+}
 
 /** A bill of materials by the naming conventions of Maven and Gradle platforms. */
 export function isBomName(artifactId: string): boolean {
