@@ -64,6 +64,16 @@ function culpritHit(first: string | undefined, groupId: string, artifactId: stri
   return { exact: false, group: prefix || below };
 }
 
+/** Our categories that say what each BUMP label says (its ENFORCER_FAILURE holds three Checkstyle cases). */
+const EXPECTED_CATEGORY: Record<string, string[]> = {
+  COMPILATION_FAILURE: ['compilation'],
+  TEST_FAILURE: ['test'],
+  ENFORCER_FAILURE: ['dependency-constraint', 'lint'],
+  WERROR_FAILURE: ['lint'],
+  DEPENDENCY_RESOLUTION_FAILURE: ['dependency-resolution'],
+  DEPENDENCY_LOCK_FAILURE: ['lock-file'],
+};
+
 const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)} % (${a}/${b})`);
 
 function bump(dir: string): BumpCase[] {
@@ -107,6 +117,7 @@ function reportBump(cases: BumpCase[], verbose: boolean): void {
     const half = cases.filter(inHalf);
     let exact = 0;
     let group = 0;
+    let agreeing = 0;
     let retrievable = 0;
     let retrieved = 0;
     const perCategory = new Map<string, [number, number]>();
@@ -115,6 +126,7 @@ function reportBump(cases: BumpCase[], verbose: boolean): void {
       const hit = culpritHit(c.diagnosis.culprits[0]?.name, g, a);
       if (hit.exact) exact++;
       if (hit.group) group++;
+      if (EXPECTED_CATEGORY[c.category]?.includes(c.diagnosis.category)) agreeing++;
       const pc = perCategory.get(c.category) ?? [0, 0];
       perCategory.set(c.category, [pc[0] + (hit.group ? 1 : 0), pc[1] + 1]);
       if (verbose && name.startsWith('dev') && !hit.group)
@@ -137,6 +149,7 @@ function reportBump(cases: BumpCase[], verbose: boolean): void {
     process.stdout.write(
       `    per category (exact or group): ${[...perCategory.entries()].map(([k, [h, t]]) => `${k} ${h}/${t}`).join(', ')}\n`,
     );
+    process.stdout.write(`    category agrees with the dataset's label (a sanity check): ${pct(agreeing, half.length)}\n`);
     process.stdout.write(`    retrieval: most similar from another project updated the same dependency ${pct(retrieved, retrievable)}\n`);
   }
 }

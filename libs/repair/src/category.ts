@@ -38,7 +38,7 @@ const RULES: ReadonlyArray<readonly [Exclude<FailureCategory, 'unknown'>, RegExp
   ],
   [
     'toolchain',
-    /EBADENGINE|Unsupported engine|unsupported class file (?:major )?version|has been compiled by a more recent version of the Java Runtime|(?:release|source|target) version \d+ not supported|invalid (?:target|source) release|requires (?:Java|JDK|Node(?:\.js)?|Jenkins) \d|UnsupportedClassVersionError|The engine "node" is incompatible/i,
+    /EBADENGINE|Unsupported engine|unsupported class file (?:major )?version|has been compiled by a more recent version of the Java Runtime|(?:release|source|target) version \d+ not supported|invalid (?:target|source) release|requires (?:Java|JDK|Node(?:\.js)?) \d|UnsupportedClassVersionError|The engine "node" is incompatible/i,
   ],
   [
     'dependency-resolution',
@@ -54,7 +54,7 @@ const RULES: ReadonlyArray<readonly [Exclude<FailureCategory, 'unknown'>, RegExp
   ],
   [
     'compilation',
-    /COMPILATION ERROR|Compilation failure|maven-compiler-plugin|cannot find symbol|does not exist|incompatible types|error TS\d+|error: |Compilation failed|compileJava|compileKotlin|takari-lifecycle-plugin.*:compile/i,
+    /COMPILATION ERROR|Compilation failure|maven-compiler-plugin[^ ]*:(?:test)?[Cc]ompile|cannot find symbol|package \S+ does not exist|incompatible types|error TS\d+|\.(?:java|kt|scala|groovy):\d+: error:|\.(?:java|kt):\[\d+,\d+\] |Compilation failed|Execution failed for task '[^']*compile|takari-lifecycle-plugin.*:compile/i,
   ],
   [
     'test',
