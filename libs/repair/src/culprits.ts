@@ -154,6 +154,18 @@ export class ArtifactIndex {
    * (`org.apache.mina` for `org.apache.mina.filter.ssl`).
    */
   nameOf(pkg: string): string {
+    const named = this.artifactFor(pkg);
+    if (named !== undefined) return named;
+    // Jakarta EE 9 moved javax.* to jakarta.*: code that still imports javax.x broke on a jakarta.x update.
+    if (pkg.startsWith('javax.')) {
+      const moved = this.artifactFor(`jakarta.${pkg.slice('javax.'.length)}`);
+      if (moved !== undefined) return moved;
+    }
+    const segments = pkg.split('.');
+    return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
+  }
+
+  private artifactFor(pkg: string): string | undefined {
     const segments = pkg.split('.');
     const groups = this.byPrefix.get(segments.slice(0, 2).join('.')) ?? [];
     let best: string | undefined;
@@ -190,8 +202,7 @@ export class ArtifactIndex {
         }
       }
     }
-    if (best !== undefined) return best;
-    return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
+    return best;
   }
 }
 
