@@ -39,7 +39,12 @@ const WEIGHT = {
   victim: 1,
   directInTree: 1.5,
   deepInTree: 0.25,
+  rootCause: 2,
+  wrapper: 0.25,
 } as const;
+
+/** Lines inside a Java stack trace after its frames. */
+const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
 
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
@@ -61,6 +66,9 @@ export class BuildLogTriage {
   private readonly coordinates = new CulpritTally();
   private readonly packages = new Map<string, number>();
   private frameIndex = -1;
+  /** Packages (and weights) named by the latest exception header of the trace being read. */
+  private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
+  private inTrace = false;
 
   /** The next line of the log (without its line end). */
   addLine(raw: string): void {
@@ -86,6 +94,7 @@ export class BuildLogTriage {
     this.templates.clear();
     this.coordinates.clear();
     this.packages.clear();
+    this.cause = [];
   }
 
   private addRange(line: number): void {
@@ -136,6 +145,15 @@ export class BuildLogTriage {
     if (!isFrame) this.frameIndex = -1;
     const header = EXCEPTION_HEADER.exec(text);
     if (header) this.frameIndex = 0;
+    // Within a trace, the exception that wraps another is its victim: only the last one's names
+    // count fully (as the root cause), the wrappers' a quarter.
+    if (header) {
+      this.settleCause(WEIGHT.wrapper);
+      this.inTrace = true;
+    } else if (!isFrame && !TRACE_GOES_ON.test(text)) {
+      this.settleCause(1, WEIGHT.rootCause);
+      this.inTrace = false;
+    }
     for (const m of mentions) {
       if (isPlatformPackage(m.name)) continue;
       let weight: number;
@@ -146,14 +164,29 @@ export class BuildLogTriage {
       } else if (m.kind === 'missing') weight = WEIGHT.missingPackage;
       else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
       else weight = WEIGHT.namedClass;
-      if (!this.packages.has(m.name) && this.packages.size >= 10_000) continue;
-      this.packages.set(m.name, (this.packages.get(m.name) ?? 0) + weight);
+      if (header || (m.kind === 'frame' && this.inTrace)) {
+        if (this.cause.length < 40) this.cause.push([m.name, weight, m.kind !== 'frame']);
+        continue;
+      }
+      this.addPackage(m.name, weight);
     }
+  }
+
+  /** Adds the names of the exception header read last: scaled, plus a bonus for the root cause. */
+  private settleCause(scale: number, bonus = 0): void {
+    for (const [pkg, weight, named] of this.cause) this.addPackage(pkg, weight * scale + (named ? bonus : 0));
+    this.cause = [];
+  }
+
+  private addPackage(pkg: string, weight: number): void {
+    if (!this.packages.has(pkg) && this.packages.size >= 10_000) return;
+    this.packages.set(pkg, (this.packages.get(pkg) ?? 0) + weight);
   }
 
   /** The diagnosis of the lines read so far (call once the log has ended). */
   finish(): BuildDiagnosis {
     this.detector.end();
+    this.settleCause(1, WEIGHT.rootCause);
     const category = categorize(this.reasonText);
     const templates = [...this.templates.keys()];
     const tally = new CulpritTally();
