@@ -27,7 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BuildLogTriage, similarFailures, splitLines, type BuildDiagnosis } from '../src';
+import { BuildLogTriage, lineKey, similarFailures, splitLines, withoutPassingLines, type BuildDiagnosis } from '../src';
 
 function dataDir(): string {
   const flag = process.argv.indexOf('--data');
@@ -173,18 +173,33 @@ function reportCidiff(dir: string, verbose: boolean): void {
     .readdirSync(root)
     .filter((d) => fs.statSync(path.join(root, d)).isDirectory())
     .sort();
-  const sums: Record<'gt' | 'gt2', { p: number; r: number; f: number }> = { gt: { p: 0, r: 0, f: 0 }, gt2: { p: 0, r: 0, f: 0 } };
-  process.stdout.write(`\nCiDiff: ${cases.length} breakages, reason lines from fail.log alone\n`);
+  type Key = 'gt' | 'gt2' | 'gtPass' | 'gt2Pass';
+  const sums: Record<Key, { p: number; r: number; f: number }> = {
+    gt: { p: 0, r: 0, f: 0 },
+    gt2: { p: 0, r: 0, f: 0 },
+    gtPass: { p: 0, r: 0, f: 0 },
+    gt2Pass: { p: 0, r: 0, f: 0 },
+  };
+  process.stdout.write(`\nCiDiff: ${cases.length} breakages, reason lines\n`);
   for (const c of cases) {
     const plain = path.join(root, c, 'fail.log');
     const text = readMaybeGzip(fs.existsSync(plain) ? plain : `${plain}.gz`);
     const d = diagnose(text);
-    const found = new Set<number>();
-    for (const [a, b] of d.reasonLines) for (let i = a; i <= b; i++) found.add(i);
+    const failLines = splitLines(text);
+    const passPlain = path.join(root, c, 'pass.log');
+    const passKeys = new Set(splitLines(readMaybeGzip(fs.existsSync(passPlain) ? passPlain : `${passPlain}.gz`)).map(lineKey));
+    const withPass = withoutPassingLines(d.reasonLines, (n) => failLines[n - 1] ?? '', passKeys);
+    const toSet = (ranges: ReadonlyArray<readonly [number, number]>): Set<number> => {
+      const lines = new Set<number>();
+      for (const [a, b] of ranges) for (let i = a; i <= b; i++) lines.add(i);
+      return lines;
+    };
     const row: string[] = [];
-    for (const [key, file] of [
-      ['gt', 'groundtruth'],
-      ['gt2', 'groundtruth2'],
+    for (const [key, file, found] of [
+      ['gt', 'groundtruth', toSet(d.reasonLines)],
+      ['gt2', 'groundtruth2', toSet(d.reasonLines)],
+      ['gtPass', 'groundtruth', toSet(withPass)],
+      ['gt2Pass', 'groundtruth2', toSet(withPass)],
     ] as const) {
       const expected = readMarks(path.join(root, c, file), d.lines);
       let both = 0;
@@ -194,14 +209,19 @@ function reportCidiff(dir: string, verbose: boolean): void {
       sums[key].p += p;
       sums[key].r += r;
       sums[key].f += p + r === 0 ? 0 : (2 * p * r) / (p + r);
-      row.push(`${file} P ${p.toFixed(2)} R ${r.toFixed(2)}`);
+      if (!key.endsWith('Pass')) row.push(`${file} P ${p.toFixed(2)} R ${r.toFixed(2)}`);
     }
-    if (verbose) process.stdout.write(`  ${c.padEnd(28)} ${row.join('  ')}  (${found.size} found)\n`);
+    if (verbose)
+      process.stdout.write(
+        `  ${c.padEnd(28)} ${row.join('  ')}  (${toSet(d.reasonLines).size} found, ${toSet(withPass).size} not in pass.log)\n`,
+      );
   }
-  for (const key of ['gt', 'gt2'] as const) {
+  for (const key of ['gt', 'gt2', 'gtPass', 'gt2Pass'] as const) {
     const { p, r, f } = sums[key];
     const [mp, mr, mf] = [p, r, f].map((x) => (x / cases.length).toFixed(3));
-    process.stdout.write(`  ${key === 'gt' ? 'groundtruth ' : 'groundtruth2'}: mean precision ${mp}, mean recall ${mr}, mean F1 ${mf}\n`);
+    process.stdout.write(
+      `  ${key.startsWith('gt2') ? 'groundtruth2' : 'groundtruth '}${key.endsWith('Pass') ? ' minus lines also in pass.log' : ' from fail.log alone         '}: mean precision ${mp}, mean recall ${mr}, mean F1 ${mf}\n`,
+    );
   }
 }
 

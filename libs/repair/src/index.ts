@@ -6,3 +6,4 @@ export * from './signature';
 export * from './culprits';
 export * from './similarity';
 export * from './triage';
+export * from './passing-log';

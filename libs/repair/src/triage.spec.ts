@@ -1,4 +1,5 @@
 import { LineSplitter, splitLines } from './log-lines';
+import { lineKey, withoutPassingLines } from './passing-log';
 import { similarFailures } from './similarity';
 import { errorTemplate } from './signature';
 import { triageLog } from './triage';
@@ -132,5 +133,13 @@ describe('similarFailures', () => {
     );
     expect(sim.get('a')?.map((s) => s.id)).toEqual(['b', 'c']);
     expect(sim.get('c')?.map((s) => s.id)).toEqual(['a']);
+  });
+});
+
+describe('withoutPassingLines', () => {
+  it('drops reason lines the passing build printed too, whatever their numbers and timestamps', () => {
+    const failing = ['2022-05-30T09:10:31.1Z [ERROR] Flaky warning 12 ms', '[ERROR] Real failure', '[ERROR] more'];
+    const passing = new Set(['2022-05-30T10:00:00.9Z [ERROR] Flaky warning 7 ms'].map(lineKey));
+    expect(withoutPassingLines([[1, 3]], (n) => failing[n - 1] ?? '', passing)).toEqual([[2, 3]]);
   });
 });
