@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { logId, triageFiles, type TriageAnswer } from './triage.command';
+import { diagnoseFile, logId, triageFiles, type TriageAnswer } from './triage.command';
 
 let dir: string;
 beforeEach(() => {
@@ -77,6 +77,21 @@ describe('triage command', () => {
       expect.stringMatching(/same base name/),
     ]);
   });
+
+  it('reads a 50 MB log without holding it: heap stays far below the log size', async () => {
+    const line = '[INFO] Downloaded from central: https://repo.maven.apache.org/maven2/org/foo/bar/1.0/bar-1.0.pom (1 kB at 1 MB/s)\n';
+    const body = line.repeat(Math.ceil(50_000_000 / line.length)) + failure('shop');
+    const file = write('big.log.gz', zlib.gzipSync(body, { level: 1 }));
+    const size = body.length;
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const d = await diagnoseFile(file, { onBytes: () => (peak = Math.max(peak, process.memoryUsage().heapUsed)) });
+    expect(d.lines).toBeGreaterThan(400_000);
+    expect(d.culprits[0]?.name).toBe('org.apache.mina:mina-core');
+    expect(size).toBeGreaterThan(50_000_000);
+    expect(peak - before).toBeLessThan(size / 2);
+  }, 30_000);
 
   it('names outputs by the base name without .gz and the last extension', () => {
     expect(logId('/x/0a1b.log.gz')).toBe('0a1b');
