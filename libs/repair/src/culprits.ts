@@ -94,13 +94,22 @@ function ownerDepth(segments: readonly string[]): number {
 /** The project's own code, as package roots (`fr.inria.astor.core`): a dependency is never one. */
 export class OwnPackages {
   private readonly roots = new Set<string>();
+  private readonly sources = new Set<string>();
 
   add(pkg: string): void {
+    if (this.sources.size < 1000) this.sources.add(pkg);
     if (this.roots.size >= 1000) return;
     const segments = pkg.split('.');
     // Under an umbrella (org.apache.commons.codec) the project is one level deeper than its owner.
     const depth = ownerDepth(segments) + (UMBRELLAS.has(segments[1] ?? '') && DOMAINS.has(segments[0] ?? '') ? 1 : 0);
     if (segments.length >= 2) this.roots.add(segments.slice(0, Math.min(segments.length, depth)).join('.'));
+  }
+
+  /** Whether a package is one the project's own sources are in (or below one): stricter than `has`. */
+  holds(pkg: string): boolean {
+    const segments = pkg.split('.');
+    for (let i = segments.length; i >= 1; i--) if (this.sources.has(segments.slice(0, i).join('.'))) return true;
+    return false;
   }
 
   has(pkg: string): boolean {

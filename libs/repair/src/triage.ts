@@ -69,6 +69,8 @@ export class BuildLogTriage {
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
+  /** Packages the compiler could not find: never the project's own unless its sources are there. */
+  private readonly missing = new Set<string>();
 
   /** The next line of the log (without its line end). */
   addLine(raw: string): void {
@@ -95,6 +97,7 @@ export class BuildLogTriage {
     this.coordinates.clear();
     this.packages.clear();
     this.cause = [];
+    this.missing.clear();
   }
 
   private addRange(line: number): void {
@@ -161,8 +164,10 @@ export class BuildLogTriage {
         if (this.frameIndex < 0) this.frameIndex = 0;
         weight = isAssertionPackage(m.name) ? WEIGHT.assertionFrame : this.frameIndex < 3 ? WEIGHT.topFrame : WEIGHT.deepFrame;
         this.frameIndex++;
-      } else if (m.kind === 'missing') weight = WEIGHT.missingPackage;
-      else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
+      } else if (m.kind === 'missing') {
+        weight = WEIGHT.missingPackage;
+        if (this.missing.size < 1000) this.missing.add(m.name);
+      } else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
       else weight = WEIGHT.namedClass;
       if (header || (m.kind === 'frame' && this.inTrace)) {
         if (this.cause.length < 40) this.cause.push([m.name, weight, m.kind !== 'frame']);
@@ -193,7 +198,7 @@ export class BuildLogTriage {
     const mentioned: Array<[string, number]> = [];
     for (const [name, weight] of this.coordinates.entries()) tally.add(name, weight);
     for (const [pkg, weight] of this.packages) {
-      if (this.own.has(pkg)) continue;
+      if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
       const name = this.artifacts.nameOf(pkg);
       tally.add(name, weight);
       mentioned.push([name, weight]);
