@@ -92,6 +92,25 @@ describe('triageLog', () => {
     expect(d.culprits.map((c) => c.name)).not.toContain('com.acme:api');
   });
 
+  it('given -Werror, the compiler warnings are the reason lines and name the deprecated library', () => {
+    const log = [
+      download('commons-io', 'commons-io', '2.12.0'),
+      '[INFO] --- maven-compiler-plugin:3.10.1:compile (default-compile) @ tool ---',
+      '[WARNING] COMPILATION WARNING : ',
+      '[WARNING] /tool/src/main/java/com/acme/tool/Scan.java:[195,35] WildcardFileFilter(java.lang.String) in org.apache.commons.io.filefilter.WildcardFileFilter has been deprecated',
+      '[INFO] 1 warning',
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /tool/src/main/java/com/acme/tool/Scan.java: warnings found and -Werror specified',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.category).toBe('lint');
+    expect(d.reasonLines).toEqual([
+      [4, 4],
+      [6, 7],
+    ]);
+    expect(d.culprits[0]?.name).toBe('commons-io:commons-io');
+  });
+
   it('given npm EBADENGINE, names the package and calls it a toolchain failure', () => {
     const log = [
       '> npm ci',

@@ -43,6 +43,22 @@ const WEIGHT = {
   wrapper: 0.25,
 } as const;
 
+/** A compiler warning about a source line (javac's `[WARNING] /path/X.java:[12,5] …`). */
+const COMPILER_WARNING = /^\[WARNING\] \S+\.(?:java|kt|scala|groovy):\[\d+,\d+\] /;
+
+/** Ranges (ascending) with more lines added, merged. */
+function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: readonly number[]): Array<[number, number]> {
+  const all: Array<[number, number]> = [...ranges.map(([a, b]): [number, number] => [a, b]), ...lines.map((n): [number, number] => [n, n])];
+  all.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [a, b] of all) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  return merged;
+}
+
 /** Lines inside a Java stack trace after its frames. */
 const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
 
@@ -69,6 +85,9 @@ export class BuildLogTriage {
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
+  /** The compiler's warnings of the current plugin execution, and warnings that became reasons. */
+  private readonly warnings: Array<[number, string]> = [];
+  private readonly earlier: number[] = [];
   /** Packages the compiler could not find: never the project's own unless its sources are there. */
   private readonly missing = new Set<string>();
 
@@ -83,15 +102,28 @@ export class BuildLogTriage {
     }
     if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
+    if (COMPILER_WARNING.test(text)) {
+      if (this.warnings.length < 200) this.warnings.push([n, text]);
+    } else if (/^\[INFO\] --- /.test(text)) this.warnings.length = 0;
     for (const line of this.detector.accept(n, text)) {
       this.addRange(line);
-      if (line === n) this.readReasonLine(text);
+      if (line !== n) continue;
+      this.readReasonLine(text);
+      // With -Werror the compiler's warnings are the errors.
+      if (/-Werror\b/.test(text)) {
+        for (const [w, warning] of this.warnings) {
+          if (this.earlier.length < KEPT_RANGES) this.earlier.push(w);
+          this.readReasonLine(warning);
+        }
+        this.warnings.length = 0;
+      }
     }
   }
 
   /** A build that succeeded after them: the errors so far did not fail the job. */
   private forgetErrors(): void {
     this.ranges.length = 0;
+    this.earlier.length = 0;
     this.reasonText.length = 0;
     this.templates.clear();
     this.coordinates.clear();
@@ -210,7 +242,7 @@ export class BuildLogTriage {
     for (const [i, c] of culprits.entries()) features[`dep:${c.name}`] = (i === 0 ? 3 : 1) * Math.max(c.score, 0.1);
     for (const [name, weight] of mentioned.slice(0, 100)) features[`pkg:${name}`] = Math.min(1, weight);
     return {
-      reasonLines: this.ranges.map(([a, b]) => [a, b]),
+      reasonLines: withLines(this.ranges, this.earlier),
       category,
       signature: failureSignature(category, templates),
       culprits,
