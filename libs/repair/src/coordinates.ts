@@ -57,7 +57,24 @@ const COORDINATES = /(?<![\w.:/]|[^+]-)([A-Za-z][\w-]*(?:\.[\w-]+)+):([A-Za-z][\
 export interface CoordinateMention {
   readonly groupId: string;
   readonly artifactId: string;
+  /** The part that holds a digit (`2.3.6` of `g:a:jar:2.3.6:compile`), or empty. */
+  readonly version: string;
   readonly index: number;
+}
+
+/** Orders versions by their numeric parts (`1.42.10` > `1.42.3`), then as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
+    const c = !Number.isNaN(nx) && !Number.isNaN(ny) ? nx - ny : x.localeCompare(y);
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 export function findCoordinates(text: string): CoordinateMention[] {
@@ -67,7 +84,8 @@ export function findCoordinates(text: string): CoordinateMention[] {
     const rest = m[3] as string;
     // A version holds a digit, or is a property/keyword; "a:b:c" words without one are not coordinates.
     if (!/\d|SNAPSHOT|LATEST|RELEASE/.test(rest)) continue;
-    found.push({ groupId: m[1] as string, artifactId: m[2] as string, index: m.index });
+    const version = rest.split(':').find((part) => /\d/.test(part)) ?? '';
+    found.push({ groupId: m[1] as string, artifactId: m[2] as string, version, index: m.index });
   }
   return found;
 }

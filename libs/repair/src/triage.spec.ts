@@ -111,6 +111,30 @@ describe('triageLog', () => {
     expect(d.culprits[0]?.name).toBe('commons-io:commons-io');
   });
 
+  it('given an upper-bound conflict, blames the direct dependency whose path asks for the newest version', () => {
+    const log = [
+      '[ERROR] Rule 2: org.apache.maven.plugins.enforcer.RequireUpperBoundDeps failed with message:',
+      'Require upper bound dependencies error for com.google.http-client:google-http-client:1.42.2 paths to dependency are:',
+      '+-com.acme:notify:0.1-SNAPSHOT',
+      '  +-com.google.cloud:google-cloud-storage:2.15.0',
+      '    +-com.google.http-client:google-http-client:1.42.2 (managed) <-- com.google.http-client:google-http-client:1.42.3',
+      'and',
+      '+-com.acme:notify:0.1-SNAPSHOT',
+      '  +-com.google.cloud:google-cloud-core:2.8.22',
+      '    +-com.google.http-client:google-http-client:1.42.2 (managed) <-- com.google.http-client:google-http-client:1.42.2',
+      '[INFO] ------------------------------------------------------------------------',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:3.1.0:enforce (enforce) on project notify: Some Enforcer rules have failed.',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.category).toBe('dependency-constraint');
+    expect(d.culprits[0]?.name).toBe('com.google.cloud:google-cloud-storage');
+    expect(d.culprits.map((c) => c.name)).not.toContain('com.acme:notify');
+    expect(d.reasonLines).toEqual([
+      [1, 9],
+      [11, 11],
+    ]);
+  });
+
   it('given npm EBADENGINE, names the package and calls it a toolchain failure', () => {
     const log = [
       '> npm ci',

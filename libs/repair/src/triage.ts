@@ -1,5 +1,14 @@
 import { categorize, type FailureCategory } from './category';
-import { findCoordinates, findNpmPackages, findPackages, parseDownload, sourcePackages, testClassPackages } from './coordinates';
+import {
+  compareVersions,
+  findCoordinates,
+  findNpmPackages,
+  findPackages,
+  parseDownload,
+  sourcePackages,
+  testClassPackages,
+  type CoordinateMention,
+} from './coordinates';
 import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isPlatformPackage, type Culprit } from './culprits';
 import { cleanLine, splitLines } from './log-lines';
 import { BUILD_SUCCEEDED, ReasonLineDetector, toRanges } from './reason-lines';
@@ -40,6 +49,7 @@ const WEIGHT = {
   directInTree: 1.5,
   deepInTree: 0.25,
   rootCause: 2,
+  newestPath: 2,
   wrapper: 0.25,
 } as const;
 
@@ -85,6 +95,10 @@ export class BuildLogTriage {
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
+  /** The enforcer conflict being read: its artifact, the current path's direct dependency, the paths so far. */
+  private treeVictim: string | undefined;
+  private treeDirect: string | undefined;
+  private treePaths: Array<[direct: string, version: string]> = [];
   /** The compiler's warnings of the current plugin execution, and warnings that became reasons. */
   private readonly warnings: Array<[number, string]> = [];
   private readonly earlier: number[] = [];
@@ -130,6 +144,7 @@ export class BuildLogTriage {
     this.packages.clear();
     this.cause = [];
     this.missing.clear();
+    this.treePaths = [];
   }
 
   private addRange(line: number): void {
@@ -155,7 +170,9 @@ export class BuildLogTriage {
     const goal = FAILED_GOAL.exec(text);
     const tree = TREE_LINE.exec(text);
     const victim = /(?:error for|Dependency convergence error for|upper bound dependencies error for) /i.test(text);
-    for (const c of findCoordinates(text)) {
+    const mentions = findCoordinates(text);
+    this.readTreePath(text, tree, victim, mentions);
+    for (const c of mentions) {
       const name = `${c.groupId}:${c.artifactId}`;
       this.artifacts.add(c.groupId, c.artifactId);
       if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
@@ -172,6 +189,44 @@ export class BuildLogTriage {
         this.coordinates.add(name, victim ? WEIGHT.victim : WEIGHT.coordinates);
       }
     }
+  }
+
+  /**
+   * Enforcer trees: each path goes from the project through one direct dependency to a version of
+   * the conflicting artifact. The direct dependency whose path asks for the newest version is what
+   * changed (an update brings newer transitive requirements): it gets `newestPath` once per conflict.
+   */
+  private readTreePath(text: string, tree: RegExpExecArray | null, victim: boolean, mentions: readonly CoordinateMention[]): void {
+    if (victim) {
+      this.settleTree();
+      const first = mentions[0];
+      this.treeVictim = first ? `${first.groupId}:${first.artifactId}` : undefined;
+      return;
+    }
+    if (!tree) {
+      if (!/^(?:\[\w+\] )?\s*(?:and|,|\]|\[)?\s*$/.test(text)) this.settleTree();
+      return;
+    }
+    const depth = Math.floor((tree[1] as string).length / 2);
+    const first = mentions[0];
+    if (depth === 1 && first) this.treeDirect = `${first.groupId}:${first.artifactId}`;
+    if (depth < 2 || this.treeDirect === undefined || this.treeVictim === undefined) return;
+    const asked = mentions.filter((m) => `${m.groupId}:${m.artifactId}` === this.treeVictim).pop();
+    if (asked && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, asked.version]);
+  }
+
+  private settleTree(): void {
+    const paths = this.treePaths;
+    if (paths.length > 1) {
+      let newest = paths[0]?.[1] ?? '';
+      for (const [, version] of paths) if (compareVersions(version, newest) > 0) newest = version;
+      const blamed = new Set(paths.filter(([, v]) => v === newest).map(([direct]) => direct));
+      if (blamed.size < new Set(paths.map(([direct]) => direct)).size) {
+        for (const direct of blamed) this.coordinates.add(direct, WEIGHT.newestPath);
+      }
+    }
+    this.treePaths = [];
+    this.treeDirect = undefined;
   }
 
   private readPackages(text: string): void {
@@ -224,6 +279,7 @@ export class BuildLogTriage {
   finish(): BuildDiagnosis {
     this.detector.end();
     this.settleCause(1, WEIGHT.rootCause);
+    this.settleTree();
     const category = categorize(this.reasonText);
     const templates = [...this.templates.keys()];
     const tally = new CulpritTally();
