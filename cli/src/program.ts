@@ -8,6 +8,7 @@ import { replayCommand } from './commands/replay.command';
 import { parsePort, parseRate, shopCommand } from './commands/shop.command';
 import { startCommand } from './commands/start.command';
 import { templatesCommand } from './commands/templates.command';
+import { triageCommand } from './commands/triage.command';
 import { validateCommand } from './commands/validate.command';
 
 function serviceList(value: string): ServiceName[] {
@@ -20,6 +21,18 @@ function serviceList(value: string): ServiceName[] {
     throw new InvalidArgumentError(`unknown service(s) ${unknown.join(', ') || '(none given)'}; choose from ${SERVICE_NAMES.join(', ')}`);
   }
   return names as ServiceName[];
+}
+
+function parseSimilar(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 100_000) throw new InvalidArgumentError(`must be an integer in 0..100000, got "${value}"`);
+  return n;
+}
+
+function parseMaxBytes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`must be a positive integer (bytes), got "${value}"`);
+  return n;
 }
 
 export function buildProgram(): Command {
@@ -84,6 +97,18 @@ export function buildProgram(): Command {
     .requiredOption('--out-dir <dir>', 'where the .jsonl files go (created if missing)')
     .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
     .action(templatesCommand);
+
+  program
+    .command('triage')
+    .description(
+      "diagnose failed build logs with the repair loop's own analysis → <out-dir>/<base name>.json (reason lines, category, signature, culprits, similar)",
+    )
+    .argument('<log-files...>', 'build logs, plain or .gz')
+    .requiredOption('--out-dir <dir>', 'where the .json answers go (created if missing)')
+    .option('--similar <k>', 'how many similar failures among the other inputs to list', parseSimilar, 5)
+    .option('--max-bytes <n>', 'refuse a log larger than this once decompressed (default 1 GiB)', parseMaxBytes)
+    .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
+    .action(triageCommand);
 
   program
     .command('rca')

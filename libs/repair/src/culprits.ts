@@ -1,0 +1,268 @@
+import type { Artifact } from './coordinates';
+
+/** A dependency blamed for a failure, with its share of the evidence in (0, 1]. */
+export interface Culprit {
+  readonly name: string;
+  readonly score: number;
+}
+
+/** Top-level domains: a Java package or group id that starts with one names its owner next. */
+const DOMAINS = new Set([
+  'org',
+  'com',
+  'io',
+  'net',
+  'de',
+  'fr',
+  'ch',
+  'nl',
+  'uk',
+  'be',
+  'eu',
+  'edu',
+  'me',
+  'dev',
+  'info',
+  'biz',
+  'xyz',
+  'co',
+  'at',
+  'se',
+  'no',
+  'jp',
+  'cn',
+  'ru',
+  'it',
+  'es',
+  'pl',
+  'br',
+  'us',
+  'ca',
+  'au',
+  'in',
+  'gov',
+  'mil',
+  'tech',
+  'app',
+  'cloud',
+  'ai',
+]);
+
+/** The platform and the test harness: in a stack trace they surround the code that failed. */
+const PLATFORM =
+  /^(?:java|javax\.(?:net|crypto|security|lang|naming|management|script|sql|swing|tools|imageio|print|sound|accessibility|rmi)|jdk|sun|com\.sun\.(?:proxy|tools|net)|kotlin|scala\.runtime|groovy\.lang|org\.codehaus\.groovy\.runtime|org\.junit|junit|org\.testng|org\.opentest4j|org\.apache\.maven|org\.gradle|worker\.org\.gradle|org\.eclipse\.jdt\.internal\.junit|com\.intellij)(?:\.|$)/;
+/** Assertion libraries: at the top of a failed assertion's trace, they report it and did not cause it. */
+const ASSERTIONS =
+  /^(?:org\.assertj|org\.hamcrest|com\.google\.common\.truth|org\.skyscreamer|net\.javacrumbs\.jsonunit|org\.xmlunit)(?:\.|$)/;
+
+export function isPlatformPackage(pkg: string): boolean {
+  return PLATFORM.test(pkg);
+}
+export function isAssertionPackage(pkg: string): boolean {
+  return ASSERTIONS.test(pkg);
+}
+
+/** Owners that hold many unrelated projects: `org.apache.commons` is not one project. */
+const UMBRELLAS = new Set([
+  'apache',
+  'eclipse',
+  'google',
+  'jboss',
+  'springframework',
+  'codehaus',
+  'ow2',
+  'jenkins-ci',
+  'jenkinsci',
+  'mozilla',
+  'glassfish',
+  'github',
+  'gitlab',
+  'sun',
+  'oracle',
+  'microsoft',
+  'amazonaws',
+  'fasterxml',
+  'hibernate',
+  'jetbrains',
+]);
+
+/** How many leading segments name a package's owner: `org.apache.mina` (3), `quickfix.mina` (2). */
+function ownerDepth(segments: readonly string[]): number {
+  return DOMAINS.has(segments[0] ?? '') ? 3 : 2;
+}
+
+/** The project's own code, as package roots (`fr.inria.astor.core`): a dependency is never one. */
+export class OwnPackages {
+  private readonly roots = new Set<string>();
+  private readonly sources = new Set<string>();
+
+  add(pkg: string): void {
+    if (this.sources.size < 1000) this.sources.add(pkg);
+    if (this.roots.size >= 1000) return;
+    const segments = pkg.split('.');
+    // Under an umbrella (org.apache.commons.codec) the project is one level deeper than its owner.
+    const depth = ownerDepth(segments) + (UMBRELLAS.has(segments[1] ?? '') && DOMAINS.has(segments[0] ?? '') ? 1 : 0);
+    if (segments.length >= 2) this.roots.add(segments.slice(0, Math.min(segments.length, depth)).join('.'));
+  }
+
+  /** Whether a package is one the project's own sources are in (or below one): stricter than `has`. */
+  holds(pkg: string): boolean {
+    const segments = pkg.split('.');
+    for (let i = segments.length; i >= 1; i--) if (this.sources.has(segments.slice(0, i).join('.'))) return true;
+    return false;
+  }
+
+  has(pkg: string): boolean {
+    const segments = pkg.split('.');
+    for (let i = segments.length; i >= 1; i--) if (this.roots.has(segments.slice(0, i).join('.'))) return true;
+    return false;
+  }
+}
+
+/** The artifacts a build fetched or named, indexed by group, so a Java package can be named by its artifact. */
+export class ArtifactIndex {
+  private readonly byGroup = new Map<string, Set<string>>();
+  /** Groups by their first two segments, the least a group shares with a package it owns. */
+  private readonly byPrefix = new Map<string, string[]>();
+  /** `groupId:artifactId` by the words of the artifactId, for packages outside their group (`org.h2` in `com.h2database:h2`). */
+  private readonly byWord = new Map<string, string[]>();
+  private size = 0;
+
+  constructor(private readonly limit = 50_000) {}
+
+  /** Records an artifact that holds classes (a jar the build fetched, or one an error names). */
+  add(groupId: string, artifactId: string): void {
+    let artifacts = this.byGroup.get(groupId);
+    if (!artifacts) {
+      if (this.size >= this.limit) return;
+      artifacts = new Set();
+      this.byGroup.set(groupId, artifacts);
+      const prefix = groupId.split('.').slice(0, 2).join('.');
+      const groups = this.byPrefix.get(prefix);
+      if (groups) groups.push(groupId);
+      else this.byPrefix.set(prefix, [groupId]);
+    }
+    if (!artifacts.has(artifactId) && this.size < this.limit) {
+      artifacts.add(artifactId);
+      this.size++;
+      for (const word of artifactWords(artifactId)) {
+        const named = this.byWord.get(word);
+        if (named) named.push(`${groupId}:${artifactId}`);
+        else this.byWord.set(word, [`${groupId}:${artifactId}`]);
+      }
+    }
+  }
+
+  /**
+   * The dependency a Java package belongs to, as `groupId:artifactId` of an artifact the build
+   * fetched (or an error named), scored by how much of the package it explains: the segments its
+   * group shares with the package (all of them: the group owns the package), and the package's
+   * segments its artifactId names (`com.fasterxml.jackson.core:jackson-databind` for
+   * `com.fasterxml.jackson.databind`, `com.google.apis:google-api-services-translate` for
+   * `com.google.api.services.translate`). Without such an artifact, the package's owner prefix
+   * (`org.apache.mina` for `org.apache.mina.filter.ssl`).
+   */
+  nameOf(pkg: string): string {
+    const named = this.artifactFor(pkg);
+    if (named !== undefined) return named;
+    // Jakarta EE 9 moved javax.* to jakarta.*: code that still imports javax.x broke on a jakarta.x update.
+    if (pkg.startsWith('javax.')) {
+      const moved = this.artifactFor(`jakarta.${pkg.slice('javax.'.length)}`);
+      if (moved !== undefined) return moved;
+    }
+    const segments = pkg.split('.');
+    return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
+  }
+
+  private artifactFor(pkg: string): string | undefined {
+    const segments = pkg.split('.');
+    const groups = this.byPrefix.get(segments.slice(0, 2).join('.')) ?? [];
+    let best: string | undefined;
+    let bestScore = 0;
+    for (const group of groups) {
+      const groupSegments = group.split('.');
+      let shared = 0;
+      while (shared < groupSegments.length && shared < segments.length && groupSegments[shared] === segments[shared]) shared++;
+      const owns = shared === groupSegments.length;
+      for (const artifact of this.byGroup.get(group) ?? []) {
+        if (isBomName(artifact) || /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/.test(artifact)) continue;
+        const tokens = artifact.split(/[-.]/).filter((t) => !GENERIC_TOKENS.has(t));
+        let named = 0;
+        for (const segment of segments.slice(2)) if (tokens.includes(segment)) named++;
+        if (!owns && named === 0) continue;
+        const main = /(?:^|-)(?:core|api)$/.test(artifact) ? 0.2 : 0;
+        const score = shared + (owns ? 1 : 0) + 1.5 * named + main - artifact.length / 1000;
+        if (score > bestScore) {
+          bestScore = score;
+          best = `${group}:${artifact}`;
+        }
+      }
+    }
+    if (best !== undefined) return best;
+    // An artifact named only with the package's words: `opennlp.tools` is `…:opennlp-tools`.
+    const inPackage = new Set(segments);
+    let most = 0;
+    for (const segment of segments.slice(DOMAINS.has(segments[0] ?? '') ? 1 : 0)) {
+      for (const name of this.byWord.get(segment) ?? []) {
+        const words = artifactWords(name.slice(name.indexOf(':') + 1));
+        if (words.length > most && words.every((w) => inPackage.has(w))) {
+          most = words.length;
+          best = name;
+        }
+      }
+    }
+    return best;
+  }
+}
+
+/** Words in artifact names that say nothing about which package they hold. */
+const GENERIC_TOKENS = new Set(['api', 'core', 'common', 'commons', 'impl', 'java', 'jdk', 'lib', 'all', 'client', 'utils', 'util']);
+
+function artifactWords(artifactId: string): string[] {
+  return artifactId.split(/[-.]/).filter((t) => t.length >= 2 && !GENERIC_TOKENS.has(t) && !/^\d+$/.test(t));
+}
+
+/** A bill of materials by the naming conventions of Maven and Gradle platforms. */
+export function isBomName(artifactId: string): boolean {
+  return /(?:^|[-.])(?:bom|dependencies|platform)(?:[-.]|$)/.test(artifactId);
+}
+
+/** Evidence for culprits: a name and its weight, summed per name. */
+export class CulpritTally {
+  private readonly weights = new Map<string, number>();
+
+  add(name: string, weight: number): void {
+    if (weight <= 0 || name === '') return;
+    if (!this.weights.has(name) && this.weights.size >= 10_000) return;
+    this.weights.set(name, (this.weights.get(name) ?? 0) + weight);
+  }
+
+  get isEmpty(): boolean {
+    return this.weights.size === 0;
+  }
+
+  clear(): void {
+    this.weights.clear();
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.weights.entries();
+  }
+
+  maxWeight(): number {
+    let max = 0;
+    for (const w of this.weights.values()) max = Math.max(max, w);
+    return max;
+  }
+
+  /** Ranked by weight (ties by name), scored by share of the total evidence. */
+  ranked(limit = 10): Culprit[] {
+    const total = [...this.weights.values()].reduce((a, b) => a + b, 0);
+    return [...this.weights.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([name, weight]) => ({ name, score: Math.round((weight / total) * 1000) / 1000 }));
+  }
+}
+
+export type { Artifact };

@@ -1,0 +1,136 @@
+/**
+ * Which lines of a failing build log explain the failure, decided line by line in one pass (no
+ * look-ahead beyond one pending blank line), so a log of any size is read in bounded memory.
+ *
+ * A line is a reason line when it is an error as the tool that wrote it marks errors (Maven's
+ * `[ERROR]`, npm's `npm ERR!`/`npm error`, GitHub's `##[error]`, `error:` of compilers, Gradle's
+ * `* What went wrong:` block and `FAILED` tasks and tests, an exception with its stack trace,
+ * the CI's own "marked build as failure") or continues one: the indented lines after an error
+ * (javac's `symbol:`/`location:`, stack frames, a failed test's message), the message after
+ * Surefire's `<<< FAILURE!`.
+ */
+
+/** Maven/Gradle/npm/CI markers of an error line. */
+const ERROR_LINE: RegExp[] = [
+  /^\[(?:ERROR|FATAL)\]/,
+  /^npm (?:ERR!|error)(?:\s|$)/,
+  /^npm warn EBADENGINE\b/i,
+  /^##\[error\]/,
+  /^(?:ERROR|FATAL|Error|error)(?:\[[\w-]+\])?:/,
+  /^FAILURE: /,
+  /^> Task \S+ FAILED/,
+  /^\S[^:]*:\d+(?::\d+)?:? (?:fatal )?error\b/,
+  /^(?:e|E): \S.*: \(\d+, \d+\)/,
+  /marked build as failure/,
+  /^Exception in thread /,
+  /^! /,
+  /^(?:Uncaught )?(?:Type|Reference|Syntax|Range)?Error: /,
+  /^Tests run: .*<<< (?:FAILURE|ERROR)!/,
+  /^(?:Failed tests|Tests in error): *$/,
+  /^(?:\[\w+\] )?Rule \d+: \S+ failed with message:/,
+  /^(?:Dependency convergence error for|Require upper bound dependencies error for|Found Banned Dependency:) /,
+];
+
+/** After these, the following non-blank lines (up to a blank line or a tool-prefixed line) belong to it. */
+const OPENS_MESSAGE =
+  /<<< (?:FAILURE|ERROR)!\s*$|^(?:Failed tests|Tests in error): *$|Rule \d+: \S+ failed with message:|^(?:Dependency convergence error for|Require upper bound dependencies error for) /;
+/** Gradle's explanation block runs to `* Try:` (or the next `* ` heading). */
+const OPENS_SECTION = /^\* What went wrong:/;
+const CLOSES_SECTION = /^\* (?:Try|Get more help|Exception is):?/;
+/** Gradle test failures: `SomeTest > someMethod() FAILED`, then its indented message and trace. */
+const FAILED_TEST = /^\S.* > .* FAILED\s*$/;
+/** An exception and its stack frames: errors in a CI's own output, test output in a Maven build's. */
+const EXCEPTION_HEADER =
+  /^(?:Caused by: |Caused: |Also: +|FATAL: )?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Shutdown)\b(?::|$)/;
+const STACK_FRAME = /^\s+at [\w$.<>/]+ ?\(.*\)\s*$/;
+/** Test runners' output, where programs under test print the exceptions they expect. */
+const TESTS_START = /^(?:\[INFO\] )?(?:-+\s*$|\s*T E S T S\s*$)/;
+const TESTS_END = /^(?:\[\w+\] )?Results ?:\s*$/;
+/** Lines that go on a trace after the frames. */
+const TRACE_CONTINUES = /^\s*(?:Caused by:|Caused:|Also:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted))/;
+/** A Maven (or Gradle) build that succeeded: the errors it printed did not fail the job. */
+export const BUILD_SUCCEEDED = /^(?:\[INFO\] )?BUILD SUCCESS(?:FUL)?\b/;
+const TOOL_PREFIX = /^\[(?:INFO|WARNING|WARN|DEBUG|ERROR)\]|^Running |^Tests run:/;
+
+type Mode = 'none' | 'indented' | 'message' | 'section';
+
+export class ReasonLineDetector {
+  private mode: Mode = 'none';
+  private pendingBlank: number[] = [];
+  /** Lines still allowed in an exception's message before its frames. */
+  private messageBudget = Infinity;
+  /** Inside a test runner's output (Surefire's T E S T S to Results): there bare traces are the tests' own output. */
+  private inTests = false;
+
+  /**
+   * Reads line `n` (its cleaned text); returns the numbers of the lines now known to be reason
+   * lines: usually `[n]` or `[]`, and blank lines inside a block once the block goes on after them.
+   */
+  accept(n: number, text: string): number[] {
+    const blank = text.trim() === '';
+    if (blank) {
+      if (this.mode === 'section' || this.mode === 'indented') this.pendingBlank.push(n);
+      else this.mode = 'none';
+      if (this.pendingBlank.length > 2) this.end();
+      return [];
+    }
+    const pending = this.pendingBlank;
+    this.pendingBlank = [];
+    if (/T E S T S/.test(text) && TESTS_START.test(text)) this.inTests = true;
+    else if (TESTS_END.test(text)) this.inTests = false;
+
+    if (this.mode === 'section') {
+      if (CLOSES_SECTION.test(text)) {
+        this.mode = 'none';
+        return [];
+      }
+      return [...pending, n];
+    }
+    if (OPENS_SECTION.test(text)) {
+      this.mode = 'section';
+      return [n];
+    }
+    if (this.mode === 'message' && !TOOL_PREFIX.test(text) && this.messageBudget-- > 0) {
+      if (STACK_FRAME.test(text)) this.mode = 'indented';
+      return [n];
+    }
+    const indented = /^\s/.test(text) || TRACE_CONTINUES.test(text);
+    if (this.mode === 'indented' && indented) return [...pending, n];
+
+    if (isErrorLine(text) || FAILED_TEST.test(text)) {
+      this.mode = OPENS_MESSAGE.test(text) ? 'message' : 'indented';
+      this.messageBudget = Infinity;
+      return [n];
+    }
+    if (!this.inTests && (EXCEPTION_HEADER.test(text) || STACK_FRAME.test(text))) {
+      // A trace outside any build tool's error: the CI's own failure (a clone, an agent).
+      this.mode = STACK_FRAME.test(text) ? 'indented' : 'message';
+      this.messageBudget = 4;
+      return [...(this.mode === 'indented' ? pending : []), n];
+    }
+    this.mode = 'none';
+    return [];
+  }
+
+  /** Ends any open block (the caller's input ended). */
+  end(): void {
+    this.mode = 'none';
+    this.pendingBlank = [];
+  }
+}
+
+export function isErrorLine(text: string): boolean {
+  for (const pattern of ERROR_LINE) if (pattern.test(text)) return true;
+  return false;
+}
+
+/** Inclusive 1-based ranges from ascending line numbers. */
+export function toRanges(lines: readonly number[]): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (const n of lines) {
+    const last = ranges[ranges.length - 1];
+    if (last && n <= last[1] + 1) last[1] = Math.max(last[1], n);
+    else ranges.push([n, n]);
+  }
+  return ranges;
+}

@@ -1,0 +1,319 @@
+import { categorize, type FailureCategory } from './category';
+import {
+  compareVersions,
+  findCoordinates,
+  findNpmPackages,
+  findPackages,
+  parseDownload,
+  sourcePackages,
+  testClassPackages,
+  type CoordinateMention,
+} from './coordinates';
+import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isPlatformPackage, type Culprit } from './culprits';
+import { cleanLine, splitLines } from './log-lines';
+import { BUILD_SUCCEEDED, ReasonLineDetector, toRanges } from './reason-lines';
+import { errorTemplate, failureSignature, isInformative } from './signature';
+
+/** What the repair loop knows about a failed build from its log alone. */
+export interface BuildDiagnosis {
+  /** 1-based inclusive line ranges of the log that explain the failure. */
+  readonly reasonLines: Array<[number, number]>;
+  readonly category: FailureCategory;
+  readonly signature: string;
+  /** Dependencies blamed, best first. */
+  readonly culprits: Culprit[];
+  /** The distinct informative error templates, in log order (the signature's headline is one). */
+  readonly templates: string[];
+  /** Weighted features for finding similar failures (see similarity.ts). */
+  readonly features: Record<string, number>;
+  readonly lines: number;
+}
+
+/** Reason lines whose text is kept for the analysis; the ranges are kept for all. */
+const KEPT_REASON_TEXT = 5_000;
+const KEPT_RANGES = 10_000;
+const KEPT_TEMPLATES = 200;
+
+/** Evidence weights (see the README's method): what a line says about which dependency failed. */
+const WEIGHT = {
+  coordinates: 3,
+  npmPackage: 3,
+  missingPackage: 3,
+  exceptionClass: 2,
+  namedClass: 1,
+  topFrame: 0.5,
+  deepFrame: 0.05,
+  assertionFrame: 0.05,
+  failedPlugin: 0.3,
+  victim: 1,
+  directInTree: 1.5,
+  deepInTree: 0.25,
+  rootCause: 2,
+  newestPath: 2,
+  wrapper: 0.25,
+} as const;
+
+/** A compiler warning about a source line (javac's `[WARNING] /path/X.java:[12,5] …`). */
+const COMPILER_WARNING = /^\[WARNING\] \S+\.(?:java|kt|scala|groovy):\[\d+,\d+\] /;
+
+/** Ranges (ascending) with more lines added, merged. */
+function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: readonly number[]): Array<[number, number]> {
+  const all: Array<[number, number]> = [...ranges.map(([a, b]): [number, number] => [a, b]), ...lines.map((n): [number, number] => [n, n])];
+  all.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [a, b] of all) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  return merged;
+}
+
+/** Lines inside a Java stack trace after its frames. */
+const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
+
+const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
+const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
+const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
+
+/**
+ * Reads a failed build's log line by line and diagnoses it. Memory is bounded whatever the log's
+ * size: the reason lines' ranges, the text of the first few thousand of them, and the names the log
+ * mentions (artifacts fetched, packages in errors), each capped.
+ */
+export class BuildLogTriage {
+  private n = 0;
+  private readonly detector = new ReasonLineDetector();
+  private readonly ranges: Array<[number, number]> = [];
+  private readonly reasonText: string[] = [];
+  private readonly templates = new Map<string, number>();
+  private readonly artifacts = new ArtifactIndex();
+  private readonly own = new OwnPackages();
+  private readonly coordinates = new CulpritTally();
+  private readonly packages = new Map<string, number>();
+  private frameIndex = -1;
+  /** Packages (and weights) named by the latest exception header of the trace being read. */
+  private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
+  private inTrace = false;
+  /** The enforcer conflict being read: its artifact, the current path's direct dependency, the paths so far. */
+  private treeVictim: string | undefined;
+  private treeDirect: string | undefined;
+  private treePaths: Array<[direct: string, version: string]> = [];
+  /** The compiler's warnings of the current plugin execution, and warnings that became reasons. */
+  private readonly warnings: Array<[number, string]> = [];
+  private readonly earlier: number[] = [];
+  /** Packages the compiler could not find: never the project's own unless its sources are there. */
+  private readonly missing = new Set<string>();
+
+  /** The next line of the log (without its line end). */
+  addLine(raw: string): void {
+    const n = ++this.n;
+    const text = cleanLine(raw);
+    const download = text.includes('Download') ? parseDownload(text) : undefined;
+    if (download) {
+      if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
+      return;
+    }
+    if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
+    if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
+    if (COMPILER_WARNING.test(text)) {
+      if (this.warnings.length < 200) this.warnings.push([n, text]);
+    } else if (/^\[INFO\] --- /.test(text)) this.warnings.length = 0;
+    for (const line of this.detector.accept(n, text)) {
+      this.addRange(line);
+      if (line !== n) continue;
+      this.readReasonLine(text);
+      // With -Werror the compiler's warnings are the errors.
+      if (/-Werror\b/.test(text)) {
+        for (const [w, warning] of this.warnings) {
+          if (this.earlier.length < KEPT_RANGES) this.earlier.push(w);
+          this.readReasonLine(warning);
+        }
+        this.warnings.length = 0;
+      }
+    }
+  }
+
+  /** A build that succeeded after them: the errors so far did not fail the job. */
+  private forgetErrors(): void {
+    this.ranges.length = 0;
+    this.earlier.length = 0;
+    this.reasonText.length = 0;
+    this.templates.clear();
+    this.coordinates.clear();
+    this.packages.clear();
+    this.cause = [];
+    this.missing.clear();
+    this.treePaths = [];
+  }
+
+  private addRange(line: number): void {
+    const last = this.ranges[this.ranges.length - 1];
+    if (last && line <= last[1] + 1) last[1] = Math.max(last[1], line);
+    else if (this.ranges.length < KEPT_RANGES) this.ranges.push([line, line]);
+  }
+
+  private readReasonLine(text: string): void {
+    if (this.reasonText.length < KEPT_REASON_TEXT) this.reasonText.push(text);
+    if (this.templates.size < KEPT_TEMPLATES) {
+      const template = errorTemplate(text);
+      if (isInformative(template) && !this.templates.has(template)) this.templates.set(template, this.templates.size);
+    }
+    for (const pkg of sourcePackages(text)) this.own.add(pkg);
+    for (const pkg of testClassPackages(text)) this.own.add(pkg);
+    this.readCoordinates(text);
+    for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
+    this.readPackages(text);
+  }
+
+  private readCoordinates(text: string): void {
+    const goal = FAILED_GOAL.exec(text);
+    const tree = TREE_LINE.exec(text);
+    const victim = /(?:error for|Dependency convergence error for|upper bound dependencies error for) /i.test(text);
+    const mentions = findCoordinates(text);
+    this.readTreePath(text, tree, victim, mentions);
+    for (const c of mentions) {
+      const name = `${c.groupId}:${c.artifactId}`;
+      this.artifacts.add(c.groupId, c.artifactId);
+      if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
+        this.coordinates.add(name, WEIGHT.failedPlugin);
+        continue;
+      }
+      // The project itself: the root of a dependency tree, or a snapshot being built.
+      if (/SNAPSHOT/.test(text.slice(c.index, c.index + name.length + 60).split(/\s/)[0] ?? '')) continue;
+      if (tree) {
+        const depth = Math.floor((tree[1] as string).length / 2);
+        if (depth === 0) continue;
+        this.coordinates.add(name, depth === 1 ? WEIGHT.directInTree : WEIGHT.deepInTree);
+      } else {
+        this.coordinates.add(name, victim ? WEIGHT.victim : WEIGHT.coordinates);
+      }
+    }
+  }
+
+  /**
+   * Enforcer trees: each path goes from the project through one direct dependency to a version of
+   * the conflicting artifact. The direct dependency whose path asks for the newest version is what
+   * changed (an update brings newer transitive requirements): it gets `newestPath` once per conflict.
+   */
+  private readTreePath(text: string, tree: RegExpExecArray | null, victim: boolean, mentions: readonly CoordinateMention[]): void {
+    if (victim) {
+      this.settleTree();
+      const first = mentions[0];
+      this.treeVictim = first ? `${first.groupId}:${first.artifactId}` : undefined;
+      return;
+    }
+    if (!tree) {
+      if (!/^(?:\[\w+\] )?\s*(?:and|,|\]|\[)?\s*$/.test(text)) this.settleTree();
+      return;
+    }
+    const depth = Math.floor((tree[1] as string).length / 2);
+    const first = mentions[0];
+    if (depth === 1 && first) this.treeDirect = `${first.groupId}:${first.artifactId}`;
+    if (depth < 2 || this.treeDirect === undefined || this.treeVictim === undefined) return;
+    const asked = mentions.filter((m) => `${m.groupId}:${m.artifactId}` === this.treeVictim).pop();
+    if (asked && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, asked.version]);
+  }
+
+  private settleTree(): void {
+    const paths = this.treePaths;
+    if (paths.length > 1) {
+      let newest = paths[0]?.[1] ?? '';
+      for (const [, version] of paths) if (compareVersions(version, newest) > 0) newest = version;
+      const blamed = new Set(paths.filter(([, v]) => v === newest).map(([direct]) => direct));
+      if (blamed.size < new Set(paths.map(([direct]) => direct)).size) {
+        for (const direct of blamed) this.coordinates.add(direct, WEIGHT.newestPath);
+      }
+    }
+    this.treePaths = [];
+    this.treeDirect = undefined;
+  }
+
+  private readPackages(text: string): void {
+    const mentions = findPackages(text);
+    const isFrame = mentions.length === 1 && mentions[0]?.kind === 'frame';
+    if (!isFrame) this.frameIndex = -1;
+    const header = EXCEPTION_HEADER.exec(text);
+    if (header) this.frameIndex = 0;
+    // Within a trace, the exception that wraps another is its victim: only the last one's names
+    // count fully (as the root cause), the wrappers' a quarter.
+    if (header) {
+      this.settleCause(WEIGHT.wrapper);
+      this.inTrace = true;
+    } else if (!isFrame && !TRACE_GOES_ON.test(text)) {
+      this.settleCause(1, WEIGHT.rootCause);
+      this.inTrace = false;
+    }
+    for (const m of mentions) {
+      if (isPlatformPackage(m.name)) continue;
+      let weight: number;
+      if (m.kind === 'frame') {
+        if (this.frameIndex < 0) this.frameIndex = 0;
+        weight = isAssertionPackage(m.name) ? WEIGHT.assertionFrame : this.frameIndex < 3 ? WEIGHT.topFrame : WEIGHT.deepFrame;
+        this.frameIndex++;
+      } else if (m.kind === 'missing') {
+        weight = WEIGHT.missingPackage;
+        if (this.missing.size < 1000) this.missing.add(m.name);
+      } else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
+      else weight = WEIGHT.namedClass;
+      if (header || (m.kind === 'frame' && this.inTrace)) {
+        if (this.cause.length < 40) this.cause.push([m.name, weight, m.kind !== 'frame']);
+        continue;
+      }
+      this.addPackage(m.name, weight);
+    }
+  }
+
+  /** Adds the names of the exception header read last: scaled, plus a bonus for the root cause. */
+  private settleCause(scale: number, bonus = 0): void {
+    for (const [pkg, weight, named] of this.cause) this.addPackage(pkg, weight * scale + (named ? bonus : 0));
+    this.cause = [];
+  }
+
+  private addPackage(pkg: string, weight: number): void {
+    if (!this.packages.has(pkg) && this.packages.size >= 10_000) return;
+    this.packages.set(pkg, (this.packages.get(pkg) ?? 0) + weight);
+  }
+
+  /** The diagnosis of the lines read so far (call once the log has ended). */
+  finish(): BuildDiagnosis {
+    this.detector.end();
+    this.settleCause(1, WEIGHT.rootCause);
+    this.settleTree();
+    const category = categorize(this.reasonText);
+    const templates = [...this.templates.keys()];
+    const tally = new CulpritTally();
+    const mentioned: Array<[string, number]> = [];
+    for (const [name, weight] of this.coordinates.entries()) tally.add(name, weight);
+    for (const [pkg, weight] of this.packages) {
+      if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
+      const name = this.artifacts.nameOf(pkg);
+      tally.add(name, weight);
+      mentioned.push([name, weight]);
+    }
+    const culprits = tally.ranked();
+    const features: Record<string, number> = {};
+    features[`category:${category}`] = 1;
+    for (const t of templates.slice(0, 50)) features[`t:${t}`] = 1;
+    for (const [i, c] of culprits.entries()) features[`dep:${c.name}`] = (i === 0 ? 3 : 1) * Math.max(c.score, 0.1);
+    for (const [name, weight] of mentioned.slice(0, 100)) features[`pkg:${name}`] = Math.min(1, weight);
+    return {
+      reasonLines: withLines(this.ranges, this.earlier),
+      category,
+      signature: failureSignature(category, templates),
+      culprits,
+      templates,
+      features,
+      lines: this.n,
+    };
+  }
+}
+
+/** Diagnoses a whole log held in memory (tests, small logs); the CLI streams through BuildLogTriage. */
+export function triageLog(text: string): BuildDiagnosis {
+  const triage = new BuildLogTriage();
+  for (const line of splitLines(text)) triage.addLine(line);
+  return triage.finish();
+}
+
+export { toRanges };
