@@ -74,6 +74,8 @@ export interface Attempt {
   decisionId: string;
   action: string | null;
   status: AttemptStatus;
+  /** Epoch ms when a succeeded attempt's outcome was verified: a relapse after it means the fix did not hold. */
+  succeededAt?: number;
 }
 
 /** What a decision needs to know about the incident it is for. */
@@ -99,6 +101,8 @@ export interface IncidentCase {
   outcomeDeadlines: Record<string /* decisionId */, number>;
   /** An escalation that only waits for time (cooldown, budget, blast radius): when to decide again. */
   retryAt?: number;
+  /** Epoch ms of the last time the analyzer saw the incident's symptoms come back after all had recovered. */
+  relapsedAt?: number;
 }
 
 /** Everything the decider keeps between events. Plain JSON: it survives a restart as a snapshot. */
