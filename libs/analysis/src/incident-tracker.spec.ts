@@ -316,7 +316,8 @@ describe('IncidentTracker', () => {
       t.observe(signal('errors', 0.97), 31_000);
       expect(t.tick(35_000)).toEqual([]); // gathering the relapse's evidence
       const [updated] = t.tick(40_000);
-      expect(updated).toMatchObject({ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 30_000 } });
+      // When its symptoms were last failing: a fix verified while the relapse began does not hide it.
+      expect(updated).toMatchObject({ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 } });
       expect(t.state).toBe('open');
     });
 
@@ -371,7 +372,7 @@ describe('IncidentTracker', () => {
       t.observe(signal('errors', 0.97), 31_000);
       const restored = newTracker();
       restored.restore(JSON.parse(JSON.stringify(t.snapshot())) as ReturnType<IncidentTracker['snapshot']>);
-      expect(restored.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 30_000 } }]);
+      expect(restored.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 31_000 } }]);
     });
   });
 

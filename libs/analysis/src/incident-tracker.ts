@@ -68,7 +68,7 @@ export interface IncidentState {
   failingSpans: FailingSpan[];
   /** The incident this one followed while it was still open (another kind of failure came; see Relapse). */
   previousIncidentId?: string;
-  /** The last time the symptoms came back after all had recovered, with evidence of the same kind. */
+  /** The symptoms came back after all had recovered, with evidence of the same kind: when they were last failing then. */
   relapsedAtMs?: number;
 }
 
@@ -366,7 +366,9 @@ export class IncidentTracker {
     this.relapse = undefined;
     const kind = this.catalog.match(this.target, evidence);
     if (kind === incident.fingerprint) {
-      incident.relapsedAtMs = relapse.startMs;
+      // When its symptoms were last failing, not when they began to: a relapse that began as a fix
+      // was being verified (a retry policy's latency, say) and went on failing is still one after it.
+      incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
       this.dirty = true;
       return [];
     }

@@ -91,8 +91,8 @@ export const incidentUpdatedSchema = z
     ...incidentSnapshot,
     updatedAt: timestamp,
     /**
-     * The last time the incident's symptoms came back after all of them had recovered: the same
-     * kind of failure is happening again, so whatever fixed it before did not hold.
+     * The incident's symptoms came back after all of them had recovered, with evidence of the same
+     * kind: when they were last seen failing in that relapse. Whatever fixed it before did not hold.
      */
     relapsedAt: timestamp.optional(),
   })
