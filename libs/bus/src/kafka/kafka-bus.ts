@@ -4,6 +4,7 @@ import type { ComponentLogger } from '@homeostat/telemetry';
 import { encodeEvent } from '../codec';
 import { BusError } from '../errors';
 import { KeyPartitioner } from './key-partitioner';
+import { isRetriableTopicSetupError, TOPIC_SETUP_ATTEMPTS, TOPIC_SETUP_BACKOFF_MS } from './topic-setup';
 import { MessageProcessor } from '../processor';
 import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
 
@@ -124,7 +125,17 @@ export class KafkaBus implements Bus {
     if (this.started) return;
     await this.admin.connect();
     try {
-      await this.ensureTopics();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.ensureTopics();
+          break;
+        } catch (error) {
+          if (attempt >= TOPIC_SETUP_ATTEMPTS || !isRetriableTopicSetupError(error)) throw error;
+          const waitMs = TOPIC_SETUP_BACKOFF_MS * 2 ** (attempt - 1);
+          this.options.logger.warn(`setting up topics failed (${String(error)}); trying again in ${waitMs} ms`, { attempt });
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+      }
     } finally {
       await this.admin.disconnect();
     }
