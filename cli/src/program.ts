@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     .option('--shop-port <port>', "the shop's port (0 = any free port)", parsePort, 3000)
     .option('--warmup <s>', 'seconds of normal traffic before the first fault (the analyzer learns the baselines)', parseSeconds, 45)
     .option('--timeout <s>', 'give up on an incident after this many seconds', parseSeconds, 300)
+    .option('--back-to-back', 'inject the next fault as soon as the shop is healthy again, without waiting for the incident to resolve')
     .action(demoCommand);
 
   program

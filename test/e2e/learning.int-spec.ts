@@ -7,11 +7,17 @@ import { fastShopLoopDir } from './shop-loop';
 
 /**
  * The self-healing loop end to end in embedded mode, on the real shop: 4 incidents of each fault
- * in a seeded random order. Every one must recover, and from the third occurrence of a kind on,
- * the loop's first action must be one that fixes it (it learned which, per fingerprint).
- * The loop spec is the shop's with shorter waits (see fastShopLoopDir).
+ * in a seeded random order, back to back — each fault as soon as /health is 200 again after the
+ * last, without waiting for the last incident to resolve, as faults come in production. Every one
+ * must recover, each kind with one fingerprint of its own, a fault of the kind just fixed must be a
+ * relapse of its still-open incident that is acted on again, and from the third occurrence of a
+ * kind on the loop's first action must be one that fixes it (it learned which, per fingerprint).
+ * The loop spec is the shop's with shorter waits (see fastShopLoopDir), but its own resolve wait
+ * (30 s), so a fault comes while the last incident is open. The verification deadline stays the
+ * shop's 30 s: with less, a retry policy or a cache on a loaded machine is judged before /health's
+ * window has turned over, and the right fix is rolled back.
  */
-describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
+describe('the loop learns on the shop (embedded): 4 × 4 incidents, back to back', () => {
   let result: DemoResult;
   const lines: string[] = [];
 
@@ -25,12 +31,13 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
         faults: ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'],
         seed: 42,
         dataDir,
-        loopsDir: await fastShopLoopDir(),
+        loopsDir: await fastShopLoopDir({ resolveAfter: '30s' }),
         traffic: 25,
         shopPort: 0,
         warmupMs: 40_000,
         incidentTimeoutMs: 150_000,
         quietMs: 4_000,
+        backToBack: true,
         env: {
           ...process.env,
           CHDB_DIR: chdb,
@@ -46,8 +53,10 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
       { phase: () => undefined, log: (line) => lines.push(line) },
     );
     // The run's own account, and what each incident opened with (the analyzer's log), for whoever reads a failure.
-    const opened = (await readFile(join(dataDir, 'homeostat.log'), 'utf8')).split('\n').filter((l) => l.includes('opened incident'));
-    process.stdout.write(`${lines.join('\n')}\n${opened.map((l) => (JSON.parse(l) as { msg: string }).msg).join('\n')}\n`);
+    const incidents = (await readFile(join(dataDir, 'homeostat.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => /opened incident|resolved incident|relapsed at/.test(l));
+    process.stdout.write(`${lines.join('\n')}\n${incidents.map((l) => (JSON.parse(l) as { msg: string }).msg).join('\n')}\n`);
   }, 30 * 60_000);
 
   it('recovers from every incident', () => {
@@ -65,5 +74,33 @@ describe('the loop learns on the shop (embedded): 4 × 4 incidents', () => {
   it('gives each kind of fault one fingerprint, which is what lets the learning carry over', () => {
     for (const kind of result.report.summary.perKind)
       expect({ fault: kind.fault, fingerprints: kind.fingerprints.length }).toEqual({ fault: kind.fault, fingerprints: 1 });
+  });
+
+  it('gives the first occurrence of each kind an incident of its own, though the last one was still open', () => {
+    const firsts = result.records.filter((r, i) => result.records.findIndex((x) => x.fault === r.fault) === i);
+    expect(firsts.map((r) => ({ fault: r.fault, relapse: r.relapse ?? false }))).toEqual(
+      firsts.map((r) => ({ fault: r.fault, relapse: false })),
+    );
+    expect(new Set(firsts.map((r) => r.incidentId)).size).toBe(4);
+  });
+
+  it('takes a fault of the kind just fixed as a relapse of its open incident, and acts on it again', () => {
+    // The seeded plan has the same kind twice in a row (retry-storm, then slow-dependency).
+    const again = result.records.filter((r, i) => i > 0 && result.records[i - 1]!.fault === r.fault);
+    expect(again.length).toBeGreaterThan(0);
+    for (const r of again) {
+      const before = result.records[r.index - 2]!;
+      expect({
+        fault: r.fault,
+        relapse: r.relapse ?? false,
+        incident: r.incidentId === before.incidentId,
+        acted: r.actions.length > 0,
+      }).toEqual({
+        fault: r.fault,
+        relapse: true,
+        incident: true,
+        acted: true,
+      });
+    }
   });
 });

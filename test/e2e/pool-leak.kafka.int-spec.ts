@@ -16,6 +16,7 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
   let bus: Bus | undefined;
   const observer = new LoopObserver('shop');
   let consoleUrl = '';
+  let firstIncident: string | undefined;
 
   beforeAll(async () => {
     const brokers = process.env['KAFKA_BROKERS'];
@@ -95,5 +96,35 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
     );
     const incidents = await getJson(`${consoleUrl}/api/incidents?limit=10`);
     expect(JSON.stringify(incidents.body)).toContain(id);
+    firstIncident = id;
   }, 360_000);
+
+  it('acts again on a pool leak injected as soon as the shop is healthy, the last incident open or not', async () => {
+    expect(firstIncident).toBeDefined();
+    await eventually('the shop is healthy', async () => (await getJson(`${shop!.url}/health`)).status === 200, 60_000);
+    const injectedAt = Date.now();
+    expect((await fetch(`${shop!.url}/faults/pool-leak`, { method: 'POST' })).status).toBe(200);
+
+    // A relapse of the incident still open (the decider decides again, naming the fix that did not
+    // hold), or a new incident of the same kind when the first one had resolved already.
+    const acted = await observer.until(
+      () => observer.decisions.find((d) => d.at >= injectedAt && (d.data.relapseOf !== undefined || d.data.incidentId !== firstIncident)),
+      120_000,
+    );
+    if (!acted) throw new Error(`no decision within 120 s of the second fault:\n${processes.flatMap((p) => p.lines.slice(-5)).join('\n')}`);
+    if (acted.data.incidentId === firstIncident) expect(acted.data.relapseOf).toEqual(expect.any(String));
+    else expect(acted.data.fingerprint).toBe(observer.opened.find((o) => o.data.incidentId === firstIncident)?.data.fingerprint);
+    const healed = await observer.until(
+      () =>
+        observer.outcomes.find(
+          (o) => o.data.incidentId === acted.data.incidentId && o.data.status === 'succeeded' && Date.parse(o.data.startedAt) >= injectedAt,
+        ),
+      150_000,
+    );
+    const tried = observer.outcomes
+      .filter((o) => o.data.incidentId === acted.data.incidentId && Date.parse(o.data.startedAt) >= injectedAt)
+      .map((o) => `${o.data.action.name}:${o.data.status}`);
+    process.stdout.write(`second pool leak: ${acted.data.relapseOf ? 'relapse' : 'new incident'}; tried ${tried.join(' → ')}\n`);
+    expect({ recovered: healed !== undefined, tried }).toMatchObject({ recovered: true });
+  }, 300_000);
 });

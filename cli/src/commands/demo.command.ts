@@ -14,6 +14,7 @@ export interface DemoCommandOptions {
   shopPort: number;
   warmup: number;
   timeout: number;
+  backToBack?: boolean;
 }
 
 const FAULTS = ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'] as const;
@@ -67,7 +68,10 @@ export async function demoCommand(options: DemoCommandOptions): Promise<void> {
   const loopsDir = path.resolve(options.loops ?? path.join(path.dirname(require.resolve('@homeostat/shop/package.json')), 'loops'));
   const faults = options.faults ?? [...FAULTS];
   const out = process.stdout;
-  out.write(`homeostat demo: ${options.incidents} incident(s) of ${faults.join(', ')} (seed ${options.seed}); state in ${dataDir}\n`);
+  const pace = options.backToBack ? ', back to back' : '';
+  out.write(
+    `homeostat demo: ${options.incidents} incident(s) of ${faults.join(', ')} (seed ${options.seed}${pace}); state in ${dataDir}\n`,
+  );
 
   const progress = createProgress(process.stderr);
   // Ctrl-C stops the shop and the stack cleanly; a second one exits at once.
@@ -93,6 +97,7 @@ export async function demoCommand(options: DemoCommandOptions): Promise<void> {
         warmupMs: options.warmup * 1000,
         incidentTimeoutMs: options.timeout * 1000,
         quietMs: 6_000,
+        backToBack: options.backToBack === true,
         signal: abort.signal,
       },
       progress,

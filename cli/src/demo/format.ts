@@ -20,7 +20,7 @@ export function formatReport(report: DemoReport): string {
       String(r.index),
       r.fault,
       String(r.occurrence),
-      r.fingerprint ?? '-',
+      r.fingerprint === null ? '-' : `${r.fingerprint}${r.relapse ? ' (relapse)' : ''}`,
       r.actions.length > 0 ? r.actions.join(' → ') : (r.problem ?? '-'),
       s(r.timeToDetectS),
       s(r.timeToActS),

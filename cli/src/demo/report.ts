@@ -28,6 +28,8 @@ export interface IncidentRecord {
   /** When the analyzer declared the incident over (its signals back to baseline). */
   resolvedAt: number | null;
   actions: ActionTry[];
+  /** The fault was taken as a relapse of an incident still open (the same kind, after a verified fix), not a new incident. */
+  relapse?: boolean;
   /** Why the incident is incomplete, when it is (e.g. not detected within the time limit). */
   problem?: string;
 }
@@ -47,6 +49,7 @@ export interface IncidentRow {
   timeToActS: number | null;
   timeToRecoverS: number | null;
   timeToResolveS: number | null;
+  relapse?: boolean;
   problem?: string;
 }
 
@@ -118,6 +121,7 @@ export function buildReport(
       timeToActS: seconds(r.injectedAt, r.actedAt),
       timeToRecoverS: seconds(r.injectedAt, r.recoveredAt),
       timeToResolveS: seconds(r.injectedAt, r.resolvedAt),
+      ...(r.relapse ? { relapse: true } : {}),
       ...(r.problem ? { problem: r.problem } : {}),
     };
   });

@@ -40,6 +40,13 @@ export interface DemoOptions {
   incidentTimeoutMs: number;
   /** How long the shop must stay healthy with no open incident before the next fault. */
   quietMs: number;
+  /**
+   * The next fault as soon as the shop answers healthy again, without waiting for the incident to
+   * resolve: a new failure meets a loop whose last incident is still open.
+   */
+  backToBack?: boolean;
+  /** The faults in this order, instead of `incidents` of `faults` shuffled with `seed`. */
+  plan?: readonly string[];
   /** Environment for the stack (ports, bucket size, …); the demo's defaults fill what is unset. */
   env?: NodeJS.ProcessEnv;
   /** Stops the run (the stack and the shop are shut down cleanly); runDemo then rejects. */
@@ -151,7 +158,7 @@ export class ShopProcess {
  * healthy and the incident resolved, then puts the shop back as it was before the next one.
  */
 export async function runDemo(options: DemoOptions, progress: DemoProgress): Promise<DemoResult> {
-  const plan = planIncidents(options.faults, options.incidents, options.seed);
+  const plan = options.plan ?? planIncidents(options.faults, options.incidents, options.seed);
   mkdirSync(options.dataDir, { recursive: true });
   const env = options.env ?? process.env;
   const shopPort = options.shopPort === 0 ? await freePort() : options.shopPort;
@@ -208,8 +215,13 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
     for (const [i, fault] of plan.entries()) {
       const index = i + 1;
       const step = (text: string): void => progress.phase(index, plan.length, `${fault}: ${text}`);
-      step('waiting for a quiet, healthy shop');
-      await w(waitQuiet(shop.url, observer, options.quietMs, options.incidentTimeoutMs, step));
+      if (options.backToBack) {
+        step('waiting for a healthy shop');
+        await w(waitHealthy(shop.url, options.incidentTimeoutMs, step));
+      } else {
+        step('waiting for a quiet, healthy shop');
+        await w(waitQuiet(shop.url, observer, options.quietMs, options.incidentTimeoutMs, step));
+      }
 
       const record: IncidentRecord = {
         index,
@@ -232,19 +244,20 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
       const left = (): number => Math.max(0, deadline - Date.now());
 
       step('injected; waiting for the analyzer');
-      const opened = await w(observer.until(() => observer.opened.find((o) => o.at >= record.injectedAt), left()));
+      const opened = await w(observer.until(() => incidentSince(observer, record.injectedAt), left()));
       if (!opened) {
         record.problem = `not detected within ${options.incidentTimeoutMs / 1000} s`;
       } else {
-        record.incidentId = opened.data.incidentId;
-        record.fingerprint = opened.data.fingerprint;
+        record.incidentId = opened.incidentId;
+        record.fingerprint = opened.fingerprint;
         record.detectedAt = opened.at;
-        step(`incident ${opened.data.fingerprint} opened; the loop decides`);
-        const id = opened.data.incidentId;
+        if (opened.relapse) record.relapse = true;
+        step(`incident ${opened.fingerprint} ${opened.relapse ? 'relapsed' : 'opened'}; the loop decides`);
+        const id = opened.incidentId;
         let shown = 0;
         const end = await w(
           observer.until(() => {
-            const tries = observer.outcomes.filter((o) => o.data.incidentId === id);
+            const tries = observer.outcomes.filter((o) => o.data.incidentId === id && Date.parse(o.data.startedAt) >= record.injectedAt);
             if (tries.length > shown) step(`tried ${tries.map((t) => `${t.data.action.name} (${t.data.status})`).join(', ')}`);
             shown = tries.length;
             const success = tries.find((o) => o.data.status === 'succeeded');
@@ -252,7 +265,7 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
             // The incident may end without a verified fix (its signals went back by themselves);
             // then there is nothing more to wait for once every action started has its outcome.
             const resolved = observer.resolved.some((r) => r.data.incidentId === id);
-            const started = observer.started.filter((a) => a.data.incidentId === id).length;
+            const started = observer.started.filter((a) => a.data.incidentId === id && a.at >= record.injectedAt).length;
             return resolved && tries.length >= started ? { success: undefined } : undefined;
           }, left()),
         );
@@ -265,9 +278,13 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
       }
       // The world's part: the fault goes away (a fix such as the cache may only mask it), and the
       // shop gets its baseline config back, so the next fault meets the same shop.
-      step(record.recoveredAt === null ? 'clearing the fault' : 'recovered; clearing the fault, waiting for the incident to resolve');
+      step(
+        record.recoveredAt === null || options.backToBack
+          ? 'clearing the fault'
+          : 'recovered; clearing the fault, waiting for the incident to resolve',
+      );
       await resetShop(shop.url, baseline.config);
-      if (record.incidentId !== null) {
+      if (record.incidentId !== null && !options.backToBack) {
         const id = record.incidentId;
         const resolved = await w(observer.until(() => observer.resolved.find((r) => r.data.incidentId === id), options.incidentTimeoutMs));
         if (resolved) record.resolvedAt = resolved.at;
@@ -276,8 +293,13 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
       const rec =
         record.recoveredAt === null ? 'NOT recovered' : `recovered in ${((record.recoveredAt - record.injectedAt) / 1000).toFixed(1)} s`;
       progress.log(
-        `#${index} ${fault}: ${record.actions.map((a) => `${a.action}:${a.status}`).join(' → ') || 'no action'}; ${rec}${record.problem ? ` (${record.problem})` : ''}`,
+        `#${index} ${fault}${record.relapse ? ' (a relapse of the open incident)' : ''}: ${record.actions.map((a) => `${a.action}:${a.status}`).join(' → ') || 'no action'}; ${rec}${record.problem ? ` (${record.problem})` : ''}`,
       );
+    }
+    // Back to back, incidents resolve while later faults run: when, is read from the events at the end.
+    for (const record of records) {
+      if (record.resolvedAt !== null || record.incidentId === null) continue;
+      record.resolvedAt = observer.resolved.find((r) => r.data.incidentId === record.incidentId)?.at ?? null;
     }
     return { records, report: buildReport(records, BEST_ACTION), urls: { console: urlOf('console'), collector, shop: shop.url } };
   } finally {
@@ -309,10 +331,44 @@ async function resetShop(shopUrl: string, baseline: unknown): Promise<void> {
   }
 }
 
+/**
+ * The incident a fault injected at `since` caused: the first one opened after it, or an incident
+ * that was still open and relapsed (the decider decided again for it, naming the fix that did not
+ * hold), whichever the loop reported first.
+ */
+function incidentSince(
+  observer: LoopObserver,
+  since: number,
+): { incidentId: string; fingerprint: string; at: number; relapse: boolean } | undefined {
+  const opened = observer.opened.find((o) => o.at >= since);
+  const relapse = observer.decisions.find((d) => d.at >= since && d.data.relapseOf !== undefined);
+  if (opened !== undefined && (relapse === undefined || opened.at <= relapse.at))
+    return { incidentId: opened.data.incidentId, fingerprint: opened.data.fingerprint, at: opened.at, relapse: false };
+  return relapse && { incidentId: relapse.data.incidentId, fingerprint: relapse.data.fingerprint, at: relapse.at, relapse: true };
+}
+
+/** Waits until the shop has answered /health 200 twice in a row, a second apart. */
+async function waitHealthy(shopUrl: string, timeoutMs: number, step: (text: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  while (Date.now() < deadline) {
+    const healthy = await httpJson('GET', `${shopUrl}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    streak = healthy ? streak + 1 : 0;
+    if (streak >= 2) return;
+    await sleep(1000);
+  }
+  step(`still not healthy after ${timeoutMs / 1000} s; going on`);
+}
+
 function collectActions(record: IncidentRecord, observer: LoopObserver): void {
-  const started = new Map(observer.started.filter((s) => s.data.incidentId === record.incidentId).map((s) => [s.data.decisionId, s]));
+  const started = new Map(
+    observer.started.filter((s) => s.data.incidentId === record.incidentId && s.at >= record.injectedAt).map((s) => [s.data.decisionId, s]),
+  );
   record.actions = observer.outcomes
-    .filter((o) => o.data.incidentId === record.incidentId)
+    .filter((o) => o.data.incidentId === record.incidentId && Date.parse(o.data.startedAt) >= record.injectedAt)
     .map((o) => ({
       decisionId: o.data.decisionId,
       action: o.data.action.name,

@@ -114,17 +114,7 @@ export class FingerprintCatalog {
   /** The fingerprint for an incident of `target` opened with these signals; the kind's profile learns from them. */
   assign(target: string, signals: readonly FingerprintSignal[]): string {
     const parts = partsOf(signals);
-    const exact = fingerprintOfParts(target, parts);
-    const own = this.kindsOf(target);
-    let best: { kind: Kind; similarity: number } | undefined;
-    const same = own.find((k) => k.fingerprint === exact);
-    if (same) best = { kind: same, similarity: 1 };
-    else {
-      for (const kind of own) {
-        const similarity = this.similarityTo(parts, kind, own);
-        if (similarity >= this.threshold && (best === undefined || similarity > best.similarity)) best = { kind, similarity };
-      }
-    }
+    const best = this.bestKind(target, parts);
     if (best) {
       best.kind.occurrences++;
       for (const p of parts) best.kind.counts.set(p, (best.kind.counts.get(p) ?? 0) + 1);
@@ -133,6 +123,7 @@ export class FingerprintCatalog {
       this.known.push(best.kind);
       return best.kind.fingerprint;
     }
+    const exact = fingerprintOfParts(target, parts);
     this.known.push({ fingerprint: exact, parts, occurrences: 1, counts: new Map(parts.map((p) => [p, 1])) });
     if (this.known.length > this.capacity) this.known.shift();
     return exact;
@@ -166,6 +157,28 @@ export class FingerprintCatalog {
     const own = this.kindsOf(target);
     const exact = fingerprintOfParts(target, parts);
     return !own.some((k) => k.fingerprint === exact || this.similarityTo(parts, k, own) >= this.threshold);
+  }
+
+  /**
+   * The known kind these signals are, without learning from them (see assign): its fingerprint, or
+   * undefined when they would found a kind of their own.
+   */
+  match(target: string, signals: readonly FingerprintSignal[]): string | undefined {
+    return this.bestKind(target, partsOf(signals))?.kind.fingerprint;
+  }
+
+  /** The target's kind with exactly these parts, else the most similar one at or above the threshold. */
+  private bestKind(target: string, parts: readonly string[]): { kind: Kind; similarity: number } | undefined {
+    const exact = fingerprintOfParts(target, parts);
+    const own = this.kindsOf(target);
+    const same = own.find((k) => k.fingerprint === exact);
+    if (same) return { kind: same, similarity: 1 };
+    let best: { kind: Kind; similarity: number } | undefined;
+    for (const kind of own) {
+      const similarity = this.similarityTo(parts, kind, own);
+      if (similarity >= this.threshold && (best === undefined || similarity > best.similarity)) best = { kind, similarity };
+    }
+    return best;
   }
 
   /** How similar an incident's parts are to a known kind, in [0, 1]; undefined for an unknown fingerprint. */

@@ -49,9 +49,16 @@ export function incidentEvent(
     evidence: evidenceOf(incident),
     hypothesis: hypothesisOf(incident),
   };
-  return transition.type === 'opened'
-    ? { type: 'homeostat.incident.opened.v1', subject: target, data: snapshot }
-    : { type: 'homeostat.incident.updated.v1', subject: target, data: { ...snapshot, updatedAt: new Date(nowMs).toISOString() } };
+  if (transition.type === 'opened') {
+    const previous = incident.previousIncidentId === undefined ? {} : { previousIncidentId: incident.previousIncidentId };
+    return { type: 'homeostat.incident.opened.v1', subject: target, data: { ...snapshot, ...previous } };
+  }
+  const relapsed = incident.relapsedAtMs === undefined ? {} : { relapsedAt: new Date(incident.relapsedAtMs).toISOString() };
+  return {
+    type: 'homeostat.incident.updated.v1',
+    subject: target,
+    data: { ...snapshot, updatedAt: new Date(nowMs).toISOString(), ...relapsed },
+  };
 }
 
 /** One signal of an incident in words, for a hypothesis' summary. */

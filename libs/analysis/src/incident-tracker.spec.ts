@@ -297,4 +297,111 @@ describe('IncidentTracker', () => {
       openedAt: 10_000,
     });
   });
+
+  describe('after the symptoms of an open incident all recovered', () => {
+    /** An incident opened on latency and errors at 0–10 s, whose symptoms are back at 20 s (a fix took). */
+    function fixed(): { t: IncidentTracker; fingerprint: string } {
+      const t = newTracker();
+      t.observe(signal('latency', 0.95), 0);
+      t.observe(signal('errors', 0.95), 1_000);
+      const [opened] = t.tick(10_000);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.2), 20_000);
+      expect(t.tick(20_000)).toEqual([]);
+      return { t, fingerprint: opened!.incident.fingerprint };
+    }
+
+    it('given the same kind of failure again, then the incident stays open and its next update reports the relapse', () => {
+      const { t, fingerprint } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      expect(t.tick(35_000)).toEqual([]); // gathering the relapse's evidence
+      const [updated] = t.tick(40_000);
+      // When its symptoms were last failing: a fix verified while the relapse began does not hide it.
+      expect(updated).toMatchObject({ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 } });
+      expect(t.state).toBe('open');
+    });
+
+    it('given another kind of failure, then the incident is resolved and one of its own kind opens, linked to it', () => {
+      const { t, fingerprint } = fixed();
+      const pool = { labels: { 'db.client.connection.state': 'used' }, symptom: false };
+      t.observe(signal('errors', 0.97), 30_000);
+      t.observe(signal('db.client.connection.count', 0.99, { ...pool, key: 'shop|pool|' }), 31_000);
+      t.observe(signal('timeouts', 0.99), 32_000);
+      t.addFailingSpan(
+        { traceId: 't', spanId: 's1', name: 'GET /', service: 'shop', error: 'PoolTimeout: timeout acquiring connection' },
+        33_000,
+      );
+      t.addFailingSpan(
+        { traceId: 't', spanId: 's2', name: 'GET /', service: 'shop', error: 'PoolTimeout: timeout acquiring connection' },
+        34_000,
+      );
+      // It shares a symptom with the incident's kind: gathered for up to one more window, as an opening would be.
+      const transitions = [...t.tick(40_000), ...t.tick(50_000)].filter((x) => x.type !== 'updated');
+      expect(transitions.map((x) => x.type)).toEqual(['resolved', 'opened']);
+      expect(transitions[0]).toMatchObject({ incident: { incidentId: 'inc-1' }, resolution: 'self-healed' });
+      const next = transitions[1]!.incident;
+      expect(next).toMatchObject({ incidentId: 'inc-2', previousIncidentId: 'inc-1', openedAtMs: 30_000 });
+      expect(next.fingerprint).not.toBe(fingerprint);
+      expect(next.signals.map((x) => x.name).sort()).toEqual(['db.client.connection.count', 'errors', 'timeouts']);
+      expect(next.failingSpans).toHaveLength(2);
+      expect(t.state).toBe('open');
+    });
+
+    it('given another kind of failure, then it waits a second window for the evidence that tells kinds apart before it opens', () => {
+      const { t, fingerprint } = fixed();
+      // Its first window has a symptom and a cause that share nothing with the incident's kind:
+      // enough to open, and not ambiguous.
+      t.observe(signal('timeouts', 0.97), 30_000);
+      t.observe(signal('db.client.connection.count', 0.99, { symptom: false }), 31_000);
+      expect(t.tick(40_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      // What comes in the second window is part of the new incident's evidence and fingerprint.
+      t.observe(signal('db.client.connection.pending_requests', 0.99, { symptom: false }), 44_000);
+      const transitions = t.tick(50_000).filter((x) => x.type !== 'updated');
+      expect(transitions.map((x) => x.type)).toEqual(['resolved', 'opened']);
+      expect(transitions[1]!.incident.signals.map((x) => x.name).sort()).toEqual([
+        'db.client.connection.count',
+        'db.client.connection.pending_requests',
+        'timeouts',
+      ]);
+      expect(transitions[1]!.incident.fingerprint).not.toBe(fingerprint);
+    });
+
+    it('given one symptom failing for a moment, then it is neither a relapse nor a new incident, and the incident resolves', () => {
+      const { t } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('latency', 0.2), 32_000);
+      expect(t.tick(40_000)).toEqual([]);
+      expect(t.tick(50_000)).toEqual([]); // the relapse had two windows and too little evidence: dropped
+      expect(t.tick(52_000)).toMatchObject([{ type: 'resolved', incident: { incidentId: 'inc-1' } }]);
+    });
+
+    it('given symptoms back for less than half a gathering window, then a failure is the incident going on, not a relapse', () => {
+      const { t } = fixed();
+      t.observe(signal('latency', 0.96), 24_000);
+      t.observe(signal('errors', 0.97), 24_000);
+      expect(t.tick(40_000)).toEqual([]);
+      expect(t.tick(50_000)).toEqual([]);
+      expect(t.current).toMatchObject({ incidentId: 'inc-1' });
+      expect(t.current?.relapsedAtMs).toBeUndefined();
+    });
+
+    it('continues a relapse from a snapshot', () => {
+      const { t, fingerprint } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      const restored = newTracker();
+      restored.restore(JSON.parse(JSON.stringify(t.snapshot())) as ReturnType<IncidentTracker['snapshot']>);
+      expect(restored.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 31_000 } }]);
+    });
+  });
+
+  it('counts a symptom that went past its band the other way (latency below normal) as recovered', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('errors', 0.95), 1_000);
+    t.tick(10_000);
+    t.observe(signal('latency', 0.99, { value: 1, direction: 'down', withinBaseline: false }), 12_000);
+    t.observe(signal('errors', 0.2), 12_000);
+    expect(t.tick(31_000)).toMatchObject([{ type: 'resolved', resolution: 'self-healed' }]);
+  });
 });

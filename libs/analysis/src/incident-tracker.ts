@@ -66,6 +66,23 @@ export interface IncidentState {
   openedAtMs: number;
   signals: EvidenceSeries[];
   failingSpans: FailingSpan[];
+  /** The incident this one followed while it was still open (another kind of failure came; see Relapse). */
+  previousIncidentId?: string;
+  /** The symptoms came back after all had recovered, with evidence of the same kind: when they were last failing then. */
+  relapsedAtMs?: number;
+}
+
+/**
+ * The target's symptoms all recovered while the incident was open (a fix took, or the failure
+ * stopped) and then one came back: the evidence that comes with it is gathered apart, for one
+ * window, to tell whether this is the same kind of failure again or another one.
+ */
+interface Relapse {
+  /** When the symptoms were last all recovered. */
+  calmSinceMs: number;
+  startMs: number;
+  signals: Map<string, EvidenceSeries>;
+  failingSpans: FailingSpan[];
 }
 
 export type IncidentTransition =
@@ -80,8 +97,11 @@ export interface TrackerSnapshot {
   lastObservationMs: number;
   signals: EvidenceSeries[];
   failingSpans: FailingSpan[];
-  incident?: { incidentId: string; fingerprint: string; openedAtMs: number };
+  incident?: { incidentId: string; fingerprint: string; openedAtMs: number; previousIncidentId?: string; relapsedAtMs?: number };
   openingKeys?: string[];
+  /** Since when the open incident's symptoms have all been recovered. */
+  calmSinceMs?: number;
+  relapse?: { calmSinceMs: number; startMs: number; signals: EvidenceSeries[]; failingSpans: FailingSpan[] };
   /** The kinds of failure seen on the target (see FingerprintCatalog). */
   knownFingerprints?: KnownFingerprint[];
   /** Error shapes of recent failed requests, with the last two times each was seen. */
@@ -119,6 +139,9 @@ export class IncidentTracker {
    */
   private readonly errorShapes = new Map<string, number[]>();
   private incident: IncidentState | undefined;
+  /** While open: since when every symptom has been back (see healthSignals); undefined while one is not. */
+  private calmSinceMs: number | undefined;
+  private relapse: Relapse | undefined;
 
   constructor(
     readonly target: string,
@@ -139,12 +162,16 @@ export class IncidentTracker {
     this.lastObservationMs = nowMs;
     const anomalous = signal.score >= this.settings.sensitivity;
     const known = this.signals.get(signal.key);
+    // Past its band the way it failed: a latency that rose and is now below normal is not failing.
+    const failing = anomalous && !signal.withinBaseline && (known === undefined || signal.direction === known.direction);
+    if (this.phase === 'open') this.watchRelapse(signal, failing, nowMs);
     if (known) {
       // Opening is the detectors' call; being over is the baseline's: a signal has recovered when
-      // its value is back within its normal band, whatever a novelty score says about the way back.
+      // its value is back within its normal band (or past it the other way), whatever a novelty
+      // score says about the way back.
       known.observed = signal.value;
-      known.recovered = signal.withinBaseline;
-      if (anomalous && !signal.withinBaseline) {
+      known.recovered = signal.withinBaseline || signal.direction !== known.direction;
+      if (failing) {
         known.score = Math.max(known.score, signal.score);
         known.lastAnomalousMs = nowMs;
         if (known.template && signal.template) {
@@ -160,31 +187,36 @@ export class IncidentTracker {
       this.gatherStartMs = nowMs;
     }
     if (this.signals.size < MAX_SIGNALS) {
-      this.signals.set(signal.key, {
-        key: signal.key,
-        kind: signal.kind,
-        name: signal.name,
-        labels: signal.labels,
-        score: signal.score,
-        direction: signal.direction,
-        firstAnomalousMs: nowMs,
-        lastAnomalousMs: nowMs,
-        observed: signal.value,
-        baseline: signal.baseline,
-        recovered: false,
-        symptom: signal.symptom ?? false,
-        ...(signal.template
-          ? {
-              template: {
-                id: signal.template.id,
-                text: signal.template.text,
-                ...(signal.template.sample ? { sample: signal.template.sample } : {}),
-                count: signal.template.lines ?? 1,
-              },
-            }
-          : {}),
-      });
+      this.signals.set(signal.key, newEvidence(signal, nowMs));
       this.dirty = true;
+    }
+  }
+
+  /**
+   * While an incident is open: a symptom failing again after every symptom had recovered starts a
+   * relapse (the target is unhealthy again: after a fix that did not hold, or with another
+   * failure); the relapse gathers the evidence that comes with it on its own.
+   */
+  private watchRelapse(signal: ScoredSignal, failing: boolean, nowMs: number): void {
+    const relapse = this.relapse;
+    if (relapse === undefined) {
+      const calm = this.calmSinceMs;
+      if (!failing || !signal.symptom || calm === undefined || nowMs - calm < this.settings.gatherForMs / 2) return;
+      this.relapse = { calmSinceMs: calm, startMs: nowMs, signals: new Map(), failingSpans: [] };
+      this.calmSinceMs = undefined;
+      return this.watchRelapse(signal, failing, nowMs);
+    }
+    const seen = relapse.signals.get(signal.key);
+    if (seen) {
+      seen.observed = signal.value;
+      seen.recovered = signal.withinBaseline || signal.direction !== seen.direction;
+      if (failing && !seen.recovered) {
+        seen.score = Math.max(seen.score, signal.score);
+        seen.lastAnomalousMs = nowMs;
+        if (seen.template && signal.template) seen.template.count += signal.template.lines ?? 1;
+      }
+    } else if (failing && relapse.signals.size < MAX_SIGNALS) {
+      relapse.signals.set(signal.key, newEvidence(signal, nowMs));
     }
   }
 
@@ -201,16 +233,16 @@ export class IncidentTracker {
       this.errorShapes.set(shape, [...seen, nowMs].slice(-2));
       if (this.errorShapes.size > MAX_ERROR_SHAPES) this.errorShapes.delete(this.errorShapes.keys().next().value as string);
     }
+    if (this.relapse && this.relapse.failingSpans.length < MAX_SPANS) this.relapse.failingSpans.push(span);
     if (this.phase === 'quiet' || this.failingSpans.length >= MAX_SPANS) return;
     this.failingSpans.push(span);
   }
 
   /**
    * The error shapes that belong to the evidence: seen at least twice (one stray failure is not
-   * what is happening) since one gathering window before the first signal.
+   * what is happening) since one gathering window before the first signal (or `since`).
    */
-  private recentErrorShapes(): FingerprintSignal[] {
-    const since = this.gatherStartMs - this.settings.gatherForMs;
+  private recentErrorShapes(since = this.gatherStartMs - this.settings.gatherForMs): FingerprintSignal[] {
     const out: FingerprintSignal[] = [];
     for (const [shape, seen] of this.errorShapes) {
       if (seen.length === 2 && (seen[0] ?? -Infinity) >= since) out.push({ kind: 'error', name: shape, labels: {}, direction: 'up' });
@@ -285,8 +317,16 @@ export class IncidentTracker {
         if (nowMs - this.lastObservationMs >= this.settings.expireAfterMs) {
           return [this.resolve(nowMs, 'expired')];
         }
-        if (signals.every((s) => s.recovered) && nowMs - lastAnomalous >= this.settings.resolveAfterMs) {
+        if (this.relapse === undefined && signals.every((s) => s.recovered) && nowMs - lastAnomalous >= this.settings.resolveAfterMs) {
           return [this.resolve(nowMs, 'self-healed')];
+        }
+        if (this.relapse !== undefined) {
+          const relapsed = this.judgeRelapse(this.relapse, nowMs);
+          if (relapsed.length > 0) return relapsed;
+        } else if (this.healthSignals().every((s) => s.recovered)) {
+          this.calmSinceMs ??= nowMs;
+        } else {
+          this.calmSinceMs = undefined;
         }
         if (this.dirty && nowMs - this.lastUpdateMs >= this.settings.updateEveryMs) {
           this.dirty = false;
@@ -298,16 +338,72 @@ export class IncidentTracker {
     }
   }
 
+  /** What says whether the target is healthy: its symptoms (any the incident gathered), else the signals it opened with. */
+  private healthSignals(): EvidenceSeries[] {
+    const all = [...this.signals.values()];
+    const symptoms = all.filter((s) => s.symptom);
+    return symptoms.length > 0 ? symptoms : all.filter((s) => this.openingKeys.has(s.key));
+  }
+
+  /**
+   * A relapse's evidence, once it has had a gathering window: the incident's own kind again is a
+   * relapse of the open incident, which its next update reports (relapsedAt) so the decider acts
+   * again; another kind resolves the incident and opens one of its own, linked to it. Too little
+   * evidence was a blip, and is dropped.
+   * Another kind, or evidence between kinds, always gets a second window: a failure's first
+   * seconds are its causes and its latency (a pool's gauges, a slower p95), which several kinds
+   * share, while what tells them apart (its errors, its log lines) comes later — and the
+   * fingerprint cannot change once the incident is open. The same kind again needs no more: its
+   * remedy is known, and waiting only lengthens the relapse.
+   */
+  private judgeRelapse(relapse: Relapse, nowMs: number): IncidentTransition[] {
+    const incident = this.incident;
+    const elapsed = nowMs - relapse.startMs;
+    if (incident === undefined || elapsed < this.settings.gatherForMs) return [];
+    // As at an opening, a blip is not part of what is happening now.
+    const staleBefore = nowMs - this.settings.gatherForMs / 2;
+    for (const [key, s] of relapse.signals) if (s.recovered && s.lastAnomalousMs < staleBefore) relapse.signals.delete(key);
+    const signals = [...relapse.signals.values()];
+    const patient = elapsed < AMBIGUOUS_GATHER_FACTOR * this.settings.gatherForMs;
+    if (signals.length < this.settings.minSignals) {
+      if (!patient) this.relapse = undefined;
+      return [];
+    }
+    const evidence = [...signals, ...this.recentErrorShapes(relapse.calmSinceMs)];
+    const kind = this.catalog.match(this.target, evidence);
+    if (patient && (kind !== incident.fingerprint || this.catalog.isAmbiguous(this.target, evidence))) return [];
+    this.relapse = undefined;
+    if (kind === incident.fingerprint) {
+      // When its symptoms were last failing, not when they began to: a relapse that began as a fix
+      // was being verified (a retry policy's latency, say) and went on failing is still one after it.
+      incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
+      this.dirty = true;
+      return [];
+    }
+    const previous = this.resolve(nowMs, 'self-healed');
+    this.phase = 'open';
+    for (const s of signals) this.signals.set(s.key, s);
+    this.failingSpans = relapse.failingSpans;
+    this.openingKeys = new Set(relapse.signals.keys());
+    this.incident = {
+      incidentId: this.newId(),
+      target: this.target,
+      fingerprint: this.catalog.assign(this.target, evidence),
+      openedAtMs: relapse.startMs,
+      signals,
+      failingSpans: this.failingSpans,
+      previousIncidentId: incident.incidentId,
+    };
+    this.lastUpdateMs = nowMs;
+    return [previous, { type: 'opened', incident: this.view() }];
+  }
+
   snapshot(): TrackerSnapshot {
     return {
       phase: this.phase,
       gatherStartMs: this.gatherStartMs,
       lastObservationMs: this.lastObservationMs,
-      signals: [...this.signals.values()].map((x) => ({
-        ...x,
-        labels: { ...x.labels },
-        ...(x.template ? { template: { ...x.template } } : {}),
-      })),
+      signals: [...this.signals.values()].map(copyEvidence),
       failingSpans: [...this.failingSpans],
       ...(this.incident
         ? {
@@ -315,10 +411,23 @@ export class IncidentTracker {
               incidentId: this.incident.incidentId,
               fingerprint: this.incident.fingerprint,
               openedAtMs: this.incident.openedAtMs,
+              ...(this.incident.previousIncidentId === undefined ? {} : { previousIncidentId: this.incident.previousIncidentId }),
+              ...(this.incident.relapsedAtMs === undefined ? {} : { relapsedAtMs: this.incident.relapsedAtMs }),
             },
           }
         : {}),
       openingKeys: [...this.openingKeys],
+      ...(this.calmSinceMs === undefined ? {} : { calmSinceMs: this.calmSinceMs }),
+      ...(this.relapse
+        ? {
+            relapse: {
+              calmSinceMs: this.relapse.calmSinceMs,
+              startMs: this.relapse.startMs,
+              signals: [...this.relapse.signals.values()].map(copyEvidence),
+              failingSpans: [...this.relapse.failingSpans],
+            },
+          }
+        : {}),
       knownFingerprints: this.catalog.snapshot(),
       errorShapes: [...this.errorShapes].map(([shape, seen]) => [shape, [...seen]]),
     };
@@ -334,6 +443,16 @@ export class IncidentTracker {
     this.failingSpans = [...snapshot.failingSpans];
     if (snapshot.incident) this.incident = { ...snapshot.incident, target: this.target, signals: [], failingSpans: [] };
     this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
+    this.calmSinceMs = snapshot.calmSinceMs;
+    if (snapshot.relapse) {
+      const { calmSinceMs, startMs, signals, failingSpans } = snapshot.relapse;
+      this.relapse = {
+        calmSinceMs,
+        startMs,
+        signals: new Map(signals.map((x) => [x.key, copyEvidence(x)])),
+        failingSpans: [...failingSpans],
+      };
+    }
     if (snapshot.knownFingerprints) this.catalog.restore(snapshot.knownFingerprints);
     this.errorShapes.clear();
     for (const [shape, seen] of (snapshot.errorShapes ?? []).slice(-MAX_ERROR_SHAPES)) {
@@ -365,5 +484,39 @@ export class IncidentTracker {
     this.failingSpans = [];
     this.incident = undefined;
     this.dirty = false;
+    this.calmSinceMs = undefined;
+    this.relapse = undefined;
   }
+}
+
+function copyEvidence(x: EvidenceSeries): EvidenceSeries {
+  return { ...x, labels: { ...x.labels }, ...(x.template ? { template: { ...x.template } } : {}) };
+}
+
+/** A signal's first anomalous observation, as evidence. */
+function newEvidence(signal: ScoredSignal, nowMs: number): EvidenceSeries {
+  return {
+    key: signal.key,
+    kind: signal.kind,
+    name: signal.name,
+    labels: signal.labels,
+    score: signal.score,
+    direction: signal.direction,
+    firstAnomalousMs: nowMs,
+    lastAnomalousMs: nowMs,
+    observed: signal.value,
+    baseline: signal.baseline,
+    recovered: false,
+    symptom: signal.symptom ?? false,
+    ...(signal.template
+      ? {
+          template: {
+            id: signal.template.id,
+            text: signal.template.text,
+            ...(signal.template.sample ? { sample: signal.template.sample } : {}),
+            count: signal.template.lines ?? 1,
+          },
+        }
+      : {}),
+  };
 }

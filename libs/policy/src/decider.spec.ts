@@ -33,17 +33,17 @@ function loop(): LoopSpec {
   return parsed.spec;
 }
 
-function decider(maxOpenCases?: number): Decider {
+function decider(maxOpenCases?: number, spec: LoopSpec = loop()): Decider {
   let n = 0;
   return createDecider({
-    loops: new Map([['shop-pool-exhaustion', loop()]]),
+    loops: new Map([['shop-pool-exhaustion', spec]]),
     newId: () => `dec-${++n}`,
     seed: 'seed',
     ...(maxOpenCases === undefined ? {} : { maxOpenCases }),
   });
 }
 
-function outcome(d: DecisionMade, status: 'succeeded' | 'failed'): OutcomeRecorded {
+function outcome(d: DecisionMade, status: 'succeeded' | 'failed', finishedAt = 1000): OutcomeRecorded {
   return {
     decisionId: d.decisionId,
     incidentId: d.incidentId,
@@ -57,7 +57,7 @@ function outcome(d: DecisionMade, status: 'succeeded' | 'failed'): OutcomeRecord
     verification: { passed: status === 'succeeded', checks: [] },
     timeToRecoverMs: status === 'succeeded' ? 3000 : null,
     startedAt: new Date(0).toISOString(),
-    finishedAt: new Date(1000).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
   };
 }
 
@@ -68,8 +68,20 @@ const incident = (id: string, openedAt = 0): IncidentOpened => ({
 });
 const opened = (id: string, openedAt = 0): DeciderInput => ({ type: 'homeostat.incident.opened.v1', data: incident(id, openedAt) });
 const outcomeOf =
-  (n: number, status: 'succeeded' | 'failed') =>
-  (decisions: readonly DecisionMade[]): DeciderInput => ({ type: 'homeostat.outcome.recorded.v1', data: outcome(decisions[n]!, status) });
+  (n: number, status: 'succeeded' | 'failed', finishedAt?: number) =>
+  (decisions: readonly DecisionMade[]): DeciderInput => ({
+    type: 'homeostat.outcome.recorded.v1',
+    data: outcome(decisions[n]!, status, finishedAt),
+  });
+/** The analyzer's update of an open incident; with `relapsedAt` when its symptoms came back after all had recovered. */
+const updated = (id: string, updatedAt: number, relapsedAt?: number): DeciderInput => ({
+  type: 'homeostat.incident.updated.v1',
+  data: {
+    ...incident(id),
+    updatedAt: new Date(updatedAt).toISOString(),
+    ...(relapsedAt === undefined ? {} : { relapsedAt: new Date(relapsedAt).toISOString() }),
+  },
+});
 
 describe('decider', () => {
   it('given an open incident, when its first action fails, then it tries the next best one, linked to the first', () => {
@@ -197,6 +209,46 @@ describe('decider', () => {
     expect(unmanaged.events).toEqual([]);
   });
 
+  it('given an incident escalated while the loop was stopped, when the loop runs again, then it is decided again at once', () => {
+    const d = decider();
+    const past = history(d, [
+      at(0, { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'look' } }),
+      at(1_000, opened('inc-p')),
+      at(2_000, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'carol', reason: 'stop' } }),
+      at(3_000, {
+        type: 'homeostat.control.v1',
+        data: { command: 'resume-loop', loop: 'shop-pool-exhaustion', actor: 'ana', reason: 'go' },
+      }),
+    ]);
+    // Paused, then still stopped by the kill switch when resumed: one escalation, nothing decided on resume or as time passes.
+    expect(past.decisions.map((x) => x.mode)).toEqual(['escalate']);
+    deciderSpec(d)
+      .given(past.events)
+      .when(at(4_000, { type: 'time.passed' }))
+      .then([]);
+    const resumed = deciderSpec(d)
+      .given(past.events)
+      .when(at(5_000, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'off', actor: 'carol', reason: 'go' } }))
+      .then([{ incidentId: 'inc-p', mode: 'execute', attempt: 1 }]);
+    expect(resumed.state.cases['inc-p']?.blocked).toBeUndefined();
+  });
+
+  it('given an incident escalated while the circuit breaker paused the loop, when the pause ends, then it is decided again', () => {
+    const d = decider();
+    const breaker = { until: 50_000, reason: 'three failed verifications', by: 'circuit-breaker' };
+    const state = { ...d.initialState(), guard: { ...d.initialState().guard, pausedLoops: { 'shop-pool-exhaustion': breaker } } };
+    const past = history(d, [at(1_000, opened('inc-b'))], state);
+    expect(past.decisions.map((x) => x.mode)).toEqual(['escalate']);
+    deciderSpec(d)
+      .givenState(past.state)
+      .when(at(49_000, { type: 'time.passed' }))
+      .then([]);
+    deciderSpec(d)
+      .givenState(past.state)
+      .when(at(50_000, { type: 'time.passed' }))
+      .then([{ incidentId: 'inc-b', mode: 'execute' }]);
+  });
+
   it('continues from a snapshot', () => {
     const d = decider();
     const past = history(d, [at(0, opened('inc-s'))]);
@@ -238,6 +290,81 @@ describe('decider', () => {
       .given(past.events)
       .when(at(2, outcomeOf(0, 'failed')))
       .then([]);
+  });
+
+  describe('a relapse after a verified fix', () => {
+    it('given a fix verified for an open incident, when its symptoms come back, then it is decided again, as a relapse of that fix', () => {
+      const d = decider();
+      const past = history(d, [at(0, opened('inc-1')), at(10_000, outcomeOf(0, 'succeeded', 10_000))]);
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(15_000, updated('inc-1', 15_000)))
+        .then([]);
+      const again = deciderSpec(d)
+        .given(past.events)
+        .when(at(40_000, updated('inc-1', 40_000, 38_000)))
+        .then([{ incidentId: 'inc-1', attempt: 2, mode: 'execute', previousDecisionId: 'dec-1', relapseOf: 'dec-1' }]);
+      expect(again.decisions[0]!.explanation.chosenBecause).toMatch(/^relapse: the incident's symptoms came back 28 s after/);
+      // The same relapse reported again by the next update is not a new one.
+      deciderSpec(d)
+        .given([...past.events, ...again.events])
+        .when(at(50_000, updated('inc-1', 50_000, 38_000)))
+        .then([]);
+    });
+
+    it('given a relapse reported for a time before the fix was verified, then nothing more is decided', () => {
+      const d = decider();
+      const past = history(d, [at(0, opened('inc-1')), at(10_000, outcomeOf(0, 'succeeded', 10_000))]);
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(12_000, updated('inc-1', 12_000, 9_000)))
+        .then([]);
+    });
+
+    it('given an action in flight, when a relapse is reported, then the decider waits for its outcome', () => {
+      const d = decider();
+      const past = history(d, [at(0, opened('inc-1'))]);
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(5_000, updated('inc-1', 5_000, 4_000)))
+        .then([]);
+    });
+
+    it('given a target that keeps relapsing, then it never acts more often than the cooldown and the budget allow', () => {
+      const tight = parseLoopSpec(
+        SPEC.replace('budget: { maxActions: 20, window: 10m }', 'budget: { maxActions: 3, window: 10m }').replace(
+          'cooldown: 0s',
+          'cooldown: 30s',
+        ),
+      );
+      if (!tight.ok) throw new Error(JSON.stringify(tight.errors));
+      const d = decider(undefined, tight.spec);
+      let state = d.initialState();
+      const decisions: DecisionMade[] = [];
+      const times: number[] = [];
+      const take = (input: DeciderInput, now: number): void => {
+        const r = react(d, state, input, now);
+        state = r.state;
+        decisions.push(...r.decisions);
+        for (const x of r.decisions) if (x.mode === 'execute') times.push(now);
+      };
+      take(opened('inc-f'), 0);
+      // For 15 minutes: every action's fix is verified 5 s after it, and 5 s later the symptoms are back.
+      for (let t = 5_000; t < 900_000; t += 5_000) {
+        const running = state.cases['inc-f']?.attempts.find((a) => a.status === 'pending');
+        const decision = decisions.find((x) => x.decisionId === running?.decisionId);
+        if (decision !== undefined) take({ type: 'homeostat.outcome.recorded.v1', data: outcome(decision, 'succeeded', t) }, t);
+        else take(updated('inc-f', t, t), t);
+        take({ type: 'time.passed' }, t);
+      }
+      const executed = decisions.filter((x) => x.mode === 'execute');
+      expect(executed.slice(1).every((x) => x.relapseOf !== undefined)).toBe(true);
+      // At most 3 actions in any 10 minutes, at least 30 s apart; the relapses in between are escalations.
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30_000);
+      for (const t of times) expect(times.filter((u) => u > t - 600_000 && u <= t).length).toBeLessThanOrEqual(3);
+      expect(times.length).toBeGreaterThanOrEqual(4);
+      expect(decisions.some((x) => x.mode === 'escalate' && /cooldown|budget/.test(x.explanation.chosenBecause))).toBe(true);
+    });
   });
 
   describe('replay', () => {

@@ -11,7 +11,8 @@ import type {
 } from '@homeostat/contracts';
 import { evolve } from './evolve';
 import { planDecision, RULED_OUT } from './plan';
-import { initialPolicyState, type PolicyEvent, type PolicyState } from './policy-state';
+import { circuitBreaker, killSwitch, loopPaused } from './guardrails';
+import { initialPolicyState, type Attempt, type IncidentCase, type PolicyEvent, type PolicyState } from './policy-state';
 import { createRng, seedFrom } from './rng';
 
 /** The open cases a decider keeps; past it, the oldest is let go so the state stays bounded. */
@@ -95,6 +96,7 @@ export function createDecider(setup: DeciderSetup): Decider {
         }
         const retryAt = current.cases[incidentId]?.retryAt;
         if (retryAt !== undefined && now >= retryAt) decideFor(incidentId);
+        else if (runsAgain(current, incidentId, now)) decideFor(incidentId);
       }
       return events;
     }
@@ -112,11 +114,22 @@ export function createDecider(setup: DeciderSetup): Decider {
         decideFor(incidentId);
         return events;
       }
+      case 'homeostat.incident.updated.v1':
+        // Once per relapse the analyzer reports; an escalation that waits for time decides again when it is due.
+        if (
+          current.cases[input.data.incidentId]?.relapsedAt !== state.cases[input.data.incidentId]?.relapsedAt &&
+          current.cases[input.data.incidentId]?.retryAt === undefined &&
+          relapsed(current, input.data.incidentId) !== undefined
+        )
+          decideFor(input.data.incidentId);
+        return events;
       case 'homeostat.outcome.recorded.v1':
         settled(input.data.incidentId, input.data.decisionId);
         return events;
       case 'homeostat.control.v1': {
         const command = input.data;
+        // A resumed loop, a kill switch turned off: what escalated while it was stopped is decided now.
+        for (const incidentId of Object.keys(current.cases)) if (runsAgain(current, incidentId, now)) decideFor(incidentId);
         if (command.command !== 'reject') return events;
         const incidentId = Object.keys(state.cases).find((id) =>
           state.cases[id]?.attempts.some((a) => a.decisionId === command.decisionId),
@@ -129,6 +142,17 @@ export function createDecider(setup: DeciderSetup): Decider {
     }
   }
 
+  /** A case that escalated because its loop was stopped, now that nothing stops the loop any more. */
+  function runsAgain(state: PolicyState, incidentId: string, now: number): boolean {
+    const c = state.cases[incidentId];
+    const loop = c?.blocked && setup.loops.get(c.loop);
+    if (!loop) return false;
+    const stopped = [killSwitch, loopPaused, circuitBreaker].some(
+      (check) => check({ state, loop, now, target: c.incident.target }).effect === 'block',
+    );
+    return !stopped;
+  }
+
   function decisionFor(state: PolicyState, incidentId: string, now: number): PolicyEvent | undefined {
     const c = state.cases[incidentId];
     const loop = c && setup.loops.get(c.loop);
@@ -136,6 +160,7 @@ export function createDecider(setup: DeciderSetup): Decider {
     // Seeded by incident and attempt: the same decision, decided again after a restart, draws the same samples.
     const rng = createRng(seedFrom(setup.seed, incidentId, String(c.attempts.length + 1)));
     const plan = planDecision({ state, loop, incident: c.incident, attempts: c.attempts, now, rng });
+    const relapseOf = relapsed(state, incidentId);
     const data: DecisionMade = {
       decisionId: setup.newId(),
       incidentId,
@@ -148,12 +173,42 @@ export function createDecider(setup: DeciderSetup): Decider {
       autonomyLevel: plan.autonomyLevel,
       attempt: plan.attempt,
       ...(plan.previousDecisionId ? { previousDecisionId: plan.previousDecisionId } : {}),
-      explanation: plan.explanation,
+      ...(relapseOf === undefined ? {} : { relapseOf: relapseOf.decisionId }),
+      explanation:
+        relapseOf === undefined
+          ? plan.explanation
+          : { ...plan.explanation, chosenBecause: `${relapseNote(relapseOf, c)}; ${plan.explanation.chosenBecause}` },
     };
-    return { type: 'homeostat.decision.made.v1', data, loop, at: now, ...(plan.retryAt === undefined ? {} : { retryAt: plan.retryAt }) };
+    return {
+      type: 'homeostat.decision.made.v1',
+      data,
+      loop,
+      at: now,
+      ...(plan.retryAt === undefined ? {} : { retryAt: plan.retryAt }),
+      ...(plan.blocked === undefined ? {} : { blocked: plan.blocked }),
+    };
   }
 
   return { initialState: initialPolicyState, decide, evolve };
+}
+
+/**
+ * The attempt whose verified fix the incident outlived: the last attempt succeeded (so nothing is
+ * in flight), and the analyzer has since seen the incident's symptoms come back. The incident is
+ * an open problem again, so it is decided again, within the guardrails like any decision.
+ */
+function relapsed(state: PolicyState, incidentId: string): Attempt | undefined {
+  const c = state.cases[incidentId];
+  const last = c?.attempts[c.attempts.length - 1];
+  if (c === undefined || last === undefined || last.status !== 'succeeded' || last.succeededAt === undefined) return undefined;
+  if (c.relapsedAt === undefined || c.relapsedAt <= last.succeededAt) return undefined;
+  return last;
+}
+
+function relapseNote(fix: Attempt, c: IncidentCase): string {
+  const after =
+    c.relapsedAt === undefined || fix.succeededAt === undefined ? '' : ` ${Math.round((c.relapsedAt - fix.succeededAt) / 1000)} s after`;
+  return `relapse: the incident's symptoms came back${after} ${fix.action ?? 'the fix'} was verified (decision ${fix.decisionId})`;
 }
 
 /** The case opened first, other than the one just opened (an incident can arrive late). */

@@ -42,7 +42,14 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
     case 'homeostat.incident.opened.v1':
       return state.cases[event.data.incidentId] === undefined ? withCase(state, event.data.incidentId, openCase(event.data)) : state;
     case 'homeostat.incident.updated.v1':
-      return updateCase(state, event.data.incidentId, (c) => ({ ...c, incident: updatedIncident(c.incident, event.data) }));
+      return updateCase(state, event.data.incidentId, (c) => {
+        const relapsedAt = event.data.relapsedAt === undefined ? undefined : Date.parse(event.data.relapsedAt);
+        return {
+          ...c,
+          incident: updatedIncident(c.incident, event.data),
+          ...(relapsedAt === undefined || relapsedAt <= (c.relapsedAt ?? -Infinity) ? {} : { relapsedAt }),
+        };
+      });
     case 'homeostat.incident.resolved.v1':
       return withoutCase(state, event.data.incidentId);
     case 'homeostat.knowledge.updated.v1':
@@ -63,12 +70,17 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
     case 'homeostat.decision.made.v1': {
       const decision = event.data;
       const next = updateCase(state, decision.incidentId, (c) => {
-        const { retryAt: _previous, ...rest } = c;
+        const { retryAt: _previous, blocked: _wasBlocked, ...rest } = c;
         const attempts =
           decision.mode === 'escalate'
             ? c.attempts
             : [...c.attempts, { decisionId: decision.decisionId, action: decision.action?.name ?? null, status: 'pending' as const }];
-        return { ...rest, attempts, ...(event.retryAt === undefined ? {} : { retryAt: event.retryAt }) };
+        return {
+          ...rest,
+          attempts,
+          ...(event.retryAt === undefined ? {} : { retryAt: event.retryAt }),
+          ...(event.blocked === undefined ? {} : { blocked: event.blocked }),
+        };
       });
       // Only decisions that run now take budget here; approved ones take it when their action starts.
       if (decision.mode !== 'execute' || decision.action === null) return next;
@@ -137,10 +149,14 @@ function updateCase(state: PolicyState, incidentId: string, change: (c: Incident
 }
 
 /** An attempt gets its final status once; its outcome is no longer awaited either way. */
-function settle(state: PolicyState, incidentId: string, decisionId: string, status: AttemptStatus): PolicyState {
+function settle(state: PolicyState, incidentId: string, decisionId: string, status: AttemptStatus, at?: number): PolicyState {
   return updateCase(state, incidentId, (c) => {
     const { [decisionId]: _awaited, ...outcomeDeadlines } = c.outcomeDeadlines;
-    const attempts = c.attempts.map((a) => (a.decisionId === decisionId && a.status === 'pending' ? { ...a, status } : a));
+    const attempts = c.attempts.map((a) =>
+      a.decisionId === decisionId && a.status === 'pending'
+        ? { ...a, status, ...(status === 'succeeded' && at !== undefined ? { succeededAt: at } : {}) }
+        : a,
+    );
     return { ...c, attempts, outcomeDeadlines };
   });
 }
@@ -214,7 +230,7 @@ function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec 
   if (loop !== undefined && isVerifiedOutcome(outcome))
     guard = countVerification(guard, loop, outcome.status === 'succeeded', Date.parse(outcome.finishedAt));
   const next = guard === state.guard ? state : { ...state, guard };
-  return settle(next, outcome.incidentId, outcome.decisionId, OUTCOME_TO_ATTEMPT[outcome.status]);
+  return settle(next, outcome.incidentId, outcome.decisionId, OUTCOME_TO_ATTEMPT[outcome.status], Date.parse(outcome.finishedAt));
 }
 
 /** The circuit breaker: N failed verifications in a row pause the loop; a success closes it. */

@@ -27,6 +27,8 @@ export interface DecisionPlan {
   explanation: Explanation;
   /** When an escalation only waits for time (cooldown, budget, blast radius): when to decide again. */
   retryAt?: number;
+  /** An escalation because the loop was stopped (kill switch, pause, circuit breaker), not because of the incident. */
+  blocked?: true;
 }
 
 /** Statuses that rule an action out for the rest of the incident: it was tried and did not help, or a person said no. */
@@ -121,7 +123,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
   const waiting = loopChecks.filter((c) => c.effect === 'wait');
   const wouldChoose = best === undefined ? '' : ` (would have chosen ${best.action.name})`;
   if (blocking.length > 0) {
-    return escalate(`escalated to people: ${describeFailed(blocking)}${wouldChoose}`);
+    return { ...escalate(`escalated to people: ${describeFailed(blocking)}${wouldChoose}`), blocked: true };
   }
   if (best === undefined) {
     const tried = [...ruledOut.keys()].join(', ');

@@ -74,6 +74,8 @@ export interface Attempt {
   decisionId: string;
   action: string | null;
   status: AttemptStatus;
+  /** Epoch ms when a succeeded attempt's outcome was verified: a relapse after it means the fix did not hold. */
+  succeededAt?: number;
 }
 
 /** What a decision needs to know about the incident it is for. */
@@ -99,6 +101,13 @@ export interface IncidentCase {
   outcomeDeadlines: Record<string /* decisionId */, number>;
   /** An escalation that only waits for time (cooldown, budget, blast radius): when to decide again. */
   retryAt?: number;
+  /**
+   * The last decision escalated because the loop itself was stopped (kill switch, pause, circuit
+   * breaker): the incident is decided again as soon as the loop runs again.
+   */
+  blocked?: true;
+  /** Epoch ms of the last time the analyzer saw the incident's symptoms come back after all had recovered. */
+  relapsedAt?: number;
 }
 
 /** Everything the decider keeps between events. Plain JSON: it survives a restart as a snapshot. */
@@ -135,6 +144,8 @@ export type PolicyEvent =
       at: number;
       /** For an escalation that only waits for time: when to decide again. */
       retryAt?: number;
+      /** For an escalation because the loop was stopped: decide again when it runs. */
+      blocked?: true;
     }
   | { type: 'homeostat.control.v1'; data: ControlCommand }
   /** A started action's outcome did not come by its deadline (plus grace): the attempt counts as timed out. */

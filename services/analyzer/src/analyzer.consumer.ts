@@ -120,7 +120,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
         await this.publisher.publishEvent(next);
         this.pending.shift();
         this.logger.log(
-          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`,
+          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${describeLink(next)}${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`,
           'Analyzer',
         );
       }
@@ -178,6 +178,15 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.publishState(true);
     await this.changelog?.close();
   }
+}
+
+/** How an incident event follows from an earlier state of the target: the incident it followed, or its relapse. */
+function describeLink(event: IncidentEvent): string {
+  if (event.type === 'homeostat.incident.opened.v1' && event.data.previousIncidentId !== undefined)
+    return `, after incident ${event.data.previousIncidentId}`;
+  if (event.type === 'homeostat.incident.updated.v1' && event.data.relapsedAt !== undefined)
+    return `, relapsed at ${event.data.relapsedAt}`;
+  return '';
 }
 
 /** What an incident opened with, for the log: which series, log templates and errors (whoever reads why two occurrences got different fingerprints needs it). */

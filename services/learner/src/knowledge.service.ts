@@ -18,6 +18,10 @@ interface KnowledgeRow {
  * ledger after each verified outcome (with FINAL, so a redelivered outcome counts once) and
  * published on the compacted loop.knowledge, keyed by fingerprint|action: the decider's view.
  * The posterior is Beta(1 + successes, 1 + failures); the decider adds its own priors.
+ *
+ * A fix the incident relapsed after (a later decision names it as `relapseOf`) did not hold: it
+ * counts as a failure, and its time to recover is not a time to recover. So a fix that only holds
+ * for a moment stops winning; a relapse decision recomputes the knowledge of the fix it names.
  */
 @Injectable()
 export class KnowledgeService {
@@ -37,15 +41,42 @@ export class KnowledgeService {
     });
   }
 
+  /** A decision taken because an earlier fix did not hold: that fix's action is known a little better. */
+  async relapse(decision: EventData<'homeostat.decision.made.v1'>): Promise<void> {
+    if (decision.relapseOf === undefined) return;
+    const result = await this.store.store.client.query({
+      query: `SELECT action, target FROM ${LEDGER_TABLES.outcomes} FINAL WHERE decision_id = {id:String} AND verified LIMIT 1`,
+      query_params: { id: decision.relapseOf },
+      format: 'JSONEachRow',
+    });
+    const [fix] = await result.json<{ action: string; target: string }>();
+    if (!fix) return;
+    const k = await this.compute(decision.loop, decision.fingerprint, fix.action);
+    if (!k) return;
+    await this.publisher.publish('homeostat.knowledge.updated.v1', {
+      subject: fix.target,
+      key: knowledgeKey(decision.fingerprint, fix.action),
+      data: k,
+    });
+  }
+
   async compute(loop: string, fingerprint: string, action: string): Promise<EventData<'homeostat.knowledge.updated.v1'> | undefined> {
     const result = await this.store.store.client.query({
-      query: `SELECT count() AS tries, countIf(success) AS successes, countIf(NOT success) AS failures,
-                     avgIf(time_to_recover_ms, success AND time_to_recover_ms IS NOT NULL) AS mean_ttr,
-                     quantileIf(0.5)(time_to_recover_ms, success AND time_to_recover_ms IS NOT NULL) AS p50_ttr,
+      query: `SELECT count() AS tries, countIf(held) AS successes, countIf(NOT held) AS failures,
+                     avgIf(time_to_recover_ms, held AND time_to_recover_ms IS NOT NULL) AS mean_ttr,
+                     quantileIf(0.5)(time_to_recover_ms, held AND time_to_recover_ms IS NOT NULL) AS p50_ttr,
                      formatDateTime(max(finished_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS last_at
-              FROM ${LEDGER_TABLES.outcomes} FINAL
-              WHERE loop = {loop:String} AND fingerprint = {fingerprint:String} AND action = {action:String}
-                AND verified`,
+              FROM (
+                SELECT success AND decision_id NOT IN (
+                         SELECT JSONExtractString(event, 'data', 'relapseOf') FROM ${LEDGER_TABLES.decisions} FINAL
+                         WHERE loop = {loop:String} AND fingerprint = {fingerprint:String}
+                           AND JSONExtractString(event, 'data', 'relapseOf') != ''
+                       ) AS held,
+                       time_to_recover_ms, finished_at
+                FROM ${LEDGER_TABLES.outcomes} FINAL
+                WHERE loop = {loop:String} AND fingerprint = {fingerprint:String} AND action = {action:String}
+                  AND verified
+              )`,
       query_params: { loop, fingerprint, action },
       format: 'JSONEachRow',
     });

@@ -49,6 +49,7 @@ export class LearnerConsumer {
     await Promise.all(ledgerRows(event).map(({ table, rows }) => this.store.insert(table, rows)));
     // Learn from it: the outcome is stored, so the knowledge recomputed from the ledger includes it.
     if (event.type === 'homeostat.outcome.recorded.v1') await this.knowledge.refresh(event.data);
+    if (event.type === 'homeostat.decision.made.v1') await this.knowledge.relapse(event.data);
   }
 
   @EventPattern(TOPICS.map((t) => dlqTopic(t)))

@@ -75,6 +75,11 @@ export const decisionMadeSchema = z
     autonomyLevel: z.enum(AUTONOMY_LEVELS),
     /** The decision this one retries after it failed; the chain is one incident's remediation history. */
     previousDecisionId: id.optional(),
+    /**
+     * The decision whose action was verified to fix this incident, which then relapsed: this
+     * decision is taken because that fix did not hold, and the learner counts it as a failure.
+     */
+    relapseOf: id.optional(),
     attempt: z.number().int().positive(),
     explanation: explanationSchema,
   })

@@ -73,10 +73,30 @@ const incidentSnapshot = {
   hypothesis: hypothesisSchema.optional(),
 };
 
-export const incidentOpenedSchema = z.object(incidentSnapshot).strict();
+export const incidentOpenedSchema = z
+  .object({
+    ...incidentSnapshot,
+    /**
+     * The incident this one follows on the same target without the target having been healthy for
+     * long in between: it was still open when evidence of another kind of failure came, and this
+     * one's opening resolved it.
+     */
+    previousIncidentId: id.optional(),
+  })
+  .strict();
 export type IncidentOpened = z.infer<typeof incidentOpenedSchema>;
 
-export const incidentUpdatedSchema = z.object({ ...incidentSnapshot, updatedAt: timestamp }).strict();
+export const incidentUpdatedSchema = z
+  .object({
+    ...incidentSnapshot,
+    updatedAt: timestamp,
+    /**
+     * The incident's symptoms came back after all of them had recovered, with evidence of the same
+     * kind: when they were last seen failing in that relapse. Whatever fixed it before did not hold.
+     */
+    relapsedAt: timestamp.optional(),
+  })
+  .strict();
 export type IncidentUpdated = z.infer<typeof incidentUpdatedSchema>;
 
 export const INCIDENT_RESOLUTIONS = ['recovered', 'self-healed', 'manual', 'expired'] as const;
