@@ -7,8 +7,10 @@ import type { LabelledLog } from './loghub-data';
  * are words (users, hosts, states, component names) rather than numbers, which masking by shape
  * cannot see: the grouping accuracy on it measures how much the miner relies on values looking
  * like values. Lines that do not match their template (spacing differences) are left as they are.
+ * With `phrase`, each value becomes 1 to 3 such words: a variable that spans a varying number of
+ * tokens (free text, a name with spaces), which changes the token count of the line.
  */
-export function withWordVariables(log: LabelledLog): LabelledLog {
+export function withWordVariables(log: LabelledLog, shape: 'word' | 'phrase' = 'word'): LabelledLog {
   const templates = log.eventTemplates;
   if (!templates) throw new Error(`${log.system}: no EventTemplate column to find the variables with`);
   const patterns = new Map<string, { parts: string[]; re: RegExp }>();
@@ -25,11 +27,20 @@ export function withWordVariables(log: LabelledLog): LabelledLog {
     let out = p.parts[0] as string;
     for (let k = 1; k < p.parts.length; k++) {
       const value = m[k] as string;
-      out += (value.trim() !== '' && !/\s/.test(value) ? wordFor(value) : value) + (p.parts[k] as string);
+      out +=
+        (value.trim() !== '' && !/\s/.test(value) ? (shape === 'word' ? wordFor(value) : phraseFor(value)) : value) +
+        (p.parts[k] as string);
     }
     return out;
   });
   return { ...log, contents };
+}
+
+/** 1 to 3 words, the count fixed by the value: a variable that spans a varying number of tokens. */
+function phraseFor(value: string): string {
+  const words = [wordFor(value)];
+  for (let n = wordFor(value).length % 3; n > 0; n--) words.push(wordFor(value + String(n)));
+  return words.join(' ');
 }
 
 function escapeRegExp(s: string): string {
