@@ -11,6 +11,8 @@ export interface LabelledLog {
   readonly contents: string[];
   /** The `EventId` column: the hand-labelled template of each line. */
   readonly eventIds: string[];
+  /** The `EventTemplate` column (`<*>` for each variable), when the file has it. */
+  readonly eventTemplates?: string[];
 }
 
 /** HOMEOSTAT_LOGHUB_DIR, else ../shared/loghub relative to the repository root. */
@@ -61,9 +63,11 @@ export function readLabelledLog(dir: string, system: string): LabelledLog {
   if (!header) throw new Error(`${file}: empty`);
   const contentAt = header.indexOf('Content');
   const eventAt = header.indexOf('EventId');
+  const templateAt = header.indexOf('EventTemplate');
   if (contentAt < 0 || eventAt < 0) throw new Error(`${file}: no Content or EventId column in ${header.join(',')}`);
   const contents: string[] = [];
   const eventIds: string[] = [];
+  const eventTemplates: string[] = [];
   for (const r of rows) {
     if (r.length === 1 && r[0] === '') continue;
     const content = r[contentAt];
@@ -71,6 +75,7 @@ export function readLabelledLog(dir: string, system: string): LabelledLog {
     if (content === undefined || eventId === undefined) throw new Error(`${file}: short row ${r.join(',')}`);
     contents.push(content);
     eventIds.push(eventId);
+    if (templateAt >= 0) eventTemplates.push(r[templateAt] ?? '');
   }
-  return { system, contents, eventIds };
+  return templateAt >= 0 ? { system, contents, eventIds, eventTemplates } : { system, contents, eventIds };
 }

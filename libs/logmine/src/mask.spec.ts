@@ -46,6 +46,15 @@ describe('maskLine', () => {
     expect(maskedTokens('at 2015-10-18 18:01:47,978 done')).toEqual(['at', '<*>', 'done']);
   });
 
+  it('makes a run of tokens of one masked shape one token, so list lengths do not change the token count', () => {
+    const three = maskLine('ask 10.0.0.1:50010 to delete  blk_-1 blk_22 blk_-333');
+    expect(three.masked).toEqual(['ask', '<*>', 'to', 'delete', 'blk_<*>']);
+    expect(three.raw).toEqual(['ask', '10.0.0.1:50010', 'to', 'delete', 'blk_-1 blk_22 blk_-333']);
+    expect(maskedTokens('ask 10.0.0.2:50010 to delete blk_7')).toEqual(three.masked);
+    expect(maskedTokens('sizes 1 2 3 KB 4')).toEqual(['sizes', '<*>', 'KB', '<*>']);
+    expect(maskedTokens('a b a b')).toEqual(['a', 'b', 'a', 'b']);
+  });
+
   it('gives an empty line no tokens', () => {
     expect(maskLine('')).toEqual({ raw: [], masked: [], truncated: false });
     expect(maskLine('   \t ').masked).toEqual([]);

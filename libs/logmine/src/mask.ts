@@ -178,7 +178,30 @@ export function maskLine(line: string, limits: MaskLimits = DEFAULT_MASK_LIMITS)
   const masked = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i++) masked[i] = maskToken(raw[i] as string);
   if (truncated && raw.length === limits.maxTokens) masked[raw.length - 1] = WILDCARD;
-  return { raw, masked, truncated };
+  return collapseRepeats(raw, masked, truncated);
+}
+
+/**
+ * A run of adjacent tokens with the same masked shape (`blk_<*> blk_<*> blk_<*>`, `<*> <*>`) is one
+ * list-valued parameter whose length varies from line to line: it becomes one token, so the lines
+ * of one event keep one token count (the miner routes by it) however long their lists are.
+ */
+function collapseRepeats(raw: string[], masked: string[], truncated: boolean): MaskedLine {
+  let run = false;
+  for (let i = 1; i < masked.length && !run; i++) run = masked[i] === masked[i - 1] && (masked[i] as string).includes(WILDCARD);
+  if (!run) return { raw, masked, truncated };
+  const outRaw: string[] = [];
+  const outMasked: string[] = [];
+  for (let i = 0; i < masked.length; i++) {
+    const m = masked[i] as string;
+    const last = outMasked.length - 1;
+    if (last >= 0 && outMasked[last] === m && m.includes(WILDCARD)) outRaw[last] += ` ${raw[i] as string}`;
+    else {
+      outRaw.push(raw[i] as string);
+      outMasked.push(m);
+    }
+  }
+  return { raw: outRaw, masked: outMasked, truncated };
 }
 
 /** Convenience for tests and tooling: the masked token sequence of a line. */

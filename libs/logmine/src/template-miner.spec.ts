@@ -36,6 +36,17 @@ describe('TemplateMiner', () => {
     ]);
   });
 
+  it('keeps an event whose variables are words together once their positions have varied', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('new session user alice host alpha');
+    expect(miner.add('new session user alice host beta').templateId).toBe(first.templateId);
+    expect(miner.add('new session user bob host beta').template).toBe('new session user <*> host <*>');
+    // Both words differ from every earlier line: 4 of 6 tokens agree (0.67 < 0.7), but the two
+    // positions that disagree are the ones already seen to vary, so they are left out.
+    expect(miner.add('new session user carol host gamma').templateId).toBe(first.templateId);
+    expect(miner.add('new session denied to carol gamma').templateId).not.toBe(first.templateId);
+  });
+
   it('generalises key=value to key=<*>', () => {
     const miner = new TemplateMiner();
     miner.add('login failed user=root tty=ssh reason=badpw');
@@ -117,7 +128,13 @@ describe('similarity', () => {
     expect(similarity(['<*>', '<*>'], ['<*>', '[<*>]'])).toBe(1);
   });
 
-  it('counts a template wildcard facing a word as a disagreement', () => {
-    expect(similarity(['<*>', 'b'], ['x', 'b'])).toBe(0.5);
+  it('leaves out a template wildcard facing a word, but a template word facing a value disagrees', () => {
+    expect(similarity(['<*>', 'b', 'c'], ['x', 'b', 'd'])).toBe(0.5);
+    expect(similarity(['a', 'b', 'c'], ['<*>', 'b', 'd'])).toBe(1 / 3);
+  });
+
+  it('does not let an all-wildcard template take a line of words', () => {
+    expect(similarity(['<*>', '<*>'], ['hello', 'world'])).toBe(0);
+    expect(similarity(['<*>', '<*>'], ['<*>', '<*>'])).toBe(1);
   });
 });

@@ -328,8 +328,8 @@ export class TemplateMiner {
   }
 
   /**
-   * The cluster whose template agrees with the most of the line's tokens; a template wildcard
-   * agrees with anything. Ties go to the older cluster. Undefined when no cluster reaches the
+   * The cluster whose template agrees with the most of the line's informative tokens (see
+   * `similarity`). Ties go to the older cluster. Undefined when no cluster reaches the
    * similarity threshold.
    */
   private bestMatch(clusters: readonly Cluster[], masked: readonly string[]): Cluster | undefined {
@@ -414,13 +414,15 @@ export class TemplateMiner {
   }
 }
 
-/** Share of positions where the template agrees with the line; a template wildcard agrees with anything. */
 /**
  * Token agreement over the informative positions. A position where both the template and the line
  * hold a masked value (`<*>`, `uid=<*>`, `[<*>]`) says nothing about which event this is and is left
- * out; every other position counts, and agrees only when the tokens are equal. So a template
- * wildcard facing a constant word is a disagreement: a generalised template does not become a
- * catch-all. Identical all-variable shapes have similarity 1.
+ * out; so is a template wildcard `<*>` facing a word: the position has already been seen to vary,
+ * and a variable may be a word (a user, a host, a state) as well as a number. Every other position
+ * counts, and agrees only when the tokens are equal (a template word facing a masked value of the
+ * line disagrees). A line with words agrees with a template only if at least one of them is equal,
+ * so an all-wildcard template does not become a catch-all. Identical all-variable shapes have
+ * similarity 1.
  */
 export function similarity(template: readonly string[], masked: readonly string[]): number {
   return agreement(template, variableFlags(template), masked, variableFlags(masked), 0);
@@ -448,11 +450,14 @@ function agreement(
   const maxDisagree = threshold > 0 ? (1 - threshold) * n : n;
   let agree = 0;
   let disagree = 0;
+  let wordsUnderWildcard = 0;
   for (let i = 0; i < n; i++) {
     if (templateVariable[i] && lineVariable[i]) continue;
-    if (template[i] === masked[i]) agree++;
+    if (template[i] === WILDCARD) wordsUnderWildcard++;
+    else if (template[i] === masked[i]) agree++;
     else if (++disagree > maxDisagree) return -1;
   }
+  if (agree === 0 && wordsUnderWildcard > 0) return 0;
   const informative = agree + disagree;
   return informative === 0 ? 1 : agree / informative;
 }
