@@ -25,7 +25,7 @@ import { ValueWindow } from './value-window';
  * the same on CPU percentages and on bytes per second. The local spread matters only where the
  * nearest value sits in a sparsely visited region — the tail of a heavy-tailed metric, the few
  * values of a periodic burst — where values lie far apart by nature and a new one a little beyond
- * its neighbours says little. The point's novelty is the larger of the two views', and the score
+ * its neighbours says little. The point's novelty is the largest of the views', and the score
  * is a monotone map of it onto [0, 1].
  *
  * One disturbance is reported once: a point that is not more novel than the most novel point of
