@@ -56,8 +56,13 @@ interface TemplateState {
 const WARN = 13;
 
 /**
- * The detector as the analyzer runs it: novelty against the window's range only, without the local
- * spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0). Those two serve alerting
+ * The detector as the analyzer runs it: a history of 1024 points (about 3 hours of 10-second buckets),
+ * the raw and the fast view only (slowSmoothingAlpha 0), novelty against the window's range only,
+ * without the local spread and the refractory bar (neighbourhoodSize 1, refractoryPoints 0). The
+ * detector's defaults (a 4096-point history and the slow view) were chosen for alerting on long,
+ * noisy single series (NAB); a demo or an incident test runs for minutes, and the analyzer's
+ * detection delay and sensitivity at the start of a series were set, and tested end to end, with
+ * this configuration, so it is pinned here rather than inherited. The spread and the bar serve alerting
  * on a single series (NAB scores them, `homeostat replay` writes them): both make a series'
  * disturbance count once — the bar halves anything no more novel than the last 192 points' peak,
  * and the spread discounts a burst about as high as earlier ones. Most evidence series here (error
@@ -66,7 +71,7 @@ const WARN = 13;
  * late or with other evidence (another fingerprint). That harm is reasoned, not measured: a
  * learning-e2e run with both on would measure it.
  */
-const DETECTOR_OPTIONS = { neighbourhoodSize: 1, refractoryPoints: 0 } as const;
+const DETECTOR_OPTIONS = { historySize: 1024, slowSmoothingAlpha: 0, neighbourhoodSize: 1, refractoryPoints: 0 } as const;
 
 type SeriesSnapshot = { key: string; detector: DetectorSnapshot; baseline: ReturnType<Baseline['toJSON']> };
 

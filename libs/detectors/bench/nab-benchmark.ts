@@ -10,6 +10,8 @@ export interface NabRun {
   /** Detector throughput over the whole corpus (scoring excluded). */
   readonly pointsPerSecond: number;
   readonly profiles: ProfileResult[];
+  /** Each file's scores, for the protocol's halves and the per-file breakdown. */
+  readonly scored: ScoredSeries[];
 }
 
 export function runNab(makeDetector: () => Pick<SeriesDetector, 'update'>, corpus: readonly NabFile[] = loadNabCorpus()): NabRun {
@@ -23,7 +25,7 @@ export function runNab(makeDetector: () => Pick<SeriesDetector, 'update'>, corpu
     return { name: f.name, timestamps: f.timestamps, scores, windows: f.windows };
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { files: corpus.length, points, pointsPerSecond: points / seconds, profiles: scoreCorpus(scored) };
+  return { files: corpus.length, points, pointsPerSecond: points / seconds, profiles: scoreCorpus(scored), scored };
 }
 
 /** A published detector's NAB result on the same files, normalised like ours. */

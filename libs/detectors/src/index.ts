@@ -7,5 +7,6 @@ export {
   type DetectorOptions,
   type DetectorSnapshot,
   type DetectorSnapshotV1,
+  type DetectorSnapshotV2,
   type SeriesDetector,
 } from './series-detector';

@@ -4,7 +4,9 @@ import {
   InvalidDetectorConfigError,
   restoreDetector,
   type DetectorSnapshot,
+  type DetectorOptions,
   type DetectorSnapshotV1,
+  type DetectorSnapshotV2,
 } from './series-detector';
 
 /** Deterministic pseudo-random numbers (LCG) and standard normals (Box-Muller). */
@@ -21,6 +23,10 @@ const MINUTE = 60_000;
 function run(values: readonly number[], timestamps?: readonly number[]): number[] {
   const d = createDetector();
   return values.map((v, i) => d.update(timestamps?.[i] ?? i * MINUTE, v));
+}
+function runWith(options: Partial<DetectorOptions>, values: readonly number[]): number[] {
+  const d = createDetector(options);
+  return values.map((v, i) => d.update(i * MINUTE, v));
 }
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const max = (xs: readonly number[]): number => xs.reduce((m, x) => (x > m ? x : m), -Infinity);
@@ -104,14 +110,10 @@ describe('createDetector: scores', () => {
     // range, but the burst values are few and far apart, so that is their usual spacing.
     const r = rng(12);
     const values = Array.from({ length: 4000 }, (_, i) => (i % 150 === 0 ? 1.2 + 0.5 * r.uniform() : 0.1 + 0.02 * r.uniform()));
+    // A 1024-point history, so the range-only detector forgets bursts and meets new heights.
     const bursts = (scores: number[]): number[] => scores.filter((_, i) => i % 150 === 0 && i >= 1000);
-    const withSpread = bursts(run(values));
-    const rangeOnly = bursts(
-      (() => {
-        const d = createDetector({ neighbourhoodSize: 1, refractoryPoints: 0 });
-        return values.map((v, i) => d.update(i * MINUTE, v));
-      })(),
-    );
+    const withSpread = bursts(runWith({ historySize: 1024, neighbourhoodSize: 64 }, values));
+    const rangeOnly = bursts(runWith({ historySize: 1024, neighbourhoodSize: 1, refractoryPoints: 0 }, values));
     expect(rangeOnly.filter((s) => s >= 0.5).length).toBeGreaterThan(0);
     expect(withSpread.filter((s) => s >= 0.5)).toEqual([]);
     // A burst twice as high is still an anomaly.
@@ -124,6 +126,18 @@ describe('createDetector: scores', () => {
     const scores = run(Array.from({ length: 20_000 }, () => 100 + 5 * r.normal())).slice(warm);
     const alerts = scores.filter((s) => s >= 0.5).length;
     expect(alerts / scores.length).toBeLessThan(0.002);
+  });
+
+  it('alarms on a stationary heavy-tailed series less often than with a short history', () => {
+    // i.i.d. log-normal values: a new extreme of the last N points comes about once every N points,
+    // and each one is a false alarm; the 4096-point history cuts them to about a third of 1024's.
+    const r = rng(16);
+    const values = Array.from({ length: 30_000 }, () => Math.exp(r.normal()));
+    const alarms = (scores: number[]): number => scores.slice(1000).filter((s) => s >= 0.5).length;
+    const long = alarms(run(values));
+    const short = alarms(runWith({ historySize: 1024, neighbourhoodSize: 64, slowSmoothingAlpha: 0 }, values));
+    expect(long).toBeLessThan(short / 2);
+    expect(long / 29_000).toBeLessThan(0.001);
   });
 
   it('keeps every score in [0, 1], also for extreme magnitudes', () => {
@@ -206,6 +220,7 @@ describe('snapshot and restore', () => {
     const snap = d.snapshot();
     expect(snap.values).toHaveLength(DEFAULT_DETECTOR_OPTIONS.historySize);
     expect(snap.smoothedValues).toHaveLength(DEFAULT_DETECTOR_OPTIONS.historySize);
+    expect(snap.slowSmoothedValues).toHaveLength(DEFAULT_DETECTOR_OPTIONS.historySize);
     expect(max(sizes) / Math.min(...sizes)).toBeLessThan(1.05);
   });
 
@@ -213,18 +228,40 @@ describe('snapshot and restore', () => {
     const d = createDetector();
     const r = rng(13);
     for (let i = 0; i < 500; i++) d.update(i * MINUTE, r.normal());
-    const { recentPeaks: _peaks, options, ...rest } = d.snapshot();
-    const { neighbourhoodSize: _n, refractoryPoints: _r, ...v1options } = options;
+    const { recentPeaks: _peaks, options, slowSmoothed: _z, slowSmoothedValues: _zs, ...rest } = d.snapshot();
+    const { neighbourhoodSize: _n, refractoryPoints: _r, slowSmoothingAlpha: _a, ...v1options } = options;
     const v1: DetectorSnapshotV1 = { ...rest, version: 1, options: v1options };
     const restored = restoreDetector(JSON.parse(JSON.stringify(v1)) as DetectorSnapshotV1);
-    expect(restored.snapshot().options).toEqual({ ...DEFAULT_DETECTOR_OPTIONS, neighbourhoodSize: 1, refractoryPoints: 0 });
+    expect(restored.snapshot().options).toEqual({
+      ...DEFAULT_DETECTOR_OPTIONS,
+      neighbourhoodSize: 1,
+      refractoryPoints: 0,
+      slowSmoothingAlpha: 0,
+    });
     expect(restored.snapshot().recentPeaks).toEqual([]);
+    expect(restored.snapshot().slowSmoothedValues).toEqual([]);
     expect(restored.update(500 * MINUTE, 50)).toBeGreaterThan(0.9);
+  });
+
+  it('restores a version 2 snapshot (written before the slow view) as the detector it was, with its history size', () => {
+    const options = { historySize: 1024, neighbourhoodSize: 1, refractoryPoints: 0, slowSmoothingAlpha: 0 };
+    const whole = createDetector(options);
+    const r = rng(14);
+    const values = Array.from({ length: 1500 }, (_, i) => (i > 1200 ? 4 : 0) + r.normal());
+    const expected = values.map((v, i) => whole.update(i * MINUTE, v));
+    const first = createDetector(options);
+    for (let i = 0; i < 1000; i++) first.update(i * MINUTE, values[i] as number);
+    const { slowSmoothed: _z, slowSmoothedValues: _zs, options: o, ...rest } = first.snapshot();
+    const { slowSmoothingAlpha: _a, ...v2options } = o;
+    const v2: DetectorSnapshotV2 = { ...rest, version: 2, options: v2options };
+    const restored = restoreDetector(JSON.parse(JSON.stringify(v2)) as DetectorSnapshotV2);
+    expect(restored.snapshot().options).toEqual({ ...DEFAULT_DETECTOR_OPTIONS, ...options });
+    expect(values.slice(1000).map((v, k) => restored.update((1000 + k) * MINUTE, v))).toEqual(expected.slice(1000));
   });
 
   it('rejects malformed snapshots with a coded error', () => {
     const snap = createDetector().snapshot();
-    expect(() => restoreDetector({ ...snap, version: 3 } as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
+    expect(() => restoreDetector({ ...snap, version: 4 } as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
     expect(() =>
       restoreDetector({
         ...snap,
@@ -238,6 +275,10 @@ describe('snapshot and restore', () => {
     expect(() => restoreDetector({ ...snap, recentPeaks: 'x' } as unknown as DetectorSnapshot)).toThrow(/recentPeaks/);
     expect(() => restoreDetector({ ...snap, values: [1], smoothedValues: [] })).toThrow(/equal length/);
     expect(() => restoreDetector({ ...snap, values: [NaN], smoothedValues: [1], smoothed: 1 })).toThrow(InvalidDetectorConfigError);
+    expect(() => restoreDetector({ ...snap, values: [1], smoothedValues: [1], smoothed: 1 })).toThrow(/slowSmoothedValues/);
+    expect(() => restoreDetector({ ...snap, values: [1], smoothedValues: [1], smoothed: 1, slowSmoothedValues: [1] })).toThrow(
+      /slowSmoothed must/,
+    );
     expect(() => restoreDetector(null as unknown as DetectorSnapshot)).toThrow(InvalidDetectorConfigError);
   });
 });
@@ -250,6 +291,8 @@ describe('options', () => {
   it('rejects invalid options naming the option', () => {
     expect(() => createDetector({ historySize: 3 })).toThrow(/historySize/);
     expect(() => createDetector({ smoothingAlpha: 0 })).toThrow(/smoothingAlpha/);
+    expect(() => createDetector({ slowSmoothingAlpha: -0.1 })).toThrow(/slowSmoothingAlpha/);
+    expect(() => createDetector({ slowSmoothingAlpha: NaN })).toThrow(/slowSmoothingAlpha/);
     expect(() => createDetector({ noveltyScale: -1 })).toThrow(/noveltyScale/);
     expect(() => createDetector({ warmupPoints: 5000 })).toThrow(/warmupPoints/);
     expect(() => createDetector({ neighbourhoodSize: 0 })).toThrow(/neighbourhoodSize/);

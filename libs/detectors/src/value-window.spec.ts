@@ -36,6 +36,9 @@ describe('ValueWindow', () => {
       }
       w.push(x);
       all.push(x);
+      // The sorted side stays exactly the window sorted: its span over all values is max - min.
+      const now = all.slice(-50);
+      expect([w.min, w.max, w.spread(x, 50)]).toEqual([Math.min(...now), Math.max(...now), Math.max(...now) - Math.min(...now)]);
     }
     const copy = ValueWindow.fromArray(50, w.toArray());
     expect(copy.toArray()).toEqual(all.slice(-50));

@@ -1,8 +1,8 @@
 /**
  * The last `capacity` values of a series, kept both in arrival order (a ring, to know what to
  * evict) and sorted (to answer "how far is x from the nearest value seen" and the window's range
- * by binary search). Memory is fixed at 2 × capacity doubles; each push is a binary search plus
- * two native memmoves of at most `capacity` elements, independent of the series length.
+ * by binary search). Memory is fixed at 2 × capacity doubles; each push is two binary searches plus
+ * one native memmove of at most `capacity` elements, independent of the series length.
  */
 export class ValueWindow {
   private readonly ring: Float64Array;
@@ -61,10 +61,21 @@ export class ValueWindow {
   push(x: number): void {
     const sorted = this.sorted;
     if (this.count === this.capacity) {
-      const old = this.ring[this.head] as number;
-      const at = this.lowerBound(old);
-      sorted.copyWithin(at, at + 1, this.count);
-      this.count--;
+      // Full: the new value replaces the oldest, so only the values between the two positions move
+      // (one memmove of |rank(old) - rank(x)| values, a third of the window on average, instead
+      // of a removal and an insertion each moving half of it).
+      const from = this.lowerBound(this.ring[this.head] as number);
+      const to = this.lowerBound(x);
+      if (to > from) {
+        sorted.copyWithin(from, from + 1, to);
+        sorted[to - 1] = x;
+      } else {
+        sorted.copyWithin(to + 1, to, from);
+        sorted[to] = x;
+      }
+      this.ring[this.head] = x;
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+      return;
     }
     this.ring[this.head] = x;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
