@@ -15,6 +15,8 @@ export class MetricsController {
   @Get('metrics')
   async scrape(@Res() res: Response): Promise<void> {
     const text = await this.metrics.text();
-    res.status(200).setHeader('Content-Type', this.metrics.contentType).send(text);
+    // end(), not send(): Express would rewrite the content type prom-client gives (Prometheus's own).
+    res.status(200).setHeader('Content-Type', this.metrics.contentType);
+    res.end(text);
   }
 }
