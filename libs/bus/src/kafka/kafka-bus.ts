@@ -57,6 +57,8 @@ export interface KafkaBusOptions {
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 900_000;
+/** How long a scrape waits for the broker's offsets before it goes without lag. */
+const LAG_WAIT_MS = 2_000;
 /** Per-record framing in a record batch (lengths, offsets, timestamps, attributes), at most. */
 const RECORD_OVERHEAD_BYTES = 64;
 
@@ -267,10 +269,16 @@ export class KafkaBus implements Bus {
   async stats(): Promise<ConsumerStats[]> {
     const subscriptions = [...this.subscriptions];
     let lag: Map<string, Map<string, number>> | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      lag = await this.readLag(subscriptions);
+      // A broker that does not answer must not hold the scrape past Prometheus's timeout: the
+      // read goes on (and is cached for the next scrape), this one goes without lag.
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), LAG_WAIT_MS)));
+      lag = await Promise.race([this.readLag(subscriptions), timeout]);
     } catch (error) {
       this.options.logger.debug(`reading consumer lag failed: ${String(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
     return subscriptions.map((s) =>
       consumerStatsOf(
