@@ -1,4 +1,5 @@
 import { createEnvelope, type AnyEnvelope } from '@homeostat/contracts';
+import { Writer } from 'protobufjs';
 import { OtlpDecodeError, decodeProtobuf, encodeRequestProtobuf, expandOtlpEvent, mapOtlpPayload, splitByTarget } from './index';
 
 const T0 = '1735725600000000000';
@@ -187,6 +188,39 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
     expect(mapped.accepted).toBe(10);
     const spans = splitByTarget('traces', request(resourceSpans('shop', [[1, 2]])));
     expect(spans.dataPoints).toBe(spans.items);
+  });
+
+  it('counts data points without refusing a metric whose inside is not valid protobuf (its consumers do)', () => {
+    // Metric { name: 'x', gauge: <a data point whose length runs past the gauge> }, then a valid one.
+    const bad = Writer.create()
+      .uint32(0x0a)
+      .string('x')
+      .uint32(0x2a)
+      .bytes(Buffer.from([0x0a, 0x7f]))
+      .finish();
+    const good = Writer.create()
+      .uint32(0x0a)
+      .string('y')
+      .uint32(0x2a)
+      .bytes(Buffer.from([0x0a, 0x00, 0x0a, 0x00]))
+      .finish();
+    const scope = Writer.create().uint32(0x12).bytes(bad).uint32(0x12).bytes(good).finish();
+    const body = Writer.create().uint32(0x0a).bytes(Writer.create().uint32(0x12).bytes(scope).finish()).finish();
+    const split = splitByTarget('metrics', body);
+    expect(split.items).toBe(2);
+    expect(split.dataPoints).toBe(3);
+    expect(split.payloads).toHaveLength(1);
+    // A metric that runs past its scope is refused, as before.
+    const truncated = Writer.create()
+      .uint32(0x0a)
+      .bytes(
+        Writer.create()
+          .uint32(0x12)
+          .bytes(scope.subarray(0, scope.length - 2))
+          .finish(),
+      )
+      .finish();
+    expect(() => splitByTarget('metrics', truncated)).toThrow(OtlpDecodeError);
   });
 
   it('refuses what is not protobuf at the outer levels, as the full decoder does', () => {

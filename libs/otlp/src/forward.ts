@@ -131,7 +131,13 @@ function countItems(scope: Uint8Array, metrics: boolean): { items: number; point
     if (tag === FIELD_2_LEN) {
       items++;
       if (metrics) {
-        points += countDataPoints(reader.bytes());
+        const length = reader.uint32();
+        const start = reader.pos;
+        points += countDataPoints(reader, start + length);
+        // Whatever the item holds, the walk goes on after it as when it is skipped (skip()
+        // throws when the item runs past the scope, as skipType did).
+        reader.pos = start;
+        reader.skip(length);
         continue;
       }
     }
@@ -140,28 +146,37 @@ function countItems(scope: Uint8Array, metrics: boolean): { items: number; point
   return { items, points };
 }
 
-/**
- * The data points of one Metric: its gauge (5), sum (7), histogram (9), exponential_histogram
- * (10) or summary (11) holds them as repeated field 1. Counted without decoding them, so that
- * the collector's received count is in data points, as the learner's stored rows are.
- */
-const METRIC_DATA_FIELDS: ReadonlySet<number> = new Set([5, 7, 9, 10, 11].map((field) => (field << 3) | LEN));
+/** Metric's gauge (5), sum (7), histogram (9), exponential_histogram (10) and summary (11): data points are their field 1. */
+const GAUGE = (5 << 3) | LEN;
+const SUM = (7 << 3) | LEN;
+const HISTOGRAM = (9 << 3) | LEN;
+const EXPONENTIAL_HISTOGRAM = (10 << 3) | LEN;
+const SUMMARY = (11 << 3) | LEN;
 
-function countDataPoints(metric: Uint8Array): number {
-  const reader = Reader.create(metric);
+/**
+ * The data points of the Metric between the reader's position and `end`, counted without
+ * decoding them (the same reader, no allocation), so that the collector's received count is in
+ * data points, as the learner's stored rows are. A metric whose inside is not valid protobuf
+ * counts the points read so far: it is not refused here (its consumers dead-letter it).
+ */
+function countDataPoints(reader: Reader, end: number): number {
   let points = 0;
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    if (!METRIC_DATA_FIELDS.has(tag)) {
-      reader.skipType(tag & 7);
-      continue;
+  try {
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if (tag !== GAUGE && tag !== SUM && tag !== HISTOGRAM && tag !== EXPONENTIAL_HISTOGRAM && tag !== SUMMARY) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const dataEnd = reader.pos + reader.uint32();
+      while (reader.pos < dataEnd) {
+        const inner = reader.uint32();
+        if (inner === FIELD_1_LEN) points++;
+        reader.skipType(inner & 7);
+      }
     }
-    const data = Reader.create(reader.bytes());
-    while (data.pos < data.len) {
-      const inner = data.uint32();
-      if (inner === FIELD_1_LEN) points++;
-      data.skipType(inner & 7);
-    }
+  } catch {
+    // Malformed inside: see above.
   }
   return points;
 }
