@@ -36,7 +36,7 @@ export default [
             {
               sourceTag: 'kind:pure',
               onlyDependOnLibsWithTags: ['kind:pure'],
-              bannedExternalImports: ['@nestjs/*', 'express', 'kafkajs', '@clickhouse/*', 'chdb', 'chdb/*'],
+              bannedExternalImports: ['@nestjs/*', 'express', 'kafkajs', '@clickhouse/*', 'chdb', 'chdb/*', 'prom-client'],
             },
           ],
         },

@@ -10,7 +10,9 @@ import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { DEFAULT_PORTS, envSchema, loadConfig, SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { loopSpecSchema, parseLoopSpec } from '@homeostat/contracts';
+import { METRIC_NAMES } from '@homeostat/metrics';
 import { LOOP_CRD_FILE, loopCrd, toAjvSchema } from './loop-crd';
+import { loadDashboards, PROMETHEUS_UID } from './grafana-sql';
 
 /**
  * The deployment files against their published schemas, and against the code: every service has an
@@ -228,6 +230,79 @@ describe('docker-compose.yml', () => {
       type: 'grafana-clickhouse-datasource',
       jsonData: { host: 'clickhouse', port: 8123, username: compose.services['clickhouse']?.environment?.['CLICKHOUSE_USER'] },
     });
+  });
+});
+
+describe("Homeostat's own metrics", () => {
+  it('Prometheus (compose) scrapes GET /metrics of every service at its port; Grafana gets it as a data source', () => {
+    const p = compose.services['prometheus'];
+    expect(p?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(p?.healthcheck).toBeDefined();
+    expect(p?.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[]; labels: { service: string } }> }>;
+    };
+    const job = config.scrape_configs[0]!;
+    expect(job.metrics_path).toBe('/metrics');
+    const targets = Object.fromEntries(job.static_configs.map((c) => [c.labels.service, c.targets]));
+    expect(targets).toEqual(Object.fromEntries(SERVICE_NAMES.map((name) => [name, [`${name}:${DEFAULT_PORTS[name]}`]])));
+    expect(compose.services['grafana']?.depends_on?.['prometheus']).toEqual({ condition: 'service_healthy' });
+    const ds = parse(read('deploy/grafana/provisioning/datasources/prometheus.yaml')) as {
+      datasources: Array<{ uid: string; type: string; url: string }>;
+    };
+    expect(ds.datasources[0]).toMatchObject({ uid: PROMETHEUS_UID, type: 'prometheus', url: 'http://prometheus:9090' });
+  });
+
+  it('the Kubernetes pods carry the prometheus.io annotations for GET /metrics on their port', () => {
+    for (const name of SERVICE_NAMES) {
+      const template = deployment(name).spec.template as unknown as { metadata: { annotations?: Record<string, string> } };
+      expect({ name, annotations: template.metadata.annotations }).toEqual({
+        name,
+        annotations: {
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(DEFAULT_PORTS[name]),
+          'prometheus.io/path': '/metrics',
+        },
+      });
+    }
+  });
+
+  it("the Homeostat dashboard queries Prometheus, and only the metric names of the contract (and Node's process metrics)", () => {
+    const [only, ...more] = loadDashboards({ prometheus: true });
+    expect(more).toEqual([]);
+    expect(only?.file).toBe('homeostat.json');
+    const known = new Set<string>(Object.values(METRIC_NAMES));
+    const used = new Set<string>();
+    const walk = (panels: NonNullable<typeof only>['dashboard']['panels']): void => {
+      for (const panel of panels) {
+        if (panel.panels) walk(panel.panels);
+        if (panel.type === 'row') continue;
+        expect({ panel: panel.title, uid: panel.datasource?.uid }).toEqual({ panel: panel.title, uid: PROMETHEUS_UID });
+        for (const t of panel.targets ?? []) {
+          expect(t.datasource?.uid).toBe(PROMETHEUS_UID);
+          for (const [name] of (t.expr ?? '').matchAll(/\b(?:homeostat|process|nodejs)_[a-z0-9_]+/g)) {
+            const base = name.replace(/_(bucket|sum|count)$/, '');
+            if (base.startsWith('homeostat_'))
+              expect({ panel: panel.title, name, known: known.has(base) }).toEqual({ panel: panel.title, name, known: true });
+            used.add(base);
+          }
+        }
+      }
+    };
+    walk(only!.dashboard.panels);
+    // The panels the dashboard is for: received, stored and refused per signal, lag per topic,
+    // incidents, decisions and actions per loop, insert latency.
+    for (const name of [
+      METRIC_NAMES.itemsReceived,
+      METRIC_NAMES.itemsStored,
+      METRIC_NAMES.itemsRefused,
+      METRIC_NAMES.busConsumerLag,
+      METRIC_NAMES.incidents,
+      METRIC_NAMES.decisions,
+      METRIC_NAMES.actions,
+      METRIC_NAMES.insertDuration,
+    ])
+      expect({ name, used: used.has(name) }).toEqual({ name, used: true });
   });
 });
 

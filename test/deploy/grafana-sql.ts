@@ -3,6 +3,9 @@ import { join } from 'node:path';
 
 export const DASHBOARDS_DIR = join(__dirname, '../../deploy/grafana/dashboards');
 export const DATASOURCE_UID = 'homeostat-clickhouse';
+export const PROMETHEUS_UID = 'homeostat-prometheus';
+/** Dashboards on Prometheus (Homeostat's own metrics), not ClickHouse: no SQL to run (deploy.spec.ts checks their names). */
+export const PROMETHEUS_DASHBOARDS: readonly string[] = ['homeostat.json'];
 
 export interface PanelQuery {
   dashboard: string;
@@ -22,7 +25,7 @@ interface Panel {
   title: string;
   type: string;
   datasource?: { type?: string; uid?: string };
-  targets?: Array<{ rawSql?: string; format?: number; datasource?: { uid?: string } }>;
+  targets?: Array<{ rawSql?: string; expr?: string; format?: number; datasource?: { uid?: string } }>;
   panels?: Panel[];
 }
 
@@ -33,9 +36,10 @@ export interface Dashboard {
   templating?: { list: Array<{ name: string; type: string; query?: string; datasource?: { uid?: string } }> };
 }
 
-export function loadDashboards(): Array<{ file: string; dashboard: Dashboard }> {
+/** The ClickHouse dashboards (what the SQL checks run); `prometheus: true` for the others. */
+export function loadDashboards(options: { prometheus?: boolean } = {}): Array<{ file: string; dashboard: Dashboard }> {
   return readdirSync(DASHBOARDS_DIR)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && PROMETHEUS_DASHBOARDS.includes(f) === (options.prometheus ?? false))
     .sort()
     .map((file) => ({ file, dashboard: JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8')) as Dashboard }));
 }

@@ -7,6 +7,7 @@ import { runServices, type RunningStack } from '@homeostat/runtime';
 import { serviceDefinitions } from '@homeostat/cli';
 import { SERVICE_NAMES } from '@homeostat/config';
 import { sampleDecisionMade, sampleIncidentOpened, sampleSpans } from '@homeostat/contracts/testing';
+import { encodeRequestProtobuf } from '@homeostat/otlp';
 import { eventually, getJson, testConfig } from '../support';
 
 /**
@@ -122,6 +123,71 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
     );
   });
 
+  it('serves its own metrics on /metrics: what the collector received is what the learner stored, exactly', async () => {
+    const before = await scrape(url('collector'));
+    const sent = { spans: 0, metrics: 0, logs: 0, refusedSpans: 0 };
+    const postOtlp = async (signal: 'traces' | 'metrics' | 'logs', encoding: 'json' | 'protobuf', body: Record<string, unknown>) => {
+      const res = await fetch(`${url('collector')}/v1/${signal}`, {
+        method: 'POST',
+        headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' },
+        body: encoding === 'json' ? JSON.stringify(body) : Buffer.from(encodeRequestProtobuf(signal, body)),
+      });
+      expect(res.status).toBe(200);
+    };
+    // JSON: 7 spans and one the contracts refuse (a 5-byte trace id), reported in partial_success.
+    await postOtlp('traces', 'json', otlpSpans(7, true, 'json'));
+    await postOtlp('traces', 'protobuf', otlpSpans(5, false, 'protobuf'));
+    sent.spans = 13;
+    sent.refusedSpans = 1;
+    // Metrics are counted in data points (a row each in ClickHouse): 3 + 2 per request.
+    await postOtlp('metrics', 'json', otlpMetrics());
+    await postOtlp('metrics', 'protobuf', otlpMetrics());
+    sent.metrics = 10;
+    await postOtlp('logs', 'json', otlpLogs(4));
+    await postOtlp('logs', 'protobuf', otlpLogs(3));
+    sent.logs = 7;
+
+    const delta = (after: Scrape, sample: string): number => (after.get(sample) ?? 0) - (before.get(sample) ?? 0);
+    await eventually('the learner stored every accepted item', async () => {
+      const after = await scrape(url('learner'));
+      return (
+        delta(after, 'homeostat_telemetry_items_stored_total{signal="spans"}') === sent.spans - sent.refusedSpans &&
+        delta(after, 'homeostat_telemetry_items_stored_total{signal="metrics"}') === sent.metrics &&
+        delta(after, 'homeostat_telemetry_items_stored_total{signal="logs"}') === sent.logs
+      );
+    });
+    // Each port serves the process's registry; in this process every stage runs.
+    const after = await scrape(url('collector'));
+    expect(delta(after, 'homeostat_telemetry_items_received_total{signal="spans"}')).toBe(sent.spans);
+    expect(delta(after, 'homeostat_telemetry_items_received_total{signal="metrics"}')).toBe(sent.metrics);
+    expect(delta(after, 'homeostat_telemetry_items_received_total{signal="logs"}')).toBe(sent.logs);
+    expect(delta(after, 'homeostat_telemetry_items_refused_total{signal="spans",reason="invalid"}')).toBe(sent.refusedSpans);
+    expect(delta(after, 'homeostat_telemetry_items_stored_total{signal="spans"}')).toBe(sent.spans - sent.refusedSpans);
+    expect(delta(after, 'homeostat_telemetry_items_stored_total{signal="metrics"}')).toBe(sent.metrics);
+    expect(delta(after, 'homeostat_telemetry_items_stored_total{signal="logs"}')).toBe(sent.logs);
+    expect(delta(after, 'homeostat_collector_requests_total{signal="spans",encoding="protobuf",code="200"}')).toBe(1);
+    expect(delta(after, 'homeostat_collector_requests_total{signal="logs",encoding="json",code="200"}')).toBe(1);
+    expect(after.get('homeostat_store_insert_batch_rows_count{table="otel_traces"}')).toBeGreaterThan(0);
+    expect(after.get('homeostat_store_insert_duration_seconds_count{table="otel_traces",outcome="ok"}')).toBeGreaterThan(0);
+    expect(after.get('homeostat_analyzer_series')).toBeGreaterThan(0);
+    expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    // Lag per group and topic: on Kafka read from the broker (high watermark − committed offset).
+    await eventually('the learner has no lag on telemetry.spans', async () => {
+      const now = await scrape(url('learner'));
+      return now.get('homeostat_bus_consumer_lag{group="homeostat-learner",topic="telemetry.spans"}') === 0;
+    });
+    const now = await scrape(url('decider'));
+    expect(now.get('homeostat_bus_consumer_lag{group="homeostat-decider",topic="loop.incidents"}')).toBe(0);
+    expect(now.get('homeostat_bus_messages_processed_total{group="homeostat-learner",outcome="handled"}')).toBeGreaterThan(0);
+    if (mode === 'embedded') expect(now.get('homeostat_bus_queue_depth{group="homeostat-learner",topic="telemetry.spans"}')).toBe(0);
+    else expect(now.get('homeostat_bus_queue_depth{group="homeostat-learner",topic="telemetry.spans"}')).toBeUndefined();
+    // The dead letter of the test above, by group, topic and error code.
+    const deadLetters = [...now].filter(([sample]) =>
+      sample.startsWith('homeostat_bus_dead_letters_total{group="homeostat-decider",topic="loop.incidents",code="'),
+    );
+    expect(deadLetters.map(([, n]) => n)).toEqual([1]);
+  });
+
   it('takes people’s commands on the control API (recorded with their actor) and serves the ledger through it', async () => {
     const api = `${url('console')}/api`;
     expect(await (await fetch(`${api}/health`)).json()).toEqual({ status: 'ok' });
@@ -202,3 +268,75 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
     });
   });
 });
+
+type Scrape = Map<string, number>;
+
+/** GET /metrics as sample → value ('name{labels}' as printed). */
+async function scrape(base: string): Promise<Scrape> {
+  const res = await fetch(`${base}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+  const out: Scrape = new Map();
+  for (const line of (await res.text()).split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'metrics-check' } }] };
+const scope = { name: 'stack-test' };
+const nowNanos = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
+
+/** OTLP spans in OTLP's object form: ids as hex for JSON, as bytes for protobuf. */
+function otlpSpans(count: number, withInvalid: boolean, encoding: 'json' | 'protobuf'): Record<string, unknown> {
+  const t = nowNanos();
+  const hex = (n: number, bytes: number): string | Buffer => {
+    const text = n.toString(16).padStart(bytes * 2, '0');
+    return encoding === 'json' ? text : Buffer.from(text, 'hex');
+  };
+  const spans: Record<string, unknown>[] = Array.from({ length: count }, (_, i) => ({
+    traceId: hex(i + 1, 16),
+    spanId: hex(i + 1, 8),
+    name: 'GET /checkout',
+    kind: 2,
+    startTimeUnixNano: t,
+    endTimeUnixNano: t,
+    attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }],
+  }));
+  if (withInvalid)
+    spans.push({ traceId: '0102030405', spanId: hex(99, 8), name: 'bad', kind: 1, startTimeUnixNano: t, endTimeUnixNano: t });
+  return { resourceSpans: [{ resource, scopeSpans: [{ scope, spans }] }] };
+}
+
+function otlpMetrics(): Record<string, unknown> {
+  const t = nowNanos();
+  const point = (v: number, pool: string) => ({
+    timeUnixNano: t,
+    asDouble: v,
+    attributes: [{ key: 'pool', value: { stringValue: pool } }],
+  });
+  return {
+    resourceMetrics: [
+      {
+        resource,
+        scopeMetrics: [
+          {
+            scope,
+            metrics: [
+              { name: 'db.client.connections.usage', gauge: { dataPoints: [point(1, 'a'), point(2, 'b'), point(3, 'c')] } },
+              { name: 'http.requests', sum: { dataPoints: [point(4, 'a'), point(5, 'b')], aggregationTemporality: 2, isMonotonic: true } },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function otlpLogs(count: number): Record<string, unknown> {
+  const t = nowNanos();
+  const logRecords = Array.from({ length: count }, (_, i) => ({ timeUnixNano: t, severityNumber: 9, body: { stringValue: `line ${i}` } }));
+  return { resourceLogs: [{ resource, scopeLogs: [{ scope, logRecords }] }] };
+}

@@ -228,6 +228,11 @@ export class AnalysisEngine {
     return [...new Set([...this.analyses.keys(), ...this.firstSeen.keys(), ...this.miners.keys()])];
   }
 
+  /** How much the engine holds (the analyzer's metrics): series with a detector, mined log templates, targets. */
+  counts(): { series: number; templates: number; targets: number } {
+    return { series: this.series.size, templates: this.templates.size, targets: this.targets().length };
+  }
+
   /** Whether the engine holds state for the target. */
   hasTarget(target: string): boolean {
     return this.analyses.has(target) || this.firstSeen.has(target) || this.miners.has(target);

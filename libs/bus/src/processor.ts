@@ -5,7 +5,7 @@ import { ATTR, contextFromTraceparent, type ComponentLogger } from '@homeostat/t
 import { decodeEvent } from './codec';
 import { deadLetterOf } from './dead-letter';
 import { errorCode, errorMessage, isRetryable } from './errors';
-import type { DeliveryOutcome, MessageContext, RawMessage, SubscribeOptions } from './types';
+import type { ConsumerStats, DeliveryOutcome, MessageContext, RawMessage, SubscribeOptions } from './types';
 
 const tracer = trace.getTracer('@homeostat/bus');
 
@@ -34,6 +34,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  */
 export class MessageProcessor {
   readonly stats: ProcessorStats = { handled: 0, duplicates: 0, deadLettered: 0, retries: 0 };
+  /** Dead letters per topic and error code (`<topic>\u0000<code>`), for the dead-letter metric. */
+  readonly deadLettersBy = new Map<string, number>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -147,9 +149,20 @@ export class MessageProcessor {
   private async deadLetter(message: RawMessage, code: string, reason: string, attempts: number): Promise<DeliveryOutcome> {
     await this.deps.publishRaw(deadLetterOf(message, { code, message: reason, attempts, group: this.options.group }));
     this.stats.deadLettered++;
+    const by = `${message.topic}\u0000${code}`;
+    this.deadLettersBy.set(by, (this.deadLettersBy.get(by) ?? 0) + 1);
     this.deps.logger.warn('message dead-lettered', { topic: message.topic, key: message.key, code, reason, attempts });
     return 'dead-lettered';
   }
+}
+
+/** What a subscription reports for the metrics: its processor's counts, and its queues or lag per topic. */
+export function consumerStatsOf(group: string, processor: MessageProcessor, topics: ConsumerStats['topics']): ConsumerStats {
+  const deadLetters = [...processor.deadLettersBy].map(([key, count]) => {
+    const [topic = '', code = ''] = key.split('\u0000');
+    return { topic, code, count };
+  });
+  return { group, processed: { ...processor.stats }, deadLetters, topics };
 }
 
 /**

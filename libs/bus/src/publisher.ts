@@ -10,14 +10,17 @@ export type OutgoingEvent = { [T in EventType]: { type: T; subject: string; data
  * traceparent so the loop iteration stays one trace) and publishes it on the type's home topic.
  */
 export class EventPublisher {
+  /** `onPublished`: told of every event once it is on the bus (the runtime counts loop events with it). */
   constructor(
     private readonly bus: Bus,
     private readonly source: string,
+    private readonly onPublished?: (event: AnyEnvelope) => void,
   ) {}
 
   async publish<T extends EventType>(type: T, init: { subject: string; data: EventData<T>; key?: string }): Promise<Envelope<T>> {
     const event = createEnvelope(type, { source: this.source, subject: init.subject, data: init.data, ...currentTraceparent() });
     await this.bus.publish(topicOfType(type), event as unknown as AnyEnvelope, init.key !== undefined ? { key: init.key } : {});
+    this.onPublished?.(event as unknown as AnyEnvelope);
     return event;
   }
 

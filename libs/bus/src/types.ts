@@ -99,6 +99,19 @@ export interface BusHealth {
   detail: Record<string, unknown>;
 }
 
+/** One consumer group's figures in this process, for Homeostat's own metrics (read when Prometheus scrapes). */
+export interface ConsumerStats {
+  group: string;
+  processed: { handled: number; duplicates: number; deadLettered: number; retries: number };
+  deadLetters: { topic: string; code: string; count: number }[];
+  /**
+   * Per topic: `queued`, messages waiting in memory (in-process only); `lag`, messages published
+   * and not yet handled (in-process: waiting or in a handler; Kafka: high watermark − committed
+   * offset, summed over partitions; absent when the broker could not be asked).
+   */
+  topics: { topic: string; queued?: number; lag?: number }[];
+}
+
 export interface Bus {
   readonly transport: 'kafka' | 'in-process';
   /** Connects and creates the topics; publishing before start() fails with NOT_STARTED. */
@@ -109,6 +122,8 @@ export interface Bus {
   publishRaw(message: Omit<RawMessage, 'partition' | 'offset'>): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   health(): BusHealth;
+  /** Each consumer group's counts, queues and lag; never rejects (what cannot be read is left out). */
+  stats(): Promise<ConsumerStats[]>;
   /** Closes subscriptions (draining in-flight work), then the producer. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { createEnvelope, type AnyEnvelope } from '@homeostat/contracts';
+import { Writer } from 'protobufjs';
 import { OtlpDecodeError, decodeProtobuf, encodeRequestProtobuf, expandOtlpEvent, mapOtlpPayload, splitByTarget } from './index';
 
 const T0 = '1735725600000000000';
@@ -112,7 +113,7 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
 
   it('publishes nothing for resources without items', () => {
     expect(splitByTarget('traces', request(resourceSpans('shop', [[]]))).payloads).toEqual([]);
-    expect(splitByTarget('traces', Buffer.alloc(0))).toEqual({ payloads: [], items: 0 });
+    expect(splitByTarget('traces', Buffer.alloc(0))).toEqual({ payloads: [], items: 0, dataPoints: 0 });
   });
 
   it('works for every signal (metrics and log records are the items)', () => {
@@ -140,6 +141,86 @@ describe('splitByTarget (the collector’s protobuf path)', () => {
     const [payload] = splitByTarget('logs', logs).payloads;
     expect(payload).toMatchObject({ subject: 'db', items: 1 });
     expect(mapOtlpPayload('logs', payload!.payload).batches[0]!.data.logRecords[0]!.body).toBe('x');
+  });
+
+  it('counts the data points of every kind of metric (what the learner stores a row for)', () => {
+    const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'db' } }] };
+    const point = { timeUnixNano: T1, asDouble: 1 };
+    const body = encodeRequestProtobuf('metrics', {
+      resourceMetrics: [
+        {
+          resource,
+          scopeMetrics: [
+            {
+              scope: { name: 's' },
+              metrics: [
+                { name: 'g', unit: 'ms', gauge: { dataPoints: [point, point, point] } },
+                { name: 's', sum: { dataPoints: [point], aggregationTemporality: 2, isMonotonic: true } },
+                {
+                  name: 'h',
+                  histogram: {
+                    dataPoints: [
+                      { timeUnixNano: T1, count: 1, bucketCounts: [1], explicitBounds: [] },
+                      { timeUnixNano: T1, count: 0 },
+                    ],
+                    aggregationTemporality: 1,
+                  },
+                },
+                { name: 'e', exponentialHistogram: { dataPoints: [{ timeUnixNano: T1, count: 0, scale: 1 }], aggregationTemporality: 2 } },
+                {
+                  name: 'q',
+                  summary: { dataPoints: [{ timeUnixNano: T1, count: 1, sum: 2, quantileValues: [{ quantile: 0.5, value: 2 }] }] },
+                },
+                { name: 'none', gauge: { dataPoints: [] } },
+              ],
+            },
+          ],
+        },
+        { resource, scopeMetrics: [{ scope: { name: 't' }, metrics: [{ name: 'g2', gauge: { dataPoints: [point, point] } }] }] },
+      ],
+    });
+    const split = splitByTarget('metrics', body);
+    expect(split.items).toBe(7);
+    expect(split.dataPoints).toBe(10);
+    // The same count as the full decoder's mapping.
+    const mapped = mapOtlpPayload('metrics', body);
+    expect(mapped.errorMessage).toBe('');
+    expect(mapped.accepted).toBe(10);
+    const spans = splitByTarget('traces', request(resourceSpans('shop', [[1, 2]])));
+    expect(spans.dataPoints).toBe(spans.items);
+  });
+
+  it('counts data points without refusing a metric whose inside is not valid protobuf (its consumers do)', () => {
+    // Metric { name: 'x', gauge: <a data point whose length runs past the gauge> }, then a valid one.
+    const bad = Writer.create()
+      .uint32(0x0a)
+      .string('x')
+      .uint32(0x2a)
+      .bytes(Buffer.from([0x0a, 0x7f]))
+      .finish();
+    const good = Writer.create()
+      .uint32(0x0a)
+      .string('y')
+      .uint32(0x2a)
+      .bytes(Buffer.from([0x0a, 0x00, 0x0a, 0x00]))
+      .finish();
+    const scope = Writer.create().uint32(0x12).bytes(bad).uint32(0x12).bytes(good).finish();
+    const body = Writer.create().uint32(0x0a).bytes(Writer.create().uint32(0x12).bytes(scope).finish()).finish();
+    const split = splitByTarget('metrics', body);
+    expect(split.items).toBe(2);
+    expect(split.dataPoints).toBe(3);
+    expect(split.payloads).toHaveLength(1);
+    // A metric that runs past its scope is refused, as before.
+    const truncated = Writer.create()
+      .uint32(0x0a)
+      .bytes(
+        Writer.create()
+          .uint32(0x12)
+          .bytes(scope.subarray(0, scope.length - 2))
+          .finish(),
+      )
+      .finish();
+    expect(() => splitByTarget('metrics', truncated)).toThrow(OtlpDecodeError);
   });
 
   it('refuses what is not protobuf at the outer levels, as the full decoder does', () => {

@@ -63,6 +63,8 @@ export interface SplitResult {
   payloads: TargetPayload[];
   /** Items in the whole request. */
   items: number;
+  /** What the learner stores a row for: spans, metric data points, log records (the items, but for metrics). */
+  dataPoints: number;
 }
 
 const LEN = 2;
@@ -101,29 +103,82 @@ function subjectOf(resource: Uint8Array | undefined): string {
   return subject;
 }
 
-/** Reads one Resource*: its resource (for the subject) and how many items its scopes hold. */
-function readResource(content: Uint8Array): { subject: string; items: number } {
+/** Reads one Resource*: its resource (for the subject), how many items its scopes hold and (metrics) their data points. */
+function readResource(content: Uint8Array, signal: Signal): { subject: string; items: number; points: number } {
   const reader = Reader.create(content);
   let resource: Uint8Array | undefined;
   let items = 0;
+  let points = 0;
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     if (tag === FIELD_1_LEN) resource = reader.bytes();
-    else if (tag === FIELD_2_LEN) items += countItems(reader.bytes());
-    else reader.skipType(tag & 7);
+    else if (tag === FIELD_2_LEN) {
+      const scope = reader.bytes();
+      const counted = countItems(scope, signal === 'metrics');
+      items += counted.items;
+      points += counted.points;
+    } else reader.skipType(tag & 7);
   }
-  return { subject: subjectOf(resource), items };
+  return { subject: subjectOf(resource), items, points: signal === 'metrics' ? points : items };
 }
 
-function countItems(scope: Uint8Array): number {
+function countItems(scope: Uint8Array, metrics: boolean): { items: number; points: number } {
   const reader = Reader.create(scope);
   let items = 0;
+  let points = 0;
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
-    if (tag === FIELD_2_LEN) items++;
+    if (tag === FIELD_2_LEN) {
+      items++;
+      if (metrics) {
+        const length = reader.uint32();
+        const start = reader.pos;
+        points += countDataPoints(reader, start + length);
+        // Whatever the item holds, the walk goes on after it as when it is skipped (skip()
+        // throws when the item runs past the scope, as skipType did).
+        reader.pos = start;
+        reader.skip(length);
+        continue;
+      }
+    }
     reader.skipType(tag & 7);
   }
-  return items;
+  return { items, points };
+}
+
+/** Metric's gauge (5), sum (7), histogram (9), exponential_histogram (10) and summary (11): data points are their field 1. */
+const GAUGE = (5 << 3) | LEN;
+const SUM = (7 << 3) | LEN;
+const HISTOGRAM = (9 << 3) | LEN;
+const EXPONENTIAL_HISTOGRAM = (10 << 3) | LEN;
+const SUMMARY = (11 << 3) | LEN;
+
+/**
+ * The data points of the Metric between the reader's position and `end`, counted without
+ * decoding them (the same reader, no allocation), so that the collector's received count is in
+ * data points, as the learner's stored rows are. A metric whose inside is not valid protobuf
+ * counts the points read so far: it is not refused here (its consumers dead-letter it).
+ */
+function countDataPoints(reader: Reader, end: number): number {
+  let points = 0;
+  try {
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if (tag !== GAUGE && tag !== SUM && tag !== HISTOGRAM && tag !== EXPONENTIAL_HISTOGRAM && tag !== SUMMARY) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const dataEnd = reader.pos + reader.uint32();
+      while (reader.pos < dataEnd) {
+        const inner = reader.uint32();
+        if (inner === FIELD_1_LEN) points++;
+        reader.skipType(inner & 7);
+      }
+    }
+  } catch {
+    // Malformed inside: see above.
+  }
+  return points;
 }
 
 /**
@@ -138,6 +193,7 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
   const maxBytes = Math.max(1, options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   const byTarget = new Map<string, ResourceSlice[]>();
   let items = 0;
+  let dataPoints = 0;
   let index = 0;
   try {
     const reader = Reader.create(body);
@@ -151,8 +207,9 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
       }
       if (tag !== FIELD_1_LEN) throw new Error(`field 1 has wire type ${tag & 7}, not length-delimited`);
       const content = reader.bytes();
-      const read = within(`${RESOURCES_FIELD[signal]}[${index++}]`, () => readResource(content));
+      const read = within(`${RESOURCES_FIELD[signal]}[${index++}]`, () => readResource(content, signal));
       items += read.items;
+      dataPoints += read.points;
       // Not `{ ...read, field, content }`: named properties after a spread take V8's slow path.
       const slice: ResourceSlice = { subject: read.subject, items: read.items, field: body.subarray(start, reader.pos), content };
       const slices = byTarget.get(read.subject);
@@ -175,7 +232,7 @@ export function splitByTarget(signal: Signal, body: Uint8Array, options: SplitOp
       for (const part of splitLarge(slices, max, maxBytes)) payloads.push({ subject, ...part });
     }
   }
-  return { payloads, items };
+  return { payloads, items, dataPoints };
 }
 
 interface Layout {

@@ -9,3 +9,4 @@ export * from './run';
 export * from './consumption-stats';
 export * from './state-file';
 export * from './service-main';
+export * from './metrics.controller';

@@ -3,7 +3,8 @@ import type { HomeostatConfig } from '@homeostat/config';
 import { loadLoopSpecs } from '@homeostat/contracts';
 import { JsonLogger, stopTelemetry } from '@homeostat/telemetry';
 import { createBus } from './create-bus';
-import { startService, type RunningService, type ServiceDefinition } from './service';
+import type { HomeostatMetrics } from '@homeostat/metrics';
+import { startService, watchedMetrics, type RunningService, type ServiceDefinition } from './service';
 
 /** Pipeline order: a stage starts after the stages it feeds, so nothing it publishes is missed. */
 const START_ORDER = ['learner', 'executor', 'decider', 'analyzer', 'collector', 'console'] as const;
@@ -12,6 +13,8 @@ export interface RunningStack {
   services: RunningService[];
   /** The bus the services share (one per process). */
   bus: Bus;
+  /** The metrics the services share, served on GET /metrics of each of their ports. */
+  metrics: HomeostatMetrics;
   /** Stops ingest first, then each stage in pipeline order (each drains and commits), then the bus. */
   stop(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export async function runServices(
     logger.log(`loaded ${loops.length} loop spec(s) from ${config.loopsDir}: ${loops.map((l) => l.metadata.name).join(', ')}`, 'Runtime');
   const bus = createBus(config, logger);
   await bus.start();
+  const metrics = watchedMetrics(bus);
   const services: RunningService[] = [];
   const stop = async (): Promise<void> => {
     for (const s of [...services].reverse()) await s.close();
@@ -37,7 +41,7 @@ export async function runServices(
   try {
     const peers = new Map<string, string>();
     for (const d of ordered) {
-      const running = await startService(d, { config, bus, logger }, { peers, loops });
+      const running = await startService(d, { config, bus, logger }, { peers, loops, metrics });
       peers.set(d.name, running.url);
       services.push(running);
     }
@@ -45,7 +49,7 @@ export async function runServices(
     await stop().catch(() => undefined);
     throw error;
   }
-  return { services, bus, stop };
+  return { services, bus, metrics, stop };
 }
 
 /**

@@ -2,10 +2,12 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { JsonLogger } from '@homeostat/telemetry';
+import type { HomeostatMetrics } from '@homeostat/metrics';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import type { Readiness } from './readiness';
 import type { LoopSpec } from '@homeostat/contracts';
-import { BUS, CONFIG, LOGGER, LOOPS, PEERS, READINESS, SERVICE_NAME } from './tokens';
+import { BUS, CONFIG, LOGGER, LOOPS, METRICS, PEERS, READINESS, SERVICE_NAME } from './tokens';
 
 export interface RuntimeValues {
   service: string;
@@ -15,9 +17,10 @@ export interface RuntimeValues {
   readiness: Readiness;
   peers: ReadonlyMap<string, string>;
   loops: readonly LoopSpec[];
+  metrics: HomeostatMetrics;
 }
 
-/** What every service gets from the runtime: the bus, its publisher, config, logger, readiness. */
+/** What every service gets from the runtime: the bus, its publisher, config, logger, readiness, metrics. */
 @Global()
 @Module({})
 export class RuntimeModule {
@@ -30,8 +33,15 @@ export class RuntimeModule {
       { provide: READINESS, useValue: values.readiness },
       { provide: PEERS, useValue: values.peers },
       { provide: LOOPS, useValue: values.loops },
-      { provide: EventPublisher, useValue: new EventPublisher(values.bus, values.service) },
+      { provide: METRICS, useValue: values.metrics },
+      { provide: EventPublisher, useValue: new EventPublisher(values.bus, values.service, (event) => values.metrics.loopEvent(event)) },
     ];
-    return { module: RuntimeModule, global: true, providers, exports: providers.map((p) => p.provide), controllers: [HealthController] };
+    return {
+      module: RuntimeModule,
+      global: true,
+      providers,
+      exports: providers.map((p) => p.provide),
+      controllers: [HealthController, MetricsController],
+    };
   }
 }

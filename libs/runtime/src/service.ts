@@ -5,6 +5,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Bus, ConsumerHooks } from '@homeostat/bus';
 import type { LoopSpec } from '@homeostat/contracts';
 import type { HomeostatConfig, ServiceName } from '@homeostat/config';
+import { HomeostatMetrics } from '@homeostat/metrics';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { BusAwareExceptionFilter, BusServer } from './bus.server';
 import { idempotencyOpener } from './create-bus';
@@ -42,9 +43,17 @@ export interface RunningService {
 export async function startService(
   definition: ServiceDefinition,
   runtime: ServiceRuntime,
-  options: { port?: number; hooks?: ConsumerHooks; peers?: ReadonlyMap<string, string>; loops?: readonly LoopSpec[] } = {},
+  options: {
+    port?: number;
+    hooks?: ConsumerHooks;
+    peers?: ReadonlyMap<string, string>;
+    loops?: readonly LoopSpec[];
+    /** The process's metrics (runServices shares one between its services); a service started alone gets its own. */
+    metrics?: HomeostatMetrics;
+  } = {},
 ): Promise<RunningService> {
   const { config, bus, logger } = runtime;
+  const metrics = options.metrics ?? watchedMetrics(bus);
   const readiness = new Readiness();
   const busServer = new BusServer({
     bus,
@@ -73,6 +82,7 @@ export async function startService(
         readiness,
         peers: options.peers ?? new Map(),
         loops: options.loops ?? [],
+        metrics,
       }),
       definition.module,
     ],
@@ -96,4 +106,11 @@ export async function startService(
     readiness,
     close: () => app.close(),
   };
+}
+
+/** A registry for a process (or a service started alone) that reports its bus's consumers at scrape time. */
+export function watchedMetrics(bus: Bus): HomeostatMetrics {
+  const metrics = new HomeostatMetrics();
+  metrics.watchBus(() => bus.stats());
+  return metrics;
 }

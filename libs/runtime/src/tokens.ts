@@ -8,3 +8,5 @@ export const READINESS = Symbol('homeostat.readiness');
 export const PEERS = Symbol('homeostat.peers');
 /** The loop specs of this process (readonly LoopSpec[]), read once at start from HOMEOSTAT_LOOPS_DIR. */
 export const LOOPS = Symbol('homeostat.loops');
+/** The process's HomeostatMetrics (one registry per process, served on GET /metrics of every port). */
+export const METRICS = Symbol('homeostat.metrics');

@@ -19,6 +19,8 @@ export interface BatchInserterOptions {
   maxRows?: number;
   /** ...or when its first rows have waited this long. Default 1000 ms. */
   maxDelayMs?: number;
+  /** Told of every insert once it settled: its rows, its duration and whether it succeeded (for metrics). */
+  onInsert?: (rows: number, seconds: number, ok: boolean) => void;
 }
 
 interface Batch<Row> {
@@ -35,6 +37,7 @@ export class BatchInserter<Row extends object> {
   readonly table: string;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
+  private readonly onInsert: ((rows: number, seconds: number, ok: boolean) => void) | undefined;
   private batch: Batch<Row> = { rows: [], waiters: [] };
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -47,6 +50,7 @@ export class BatchInserter<Row extends object> {
     this.table = options.table;
     this.maxRows = options.maxRows ?? 5000;
     this.maxDelayMs = options.maxDelayMs ?? 1000;
+    this.onInsert = options.onInsert;
     if (!Number.isInteger(this.maxRows) || this.maxRows < 1)
       throw new RangeError(`maxRows must be a positive integer, got ${this.maxRows}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be >= 0, got ${this.maxDelayMs}`);
@@ -98,11 +102,14 @@ export class BatchInserter<Row extends object> {
     if (batch.rows.length === 0) return Promise.resolve();
     this.batch = { rows: [], waiters: [] };
 
+    const started = performance.now();
     const write = insertRows(this.handle, this.table, batch.rows).then(
       () => {
+        this.onInsert?.(batch.rows.length, (performance.now() - started) / 1000, true);
         for (const w of batch.waiters) w.resolve();
       },
       (err: unknown) => {
+        this.onInsert?.(batch.rows.length, (performance.now() - started) / 1000, false);
         for (const w of batch.waiters) w.reject(err);
         throw err;
       },

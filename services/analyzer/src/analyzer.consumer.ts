@@ -5,9 +5,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/analysis';
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import type { AnyEnvelope, Evidence, LoopSpec } from '@homeostat/contracts';
+import { topicOfType, type AnyEnvelope, type Evidence, type LoopSpec } from '@homeostat/contracts';
+import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { expandOtlpEvent } from '@homeostat/otlp';
-import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
+import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
 import { TargetStateChangelog } from './state/target-state-changelog';
@@ -28,6 +29,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private readonly stats = new ConsumptionStats();
   /** Telemetry items (from OTLP protobuf) that failed the contracts and were dropped. */
   private rejected = 0;
+  private readonly dropped: Record<TelemetrySignal, CounterCell>;
   private engine: AnalysisEngine | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pending: IncidentEvent[] = [];
@@ -43,8 +45,15 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @Inject(BUS) private readonly bus: Bus,
     private readonly publisher: EventPublisher,
+    @Inject(METRICS) metrics: HomeostatMetrics,
   ) {
     this.state = new AnalyzerStateStore(config.dataDir);
+    this.dropped = {
+      spans: metrics.droppedCell('spans', 'analyzer'),
+      metrics: metrics.droppedCell('metrics', 'analyzer'),
+      logs: metrics.droppedCell('logs', 'analyzer'),
+    };
+    metrics.watchAnalyzer(() => this.engine?.counts() ?? { series: 0, templates: 0, targets: 0 });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -106,6 +115,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     const expanded = expandOtlpEvent(event);
     if (expanded.rejected > 0) {
       this.rejected += expanded.rejected;
+      const signal = signalOfTopic(topicOfType(event.type));
+      if (signal) this.dropped[signal].add(expanded.rejected);
       this.logger.warn(`${event.type} ${event.id} from ${event.subject}: ${expanded.errorMessage}`, 'Analyzer');
     }
     return expanded.events;

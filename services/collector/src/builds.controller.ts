@@ -7,6 +7,7 @@ import { CONFIG } from '@homeostat/runtime';
 import { ApiKeyGuard } from './api-key.guard';
 import { BodyPool } from './body-pool';
 import { CollectorError } from './collector.errors';
+import { CollectorMetrics, refusalReasonOf } from './collector.metrics';
 import { CollectorExceptionFilter } from './collector-exception.filter';
 import { otlpEncodingOf, readBody } from './request-body';
 import { TelemetryPublisher } from './telemetry.publisher';
@@ -20,6 +21,7 @@ export class BuildsController {
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     private readonly publisher: TelemetryPublisher,
     private readonly pool: BodyPool,
+    private readonly metrics: CollectorMetrics,
   ) {}
 
   @Post('builds')
@@ -50,7 +52,18 @@ export class BuildsController {
       const message = `is ${repository.length} characters; at most ${OTLP_LIMITS.targetChars} (it is the events' subject and the bus key)`;
       throw new CollectorError('INVALID_BUILD', `invalid build report: repository: ${message}`, [{ path: 'repository', message }]);
     }
-    const [event] = await this.publisher.publish('homeostat.build.reported.v1', [{ subject: checked.data.repository, data: checked.data }]);
-    return { id: event?.id ?? '' };
+    this.metrics.received('builds', 1);
+    let id: string;
+    try {
+      const [event] = await this.publisher.publish('homeostat.build.reported.v1', [
+        { subject: checked.data.repository, data: checked.data },
+      ]);
+      id = event?.id ?? '';
+    } catch (error) {
+      this.metrics.refused('builds', refusalReasonOf(error), 1);
+      throw error;
+    }
+    this.metrics.answered(req, 202);
+    return { id };
   }
 }

@@ -5,6 +5,7 @@ import { OtlpDecodeError, OtlpLimitExceeded, RPC_CODE, encodeStatus, type OtlpEn
 import { LOGGER } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { CollectorError, type CollectorErrorCode } from './collector.errors';
+import { CollectorMetrics } from './collector.metrics';
 import { otlpEncodingOf } from './request-body';
 
 /** Seconds a client should wait before retrying when the bus pushes back or is unavailable. */
@@ -72,7 +73,10 @@ export function answerFor(error: unknown): Answer {
  */
 @Catch()
 export class CollectorExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: JsonLogger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+    private readonly metrics: CollectorMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -82,6 +86,7 @@ export class CollectorExceptionFilter implements ExceptionFilter {
   /** Answers a failed request; also used by the protobuf route that runs before Nest's router. */
   answer(exception: unknown, req: IncomingMessage, res: ServerResponse): void {
     const answer = answerFor(exception);
+    this.metrics.answered(req, answer.status);
     if (answer.status >= 500) this.logger.error(exception, 'Collector');
     else this.logger.debug(`${req.method ?? ''} ${req.url ?? ''}: ${answer.status} ${answer.message}`, 'Collector');
     if (res.headersSent) return;

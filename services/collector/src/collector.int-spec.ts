@@ -430,6 +430,15 @@ describe('the collector under back-pressure (in-process bus)', () => {
     expect(throttled).toBeDefined();
     expect(throttled!.headers.get('retry-after')).toBe('1');
     expect(JSON.parse(throttled!.body.toString())).toMatchObject({ code: 8 });
+    // On /metrics: each request's log record received, the throttled ones refused for back-pressure.
+    const throttledCount = statuses.filter((s) => s === 429).length;
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain(`homeostat_telemetry_items_received_total{signal="logs"} ${statuses.length}\n`);
+    expect(metrics).toContain(`homeostat_telemetry_items_refused_total{signal="logs",reason="backpressure"} ${throttledCount}\n`);
+    expect(metrics).toContain(`homeostat_collector_requests_total{signal="logs",encoding="json",code="429"} ${throttledCount}\n`);
+    expect(metrics).toContain(
+      `homeostat_bus_queue_depth{group="blocked-consumer",topic="telemetry.logs"} ${statuses.length - throttledCount - 1}\n`,
+    );
     release();
     await eventually('accepted again', async () => (await send()).status === 200, 10_000);
   });

@@ -5,6 +5,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { BodyPool } from './body-pool';
 import { BuildsController } from './builds.controller';
 import { CollectorExceptionFilter } from './collector-exception.filter';
+import { CollectorMetrics } from './collector.metrics';
 import { OtlpController } from './otlp.controller';
 import { OtlpIngest } from './otlp-ingest.service';
 import { OtlpProtobufRoute } from './otlp-protobuf.route';
@@ -19,6 +20,7 @@ import { TelemetryPublisher } from './telemetry.publisher';
     OtlpProtobufRoute,
     ApiKeyGuard,
     CollectorExceptionFilter,
+    CollectorMetrics,
     {
       provide: BodyPool,
       inject: [CONFIG],

@@ -19,6 +19,7 @@ import {
 } from '@homeostat/otlp';
 import { CONFIG } from '@homeostat/runtime';
 import { BodyPool, type PooledBytes } from './body-pool';
+import { CollectorMetrics, refusalReasonOf } from './collector.metrics';
 import { readBody } from './request-body';
 import { TelemetryPublisher } from './telemetry.publisher';
 
@@ -57,14 +58,16 @@ export class OtlpIngest {
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     private readonly publisher: TelemetryPublisher,
     private readonly pool: BodyPool,
+    private readonly metrics: CollectorMetrics,
   ) {}
 
   async protobuf(signal: Signal, req: IncomingMessage): Promise<Uint8Array> {
     const body = await readBody(req, this.config.collector.maxBodyBytes, this.pool);
     if (this.config.collector.checkProtobuf) return this.checked(signal, 'protobuf', body, (bytes) => decodeProtobuf(signal, bytes));
     let payloads: TargetPayload[];
+    let dataPoints: number;
     try {
-      ({ payloads } = splitByTarget(signal, body.bytes, {
+      ({ payloads, dataPoints } = splitByTarget(signal, body.bytes, {
         maxItemsPerPayload: this.config.collector.maxItemsPerEvent,
         maxPayloadBytes: this.config.collector.maxEventBytes,
       }));
@@ -72,12 +75,19 @@ export class OtlpIngest {
       body.release();
       throw error;
     }
-    // The payloads are views of the body (or copies): the bus releases it when done with them.
-    await this.publisher.publish(
-      OTLP_EVENT_TYPES[signal],
-      payloads.map((p) => ({ subject: p.subject, data: { items: p.items, payload: p.payload } })),
-      body.release,
-    );
+    // Counted in data points for metrics (spans and log records for the others), as the learner stores them.
+    this.metrics.received(signal, dataPoints);
+    try {
+      // The payloads are views of the body (or copies): the bus releases it when done with them.
+      await this.publisher.publish(
+        OTLP_EVENT_TYPES[signal],
+        payloads.map((p) => ({ subject: p.subject, data: { items: p.items, payload: p.payload } })),
+        body.release,
+      );
+    } catch (error) {
+      this.metrics.refused(signal, refusalReasonOf(error), dataPoints);
+      throw error;
+    }
     return PROTOBUF_OK[signal];
   }
 
@@ -100,7 +110,14 @@ export class OtlpIngest {
     } finally {
       body.release();
     }
-    await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
+    this.metrics.received(signal, result.accepted + result.rejected);
+    this.metrics.refused(signal, 'invalid', result.rejected);
+    try {
+      await this.publisher.publish(type, result.batches as TelemetryBatch<never>[]);
+    } catch (error) {
+      this.metrics.refused(signal, refusalReasonOf(error), result.accepted);
+      throw error;
+    }
     return encodeExportResponse(signal, encoding, { rejected: result.rejected, errorMessage: result.errorMessage });
   }
 }

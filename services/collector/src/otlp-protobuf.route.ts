@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Signal } from '@homeostat/otlp';
 import { ApiKeyGuard } from './api-key.guard';
 import { CollectorExceptionFilter } from './collector-exception.filter';
+import { CollectorMetrics } from './collector.metrics';
 import { OtlpIngest } from './otlp-ingest.service';
 import { otlpEncodingOf } from './request-body';
 
@@ -30,6 +31,7 @@ export class OtlpProtobufRoute implements OnApplicationBootstrap {
     private readonly guard: ApiKeyGuard,
     private readonly ingest: OtlpIngest,
     private readonly errors: CollectorExceptionFilter,
+    private readonly metrics: CollectorMetrics,
   ) {}
 
   /** Puts itself in front of the server's request listener (Express, i.e. Nest's router). */
@@ -59,5 +61,6 @@ export class OtlpProtobufRoute implements OnApplicationBootstrap {
     const answer = await this.ingest.protobuf(signal, req);
     res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': answer.length });
     res.end(answer);
+    this.metrics.answeredOk(signal, 'protobuf');
   }
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Signal } from '@homeostat/otlp';
 import { ApiKeyGuard } from './api-key.guard';
 import { CollectorError } from './collector.errors';
+import { CollectorMetrics } from './collector.metrics';
 import { CollectorExceptionFilter } from './collector-exception.filter';
 import { OtlpIngest } from './otlp-ingest.service';
 import { otlpEncodingOf } from './request-body';
@@ -15,7 +16,10 @@ import { otlpEncodingOf } from './request-body';
 @UseGuards(ApiKeyGuard)
 @UseFilters(CollectorExceptionFilter)
 export class OtlpController {
-  constructor(private readonly ingest: OtlpIngest) {}
+  constructor(
+    private readonly ingest: OtlpIngest,
+    private readonly counts: CollectorMetrics,
+  ) {}
 
   @Post('traces')
   @HttpCode(200)
@@ -47,5 +51,6 @@ export class OtlpController {
     res.status(200);
     res.setHeader('Content-Type', encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json');
     res.end(answer);
+    this.counts.answeredOk(signal, encoding);
   }
 }

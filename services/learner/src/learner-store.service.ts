@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { HomeostatConfig } from '@homeostat/config';
-import { CONFIG, LOGGER, READINESS, type Readiness } from '@homeostat/runtime';
+import type { HomeostatMetrics } from '@homeostat/metrics';
+import { CONFIG, LOGGER, METRICS, READINESS, type Readiness } from '@homeostat/runtime';
 import { BatchInserter, createStoreClient, runMigrations, type StoreHandle } from '@homeostat/store';
 import type { JsonLogger } from '@homeostat/telemetry';
 
@@ -18,6 +19,7 @@ export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: HomeostatConfig,
     @Inject(READINESS) private readonly readiness: Readiness,
     @Inject(LOGGER) private readonly logger: JsonLogger,
+    @Inject(METRICS) private readonly metrics: HomeostatMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -51,7 +53,12 @@ export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
     if (rows.length === 0) return Promise.resolve();
     let inserter = this.inserters.get(table);
     if (!inserter) {
-      inserter = new BatchInserter<Record<string, unknown>>(this.store, { table, maxRows: 5000, maxDelayMs: 0 });
+      inserter = new BatchInserter<Record<string, unknown>>(this.store, {
+        table,
+        maxRows: 5000,
+        maxDelayMs: 0,
+        onInsert: (rows, seconds, ok) => this.metrics.insert(table, rows, seconds, ok),
+      });
       this.inserters.set(table, inserter);
     }
     return inserter.add(rows);

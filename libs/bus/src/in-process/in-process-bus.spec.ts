@@ -49,6 +49,38 @@ describe('InProcessBus', () => {
     expect(b.map(seqOf)).toEqual([...Array(20).keys()]);
   });
 
+  it('reports per group and topic what waits, what is not handled yet, and what was dead-lettered', async () => {
+    let unblock: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    let calls = 0;
+    await bus.subscribe({
+      decode: 'event',
+      group: 'g',
+      topics: ['loop.control', 'loop.incidents'],
+      retry: { maxAttempts: 1, backoffMs: 1 },
+      idempotency: new MemoryIdempotencyStore(),
+      // The first message fails (dead-lettered), the second one holds the handler until unblocked.
+      handler: () => (++calls === 1 ? Promise.reject(new Error('boom')) : calls === 2 ? blocked : Promise.resolve()),
+    });
+    for (let i = 0; i < 5; i++) await bus.publish('loop.control', controlEvent('x', i));
+    await waitFor(() => calls === 2);
+    const [during] = await bus.stats();
+    expect(during).toMatchObject({ group: 'g', processed: { handled: 0, deadLettered: 1 } });
+    expect(during?.topics).toEqual([
+      { topic: 'loop.control', queued: 3, lag: 4 },
+      { topic: 'loop.incidents', queued: 0, lag: 0 },
+    ]);
+    expect(during?.deadLetters).toEqual([{ topic: 'loop.control', code: 'HANDLER_FAILED', count: 1 }]);
+    unblock();
+    await waitFor(() => calls === 5);
+    let after = (await bus.stats())[0];
+    for (let i = 0; i < 100 && after?.processed.handled !== 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      after = (await bus.stats())[0];
+    }
+    expect(after).toMatchObject({ processed: { handled: 4, deadLettered: 1 }, topics: [{ topic: 'loop.control', queued: 0, lag: 0 }, {}] });
+  });
+
   it('hands over before any handler runs (publish does not wait for consumers)', async () => {
     let handled = 0;
     await bus.subscribe({

@@ -2,8 +2,17 @@ import type { AnyEnvelope } from '@homeostat/contracts';
 import type { ComponentLogger } from '@homeostat/telemetry';
 import { deliveredBinaryEvent, encodeCheckedEvent } from '../codec';
 import { BusError } from '../errors';
-import { MessageProcessor } from '../processor';
-import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
+import { MessageProcessor, consumerStatsOf } from '../processor';
+import type {
+  Bus,
+  BusHealth,
+  ConsumerStats,
+  PublishBatchOptions,
+  PublishOptions,
+  RawMessage,
+  SubscribeOptions,
+  Subscription,
+} from '../types';
 
 export interface InProcessBusOptions {
   /** Messages waiting per subscription before publish() refuses with BACKPRESSURE. */
@@ -142,6 +151,10 @@ export class InProcessBus implements Bus {
     };
   }
 
+  stats(): Promise<ConsumerStats[]> {
+    return Promise.resolve([...this.subscriptions].map((s) => s.stats()));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     // Subscriptions drain first: a handler may still publish to another stage while closing.
@@ -168,6 +181,8 @@ class Lease {
 class InProcessSubscription implements Subscription {
   private readonly queue: { message: RawMessage; event: AnyEnvelope | undefined; lease: Lease | undefined }[] = [];
   private draining: Promise<void> | undefined;
+  /** The topic of the message in the handler now, if any (it counts in the lag). */
+  private handling: string | undefined;
   private closing = false;
   readonly group: string;
   private readonly topics: Set<string>;
@@ -194,6 +209,14 @@ class InProcessSubscription implements Subscription {
     return !this.closing;
   }
 
+  /** Counted when Prometheus scrapes: a pass over the queue (at most the queue limit). */
+  stats(): ConsumerStats {
+    const queued = new Map<string, number>([...this.topics].map((t) => [t, 0]));
+    for (const { message } of this.queue) queued.set(message.topic, (queued.get(message.topic) ?? 0) + 1);
+    const topics = [...queued].map(([topic, n]) => ({ topic, queued: n, lag: n + (this.handling === topic ? 1 : 0) }));
+    return consumerStatsOf(this.group, this.processor, topics);
+  }
+
   enqueue(message: RawMessage, event: AnyEnvelope | undefined, lease: Lease | undefined): void {
     this.queue.push({ message, event, lease });
     this.draining ??= this.drain();
@@ -205,6 +228,7 @@ class InProcessSubscription implements Subscription {
     try {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         const { message, event, lease } = next;
+        this.handling = message.topic;
         for (;;) {
           try {
             const outcome = await this.processor.process(message, event);
@@ -217,9 +241,11 @@ class InProcessSubscription implements Subscription {
             await new Promise<void>((resolve) => setTimeout(resolve, 500));
           }
         }
+        this.handling = undefined;
         lease?.done();
       }
     } finally {
+      this.handling = undefined;
       this.draining = undefined;
     }
   }

@@ -5,8 +5,17 @@ import { encodeEvent } from '../codec';
 import { BusError } from '../errors';
 import { KeyPartitioner } from './key-partitioner';
 import { isRetriableTopicSetupError, TOPIC_SETUP_ATTEMPTS, TOPIC_SETUP_BACKOFF_MS } from './topic-setup';
-import { MessageProcessor } from '../processor';
-import type { Bus, BusHealth, PublishBatchOptions, PublishOptions, RawMessage, SubscribeOptions, Subscription } from '../types';
+import { MessageProcessor, consumerStatsOf } from '../processor';
+import type {
+  Bus,
+  BusHealth,
+  ConsumerStats,
+  PublishBatchOptions,
+  PublishOptions,
+  RawMessage,
+  SubscribeOptions,
+  Subscription,
+} from '../types';
 
 export interface TopicSpec {
   name: string;
@@ -43,9 +52,13 @@ export interface KafkaBusOptions {
    * Default 900 000. A single record larger than that goes alone.
    */
   maxRequestBytes?: number;
+  /** How long consumer lag read from the broker is reused before it is asked again. Default 5000 ms. */
+  lagCacheMs?: number;
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 900_000;
+/** How long a scrape waits for the broker's offsets before it goes without lag. */
+const LAG_WAIT_MS = 2_000;
 /** Per-record framing in a record batch (lengths, offsets, timestamps, attributes), at most. */
 const RECORD_OVERHEAD_BYTES = 64;
 
@@ -90,6 +103,9 @@ export class KafkaBus implements Bus {
   private closed = false;
   private producerConnected = false;
   private readonly prefix: string;
+  /** Lag per group and topic, read from the broker at most once per lagCacheMs (see stats()). */
+  private lagAdmin: Admin | undefined;
+  private lag: { at: number; value: Promise<Map<string, Map<string, number>>> } | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
     const log = options.logger;
@@ -243,16 +259,101 @@ export class KafkaBus implements Bus {
     return { ok, transport: 'kafka', detail: { brokers: this.options.brokers, producerConnected: this.producerConnected, groups } };
   }
 
+  /**
+   * Counts from each subscription, and lag read from the broker: per topic, the high watermark
+   * minus the group's committed offset (the earliest retained offset where it has committed
+   * none), summed over partitions. Prometheus scrapes every few seconds and there may be several
+   * of them: the broker is asked at most once per lagCacheMs (a ListOffsets per topic and an
+   * OffsetFetch per group), and scrapes in between get the figures it answered last.
+   */
+  async stats(): Promise<ConsumerStats[]> {
+    const subscriptions = [...this.subscriptions];
+    let lag: Map<string, Map<string, number>> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // A broker that does not answer must not hold the scrape past Prometheus's timeout: the
+      // read goes on (and is cached for the next scrape), this one goes without lag.
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), LAG_WAIT_MS)));
+      lag = await Promise.race([this.readLag(subscriptions), timeout]);
+    } catch (error) {
+      this.options.logger.debug(`reading consumer lag failed: ${String(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return subscriptions.map((s) =>
+      consumerStatsOf(
+        s.group,
+        s.processor,
+        s.topics.map((topic) => {
+          const value = lag?.get(s.group)?.get(topic);
+          return value === undefined ? { topic } : { topic, lag: value };
+        }),
+      ),
+    );
+  }
+
+  private readLag(subscriptions: KafkaSubscription[]): Promise<Map<string, Map<string, number>>> {
+    const now = Date.now();
+    if (this.lag && now - this.lag.at < (this.options.lagCacheMs ?? 5000)) return this.lag.value;
+    const value = this.fetchLag(subscriptions);
+    this.lag = { at: now, value };
+    // A failure is not kept: the next scrape asks again.
+    value.catch(() => (this.lag = undefined));
+    return value;
+  }
+
+  private async fetchLag(subscriptions: KafkaSubscription[]): Promise<Map<string, Map<string, number>>> {
+    if (this.closed) throw new BusError('BUS_CLOSED', 'the Kafka bus is closed', false);
+    if (!this.lagAdmin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.lagAdmin = admin;
+    }
+    const admin = this.lagAdmin;
+    const topics = [...new Set(subscriptions.flatMap((s) => s.topics))];
+    const ends = new Map<string, Map<number, { high: bigint; low: bigint }>>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        const offsets = await admin.fetchTopicOffsets(this.physical(topic));
+        ends.set(topic, new Map(offsets.map((o) => [o.partition, { high: BigInt(o.high), low: BigInt(o.low) }])));
+      }),
+    );
+    const lag = new Map<string, Map<string, number>>();
+    await Promise.all(
+      subscriptions.map(async (s) => {
+        const committed = await admin.fetchOffsets({ groupId: this.prefix + s.group, topics: s.topics.map((t) => this.physical(t)) });
+        const perTopic = new Map<string, number>();
+        for (const { topic, partitions } of committed) {
+          const logical = topic.slice(this.prefix.length);
+          const partitionEnds = ends.get(logical);
+          if (!partitionEnds) continue;
+          let sum = 0n;
+          for (const [partition, end] of partitionEnds) {
+            const offset = partitions.find((p) => p.partition === partition)?.offset;
+            const from = offset === undefined || BigInt(offset) < 0n ? end.low : BigInt(offset);
+            if (end.high > from) sum += end.high - from;
+          }
+          perTopic.set(logical, Number(sum));
+        }
+        lag.set(s.group, perTopic);
+      }),
+    );
+    return lag;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     for (const s of [...this.subscriptions]) await s.close();
     this.closed = true;
     await this.producer.disconnect();
+    await this.lagAdmin?.disconnect();
+    this.lagAdmin = undefined;
   }
 }
 
 class KafkaSubscription implements Subscription {
   readonly group: string;
+  readonly topics: readonly string[];
   private joined = false;
   private crashed = false;
 
@@ -260,10 +361,11 @@ class KafkaSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly prefix: string,
     private readonly consumer: Consumer,
-    private readonly processor: MessageProcessor,
+    readonly processor: MessageProcessor,
     private readonly onClosed: () => void,
   ) {
     this.group = options.group;
+    this.topics = options.topics;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
       this.crashed = false;

@@ -1,0 +1,3 @@
+export * from './names';
+export * from './counter-cells';
+export * from './homeostat-metrics';
