@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
 import { demoCommand, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
 import { explainCommand } from './commands/explain.command';
+import { intentCommand } from './commands/intent.command';
 import { rcaCommand } from './commands/rca.command';
 import { replayCommand } from './commands/replay.command';
 import { parsePort, parseRate, shopCommand } from './commands/shop.command';
@@ -77,10 +78,18 @@ export function buildProgram(): Command {
 
   program
     .command('validate')
-    .description('check loop spec files; prints file:line:column, the field and what is wrong')
-    .argument('<files...>', 'loop spec files (YAML)')
+    .description('check loop spec and intent files; prints file:line:column, the field and what is wrong')
+    .argument('<files...>', 'loop spec files (YAML) and intent files (YAML or JSON, kind: Intent)')
     .option('--json', 'print the results as JSON')
     .action(validateCommand);
+
+  program
+    .command('intent')
+    .description('the API gateway config generated from an intent (per route: SLO, idempotent, max staleness, upstreams), as JSON')
+    .argument('<file>', 'intent file (YAML or JSON, kind: Intent)')
+    .option('--explain', 'print each knob with the reason for its value instead of the JSON')
+    .option('--apply <url>', 'also put it live on the gateway at this base URL (PUT /actuator/config?mode=replace)')
+    .action(intentCommand);
 
   program
     .command('replay')

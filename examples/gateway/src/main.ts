@@ -6,8 +6,8 @@ import { startUpstream } from './upstream/upstream-server';
 
 /**
  * The gateway's processes (`node -r @swc-node/register examples/gateway/src/main.ts <what>`):
- *   platform [--port 8000] [--data-dir DIR] [--config FILE] [--otlp-endpoint URL]
- *       every upstream replica of the demo topology in its own process, and the gateway in front;
+ *   platform [--port 8000] [--upstream-base-port 4100] [--data-dir DIR] [--config FILE] [--otlp-endpoint URL]
+ *       every upstream replica of the demo topology in its own process (ports 4100-4106), and the gateway in front;
  *   upstream --name N --port P --latency-ms MS [--jitter-ms MS] --capacity C [--max-age-s S] [--dependency URL]
  *       one upstream replica (the platform starts these).
  * Prints `... listening on <url>` on stdout once it serves; stops on SIGINT/SIGTERM.
@@ -56,11 +56,13 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         config: { type: 'string' },
         'otlp-endpoint': { type: 'string' },
+        'upstream-base-port': { type: 'string', default: '4100' },
       },
     });
     const fixed = values.config ? readConfig(values.config) : undefined;
     const platform = await startPlatform({
       port: int('port', values.port, 0, 65_535),
+      upstreamBasePort: int('upstream-base-port', values['upstream-base-port'], 1, 65_000),
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values['otlp-endpoint'] ? { otlpEndpoint: values['otlp-endpoint'] } : {}),
       ...(fixed ? { initialConfig: () => fixed } : {}),

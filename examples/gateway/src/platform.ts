@@ -6,6 +6,8 @@ import { startUpstreamProcesses, type RunningUpstreams } from './upstream/upstre
 
 export interface StartPlatformOptions extends Omit<StartGatewayOptions, 'initialConfig'> {
   topology?: Topology;
+  /** Start the upstream replicas on consecutive ports from this one (default: free ports). */
+  upstreamBasePort?: number;
   /** The gateway's first config from the replica URLs; default: defaultConfig (the naive static one). */
   initialConfig?: (replicaUrls: Record<string, string[]>) => GatewayConfig;
 }
@@ -20,10 +22,11 @@ export interface RunningPlatform {
 export async function startPlatform(options: StartPlatformOptions): Promise<RunningPlatform> {
   const topology = options.topology ?? DEMO_TOPOLOGY;
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const upstreams = await startUpstreamProcesses(topology, path.join(dataDir, 'upstreams'));
+  const upstreams = await startUpstreamProcesses(topology, path.join(dataDir, 'upstreams'), options.upstreamBasePort);
   try {
     const initialConfig = (options.initialConfig ?? ((urls) => defaultConfig(topology, urls)))(upstreams.urls);
-    const gateway = await startGateway({ ...options, dataDir, initialConfig });
+    const { topology: _t, upstreamBasePort: _p, ...gatewayOptions } = options;
+    const gateway = await startGateway({ ...gatewayOptions, dataDir, initialConfig });
     return {
       gateway,
       upstreams,

@@ -30,6 +30,7 @@ function startProcess(
   upstream: string,
   replica: number,
   spec: ReplicaSpec,
+  port: number,
   dependencyUrl: string | undefined,
   logDir: string | undefined,
 ): Promise<UpstreamProcess> {
@@ -39,7 +40,7 @@ function startProcess(
     '--name',
     `${upstream}-${replica}`,
     '--port',
-    '0',
+    String(port),
     '--latency-ms',
     String(spec.latencyMs),
     '--jitter-ms',
@@ -86,9 +87,14 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 /**
  * Starts every replica of every upstream of the topology, each in a process of its own on a free
  * loopback port (so a slow replica's latency is its own and not the gateway's event loop), the
- * dependencies first. Stops them all when one fails to start.
+ * dependencies first. Stops them all when one fails to start. With `basePort` the replicas take
+ * the ports from it on, in the topology's order (the demo's: inventory 4100, catalog 4101-4103,
+ * pricing 4104-4105, orders 4106), so an intent file can name them.
  */
-export async function startUpstreamProcesses(topology: Topology, logDir?: string): Promise<RunningUpstreams> {
+export async function startUpstreamProcesses(topology: Topology, logDir?: string, basePort?: number): Promise<RunningUpstreams> {
+  const ports = new Map<string, number>();
+  let next = basePort ?? 0;
+  for (const u of topology.upstreams) u.replicas.forEach((_, i) => ports.set(`${u.name}-${i + 1}`, basePort === undefined ? 0 : next++));
   if (logDir) fs.mkdirSync(logDir, { recursive: true });
   const urls: Record<string, string[]> = {};
   const processes: UpstreamProcess[] = [];
@@ -102,7 +108,16 @@ export async function startUpstreamProcesses(topology: Topology, logDir?: string
         );
       const started = await Promise.all(
         ready.flatMap((u) =>
-          u.replicas.map((spec, i) => startProcess(u.name, i + 1, spec, u.dependency ? urls[u.dependency]?.[0] : undefined, logDir)),
+          u.replicas.map((spec, i) =>
+            startProcess(
+              u.name,
+              i + 1,
+              spec,
+              ports.get(`${u.name}-${i + 1}`) ?? 0,
+              u.dependency ? urls[u.dependency]?.[0] : undefined,
+              logDir,
+            ),
+          ),
         ),
       );
       processes.push(...started);
