@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { startPlatform, type RunningPlatform } from './platform';
+import { METRIC } from './telemetry/semconv';
 import type { Topology } from './topology';
 
 /**
@@ -136,4 +140,102 @@ describe('gateway platform over HTTP', () => {
     expect((await call('POST', '/actuator/config/rollback')).status).toBe(200);
     expect((await call('GET', '/catalog/1')).status).toBe(200);
   });
+});
+
+describe('gateway telemetry', () => {
+  // In a process of its own: the OTLP exporters load node:http with a dynamic import(), which
+  // jest's module sandbox refuses, so an in-test gateway would export nothing.
+  it('exports its metrics as OTLP/HTTP to a collector, per route and per upstream', async () => {
+    const seen = new Map<string, Set<string>>();
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url === '/v1/metrics') {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<Record<string, unknown> & { name: string }> }> }>;
+          };
+          for (const m of body.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))) {
+            const points = Object.values(m).flatMap(
+              (v) => ((v as { dataPoints?: unknown[] })?.dataPoints ?? []) as Array<{ attributes?: Array<{ key: string }> }>,
+            );
+            const keys = seen.get(m.name) ?? new Set<string>();
+            for (const p of points) for (const a of p.attributes ?? []) keys.add(a.key);
+            seen.set(m.name, keys);
+          }
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', () => resolve()));
+    const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-otlp-'));
+    const main = path.join(__dirname, 'main.ts');
+    const args = [
+      '-r',
+      '@swc-node/register',
+      main,
+      'platform',
+      '--port',
+      '0',
+      '--upstream-base-port',
+      '0',
+      '--data-dir',
+      tmp,
+      '--otlp-endpoint',
+      otlp,
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'false' } });
+    child.stderr.resume();
+    try {
+      const gatewayUrl = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const match = /gateway listening on (http:\/\/\S+)/.exec(out);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`the platform exited (${code}) before it listened`)));
+      });
+      const put = await fetch(`${gatewayUrl}/actuator/config`, {
+        method: 'PUT',
+        body: JSON.stringify({
+          routes: { catalog: { cache: { enabled: true, ttlMs: 60_000 }, retry: { maxAttempts: 2, budgetRatio: 0.5, minRetriesPerS: 1 } } },
+        }),
+      });
+      expect(put.status).toBe(200);
+      for (let i = 0; i < 5; i++) await fetch(`${gatewayUrl}/catalog/1`).then((r) => r.arrayBuffer());
+      for (let i = 0; i < 5; i++) await fetch(`${gatewayUrl}/nothing/${i}`).then((r) => r.arrayBuffer());
+      const wanted = [
+        METRIC.httpServerRequestDuration,
+        METRIC.httpClientRequestDuration,
+        METRIC.upstreamAttempts,
+        METRIC.cacheLookups,
+        METRIC.cacheEntries,
+        METRIC.concurrencyInUse,
+        METRIC.concurrencyLimit,
+        METRIC.queueLength,
+        METRIC.replicaLatency,
+        METRIC.replicaInFlight,
+        METRIC.configVersion,
+      ];
+      const started = Date.now();
+      while (wanted.some((m) => !seen.has(m)) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 200));
+      expect(wanted.filter((m) => !seen.has(m))).toEqual([]);
+      expect([...seen.get(METRIC.httpServerRequestDuration)!]).toEqual(
+        expect.arrayContaining(['gateway.route', 'http.response.status_code', 'gateway.cache.result']),
+      );
+      expect([...seen.get(METRIC.upstreamAttempts)!]).toEqual(
+        expect.arrayContaining(['gateway.route', 'gateway.upstream', 'gateway.attempt.outcome']),
+      );
+      expect([...seen.get(METRIC.replicaLatency)!]).toEqual(['gateway.upstream', 'gateway.upstream.replica']);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      collector.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -1,6 +1,15 @@
 export { startGateway, DEFAULT_DATA_DIR, GATEWAY_VERSION, type RunningGateway, type StartGatewayOptions } from './gateway';
 export { startPlatform, type RunningPlatform, type StartPlatformOptions } from './platform';
-export { DEMO_TOPOLOGY, defaultConfig, type Topology, type RouteSpec, type UpstreamSpec, type ReplicaSpec } from './topology';
+export {
+  DEMO_TOPOLOGY,
+  MINIMAL_TOPOLOGY,
+  TOPOLOGIES,
+  defaultConfig,
+  type Topology,
+  type RouteSpec,
+  type UpstreamSpec,
+  type ReplicaSpec,
+} from './topology';
 export { startUpstreamProcesses, type RunningUpstreams } from './upstream/upstream-processes';
 export { startUpstream, type RunningUpstream, type UpstreamStats, type UpstreamFaults } from './upstream/upstream-server';
 export {

@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from './config/gateway-config.schema';
 import { startPlatform } from './platform';
+import { TOPOLOGIES } from './topology';
 import { startUpstream } from './upstream/upstream-server';
 
 /**
  * The gateway's processes (`node -r @swc-node/register examples/gateway/src/main.ts <what>`):
- *   platform [--port 8000] [--upstream-base-port 4100] [--data-dir DIR] [--config FILE] [--otlp-endpoint URL]
- *       every upstream replica of the demo topology in its own process (ports 4100-4106), and the gateway in front;
+ *   platform [--port 8000] [--topology demo|minimal] [--upstream-base-port 4100] [--data-dir DIR] [--config FILE] [--otlp-endpoint URL]
+ *       every upstream replica of the demo topology in its own process (ports 4100-4106; 0: free ports), and the gateway in front;
  *   upstream --name N --port P --latency-ms MS [--jitter-ms MS] --capacity C [--max-age-s S] [--dependency URL]
  *       one upstream replica (the platform starts these).
  * Prints `... listening on <url>` on stdout once it serves; stops on SIGINT/SIGTERM.
@@ -57,12 +58,19 @@ async function main(): Promise<void> {
         config: { type: 'string' },
         'otlp-endpoint': { type: 'string' },
         'upstream-base-port': { type: 'string', default: '4100' },
+        topology: { type: 'string', default: 'demo' },
       },
     });
+    const topologyName = values.topology as keyof typeof TOPOLOGIES;
+    if (!(topologyName in TOPOLOGIES))
+      throw new Error(`--topology must be one of ${Object.keys(TOPOLOGIES).join(', ')}, got "${values.topology}"`);
     const fixed = values.config ? readConfig(values.config) : undefined;
     const platform = await startPlatform({
       port: int('port', values.port, 0, 65_535),
-      upstreamBasePort: int('upstream-base-port', values['upstream-base-port'], 1, 65_000),
+      topology: TOPOLOGIES[topologyName],
+      ...(values['upstream-base-port'] === '0'
+        ? {}
+        : { upstreamBasePort: int('upstream-base-port', values['upstream-base-port'], 1, 65_000) }),
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values['otlp-endpoint'] ? { otlpEndpoint: values['otlp-endpoint'] } : {}),
       ...(fixed ? { initialConfig: () => fixed } : {}),

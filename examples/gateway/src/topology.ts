@@ -89,3 +89,14 @@ export function defaultConfig(topology: Topology, replicaUrls: Record<string, st
   }
   return { routes, upstreams };
 }
+
+/** One catalog replica and the orders service: the smallest platform with an idempotent and a non-idempotent route, for quick checks. */
+export const MINIMAL_TOPOLOGY: Topology = {
+  upstreams: [
+    { name: 'catalog', replicas: [{ latencyMs: 2, capacity: 16, maxAgeS: 60 }] },
+    { name: 'orders', replicas: [{ latencyMs: 2, capacity: 16 }] },
+  ],
+  routes: DEMO_TOPOLOGY.routes.filter((r) => r.name !== 'pricing'),
+};
+
+export const TOPOLOGIES = { demo: DEMO_TOPOLOGY, minimal: MINIMAL_TOPOLOGY } as const;
