@@ -9,7 +9,7 @@ import { startUpstream } from './upstream/upstream-server';
  * The gateway's processes (`node -r @swc-node/register examples/gateway/src/main.ts <what>`):
  *   platform [--port 8000] [--topology demo|minimal] [--upstream-base-port 4100] [--data-dir DIR] [--config FILE] [--otlp-endpoint URL]
  *       every upstream replica of the demo topology in its own process (ports 4100-4106; 0: free ports), and the gateway in front;
- *   upstream --name N --port P --latency-ms MS [--jitter-ms MS] --capacity C [--max-age-s S] [--dependency URL]
+ *   upstream --name N --port P --latency-ms MS [--jitter-ms MS] --capacity C [--max-age-s S] [--dependency URL] [--exit-with-parent]
  *       one upstream replica (the platform starts these).
  * Prints `... listening on <url>` on stdout once it serves; stops on SIGINT/SIGTERM.
  */
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
         capacity: { type: 'string', default: '16' },
         'max-age-s': { type: 'string', default: '0' },
         dependency: { type: 'string' },
+        'exit-with-parent': { type: 'boolean', default: false },
       },
     });
     if (!values.name) throw new Error('--name is required');
@@ -47,6 +48,13 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`upstream ${values.name} listening on ${upstream.url}\n`);
     onSignal(() => upstream.close());
+    // Started by a platform: its end (even a SIGKILL) closes our stdin, and a replica left behind
+    // would hold its port and serve nobody.
+    if (values['exit-with-parent']) {
+      process.stdin.on('end', () => process.exit(0));
+      process.stdin.on('error', () => process.exit(0));
+      process.stdin.resume();
+    }
     return;
   }
   if (what === 'platform') {

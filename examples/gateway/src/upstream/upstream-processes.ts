@@ -50,8 +50,10 @@ function startProcess(
     '--max-age-s',
     String(spec.maxAgeS ?? 0),
     ...(dependencyUrl ? ['--dependency', dependencyUrl] : []),
+    '--exit-with-parent',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'true' } });
+  // stdin is a pipe only so that the replica sees it close when this process dies, however it dies.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK_DISABLED: 'true' } });
   const log = logDir ? fs.createWriteStream(path.join(logDir, `${upstream}-${replica}.log`), { flags: 'a' }) : null;
   if (log) child.stderr?.pipe(log);
   else child.stderr?.resume();
