@@ -84,6 +84,35 @@ describe('GatewayProxy', () => {
     expect(u.stats().byPath['GET /catalog/1']).toBe(2);
   });
 
+  it('serves a stale entry within stale-while-revalidate while one background request refreshes it', async () => {
+    const u = await upstream({ name: 'catalog-1', maxAgeS: 60 });
+    let now = 1_000_000;
+    const proxy = new GatewayProxy(
+      {
+        routes: { catalog: route('catalog', { cache: { enabled: true, ttlMs: 1_000, staleWhileRevalidateMs: 5_000, maxEntries: 10 } }) },
+        upstreams: { catalog: upstreamConfig([u.url]) },
+      },
+      1,
+      telemetry,
+      { now: () => now },
+    );
+    running.push(proxy);
+    expect((await send(proxy, 'GET', '/catalog/1')).cache).toBe('miss');
+    now += 1_500;
+    const stale = await send(proxy, 'GET', '/catalog/1');
+    expect([stale.cache, stale.headers['age']]).toEqual(['stale', '1']);
+    expect(JSON.parse(stale.body.toString())).toMatchObject({ served: 1 });
+    // The refresh runs in the background: wait until the upstream has answered it.
+    for (let i = 0; i < 50 && u.stats().requests < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    const fresh = await send(proxy, 'GET', '/catalog/1');
+    expect(fresh.cache).toBe('hit');
+    expect(JSON.parse(fresh.body.toString())).toMatchObject({ served: 2 });
+    now += 7_000;
+    expect((await send(proxy, 'GET', '/catalog/1')).cache).toBe('miss');
+    expect(u.stats().requests).toBe(3);
+  });
+
   it('never caches nor retries a non-idempotent route, even given a config that would (past the schema)', async () => {
     const u = await upstream({ name: 'orders-1' });
     const unsafe = route('orders', {
