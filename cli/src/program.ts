@@ -3,6 +3,8 @@ import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
 import { demoCommand, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
 import { explainCommand } from './commands/explain.command';
+import { gatewayCommand, parseTopology } from './commands/gateway.command';
+import { intentCommand } from './commands/intent.command';
 import { rcaCommand } from './commands/rca.command';
 import { replayCommand } from './commands/replay.command';
 import { parsePort, parseRate, shopCommand } from './commands/shop.command';
@@ -78,10 +80,31 @@ export function buildProgram(): Command {
 
   program
     .command('validate')
-    .description('check loop spec files; prints file:line:column, the field and what is wrong')
-    .argument('<files...>', 'loop spec files (YAML)')
+    .description('check loop spec and intent files; prints file:line:column, the field and what is wrong')
+    .argument('<files...>', 'loop spec files (YAML) and intent files (YAML or JSON, kind: Intent)')
     .option('--json', 'print the results as JSON')
     .action(validateCommand);
+
+  program
+    .command('gateway')
+    .description(
+      "run the optimize loop's target: an API gateway in front of upstream replicas in their own processes, with a config actuator",
+    )
+    .option('--port <port>', 'HTTP port of the gateway (0 = any free port)', parsePort, 8000)
+    .option('--topology <name>', 'demo (catalog ×3, pricing ×2, orders, inventory) or minimal', parseTopology, 'demo')
+    .option('--upstream-base-port <port>', 'upstream replicas on consecutive ports from this one (0 = free ports)', parsePort, 4100)
+    .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint (default OTEL_EXPORTER_OTLP_ENDPOINT, then http://127.0.0.1:4318)')
+    .option('--data-dir <dir>', 'where the versioned config lives (default ./.homeostat/gateway)')
+    .option('--config <file>', 'the first config (JSON) when the data dir holds none (default: no cache, no retry, round-robin)')
+    .action(gatewayCommand);
+
+  program
+    .command('intent')
+    .description('the API gateway config generated from an intent (per route: SLO, idempotent, max staleness, upstreams), as JSON')
+    .argument('<file>', 'intent file (YAML or JSON, kind: Intent)')
+    .option('--explain', 'print each knob with the reason for its value instead of the JSON')
+    .option('--apply <url>', 'also put it live on the gateway at this base URL (PUT /actuator/config?mode=replace)')
+    .action(intentCommand);
 
   program
     .command('replay')

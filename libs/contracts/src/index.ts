@@ -27,4 +27,7 @@ export * from './envelope';
 export * from './loop/duration';
 export * from './loop/loop-spec.schema';
 export * from './loop/loop-spec.parser';
+export { parseLocatedYaml, issueToSpecErrors, type Locate, type LocatedParseResult } from './yaml/located-yaml';
+export * from './optimize/intent.schema';
+export * from './optimize/intent.parser';
 export * from './ledger-api';

@@ -1,0 +1,54 @@
+import { defaultConfig, DEMO_TOPOLOGY } from '../topology';
+import { mergeConfigPatch, parseConfig } from './gateway-config.schema';
+
+const urls = {
+  catalog: ['http://127.0.0.1:4101', 'http://127.0.0.1:4102', 'http://127.0.0.1:4103'],
+  pricing: ['http://127.0.0.1:4201', 'http://127.0.0.1:4202'],
+  orders: ['http://127.0.0.1:4301'],
+};
+const base = defaultConfig(DEMO_TOPOLOGY, urls);
+
+describe('gateway config', () => {
+  it("accepts the demo topology's default config", () => {
+    expect(parseConfig(base)).toMatchObject({ ok: true });
+    expect(Object.keys(base.upstreams)).toEqual(['catalog', 'pricing', 'orders']);
+  });
+
+  it('merges a partial PUT key by key and replaces arrays', () => {
+    const merged = mergeConfigPatch(base, {
+      routes: { catalog: { cache: { enabled: true, ttlMs: 5_000 } } },
+      upstreams: { orders: { replicas: [{ url: 'http://127.0.0.1:4302', weight: 2 }] } },
+    });
+    if (!merged.ok) throw new Error(merged.errors.join('\n'));
+    expect(merged.value.routes['catalog']?.cache).toEqual({ ...base.routes['catalog']!.cache, enabled: true, ttlMs: 5_000 });
+    expect(merged.value.routes['pricing']).toEqual(base.routes['pricing']);
+    expect(merged.value.upstreams['orders']?.replicas).toEqual([{ url: 'http://127.0.0.1:4302', weight: 2 }]);
+  });
+
+  it('refuses to cache or retry a non-idempotent route, naming the field', () => {
+    const result = mergeConfigPatch(base, { routes: { orders: { cache: { enabled: true }, retry: { maxAttempts: 2 } } } });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'routes.orders.cache.enabled: a non-idempotent route is never cached',
+        'routes.orders.retry.maxAttempts: a non-idempotent route is never retried: must be 1',
+      ],
+    });
+  });
+
+  it('refuses unknown fields, unknown upstreams, reserved paths and out-of-range knobs', () => {
+    const errors = (patch: unknown) => {
+      const r = mergeConfigPatch(base, patch);
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors({ routes: { catalog: { cach: {} } } })).toEqual(['routes.catalog: unknown field(s) "cach"']);
+    expect(errors({ routes: { catalog: { upstream: 'nope' } } })[0]).toMatch(/^routes\.catalog\.upstream: unknown upstream "nope"/);
+    expect(errors({ routes: { catalog: { path: '/actuator/x' } } })[0]).toMatch(/^routes\.catalog\.path: .*overlaps/);
+    expect(errors({ upstreams: { catalog: { concurrencyLimit: 0 } } })[0]).toMatch(/^upstreams\.catalog\.concurrencyLimit: /);
+    expect(errors({ upstreams: { catalog: { balancer: 'random' } } })[0]).toMatch(/^upstreams\.catalog\.balancer: /);
+    expect(errors({ routes: { catalog: { retry: { backoffMs: 500, maxBackoffMs: 100 } } } })).toEqual([
+      'routes.catalog.retry.maxBackoffMs: must be at least backoffMs',
+    ]);
+    expect(errors([1])).toEqual(['(body): must be a JSON object such as {"routes":{"catalog":{"cache":{"enabled":true}}}}']);
+  });
+});

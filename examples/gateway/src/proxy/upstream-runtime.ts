@@ -1,0 +1,77 @@
+import { Pool } from 'undici';
+import { createBalancer, ReplicaState, type Balancer } from '../balancing/balancers';
+import { ConcurrencyLimiter } from '../concurrency/concurrency-limiter';
+import type { UpstreamConfig } from '../config/gateway-config.schema';
+
+/** One replica: its balancer state and its undici connection pool. */
+export interface Replica {
+  state: ReplicaState;
+  pool: Pool;
+}
+
+/**
+ * One upstream at run time: a keep-alive undici Pool per replica, the balancer over them and the
+ * concurrency limiter in front of them. A new config keeps what it can: replicas whose URL and pool
+ * size are unchanged keep their connections and latency estimates, so a config experiment measures
+ * the knob it changed and not a cold start.
+ */
+export class UpstreamRuntime {
+  private replicaList: Replica[] = [];
+  private balancerKind: UpstreamConfig['balancer'] | null = null;
+  private balancer!: Balancer;
+  readonly limiter: ConcurrencyLimiter;
+
+  constructor(
+    readonly name: string,
+    config: UpstreamConfig,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.limiter = new ConcurrencyLimiter(name, config.concurrencyLimit, config.queueLimit, config.queueTimeoutMs);
+    this.reconfigure(config);
+  }
+
+  get replicas(): readonly Replica[] {
+    return this.replicaList;
+  }
+
+  pick(exclude?: Replica): Replica {
+    const state = this.balancer.pick(
+      this.replicaList.map((r) => r.state),
+      exclude?.state,
+    );
+    return this.replicaList.find((r) => r.state === state) as Replica;
+  }
+
+  reconfigure(config: UpstreamConfig): void {
+    this.limiter.reconfigure(config.concurrencyLimit, config.queueLimit, config.queueTimeoutMs);
+    if (config.balancer !== this.balancerKind) {
+      this.balancer = createBalancer(config.balancer, this.random);
+      this.balancerKind = config.balancer;
+    }
+    const kept: Replica[] = [];
+    const next = config.replicas.map((rc, i) => {
+      const origin = new URL(rc.url).origin;
+      const existing = this.replicaList.find((r) => r.state.url === origin && !kept.includes(r));
+      const connections = config.connectionsPerReplica;
+      if (existing && poolSize.get(existing.pool) === connections) {
+        kept.push(existing);
+        existing.state.weight = rc.weight;
+        existing.state.setDecay(config.ewmaDecayMs);
+        return existing;
+      }
+      const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+      poolSize.set(pool, connections);
+      return { state: new ReplicaState(`${this.name}-${i + 1}`, origin, rc.weight, config.ewmaDecayMs), pool };
+    });
+    const dropped = this.replicaList.filter((r) => !kept.includes(r));
+    this.replicaList = next;
+    // Requests already on a dropped pool finish; close() waits for them.
+    for (const r of dropped) void r.pool.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.replicaList.map((r) => r.pool.destroy()));
+  }
+}
+
+const poolSize = new WeakMap<Pool, number>();
