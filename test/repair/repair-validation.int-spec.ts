@@ -246,6 +246,36 @@ describe('the repair loop on a real repository, registry, install and tests', ()
     }
   });
 
+  it('stops a project command at its time limit, with its process group, and cleans the work tree up', async () => {
+    const hang = [
+      'node',
+      '-e',
+      "require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' }); setInterval(() => {}, 1000)",
+    ];
+    const validator = await GitValidator.open(validatorOptions({ pushBranch: undefined, commands: [hang], commandTimeoutMs: 1_500 }));
+    const run = await validator.validate({ id: 'hang', files: [], regenerate: [], message: '' }, { deadline: Date.now() + 30_000 });
+    expect(run.passed).toBe(false);
+    expect(run.error).toMatch(/ran out of time/);
+    expect(run.steps[0]).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
+    expect(run.durationMs).toBeLessThan(10_000);
+    expect(fs.readdirSync(root).filter((f) => f.startsWith('homeostat-validate-'))).toEqual([]);
+  });
+
+  it('reports bad input as a run that did not pass, with the reason: no such repository, no such base, a path outside the tree', async () => {
+    const deadline = Date.now() + 30_000;
+    const rerun = { id: 'rerun', files: [], regenerate: [], message: '' };
+    const noRepo = await GitValidator.open(
+      validatorOptions({ repository: path.join(root, 'nope.git'), pushBranch: undefined, defaultBranch: 'main' }),
+    );
+    expect((await noRepo.validate(rerun, { deadline })).error).toMatch(/git clone .* failed/);
+    const noBase = await GitValidator.open(validatorOptions({ base: 'no-such-branch', pushBranch: undefined }));
+    expect((await noBase.validate(rerun, { deadline })).error).toMatch(/git checkout no-such-branch failed/);
+    const escape = { id: 'escape', files: [{ path: '../outside.txt', content: 'x' }], regenerate: [], message: 'x' };
+    const run = await (await GitValidator.open(validatorOptions({ pushBranch: undefined }))).validate(escape, { deadline });
+    expect([run.passed, run.error]).toEqual([false, "the change writes '../outside.txt', outside the work tree or into .git"]);
+    expect(fs.existsSync(path.join(root, 'outside.txt'))).toBe(false);
+  });
+
   it('reads the registry over HTTP: deprecations, and a clear error for a package it does not have', async () => {
     await registry.deprecate('@acme/connector@1.4.0', 'leaks the password in error messages; use 1.4.2');
     const reader = new HttpPackageRegistry({ url: registry.url, fetch });

@@ -135,7 +135,12 @@ function stringifyLike(original: string, value: unknown): string {
 
 /** The version of a package in an npm lock file (v2/v3 `packages`, or v1 `dependencies`). */
 export function lockedVersion(lockfile: string, name: string): string | undefined {
-  const lock = parseJson(lockfile, 'the lock file');
+  return versionIn(parseJson(lockfile, 'the lock file'), name);
+}
+
+type Lock = Record<string, unknown>;
+
+function versionIn(lock: Lock, name: string): string | undefined {
   const packages = lock['packages'] as Record<string, { version?: unknown }> | undefined;
   const v =
     packages?.[`node_modules/${name}`]?.version ??
@@ -153,9 +158,8 @@ export function versionsInLog(text: string, name: string): string[] {
 }
 
 /** Requirements the rest of the project puts on the package: peers declared on it in the lock file. */
-function peerRequirements(lockfile: string | undefined, name: string): Array<{ by: string; range: string }> {
-  if (lockfile === undefined) return [];
-  const packages = parseJson(lockfile, 'the lock file')['packages'];
+function peerRequirements(lock: Lock | undefined, name: string): Array<{ by: string; range: string }> {
+  const packages = lock?.['packages'];
   if (typeof packages !== 'object' || packages === null) return [];
   const out: Array<{ by: string; range: string }> = [];
   for (const [path, entry] of Object.entries(packages as Record<string, Record<string, unknown>>)) {
@@ -169,7 +173,12 @@ function peerRequirements(lockfile: string | undefined, name: string): Array<{ b
 }
 
 /** Why a version cannot be used here, or undefined when it can. */
-function incompatibility(v: PackageVersion, input: RepairInput, peersOnIt: Array<{ by: string; range: string }>): string | undefined {
+function incompatibility(
+  v: PackageVersion,
+  input: RepairInput,
+  lock: Lock | undefined,
+  peersOnIt: Array<{ by: string; range: string }>,
+): string | undefined {
   const node = v.engines['node'];
   if (node !== undefined && !semver.satisfies(input.runtime.node, node, { includePrerelease: true })) {
     return `needs Node ${node}, the project runs on ${input.runtime.node}`;
@@ -181,10 +190,10 @@ function incompatibility(v: PackageVersion, input: RepairInput, peersOnIt: Array
   for (const { by, range } of peersOnIt) {
     if (!semver.satisfies(v.version, range, { includePrerelease: true })) return `${by} needs it as a peer at ${range}`;
   }
-  if (input.project.lockfile !== undefined) {
+  if (lock !== undefined) {
     for (const [peer, range] of Object.entries(v.peerDependencies)) {
       if (v.optionalPeers.includes(peer)) continue;
-      const have = lockedVersion(input.project.lockfile, peer);
+      const have = versionIn(lock, peer);
       if (have !== undefined && !semver.satisfies(have, range, { includePrerelease: true })) {
         return `needs the peer ${peer}@${range}, the project has ${have}`;
       }
@@ -242,11 +251,13 @@ export function proposeFixes(input: RepairInput): FixCandidate[] {
   const name = change?.name;
 
   if (name !== undefined && packument !== undefined) {
-    const peersOnIt = peerRequirements(project.lockfile, name);
+    // Parsed once: a lock file can be megabytes and a packument hundreds of versions.
+    const lock = project.lockfile !== undefined ? parseJson(project.lockfile, 'the lock file') : undefined;
+    const peersOnIt = peerRequirements(lock, name);
     const stable = Object.values(packument.versions)
       .filter((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null)
       .sort((a, b) => semver.rcompare(a.version, b.version));
-    const verdicts = stable.map((v) => ({ v, why: incompatibility(v, input, peersOnIt) }));
+    const verdicts = stable.map((v) => ({ v, why: incompatibility(v, input, lock, peersOnIt) }));
     const unusable = verdicts.filter((x) => x.why !== undefined || x.v.deprecated !== undefined).map((x) => x.v.version);
     const best = verdicts.find((x) => x.why === undefined && x.v.deprecated === undefined);
     const toVerdict = change?.to !== undefined ? verdicts.find((x) => x.v.version === change.to) : undefined;
