@@ -274,6 +274,21 @@ describe('the repair loop on a real repository, registry, install and tests', ()
     const run = await (await GitValidator.open(validatorOptions({ pushBranch: undefined }))).validate(escape, { deadline });
     expect([run.passed, run.error]).toEqual([false, "the change writes '../outside.txt', outside the work tree or into .git"]);
     expect(fs.existsSync(path.join(root, 'outside.txt'))).toBe(false);
+
+    // A branch that holds a link out of the tree: writing through it is refused too.
+    const work = path.join(root, 'work');
+    const outside = fs.mkdtempSync(path.join(root, 'outside-'));
+    await git(work, 'checkout', '--quiet', '-b', 'with-link', 'main');
+    fs.symlinkSync(outside, path.join(work, 'linked'));
+    await git(work, 'add', 'linked');
+    await git(work, 'commit', '--quiet', '-m', 'a link out of the tree');
+    await git(work, 'push', '--quiet', remote, 'with-link');
+    const throughLink = { id: 'link', files: [{ path: 'linked/x.txt', content: 'x' }], regenerate: [], message: 'x' };
+    const linked = await (
+      await GitValidator.open(validatorOptions({ base: 'with-link', pushBranch: undefined }))
+    ).validate(throughLink, { deadline });
+    expect(linked.error).toMatch(/through a link that leads outside the work tree/);
+    expect(fs.readdirSync(outside)).toEqual([]);
   });
 
   it('reads the registry over HTTP: deprecations, and a clear error for a package it does not have', async () => {

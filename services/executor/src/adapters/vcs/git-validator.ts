@@ -117,9 +117,16 @@ export class GitValidator implements ChangeValidator {
       const baseCommit = await ok(['rev-parse', 'HEAD'], 'git rev-parse');
       const projectDir = safeProjectDir(repo, o.projectDir ?? '');
 
+      const realRepo = await fs.realpath(repo);
       for (const file of change.files) {
         const target = safePath(repo, file.path);
         await fs.mkdir(path.dirname(target), { recursive: true });
+        // A symbolic link in the repository must not take a write outside it.
+        const dir = await fs.realpath(path.dirname(target));
+        if (dir !== realRepo && !dir.startsWith(realRepo + path.sep)) {
+          throw new GitValidationError(`the change writes '${file.path}' through a link that leads outside the work tree`);
+        }
+        await fs.rm(target, { force: true });
         await fs.writeFile(target, file.content);
       }
       const limits = { cwd: projectDir, env, maxOutput: o.maxOutput ?? 16_000 };
