@@ -15,3 +15,4 @@ export * from './adapters/kubernetes-call';
 export * from './adapters/template';
 export * from './verification/health-check';
 export * from './verification/verification-plan';
+export * from './vcs/validation';

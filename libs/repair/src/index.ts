@@ -7,3 +7,5 @@ export * from './culprits';
 export * from './similarity';
 export * from './triage';
 export * from './passing-log';
+export * from './registry';
+export * from './propose';

@@ -1,0 +1,214 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  pushRefusal,
+  validationEnv,
+  type ChangeValidator,
+  type CodeChange,
+  type CommandRun,
+  type PushPolicy,
+  type ValidateOptions,
+  type ValidationRun,
+} from '@homeostat/execution';
+import { runCommand } from './run-command';
+
+export interface GitValidatorOptions {
+  /** The repository: a local path or a URL git can clone (never one with credentials in it). */
+  readonly repository: string;
+  /** The branch or commit the change goes on top of (the failed build's commit). */
+  readonly base: string;
+  /** The project's directory inside the repository (`''` for the root). */
+  readonly projectDir?: string;
+  /** The project's own install and test commands, run in order; the first that fails ends the run. */
+  readonly commands: ReadonlyArray<readonly string[]>;
+  /** Where a passing fix commit is pushed; none: validate only. Never the default or a protected branch. */
+  readonly pushBranch?: string;
+  /** The default branch is asked of the remote when not given. */
+  readonly defaultBranch?: string;
+  readonly protectedBranches?: readonly string[];
+  readonly author?: { readonly name: string; readonly email: string };
+  /** Each command's own limit; the loop's deadline cuts it shorter. */
+  readonly commandTimeoutMs: number;
+  /** Characters of output kept per command. */
+  readonly maxOutput?: number;
+  /** The commands' PATH (node, npm, git) and npm cache; `extra` for named non-secret settings. */
+  readonly env: { readonly path: string; readonly npmCache: string; readonly extra?: Readonly<Record<string, string>> };
+  /** Where the temporary work trees go. */
+  readonly workRoot?: string;
+}
+
+const GIT_TIMEOUT_MS = 60_000;
+const DEFAULT_AUTHOR = { name: 'Homeostat', email: 'homeostat@localhost' };
+
+export class GitValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitValidationError';
+  }
+}
+
+/** A path a change may write: inside the repository, not in .git. */
+function safePath(root: string, file: string): string {
+  if (file === '' || path.isAbsolute(file) || file.split(/[\\/]/).some((s) => s === '..' || s === '.git')) {
+    throw new GitValidationError(`the change writes '${file}', outside the work tree or into .git`);
+  }
+  return path.join(root, file);
+}
+
+/**
+ * The executor's VCS adapter for the repair loop: each change is validated in its own fresh clone
+ * of the repository (isolated from every other run and from the repository itself), committed
+ * there, checked with the project's own commands in an environment without secrets, pushed to the
+ * fix branch only when they pass, and the clone is removed whatever happened.
+ */
+export class GitValidator implements ChangeValidator {
+  private constructor(
+    private readonly options: GitValidatorOptions,
+    private readonly policy: PushPolicy,
+  ) {}
+
+  /** Checks the push target first: a default or protected branch is refused before anything runs. */
+  static async open(options: GitValidatorOptions): Promise<GitValidator> {
+    if (/^[a-z][\w+.-]*:\/\/[^/]*@/i.test(options.repository)) {
+      throw new GitValidationError('the repository URL carries credentials: give them to git another way, never in the URL');
+    }
+    if (options.commands.length === 0)
+      throw new GitValidationError('no validation command given: a change cannot be validated without one');
+    const defaultBranch = options.defaultBranch ?? (await remoteDefaultBranch(options));
+    const policy: PushPolicy = { defaultBranch, protectedBranches: options.protectedBranches ?? [] };
+    if (options.pushBranch !== undefined) {
+      const refusal = pushRefusal(options.pushBranch, policy);
+      if (refusal !== undefined) throw new GitValidationError(`push refused: ${refusal}`);
+    }
+    return new GitValidator(options, policy);
+  }
+
+  async validate(change: CodeChange, { deadline }: ValidateOptions): Promise<ValidationRun> {
+    const started = Date.now();
+    const o = this.options;
+    const tmp = await fs.mkdtemp(path.join(o.workRoot ?? os.tmpdir(), 'homeostat-validate-'));
+    const steps: CommandRun[] = [];
+    const result = (passed: boolean, extra: Partial<ValidationRun>): ValidationRun => ({
+      changeId: change.id,
+      passed,
+      steps,
+      durationMs: Date.now() - started,
+      ...extra,
+    });
+    try {
+      const home = path.join(tmp, 'home');
+      await fs.mkdir(home);
+      const env = validationEnv({ path: o.env.path, home, npmCache: o.env.npmCache, ...(o.env.extra ? { extra: o.env.extra } : {}) });
+      const repo = path.join(tmp, 'repo');
+      const git = (args: string[], cwd = repo): Promise<CommandRun> =>
+        runCommand(['git', ...args], { cwd, env, timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()), maxOutput: 4_000 });
+      const ok = async (args: string[], what: string, cwd?: string): Promise<string> => {
+        const run = await git(args, cwd);
+        if (run.exitCode !== 0) throw new GitValidationError(`${what} failed: ${run.outputTail.trim() || `exit ${run.exitCode}`}`);
+        return run.outputTail.trim();
+      };
+
+      await ok(['clone', '--quiet', '--no-tags', '--', o.repository, repo], `git clone ${o.repository}`, tmp);
+      // A branch of the remote is origin/<branch> in the clone; anything else (a commit) as given.
+      const remoteBranch = await git(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${o.base}^{commit}`]);
+      const base = remoteBranch.exitCode === 0 ? remoteBranch.outputTail.trim() : o.base;
+      await ok(['checkout', '--quiet', '--detach', base], `git checkout ${o.base}`);
+      const baseCommit = await ok(['rev-parse', 'HEAD'], 'git rev-parse');
+      const projectDir = safeProjectDir(repo, o.projectDir ?? '');
+
+      const realRepo = await fs.realpath(repo);
+      for (const file of change.files) {
+        const target = safePath(repo, file.path);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        // A symbolic link in the repository must not take a write outside it.
+        const dir = await fs.realpath(path.dirname(target));
+        if (dir !== realRepo && !dir.startsWith(realRepo + path.sep)) {
+          throw new GitValidationError(`the change writes '${file.path}' through a link that leads outside the work tree`);
+        }
+        await fs.rm(target, { force: true });
+        await fs.writeFile(target, file.content);
+      }
+      const limits = { cwd: projectDir, env, maxOutput: o.maxOutput ?? 16_000 };
+      for (const argv of change.regenerate) {
+        const run = await runCommand(argv, { ...limits, timeoutMs: Math.min(o.commandTimeoutMs, deadline - Date.now()) });
+        steps.push(run);
+        if (run.exitCode !== 0) return result(false, { commit: baseCommit, error: `${argv.join(' ')} did not succeed` });
+      }
+
+      let commit = baseCommit;
+      const changes = change.files.length > 0 || change.regenerate.length > 0;
+      if (changes) {
+        if ((await ok(['status', '--porcelain'], 'git status')) === '') {
+          return result(false, { commit: baseCommit, error: 'the change leaves the repository as it was: nothing to commit' });
+        }
+        const author = o.author ?? DEFAULT_AUTHOR;
+        await ok(['add', '--all'], 'git add');
+        await ok(
+          [
+            '-c',
+            `user.name=${author.name}`,
+            '-c',
+            `user.email=${author.email}`,
+            '-c',
+            'commit.gpgsign=false',
+            'commit',
+            '--quiet',
+            '--no-verify',
+            '-m',
+            change.message,
+          ],
+          'git commit',
+        );
+        commit = await ok(['rev-parse', 'HEAD'], 'git rev-parse');
+      }
+
+      for (const argv of o.commands) {
+        const run = await runCommand(argv, { ...limits, timeoutMs: Math.min(o.commandTimeoutMs, deadline - Date.now()) });
+        steps.push(run);
+        if (run.exitCode !== 0) {
+          return result(false, { commit, error: run.timedOut ? `${argv.join(' ')} ran out of time` : `${argv.join(' ')} failed` });
+        }
+      }
+
+      if (o.pushBranch === undefined || !changes) return result(true, { commit });
+      // Checked again at the push itself: a policy is never bypassed by the path that got here.
+      const refusal = pushRefusal(o.pushBranch, this.policy);
+      if (refusal !== undefined) return result(false, { commit, error: `push refused: ${refusal}` });
+      const branch = o.pushBranch.replace(/^refs\/heads\//, '');
+      await ok(['push', '--quiet', '--no-verify', o.repository, `HEAD:refs/heads/${branch}`], `git push to ${branch}`);
+      return result(true, { commit, pushed: { branch, commit } });
+    } catch (error) {
+      return result(false, { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+function safeProjectDir(repo: string, dir: string): string {
+  return dir === '' || dir === '.' ? repo : safePath(repo, dir);
+}
+
+/** The remote's default branch, from the symbolic ref its HEAD points to. */
+async function remoteDefaultBranch(options: GitValidatorOptions): Promise<string> {
+  const home = await fs.mkdtemp(path.join(options.workRoot ?? os.tmpdir(), 'homeostat-ls-remote-'));
+  try {
+    const env = validationEnv({ path: options.env.path, home, npmCache: options.env.npmCache });
+    const run = await runCommand(['git', 'ls-remote', '--symref', '--', options.repository, 'HEAD'], {
+      cwd: home,
+      env,
+      timeoutMs: GIT_TIMEOUT_MS,
+      maxOutput: 4_000,
+    });
+    const branch = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(run.outputTail)?.[1];
+    if (run.exitCode !== 0 || branch === undefined) {
+      throw new GitValidationError(
+        `the default branch of ${options.repository} could not be read: ${run.outputTail.trim() || `exit ${run.exitCode}`}`,
+      );
+    }
+    return branch;
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,2 @@
+export { startLocalRegistry } from './local-registry';
+export type { LocalRegistry, StartLocalRegistryOptions } from './local-registry';
