@@ -63,6 +63,25 @@ describe('ClaimJournalStore', () => {
     await reopened.close();
   });
 
+  it('in one batch: a second claim of an id is refused, a step of a claim not yet synced is taken', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claims-'));
+    const store = await ClaimJournalStore.open(join(dir, 'claims.jsonl'));
+    const claimed = store.record({ id: 'a', phase: 'claimed', at: '2026-03-02T10:00:00.000Z', decision: decision('a') });
+    const again = store.record({ id: 'a', phase: 'claimed', at: '2026-03-02T10:00:00.000Z', decision: decision('a') });
+    const calling = store.record({
+      id: 'a',
+      phase: 'calling',
+      startedAt: '2026-03-02T10:00:00.000Z',
+      deadline: '2026-03-02T10:00:01.000Z',
+    });
+    await expect(again).rejects.toThrow('already claimed');
+    await claimed;
+    await calling;
+    await expect(store.record({ id: 'b', phase: 'calling', startedAt: 'x', deadline: 'y' })).rejects.toThrow('not claimed');
+    expect(store.unfinished().map((c) => c.call?.deadline)).toEqual(['2026-03-02T10:00:01.000Z']);
+    await store.close();
+  });
+
   it('refuses a journal line it cannot read, naming the file and line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claims-'));
     const path = join(dir, 'claims.jsonl');

@@ -88,11 +88,12 @@ export class ClaimJournalStore implements ClaimStore {
     if (!this.handle) return Promise.reject(new Error(`claims journal ${this.path} is closed`));
     if (entry.phase === 'finished' && !this.book.has(entry.id)) return Promise.resolve();
     try {
-      if (entry.phase === 'claimed' && this.legacyIds.has(entry.id)) throw new Error(`decision ${entry.id} is already claimed`);
-      this.book.check(entry);
-      // Two claims of one id racing each other in the same batch: the second is refused too.
-      if (entry.phase === 'claimed' && this.pending.some((p) => p.entry.phase === 'claimed' && p.entry.id === entry.id))
+      // A claim still waiting for its fsync counts as made: a second claim of the id in the same
+      // batch is refused, and a step of it may follow.
+      const claimPending = this.pending.some((p) => p.entry.phase === 'claimed' && p.entry.id === entry.id);
+      if (entry.phase === 'claimed' && (this.legacyIds.has(entry.id) || claimPending))
         throw new Error(`decision ${entry.id} is already claimed`);
+      if (!claimPending) this.book.check(entry);
     } catch (error) {
       return Promise.reject(error as Error);
     }
