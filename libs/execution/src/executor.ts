@@ -165,7 +165,7 @@ export class Executor {
     return this.pool.drain(timeoutMs);
   }
 
-  /** Cuts the runs still going short: they report nothing, the decider re-decides after the deadline. */
+  /** Cuts the runs still going short: they report nothing now; their claims are finished by recover() at the next start. */
   abandonRuns(): void {
     this.cut.abort();
   }
