@@ -7,3 +7,4 @@ export * from './processor';
 export * from './in-process/in-process-bus';
 export * from './kafka/kafka-bus';
 export * from './publisher';
+export * from './publish-health';

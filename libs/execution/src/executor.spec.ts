@@ -3,6 +3,7 @@ import { sampleDecisionMade } from '@homeostat/contracts/testing';
 import type { ActionRunner, CallResponse, PreparedCall, RunOptions } from './adapters/action-runner';
 import { Executor } from './executor';
 import { emptyExecutorState, type ExecutorState } from './executor-state';
+import { MemoryClaimStore, type Claim } from './claims';
 import type { DedupeStore } from './ports';
 import type { Probe } from './verification/health-check';
 
@@ -31,6 +32,14 @@ spec:
 if (!PARSED.ok) throw new Error(JSON.stringify(PARSED.errors));
 const LOOP = PARSED.spec;
 
+/** Claims in memory, plus bare ids as an executor before the claims journal kept them. */
+class TestClaims extends MemoryClaimStore {
+  readonly bareIds = new Set<string>();
+  override has(id: string): Promise<boolean> {
+    return Promise.resolve(this.bareIds.has(id) || this.book.has(id));
+  }
+}
+
 class MemoryStore implements DedupeStore {
   readonly ids = new Set<string>();
   has(id: string): Promise<boolean> {
@@ -46,11 +55,17 @@ class MemoryStore implements DedupeStore {
 class FakeRunner implements ActionRunner {
   readonly calls: { url: string; key: string | undefined; memo: RunOptions['memo']; claimed: boolean }[] = [];
   respond: (url: string) => Partial<CallResponse> = () => ({});
-  constructor(private readonly claims: MemoryStore) {}
+  constructor(private readonly claims: TestClaims) {}
   run(prepared: PreparedCall, options: RunOptions): Promise<CallResponse> {
     if (prepared.adapter === 'kubernetes') throw new Error('not in this test');
     const { url, headers } = prepared.request;
-    this.calls.push({ url, key: headers['Idempotency-Key'], memo: options.memo, claimed: this.claims.ids.size > 0 });
+    const key = headers['Idempotency-Key']?.replace(/:rollback$/, '');
+    this.calls.push({
+      url,
+      key: headers['Idempotency-Key'],
+      memo: options.memo,
+      claimed: this.claims.book.get(key ?? '')?.call !== undefined,
+    });
     return Promise.resolve({
       accepted: true,
       status: 200,
@@ -66,8 +81,14 @@ function setUp(state: ExecutorState = emptyExecutorState()) {
   const t = { now: Date.parse('2026-03-02T10:00:00.000Z') };
   const clock = { now: () => t.now, sleep: (ms: number) => Promise.resolve(void (t.now += ms)) };
   let health = 200;
-  const probe: Probe = () => Promise.resolve({ status: health, latencyMs: 1 });
-  const claims = new MemoryStore();
+  const claims = new TestClaims();
+  /** The claim of d-1 as each probe found it: verification starts only once the answer is recorded. */
+  const claimAtProbe: (Claim | undefined)[] = [];
+  const probe: Probe = () => {
+    const claim = claims.book.get('d-1');
+    claimAtProbe.push(claim && structuredClone(claim));
+    return Promise.resolve({ status: health, latencyMs: 1 });
+  };
   const outcomes = new MemoryStore();
   const runner = new FakeRunner(claims);
   const events: (ActionStarted | OutcomeRecorded)[] = [];
@@ -92,7 +113,19 @@ function setUp(state: ExecutorState = emptyExecutorState()) {
   });
   const outcomesOf = (id: string): OutcomeRecorded[] => events.filter((e): e is OutcomeRecorded => 'status' in e && e.decisionId === id);
   const settle = async (): Promise<void> => void (await executor.drain(1_000));
-  return { executor, runner, claims, outcomes, sink, events, saved, outcomesOf, settle, setHealth: (s: number) => (health = s) };
+  return {
+    executor,
+    runner,
+    claims,
+    claimAtProbe,
+    outcomes,
+    sink,
+    events,
+    saved,
+    outcomesOf,
+    settle,
+    setHealth: (s: number) => (health = s),
+  };
 }
 
 const decision = (overrides: Partial<DecisionMade> = {}): DecisionMade => ({
@@ -113,6 +146,13 @@ describe('running a decision', () => {
     await x.settle();
     expect(x.runner.calls).toEqual([{ url: 'http://shop/recycle', key: 'd-1', memo: undefined, claimed: true }]);
     expect(x.events.map((e) => ('status' in e ? e.status : 'started'))).toEqual(['started', 'succeeded']);
+    // The claim's journal: the call (start, deadline) and the answer with its memo before the first probe; finished after the outcome.
+    expect(x.claimAtProbe[0]).toMatchObject({
+      call: { startedAt: '2026-03-02T10:00:00.000Z', deadline: '2026-03-02T10:00:01.000Z' },
+      answer: { accepted: true, memo: { previousReplicas: 2 } },
+      finished: false,
+    });
+    expect(x.claims.unfinished()).toEqual([]);
     const [outcome] = x.outcomesOf('d-1');
     expect(outcome).toMatchObject({ applied: true, dryRun: false, timeToRecoverMs: 0, verification: { passed: true } });
     expect(outcome!.verification.checks.map((c) => c.name)).toEqual(['action', 'health-check', 'health-check']);
@@ -193,7 +233,7 @@ describe('decisions that send nothing (applied: false)', () => {
     const [outcome] = x.outcomesOf('d-1');
     expect(outcome).toMatchObject({ status: 'skipped', dryRun: true, applied: false });
     expect(outcome!.verification.detail).toContain('would send');
-    expect(x.claims.ids.size).toBe(0);
+    expect(x.claims.book.size).toBe(0);
   });
 
   it('a loop this executor does not know: failed LOOP_UNKNOWN, not claimed', async () => {
@@ -202,7 +242,7 @@ describe('decisions that send nothing (applied: false)', () => {
     expect(x.outcomesOf('d-1')).toEqual([
       expect.objectContaining({ status: 'failed', applied: false, error: expect.objectContaining({ code: 'LOOP_UNKNOWN' }) }),
     ]);
-    expect(x.claims.ids.size).toBe(0);
+    expect(x.claims.book.size).toBe(0);
   });
 
   it('the kill switch: skipped KILL_SWITCH', async () => {
@@ -219,9 +259,9 @@ describe('decisions that send nothing (applied: false)', () => {
     expect(x.saved.at(-1)?.killSwitch).toEqual({ global: false, loops: ['shop-pool'] });
   });
 
-  it('a decision claimed before without an outcome: skipped ALREADY_CLAIMED, not run again; one with an outcome: nothing', async () => {
+  it('a decision claimed (as a bare id, by an older executor) without an outcome: skipped ALREADY_CLAIMED, not run again; one with an outcome: nothing', async () => {
     const x = setUp();
-    x.claims.ids.add('d-1');
+    x.claims.bareIds.add('d-1');
     await x.executor.onDecision(decision());
     expect(x.outcomesOf('d-1')).toEqual([
       expect.objectContaining({ status: 'skipped', applied: false, error: expect.objectContaining({ code: 'ALREADY_CLAIMED' }) }),

@@ -1,6 +1,7 @@
 import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
 import { describeCall, type ActionRunner } from './adapters/action-runner';
 import type { Environment } from './adapters/template';
+import type { Claim, ClaimStore } from './claims';
 import {
   evolve,
   isAwaitingApproval,
@@ -15,7 +16,8 @@ import {
 import { alreadyClaimed, dryRun, notRunnable, outcomeOf, rejected, stoppedByKillSwitch, type OutcomeInit } from './outcome';
 import type { DedupeStore, ExecutionLog, ExecutionSink, ExecutorStateSink } from './ports';
 import { loadedVersionIfDifferent, prepareRun, type PreparedRun } from './prepare';
-import { runClaimed } from './run';
+import { markRecovered, planRecovery, recoverApplied } from './recovery';
+import { runClaimed, type AppliedRun, type RunDeps } from './run';
 import { realClock, type Probe, type VerifierClock } from './verification/health-check';
 import { WorkPool } from './work-pool';
 
@@ -28,8 +30,8 @@ export interface ExecutorDeps {
   runner: ActionRunner;
   probe: Probe;
   clock?: VerifierClock;
-  /** Decisions claimed: appended durably before the adapter is called. */
-  claims: DedupeStore;
+  /** Decisions claimed, with how far each run got: appended durably before each step. */
+  claims: ClaimStore;
   /** Decisions whose outcome was published. */
   outcomes: DedupeStore;
   sink: ExecutionSink;
@@ -47,11 +49,12 @@ export interface ExecutorDeps {
  * back on failure and reports the outcome; holds decisions for approval and honours the kill
  * switch.
  *
- * At most once: the decision id is claimed (durably) before the adapter is called. A decision
- * already claimed never runs again: if it was claimed but no outcome was published (the process
- * died mid-action), it is reported skipped / ALREADY_CLAIMED, and otherwise the decider
- * re-decides after the deadline announced in action.started. Decisions with a published outcome
- * are not reported twice.
+ * At most once: the decision id is claimed (durably) before the adapter is called, and the
+ * claim's journal records each step of the run (calling, the adapter's answer with its memo,
+ * finished). A decision already claimed never runs again. One claimed without a published outcome
+ * (the process died mid-action or mid-verification) is finished by recover() at the next start:
+ * verified and rolled back if need be, or reported not applied when the adapter was never called.
+ * Decisions with a published outcome are not reported twice.
  */
 export class Executor {
   private readonly loops: ReadonlyMap<string, LoopSpec>;
@@ -96,7 +99,7 @@ export class Executor {
       return;
     }
     if (await this.deps.claims.has(id)) {
-      await this.reportAlreadyClaimed(decision);
+      await this.resumeClaimed(decision);
       return;
     }
     switch (decision.mode) {
@@ -145,12 +148,24 @@ export class Executor {
     this.deps.log.warn(`kill switch ${state} for ${loop ?? 'every loop'} by ${actor}: ${reason}`, { killSwitch: this.current.killSwitch });
   }
 
+  /**
+   * Finishes what the claims say was in flight when the executor last stopped (see recovery.ts).
+   * Resolves once each is reported or launched (its verification runs in the background, as a
+   * run's does), so call it before consuming: a decision delivered again meanwhile is ignored as
+   * in flight, and once reported as handled.
+   */
+  async recover(): Promise<number> {
+    const claims = this.deps.claims.unfinished();
+    for (const claim of claims) await this.resume(claim);
+    return claims.length;
+  }
+
   /** True when every run finished within `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean> {
     return this.pool.drain(timeoutMs);
   }
 
-  /** Cuts the runs still going short: they report nothing, the decider re-decides after the deadline. */
+  /** Cuts the runs still going short: they report nothing now; their claims are finished by recover() at the next start. */
   abandonRuns(): void {
     this.cut.abort();
   }
@@ -189,10 +204,11 @@ export class Executor {
     if (this.inFlight.has(id)) return;
     this.inFlight.add(id);
     let launched = false;
+    let claimedBefore = false;
     try {
       if (await this.deps.outcomes.has(id)) return;
       if (await this.deps.claims.has(id)) {
-        await this.reportAlreadyClaimed(decision);
+        claimedBefore = true;
         return;
       }
       const scope = killSwitchScope(this.current, decision.loop);
@@ -207,7 +223,13 @@ export class Executor {
         return;
       }
       // If this throws, nothing was claimed or run, and the bus retries the message.
-      await this.deps.claims.add(id);
+      await this.deps.claims.record({
+        id,
+        phase: 'claimed',
+        at: this.now(),
+        decision: prepared.run.decision,
+        ...(traceparent ? { traceparent } : {}),
+      });
       const run = prepared.run;
       const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
       this.pool.launch(
@@ -218,6 +240,8 @@ export class Executor {
     } finally {
       if (!launched) this.inFlight.delete(id);
     }
+    // After the reservation above is released: resuming reserves the decision itself.
+    if (claimedBefore) await this.resumeClaimed(decision);
   }
 
   private prepare(decision: DecisionMade, traceparent?: string): ReturnType<typeof prepareRun> {
@@ -232,13 +256,86 @@ export class Executor {
   }
 
   private async execute(run: PreparedRun): Promise<void> {
-    const { runner, probe, env, sink, log } = this.deps;
-    const outcome = await runClaimed(
-      run,
-      { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), log },
-      this.cut.signal,
-    );
+    const outcome = await runClaimed(run, this.runDeps(), this.cut.signal);
     if (outcome !== undefined) await this.report(run.decision, outcome);
+  }
+
+  private runDeps(): RunDeps {
+    const { runner, probe, env, sink, log, claims } = this.deps;
+    return { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), record: (e) => claims.record(e), log };
+  }
+
+  /** A decision delivered again after it was claimed: finished from its claim, never run again. */
+  private async resumeClaimed(decision: DecisionMade): Promise<void> {
+    const claim = this.deps.claims.unfinished().find((c) => c.decision.decisionId === decision.decisionId);
+    if (claim) await this.resume(claim);
+    else await this.reportAlreadyClaimed(decision);
+  }
+
+  /** One claim found unfinished: reported, or its run finished in the background (recovery.ts). */
+  private async resume(claim: Claim): Promise<void> {
+    const { decision } = claim;
+    const id = decision.decisionId;
+    if (this.inFlight.has(id)) return;
+    this.inFlight.add(id);
+    let launched = false;
+    try {
+      const plan = planRecovery(claim, await this.deps.outcomes.has(id), this.clock.now());
+      switch (plan.step) {
+        case 'nothing':
+          await this.finishClaim(id);
+          return;
+        case 'report':
+          this.deps.log.warn(`decision ${id} was claimed but never sent before the executor stopped: reporting it not applied`, {
+            decisionId: id,
+          });
+          await this.report(decision, plan.outcome);
+          return;
+        case 'finish': {
+          const prepared = this.prepare(decision, claim.traceparent);
+          if (!prepared.ok) {
+            const message = `cannot verify or roll back decision ${id} after a restart: ${prepared.code}: ${prepared.message}`;
+            this.deps.log.error(message, { decisionId: id });
+            await this.report(
+              decision,
+              markRecovered({
+                status: 'failed',
+                applied: true,
+                startedAt: claim.call?.startedAt ?? claim.claimedAt,
+                verification: { passed: false, checks: [], detail: message },
+                timeToRecoverMs: null,
+                error: { code: prepared.code, message },
+              }),
+            );
+            return;
+          }
+          const run = prepared.run;
+          const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
+          this.pool.launch(
+            () => inTrace(run.traceparent, () => this.finishRecovered(run, plan.applied)),
+            (error) => this.deps.log.error(`recovery of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+          );
+          launched = true;
+          return;
+        }
+      }
+    } finally {
+      if (!launched) this.inFlight.delete(id);
+    }
+  }
+
+  private async finishRecovered(run: PreparedRun, applied: AppliedRun): Promise<void> {
+    const outcome = await recoverApplied(run, applied, this.runDeps(), this.cut.signal);
+    if (outcome !== undefined) await this.report(run.decision, outcome);
+  }
+
+  /** Marks a claim finished; failing that only means the next start sees its outcome was out. */
+  private async finishClaim(id: string): Promise<void> {
+    try {
+      if (await this.deps.claims.has(id)) await this.deps.claims.record({ id, phase: 'finished' });
+    } catch (error) {
+      this.deps.log.warn(`the claim of decision ${id} could not be marked finished: ${String(error)}`, { decisionId: id });
+    }
   }
 
   private async reportAlreadyClaimed(decision: DecisionMade): Promise<void> {
@@ -255,6 +352,7 @@ export class Executor {
     try {
       await this.deps.sink.outcome(data);
       await this.deps.outcomes.add(decision.decisionId);
+      await this.finishClaim(decision.decisionId);
       this.deps.log.info(`outcome of decision ${decision.decisionId}: ${data.status}${data.error ? ` (${data.error.code})` : ''}`, {
         decisionId: decision.decisionId,
         status: data.status,

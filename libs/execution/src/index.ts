@@ -6,6 +6,8 @@ export * from './executor-state';
 export * from './ports';
 export * from './prepare';
 export * from './run';
+export * from './claims';
+export * from './recovery';
 export * from './outcome';
 export * from './rollback';
 export * from './work-pool';

@@ -1,6 +1,7 @@
 import type { ActionStarted } from '@homeostat/contracts';
 import { describeCall, prepareCall, type ActionResponse, type ActionRunner, type RunMemo } from './adapters/action-runner';
 import type { Environment } from './adapters/template';
+import type { ClaimEntry } from './claims';
 import { notStarted, type OutcomeInit } from './outcome';
 import type { ExecutionLog } from './ports';
 import { DEFAULT_ACTION_TIMEOUT_SECONDS, type PreparedRun } from './prepare';
@@ -15,13 +16,16 @@ export interface RunDeps {
   env: Environment;
   /** Publishes action.started; rejects when it could not. */
   started: (event: ActionStarted) => Promise<void>;
+  /** Appends a step of the claimed decision to its journal; resolves once it is durable. */
+  record: (entry: ClaimEntry) => Promise<void>;
   log: ExecutionLog;
 }
 
 /**
  * A claimed run: action.started → adapter → verification → the inverse when verification fails.
  * Returns the outcome to report, or undefined when `signal` cut the run short: what was cut short
- * reports nothing, and the decider re-decides after the deadline announced in action.started.
+ * reports nothing now; its claim's journal says how far it got, and the next start finishes it
+ * (recovery.ts).
  */
 export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortSignal): Promise<OutcomeInit | undefined> {
   const { decision } = run;
@@ -45,31 +49,69 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
     return notStarted(startedAt, error);
   }
 
+  // Durable before the call: a restart then knows the action may have reached the target, and
+  // until when to verify it. (Should this write fail, the run stops here, having sent nothing,
+  // and the restart reports it not applied.)
+  await deps.record({ id: decision.decisionId, phase: 'calling', startedAt, deadline: new Date(deadlineMs).toISOString() });
   deps.log.info(`running ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, {
     decisionId: decision.decisionId,
     call: describeCall(run.call),
   });
   const response = await deps.runner.run(run.call, { fetch: fetchUntil(signal), signal });
   if (signal.aborted) return undefined;
-  const actionCheck = checkOf('action', response);
-  if (!response.accepted) {
+  const { memo, ...answer } = response;
+  try {
+    // Durable before verification, so a restart can still roll back with what the action left behind.
+    await deps.record({ id: decision.decisionId, phase: 'answered', answer: { ...answer, memo } });
+  } catch (error) {
+    deps.log.error(`the answer to decision ${decision.decisionId} could not be recorded: ${String(error)}`, {
+      decisionId: decision.decisionId,
+    });
+  }
+  return finishApplied(run, { startedMs, deadlineMs, answer: response }, deps, signal);
+}
+
+/** Where a run stands once its action was sent: when it started, its deadline, what the target answered. */
+export interface AppliedRun {
+  startedMs: number;
+  deadlineMs: number;
+  /** Undefined when it is not known (the executor stopped before the answer was recorded). */
+  answer: (ActionResponse & { memo: RunMemo }) | undefined;
+  /** Replaces the health-check plan's streak: a recovery that finds its deadline passed checks once. */
+  singleCheck?: boolean;
+}
+
+/**
+ * The rest of a run once its action was sent: verification, the inverse when it fails, the
+ * outcome. Shared by a run and by its recovery after a restart. Undefined when `signal` cut it.
+ */
+export async function finishApplied(
+  run: PreparedRun,
+  applied: AppliedRun,
+  deps: RunDeps,
+  signal: AbortSignal,
+): Promise<OutcomeInit | undefined> {
+  const { startedMs, deadlineMs, answer } = applied;
+  const startedAt = new Date(startedMs).toISOString();
+  const actionChecks = answer ? [checkOf('action', answer)] : [];
+  if (answer && !answer.accepted) {
     return {
       status: 'failed',
       applied: true,
       startedAt,
       verification: {
         passed: false,
-        checks: [actionCheck],
+        checks: actionChecks,
         detail: 'the target did not accept the action, so it was neither verified nor rolled back',
       },
       timeToRecoverMs: null,
-      error: { code: 'ADAPTER_FAILED', message: response.detail },
+      error: { code: 'ADAPTER_FAILED', message: answer.detail },
     };
   }
 
-  const verified = await verify(run.verification, deadlineMs, deps, signal);
+  const verified = await verify(run.verification, deadlineMs, deps, signal, applied.singleCheck ?? false);
   if (verified.aborted) return undefined;
-  const verification = { passed: verified.passed, checks: [actionCheck, ...verified.checks], detail: verified.detail };
+  const verification = { passed: verified.passed, checks: [...actionChecks, ...verified.checks], detail: verified.detail };
   const step = nextStep(true, verified.passed, run.inverse);
   if (step.step === 'report') {
     return {
@@ -82,7 +124,7 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
     };
   }
 
-  const rollback = await rollBack(run, step.inverse, response.memo, deps, signal);
+  const rollback = await rollBack(run, step.inverse, answer?.memo ?? {}, deps, signal);
   if (signal.aborted) return undefined;
   const after = statusAfterRollback(rollback.accepted);
   return {
@@ -103,9 +145,19 @@ async function verify(
   deadlineMs: number,
   deps: RunDeps,
   signal: AbortSignal,
+  singleCheck: boolean,
 ): Promise<{ passed: boolean; aborted: boolean; checks: VerificationCheck[]; recoveredAtMs: number | null; detail: string }> {
   if (plan.kind === 'unsupported') return { passed: false, aborted: false, checks: [], recoveredAtMs: null, detail: plan.detail };
-  const result = await verifyHealth(plan.healthCheck, deadlineMs, deps.probe, deps.clock, signal);
+  // One probe: a streak of one, within one interval from now.
+  const result = singleCheck
+    ? await verifyHealth(
+        { ...plan.healthCheck, consecutive: 1 },
+        deps.clock.now() + plan.healthCheck.intervalMs,
+        deps.probe,
+        deps.clock,
+        signal,
+      )
+    : await verifyHealth(plan.healthCheck, deadlineMs, deps.probe, deps.clock, signal);
   return plan.note ? { ...result, detail: `${result.detail}; ${plan.note}` } : result;
 }
 

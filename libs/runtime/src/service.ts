@@ -93,6 +93,12 @@ export async function startService(
   // Global filters set before connectMicroservice are inherited by it (inheritAppConfig).
   app.useGlobalFilters(new BusAwareExceptionFilter(app.getHttpAdapter()));
   app.connectMicroservice({ strategy: busServer }, { inheritAppConfig: true });
+  // A stage consumes only once it can handle: its onModuleInit and onApplicationBootstrap hooks
+  // (the learner opens its store, the analyzer restores its engine, the executor finishes what
+  // its claims left in flight) are awaited here, before the bus server subscribes. Nest's hybrid
+  // application would otherwise subscribe first (startAllMicroservices does not run the hooks;
+  // app.listen does), and the first messages would fail against a stage still starting.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(options.port ?? config.ports[definition.name], config.host);
   const address = (app.getHttpServer() as HttpServer).address() as AddressInfo;

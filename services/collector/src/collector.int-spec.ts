@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { InProcessBus, MemoryIdempotencyStore, type Subscription } from '@homeostat/bus';
 import type { AnyEnvelope } from '@homeostat/contracts';
 import {
@@ -441,5 +442,60 @@ describe('the collector under back-pressure (in-process bus)', () => {
     );
     release();
     await eventually('accepted again', async () => (await send()).status === 200, 10_000);
+  });
+});
+
+describe('the collector when the bus cannot take messages (Kafka)', () => {
+  let stack: RunningStack;
+  let admin: Admin;
+  const prefix = `collector_outage_${randomUUID().slice(0, 8)}.`;
+  const logsTopic = `${prefix}telemetry.logs`;
+
+  beforeAll(async () => {
+    const config = testConfig('kafka', { HOMEOSTAT_TOPIC_PREFIX: prefix, HOMEOSTAT_TOPIC_PARTITIONS: '1' });
+    stack = await runServices([collectorService], config, new JsonLogger('test', 'error', () => undefined));
+    admin = new Kafka({ clientId: 'collector-outage-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin?.disconnect();
+    await stack?.stop();
+  });
+
+  it('says not ready, with the reason, while exports are answered 503; ready again once a publish goes through', async () => {
+    const url = stack.services[0]!.url;
+    const send = (): Promise<{ status: number; headers: Headers; body: Buffer }> =>
+      post(`${url}/v1/logs`, encode('logs', 'json', request('logs', 'outage', 'json')), { 'content-type': CONTENT_TYPE.json });
+    const readyz = async (): Promise<{
+      status: number;
+      body: { checks: Record<string, { ok: boolean; detail?: { reason?: string } }> };
+    }> => {
+      const res = await fetch(`${url}/readyz`);
+      return { status: res.status, body: (await res.json()) as { checks: Record<string, { ok: boolean; detail?: { reason?: string } }> } };
+    };
+    expect((await send()).status).toBe(200);
+    await eventually('ready', async () => (await readyz()).status === 200);
+
+    // The broker no longer has the topic (it does not create topics on its own): every publish to it fails.
+    await admin.deleteTopics({ topics: [logsTopic] });
+    let refused: { status: number; headers: Headers } | undefined;
+    await eventually('an export answered 503', async () => {
+      const res = await send();
+      if (res.status === 503) refused = res;
+      return refused !== undefined;
+    });
+    expect(refused!.headers.get('retry-after')).toBe('5');
+    const notReady = await readyz();
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.checks['publishing']).toMatchObject({ ok: false, detail: { reason: expect.stringContaining('PUBLISH_FAILED') } });
+    // The producer itself is still connected: the bus's own check does not see it.
+    expect(notReady.body.checks['bus']).toMatchObject({ ok: true });
+
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: logsTopic, numPartitions: 1 }] });
+    await eventually('an export accepted again', async () => (await send()).status === 200, 90_000);
+    const ready = await readyz();
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks['publishing']).toMatchObject({ ok: true });
   });
 });

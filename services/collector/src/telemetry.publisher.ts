@@ -1,19 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import type { Bus } from '@homeostat/bus';
+import { PublishHealth, type Bus } from '@homeostat/bus';
 import { dataContentTypeOf, topicOfType, type AnyEnvelope, type Envelope, type EventData, type EventType } from '@homeostat/contracts';
-import { BUS } from '@homeostat/runtime';
+import { BUS, READINESS, type Readiness } from '@homeostat/runtime';
 import { currentTraceparent } from '@homeostat/telemetry';
 
 export const COLLECTOR_SOURCE = 'collector';
 
 /**
+ * How long /readyz stays 503 after a publish failed for want of a bus (see PublishHealth): three
+ * times the Retry-After of a 503, so exporters' retries keep it not-ready through an outage.
+ */
+export const PUBLISH_FAILURE_HOLD_MS = 15_000;
+
+/**
  * Puts what the collector accepted on the bus, one event per target batch, and resolves only
  * once the bus holds all of them: the HTTP answer waits for this, so a 200 means "on the bus".
+ * What its publishes show of the bus is the collector's readiness check `publishing`: while they
+ * fail (and exports are answered 503), /readyz says 503 with the reason.
  */
 @Injectable()
 export class TelemetryPublisher {
-  constructor(@Inject(BUS) private readonly bus: Bus) {}
+  private readonly health = new PublishHealth({ holdMs: PUBLISH_FAILURE_HOLD_MS });
+
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(READINESS) readiness: Readiness,
+  ) {
+    readiness.register({ name: 'publishing', check: () => this.health.status() });
+  }
 
   /**
    * `release`: for batches whose binary payloads are views of pooled memory; called once,
@@ -52,7 +67,13 @@ export class TelemetryPublisher {
       release?.();
       throw error;
     }
-    await this.bus.publishBatch(topicOfType(type), events, release ? { release } : {});
+    try {
+      await this.bus.publishBatch(topicOfType(type), events, release ? { release } : {});
+    } catch (error) {
+      this.health.failed(error);
+      throw error;
+    }
+    this.health.succeeded();
     return events;
   }
 }

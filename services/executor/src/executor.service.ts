@@ -7,6 +7,7 @@ import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
 import { Executor, httpProbe, realClock, type ActionRunner, type Environment, type ExecutionSink } from '@homeostat/execution';
 import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
+import { ClaimJournalStore } from './claim-journal.store';
 import { ExecutorStateStore } from './executor-state.store';
 
 /** The environment `${VAR}` templates in action params read from, captured once at start. */
@@ -20,15 +21,16 @@ const PUBLISH_BACKOFF_MS = 200;
 const DRAIN_SHARE = 0.6;
 
 /**
- * The executor stage in Nest: opens the durable stores under `<dataDir>/executor` (claims.ids,
+ * The executor stage in Nest: opens the durable stores under `<dataDir>/executor` (claims.jsonl,
  * outcomes.ids, state.json), hands them with the bus and the adapters to the Executor of
- * @homeostat/execution, and drains running actions at shutdown.
+ * @homeostat/execution, finishes what was in flight when it last stopped before the runtime
+ * subscribes it to decisions, and drains running actions at shutdown.
  */
 @Injectable()
 export class ExecutorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log: ComponentLogger;
   private readonly stateStore: ExecutorStateStore;
-  private claims: FileIdempotencyStore | undefined;
+  private claims: ClaimJournalStore | undefined;
   private outcomes: FileIdempotencyStore | undefined;
   private started: Executor | undefined;
 
@@ -46,7 +48,10 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     const dir = join(this.config.dataDir, 'executor');
-    this.claims = await FileIdempotencyStore.open(join(dir, 'claims.ids'), this.config.consumer.idempotencyCapacity);
+    this.claims = await ClaimJournalStore.open(join(dir, 'claims.jsonl'), {
+      capacity: this.config.consumer.idempotencyCapacity,
+      legacyIdsPath: join(dir, 'claims.ids'),
+    });
     this.outcomes = await FileIdempotencyStore.open(join(dir, 'outcomes.ids'), this.config.consumer.idempotencyCapacity);
     const state = await this.stateStore.load();
     this.started = new Executor({
@@ -61,11 +66,14 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       log: this.log,
       inTrace: (traceparent, run) => context.with(contextFromTraceparent(traceparent), run),
     });
+    // The runtime subscribes only once this hook has resolved: what the claims say was in flight
+    // is reported or resuming before any decision is consumed.
+    const recovering = await this.started.recover();
     const { loops } = this.started.snapshot();
-    this.log.info(`executor ready: ${loops.length} loop(s), ${state.pending.length} decision(s) waiting for approval`, {
-      loops,
-      killSwitch: state.killSwitch,
-    });
+    this.log.info(
+      `executor ready: ${loops.length} loop(s), ${state.pending.length} decision(s) waiting for approval, ${recovering} claimed decision(s) left unfinished by the last run`,
+      { loops, killSwitch: state.killSwitch },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,7 +84,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       if (pool.running + pool.waiting > 0)
         this.log.info(`waiting up to ${budget} ms for ${pool.running} running and ${pool.waiting} queued action(s)`);
       if (!(await executor.drain(budget))) {
-        // What is cut short publishes no outcome: the decider re-decides after the deadline.
+        // What is cut short publishes no outcome now: its claim is finished at the next start.
         this.log.warn(`actions still running after ${budget} ms: abandoning them (${executor.snapshot().running.join(', ')})`);
         executor.abandonRuns();
         await executor.drain(1_000);

@@ -16,6 +16,8 @@ export interface RecordedRequest {
 export class FakeActuator {
   readonly requests: RecordedRequest[] = [];
   health = 200;
+  /** GET /health requests answered so far (verification's probes). */
+  healthProbes = 0;
   private readonly statuses = new Map<string, number>();
   private readonly hanging = new Set<string>();
   private readonly held: ServerResponse[] = [];
@@ -58,6 +60,7 @@ export class FakeActuator {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health') {
+      this.healthProbes++;
       res.writeHead(this.health).end(this.health === 200 ? 'ok' : 'unhealthy');
       return;
     }
