@@ -105,6 +105,20 @@ describe('suspectComponents', () => {
     expect(found.map((c) => c.name)).not.toContain('downstream');
   });
 
+  it('given a pool leak that also slowed calls to inventory (a loaded run), then the db pool still comes first, far ahead', () => {
+    const stock = { ...client, 'url.template': '/stock/{id}' };
+    const found = components({
+      ...POOL_LEAK,
+      signals: [
+        ...POOL_LEAK.signals,
+        series('http.client.request.duration.mean', stock),
+        series('http.client.request.duration.p95', stock),
+      ],
+    });
+    expect(found[0]).toMatchObject({ name: 'db-pool' });
+    expect(found.find((c) => c.name === 'downstream')!.score).toBeLessThan(0.4);
+  });
+
   it('given the slow dependency: client latency towards inventory, then downstream inventory, without a retry policy', () => {
     const found = components(SLOW_DEPENDENCY);
     expect(found[0]).toMatchObject({ name: 'downstream', peer: 'inventory' });

@@ -53,7 +53,9 @@ const CHANGE_RECENT_MS = 60_000;
  * - config-change: the last change of the target's config (or version) before the onset, the
  *   closer the more suspect, and errors that blame a config (most of all the changed version);
  * - process: runtime metrics (process, memory, event loop) and a target gone silent.
- * Pieces of evidence for one component combine by noisy-OR. Ties keep the order above.
+ * Pieces of evidence for one component combine by noisy-OR. What the failed requests' errors and
+ * the error logs say is direct evidence; a metric that moved, and a change that came before, are
+ * circumstantial and are discounted by direct evidence for another component. Ties keep the order above.
  */
 export function suspectComponents(input: ComponentEvidenceInput): ComponentSuspicion[] {
   const found = new Map<Component, { miss: number; peers: Map<string, number>; reasons: { score: number; text: string }[] }>();
@@ -66,19 +68,6 @@ export function suspectComponents(input: ComponentEvidenceInput): ComponentSuspi
     entry.reasons.push({ score: s, text: reason });
     found.set(name, entry);
   };
-
-  for (const s of input.signals) {
-    if (s.template) continue;
-    const what = `${s.name}${describeLabels(s.labels)} ${s.direction}`;
-    const peer = s.labels['peer.service'] ?? s.labels['rpc.service'] ?? s.labels['server.address'];
-    if (s.name.startsWith('db.client.connection.')) add('db-pool', s.score, `pool metric ${what}`);
-    else if (s.name.startsWith('db.client.')) add('database', s.score, `database metric ${what}`);
-    else if (/^(http|rpc)\.client\./.test(s.name) || s.labels['peer.service'] !== undefined)
-      add('downstream', s.score, `client metric ${what}`, peer);
-    else if (/^(process|system|jvm|v8js|nodejs|runtime|go|dotnet)\./.test(s.name)) add('process', s.score, `runtime metric ${what}`);
-    else if (s.name === DERIVED.requestRate && s.direction === 'down' && s.observed === 0)
-      add('process', 0.6 * s.score, `no requests served (${what})`);
-  }
 
   // Texts: log templates (with a sample line: the masked template hides numbers a rule may need)
   // and the errors failed requests showed.
@@ -116,13 +105,40 @@ export function suspectComponents(input: ComponentEvidenceInput): ComponentSuspi
     }
   }
 
+  // Metrics are circumstantial: a metric that moved alongside errors that name another component
+  // is more likely a consequence (load, a slower process) than the cause, so it is discounted by
+  // the strongest such direct evidence, as a dependency's anomaly discounts its caller in the
+  // root-cause ranking.
+  const direct = new Map([...found.entries()].map(([name, e]) => [name, 1 - e.miss]));
+  const directElsewhere = (name: Component): number => Math.max(0, ...[...direct.entries()].filter(([n]) => n !== name).map(([, x]) => x));
+  // The mean and the p95 of one histogram are one observation, not two independent ones.
+  const strongest = new Map<string, (typeof input.signals)[number]>();
+  for (const s of input.signals) {
+    if (s.template) continue;
+    const key = `${s.name.replace(/\.(mean|p\d+)$/, '')}|${s.labels['peer.service'] ?? ''}`;
+    const seen = strongest.get(key);
+    if (seen === undefined || s.score > seen.score) strongest.set(key, s);
+  }
+  const metric = (name: Component, score: number, reason: string, peer?: string): void =>
+    add(name, score * (1 - 0.7 * directElsewhere(name)), reason, peer);
+  for (const s of strongest.values()) {
+    const what = `${s.name}${describeLabels(s.labels)} ${s.direction}`;
+    const peer = s.labels['peer.service'] ?? s.labels['rpc.service'] ?? s.labels['server.address'];
+    if (s.name.startsWith('db.client.connection.')) metric('db-pool', s.score, `pool metric ${what}`);
+    else if (s.name.startsWith('db.client.')) metric('database', s.score, `database metric ${what}`);
+    else if (/^(http|rpc)\.client\./.test(s.name) || s.labels['peer.service'] !== undefined)
+      metric('downstream', s.score, `client metric ${what}`, peer);
+    else if (/^(process|system|jvm|v8js|nodejs|runtime|go|dotnet)\./.test(s.name)) metric('process', s.score, `runtime metric ${what}`);
+    else if (s.name === DERIVED.requestRate && s.direction === 'down' && s.observed === 0)
+      metric('process', 0.6 * s.score, `no requests served (${what})`);
+  }
+
   if (lastChange !== undefined) {
     const { change, gapMs } = lastChange;
     const timing = gapMs <= CHANGE_RECENT_MS ? 1 : 1 - (gapMs - CHANGE_RECENT_MS) / (CHANGE_WINDOW_MS - CHANGE_RECENT_MS);
-    // Timing is circumstantial: when the evidence itself points at another component (a pool
-    // running dry, a dependency named in the errors), that explains the failure better than a
-    // change that merely came before it (often the loop's own fix of the last incident), as a
-    // dependency's anomaly discounts its caller in the root-cause ranking.
+    // Timing is more circumstantial still: when the evidence itself points at another component
+    // (a pool running dry, a dependency named in the errors or slower), that explains the failure
+    // better than a change that merely came before it (often the loop's own fix of the last incident).
     const other = Math.max(0, ...[...found.entries()].filter(([name]) => name !== 'config-change').map(([, e]) => 1 - e.miss));
     add(
       'config-change',
