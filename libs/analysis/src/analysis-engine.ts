@@ -11,7 +11,7 @@ import { MetricSeriesConverter } from './metric-series';
 import { rankRootCauses, type RootCauseCandidate, type SignalEvidence } from './root-cause';
 import { DERIVED, seriesKey, type SeriesPoint } from './series';
 import { SpanSeriesAggregator, errorShape, routeOf } from './span-series';
-import { suspectComponents, type ComponentSuspicion } from './suspect-component';
+import { onsetSignals, suspectComponents, type ComponentSuspicion } from './suspect-component';
 import { TargetChanges, type TargetChangesSnapshot } from './target-changes';
 
 export interface EngineOptions {
@@ -451,7 +451,7 @@ export class AnalysisEngine {
     const [top] = rankRootCauses(target, evidence, this.graph);
     if (!top) return undefined;
     const components = suspectComponents({
-      signals: incident.signals,
+      signals: onsetSignals(incident.signals, incident.openedAtMs, this.analysisOf(target).loop.settings.gatherForMs),
       failingSpans: incident.failingSpans,
       dependencies: this.graph.downstream(target),
       changes: this.changes.of(target),

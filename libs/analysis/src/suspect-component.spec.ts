@@ -1,4 +1,4 @@
-import { suspectComponents, type ComponentEvidenceInput, type TargetChange } from './suspect-component';
+import { onsetSignals, suspectComponents, type ComponentEvidenceInput, type TargetChange } from './suspect-component';
 
 /*
  * The evidence the shop's four faults opened their incidents with in a learning run (the analyzer's
@@ -184,5 +184,18 @@ describe('suspectComponents', () => {
       onsetSlackMs: 0,
     });
     expect(found[0]).toMatchObject({ name: 'process' });
+  });
+
+  it('keeps the onset evidence: signals that appear after the incident opened are what the loop did, not what went wrong', () => {
+    // A slow dependency, then the loop's recycle of the pool moved the pool gauges.
+    const recycled = { ...series('db.client.connection.count', { 'db.client.connection.state': 'idle' }), firstAnomalousMs: ONSET + 9_000 };
+    const signals = [...SLOW_DEPENDENCY.signals, recycled];
+    const opening = onsetSignals(signals, ONSET + 4_000, 4_000);
+    expect(opening).toHaveLength(SLOW_DEPENDENCY.signals.length);
+    expect(components({ signals: opening, failingSpans: [] }).map((c) => c.name)).toEqual(['downstream']);
+    expect(components({ signals, failingSpans: [] }).map((c) => c.name)).toContain('db-pool');
+    // A relapse's evidence, all of it later than the opening, is its own onset.
+    const relapse = SLOW_DEPENDENCY.signals.map((s) => ({ ...s, firstAnomalousMs: ONSET + 600_000 }));
+    expect(onsetSignals(relapse, ONSET + 4_000, 4_000)).toHaveLength(relapse.length);
   });
 });

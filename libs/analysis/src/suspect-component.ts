@@ -161,6 +161,24 @@ export function suspectComponents(input: ComponentEvidenceInput): ComponentSuspi
     .sort((a, b) => b.score - a.score || order.indexOf(a.name) - order.indexOf(b.name));
 }
 
+/**
+ * The signals of the failure's onset: those that were anomalous by the time the incident opened,
+ * or, for evidence gathered later (a relapse's), within one gathering window of its first signal.
+ * Signals that appear once the loop has acted are left out: a recycled pool's gauges, a restart's
+ * silence are what the action did, not what went wrong, and would turn the hypothesis towards the
+ * action just tried (a slow dependency's hypothesis lost half its fit to the cache after a recycle).
+ */
+export function onsetSignals<S extends Pick<EvidenceSeries, 'firstAnomalousMs'>>(
+  signals: readonly S[],
+  openedAtMs: number,
+  gatherForMs: number,
+): S[] {
+  if (signals.length === 0) return [];
+  const onset = Math.min(...signals.map((s) => s.firstAnomalousMs));
+  const cutoff = Math.max(openedAtMs, onset + gatherForMs);
+  return signals.filter((s) => s.firstAnomalousMs <= cutoff);
+}
+
 /** The last change at or before the onset (with the slack), within the window; undefined when none. */
 function lastChangeBefore(input: ComponentEvidenceInput): { change: TargetChange; gapMs: number } | undefined {
   if (input.signals.length === 0) return undefined;
