@@ -182,9 +182,11 @@ function hypothesisRanking(
   const list = raised.map((s) => `${s.action.name} (${s.est.parts.hypothesis.matched.join(', ')})`).join(', ');
   const { observed } = best.est.parts;
   const outcomes = observed.successes + observed.failures;
-  const byOutcomes = outcomes > 0 ? ` and by ${outcomes} outcome(s) on this fingerprint` : ' alone, before any outcome on this fingerprint';
-  if (raised.some((s) => s === best)) return `; ranked by the ${suspect}${byOutcomes}: it raised the prior of ${list}`;
-  return `; the ${suspect} raised ${list}, but ${best.action.name} sampled higher${outcomes > 0 ? ' on its outcomes' : ' (exploration)'}`;
+  const byOutcomes = outcomes > 0 ? ` and by ${outcomes} outcome(s) on this fingerprint` : ', before any outcome on this fingerprint';
+  const sampled = `sampled higher${outcomes > 0 ? ' on its outcomes' : ' (exploration)'}`;
+  if (raised[0] === best) return `; ranked first by the ${suspect}${byOutcomes}: it raised the prior of ${list}`;
+  if (raised.includes(best)) return `; the ${suspect} raised the prior of ${list}; ${best.action.name}, not its first, ${sampled}`;
+  return `; the ${suspect} raised ${list}, but ${best.action.name} ${sampled}`;
 }
 
 function describeSuspect(h: Hypothesis): string {
