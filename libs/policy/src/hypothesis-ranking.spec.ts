@@ -80,9 +80,9 @@ describe('hypothesisFit: how an action fits what the hypothesis suspects', () =>
     const slow = HYPOTHESES['slow-dependency']!.hypothesis;
     const storm = HYPOTHESES['retry-storm']!.hypothesis;
     expect(hypothesisFit(action('enable-cache'), slow).fit).toBeCloseTo(1);
-    expect(hypothesisFit(action('set-retry-policy'), slow).fit).toBeCloseTo(0.5);
+    expect(hypothesisFit(action('set-retry-policy'), slow).fit).toBeCloseTo(0.25);
     expect(hypothesisFit(action('set-retry-policy'), storm).fit).toBeCloseTo(1);
-    expect(hypothesisFit(action('enable-cache'), storm).fit).toBeCloseTo(0.5);
+    expect(hypothesisFit(action('enable-cache'), storm).fit).toBeCloseTo(0.25);
     expect(hypothesisFit(action('restart'), storm)).toMatchObject({ fit: 0, weight: 0, matched: [] });
   });
 
