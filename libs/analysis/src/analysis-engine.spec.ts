@@ -52,6 +52,48 @@ describe('AnalysisEngine', () => {
     });
   });
 
+  it('suspects a config change when errors start just after the target announced a new config version', () => {
+    let n = 0;
+    const engine = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });
+    const noise = rng(5);
+    const events: IncidentEvent[] = [];
+    let now = 1_700_000_000_000;
+    const bucket = (fault: boolean, announce?: number): void => {
+      const lines: { body: string; severity: number; attributes?: Record<string, number> }[] = Array.from({ length: 10 }, (_, i) => ({
+        body: `GET /checkout 200 served in ${10 + i} ms`,
+        severity: 9,
+      }));
+      if (announce !== undefined)
+        lines.unshift({
+          body: `config version ${announce} live: release 2.4.0`,
+          severity: 9,
+          attributes: { 'shop.config.version': announce },
+        });
+      engine.ingestLogs('shop', logs(now, lines), now);
+      const message = 'PRICING_FAILED: pricing v2: price rule returned NaN (config version 2)';
+      engine.ingestSpans(
+        'shop',
+        spans(now + 100, 40, () => 20 + noise() * 10, fault ? 3 : 0, message),
+        now,
+      );
+      now += BUCKET;
+      events.push(...engine.tick(now), ...engine.tick(now + BUCKET / 2));
+    };
+    // A version seen while the target is new says nothing; the one announced later is a change.
+    bucket(false, 1);
+    for (let i = 0; i < 60; i++) bucket(false);
+    bucket(true, 2);
+    for (let i = 0; i < 5; i++) bucket(true);
+
+    const opened = events.find((e) => e.type === 'homeostat.incident.opened.v1');
+    if (opened?.type !== 'homeostat.incident.opened.v1') throw new Error('expected an incident');
+    expect(opened.data.hypothesis?.suspect).toEqual({ service: 'shop', component: 'config-change' });
+    expect(opened.data.hypothesis?.components?.[0]?.reasons.join(' ')).toMatch(
+      /shop\.config\.version changed from 1 to 2 \d+ s before the onset/,
+    );
+    expect(opened.data.hypothesis?.summary).toMatch(/^shop \(config-change\): config-change/);
+  });
+
   it('continues after a snapshot and restore: the detectors stay warm and an open incident resolves', () => {
     let n = 0;
     const engine = new AnalysisEngine([], () => `inc-${++n}`, { bucketMs: BUCKET });

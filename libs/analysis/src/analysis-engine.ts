@@ -3,14 +3,16 @@ import { createDetector, restoreDetector, type DetectorSnapshot, type SeriesDete
 import { TemplateMiner, type MinerSnapshot } from '@homeostat/logmine';
 import { Baseline } from './baseline';
 import { CallGraph } from './call-graph';
-import { componentOf, describeSignal, incidentEvent, type IncidentEvent, type IncidentHypothesis } from './incident-events';
+import { describeSignal, incidentEvent, type IncidentEvent, type IncidentHypothesis } from './incident-events';
 import { IncidentTracker, type IncidentState, type TrackerSnapshot } from './incident-tracker';
 import { LogSeriesAggregator } from './log-series';
 import { loopFor, matchSignals, watchesSpan, type TargetLoop } from './loop-matcher';
 import { MetricSeriesConverter } from './metric-series';
-import { rankRootCauses, type SignalEvidence } from './root-cause';
+import { rankRootCauses, type RootCauseCandidate, type SignalEvidence } from './root-cause';
 import { DERIVED, seriesKey, type SeriesPoint } from './series';
 import { SpanSeriesAggregator, errorShape, routeOf } from './span-series';
+import { onsetSignals, suspectComponents, type ComponentSuspicion } from './suspect-component';
+import { TargetChanges, type TargetChangesSnapshot } from './target-changes';
 
 export interface EngineOptions {
   bucketMs: number;
@@ -94,6 +96,8 @@ export interface TargetSnapshot {
   templates: { key: string; state: TemplateState }[];
   miner: MinerSnapshot;
   tracker: TrackerSnapshot;
+  /** The version attributes it announced and its recent changes (absent in older snapshots: none known). */
+  changes?: TargetChangesSnapshot;
 }
 
 /** Every target's state (what a restart continues from). Version 1, still read, has one miner for all targets. */
@@ -121,6 +125,8 @@ export class AnalysisEngine {
   private readonly logs: LogSeriesAggregator;
   private readonly metrics = new MetricSeriesConverter();
   private readonly graph = new CallGraph();
+  /** Config versions and deploys each target announced: a change just before an onset is a suspect. */
+  private readonly changes = new TargetChanges();
   /** Log template miners, one per target, so a target's templates move with it. */
   private readonly miners = new Map<string, TemplateMiner>();
   private readonly series = new Map<string, SeriesState>();
@@ -142,6 +148,7 @@ export class AnalysisEngine {
 
   ingestSpans(service: string, batch: SpansBatch, nowMs: number): void {
     this.known(service, nowMs);
+    this.changes.observe(service, batch.resource.attributes, nowMs, this.wellKnown(service, nowMs));
     const { loop, tracker } = this.analysisOf(service);
     for (const span of batch.spans) {
       this.graph.observe(service, span, nowMs);
@@ -165,6 +172,7 @@ export class AnalysisEngine {
 
   ingestMetrics(service: string, batch: MetricsBatch, nowMs: number): void {
     this.known(service, nowMs);
+    this.changes.observe(service, batch.resource.attributes, nowMs, this.wellKnown(service, nowMs));
     for (const metric of batch.metrics) {
       for (const point of this.metrics.convert(service, metric)) this.score(point, nowMs);
     }
@@ -172,6 +180,8 @@ export class AnalysisEngine {
 
   ingestLogs(service: string, batch: LogsBatch, nowMs: number): void {
     this.known(service, nowMs);
+    const wellKnown = this.wellKnown(service, nowMs);
+    this.changes.observe(service, batch.resource.attributes, nowMs, wellKnown);
     for (const record of batch.logRecords) {
       const mined = this.minerFor(service).add(record.body);
       const key = `${service}\u0000${mined.templateId}`;
@@ -184,7 +194,9 @@ export class AnalysisEngine {
         if (this.templates.size > this.opts.maxSeries) this.templates.delete(this.templates.keys().next().value as string);
       }
       const t = record.timeUnixNano !== '0' ? record.timeUnixNano : record.observedTimeUnixNano;
-      this.logs.add(service, mined.templateId, Number(BigInt(t) / 1_000_000n));
+      const atMs = Number(BigInt(t) / 1_000_000n);
+      this.changes.observe(service, record.attributes, atMs, wellKnown);
+      this.logs.add(service, mined.templateId, atMs);
     }
   }
 
@@ -262,6 +274,7 @@ export class AnalysisEngine {
         templates: [],
         miner: this.minerFor(target).snapshot(),
         tracker: this.analysisOf(target).tracker.snapshot(),
+        changes: this.changes.snapshot(target),
       });
     }
     for (const [key, s] of this.series)
@@ -292,6 +305,7 @@ export class AnalysisEngine {
       for (const t of snapshot.templates) this.templates.set(t.key, { ...t.state });
       this.miners.set(target, miner);
       this.firstSeen.set(target, snapshot.firstSeenMs);
+      if (snapshot.changes) this.changes.restore(target, snapshot.changes);
     } catch (error) {
       this.dropTarget(target);
       throw error;
@@ -310,6 +324,7 @@ export class AnalysisEngine {
     this.analyses.delete(target);
     this.firstSeen.delete(target);
     this.lastSeen.delete(target);
+    this.changes.drop(target);
   }
 
   /** Closes the buckets that are over, scores them, and advances every target's incidents. */
@@ -414,6 +429,12 @@ export class AnalysisEngine {
     return nowMs - since >= 5 * this.opts.bucketMs;
   }
 
+  /** known() without recording the sighting. */
+  private wellKnown(target: string, nowMs: number): boolean {
+    const since = this.firstSeen.get(target);
+    return since !== undefined && nowMs - since >= 5 * this.opts.bucketMs;
+  }
+
   private analysisOf(target: string): TargetAnalysis {
     let analysis = this.analyses.get(target);
     if (!analysis) {
@@ -439,19 +460,61 @@ export class AnalysisEngine {
     }
     const [top] = rankRootCauses(target, evidence, this.graph);
     if (!top) return undefined;
-    const signals = incident.signals;
-    const component = componentOf(top.service === target ? signals : []);
-    return {
-      summary: `${top.service}${component ? ` (${component})` : ''}: ${top.evidence
+    const components = suspectComponents({
+      signals: onsetSignals(incident.signals, incident.openedAtMs, this.analysisOf(target).loop.settings.gatherForMs),
+      failingSpans: incident.failingSpans,
+      dependencies: this.graph.downstream(target),
+      changes: this.changes.of(target),
+      onsetSlackMs: this.opts.bucketMs,
+    });
+    return hypothesisOf(target, top, components);
+  }
+}
+
+/**
+ * The hypothesis from the suspect service and the components the target's evidence points at.
+ * From the target's side a dependency that is the likeliest cause is a downstream problem: its
+ * loop's actions act on the target (a cache, a retry policy), not on the dependency.
+ */
+export function hypothesisOf(
+  target: string,
+  top: RootCauseCandidate,
+  targetComponents: readonly ComponentSuspicion[],
+): NonNullable<IncidentHypothesis> {
+  const components = [...targetComponents];
+  if (top.service !== target && !components.some((c) => c.name === 'downstream' && c.peer === top.service)) {
+    components.push({
+      name: 'downstream',
+      score: Number(top.score.toFixed(4)),
+      peer: top.service,
+      reasons: [`${top.service}, a dependency of ${target}, is the likeliest root cause`],
+    });
+    components.sort((a, b) => b.score - a.score);
+  }
+  const first = components[0];
+  const strength = 1 - top.evidence.reduce((p, e) => p * (1 - Math.min(0.99, e.score)), 1);
+  const where = first === undefined ? '' : ` (${first.name}${first.peer === undefined ? '' : `: ${first.peer}`})`;
+  // The root-cause ranking says "the problem is local" when no dependency reports anomalies of
+  // its own; a dependency without telemetry is still named by the target's evidence.
+  const serviceReasons = top.reasons.slice(1).filter((r) => !(first?.name === 'downstream' && /the problem is local/.test(r)));
+  const componentReasons = components.slice(0, 3).map((c) => `${c.name} ${c.score.toFixed(2)}: ${c.reasons.slice(0, 2).join(', ')}`);
+  return {
+    summary: `${top.service}${where}: ${
+      [...componentReasons, ...serviceReasons].join('; ') ||
+      top.evidence
         .slice(0, 3)
         .map((e) => e.description)
-        .join('; ')}. ${top.reasons.slice(1).join('; ')}`.slice(0, 1000),
-      suspect: { service: top.service, ...(component ? { component } : {}) },
-      // Its share of the suspicion, times how strong its own evidence is (noisy-OR of the scores).
-      confidence: Math.min(1, top.score * (1 - top.evidence.reduce((p, e) => p * (1 - Math.min(0.99, e.score)), 1))),
-      evidenceRefs: top.evidence.slice(0, 10).map((e) => e.ref),
-    };
-  }
+        .join('; ')
+    }`.slice(0, 1000),
+    suspect: { service: top.service, ...(first ? { component: first.name } : {}) },
+    // The suspect's share of the suspicion, times how strongly the evidence points at its component
+    // (without one, how strong its evidence is at all: noisy-OR of the scores).
+    confidence: Math.min(1, top.score * (first?.score ?? strength)),
+    ...(components.length > 0
+      ? { components: components.slice(0, 10).map((c) => ({ ...c, reasons: c.reasons.map((r) => r.slice(0, 300)).slice(0, 10) })) }
+      : {}),
+    evidenceRefs: top.evidence.slice(0, 10).map((e) => e.ref),
+  };
 }
 
 /** The target a series key (`service|name|labels`) or template key (`service\0id`) belongs to. */

@@ -88,17 +88,6 @@ function titleOf(target: string, incident: IncidentState): string {
   return `${target}: ${top.map((s) => (s.template ? `log "${s.template.text.slice(0, 60)}"` : `${s.name} ${s.direction}`)).join(', ')}`;
 }
 
-/** Where in the service the evidence points, from the names the semantic conventions give. */
-export function componentOf(signals: IncidentState['signals']): string | undefined {
-  const text = signals.map((s) => `${s.name} ${s.template?.text ?? ''}`.toLowerCase()).join(' ');
-  if (/db\.client\.connection|connection pool|acquir\w* (a )?connection|pool exhausted/.test(text)) return 'db-pool';
-  if (/db\.client|sql|database|query/.test(text)) return 'database';
-  if (/http\.client|upstream|downstream|dependency|timeout calling/.test(text)) return 'downstream-dependency';
-  if (/retry|retries/.test(text)) return 'retry-policy';
-  if (/config/.test(text)) return 'configuration';
-  return undefined;
-}
-
 function evidenceOf(incident: IncidentState): EventData<'homeostat.incident.opened.v1'>['evidence'] {
   return {
     series: incident.signals

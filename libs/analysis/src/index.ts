@@ -15,3 +15,5 @@ export * from './analysis-engine';
 export * from './state-handover';
 export * from './metric-table';
 export * from './metric-root-cause';
+export * from './suspect-component';
+export * from './target-changes';

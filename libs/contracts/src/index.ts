@@ -2,6 +2,7 @@ export * from './topics';
 export * from './errors';
 export {
   ADAPTERS,
+  COMPONENTS,
   RISK_LEVELS,
   SEVERITIES,
   actionCall as actionCallSchema,
@@ -12,6 +13,7 @@ export {
   type ActionParams,
   type Adapter,
   type Attributes,
+  type Component,
   type Labels,
   type RiskLevel,
   type Severity,

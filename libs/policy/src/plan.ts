@@ -3,7 +3,7 @@ import { autonomyLevel } from './autonomy';
 import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
 import type { Attempt, AttemptStatus, IncidentInput, PolicyState } from './policy-state';
 import type { Rng } from './rng';
-import { estimate, thompsonSample, utility } from './scoring';
+import { estimate, thompsonSample, utility, type ActionEstimate } from './scoring';
 
 export interface PlanInput {
   state: PolicyState;
@@ -52,7 +52,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
   }
 
   const scored = loop.spec.actions.map((action) => {
-    const est = estimate(state, loop, incident.fingerprint, action);
+    const est = estimate(state, loop, incident.fingerprint, action, incident.hypothesis);
     const tried = ruledOut.get(action.name);
     if (tried !== undefined) {
       const how = tried.map((t) => `attempt ${attempts.indexOf(t) + 1} ${t.status}`).join(', ');
@@ -63,14 +63,18 @@ export function planDecision(input: PlanInput): DecisionPlan {
         eligible: false,
         reason: `already tried for this incident (${how})`,
       };
-      return { action, candidate, theta: 0, utility: 0 };
+      return { action, candidate, theta: 0, utility: 0, est };
     }
     const theta = thompsonSample(rng, est.posterior);
     const u = utility(loop, action, est.timeToRecoverMs);
-    const { spec, similar, observed } = est.parts;
+    const { spec, hypothesis, similar, observed } = est.parts;
+    const raised =
+      hypothesis.weight > 0
+        ? ` raised by the hypothesis (it addresses ${hypothesis.matched.join(', ')}; fit ${round(hypothesis.fit, 2)} × confidence ${round(hypothesis.confidence, 2)})`
+        : '';
     const reason =
       `θ=${round(theta)} from Beta(${round(est.posterior.alpha, 2)}, ${round(est.posterior.beta, 2)}): ` +
-      `spec prior (risk ${spec.risk}) ${round(spec.alpha, 2)}/${round(spec.beta, 2)}, ` +
+      `spec prior (risk ${spec.risk})${raised} ${round(spec.alpha, 2)}/${round(spec.beta, 2)}, ` +
       `similar fingerprints ${similar.successes}✓ ${similar.failures}✗ over ${similar.fingerprints}, ` +
       `this fingerprint ${observed.successes}✓ ${observed.failures}✗ (×${observed.weight}); ` +
       `utility ${round(u.value)} (time to recover ~${Math.round(u.timeMs / 1000)}s ${est.timeSource === 'unknown' ? 'assumed' : `from ${est.timeSource}`}, cost ${round(u.cost, 2)})`;
@@ -81,7 +85,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
       eligible: true,
       reason,
     };
-    return { action, candidate, theta, utility: u.value };
+    return { action, candidate, theta, utility: u.value, est };
   });
 
   const eligible = scored.filter((s) => s.candidate.eligible);
@@ -142,7 +146,8 @@ export function planDecision(input: PlanInput): DecisionPlan {
   const why =
     `${best.action.name} has the highest score ${best.candidate.score} among ${eligible.length} eligible candidate(s) ` +
     `(sampled success ${round(best.theta)} × utility ${round(best.utility)}; posterior mean ${round(best.candidate.posterior?.mean ?? 0)})` +
-    (attempt > 1 ? `; attempt ${attempt} after ${[...ruledOut.keys()].join(', ') || 'an earlier decision'}` : '');
+    (attempt > 1 ? `; attempt ${attempt} after ${[...ruledOut.keys()].join(', ') || 'an earlier decision'}` : '') +
+    hypothesisRanking(incident.hypothesis, best, eligible);
   const modeWhy =
     mode === 'dry-run'
       ? `; recorded only: ${describeFailed(dryRunBy)}`
@@ -157,6 +162,35 @@ export function planDecision(input: PlanInput): DecisionPlan {
     ...chain,
     explanation: { ...explanationBase, chosenBecause: why + modeWhy },
   };
+}
+
+/**
+ * Which hypothesis ranked what: the actions whose prior it raised, and whether the chosen one is
+ * among them, ranked by it alone (no outcome on this fingerprint yet) or by outcomes as well.
+ */
+function hypothesisRanking(
+  hypothesis: Hypothesis | undefined,
+  best: { action: { name: string }; est: ActionEstimate },
+  eligible: readonly { action: { name: string }; est: ActionEstimate }[],
+): string {
+  if (hypothesis === undefined) return '';
+  const raised = eligible
+    .filter((s) => s.est.parts.hypothesis.weight > 0)
+    .sort((a, b) => b.est.parts.hypothesis.weight - a.est.parts.hypothesis.weight);
+  const suspect = `hypothesis ${describeSuspect(hypothesis)} (confidence ${round(hypothesis.confidence, 2)})`;
+  if (raised.length === 0) return `; the ${suspect} matched no eligible action's addresses`;
+  const list = raised.map((s) => `${s.action.name} (${s.est.parts.hypothesis.matched.join(', ')})`).join(', ');
+  const { observed } = best.est.parts;
+  const outcomes = observed.successes + observed.failures;
+  const byOutcomes = outcomes > 0 ? ` and by ${outcomes} outcome(s) on this fingerprint` : ', before any outcome on this fingerprint';
+  const sampled = `sampled higher${outcomes > 0 ? ' on its outcomes' : ' (exploration)'}`;
+  if (raised[0] === best) return `; ranked first by the ${suspect}${byOutcomes}: it raised the prior of ${list}`;
+  if (raised.includes(best)) return `; the ${suspect} raised the prior of ${list}; ${best.action.name}, not its first, ${sampled}`;
+  return `; the ${suspect} raised ${list}, but ${best.action.name} ${sampled}`;
+}
+
+function describeSuspect(h: Hypothesis): string {
+  return h.suspect.component === undefined ? h.suspect.service : `${h.suspect.service}/${h.suspect.component}`;
 }
 
 function describeFailed(results: GuardrailResult[]): string {
@@ -188,6 +222,5 @@ export function summarizeEvidence(incident: IncidentInput): string {
 }
 
 function describeHypothesis(h: Hypothesis): string {
-  const suspect = h.suspect.component === undefined ? h.suspect.service : `${h.suspect.service}/${h.suspect.component}`;
-  return `${h.summary} (suspect ${suspect}, confidence ${h.confidence})`;
+  return `${h.summary} (suspect ${describeSuspect(h)}, confidence ${h.confidence})`;
 }

@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/analysis';
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import { topicOfType, type AnyEnvelope, type Evidence, type LoopSpec } from '@homeostat/contracts';
+import { topicOfType, type AnyEnvelope, type Evidence, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
@@ -131,7 +131,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
         await this.publisher.publishEvent(next);
         this.pending.shift();
         this.logger.log(
-          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${describeLink(next)}${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}` : ''}`,
+          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${describeLink(next)}${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}${describeHypothesis(next.data.hypothesis)}` : ''}`,
           'Analyzer',
         );
       }
@@ -201,6 +201,14 @@ function describeLink(event: IncidentEvent): string {
 }
 
 /** What an incident opened with, for the log: which series, log templates and errors (whoever reads why two occurrences got different fingerprints needs it). */
+/** The suspect and the components behind it, e.g. `; hypothesis: shop/downstream (0.97; downstream inventory 0.99, retry-policy 0.99)`. */
+function describeHypothesis(h: IncidentOpened['hypothesis']): string {
+  if (h === undefined) return '';
+  const components = (h.components ?? []).map((c) => `${c.name}${c.peer === undefined ? '' : ` ${c.peer}`} ${c.score.toFixed(2)}`);
+  const suspect = `${h.suspect.service}${h.suspect.component === undefined ? '' : `/${h.suspect.component}`}`;
+  return `; hypothesis: ${suspect} (${h.confidence.toFixed(2)}${components.length > 0 ? `; ${components.join(', ')}` : ''})`;
+}
+
 function describeEvidence(evidence: Evidence): string {
   const series = evidence.series.map(
     (s) =>

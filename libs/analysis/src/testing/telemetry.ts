@@ -13,7 +13,7 @@ export function rng(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-export function spans(startMs: number, count: number, latency: () => number, errorEvery = 0): SpansBatch {
+export function spans(startMs: number, count: number, latency: () => number, errorEvery = 0, errorMessage = 'pool timeout'): SpansBatch {
   return {
     resource: { attributes: { 'service.name': 'shop' } },
     scope: { name: 'test' },
@@ -28,14 +28,17 @@ export function spans(startMs: number, count: number, latency: () => number, err
         startTimeUnixNano: ns(t),
         endTimeUnixNano: ns(t + latency()),
         attributes: { 'http.route': '/checkout', 'http.request.method': 'GET' },
-        status: errorEvery > 0 && i % errorEvery === 0 ? { code: 'error' as const, message: 'pool timeout' } : { code: 'unset' as const },
+        status: errorEvery > 0 && i % errorEvery === 0 ? { code: 'error' as const, message: errorMessage } : { code: 'unset' as const },
         events: [],
       };
     }),
   };
 }
 
-export function logs(startMs: number, lines: { body: string; severity: number }[]): LogsBatch {
+export function logs(
+  startMs: number,
+  lines: { body: string; severity: number; attributes?: Record<string, string | number> }[],
+): LogsBatch {
   return {
     resource: { attributes: { 'service.name': 'shop' } },
     scope: { name: 'test' },
@@ -44,7 +47,7 @@ export function logs(startMs: number, lines: { body: string; severity: number }[
       observedTimeUnixNano: ns(startMs + i),
       severityNumber: l.severity,
       body: l.body,
-      attributes: {},
+      attributes: l.attributes ?? {},
     })),
   };
 }

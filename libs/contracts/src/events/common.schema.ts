@@ -39,6 +39,17 @@ export const SEVERITIES = RISK_LEVELS;
 export type Severity = RiskLevel;
 export const severity = z.enum(SEVERITIES);
 
+/**
+ * What a root-cause hypothesis can name inside a target, and so what a loop's action can say it
+ * addresses: its database connection pool, its database, a dependency it calls, its retry policy
+ * towards those, a change of its configuration (or a deploy), its process as a whole (memory,
+ * event loop, a wedged state only a restart clears). One vocabulary for the analyzer, the loop
+ * specs and the decider, so a hypothesis can rank a catalog nobody linked to it by hand.
+ */
+export const COMPONENTS = ['db-pool', 'database', 'downstream', 'retry-policy', 'config-change', 'process'] as const;
+export type Component = (typeof COMPONENTS)[number];
+export const component = z.enum(COMPONENTS);
+
 export const ADAPTERS = ['http', 'webhook', 'kubernetes', 'ci'] as const;
 export type Adapter = (typeof ADAPTERS)[number];
 export const adapter = z.enum(ADAPTERS);

@@ -53,6 +53,25 @@ export const hypothesisSchema = z
     summary: nonEmpty,
     suspect: z.object({ service: nonEmpty, component: z.string().optional() }).strict(),
     confidence: probability,
+    /**
+     * What inside the suspect the evidence points at, strongest first, each in the vocabulary loop
+     * actions say they address (COMPONENTS: db-pool, downstream, retry-policy, config-change, …),
+     * with how strongly the evidence points there and why. `suspect.component` is the first.
+     */
+    components: z
+      .array(
+        z
+          .object({
+            name: nonEmpty,
+            score: probability,
+            /** For `downstream`: the dependency the evidence names. */
+            peer: nonEmpty.optional(),
+            reasons: z.array(z.string()).max(10),
+          })
+          .strict(),
+      )
+      .max(10)
+      .optional(),
     /** Series names, template ids or span ids from the evidence that support the hypothesis. */
     evidenceRefs: z.array(nonEmpty),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionParams, adapter, labels, nonEmpty, RISK_LEVELS, riskLevel, type RiskLevel } from '../events/common.schema';
+import { actionParams, adapter, component, labels, nonEmpty, RISK_LEVELS, riskLevel, type RiskLevel } from '../events/common.schema';
 import { DURATION_HINT, isDuration, parseDuration } from './duration';
 
 export const LOOP_API_VERSION = 'homeostat.dev/v1';
@@ -94,6 +94,16 @@ export const actionSpecSchema = z
     risk: riskLevel,
     /** Where this action's autonomy starts for a new kind of failure (the loop's default otherwise). */
     autonomy: z.enum(AUTONOMY).optional(),
+    /**
+     * What the action remedies, in the analyzer's vocabulary (COMPONENTS): for a kind of failure
+     * the loop has no outcomes for yet, an action that addresses what the incident's hypothesis
+     * suspects is tried first. Optional: without it the action is ranked by its risk and outcomes.
+     */
+    addresses: z
+      .array(component)
+      .min(1, 'must name at least one component, or be left out')
+      .refine((list) => new Set(list).size === list.length, { message: 'names a component twice' })
+      .optional(),
     /** Relative cost, used to break ties between equally good actions. */
     cost: z.number().nonnegative().optional(),
     inverse: z

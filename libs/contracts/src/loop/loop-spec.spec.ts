@@ -127,6 +127,32 @@ describe('parseLoopSpec', () => {
     ]);
   });
 
+  it('reads what an action addresses, and leaves it out where a spec does not say', () => {
+    const result = parseLoopSpec(withLine(17, '      risk: low\n      addresses: [db-pool, process]'), 'loop.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatSpecError).join('\n'));
+    expect(result.spec.spec.actions.map((a) => a.addresses)).toEqual([['db-pool', 'process'], undefined]);
+  });
+
+  it('reports a component outside the vocabulary at its line and column, naming the ones there are', () => {
+    expect(errorsOf(withLine(17, '      risk: low\n      addresses: [db-pool, db_pool]'))).toEqual([
+      {
+        line: 18,
+        column: 28,
+        path: 'spec.actions[0].addresses[1]',
+        message: expect.stringContaining('"db-pool"|"database"|"downstream"|"retry-policy"|"config-change"|"process"'),
+      },
+    ]);
+  });
+
+  it('reports an empty or repeating list of components', () => {
+    expect(errorsOf(withLine(17, '      risk: low\n      addresses: []'))).toEqual([
+      { line: 18, column: 18, path: 'spec.actions[0].addresses', message: 'must name at least one component, or be left out' },
+    ]);
+    expect(errorsOf(withLine(17, '      risk: low\n      addresses: [downstream, downstream]'))).toEqual([
+      { line: 18, column: 18, path: 'spec.actions[0].addresses', message: 'names a component twice' },
+    ]);
+  });
+
   it('reports an inverse that references a missing action', () => {
     expect(errorsOf(withLine(17, '      risk: low\n      inverse: undo-recycle'))).toEqual([
       { line: 18, column: 16, path: 'spec.actions[0].inverse', message: 'references unknown action "undo-recycle"' },
