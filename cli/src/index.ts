@@ -3,3 +3,4 @@ export { serviceDefinitions } from './services';
 export { runDemo, freePort, ShopProcess, BEST_ACTION, type DemoOptions, type DemoResult } from './demo/run';
 export type { DemoReport, IncidentRecord } from './demo/report';
 export { LoopObserver } from './demo/observer';
+export { planIncidents } from './demo/plan';

@@ -45,6 +45,8 @@ export interface DemoOptions {
    * resolve: a new failure meets a loop whose last incident is still open.
    */
   backToBack?: boolean;
+  /** Back to back from this fault on (0-based): the ones before wait for a quiet, healthy shop. */
+  backToBackFrom?: number;
   /** The faults in this order, instead of `incidents` of `faults` shuffled with `seed`. */
   plan?: readonly string[];
   /** Environment for the stack (ports, bucket size, …); the demo's defaults fill what is unset. */
@@ -215,7 +217,8 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
     for (const [i, fault] of plan.entries()) {
       const index = i + 1;
       const step = (text: string): void => progress.phase(index, plan.length, `${fault}: ${text}`);
-      if (options.backToBack) {
+      const backToBack = options.backToBack === true || (options.backToBackFrom !== undefined && i >= options.backToBackFrom);
+      if (backToBack) {
         step('waiting for a healthy shop');
         await w(waitHealthy(shop.url, options.incidentTimeoutMs, step));
       } else {
@@ -279,12 +282,12 @@ export async function runDemo(options: DemoOptions, progress: DemoProgress): Pro
       // The world's part: the fault goes away (a fix such as the cache may only mask it), and the
       // shop gets its baseline config back, so the next fault meets the same shop.
       step(
-        record.recoveredAt === null || options.backToBack
+        record.recoveredAt === null || backToBack
           ? 'clearing the fault'
           : 'recovered; clearing the fault, waiting for the incident to resolve',
       );
       await resetShop(shop.url, baseline.config);
-      if (record.incidentId !== null && !options.backToBack) {
+      if (record.incidentId !== null && !backToBack) {
         const id = record.incidentId;
         const resolved = await w(observer.until(() => observer.resolved.find((r) => r.data.incidentId === id), options.incidentTimeoutMs));
         if (resolved) record.resolvedAt = resolved.at;

@@ -54,10 +54,11 @@ export function incidentEvent(
     return { type: 'homeostat.incident.opened.v1', subject: target, data: { ...snapshot, ...previous } };
   }
   const relapsed = incident.relapsedAtMs === undefined ? {} : { relapsedAt: new Date(incident.relapsedAtMs).toISOString() };
+  const failing = incident.failingAtMs === undefined ? {} : { failingAt: new Date(incident.failingAtMs).toISOString() };
   return {
     type: 'homeostat.incident.updated.v1',
     subject: target,
-    data: { ...snapshot, updatedAt: new Date(nowMs).toISOString(), ...relapsed },
+    data: { ...snapshot, updatedAt: new Date(nowMs).toISOString(), ...relapsed, ...failing },
   };
 }
 

@@ -306,7 +306,7 @@ describe('IncidentTracker', () => {
       t.observe(signal('errors', 0.95), 1_000);
       const [opened] = t.tick(10_000);
       for (const name of ['latency', 'errors']) t.observe(signal(name, 0.2), 20_000);
-      expect(t.tick(20_000)).toEqual([]);
+      expect(t.tick(20_000).filter((x) => x.type !== 'updated')).toEqual([]);
       return { t, fingerprint: opened!.incident.fingerprint };
     }
 
@@ -314,7 +314,7 @@ describe('IncidentTracker', () => {
       const { t, fingerprint } = fixed();
       t.observe(signal('latency', 0.96), 30_000);
       t.observe(signal('errors', 0.97), 31_000);
-      expect(t.tick(35_000)).toEqual([]); // gathering the relapse's evidence
+      expect(t.tick(35_000).filter((x) => x.type !== 'updated')).toEqual([]); // gathering the relapse's evidence
       const [updated] = t.tick(40_000);
       // When its symptoms were last failing: a fix verified while the relapse began does not hide it.
       expect(updated).toMatchObject({ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 } });
@@ -370,8 +370,8 @@ describe('IncidentTracker', () => {
       const { t } = fixed();
       t.observe(signal('latency', 0.96), 30_000);
       t.observe(signal('latency', 0.2), 32_000);
-      expect(t.tick(40_000)).toEqual([]);
-      expect(t.tick(50_000)).toEqual([]); // the relapse had two windows and too little evidence: dropped
+      expect(t.tick(40_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      expect(t.tick(50_000).filter((x) => x.type !== 'updated')).toEqual([]); // the relapse had two windows and too little evidence: dropped
       expect(t.tick(52_000)).toMatchObject([{ type: 'resolved', incident: { incidentId: 'inc-1' } }]);
     });
 
@@ -379,8 +379,8 @@ describe('IncidentTracker', () => {
       const { t } = fixed();
       t.observe(signal('latency', 0.96), 24_000);
       t.observe(signal('errors', 0.97), 24_000);
-      expect(t.tick(40_000)).toEqual([]);
-      expect(t.tick(50_000)).toEqual([]);
+      expect(t.tick(40_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      expect(t.tick(50_000).filter((x) => x.type !== 'updated')).toEqual([]);
       expect(t.current).toMatchObject({ incidentId: 'inc-1' });
       expect(t.current?.relapsedAtMs).toBeUndefined();
     });
@@ -393,6 +393,20 @@ describe('IncidentTracker', () => {
       restored.restore(JSON.parse(JSON.stringify(t.snapshot())) as ReturnType<IncidentTracker['snapshot']>);
       expect(restored.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 31_000 } }]);
     });
+  });
+
+  it('says in its updates when a symptom was last failing, while one is', () => {
+    const t = newTracker();
+    t.observe(signal('latency', 0.95), 0);
+    t.observe(signal('errors', 0.95), 1_000);
+    t.tick(10_000);
+    t.observe(signal('errors', 0.97), 12_000);
+    expect(t.tick(16_000)).toMatchObject([{ type: 'updated', incident: { failingAtMs: 12_000 } }]);
+    t.observe(signal('latency', 0.2), 18_000);
+    t.observe(signal('errors', 0.2), 18_000);
+    t.tick(22_000);
+    expect(t.current).toMatchObject({ incidentId: 'inc-1' });
+    expect(t.current?.failingAtMs).toBeUndefined();
   });
 
   it('counts a symptom that went past its band the other way (latency below normal) as recovered', () => {

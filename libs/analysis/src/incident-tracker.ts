@@ -70,6 +70,8 @@ export interface IncidentState {
   previousIncidentId?: string;
   /** The symptoms came back after all had recovered, with evidence of the same kind: when they were last failing then. */
   relapsedAtMs?: number;
+  /** While a symptom is failing (see healthSignals): when one was last seen failing. */
+  failingAtMs?: number;
 }
 
 /**
@@ -174,10 +176,10 @@ export class IncidentTracker {
       if (failing) {
         known.score = Math.max(known.score, signal.score);
         known.lastAnomalousMs = nowMs;
-        if (known.template && signal.template) {
-          known.template.count += signal.template.lines ?? 1;
-          this.dirty = true;
-        }
+        if (known.template && signal.template) known.template.count += signal.template.lines ?? 1;
+        // A failure that goes on is news too (failingAt in the next update): the decider acts
+        // again on an incident still failing after a fix it verified.
+        this.dirty = true;
       }
       return;
     }
@@ -470,8 +472,10 @@ export class IncidentTracker {
   private view(): IncidentState {
     const base = this.incident;
     if (!base) throw new Error(`no open incident for ${this.target}`);
+    const failing = this.phase === 'open' ? this.healthSignals().filter((s) => !s.recovered) : [];
     return {
       ...base,
+      ...(failing.length === 0 ? {} : { failingAtMs: Math.max(...failing.map((s) => s.lastAnomalousMs)) }),
       signals: [...this.signals.values()].map((s) => ({ ...s, labels: { ...s.labels } })),
       failingSpans: [...this.failingSpans],
     };

@@ -73,13 +73,17 @@ const outcomeOf =
     type: 'homeostat.outcome.recorded.v1',
     data: outcome(decisions[n]!, status, finishedAt),
   });
-/** The analyzer's update of an open incident; with `relapsedAt` when its symptoms came back after all had recovered. */
-const updated = (id: string, updatedAt: number, relapsedAt?: number): DeciderInput => ({
+/**
+ * The analyzer's update of an open incident; with `relapsedAt` when its symptoms came back after all
+ * had recovered, `failingAt` when one was last seen failing (while one is).
+ */
+const updated = (id: string, updatedAt: number, relapsedAt?: number, failingAt?: number): DeciderInput => ({
   type: 'homeostat.incident.updated.v1',
   data: {
     ...incident(id),
     updatedAt: new Date(updatedAt).toISOString(),
     ...(relapsedAt === undefined ? {} : { relapsedAt: new Date(relapsedAt).toISOString() }),
+    ...(failingAt === undefined ? {} : { failingAt: new Date(failingAt).toISOString() }),
   },
 });
 
@@ -309,6 +313,26 @@ describe('decider', () => {
       deciderSpec(d)
         .given([...past.events, ...again.events])
         .when(at(50_000, updated('inc-1', 50_000, 38_000)))
+        .then([]);
+    });
+
+    it('given a fix verified, when its symptoms are still failing a gathering window later, then it is decided again', () => {
+      const d = decider();
+      const past = history(d, [at(0, opened('inc-1')), at(10_000, outcomeOf(0, 'succeeded', 10_000))]);
+      // The analyzer lags: failing up to a gathering window (20 s) after the verification is not news.
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(32_000, updated('inc-1', 32_000, undefined, 29_000)))
+        .then([]);
+      const again = deciderSpec(d)
+        .given(past.events)
+        .when(at(40_000, updated('inc-1', 40_000, undefined, 38_000)))
+        .then([{ incidentId: 'inc-1', attempt: 2, mode: 'execute', relapseOf: 'dec-1' }]);
+      expect(again.decisions[0]!.explanation.chosenBecause).toMatch(/^relapse: the incident's symptoms were still failing 28 s after/);
+      // While the next attempt is in flight, more of the same is not news.
+      deciderSpec(d)
+        .given([...past.events, ...again.events])
+        .when(at(50_000, updated('inc-1', 50_000, undefined, 49_000)))
         .then([]);
     });
 

@@ -9,6 +9,7 @@ import type {
   LoopSpec,
   OutcomeRecorded,
 } from '@homeostat/contracts';
+import { parseDuration } from '@homeostat/contracts';
 import { evolve } from './evolve';
 import { planDecision, RULED_OUT } from './plan';
 import { circuitBreaker, killSwitch, loopPaused } from './guardrails';
@@ -114,15 +115,15 @@ export function createDecider(setup: DeciderSetup): Decider {
         decideFor(incidentId);
         return events;
       }
-      case 'homeostat.incident.updated.v1':
-        // Once per relapse the analyzer reports; an escalation that waits for time decides again when it is due.
-        if (
-          current.cases[input.data.incidentId]?.relapsedAt !== state.cases[input.data.incidentId]?.relapsedAt &&
-          current.cases[input.data.incidentId]?.retryAt === undefined &&
-          relapsed(current, input.data.incidentId) !== undefined
-        )
+      case 'homeostat.incident.updated.v1': // escalation that waits for time decides again when it is due. // When the analyzer reports a relapse, or symptoms still failing, after a verified fix; an
+      {
+        const before = state.cases[input.data.incidentId];
+        const after = current.cases[input.data.incidentId];
+        const news = after?.relapsedAt !== before?.relapsedAt || after?.failingAt !== before?.failingAt;
+        if (news && after?.retryAt === undefined && relapsed(current, input.data.incidentId) !== undefined)
           decideFor(input.data.incidentId);
         return events;
+      }
       case 'homeostat.outcome.recorded.v1':
         settled(input.data.incidentId, input.data.decisionId);
         return events;
@@ -189,26 +190,33 @@ export function createDecider(setup: DeciderSetup): Decider {
     };
   }
 
+  /**
+   * The attempt whose verified fix the incident outlived: the last attempt succeeded (so nothing is
+   * in flight), and the analyzer has since seen the incident's symptoms come back. The incident is
+   * an open problem again, so it is decided again, within the guardrails like any decision.
+   */
+  function relapsed(state: PolicyState, incidentId: string): Attempt | undefined {
+    const c = state.cases[incidentId];
+    const last = c?.attempts[c.attempts.length - 1];
+    if (c === undefined || last === undefined || last.status !== 'succeeded' || last.succeededAt === undefined) return undefined;
+    if (c.relapsedAt !== undefined && c.relapsedAt > last.succeededAt) return last;
+    // Still failing a gathering window after the fix was verified: the analyzer's view lags the
+    // target's by up to a bucket, and a fix that took shows within that.
+    const loop = setup.loops.get(c.loop);
+    const graceMs = loop === undefined ? Infinity : parseDuration(loop.spec.detection.gatherFor);
+    if (c.failingAt !== undefined && c.failingAt > last.succeededAt + graceMs) return last;
+    return undefined;
+  }
+
   return { initialState: initialPolicyState, decide, evolve };
 }
 
-/**
- * The attempt whose verified fix the incident outlived: the last attempt succeeded (so nothing is
- * in flight), and the analyzer has since seen the incident's symptoms come back. The incident is
- * an open problem again, so it is decided again, within the guardrails like any decision.
- */
-function relapsed(state: PolicyState, incidentId: string): Attempt | undefined {
-  const c = state.cases[incidentId];
-  const last = c?.attempts[c.attempts.length - 1];
-  if (c === undefined || last === undefined || last.status !== 'succeeded' || last.succeededAt === undefined) return undefined;
-  if (c.relapsedAt === undefined || c.relapsedAt <= last.succeededAt) return undefined;
-  return last;
-}
-
 function relapseNote(fix: Attempt, c: IncidentCase): string {
-  const after =
-    c.relapsedAt === undefined || fix.succeededAt === undefined ? '' : ` ${Math.round((c.relapsedAt - fix.succeededAt) / 1000)} s after`;
-  return `relapse: the incident's symptoms came back${after} ${fix.action ?? 'the fix'} was verified (decision ${fix.decisionId})`;
+  const verified = `${fix.action ?? 'the fix'} was verified (decision ${fix.decisionId})`;
+  if (fix.succeededAt !== undefined && c.relapsedAt !== undefined && c.relapsedAt > fix.succeededAt)
+    return `relapse: the incident's symptoms came back ${Math.round((c.relapsedAt - fix.succeededAt) / 1000)} s after ${verified}`;
+  const late = fix.succeededAt === undefined || c.failingAt === undefined ? '' : ` ${Math.round((c.failingAt - fix.succeededAt) / 1000)} s`;
+  return `relapse: the incident's symptoms were still failing${late} after ${verified}`;
 }
 
 /** The case opened first, other than the one just opened (an incident can arrive late). */

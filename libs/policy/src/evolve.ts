@@ -44,10 +44,12 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
     case 'homeostat.incident.updated.v1':
       return updateCase(state, event.data.incidentId, (c) => {
         const relapsedAt = event.data.relapsedAt === undefined ? undefined : Date.parse(event.data.relapsedAt);
+        const failingAt = event.data.failingAt === undefined ? undefined : Date.parse(event.data.failingAt);
         return {
           ...c,
           incident: updatedIncident(c.incident, event.data),
           ...(relapsedAt === undefined || relapsedAt <= (c.relapsedAt ?? -Infinity) ? {} : { relapsedAt }),
+          ...(failingAt === undefined || failingAt <= (c.failingAt ?? -Infinity) ? {} : { failingAt }),
         };
       });
     case 'homeostat.incident.resolved.v1':

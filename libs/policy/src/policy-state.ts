@@ -108,6 +108,8 @@ export interface IncidentCase {
   blocked?: true;
   /** Epoch ms of the last time the analyzer saw the incident's symptoms come back after all had recovered. */
   relapsedAt?: number;
+  /** Epoch ms of the last time the analyzer reported one of the incident's symptoms still failing. */
+  failingAt?: number;
 }
 
 /** Everything the decider keeps between events. Plain JSON: it survives a restart as a snapshot. */

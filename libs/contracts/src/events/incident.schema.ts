@@ -114,6 +114,12 @@ export const incidentUpdatedSchema = z
      * kind: when they were last seen failing in that relapse. Whatever fixed it before did not hold.
      */
     relapsedAt: timestamp.optional(),
+    /**
+     * While any of the incident's symptoms is failing: when one was last seen failing. Absent once
+     * all have recovered. A symptom still failing well after a verified fix means the fix did not
+     * take (or the failure came straight back), which the decider treats like a relapse.
+     */
+    failingAt: timestamp.optional(),
   })
   .strict();
 export type IncidentUpdated = z.infer<typeof incidentUpdatedSchema>;
