@@ -116,7 +116,8 @@ export function createDecider(setup: DeciderSetup): Decider {
         return events;
       }
       case 'homeostat.incident.updated.v1': {
-        // escalation that waits for time decides again when it is due. // When the analyzer reports a relapse, or symptoms still failing, after a verified fix; an
+        // When the analyzer reports a relapse, or symptoms still failing, after a verified fix; an
+        // escalation that waits for time decides again when it is due.
         const before = state.cases[input.data.incidentId];
         const after = current.cases[input.data.incidentId];
         const news = after?.relapsedAt !== before?.relapsedAt || after?.failingAt !== before?.failingAt;
