@@ -74,7 +74,7 @@ describe('summarizeProfile', () => {
   // root → collector handler → JSON.parse (native) ; root → collector handler → zod parse ; root → (garbage collector)
   const profile: CpuProfile = {
     nodes: [
-      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 5] },
+      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 5, 6] },
       {
         id: 2,
         callFrame: { functionName: 'handle', url: `${repo}/services/collector/src/otlp.controller.ts`, lineNumber: 9 },
@@ -83,14 +83,16 @@ describe('summarizeProfile', () => {
       { id: 3, callFrame: { functionName: 'parse', url: '', lineNumber: -1 } },
       { id: 4, callFrame: { functionName: 'safeParse', url: `${repo}/node_modules/zod/v4/core/parse.js`, lineNumber: 0 } },
       { id: 5, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 } },
+      { id: 6, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
     ],
-    samples: [3, 3, 4, 2, 5],
-    timeDeltas: [1000, 1000, 1000, 500, 500],
+    samples: [3, 3, 4, 6, 2, 5],
+    timeDeltas: [1000, 1000, 1000, 7000, 500, 500],
   };
 
-  it('charges self time to its library and to the nearest calling stage of the repo', () => {
+  it('charges self time to its library and to the nearest calling stage of the repo, idle time apart', () => {
     const s = summarizeProfile(profile);
     expect(s.totalMs).toBe(4);
+    expect(s.idleMs).toBe(7);
     expect(s.byLibrary).toEqual([
       { name: '(native)', ms: 2, share: 0.5 },
       { name: 'zod', ms: 1, share: 0.25 },

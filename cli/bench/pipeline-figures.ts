@@ -99,7 +99,10 @@ export interface CpuProfile {
 }
 
 export interface ProfileSummary {
+  /** Time the main thread ran (the shares below are of it). */
   totalMs: number;
+  /** Time it waited with nothing to run (on one core: while chDB's threads or other processes had it). */
+  idleMs: number;
   /** Self time by library or part of the repo (where the function that ran is defined). */
   byLibrary: { name: string; ms: number; share: number }[];
   /** Self time charged to the stage whose code is the nearest caller (services/<x>, libs/<x>). */
@@ -127,7 +130,7 @@ function repoProject(url: string): string | undefined {
   return /\/((?:libs|services|cli)\/[^/]+)\//.exec(url)?.[1];
 }
 
-/** Summarises a .cpuprofile: self time per library, per calling stage, and the top functions. */
+/** Summarises a .cpuprofile: the main thread's self time (idle apart) per library, per calling stage, and the top functions. */
 export function summarizeProfile(profile: CpuProfile, topN = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -156,9 +159,14 @@ export function summarizeProfile(profile: CpuProfile, topN = 25): ProfileSummary
   const stage = new Map<string, number>();
   const fns = new Map<string, { fn: string; where: string; us: number }>();
   let total = 0;
+  let idle = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     if (!node) continue;
+    if (node.callFrame.functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
     total += us;
     const { functionName, url, lineNumber } = node.callFrame;
     const l = libraryOf(url, functionName);
@@ -174,6 +182,7 @@ export function summarizeProfile(profile: CpuProfile, topN = 25): ProfileSummary
     [...m].map(([name, us]) => ({ name, ms: us / 1000, share: total ? us / total : 0 })).sort((a, b) => b.ms - a.ms);
   return {
     totalMs: total / 1000,
+    idleMs: idle / 1000,
     byLibrary: rows(lib),
     byStage: rows(stage),
     top: [...fns.values()]

@@ -226,12 +226,18 @@ async function startStack(cpuProfDir: string | undefined): Promise<Stack> {
   return { child, pid: child.pid as number, dataDir, ports, stderrTail };
 }
 
-async function stopStack(stack: Stack): Promise<void> {
-  if (stack.child.exitCode !== null) return;
+/** Stops the stack with SIGINT (a clean shutdown: stages drain and commit) and says how it ended and how long it took. */
+async function stopStack(stack: Stack): Promise<{ exit: string; seconds: number }> {
+  const started = Date.now();
+  const ended = (): string | undefined =>
+    stack.child.exitCode !== null ? `exit ${stack.child.exitCode}` : stack.child.signalCode !== null ? stack.child.signalCode : undefined;
+  const already = ended();
+  if (already) return { exit: already, seconds: 0 };
   await new Promise<void>((done) => {
     stack.child.once('exit', () => done());
     stack.child.kill('SIGINT');
   });
+  return { exit: ended() ?? '?', seconds: (Date.now() - started) / 1000 };
 }
 
 interface Scrape {
@@ -317,6 +323,13 @@ async function load(port: number, body: Buffer, encoding: Encoding, o: Options, 
 
 // ---- one encoding ---------------------------------------------------------------------------
 
+interface CpuWindow {
+  /** The spans the CPU is divided by: acknowledged during the load, stored during the catch-up. */
+  spans: number;
+  seconds: Record<string, number>;
+  msPer1000Spans: Record<string, number>;
+}
+
 interface EncodingFigures {
   encoding: Encoding;
   requestBytes: number;
@@ -334,8 +347,12 @@ interface EncodingFigures {
     inserts: ReturnType<typeof insertFigures>;
     statuses: Record<string, number>;
     rssMiB: { before: number | null; peak: number | null; after: number | null };
-    cpuSeconds: Record<string, number> | null;
-    cpuMsPer1000Spans: Record<string, number> | null;
+    /** The stored counter at the last scrape, before the stack was stopped. */
+    storedLast: number;
+    /** How the stack ended after SIGINT, and how long its shutdown took. */
+    stop: { exit: string; seconds: number };
+    cpuLoad: CpuWindow | null;
+    cpuCatchUp: CpuWindow | null;
     profile?: { file: string; summary: ProfileSummary; mainThreadMsPer1000SpansByStage: Record<string, number> };
   };
   ratio: number;
@@ -409,17 +426,20 @@ async function runEncoding(encoding: Encoding, o: Options): Promise<EncodingFigu
     const storedAtEnd = storedAt(samples, r.endedMs);
     const storedAtStart = storedAt(samples, r.startedMs);
     const inserts = insertFigures(lastText);
-    await stopStack(stack);
+    const storedLast = samples.at(-1)?.stored ?? 0;
+    const stopped = await stopStack(stack);
     const clickhouseCount = await clickhouseSpanCount(stack.dataDir);
 
-    // CPU from the start of the load until stored caught up (or gave up): the work for what was acknowledged.
-    let cpuSeconds: Record<string, number> | null = null;
-    let cpuMsPer1000Spans: Record<string, number> | null = null;
-    if (cpuBefore && cpuCaughtUp && acknowledged > 0) {
-      cpuSeconds = { total: cpuCaughtUp.total - cpuBefore.total };
-      for (const g of Object.keys(cpuBefore.groups) as ThreadGroup[]) cpuSeconds[g] = cpuCaughtUp.groups[g] - cpuBefore.groups[g];
-      cpuMsPer1000Spans = Object.fromEntries(Object.entries(cpuSeconds).map(([k, s]) => [k, (s * 1e6) / acknowledged]));
-    }
+    // CPU during the load per 1,000 acknowledged spans (ingest, and what analysis and storage kept
+    // up with meanwhile); CPU after it, until caught up or given up, per 1,000 spans stored then.
+    const cpu = (from: typeof cpuBefore, to: typeof cpuBefore, spans: number): CpuWindow | null => {
+      if (!from || !to || spans <= 0) return null;
+      const seconds: Record<string, number> = { total: to.total - from.total };
+      for (const g of Object.keys(from.groups) as ThreadGroup[]) seconds[g] = to.groups[g] - from.groups[g];
+      return { spans, seconds, msPer1000Spans: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, (v * 1e6) / spans])) };
+    };
+    const cpuLoad = cpu(cpuBefore, cpuAtEnd, acknowledged);
+    const cpuCatchUp = cpu(cpuAtEnd, cpuCaughtUp, storedLast - storedAtEnd);
 
     const figures: EncodingFigures['stack'] = {
       acknowledgedSpans: acknowledged,
@@ -433,23 +453,25 @@ async function runEncoding(encoding: Encoding, o: Options): Promise<EncodingFigu
       inserts,
       statuses: r.statuses,
       rssMiB: { before: rssBefore ?? null, peak: rssPeak || null, after: rssAfter ?? null },
-      cpuSeconds,
-      cpuMsPer1000Spans,
+      storedLast,
+      stop: stopped,
+      cpuLoad,
+      cpuCatchUp,
     };
     if (profDir) {
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (file) {
         const summary = summarizeProfile(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile);
-        const mainMs = cpuMsPer1000Spans?.['js-main'] ?? 0;
+        const mainMs = cpuLoad?.msPer1000Spans['js-main'] ?? 0;
         figures.profile = {
           file: join(profDir, file),
           summary,
-          // The profile covers the whole process life (start-up too); its shares are applied to the load's main-thread CPU.
+          // The profile covers the whole process life (start-up, catch-up too); its shares are applied to the load's main-thread CPU.
           mainThreadMsPer1000SpansByStage: Object.fromEntries(summary.byStage.map((s) => [s.name, s.share * mainMs])),
         };
       }
     }
-    report(encoding, o, figures, bareSpansPerSecond, cpuAtEnd && cpuBefore ? cpuAtEnd.total - cpuBefore.total : undefined, r.elapsedS);
+    report(encoding, o, figures, bareSpansPerSecond, r.elapsedS);
     return {
       encoding,
       requestBytes: body.length,
@@ -463,14 +485,7 @@ async function runEncoding(encoding: Encoding, o: Options): Promise<EncodingFigu
   }
 }
 
-function report(
-  encoding: Encoding,
-  o: Options,
-  f: EncodingFigures['stack'],
-  bare: number,
-  cpuDuringLoad: number | undefined,
-  elapsedS: number,
-): void {
+function report(encoding: Encoding, o: Options, f: EncodingFigures['stack'], bare: number, elapsedS: number): void {
   const n = (x: number): string => Math.round(x).toLocaleString('en');
   const mib = (x: number | null): string => (x === null ? '?' : `${x.toFixed(0)} MiB`);
   const refused = Object.entries(f.statuses)
@@ -482,29 +497,32 @@ function report(
       `429: ${f.statuses['429'] ?? 0}, 503: ${f.statuses['503'] ?? 0}${refused ? `; all not 200: ${refused}` : ''})\n` +
       `              ${n(f.storedDuringLoadPerSecond)} spans/s stored during the load (${n(f.storedAtEnd)} stored when it stopped)\n` +
       `              caught up ${f.catchUpSeconds === null ? `NOT within ${o.catchUpLimitS} s` : `${f.catchUpSeconds.toFixed(2)} s after the load stopped (${n(f.storedPerSecondUntilCaughtUp ?? 0)} spans/s stored from start to caught up)`}\n` +
-      `              ClickHouse count(otel_traces) after a clean stop: ${n(f.clickhouseCount)} (acknowledged ${n(f.acknowledgedSpans)}${f.clickhouseCount === f.acknowledgedSpans ? ', equal' : `, DIFFERENT by ${n(f.clickhouseCount - f.acknowledgedSpans)}`})\n` +
+      `              stored counter at the last scrape ${n(f.storedLast)}; SIGINT → ${f.stop.exit} after ${f.stop.seconds.toFixed(1)} s; ` +
+      `then ClickHouse count(otel_traces) ${n(f.clickhouseCount)} (acknowledged ${n(f.acknowledgedSpans)}${f.clickhouseCount === f.acknowledgedSpans ? ', equal' : `, ${n(f.acknowledgedSpans - f.clickhouseCount)} MISSING`})\n` +
       `              RSS before ${mib(f.rssMiB.before)}, peak ${mib(f.rssMiB.peak)}, after ${mib(f.rssMiB.after)}; ` +
       `span events queued in the bus at most ${n(f.queuedPeak)}; ` +
       `${n(f.inserts.inserts)} inserts into otel_traces, ${f.inserts.meanRows === null ? '?' : n(f.inserts.meanRows)} rows and ` +
       `${f.inserts.meanSeconds === null ? '?' : (f.inserts.meanSeconds * 1000).toFixed(1)} ms each on average\n`,
   );
-  if (f.cpuSeconds && f.cpuMsPer1000Spans) {
-    const c = f.cpuSeconds;
-    const per = f.cpuMsPer1000Spans;
+  const cpuLine = (label: string, w: CpuWindow | null, what: string): void => {
+    if (!w) return;
+    const per = w.msPer1000Spans;
     out(
-      `              CPU load→caught up ${(c['total'] ?? 0).toFixed(1)} s` +
-        (cpuDuringLoad !== undefined ? ` (${((cpuDuringLoad / elapsedS) * 100).toFixed(0)} % of a core during the load)` : '') +
-        `; per 1,000 spans: ${(per['total'] ?? 0).toFixed(2)} ms = JS main thread (all stages) ${(per['js-main'] ?? 0).toFixed(2)}, ` +
-        `node's other threads (V8 GC and compiler, libuv pool where chDB's queries run) ${(per['node-workers'] ?? 0).toFixed(2)}, ` +
-        `ClickHouse's own threads (merges, pools) and threads that ended ${(per['clickhouse'] ?? 0).toFixed(2)}\n`,
+      `              CPU ${label} ${(w.seconds['total'] ?? 0).toFixed(1)} s, per 1,000 spans ${what}: ${(per['total'] ?? 0).toFixed(1)} ms = ` +
+        `JS main thread (all stages) ${(per['js-main'] ?? 0).toFixed(1)}, node's other threads (V8 GC and compiler; libuv pool, where chDB's queries run) ` +
+        `${(per['node-workers'] ?? 0).toFixed(1)}, ClickHouse's own threads (pools, merges) and ended threads ${(per['clickhouse'] ?? 0).toFixed(1)}\n`,
     );
-  }
+  };
+  cpuLine(`during the load (${(((f.cpuLoad?.seconds['total'] ?? 0) / elapsedS) * 100).toFixed(0)} % of a core)`, f.cpuLoad, 'acknowledged');
+  cpuLine('after the load', f.cpuCatchUp, `stored after the load (${n(f.cpuCatchUp?.spans ?? 0)})`);
   if (f.profile) {
     const stages = Object.entries(f.profile.mainThreadMsPer1000SpansByStage)
       .filter(([, ms]) => ms >= 0.005)
       .map(([s, ms]) => `${s} ${ms.toFixed(2)}`)
       .join(', ');
-    out(`              main thread per 1,000 spans by calling stage (profile shares): ${stages}\n`);
+    out(
+      `              main thread per 1,000 spans acknowledged by calling stage (the load's main-thread CPU split by the profile's shares): ${stages}\n`,
+    );
     const pct = (share: number): string => `${(share * 100).toFixed(1)} %`;
     out(
       `              profile self time by library: ${f.profile.summary.byLibrary
