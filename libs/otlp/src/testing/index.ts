@@ -7,12 +7,29 @@ import { encodeRequestProtobuf } from '../codec';
  * and `npm run bench:decode` decodes it, so their figures are about the same bytes.
  */
 export function benchTracesRequest(spanCount: number, nowMs = Date.now()): Buffer {
+  return Buffer.from(
+    encodeRequestProtobuf(
+      'traces',
+      benchTracesObject(spanCount, nowMs, (id) => id),
+    ),
+  );
+}
+
+/**
+ * The same request as OTLP/JSON, as `@opentelemetry/exporter-trace-otlp-http` (the JS SDK's
+ * default exporter) sends it: ids in hex, times as decimal strings. `npm run bench:pipeline` sends both.
+ */
+export function benchTracesRequestJson(spanCount: number, nowMs = Date.now()): Buffer {
+  return Buffer.from(JSON.stringify(benchTracesObject(spanCount, nowMs, (id) => id.toString('hex'))));
+}
+
+function benchTracesObject<Id>(spanCount: number, nowMs: number, id: (bytes: Buffer) => Id): Record<string, unknown> {
   const now = BigInt(nowMs) * 1_000_000n;
   const routes = ['/checkout', '/cart', '/products/:id', '/login', '/search'];
   const spans = Array.from({ length: spanCount }, (_, i) => ({
-    traceId: randomBytes(16),
-    spanId: randomBytes(8),
-    parentSpanId: i % 4 === 0 ? Buffer.alloc(0) : randomBytes(8),
+    traceId: id(randomBytes(16)),
+    spanId: id(randomBytes(8)),
+    parentSpanId: id(i % 4 === 0 ? Buffer.alloc(0) : randomBytes(8)),
     name: `GET ${routes[i % routes.length]}`,
     kind: (i % 3) + 1,
     startTimeUnixNano: String(now + BigInt(i) * 1000n),
@@ -52,9 +69,7 @@ export function benchTracesRequest(spanCount: number, nowMs = Date.now()): Buffe
       { key: 'telemetry.sdk.language', value: { stringValue: 'nodejs' } },
     ],
   };
-  return Buffer.from(
-    encodeRequestProtobuf('traces', {
-      resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }],
-    }),
-  );
+  return {
+    resourceSpans: [{ resource, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' }, spans }] }],
+  };
 }
