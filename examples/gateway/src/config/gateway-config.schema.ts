@@ -70,6 +70,36 @@ export const replicaSchema = z
   .strict();
 export type ReplicaConfig = z.infer<typeof replicaSchema>;
 
+export const CONCURRENCY_MODES = ['fixed', 'gradient2'] as const;
+export type ConcurrencyMode = (typeof CONCURRENCY_MODES)[number];
+
+/**
+ * How an upstream's concurrency limit is set. `fixed`: `concurrencyLimit`. `gradient2`: Netflix
+ * concurrency-limits' Gradient2Limit adapts it from the latency of finished requests (see
+ * src/adaptive/gradient2.ts); every parameter defaults to the library's published default, and
+ * `concurrencyLimit` is then unused. All fields but `mode` have defaults so that a partial PUT such
+ * as `{"concurrency":{"mode":"fixed"}}` merges cleanly over a gradient2 config.
+ */
+export const concurrencyConfigSchema = z
+  .object({
+    mode: z.enum(CONCURRENCY_MODES),
+    initialLimit: z.number().int().min(1).max(100_000).default(20),
+    minLimit: z.number().int().min(1).max(100_000).default(20),
+    /** `maxConcurrency` in the Java builder. */
+    maxLimit: z.number().int().min(1).max(100_000).default(200),
+    smoothing: z.number().gt(0).max(1).default(0.2),
+    rttTolerance: z.number().min(1).max(100).default(1.5),
+    longWindow: z.number().int().min(1).max(1_000_000).default(600),
+    /** Growth per update while latency holds: a count, or "sqrt" (max(4, ⌊√limit⌋)). */
+    queueSize: z.union([z.number().int().min(0).max(10_000), z.literal('sqrt')]).default(4),
+    /** 0: update on every finished request (SimpleLimiter + Gradient2Limit); > 0: WindowedLimit windows of this length (the library's 1 s). */
+    windowMs: z.number().int().min(0).max(600_000).default(0),
+    /** Finished requests a window needs before it updates the limit (WindowedLimit's 10). */
+    windowSize: z.number().int().min(1).max(100_000).default(10),
+  })
+  .strict();
+export type ConcurrencyConfig = z.infer<typeof concurrencyConfigSchema>;
+
 export const upstreamConfigSchema = z
   .object({
     replicas: z.array(replicaSchema).min(1),
@@ -78,6 +108,8 @@ export const upstreamConfigSchema = z
     connectionsPerReplica: z.number().int().min(1).max(1_024),
     /** Requests in flight to this upstream at once (all replicas); more wait in the queue. */
     concurrencyLimit: z.number().int().min(1).max(100_000),
+    /** Absent: `fixed`. */
+    concurrency: concurrencyConfigSchema.optional(),
     /** Requests waiting for a slot; one more is shed with 503. 0: shed as soon as the limit is reached. */
     queueLimit: z.number().int().min(0).max(100_000),
     /** Longest wait in the queue before shedding with 503. */
@@ -138,6 +170,14 @@ export const gatewayConfigSchema = z
           code: 'custom',
           path: ['upstreams', upstreamName, 'replicas'],
           message: 'the weighted balancer needs a replica with weight > 0',
+        });
+      }
+      const cc = upstream.concurrency;
+      if (cc && cc.minLimit > cc.maxLimit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', upstreamName, 'concurrency', 'minLimit'],
+          message: `must be at most maxLimit (${cc.maxLimit})`,
         });
       }
     }

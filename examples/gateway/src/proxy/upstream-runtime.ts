@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
 import { createBalancer, ReplicaState, type Balancer } from '../balancing/balancers';
+import { Gradient2Limit, WindowedLimit, type LimitAlgorithm } from '../adaptive/gradient2';
 import { ConcurrencyLimiter } from '../concurrency/concurrency-limiter';
-import type { UpstreamConfig } from '../config/gateway-config.schema';
+import type { ConcurrencyConfig, UpstreamConfig } from '../config/gateway-config.schema';
 
 /** One replica: its balancer state and its undici connection pool. */
 export interface Replica {
@@ -20,6 +21,7 @@ export class UpstreamRuntime {
   private balancerKind: UpstreamConfig['balancer'] | null = null;
   private balancer!: Balancer;
   readonly limiter: ConcurrencyLimiter;
+  private concurrencyKey = 'fixed';
 
   constructor(
     readonly name: string,
@@ -44,6 +46,12 @@ export class UpstreamRuntime {
 
   reconfigure(config: UpstreamConfig): void {
     this.limiter.reconfigure(config.concurrencyLimit, config.queueLimit, config.queueTimeoutMs);
+    // An unchanged adaptive config keeps its algorithm and what it has learnt of the upstream.
+    const concurrencyKey = config.concurrency?.mode === 'gradient2' ? JSON.stringify(config.concurrency) : 'fixed';
+    if (concurrencyKey !== this.concurrencyKey) {
+      this.limiter.setAlgorithm(config.concurrency?.mode === 'gradient2' ? createLimitAlgorithm(config.concurrency) : null);
+      this.concurrencyKey = concurrencyKey;
+    }
     if (config.balancer !== this.balancerKind) {
       this.balancer = createBalancer(config.balancer, this.random);
       this.balancerKind = config.balancer;
@@ -75,3 +83,19 @@ export class UpstreamRuntime {
 }
 
 const poolSize = new WeakMap<Pool, number>();
+
+/** Gradient2 with the config's parameters, per finished request or over WindowedLimit windows. */
+export function createLimitAlgorithm(c: ConcurrencyConfig): LimitAlgorithm {
+  const gradient2 = new Gradient2Limit({
+    initialLimit: c.initialLimit,
+    minLimit: c.minLimit,
+    maxLimit: c.maxLimit,
+    smoothing: c.smoothing,
+    rttTolerance: c.rttTolerance,
+    longWindow: c.longWindow,
+    queueSize: c.queueSize,
+  });
+  return c.windowMs > 0
+    ? new WindowedLimit(gradient2, { minWindowMs: c.windowMs, maxWindowMs: c.windowMs, windowSize: c.windowSize })
+    : gradient2;
+}
