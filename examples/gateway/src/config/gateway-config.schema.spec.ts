@@ -51,4 +51,35 @@ describe('gateway config', () => {
     ]);
     expect(errors([1])).toEqual(['(body): must be a JSON object such as {"routes":{"catalog":{"cache":{"enabled":true}}}}']);
   });
+
+  it('selects the adaptive concurrency limit per upstream, filling the published Gradient2 defaults, and merges back to fixed', () => {
+    const adaptive = mergeConfigPatch(base, { upstreams: { catalog: { concurrency: { mode: 'gradient2' } } } });
+    if (!adaptive.ok) throw new Error(adaptive.errors.join('\n'));
+    expect(adaptive.value.upstreams['catalog']?.concurrency).toEqual({
+      mode: 'gradient2',
+      initialLimit: 20,
+      minLimit: 20,
+      maxLimit: 200,
+      smoothing: 0.2,
+      rttTolerance: 1.5,
+      longWindow: 600,
+      queueSize: 4,
+      windowMs: 0,
+      windowSize: 10,
+    });
+    expect(base.upstreams['catalog']?.concurrency).toBeUndefined(); // absent: fixed, the default
+    const back = mergeConfigPatch(adaptive.value, { upstreams: { catalog: { concurrency: { mode: 'fixed' } } } });
+    expect(back.ok && back.value.upstreams['catalog']?.concurrency?.mode).toBe('fixed');
+    const errors = (concurrency: unknown) => {
+      const r = mergeConfigPatch(base, { upstreams: { catalog: { concurrency } } });
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors({ mode: 'gradient2', minLimit: 50, maxLimit: 10 })).toEqual([
+      'upstreams.catalog.concurrency.minLimit: must be at most maxLimit (10)',
+    ]);
+    expect(errors({ mode: 'vegas' })[0]).toMatch(/^upstreams\.catalog\.concurrency\.mode: /);
+    expect(errors({ mode: 'gradient2', rttTolerance: 0.5 })[0]).toMatch(/^upstreams\.catalog\.concurrency\.rttTolerance: /);
+    expect(errors({ mode: 'gradient2', queueSize: 'log' })[0]).toMatch(/^upstreams\.catalog\.concurrency\.queueSize: /);
+    expect(errors({ mode: 'gradient2', smoothing: 0 })[0]).toMatch(/^upstreams\.catalog\.concurrency\.smoothing: /);
+  });
 });
