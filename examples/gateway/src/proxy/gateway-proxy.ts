@@ -150,6 +150,12 @@ export class GatewayProxy {
   }
 
   /** The route serving `path`, and whether it allows `method`; undefined when no route serves the path. */
+  /** An upstream's concurrency limit (fixed or adaptive) and its use right now; undefined for an unknown upstream. */
+  concurrency(upstream: string): { limit: number; inUse: number; queued: number } | undefined {
+    const u = this.upstreams.get(upstream);
+    return u && { limit: u.limiter.currentLimit, inUse: u.limiter.inUse, queued: u.limiter.queued };
+  }
+
   match(method: string, path: string): { route: RouteRuntime; allowed: boolean } | undefined {
     const route = this.routes.find(
       (r) => path === r.config.path || path.startsWith(r.config.path.endsWith('/') ? r.config.path : `${r.config.path}/`),
