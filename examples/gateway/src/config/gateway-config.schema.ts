@@ -70,32 +70,38 @@ export const replicaSchema = z
   .strict();
 export type ReplicaConfig = z.infer<typeof replicaSchema>;
 
-export const CONCURRENCY_MODES = ['fixed', 'gradient2'] as const;
+export const CONCURRENCY_MODES = ['fixed', 'gradient2', 'vegas'] as const;
 export type ConcurrencyMode = (typeof CONCURRENCY_MODES)[number];
 
 /**
- * How an upstream's concurrency limit is set. `fixed`: `concurrencyLimit`. `gradient2`: Netflix
- * concurrency-limits' Gradient2Limit adapts it from the latency of finished requests (see
- * src/adaptive/gradient2.ts); every parameter defaults to the library's published default, and
- * `concurrencyLimit` is then unused. All fields but `mode` have defaults so that a partial PUT such
- * as `{"concurrency":{"mode":"fixed"}}` merges cleanly over a gradient2 config.
+ * How an upstream's concurrency limit is set. `fixed`: `concurrencyLimit`. `gradient2` / `vegas`:
+ * Netflix concurrency-limits' Gradient2Limit / VegasLimit adapt it from the latency of finished
+ * requests (src/adaptive), and `concurrencyLimit` is unused. A parameter left out takes the
+ * library's published default for the chosen algorithm (they differ: maxLimit 200 vs 1000,
+ * smoothing 0.2 vs 1). In `fixed` mode the parameters are kept but unused, so that a partial PUT
+ * `{"concurrency":{"mode":"fixed"}}` merges cleanly over an adaptive config.
  */
 export const concurrencyConfigSchema = z
   .object({
     mode: z.enum(CONCURRENCY_MODES),
-    initialLimit: z.number().int().min(1).max(100_000).default(20),
-    minLimit: z.number().int().min(1).max(100_000).default(20),
-    /** `maxConcurrency` in the Java builder. */
-    maxLimit: z.number().int().min(1).max(100_000).default(200),
-    smoothing: z.number().gt(0).max(1).default(0.2),
-    rttTolerance: z.number().min(1).max(100).default(1.5),
-    longWindow: z.number().int().min(1).max(1_000_000).default(600),
-    /** Growth per update while latency holds: a count, or "sqrt" (max(4, ⌊√limit⌋)). */
-    queueSize: z.union([z.number().int().min(0).max(10_000), z.literal('sqrt')]).default(4),
-    /** 0: update on every finished request (SimpleLimiter + Gradient2Limit); > 0: WindowedLimit windows of this length (the library's 1 s). */
-    windowMs: z.number().int().min(0).max(600_000).default(0),
+    initialLimit: z.number().int().min(1).max(100_000).optional(),
+    /** Gradient2 only (Vegas' floor is 1). */
+    minLimit: z.number().int().min(1).max(100_000).optional(),
+    /** `maxConcurrency` in the Java builders. */
+    maxLimit: z.number().int().min(1).max(100_000).optional(),
+    smoothing: z.number().gt(0).max(1).optional(),
+    /** Gradient2 only. */
+    rttTolerance: z.number().min(1).max(100).optional(),
+    /** Gradient2 only. */
+    longWindow: z.number().int().min(1).max(1_000_000).optional(),
+    /** Gradient2 only: growth per update while latency holds, a count or "sqrt" (max(4, ⌊√limit⌋)). */
+    queueSize: z.union([z.number().int().min(0).max(10_000), z.literal('sqrt')]).optional(),
+    /** Vegas only: re-probe the no-load RTT every ~probeMultiplier × limit samples. */
+    probeMultiplier: z.number().int().min(1).max(10_000).optional(),
+    /** 0 (default): update on every finished request (SimpleLimiter); > 0: WindowedLimit windows of this length (the library's 1 s). */
+    windowMs: z.number().int().min(0).max(600_000).optional(),
     /** Finished requests a window needs before it updates the limit (WindowedLimit's 10). */
-    windowSize: z.number().int().min(1).max(100_000).default(10),
+    windowSize: z.number().int().min(1).max(100_000).optional(),
   })
   .strict();
 export type ConcurrencyConfig = z.infer<typeof concurrencyConfigSchema>;
@@ -173,12 +179,18 @@ export const gatewayConfigSchema = z
         });
       }
       const cc = upstream.concurrency;
-      if (cc && cc.minLimit > cc.maxLimit) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['upstreams', upstreamName, 'concurrency', 'minLimit'],
-          message: `must be at most maxLimit (${cc.maxLimit})`,
-        });
+      const at = (field: string) => ['upstreams', upstreamName, 'concurrency', field];
+      if (cc?.mode === 'gradient2' && (cc.minLimit ?? 20) > (cc.maxLimit ?? 200)) {
+        ctx.addIssue({ code: 'custom', path: at('minLimit'), message: `must be at most maxLimit (${cc.maxLimit ?? 200})` });
+      }
+      if (cc?.mode === 'vegas') {
+        for (const field of ['minLimit', 'rttTolerance', 'longWindow', 'queueSize'] as const) {
+          if (cc[field] !== undefined)
+            ctx.addIssue({ code: 'custom', path: at(field), message: 'not a parameter of vegas (gradient2 only)' });
+        }
+      }
+      if (cc?.mode === 'gradient2' && cc.probeMultiplier !== undefined) {
+        ctx.addIssue({ code: 'custom', path: at('probeMultiplier'), message: 'not a parameter of gradient2 (vegas only)' });
       }
     }
   });

@@ -1,4 +1,5 @@
 import { Gradient2Limit, WindowedLimit } from '../adaptive/gradient2';
+import { VegasLimit } from '../adaptive/vegas';
 import { parseConfig, type UpstreamConfig } from '../config/gateway-config.schema';
 import { UpstreamRuntime } from './upstream-runtime';
 
@@ -38,6 +39,8 @@ describe('UpstreamRuntime concurrency mode', () => {
       runtime.reconfigure(upstream({ concurrency: { mode: 'gradient2', windowMs: 1_000 } }));
       expect(runtime.limiter.adaptive).toBeInstanceOf(WindowedLimit);
       expect(runtime.limiter.currentLimit).toBe(20);
+      runtime.reconfigure(upstream({ concurrency: { mode: 'vegas' } }));
+      expect(runtime.limiter.adaptive).toBeInstanceOf(VegasLimit);
       runtime.reconfigure(upstream({ concurrency: { mode: 'fixed' } }));
       expect(runtime.limiter.adaptive).toBeNull();
       expect(runtime.limiter.currentLimit).toBe(7);

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import { createBalancer, ReplicaState, type Balancer } from '../balancing/balancers';
 import { Gradient2Limit, WindowedLimit, type LimitAlgorithm } from '../adaptive/gradient2';
+import { VegasLimit } from '../adaptive/vegas';
 import { ConcurrencyLimiter } from '../concurrency/concurrency-limiter';
 import type { ConcurrencyConfig, UpstreamConfig } from '../config/gateway-config.schema';
 
@@ -47,9 +48,10 @@ export class UpstreamRuntime {
   reconfigure(config: UpstreamConfig): void {
     this.limiter.reconfigure(config.concurrencyLimit, config.queueLimit, config.queueTimeoutMs);
     // An unchanged adaptive config keeps its algorithm and what it has learnt of the upstream.
-    const concurrencyKey = config.concurrency?.mode === 'gradient2' ? JSON.stringify(config.concurrency) : 'fixed';
+    const adaptive = config.concurrency && config.concurrency.mode !== 'fixed' ? config.concurrency : null;
+    const concurrencyKey = adaptive ? JSON.stringify(adaptive) : 'fixed';
     if (concurrencyKey !== this.concurrencyKey) {
-      this.limiter.setAlgorithm(config.concurrency?.mode === 'gradient2' ? createLimitAlgorithm(config.concurrency) : null);
+      this.limiter.setAlgorithm(adaptive ? createLimitAlgorithm(adaptive, this.random) : null);
       this.concurrencyKey = concurrencyKey;
     }
     if (config.balancer !== this.balancerKind) {
@@ -84,18 +86,29 @@ export class UpstreamRuntime {
 
 const poolSize = new WeakMap<Pool, number>();
 
-/** Gradient2 with the config's parameters, per finished request or over WindowedLimit windows. */
-export function createLimitAlgorithm(c: ConcurrencyConfig): LimitAlgorithm {
-  const gradient2 = new Gradient2Limit({
-    initialLimit: c.initialLimit,
-    minLimit: c.minLimit,
-    maxLimit: c.maxLimit,
-    smoothing: c.smoothing,
-    rttTolerance: c.rttTolerance,
-    longWindow: c.longWindow,
-    queueSize: c.queueSize,
-  });
-  return c.windowMs > 0
-    ? new WindowedLimit(gradient2, { minWindowMs: c.windowMs, maxWindowMs: c.windowMs, windowSize: c.windowSize })
-    : gradient2;
+/** The configured algorithm, parameters left out at the library's defaults, per request or over WindowedLimit windows. */
+export function createLimitAlgorithm(c: ConcurrencyConfig, random: () => number = Math.random): LimitAlgorithm {
+  const defined = <T extends object>(o: T): Partial<T> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const limit =
+    c.mode === 'vegas'
+      ? new VegasLimit(
+          defined({ initialLimit: c.initialLimit, maxLimit: c.maxLimit, smoothing: c.smoothing, probeMultiplier: c.probeMultiplier }),
+          random,
+        )
+      : new Gradient2Limit(
+          defined({
+            initialLimit: c.initialLimit,
+            minLimit: c.minLimit,
+            maxLimit: c.maxLimit,
+            smoothing: c.smoothing,
+            rttTolerance: c.rttTolerance,
+            longWindow: c.longWindow,
+            queueSize: c.queueSize,
+          }),
+        );
+  const windowMs = c.windowMs ?? 0;
+  return windowMs > 0
+    ? new WindowedLimit(limit, defined({ minWindowMs: windowMs, maxWindowMs: windowMs, windowSize: c.windowSize }))
+    : limit;
 }
