@@ -148,6 +148,7 @@ describe('gateway platform over HTTP', () => {
     expect(put.status).toBe(200);
     const live = (await call('GET', '/actuator/config')).body['config'] as { upstreams: Record<string, { concurrency?: unknown }> };
     expect(live.upstreams['catalog']?.concurrency).toEqual({ mode: 'gradient2', initialLimit: 4, minLimit: 2, maxLimit: 10 });
+    expect(platform.gateway.concurrency('catalog')).toEqual({ limit: 4, inUse: 0, queued: 0 });
     const replicas = platform.upstreams.urls['catalog']!;
     const faults = (method: string, body?: unknown) =>
       Promise.all(replicas.map((r) => fetch(`${r}/faults`, { method, ...(body ? { body: JSON.stringify(body) } : {}) })));
