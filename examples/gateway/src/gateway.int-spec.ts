@@ -140,6 +140,34 @@ describe('gateway platform over HTTP', () => {
     expect((await call('POST', '/actuator/config/rollback')).status).toBe(200);
     expect((await call('GET', '/catalog/1')).status).toBe(200);
   });
+
+  it('an upstream under the gradient2 limit admits its limit and sheds the rest, and goes back to fixed by PUT', async () => {
+    const put = await call('PUT', '/actuator/config', {
+      upstreams: { catalog: { concurrency: { mode: 'gradient2', initialLimit: 4, minLimit: 2, maxLimit: 10 }, queueLimit: 0 } },
+    });
+    expect(put.status).toBe(200);
+    const live = (await call('GET', '/actuator/config')).body['config'] as { upstreams: Record<string, { concurrency?: unknown }> };
+    expect(live.upstreams['catalog']?.concurrency).toEqual({ mode: 'gradient2', initialLimit: 4, minLimit: 2, maxLimit: 10 });
+    expect(platform.gateway.concurrency('catalog')).toEqual({ limit: 4, inUse: 0, queued: 0 });
+    const replicas = platform.upstreams.urls['catalog']!;
+    const faults = (method: string, body?: unknown) =>
+      Promise.all(replicas.map((r) => fetch(`${r}/faults`, { method, ...(body ? { body: JSON.stringify(body) } : {}) })));
+    // Slow replicas keep the first four in flight while the other eight arrive.
+    await faults('PUT', { slowMs: 400 });
+    try {
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call('GET', `/catalog/adaptive-${i}`)));
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).toEqual([...Array(4).fill(200), ...Array(8).fill(503)]);
+      expect(results.find((r) => r.status === 503)?.body['reason']).toBe('queue_full');
+    } finally {
+      await faults('DELETE');
+    }
+    expect(
+      (await call('PUT', '/actuator/config', { upstreams: { catalog: { concurrency: { mode: 'fixed' }, queueLimit: 1_000 } } })).status,
+    ).toBe(200);
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => call('GET', `/catalog/fixed-${i}`)));
+    expect(burst.every((r) => r.status === 200)).toBe(true);
+  });
 });
 
 describe('gateway telemetry', () => {

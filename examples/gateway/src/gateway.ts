@@ -30,6 +30,8 @@ export interface StartGatewayOptions {
 export interface RunningGateway {
   url: string;
   otlpEndpoint: string | null;
+  /** An upstream's concurrency limit (fixed or adaptive), in use and queued, read in process (tests, benches). */
+  concurrency(upstream: string): { limit: number; inUse: number; queued: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   return {
     url,
     otlpEndpoint: enabled ? endpoint : null,
+    concurrency: (upstream) => proxy.concurrency(upstream),
     stop: () =>
       (stopping ??= (async () => {
         server.closeAllConnections();

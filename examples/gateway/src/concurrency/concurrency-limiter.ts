@@ -1,3 +1,14 @@
+import type { LimitAlgorithm } from '../adaptive/gradient2';
+
+/**
+ * How a request held under the limit ended, for an adaptive limit (the listener contract of Netflix
+ * concurrency-limits): `success` and `dropped` (timed out, refused by an overloaded upstream) feed
+ * the algorithm a latency sample; `ignore` (a failure that says nothing about load, e.g. a refused
+ * connection or a 500) feeds none.
+ */
+export type SampleOutcome = 'success' | 'dropped' | 'ignore';
+export type Release = (outcome?: SampleOutcome) => void;
+
 /** Why a request was shed instead of sent upstream. */
 export type ShedReason = 'queue_full' | 'queue_timeout';
 
@@ -22,17 +33,30 @@ interface Waiter {
  * in flight; the next `queueLimit` wait for a slot (each at most `queueTimeoutMs`); one more is shed
  * at once. Shedding early keeps an overloaded upstream's queue (and every caller's latency) short
  * instead of letting it grow until everything times out.
+ *
+ * The limit is fixed, or set by an adaptive algorithm (`setAlgorithm`): each released request then
+ * reports its time in flight (from the slot being granted, so time spent queued here is not counted,
+ * as in the Java library's listener), and the limit follows the algorithm's.
  */
 export class ConcurrencyLimiter {
   private inFlight = 0;
   private readonly queue: Waiter[] = [];
+  private fixedLimit: number;
+  private algorithm: LimitAlgorithm | null = null;
 
   constructor(
     readonly upstream: string,
-    private limit: number,
+    limit: number,
     private queueLimit: number,
     private queueTimeoutMs: number,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.fixedLimit = limit;
+  }
+
+  private get limit(): number {
+    return this.algorithm ? this.algorithm.limit : this.fixedLimit;
+  }
 
   get inUse(): number {
     return this.inFlight;
@@ -44,8 +68,13 @@ export class ConcurrencyLimiter {
     return this.limit;
   }
 
+  /** The adaptive algorithm in use, if any. */
+  get adaptive(): LimitAlgorithm | null {
+    return this.algorithm;
+  }
+
   /** Resolves with a release function once a slot is held; rejects with ShedError. */
-  acquire(): Promise<() => void> {
+  acquire(): Promise<Release> {
     if (this.inFlight < this.limit && this.queue.length === 0) {
       this.inFlight++;
       return Promise.resolve(this.releaser());
@@ -81,20 +110,37 @@ export class ConcurrencyLimiter {
     });
   }
 
-  /** A new config: a raised limit admits waiting requests at once; a lowered one takes effect as requests finish. */
+  /**
+   * A new config: a raised limit admits waiting requests at once; a lowered one takes effect as
+   * requests finish. `limit` is used while no adaptive algorithm is set.
+   */
   reconfigure(limit: number, queueLimit: number, queueTimeoutMs: number): void {
-    this.limit = limit;
+    this.fixedLimit = limit;
     this.queueLimit = queueLimit;
     this.queueTimeoutMs = queueTimeoutMs;
     this.drain();
   }
 
-  private releaser(): () => void {
+  /** An adaptive algorithm sets the limit from now on; null: back to the fixed limit. */
+  setAlgorithm(algorithm: LimitAlgorithm | null): void {
+    this.algorithm = algorithm;
+    this.drain();
+  }
+
+  /** Called right after `inFlight++`: the sample's in-flight count includes the request itself. */
+  private releaser(): Release {
     let released = false;
-    return () => {
+    const startMs = this.now();
+    const inflightAtStart = this.inFlight;
+    const algorithm = this.algorithm;
+    return (outcome: SampleOutcome = 'success') => {
       if (released) return;
       released = true;
       this.inFlight--;
+      // A sample goes to the algorithm that admitted the request; after a reconfigure it is stale.
+      if (algorithm && algorithm === this.algorithm && outcome !== 'ignore') {
+        algorithm.onSample(startMs, this.now() - startMs, inflightAtStart, outcome === 'dropped');
+      }
       this.drain();
     };
   }

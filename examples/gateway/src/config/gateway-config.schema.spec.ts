@@ -51,4 +51,35 @@ describe('gateway config', () => {
     ]);
     expect(errors([1])).toEqual(['(body): must be a JSON object such as {"routes":{"catalog":{"cache":{"enabled":true}}}}']);
   });
+
+  it('selects an adaptive concurrency limit per upstream, refuses parameters the algorithm lacks, and merges back to fixed', () => {
+    const adaptive = mergeConfigPatch(base, { upstreams: { catalog: { concurrency: { mode: 'gradient2', rttTolerance: 2 } } } });
+    if (!adaptive.ok) throw new Error(adaptive.errors.join('\n'));
+    // Parameters left out stay out: the algorithm takes its own published defaults (they differ between the two).
+    expect(adaptive.value.upstreams['catalog']?.concurrency).toEqual({ mode: 'gradient2', rttTolerance: 2 });
+    expect(base.upstreams['catalog']?.concurrency).toBeUndefined(); // absent: fixed, the default
+    const back = mergeConfigPatch(adaptive.value, { upstreams: { catalog: { concurrency: { mode: 'fixed' } } } });
+    expect(back.ok && back.value.upstreams['catalog']?.concurrency).toEqual({ mode: 'fixed', rttTolerance: 2 });
+    const errors = (concurrency: unknown) => {
+      const r = mergeConfigPatch(base, { upstreams: { catalog: { concurrency } } });
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors({ mode: 'vegas', probeMultiplier: 10, maxLimit: 300 })).toEqual([]);
+    expect(errors({ mode: 'gradient2', minLimit: 50, maxLimit: 10 })).toEqual([
+      'upstreams.catalog.concurrency.minLimit: must be at most maxLimit (10)',
+    ]);
+    expect(errors({ mode: 'gradient2', minLimit: 250 })).toEqual([
+      'upstreams.catalog.concurrency.minLimit: must be at most maxLimit (200)',
+    ]);
+    expect(errors({ mode: 'vegas', rttTolerance: 2 })).toEqual([
+      'upstreams.catalog.concurrency.rttTolerance: not a parameter of vegas (gradient2 only)',
+    ]);
+    expect(errors({ mode: 'gradient2', probeMultiplier: 2 })).toEqual([
+      'upstreams.catalog.concurrency.probeMultiplier: not a parameter of gradient2 (vegas only)',
+    ]);
+    expect(errors({ mode: 'aimd' })[0]).toMatch(/^upstreams\.catalog\.concurrency\.mode: /);
+    expect(errors({ mode: 'gradient2', rttTolerance: 0.5 })[0]).toMatch(/^upstreams\.catalog\.concurrency\.rttTolerance: /);
+    expect(errors({ mode: 'gradient2', queueSize: 'log' })[0]).toMatch(/^upstreams\.catalog\.concurrency\.queueSize: /);
+    expect(errors({ mode: 'gradient2', smoothing: 0 })[0]).toMatch(/^upstreams\.catalog\.concurrency\.smoothing: /);
+  });
 });

@@ -70,6 +70,42 @@ export const replicaSchema = z
   .strict();
 export type ReplicaConfig = z.infer<typeof replicaSchema>;
 
+export const CONCURRENCY_MODES = ['fixed', 'gradient2', 'vegas'] as const;
+export type ConcurrencyMode = (typeof CONCURRENCY_MODES)[number];
+
+/**
+ * How an upstream's concurrency limit is set. `fixed`: `concurrencyLimit`. `gradient2` / `vegas`:
+ * Netflix concurrency-limits' Gradient2Limit / VegasLimit adapt it from the latency of finished
+ * requests (src/adaptive), and `concurrencyLimit` is unused. A parameter left out takes the
+ * library's published default for the chosen algorithm (they differ: maxLimit 200 vs 1000,
+ * smoothing 0.2 vs 1). In `fixed` mode the parameters are kept but unused, so that a partial PUT
+ * `{"concurrency":{"mode":"fixed"}}` merges cleanly over an adaptive config.
+ */
+export const concurrencyConfigSchema = z
+  .object({
+    mode: z.enum(CONCURRENCY_MODES),
+    initialLimit: z.number().int().min(1).max(100_000).optional(),
+    /** Gradient2 only (Vegas' floor is 1). */
+    minLimit: z.number().int().min(1).max(100_000).optional(),
+    /** `maxConcurrency` in the Java builders. */
+    maxLimit: z.number().int().min(1).max(100_000).optional(),
+    smoothing: z.number().gt(0).max(1).optional(),
+    /** Gradient2 only. */
+    rttTolerance: z.number().min(1).max(100).optional(),
+    /** Gradient2 only. */
+    longWindow: z.number().int().min(1).max(1_000_000).optional(),
+    /** Gradient2 only: growth per update while latency holds, a count or "sqrt" (max(4, ⌊√limit⌋)). */
+    queueSize: z.union([z.number().int().min(0).max(10_000), z.literal('sqrt')]).optional(),
+    /** Vegas only: re-probe the no-load RTT every ~probeMultiplier × limit samples. */
+    probeMultiplier: z.number().int().min(1).max(10_000).optional(),
+    /** 0 (default): update on every finished request (SimpleLimiter); > 0: WindowedLimit windows of this length (the library's 1 s). */
+    windowMs: z.number().int().min(0).max(600_000).optional(),
+    /** Finished requests a window needs before it updates the limit (WindowedLimit's 10). */
+    windowSize: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type ConcurrencyConfig = z.infer<typeof concurrencyConfigSchema>;
+
 export const upstreamConfigSchema = z
   .object({
     replicas: z.array(replicaSchema).min(1),
@@ -78,6 +114,8 @@ export const upstreamConfigSchema = z
     connectionsPerReplica: z.number().int().min(1).max(1_024),
     /** Requests in flight to this upstream at once (all replicas); more wait in the queue. */
     concurrencyLimit: z.number().int().min(1).max(100_000),
+    /** Absent: `fixed`. */
+    concurrency: concurrencyConfigSchema.optional(),
     /** Requests waiting for a slot; one more is shed with 503. 0: shed as soon as the limit is reached. */
     queueLimit: z.number().int().min(0).max(100_000),
     /** Longest wait in the queue before shedding with 503. */
@@ -139,6 +177,20 @@ export const gatewayConfigSchema = z
           path: ['upstreams', upstreamName, 'replicas'],
           message: 'the weighted balancer needs a replica with weight > 0',
         });
+      }
+      const cc = upstream.concurrency;
+      const at = (field: string) => ['upstreams', upstreamName, 'concurrency', field];
+      if (cc?.mode === 'gradient2' && (cc.minLimit ?? 20) > (cc.maxLimit ?? 200)) {
+        ctx.addIssue({ code: 'custom', path: at('minLimit'), message: `must be at most maxLimit (${cc.maxLimit ?? 200})` });
+      }
+      if (cc?.mode === 'vegas') {
+        for (const field of ['minLimit', 'rttTolerance', 'longWindow', 'queueSize'] as const) {
+          if (cc[field] !== undefined)
+            ctx.addIssue({ code: 'custom', path: at(field), message: 'not a parameter of vegas (gradient2 only)' });
+        }
+      }
+      if (cc?.mode === 'gradient2' && cc.probeMultiplier !== undefined) {
+        ctx.addIssue({ code: 'custom', path: at('probeMultiplier'), message: 'not a parameter of gradient2 (vegas only)' });
       }
     }
   });

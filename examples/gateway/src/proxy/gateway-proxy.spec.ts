@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { GRADIENT2_DEFAULTS } from '../adaptive/gradient2';
 import {
   DEFAULT_ROUTE_KNOBS,
   DEFAULT_UPSTREAM_KNOBS,
@@ -178,4 +179,38 @@ describe('GatewayProxy', () => {
     expect(shed.map((s) => s.reason)).toEqual(['queue_full', 'queue_full']);
     expect(u.stats().requests).toBe(2);
   });
+
+  it('under gradient2 the limit falls when the upstream starts queueing and grows back when it clears', async () => {
+    const u = await upstream({ name: 'catalog-1', latencyMs: 5, capacity: 64 });
+    const concurrency = { mode: 'gradient2' as const, ...GRADIENT2_DEFAULTS, minLimit: 4, maxLimit: 40, windowMs: 0, windowSize: 10 };
+    const proxy = proxyFor({
+      routes: { catalog: route('catalog') },
+      upstreams: { catalog: upstreamConfig([u.url], { concurrency, queueLimit: 1_000, queueTimeoutMs: 10_000 }) },
+    });
+    const wave = async (n: number): Promise<void> => {
+      for (let w = 0; w < n; w++) {
+        const results = await Promise.all(Array.from({ length: 48 }, (_, i) => send(proxy, 'GET', `/catalog/${w}-${i}`)));
+        expect(results.every((r) => r.status === 200)).toBe(true);
+      }
+    };
+    const faults = (body: unknown) =>
+      fetch(`${u.url}/faults`, {
+        method: body ? 'PUT' : 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : null,
+      });
+
+    await wave(6);
+    const steady = proxy.concurrency('catalog')!.limit;
+    expect(steady).toBeGreaterThan(20); // no queueing: grew from the initial 20 by queueSize × smoothing per request
+    expect((await faults({ slowMs: 150 })).status).toBe(200);
+    // One wave: held longer, the long-term RTT catches up with the new latency and the limit creeps
+    // back up (the published algorithm's baseline drift, its state 2).
+    await wave(1);
+    const loaded = proxy.concurrency('catalog')!.limit;
+    expect(loaded).toBeLessThanOrEqual(12); // RTT many times the baseline: gradient 0.5 on every sample
+    expect((await faults(null)).status).toBe(200);
+    await wave(10);
+    expect(proxy.concurrency('catalog')!.limit).toBeGreaterThan(loaded + 5);
+  }, 30_000);
 });

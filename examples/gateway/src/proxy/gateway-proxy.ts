@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ResponseCache, requestBypassReason, type CachedResponse, type RequestHeaders } from '../cache/response-cache';
-import { ShedError } from '../concurrency/concurrency-limiter';
+import { ShedError, type SampleOutcome } from '../concurrency/concurrency-limiter';
 import type { GatewayConfig, RouteConfig } from '../config/gateway-config.schema';
 import { decideRetry, RetryBudget, type AttemptOutcome } from '../resilience/retry';
 import { GatewayMetrics } from '../telemetry/gateway-metrics';
@@ -40,6 +40,21 @@ export interface ProxyResponse extends CachedResponse {
   attempts: number;
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout|aborted/i.test(`${error.name} ${(error as { code?: string }).code ?? ''} ${error.message}`);
+}
+
+/**
+ * What an answered attempt tells an adaptive concurrency limit: an answer (4xx included) is a
+ * latency sample; a 503 (the upstream shedding) or a 504 is a drop, whose latency counts as the
+ * library counts `onDropped`; any other 5xx says nothing about load and is ignored. A timeout is a
+ * drop too; a refused connection is ignored.
+ */
+function limiterSample(status: number): SampleOutcome {
+  if (status < 500) return 'success';
+  return status === 503 || status === 504 ? 'dropped' : 'ignore';
+}
+
 export class UpstreamFailure extends Error {
   readonly code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNREACHABLE';
   constructor(
@@ -47,8 +62,7 @@ export class UpstreamFailure extends Error {
     readonly attempts: number,
     override readonly cause: unknown,
   ) {
-    const timeout =
-      cause instanceof Error && /timeout|aborted/i.test(`${cause.name} ${(cause as { code?: string }).code ?? ''} ${cause.message}`);
+    const timeout = isTimeout(cause);
     super(`upstream ${upstream} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
     this.code = timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE';
   }
@@ -136,6 +150,12 @@ export class GatewayProxy {
   }
 
   /** The route serving `path`, and whether it allows `method`; undefined when no route serves the path. */
+  /** An upstream's concurrency limit (fixed or adaptive) and its use right now; undefined for an unknown upstream. */
+  concurrency(upstream: string): { limit: number; inUse: number; queued: number } | undefined {
+    const u = this.upstreams.get(upstream);
+    return u && { limit: u.limiter.currentLimit, inUse: u.limiter.inUse, queued: u.limiter.queued };
+  }
+
   match(method: string, path: string): { route: RouteRuntime; allowed: boolean } | undefined {
     const route = this.routes.find(
       (r) => path === r.config.path || path.startsWith(r.config.path.endsWith('/') ? r.config.path : `${r.config.path}/`),
@@ -193,14 +213,17 @@ export class GatewayProxy {
       let outcome: AttemptOutcome;
       let response: CachedResponse | undefined;
       let failure: unknown;
+      let sample: SampleOutcome = 'ignore';
       try {
         response = await this.attempt(route, upstream, replica, request, attempt);
         outcome = { kind: 'response', status: response.status };
+        sample = limiterSample(response.status);
       } catch (error) {
         failure = error;
         outcome = { kind: 'error', code: (error as { code?: string }).code ?? 'ERROR' };
+        sample = isTimeout(error) ? 'dropped' : 'ignore';
       } finally {
-        release();
+        release(sample);
       }
       const decision = decideRetry(route.config, attempt, outcome, route.budget, this.random);
       if (!decision.retry) {

@@ -1,7 +1,9 @@
 import { Pool } from 'undici';
 import { createBalancer, ReplicaState, type Balancer } from '../balancing/balancers';
+import { Gradient2Limit, WindowedLimit, type LimitAlgorithm } from '../adaptive/gradient2';
+import { VegasLimit } from '../adaptive/vegas';
 import { ConcurrencyLimiter } from '../concurrency/concurrency-limiter';
-import type { UpstreamConfig } from '../config/gateway-config.schema';
+import type { ConcurrencyConfig, UpstreamConfig } from '../config/gateway-config.schema';
 
 /** One replica: its balancer state and its undici connection pool. */
 export interface Replica {
@@ -20,6 +22,7 @@ export class UpstreamRuntime {
   private balancerKind: UpstreamConfig['balancer'] | null = null;
   private balancer!: Balancer;
   readonly limiter: ConcurrencyLimiter;
+  private concurrencyKey = 'fixed';
 
   constructor(
     readonly name: string,
@@ -44,6 +47,13 @@ export class UpstreamRuntime {
 
   reconfigure(config: UpstreamConfig): void {
     this.limiter.reconfigure(config.concurrencyLimit, config.queueLimit, config.queueTimeoutMs);
+    // An unchanged adaptive config keeps its algorithm and what it has learnt of the upstream.
+    const adaptive = config.concurrency && config.concurrency.mode !== 'fixed' ? config.concurrency : null;
+    const concurrencyKey = adaptive ? JSON.stringify(adaptive) : 'fixed';
+    if (concurrencyKey !== this.concurrencyKey) {
+      this.limiter.setAlgorithm(adaptive ? createLimitAlgorithm(adaptive, this.random) : null);
+      this.concurrencyKey = concurrencyKey;
+    }
     if (config.balancer !== this.balancerKind) {
       this.balancer = createBalancer(config.balancer, this.random);
       this.balancerKind = config.balancer;
@@ -75,3 +85,30 @@ export class UpstreamRuntime {
 }
 
 const poolSize = new WeakMap<Pool, number>();
+
+/** The configured algorithm, parameters left out at the library's defaults, per request or over WindowedLimit windows. */
+export function createLimitAlgorithm(c: ConcurrencyConfig, random: () => number = Math.random): LimitAlgorithm {
+  const defined = <T extends object>(o: T): Partial<T> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const limit =
+    c.mode === 'vegas'
+      ? new VegasLimit(
+          defined({ initialLimit: c.initialLimit, maxLimit: c.maxLimit, smoothing: c.smoothing, probeMultiplier: c.probeMultiplier }),
+          random,
+        )
+      : new Gradient2Limit(
+          defined({
+            initialLimit: c.initialLimit,
+            minLimit: c.minLimit,
+            maxLimit: c.maxLimit,
+            smoothing: c.smoothing,
+            rttTolerance: c.rttTolerance,
+            longWindow: c.longWindow,
+            queueSize: c.queueSize,
+          }),
+        );
+  const windowMs = c.windowMs ?? 0;
+  return windowMs > 0
+    ? new WindowedLimit(limit, defined({ minWindowMs: windowMs, maxWindowMs: windowMs, windowSize: c.windowSize }))
+    : limit;
+}
