@@ -181,7 +181,7 @@ describe('GatewayProxy', () => {
   });
 
   it('under gradient2 the limit falls when the upstream starts queueing and grows back when it clears', async () => {
-    const u = await upstream({ name: 'catalog-1', latencyMs: 5, capacity: 64 });
+    const u = await upstream({ name: 'catalog-1', latencyMs: 20, capacity: 64 });
     const concurrency = { mode: 'gradient2' as const, ...GRADIENT2_DEFAULTS, minLimit: 4, maxLimit: 40, windowMs: 0, windowSize: 10 };
     const proxy = proxyFor({
       routes: { catalog: route('catalog') },
@@ -203,7 +203,7 @@ describe('GatewayProxy', () => {
     await wave(6);
     const steady = proxy.concurrency('catalog')!.limit;
     expect(steady).toBeGreaterThan(20); // no queueing: grew from the initial 20 by queueSize × smoothing per request
-    expect((await faults({ slowMs: 150 })).status).toBe(200);
+    expect((await faults({ slowMs: 300 })).status).toBe(200);
     // One wave: held longer, the long-term RTT catches up with the new latency and the limit creeps
     // back up (the published algorithm's baseline drift, its state 2).
     await wave(1);
