@@ -54,7 +54,13 @@ export function incidentEvent(
     return { type: 'homeostat.incident.opened.v1', subject: target, data: { ...snapshot, ...previous } };
   }
   const relapsed = incident.relapsedAtMs === undefined ? {} : { relapsedAt: new Date(incident.relapsedAtMs).toISOString() };
-  const failing = incident.failingAtMs === undefined ? {} : { failingAt: new Date(incident.failingAtMs).toISOString() };
+  const failing =
+    incident.failingAtMs === undefined
+      ? {}
+      : {
+          failingAt: new Date(incident.failingAtMs).toISOString(),
+          ...(incident.failingSinceMs === undefined ? {} : { failingSince: new Date(incident.failingSinceMs).toISOString() }),
+        };
   return {
     type: 'homeostat.incident.updated.v1',
     subject: target,

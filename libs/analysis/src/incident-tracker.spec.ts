@@ -318,6 +318,8 @@ describe('IncidentTracker', () => {
       const [updated] = t.tick(40_000);
       // When its symptoms were last failing: a fix verified while the relapse began does not hide it.
       expect(updated).toMatchObject({ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 } });
+      // Failing since the relapse began, not since the opening: the symptoms had calmed in between.
+      expect(updated!.incident).toMatchObject({ failingSinceMs: 30_000 });
       expect(t.state).toBe('open');
     });
 
@@ -401,7 +403,7 @@ describe('IncidentTracker', () => {
     t.observe(signal('errors', 0.95), 1_000);
     t.tick(10_000);
     t.observe(signal('errors', 0.97), 12_000);
-    expect(t.tick(16_000)).toMatchObject([{ type: 'updated', incident: { failingAtMs: 12_000 } }]);
+    expect(t.tick(16_000)).toMatchObject([{ type: 'updated', incident: { failingAtMs: 12_000, failingSinceMs: 0 } }]);
     t.observe(signal('latency', 0.2), 18_000);
     t.observe(signal('errors', 0.2), 18_000);
     t.tick(22_000);

@@ -72,6 +72,11 @@ export interface IncidentState {
   relapsedAtMs?: number;
   /** While a symptom is failing (see healthSignals): when one was last seen failing. */
   failingAtMs?: number;
+  /**
+   * Since when the symptoms have been failing without a calm of half a gathering window: the
+   * incident's opening, or the start of its last relapse. With failingAtMs while one is failing.
+   */
+  failingSinceMs?: number;
 }
 
 /**
@@ -99,7 +104,14 @@ export interface TrackerSnapshot {
   lastObservationMs: number;
   signals: EvidenceSeries[];
   failingSpans: FailingSpan[];
-  incident?: { incidentId: string; fingerprint: string; openedAtMs: number; previousIncidentId?: string; relapsedAtMs?: number };
+  incident?: {
+    incidentId: string;
+    fingerprint: string;
+    openedAtMs: number;
+    previousIncidentId?: string;
+    relapsedAtMs?: number;
+    failingSinceMs?: number;
+  };
   openingKeys?: string[];
   /** Since when the open incident's symptoms have all been recovered. */
   calmSinceMs?: number;
@@ -206,6 +218,7 @@ export class IncidentTracker {
       if (!failing || !signal.symptom || calm === undefined || nowMs - calm < this.settings.gatherForMs / 2) return;
       this.relapse = { calmSinceMs: calm, startMs: nowMs, signals: new Map(), failingSpans: [] };
       this.calmSinceMs = undefined;
+      if (this.incident) this.incident.failingSinceMs = nowMs;
       return this.watchRelapse(signal, failing, nowMs);
     }
     const seen = relapse.signals.get(signal.key);
@@ -328,6 +341,9 @@ export class IncidentTracker {
         } else if (this.healthSignals().every((s) => s.recovered)) {
           this.calmSinceMs ??= nowMs;
         } else {
+          // Failing again after a real calm (on a signal that is no symptom, so no relapse was started).
+          const calm = this.calmSinceMs;
+          if (calm !== undefined && nowMs - calm >= this.settings.gatherForMs / 2 && this.incident) this.incident.failingSinceMs = nowMs;
           this.calmSinceMs = undefined;
         }
         if (this.dirty && nowMs - this.lastUpdateMs >= this.settings.updateEveryMs) {
@@ -415,6 +431,7 @@ export class IncidentTracker {
               openedAtMs: this.incident.openedAtMs,
               ...(this.incident.previousIncidentId === undefined ? {} : { previousIncidentId: this.incident.previousIncidentId }),
               ...(this.incident.relapsedAtMs === undefined ? {} : { relapsedAtMs: this.incident.relapsedAtMs }),
+              ...(this.incident.failingSinceMs === undefined ? {} : { failingSinceMs: this.incident.failingSinceMs }),
             },
           }
         : {}),
@@ -473,9 +490,12 @@ export class IncidentTracker {
     const base = this.incident;
     if (!base) throw new Error(`no open incident for ${this.target}`);
     const failing = this.phase === 'open' ? this.healthSignals().filter((s) => !s.recovered) : [];
+    const { failingSinceMs, ...rest } = base;
     return {
-      ...base,
-      ...(failing.length === 0 ? {} : { failingAtMs: Math.max(...failing.map((s) => s.lastAnomalousMs)) }),
+      ...rest,
+      ...(failing.length === 0
+        ? {}
+        : { failingAtMs: Math.max(...failing.map((s) => s.lastAnomalousMs)), failingSinceMs: failingSinceMs ?? base.openedAtMs }),
       signals: [...this.signals.values()].map((s) => ({ ...s, labels: { ...s.labels } })),
       failingSpans: [...this.failingSpans],
     };

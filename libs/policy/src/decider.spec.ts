@@ -77,13 +77,15 @@ const outcomeOf =
  * The analyzer's update of an open incident; with `relapsedAt` when its symptoms came back after all
  * had recovered, `failingAt` when one was last seen failing (while one is).
  */
-const updated = (id: string, updatedAt: number, relapsedAt?: number, failingAt?: number): DeciderInput => ({
+const updated = (id: string, updatedAt: number, relapsedAt?: number, failingAt?: number, failingSince = 0): DeciderInput => ({
   type: 'homeostat.incident.updated.v1',
   data: {
     ...incident(id),
     updatedAt: new Date(updatedAt).toISOString(),
     ...(relapsedAt === undefined ? {} : { relapsedAt: new Date(relapsedAt).toISOString() }),
-    ...(failingAt === undefined ? {} : { failingAt: new Date(failingAt).toISOString() }),
+    ...(failingAt === undefined
+      ? {}
+      : { failingAt: new Date(failingAt).toISOString(), failingSince: new Date(failingSince).toISOString() }),
   },
 });
 
@@ -333,6 +335,17 @@ describe('decider', () => {
       deciderSpec(d)
         .given([...past.events, ...again.events])
         .when(at(50_000, updated('inc-1', 50_000, undefined, 49_000)))
+        .then([]);
+    });
+
+    it('given symptoms failing again after a calm that followed the fix, then the decider leaves it to the analyzer to judge', () => {
+      const d = decider();
+      const past = history(d, [at(0, opened('inc-1')), at(10_000, outcomeOf(0, 'succeeded', 10_000))]);
+      // Failing since 30 s, after the fix: another kind may have come (the analyzer opens an
+      // incident of its own for it), or the same again (the analyzer reports relapsedAt).
+      deciderSpec(d)
+        .given(past.events)
+        .when(at(40_000, updated('inc-1', 40_000, undefined, 38_000, 30_000)))
         .then([]);
     });
 

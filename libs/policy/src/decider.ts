@@ -201,11 +201,14 @@ export function createDecider(setup: DeciderSetup): Decider {
     const last = c?.attempts[c.attempts.length - 1];
     if (c === undefined || last === undefined || last.status !== 'succeeded' || last.succeededAt === undefined) return undefined;
     if (c.relapsedAt !== undefined && c.relapsedAt > last.succeededAt) return last;
-    // Still failing a gathering window after the fix was verified: the analyzer's view lags the
-    // target's by up to a bucket, and a fix that took shows within that.
+    // Still failing a gathering window after the fix was verified (the analyzer's view lags the
+    // target's by up to a bucket, and a fix that took shows within that), and failing since before
+    // it without a calm: a failure that calmed and came back is the analyzer's to judge — the same
+    // kind again (relapsedAt) or another kind, which opens an incident of its own.
     const loop = setup.loops.get(c.loop);
     const graceMs = loop === undefined ? Infinity : parseDuration(loop.spec.detection.gatherFor);
-    if (c.failingAt !== undefined && c.failingAt > last.succeededAt + graceMs) return last;
+    const failingThrough = c.failingSince !== undefined && c.failingSince <= last.succeededAt;
+    if (failingThrough && c.failingAt !== undefined && c.failingAt > last.succeededAt + graceMs) return last;
     return undefined;
   }
 

@@ -45,11 +45,12 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
       return updateCase(state, event.data.incidentId, (c) => {
         const relapsedAt = event.data.relapsedAt === undefined ? undefined : Date.parse(event.data.relapsedAt);
         const failingAt = event.data.failingAt === undefined ? undefined : Date.parse(event.data.failingAt);
+        const failingSince = event.data.failingSince === undefined ? undefined : Date.parse(event.data.failingSince);
         return {
           ...c,
           incident: updatedIncident(c.incident, event.data),
           ...(relapsedAt === undefined || relapsedAt <= (c.relapsedAt ?? -Infinity) ? {} : { relapsedAt }),
-          ...(failingAt === undefined || failingAt <= (c.failingAt ?? -Infinity) ? {} : { failingAt }),
+          ...(failingAt === undefined || failingAt <= (c.failingAt ?? -Infinity) ? {} : { failingAt, failingSince }),
         };
       });
     case 'homeostat.incident.resolved.v1':

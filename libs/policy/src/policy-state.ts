@@ -110,6 +110,8 @@ export interface IncidentCase {
   relapsedAt?: number;
   /** Epoch ms of the last time the analyzer reported one of the incident's symptoms still failing. */
   failingAt?: number;
+  /** Epoch ms since when, as of that report, they had been failing without a calm (the opening or the last relapse). */
+  failingSince?: number;
 }
 
 /** Everything the decider keeps between events. Plain JSON: it survives a restart as a snapshot. */

@@ -120,6 +120,12 @@ export const incidentUpdatedSchema = z
      * take (or the failure came straight back), which the decider treats like a relapse.
      */
     failingAt: timestamp.optional(),
+    /**
+     * With failingAt: since when the symptoms have been failing without a calm of half a gathering
+     * window (the opening, or the start of the last relapse). A fix verified after this, while
+     * they kept failing, did not take.
+     */
+    failingSince: timestamp.optional(),
   })
   .strict();
 export type IncidentUpdated = z.infer<typeof incidentUpdatedSchema>;
