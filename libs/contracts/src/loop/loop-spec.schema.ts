@@ -73,6 +73,13 @@ const inlineCall = z.object({ adapter, params: actionParams.default({}) }).stric
 export const AUTONOMY = ['shadow', 'propose', 'auto'] as const;
 
 /**
+ * The three kinds of loop over the same five stages (DESIGN.md, "Three kinds of loop, one
+ * pipeline"): production incidents, CI failures, a running API platform's knobs.
+ */
+export const LOOP_KINDS = ['remediate', 'repair', 'optimize'] as const;
+export type LoopKind = (typeof LOOP_KINDS)[number];
+
+/**
  * A URL that may name environment variables, `${SHOP_URL}` or `${SHOP_URL:-http://127.0.0.1:3000}`,
  * so one spec serves every environment; the executor substitutes them. Checked with the
  * defaults filled in (a variable without a default stands for a host).
@@ -258,6 +265,8 @@ export const loopSpecSchema = z
       .strict(),
     spec: z
       .object({
+        /** A spec without a kind is a `remediate` loop. */
+        kind: z.enum(LOOP_KINDS).default('remediate'),
         target: z.object({ service: nonEmpty, selector: labels.optional() }).strict(),
         signals: z.array(signalSchema).min(1, 'must list at least one signal'),
         detection: detectionSpecSchema.default(DEFAULT_DETECTION),
