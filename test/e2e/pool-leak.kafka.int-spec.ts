@@ -29,7 +29,10 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
       KAFKA_BROKERS: brokers,
       HOMEOSTAT_TOPIC_PREFIX: prefix,
       HOMEOSTAT_TOPIC_PARTITIONS: '3',
-      HOMEOSTAT_LOOPS_DIR: await fastShopLoopDir(),
+      // An incident waits 90 s of calm before it resolves, so each fault below comes while the last
+      // incident is still open: the same kind again must be a relapse, another kind an incident of
+      // its own linked to the one before.
+      HOMEOSTAT_LOOPS_DIR: await fastShopLoopDir({ resolveAfter: '90s' }),
       ANALYZER_BUCKET_MS: '2000',
       ANALYZER_TICK_MS: '500',
       SHOP_URL: `http://127.0.0.1:${shopPort}`,
@@ -101,32 +104,34 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
     firstIncident = id;
   }, 360_000);
 
-  it('acts again on a pool leak injected as soon as the shop is healthy, the last incident open or not', async () => {
+  it('takes a pool leak injected again as soon as the shop is healthy for a relapse of the open incident, and decides again', async () => {
     expect(firstIncident).toBeDefined();
     await eventually('the shop is healthy', async () => (await getJson(`${shop!.url}/health`)).status === 200, 60_000);
+    expect(observer.openIncidents().map((i) => i.incidentId)).toContain(firstIncident);
     const injectedAt = Date.now();
     expect((await fetch(`${shop!.url}/faults/pool-leak`, { method: 'POST' })).status).toBe(200);
 
-    // A relapse of the incident still open (the decider decides again, naming the fix that did not
-    // hold), or a new incident of the same kind when the first one had resolved already.
-    const acted = await observer.until(
-      () => observer.decisions.find((d) => d.at >= injectedAt && (d.data.relapseOf !== undefined || d.data.incidentId !== firstIncident)),
-      120_000,
-    );
+    // The fix verified before did not hold: the same incident, decided again, naming that fix.
+    const acted = await observer.until(() => observer.decisions.find((d) => d.at >= injectedAt), 120_000);
     if (!acted) throw new Error(`no decision within 120 s of the second fault:\n${processes.flatMap((p) => p.lines.slice(-5)).join('\n')}`);
-    if (acted.data.incidentId === firstIncident) expect(acted.data.relapseOf).toEqual(expect.any(String));
-    else expect(acted.data.fingerprint).toBe(observer.opened.find((o) => o.data.incidentId === firstIncident)?.data.fingerprint);
+    expect({ incidentId: acted.data.incidentId, relapseOf: acted.data.relapseOf }).toEqual({
+      incidentId: firstIncident,
+      relapseOf: expect.any(String),
+    });
+    expect(observer.opened.filter((o) => o.at >= injectedAt).map((o) => o.data.fingerprint)).not.toContain(
+      observer.opened.find((o) => o.data.incidentId === firstIncident)?.data.fingerprint,
+    );
     const healed = await observer.until(
       () =>
         observer.outcomes.find(
-          (o) => o.data.incidentId === acted.data.incidentId && o.data.status === 'succeeded' && Date.parse(o.data.startedAt) >= injectedAt,
+          (o) => o.data.incidentId === firstIncident && o.data.status === 'succeeded' && Date.parse(o.data.startedAt) >= injectedAt,
         ),
       150_000,
     );
     const tried = observer.outcomes
-      .filter((o) => o.data.incidentId === acted.data.incidentId && Date.parse(o.data.startedAt) >= injectedAt)
+      .filter((o) => o.data.incidentId === firstIncident && Date.parse(o.data.startedAt) >= injectedAt)
       .map((o) => `${o.data.action.name}:${o.data.status}`);
-    process.stdout.write(`second pool leak: ${acted.data.relapseOf ? 'relapse' : 'new incident'}; tried ${tried.join(' → ')}\n`);
+    process.stdout.write(`second pool leak: a relapse of ${firstIncident}; tried ${tried.join(' → ')}\n`);
     expect({ recovered: healed !== undefined, tried }).toMatchObject({ recovered: true });
   }, 300_000);
 
@@ -154,6 +159,9 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
       if (!opened)
         throw new Error(`${fault}: no incident of its own within 120 s:\n${processes.flatMap((p) => p.lines.slice(-5)).join('\n')}`);
       before.add(opened.data.incidentId);
+      // The incident it follows was still open (nothing resolves within 90 s of calm): this one's
+      // opening resolved it, and says so.
+      expect({ fault, follows: opened.data.previousIncidentId }).toEqual({ fault, follows: expect.any(String) });
       const healed = await observer.until(
         () =>
           observer.outcomes.find(
@@ -165,12 +173,34 @@ describe('the self-healing loop on Kafka, every service in its own process', () 
       const tried = observer.outcomes
         .filter((o) => o.data.incidentId === opened.data.incidentId)
         .map((o) => `${o.data.action.name}:${o.data.status}`);
-      lines.push(`${fault}: ${opened.data.fingerprint}, tried ${tried.join(' → ')}`);
+      lines.push(`${fault}: ${opened.data.fingerprint} (after ${opened.data.previousIncidentId}), tried ${tried.join(' → ')}`);
       expect({ fault, recovered: healed !== undefined, tried }).toMatchObject({ fault, recovered: true });
       // A kind of its own: not the fingerprint of a fault before it.
       expect({ fault, newKind: !fingerprints.has(opened.data.fingerprint) }).toEqual({ fault, newKind: true });
       fingerprints.add(opened.data.fingerprint);
     }
     process.stdout.write(`back to back on Kafka:\n${lines.join('\n')}\n`);
+
+    // The ledger keeps how they followed one another, and the pool leak's relapse, for people to read.
+    const linksOf = async (id: string) =>
+      (await getJson(`${consoleUrl}/api/incidents/${id}`)).body['links'] as {
+        follows: string | null;
+        followedBy: string[];
+        relapses: string[];
+      };
+    const followers = observer.opened.filter((o) => o.data.previousIncidentId !== undefined);
+    await eventually(
+      'the incident links are in the ledger',
+      async () => {
+        const first = await linksOf(firstIncident!);
+        if (first.relapses.length === 0) return false;
+        for (const f of followers) if ((await linksOf(f.data.incidentId)).follows !== f.data.previousIncidentId) return false;
+        return true;
+      },
+      30_000,
+    );
+    expect((await linksOf(firstIncident!)).followedBy).toEqual(
+      followers.filter((f) => f.data.previousIncidentId === firstIncident).map((f) => f.data.incidentId),
+    );
   }, 900_000);
 });

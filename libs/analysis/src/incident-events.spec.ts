@@ -28,6 +28,19 @@ const incident: IncidentState = {
 const hypothesis = (): undefined => undefined;
 
 describe('incidentEvent', () => {
+  it('names the incident it resolves, so a ledger that keeps only its latest state still says what it was', () => {
+    const resolved = incidentEvent(
+      'shop',
+      'shop',
+      { type: 'resolved', incident, resolvedAtMs: 90_000, resolution: 'self-healed' },
+      90_000,
+      hypothesis,
+    );
+    const opened = incidentEvent('shop', 'shop', { type: 'opened', incident }, 40_000, hypothesis);
+    expect(resolved.data).toMatchObject({ title: opened.data.title, severity: opened.data.severity, resolution: 'self-healed' });
+    expect(eventSchemas[resolved.type].safeParse(resolved.data).success).toBe(true);
+  });
+
   it('links an incident opened while another was open to it, and reports a relapse on the update', () => {
     const opened = incidentEvent(
       'shop',

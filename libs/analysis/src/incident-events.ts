@@ -11,7 +11,7 @@ export type IncidentHypothesis = EventData<'homeostat.incident.opened.v1'>['hypo
 
 /**
  * A tracker's transition as the event the analyzer publishes: a resolution names the incident
- * only; an opening or an update carries its whole picture (severity, title, evidence and the most
+ * (its title and severity, not its evidence); an opening or an update carries its whole picture (severity, title, evidence and the most
  * likely cause, which `hypothesisOf` works out from every target's evidence).
  */
 export function incidentEvent(
@@ -35,6 +35,8 @@ export function incidentEvent(
         openedAt,
         resolvedAt: new Date(transition.resolvedAtMs).toISOString(),
         resolution: transition.resolution,
+        title: titleOf(target, incident),
+        severity: severityOf(incident),
       },
     };
   }

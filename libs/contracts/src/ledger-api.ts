@@ -17,6 +17,17 @@ export interface IncidentSummary {
   timeToRecoverMs: number | null;
 }
 
+/**
+ * How an incident stands to the others on its target (the ledger's incident_links): the one it
+ * followed while that was still open (another kind of failure), the ones that followed it, and when
+ * its symptoms relapsed after they had recovered.
+ */
+export interface IncidentLinks {
+  follows: string | null;
+  followedBy: string[];
+  relapses: string[];
+}
+
 export interface LearningCurvePoint {
   incidentId: string;
   fingerprint: string;

@@ -13,6 +13,7 @@ export const TELEMETRY_TABLES = {
 /** The loop ledger (migrations 0004 and later). */
 export const LEDGER_TABLES = {
   incidents: 'incidents',
+  incidentLinks: 'incident_links',
   decisions: 'decisions',
   outcomes: 'outcomes',
   knowledge: 'knowledge',

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { LEDGER_TABLES } from '@homeostat/store';
-import type { ControlCommandRow, DecisionSummary, EffectivenessRow, IncidentSummary, LearningCurvePoint } from '@homeostat/contracts';
+import type {
+  ControlCommandRow,
+  DecisionSummary,
+  EffectivenessRow,
+  IncidentLinks,
+  IncidentSummary,
+  LearningCurvePoint,
+} from '@homeostat/contracts';
 import { LearnerStore } from './learner-store.service';
 
 const MADE = 'homeostat.decision.made.v1';
@@ -21,17 +28,18 @@ export class LedgerQueryService {
     return result.json<T>();
   }
 
-  async incidents(filter: { status?: string; limit: number }): Promise<IncidentSummary[]> {
+  async incidents(filter: { status?: string; limit: number; incidentId?: string }): Promise<IncidentSummary[]> {
     const rows = await this.rows<Record<string, string | number | null>>(
       `SELECT incident_id, argMax(loop, version) AS loop, argMax(target, version) AS target, argMax(fingerprint, version) AS fingerprint,
               argMax(status, version) AS status, argMaxIf(severity, version, severity != '') AS severity, argMaxIf(summary, version, summary != '') AS title,
               ${ISO('min(opened_at)')} AS opened_at, ${ISO('maxOrNull(resolved_at)')} AS resolved_at, maxOrNull(time_to_recover_ms) AS ttr
        FROM ${LEDGER_TABLES.incidents}
+       WHERE {id:String} = '' OR incident_id = {id:String}
        GROUP BY incident_id
        HAVING {status:String} = '' OR status = {status:String}
        ORDER BY opened_at DESC
        LIMIT {limit:UInt32}`,
-      { status: filter.status ?? '', limit: filter.limit },
+      { status: filter.status ?? '', limit: filter.limit, id: filter.incidentId ?? '' },
     );
     return rows.map((r) => ({
       incidentId: String(r['incident_id']),
@@ -47,16 +55,38 @@ export class LedgerQueryService {
     }));
   }
 
-  /** Every event of an incident, its decisions and their outcomes, oldest first. */
+  /**
+   * An incident: its events (once the table's parts merge, only its latest state), how it stands to
+   * the incidents before and after it, its decisions and their outcomes, oldest first.
+   */
   async incident(
     incidentId: string,
-  ): Promise<{ incident: IncidentSummary; events: unknown[]; decisions: unknown[]; outcomes: unknown[] } | undefined> {
-    const [incident] = (await this.incidents({ limit: 100_000 })).filter((i) => i.incidentId === incidentId);
+  ): Promise<
+    { incident: IncidentSummary; links: IncidentLinks; events: unknown[]; decisions: unknown[]; outcomes: unknown[] } | undefined
+  > {
+    const [incident] = await this.incidents({ limit: 1, incidentId });
     if (!incident) return undefined;
     const events = await this.events(LEDGER_TABLES.incidents, 'incident_id', incidentId);
+    const links = await this.links(incidentId);
     const decisions = await this.events(LEDGER_TABLES.decisions, 'incident_id', incidentId);
     const outcomes = await this.events(LEDGER_TABLES.outcomes, 'incident_id', incidentId);
-    return { incident, events, decisions, outcomes };
+    return { incident, links, events, decisions, outcomes };
+  }
+
+  private async links(incidentId: string): Promise<IncidentLinks> {
+    const rows = await this.rows<{ incident_id: string; link: string; other_incident_id: string; at: string }>(
+      `SELECT DISTINCT incident_id, link, other_incident_id, ${ISO('at')} AS at
+       FROM ${LEDGER_TABLES.incidentLinks}
+       WHERE incident_id = {id:String} OR (link = 'follows' AND other_incident_id = {id:String})
+       ORDER BY at`,
+      { id: incidentId },
+    );
+    const own = rows.filter((r) => r.incident_id === incidentId);
+    return {
+      follows: own.find((r) => r.link === 'follows')?.other_incident_id ?? null,
+      followedBy: rows.filter((r) => r.link === 'follows' && r.other_incident_id === incidentId).map((r) => r.incident_id),
+      relapses: own.filter((r) => r.link === 'relapse').map((r) => r.at),
+    };
   }
 
   /**

@@ -143,6 +143,12 @@ export const incidentResolvedSchema = z
     /** recovered: after one of our actions; self-healed: without one; expired: no signal for too long. */
     resolution: z.enum(INCIDENT_RESOLUTIONS),
     decisionId: id.optional(),
+    /**
+     * What the incident was (as its last update said): a ledger that keeps only an incident's
+     * latest state, as ClickHouse's ReplacingMergeTree does once parts merge, still names it.
+     */
+    title: nonEmpty.optional(),
+    severity: severity.optional(),
   })
   .strict();
 export type IncidentResolved = z.infer<typeof incidentResolvedSchema>;

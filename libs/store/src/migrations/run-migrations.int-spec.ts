@@ -61,6 +61,12 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     'ValueAtQuantiles.Quantile': 'Array(Float64)',
     'ValueAtQuantiles.Value': 'Array(Float64)',
   },
+  incident_links: {
+    incident_id: 'String',
+    link: 'LowCardinality(String)',
+    other_incident_id: 'String',
+    at: "DateTime64(3, 'UTC')",
+  },
   incidents: {
     incident_id: 'String',
     version: 'UInt64',
@@ -132,12 +138,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);

@@ -43,6 +43,7 @@ const incident = (): IncidentAnswer => {
       resolvedAt: null,
       timeToRecoverMs: null,
     },
+    links: { follows: null, followedBy: [], relapses: [] },
     events: [
       {
         id: 'e1',

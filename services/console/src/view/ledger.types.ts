@@ -3,12 +3,13 @@
  * (libs/contracts ledger-api.ts); the answers that bundle them are the console's. Pure types: the
  * browser bundle imports them too.
  */
-import type { ControlCommandRow, EventData, IncidentSummary } from '@homeostat/contracts';
+import type { ControlCommandRow, EventData, IncidentLinks, IncidentSummary } from '@homeostat/contracts';
 
 export type {
   ControlCommandRow,
   DecisionSummary,
   EffectivenessRow,
+  IncidentLinks,
   IncidentSummary,
   LearningCurvePoint,
   SeriesAnswer,
@@ -42,6 +43,7 @@ export interface DecisionAnswer {
 
 export interface IncidentAnswer {
   incident: IncidentSummary;
+  links: IncidentLinks;
   events: LedgerEvent[];
   decisions: LedgerEvent[];
   outcomes: LedgerEvent[];

@@ -73,10 +73,16 @@ describe('ledgerRows', () => {
         updated_at: '2025-01-01 10:00:42.500',
         resolved_at: '2025-01-01 10:00:42.500',
         time_to_recover_ms: 42_500,
-        severity: '',
-        summary: '',
+        severity: 'critical',
+        summary: 'Pool exhausted, checkout failing',
       });
       expect(row['version']).toBeGreaterThan(EVENT_TIME_MS);
+    });
+
+    it('given a resolution that does not name the incident (an older analyzer), then severity and summary are left empty', () => {
+      const { title: _title, severity: _severity, ...data } = incidentResolved().data;
+      const row = onlyRow(ledgerRows({ ...incidentResolved(), data }), 'incidents');
+      expect(row).toMatchObject({ status: 'resolved', severity: '', summary: '' });
     });
   });
 

@@ -1,6 +1,6 @@
 import { isVerifiedOutcome, type AnyEnvelope, type Envelope } from '@homeostat/contracts';
 import { LEDGER_TABLES } from '@homeostat/store';
-import { isoToDateTime64, isoToUnixMillis, isoToUnixNanos, traceContextOf, type TableRows } from './row-values';
+import { isoToDateTime64, isoToUnixMillis, isoToUnixNanos, nonEmpty, traceContextOf, type TableRows } from './row-values';
 
 /*
  * Ledger rows (deploy/clickhouse/migrations/0004_ledger.sql). Every table is a ReplacingMergeTree
@@ -28,6 +28,17 @@ export type IncidentRow = {
   time_to_recover_ms: number | null;
   trace_id: string;
   event: string;
+};
+
+/** incident_links (migration 0007): an incident's opening after another, or a relapse. */
+export type IncidentLinkRow = {
+  incident_id: string;
+  link: 'follows' | 'relapse';
+  other_incident_id: string;
+  at: string;
+  loop: string;
+  target: string;
+  event_id: string;
 };
 
 export type DecisionRow = {
@@ -112,7 +123,10 @@ export function ledgerRows(event: AnyEnvelope): TableRows[] {
     case 'homeostat.incident.opened.v1':
     case 'homeostat.incident.updated.v1':
     case 'homeostat.incident.resolved.v1':
-      return [{ table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] }];
+      return nonEmpty([
+        { table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] },
+        { table: LEDGER_TABLES.incidentLinks, rows: incidentLinkRows(event) },
+      ]);
     case 'homeostat.decision.made.v1':
       return [{ table: LEDGER_TABLES.decisions, rows: [decisionRow(event)] }];
     case 'homeostat.action.started.v1':
@@ -184,12 +198,31 @@ function incidentRow(
       return {
         ...base,
         status: 'resolved',
-        severity: '',
-        summary: '',
+        severity: event.data.severity ?? '',
+        summary: event.data.title ?? '',
         updated_at: ms(event.data.resolvedAt),
         resolved_at: ms(event.data.resolvedAt),
         time_to_recover_ms: millisBetween(event.data.openedAt, event.data.resolvedAt),
       };
+  }
+}
+
+function incidentLinkRows(
+  event: EventOf<'homeostat.incident.opened.v1' | 'homeostat.incident.updated.v1' | 'homeostat.incident.resolved.v1'>,
+): IncidentLinkRow[] {
+  const d = event.data;
+  const common = { incident_id: d.incidentId, loop: d.loop, target: d.target, event_id: event.id };
+  switch (event.type) {
+    case 'homeostat.incident.opened.v1':
+      return event.data.previousIncidentId === undefined
+        ? []
+        : [{ ...common, link: 'follows', other_incident_id: event.data.previousIncidentId, at: ms(event.data.openedAt) }];
+    case 'homeostat.incident.updated.v1':
+      return event.data.relapsedAt === undefined
+        ? []
+        : [{ ...common, link: 'relapse', other_incident_id: '', at: ms(event.data.relapsedAt) }];
+    case 'homeostat.incident.resolved.v1':
+      return [];
   }
 }
 

@@ -21,7 +21,9 @@ import {
   controlApprove,
   controlKillSwitch,
   decisionMade,
+  incidentFollowing,
   incidentOpened,
+  incidentRelapsed,
   incidentResolved,
   incidentUpdated,
   knowledgeUpdated,
@@ -94,6 +96,7 @@ describe('row mappers against chDB', () => {
       buildEvent('log'),
       metricsEvent(),
       incidentOpened(),
+      incidentFollowing(),
       incidentResolved(),
       decisionMade(),
       actionStarted(),
@@ -390,6 +393,38 @@ describe('row mappers against chDB', () => {
         decision_id: '',
         reason: 'incident review',
         issued_at: '2025-01-01 10:00:05.250',
+      },
+    ]);
+  });
+
+  it('keeps how incidents follow one another after the incident rows collapse: one row per relapse, one per follower', async () => {
+    // The relapse is repeated by every later update and the follower's opening is redelivered.
+    const events = [
+      incidentOpened(),
+      incidentRelapsed(),
+      incidentRelapsed('2025-01-01T10:01:20.000Z'),
+      incidentFollowing(),
+      incidentFollowing(),
+    ];
+    for (const event of events) await insertAll(ledgerRows(event));
+    expect(
+      await select(`SELECT incident_id, link, other_incident_id, at, loop, target FROM incident_links FINAL ORDER BY incident_id, link`),
+    ).toEqual([
+      {
+        incident_id: 'inc-1',
+        link: 'relapse',
+        other_incident_id: '',
+        at: '2025-01-01 10:01:05.250',
+        loop: 'shop-pool-exhaustion',
+        target: 'shop',
+      },
+      {
+        incident_id: 'inc-2',
+        link: 'follows',
+        other_incident_id: 'inc-1',
+        at: '2025-01-01 10:02:00.000',
+        loop: 'shop-pool-exhaustion',
+        target: 'shop',
       },
     ]);
   });

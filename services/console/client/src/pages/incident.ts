@@ -1,14 +1,34 @@
 import type { Evidence, Hypothesis } from '@homeostat/contracts';
 import { formatDuration, toneOf } from '../../../src/view/format';
-import type { IncidentAnswer, LedgerEvent } from '../../../src/view/ledger.types';
+import type { IncidentAnswer, IncidentLinks, LedgerEvent } from '../../../src/view/ledger.types';
 import { api } from '../api';
-import { badge, html } from '../html';
+import { badge, html, type Html } from '../html';
 import { onOverview } from '../state';
 import { drawEvidenceCharts, evidenceHtml } from './evidence';
 
 interface Snapshot {
   evidence: Evidence;
   hypothesis?: Hypothesis;
+}
+
+/**
+ * How the incident stands to the others on its target: a failure of another kind that came while
+ * the one before was open, the ones that came while it was, and its relapses (a fix that did not hold).
+ */
+function linksHtml(links: IncidentLinks): Html {
+  const list = (ids: readonly string[]) =>
+    ids.map((id, n) => html`${n > 0 ? ', ' : ''}<a href="#/incidents/${id}" data-testid="incident-link">${id}</a>`);
+  const parts = [
+    ...(links.follows ? [html`follows ${list([links.follows])}, still open when this kind of failure came`] : []),
+    ...(links.followedBy.length > 0 ? [html`followed by ${list(links.followedBy)}`] : []),
+    ...(links.relapses.length > 0
+      ? [
+          html`relapsed ${links.relapses.length === 1 ? 'once' : `${links.relapses.length} times`} after its symptoms had recovered
+          (${links.relapses.map((at) => new Date(at).toLocaleTimeString()).join(', ')})`,
+        ]
+      : []),
+  ];
+  return parts.length === 0 ? html`` : html`<p data-testid="incident-links">${parts.map((p, n) => html`${n > 0 ? ' · ' : ''}${p}`)}</p>`;
 }
 
 /** One incident: its latest evidence and the chain of decisions the loop made about it. */
@@ -35,6 +55,7 @@ export function incidentPage(root: HTMLElement, incidentId: string): () => void 
         opened
         ${new Date(i.openedAt).toLocaleString()}${i.resolvedAt ? ` · resolved ${new Date(i.resolvedAt).toLocaleString()} (time to recover ${formatDuration(i.timeToRecoverMs)})` : ''}
       </p>
+      ${linksHtml(a.links)}
       <h2>Decisions</h2>
       <section class="panel">
         <table data-testid="incident-decisions">

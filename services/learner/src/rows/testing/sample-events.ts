@@ -220,6 +220,28 @@ export const incidentUpdated = () =>
     { source: 'analyzer', time: '2025-01-01T10:00:30.100Z' },
   );
 
+/** The incident's symptoms came back after they had recovered: a relapse, which every later update repeats. */
+export const incidentRelapsed = (updatedAt = '2025-01-01T10:01:10.000Z') =>
+  event(
+    'homeostat.incident.updated.v1',
+    { ...sampleIncidentOpened(), updatedAt, relapsedAt: '2025-01-01T10:01:05.250Z' },
+    { source: 'analyzer', time: updatedAt },
+  );
+
+/** Another kind of failure on the same target while inc-1 was open: an incident of its own that follows inc-1. */
+export const incidentFollowing = () =>
+  event(
+    'homeostat.incident.opened.v1',
+    {
+      ...sampleIncidentOpened(),
+      incidentId: 'inc-2',
+      fingerprint: 'shop|dependency-latency|http.client.request.duration',
+      openedAt: '2025-01-01T10:02:00.000Z',
+      previousIncidentId: 'inc-1',
+    },
+    { source: 'analyzer', time: '2025-01-01T10:02:04.000Z' },
+  );
+
 export const incidentResolved = () =>
   event(
     'homeostat.incident.resolved.v1',
@@ -232,6 +254,8 @@ export const incidentResolved = () =>
       resolvedAt: '2025-01-01T10:00:42.5Z',
       resolution: 'recovered',
       decisionId: 'dec-1',
+      title: 'Pool exhausted, checkout failing',
+      severity: 'critical',
     },
     { source: 'analyzer', time: '2025-01-01T10:00:43Z' },
   );
