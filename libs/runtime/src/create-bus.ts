@@ -26,7 +26,7 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
     // What waits when the stack stops is kept on disk and handled at the next start; each stage
     // handles what waits for a share of the shutdown timeout first (six stages close one by one).
     spoolDir: join(config.dataDir, 'bus-spool'),
-    drainMs: Math.round(config.shutdownTimeoutMs / 8),
+    drainMs: Math.round(config.shutdownTimeoutMs / 10),
     logger: logger.child('bus'),
   });
 }
