@@ -1,4 +1,12 @@
-import { SPAN_KINDS, STATUS_CODES, safeParseReporting, spanSchema, type Span, type SpansBatch } from '@homeostat/contracts';
+import {
+  SPAN_KINDS,
+  STATUS_CODES,
+  safeParseReporting,
+  satisfiesSpanContract,
+  spanSchema,
+  type Span,
+  type SpansBatch,
+} from '@homeostat/contracts';
 import {
   DEFAULT_MAX_ITEMS_PER_BATCH,
   Rejections,
@@ -13,7 +21,6 @@ import {
   type TelemetryBatch,
 } from './batch';
 import { OTLP_LIMITS, OtlpLimitExceeded, checkChars, within } from './limits';
-import { satisfiesSpanContract } from './span-check';
 import { asArray, asObject, asString, attributesOf, enumValue, idHex } from './values';
 
 const SPAN_KIND_NAMES = [

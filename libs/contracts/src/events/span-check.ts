@@ -1,9 +1,11 @@
-import { SPAN_KINDS, STATUS_CODES, type Span } from '@homeostat/contracts';
+import { z } from 'zod';
+import { SPAN_KINDS, STATUS_CODES, spansBatchSchema, type Span, type SpansBatch } from './telemetry.schema';
+import { safeParseReporting } from '../errors';
 
 /*
- * A fast path for the per-span contract check (spanSchema in @homeostat/contracts): every span
- * the collector reads, and every protobuf span each consumer maps, is checked, and zod costs
- * about ten times what these plain tests do. `satisfiesSpanContract` answers true only for a span
+ * A fast path for the per-span contract check (spanSchema): every span the collector reads,
+ * every protobuf span each consumer maps, and every span of a structured event the bus
+ * publishes is checked, and zod costs about ten times what these plain tests do. `satisfiesSpanContract` answers true only for a span
  * the schema accepts (span-check.spec.ts holds it to that against zod on broken variants of
  * every field); when it answers false the caller asks zod, for the verdict and its message, so
  * a span the fast path misjudges costs time, never correctness.
@@ -101,4 +103,22 @@ export function satisfiesSpanContract(span: Span): boolean {
     }
   }
   return true;
+}
+
+/** spansBatchSchema without its spans: the batch's frame, checked by zod once per batch. */
+const spansBatchFrame = spansBatchSchema.extend({ spans: z.array(z.never()) });
+
+/**
+ * spansBatchSchema's verdict on `value`, with each span passed by satisfiesSpanContract where it
+ * can: zod checks the frame (resource, scope), and the whole batch only when a span needs it.
+ */
+export function checkSpansBatch(value: unknown): z.ZodSafeParseResult<SpansBatch> {
+  if (isPlainObject(value)) {
+    const spans = value['spans'];
+    if (Array.isArray(spans) && spans.length > 0 && (spans as Span[]).every(satisfiesSpanContract)) {
+      const frame = spansBatchFrame.safeParse({ ...value, spans: [] });
+      if (frame.success) return { success: true, data: { ...frame.data, spans: spans as Span[] } };
+    }
+  }
+  return safeParseReporting(spansBatchSchema, value);
 }
