@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { HomeostatMetrics } from '@homeostat/metrics';
-import { CONFIG, LOGGER, METRICS, READINESS, type Readiness } from '@homeostat/runtime';
+import type { Bus } from '@homeostat/bus';
+import { BUS, CONFIG, LOGGER, METRICS, READINESS, type Readiness } from '@homeostat/runtime';
 import { BatchInserter, createStoreClient, runMigrations, TELEMETRY_TABLES, type StoreHandle } from '@homeostat/store';
 import type { JsonLogger } from '@homeostat/telemetry';
 
@@ -31,6 +32,7 @@ export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
     @Inject(READINESS) private readonly readiness: Readiness,
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @Inject(METRICS) private readonly metrics: HomeostatMetrics,
+    @Inject(BUS) private readonly bus: Bus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -66,7 +68,15 @@ export class LearnerStore implements OnModuleInit, OnApplicationShutdown {
     if (rows.length === 0) return Promise.resolve();
     let inserter = this.inserters.get(table);
     if (!inserter) {
-      const batch = TELEMETRY_TABLE_NAMES.has(table) ? TELEMETRY_BATCH : { maxRows: 5000, maxDelayMs: 0 };
+      // Waiting for more rows pays only where the bus hands over many messages at once (in
+      // process, the unordered window). A Kafka consumer hands a partition's messages one at a
+      // time, so a wait would only delay each; there the batch gathers what the partitions
+      // handled concurrently write in the same tick, as before.
+      const batch = !TELEMETRY_TABLE_NAMES.has(table)
+        ? { maxRows: 5000, maxDelayMs: 0 }
+        : this.bus.transport === 'in-process'
+          ? TELEMETRY_BATCH
+          : { maxRows: TELEMETRY_BATCH.maxRows, maxDelayMs: 0 };
       inserter = new BatchInserter<Record<string, unknown>>(this.store, {
         table,
         ...batch,
