@@ -3,7 +3,7 @@ import type { ComponentLogger } from '@homeostat/telemetry';
 import { rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deliveredEvent, encodeCheckedEvent, itemsOf } from '../codec';
+import { BINARY_HEADERS, deliveredEvent, encodeCheckedEvent, itemsOf } from '../codec';
 import { BusError } from '../errors';
 import { MessageProcessor, consumerStatsOf } from '../processor';
 import type {
@@ -300,7 +300,9 @@ class InProcessSubscription implements Subscription {
       const done = (): void => {
         if (--this.replaying === 0) this.spool?.remove();
       };
-      this.enqueue({ message, items: 1, event: undefined, lease: { done } });
+      // A binary-mode record says its items in a header; a structured one counts one.
+      const items = Number(message.headers[BINARY_HEADERS.items] ?? 1);
+      this.enqueue({ message, items: Number.isSafeInteger(items) && items > 0 ? items : 1, event: undefined, lease: { done } });
     }
   }
 
