@@ -141,3 +141,47 @@ describe('the OTLP event types on the bus (binary content mode)', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('structured events in process', () => {
+  it('are checked once, on publish: each consumer parses its own copy of the checked JSON, and gets what decodeEvent gives', async () => {
+    const bus = new InProcessBus({ queueLimit: 10, logger: memoryLogger().logger.child('test') });
+    await bus.start();
+    const events: AnyEnvelope[][] = [[], []];
+    const raw: RawMessage[] = [];
+    for (const i of [0, 1]) {
+      await bus.subscribe({
+        decode: 'event',
+        group: `e${i}`,
+        topics: ['loop.control'],
+        retry: { maxAttempts: 1, backoffMs: 0 },
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => Promise.resolve(void events[i]!.push(e)),
+      });
+    }
+    await bus.subscribe({
+      decode: 'raw',
+      group: 'r',
+      topics: ['loop.control'],
+      retry: { maxAttempts: 1, backoffMs: 0 },
+      idempotency: new MemoryIdempotencyStore(),
+      handler: (m) => Promise.resolve(void raw.push(m)),
+    });
+    const event = createEnvelope('homeostat.control.v1', {
+      source: 'console',
+      subject: 'shop',
+      data: { command: 'pause-loop', loop: 'shop', actor: 'ada', reason: 'maintenance' },
+    }) as AnyEnvelope;
+    // The default the check fills in travels in the bytes, so a consumer that does not check gets it too.
+    delete (event as { datacontenttype?: string }).datacontenttype;
+    await bus.publish('loop.control', event);
+    await bus.close();
+    const decoded = decodeEvent(raw[0]!);
+    if (!decoded.ok) throw decoded.error;
+    const [a, b] = [events[0]![0]!, events[1]![0]!];
+    expect(a).toEqual(decoded.event);
+    expect(b).toEqual(decoded.event);
+    expect(a.datacontenttype).toBe('application/json');
+    expect(a).not.toBe(b);
+    expect(a.data).not.toBe(b.data);
+  });
+});

@@ -1,7 +1,7 @@
 import { isBinaryEventType, parseEnvelope, PROTOBUF_CONTENT_TYPE, type AnyEnvelope, type ParseEnvelopeResult } from '@homeostat/contracts';
 import { currentTraceparent } from '@homeostat/telemetry';
 import { BusError } from './errors';
-import type { PublishOptions, RawMessage } from './types';
+import type { CheckedEvent, PublishOptions, RawMessage } from './types';
 
 export const CONTENT_TYPE = 'application/cloudevents+json';
 
@@ -76,7 +76,9 @@ export function encodeCheckedEvent(
   const message = {
     topic,
     key,
-    value: Buffer.from(JSON.stringify(withTrace)),
+    // The checked event's JSON (what a consumer's check would give again), so the in-process
+    // bus can hand it on without a second check (deliveredEvent).
+    value: Buffer.from(JSON.stringify(checked.event)),
     headers: {
       ...options.headers,
       'content-type': CONTENT_TYPE,
@@ -89,14 +91,36 @@ export function encodeCheckedEvent(
 }
 
 /**
- * The event a consumer of an in-process binary-mode record gets, from the event checked when it
- * was published (encodeCheckedEvent) and that consumer's copy of the bytes: what decodeEvent
- * would make of the record, without checking again what was checked microseconds before.
- * Undefined for structured (JSON) events, which each consumer parses into objects of its own.
+ * The event a consumer of an in-process record gets, from the event checked when it was
+ * published (encodeCheckedEvent) and that consumer's copy of the bytes: what decodeEvent would
+ * make of the record, without checking again what was checked before it was handed over. A
+ * binary-mode event is the checked one with the consumer's bytes as payload; a structured one
+ * is parsed from the consumer's bytes when its turn comes — the JSON of the checked event
+ * itself, so parsing it gives what the check gave, with objects of the consumer's own.
  */
-export function deliveredBinaryEvent(checked: AnyEnvelope, value: Buffer): AnyEnvelope | undefined {
-  if (!isBinaryEventType(checked.type)) return undefined;
-  return { ...checked, data: { ...(checked.data as { items: number }), payload: value } } as AnyEnvelope;
+export function deliveredEvent(checked: AnyEnvelope, value: Buffer): CheckedEvent {
+  if (isBinaryEventType(checked.type)) {
+    return { ...checked, data: { ...(checked.data as { items: number }), payload: value } } as AnyEnvelope;
+  }
+  return () => JSON.parse(value.toString('utf8')) as AnyEnvelope;
+}
+
+/**
+ * How many items a checked event carries, for the in-process bus's bound on what waits: spans,
+ * metric data points or log records of a telemetry event (binary ones say it in `items`), one
+ * for every other event.
+ */
+export function itemsOf(event: AnyEnvelope): number {
+  const data = event.data as { items?: unknown; spans?: unknown[]; logRecords?: unknown[]; metrics?: { points: unknown[] }[] };
+  if (typeof data.items === 'number') return Math.max(1, data.items);
+  if (Array.isArray(data.spans)) return Math.max(1, data.spans.length);
+  if (Array.isArray(data.logRecords)) return Math.max(1, data.logRecords.length);
+  if (Array.isArray(data.metrics))
+    return Math.max(
+      1,
+      data.metrics.reduce((n, m) => n + m.points.length, 0),
+    );
+  return 1;
 }
 
 /**

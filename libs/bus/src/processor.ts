@@ -5,7 +5,7 @@ import { ATTR, contextFromTraceparent, type ComponentLogger } from '@homeostat/t
 import { decodeEvent } from './codec';
 import { deadLetterOf } from './dead-letter';
 import { errorCode, errorMessage, isRetryable } from './errors';
-import type { ConsumerStats, DeliveryOutcome, MessageContext, RawMessage, SubscribeOptions } from './types';
+import type { CheckedEvent, ConsumerStats, DeliveryOutcome, MessageContext, RawMessage, SubscribeOptions } from './types';
 
 const tracer = trace.getTracer('@homeostat/bus');
 
@@ -46,13 +46,14 @@ export class MessageProcessor {
   }
 
   /**
-   * `checked`: the message's event as the in-process bus checked it on publish (binary-mode
-   * events only); an event subscription takes it instead of decoding and checking again.
+   * `checked`: the message's event as the in-process bus checked it on publish, or how to read
+   * it from the bytes the check wrote (see CheckedEvent); an event subscription takes it
+   * instead of decoding and checking again.
    */
-  async process(message: RawMessage, checked?: AnyEnvelope): Promise<DeliveryOutcome> {
+  async process(message: RawMessage, checked?: CheckedEvent): Promise<DeliveryOutcome> {
     let event: AnyEnvelope | undefined;
     if (this.options.decode === 'event' && checked !== undefined) {
-      event = checked;
+      event = typeof checked === 'function' ? checked() : checked;
     } else if (this.options.decode === 'event') {
       const parsed = decodeEvent(message);
       if (!parsed.ok) {

@@ -11,6 +11,14 @@ export interface RawMessage {
   offset?: string;
 }
 
+/**
+ * An event the in-process bus checked against the contracts when it was published: the event
+ * itself (binary mode: the payload is bytes, each consumer gets its own event object), or a
+ * function that reads it from the JSON the check produced (structured mode: each consumer
+ * parses its own objects, so none sees another's mutations, but none checks them again).
+ */
+export type CheckedEvent = AnyEnvelope | (() => AnyEnvelope);
+
 export interface MessageContext {
   topic: string;
   key: string | null;
@@ -51,6 +59,15 @@ interface SubscriptionCommon {
   fromBeginning?: boolean;
   /** Partitions handled at once (order within a partition, i.e. per key, is kept). */
   concurrency?: number;
+  /**
+   * Topics whose messages need no order among themselves (rows a handler stores, say): in
+   * process, up to `maxInFlight` of them are in the handler at once, so a handler that gathers
+   * its work (the learner's batched inserts) gets many messages into one batch, while each is
+   * still committed only once its own handler resolved. A message of any other topic waits for
+   * those in flight, so the other topics keep their order. On Kafka, order per partition holds
+   * as always (`concurrency` spreads partitions).
+   */
+  unordered?: { topics: readonly string[]; maxInFlight: number };
 }
 
 /** Messages are validated against the contracts; invalid ones go to `<topic>.dlq`. */

@@ -82,6 +82,8 @@ export const envSchema = z
     HOMEOSTAT_CONSUMER_CONCURRENCY: intFromEnv(1, 256).default(1),
     HOMEOSTAT_IDEMPOTENCY_CAPACITY: intFromEnv(1_000, 100_000_000).default(200_000),
     HOMEOSTAT_INPROCESS_QUEUE_LIMIT: intFromEnv(1, 10_000_000).default(10_000),
+    /** Spans, metric data points and log records waiting per consumer group in process before the collector answers 429. */
+    HOMEOSTAT_INPROCESS_QUEUE_ITEMS: intFromEnv(1, 100_000_000).default(100_000),
 
     CLICKHOUSE_URL: z.url().optional(),
     CLICKHOUSE_USER: z.string().optional(),

@@ -19,6 +19,7 @@ export interface HomeostatConfig {
     concurrency: number;
     idempotencyCapacity: number;
     inProcessQueueLimit: number;
+    inProcessQueueItems: number;
   };
   clickhouse: {
     url?: string;
@@ -114,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       concurrency: e.HOMEOSTAT_CONSUMER_CONCURRENCY,
       idempotencyCapacity: e.HOMEOSTAT_IDEMPOTENCY_CAPACITY,
       inProcessQueueLimit: e.HOMEOSTAT_INPROCESS_QUEUE_LIMIT,
+      inProcessQueueItems: e.HOMEOSTAT_INPROCESS_QUEUE_ITEMS,
     },
     clickhouse: {
       ...(e.CLICKHOUSE_URL ? { url: e.CLICKHOUSE_URL } : {}),

@@ -19,6 +19,7 @@ export {
   type Severity,
 } from './events/common.schema';
 export * from './events/telemetry.schema';
+export { checkSpansBatch, satisfiesSpanContract } from './events/span-check';
 export * from './events/incident.schema';
 export * from './events/decision.schema';
 export * from './events/outcome.schema';

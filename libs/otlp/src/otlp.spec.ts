@@ -1,4 +1,5 @@
-import { spansBatchSchema, metricsBatchSchema, logsBatchSchema } from '@homeostat/contracts';
+import { spansBatchSchema, metricsBatchSchema, logsBatchSchema, satisfiesSpanContract } from '@homeostat/contracts';
+import { benchTracesRequest } from './testing';
 import {
   OtlpDecodeError,
   decodeJson,
@@ -464,5 +465,14 @@ describe('responses and decode errors', () => {
     expect(() => decodeProtobuf('traces', Buffer.from([0x0a, 0xff, 0xff, 0x01]))).toThrow(OtlpDecodeError);
     expect(() => decodeJson('{"resourceSpans": [')).toThrow(OtlpDecodeError);
     expect(() => decodeJson('[]')).toThrow(OtlpDecodeError);
+  });
+});
+
+describe('the spans mapTraces maps', () => {
+  it('pass the fast contract check, so zod is off the common path', () => {
+    const { batches } = mapTraces(decodeProtobuf('traces', benchTracesRequest(50)));
+    const spans = batches.flatMap((b) => b.data.spans);
+    expect(spans).toHaveLength(50);
+    for (const span of spans) expect(satisfiesSpanContract(span)).toBe(true);
   });
 });

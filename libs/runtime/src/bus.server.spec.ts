@@ -7,7 +7,7 @@ import { JsonLogger } from '@homeostat/telemetry';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusContext } from './bus.server';
+import { BusContext, MAX_IN_FLIGHT } from './bus.server';
 import { startService, type RunningService } from './service';
 
 const seen: { reason: string; topic: string; attempt: number }[] = [];
@@ -80,5 +80,50 @@ describe('BusServer (Nest handlers on the bus)', () => {
       bus: { ok: true },
       consumer: { ok: true },
     });
+  });
+});
+
+const gates: (() => void)[] = [];
+
+@Controller()
+class WindowConsumer {
+  @EventPattern('telemetry.spans', { [MAX_IN_FLIGHT]: 4 })
+  onSpans(): Promise<void> {
+    return new Promise<void>((resolve) => gates.push(resolve));
+  }
+}
+
+@Module({ controllers: [WindowConsumer] })
+class WindowModule {}
+
+describe('BusServer: @EventPattern(topics, { maxInFlight })', () => {
+  it('subscribes those topics unordered, so up to maxInFlight of their messages are in the handler at once', async () => {
+    const logger = new JsonLogger('test', 'error', () => undefined);
+    const config = loadConfig({ HOMEOSTAT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bus-server-')) });
+    const bus = new InProcessBus({ queueLimit: 100, logger: logger.child('bus') });
+    await bus.start();
+    const service = await startService({ name: 'learner', module: WindowModule }, { config, bus, logger }, { port: 0 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        await bus.publish(
+          'telemetry.spans',
+          createEnvelope('homeostat.telemetry.spans.otlp.v1', {
+            source: 'test',
+            subject: 'shop',
+            data: { items: 1, payload: Buffer.from([0x0a, 0x00]) },
+          }) as AnyEnvelope,
+        );
+      }
+      for (let i = 0; i < 200 && gates.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(gates).toHaveLength(4);
+      gates.splice(0).forEach((open) => open());
+      for (let i = 0; i < 200 && gates.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(gates).toHaveLength(2);
+      gates.splice(0).forEach((open) => open());
+    } finally {
+      await service.close();
+      await bus.close();
+    }
   });
 });

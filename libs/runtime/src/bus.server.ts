@@ -21,6 +21,9 @@ export class BusContext extends BaseRpcContext<[MessageContext]> {
   }
 }
 
+/** The `@EventPattern` extra that declares a handler's messages independent of each other's order, and how many may be in it at once. */
+export const MAX_IN_FLIGHT = 'maxInFlight';
+
 export interface BusServerOptions {
   bus: Bus;
   group: string;
@@ -59,9 +62,11 @@ export class BusServer extends Server implements CustomTransportStrategy {
       };
       if (eventTopics.length > 0) {
         const idempotency = await this.open(this.options.group);
+        const unordered = this.unorderedOf(eventTopics);
         this.subscriptions.push(
           await this.options.bus.subscribe({
             ...common,
+            ...(unordered ? { unordered } : {}),
             decode: 'event',
             group: this.options.group,
             topics: eventTopics,
@@ -89,6 +94,24 @@ export class BusServer extends Server implements CustomTransportStrategy {
     } catch (error) {
       callback(error);
     }
+  }
+
+  /**
+   * Topics whose handler was declared `@EventPattern(topics, { [MAX_IN_FLIGHT]: n })`: their
+   * messages need no order among themselves, and up to n are handled at once (see
+   * SubscribeOptions.unordered).
+   */
+  private unorderedOf(topics: readonly string[]): { topics: string[]; maxInFlight: number } | undefined {
+    let maxInFlight = 0;
+    const unordered: string[] = [];
+    for (const topic of topics) {
+      const n = this.messageHandlers.get(topic)?.extras?.[MAX_IN_FLIGHT];
+      if (typeof n === 'number' && n > 1) {
+        unordered.push(topic);
+        maxInFlight = Math.max(maxInFlight, n);
+      }
+    }
+    return unordered.length > 0 ? { topics: unordered, maxInFlight } : undefined;
   }
 
   private async open(group: string): Promise<IdempotencyStore> {

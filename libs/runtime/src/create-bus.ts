@@ -20,7 +20,15 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
       logger: logger.child('bus'),
     });
   }
-  return new InProcessBus({ queueLimit: config.consumer.inProcessQueueLimit, logger: logger.child('bus') });
+  return new InProcessBus({
+    queueLimit: config.consumer.inProcessQueueLimit,
+    itemLimit: config.consumer.inProcessQueueItems,
+    // What waits when the stack stops is kept on disk and handled at the next start; each stage
+    // handles what waits for a share of the shutdown timeout first (six stages close one by one).
+    spoolDir: join(config.dataDir, 'bus-spool'),
+    drainMs: Math.round(config.shutdownTimeoutMs / 10),
+    logger: logger.child('bus'),
+  });
 }
 
 /** Each consumer group's handled ids, kept under the data dir so a restart does not redo work. */

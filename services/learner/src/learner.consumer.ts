@@ -5,10 +5,10 @@ import type { RawMessage } from '@homeostat/bus';
 import { expandOtlpEvent } from '@homeostat/otlp';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { TELEMETRY_TABLES } from '@homeostat/store';
-import { LOGGER, METRICS } from '@homeostat/runtime';
+import { LOGGER, MAX_IN_FLIGHT, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { KnowledgeService } from './knowledge.service';
-import { LearnerStore } from './learner-store.service';
+import { LearnerStore, TELEMETRY_IN_FLIGHT } from './learner-store.service';
 import { ledgerRows } from './rows/ledger-rows';
 import { telemetryRows } from './rows/telemetry-rows';
 import { deadLetterRow } from './rows/dead-letter-row';
@@ -56,7 +56,7 @@ export class LearnerConsumer {
    * one past OTLP_LIMITS OtlpLimitExceeded (neither retryable: the message is dead-lettered); items
    * the contracts refuse are dropped, logged.
    */
-  @EventPattern(['telemetry.spans', 'telemetry.metrics', 'telemetry.logs'])
+  @EventPattern(['telemetry.spans', 'telemetry.metrics', 'telemetry.logs'], { [MAX_IN_FLIGHT]: TELEMETRY_IN_FLIGHT })
   async onTelemetry(@Payload() event: AnyEnvelope): Promise<void> {
     const expanded = expandOtlpEvent(event);
     if (expanded.rejected > 0) {

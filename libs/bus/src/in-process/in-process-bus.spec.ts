@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DLQ_HEADERS } from '../dead-letter';
 import { MemoryIdempotencyStore } from '../idempotency';
 import { controlEvent, memoryLogger, seqOf } from '../testing/events';
@@ -276,5 +279,122 @@ describe('InProcessBus', () => {
       await waitFor(() => dead.length === 1 && released === 1);
       expect(dead[0]?.value.toString()).toBe('original');
     });
+  });
+});
+
+describe('InProcessBus: unordered topics, item bound, spool', () => {
+  const spans = (items: number, subject = 'shop'): AnyEnvelope =>
+    createEnvelope('homeostat.telemetry.spans.otlp.v1', {
+      source: 'collector',
+      subject,
+      data: { items, payload: Buffer.from([0x0a, 0x00]) },
+    }) as AnyEnvelope;
+  const newBus = async (options: Partial<ConstructorParameters<typeof InProcessBus>[0]> = {}): Promise<InProcessBus> => {
+    const b = new InProcessBus({ queueLimit: 1000, logger: memoryLogger().logger.child('bus'), ...options });
+    await b.start();
+    return b;
+  };
+
+  it('has up to maxInFlight messages of an unordered topic in the handler at once, and keeps the other topics in order behind them', async () => {
+    const b = await newBus();
+    const gates: (() => void)[] = [];
+    const log: string[] = [];
+    let inHandler = 0;
+    let most = 0;
+    await b.subscribe({
+      decode: 'event',
+      group: 'learner',
+      topics: ['telemetry.spans', 'loop.control'],
+      unordered: { topics: ['telemetry.spans'], maxInFlight: 3 },
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: async (e) => {
+        inHandler++;
+        most = Math.max(most, inHandler);
+        log.push(e.type === 'homeostat.control.v1' ? `control ${seqOf(e)}` : 'spans');
+        if (e.type !== 'homeostat.control.v1') await new Promise<void>((r) => gates.push(r));
+        inHandler--;
+      },
+    });
+    for (let i = 0; i < 4; i++) await b.publish('telemetry.spans', spans(1));
+    await b.publish('loop.control', controlEvent('k', 0));
+    await waitFor(() => gates.length === 3);
+    // The window is full: the fourth waits, and so does the control event behind it.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['spans', 'spans', 'spans']);
+    gates.splice(0).forEach((open) => open());
+    await waitFor(() => gates.length === 1);
+    expect(log).toEqual(['spans', 'spans', 'spans', 'spans']);
+    gates.splice(0).forEach((open) => open());
+    await waitFor(() => log.length === 5);
+    expect(log[4]).toBe('control 0');
+    expect(most).toBe(3);
+    await b.close();
+  });
+
+  it('refuses with BACKPRESSURE by items waiting or in hand, not only by messages, and takes any one publish into an empty queue', async () => {
+    const b = await newBus({ itemLimit: 250 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await b.subscribe({
+      decode: 'event',
+      group: 'slow',
+      topics: ['telemetry.spans'],
+      retry,
+      idempotency: new MemoryIdempotencyStore(),
+      handler: () => gate,
+    });
+    await b.publish('telemetry.spans', spans(400)); // larger than the limit, into an empty queue
+    await expect(b.publish('telemetry.spans', spans(1))).rejects.toMatchObject({ code: 'BACKPRESSURE', retryable: true });
+    release();
+    await waitFor(() => b.health().detail['queues'] !== undefined && (b.health().detail['queues'] as Record<string, number>)['slow'] === 0);
+    await new Promise((r) => setTimeout(r, 10));
+    await b.publishBatch('telemetry.spans', [spans(100), spans(100)]);
+    await expect(b.publishBatch('telemetry.spans', [spans(30), spans(30)])).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+    await b.close();
+  });
+
+  it('spools what still waits when close() has drained for drainMs, and replays it first when the group subscribes again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bus-spool-'));
+    try {
+      const first = await newBus({ spoolDir: dir, drainMs: 30 });
+      const handledFirst: number[] = [];
+      await first.subscribe({
+        decode: 'event',
+        group: 'homeostat-learner',
+        topics: ['loop.control'],
+        retry,
+        idempotency: new MemoryIdempotencyStore(),
+        handler: async (e) => {
+          await new Promise((r) => setTimeout(r, 20));
+          handledFirst.push(seqOf(e));
+        },
+      });
+      for (let i = 0; i < 10; i++) await first.publish('loop.control', controlEvent('k', i));
+      await first.close();
+      expect(handledFirst.length).toBeGreaterThan(0);
+      expect(handledFirst.length).toBeLessThan(10);
+      expect(readdirSync(dir)).toEqual(['homeostat-learner.spool']);
+
+      const second = await newBus({ spoolDir: dir, drainMs: 30 });
+      const handledSecond: number[] = [];
+      await second.subscribe({
+        decode: 'event',
+        group: 'homeostat-learner',
+        topics: ['loop.control'],
+        retry,
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => Promise.resolve(void handledSecond.push(seqOf(e))),
+      });
+      await second.publish('loop.control', controlEvent('k', 10));
+      await waitFor(() => handledSecond.length === 11 - handledFirst.length);
+      // Nothing lost, nothing twice, the spooled ones first and in order.
+      expect([...handledFirst, ...handledSecond]).toEqual([...Array(11).keys()]);
+      await waitFor(() => readdirSync(dir).length === 0);
+      await second.close();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -83,5 +83,9 @@ export const instrumentationScope = z
   })
   .strict();
 
-/** BigInt comparison of two nanosecond strings (both already validated as decimals). */
-export const nanoLte = (a: string, b: string): boolean => BigInt(a) <= BigInt(b);
+/**
+ * BigInt comparison of two nanosecond strings. zod runs an object's refinements even when a
+ * field failed, so a string that is not a decimal passes here (its field's own check reports
+ * it) instead of throwing out of safeParse.
+ */
+export const nanoLte = (a: string, b: string): boolean => !/^\d+$/.test(a) || !/^\d+$/.test(b) || BigInt(a) <= BigInt(b);

@@ -54,13 +54,15 @@ export function attributeValueToString(value: Attributes[string]): string {
 export function attributesToMap(attributes: Attributes | undefined): Record<string, string> {
   const map: Record<string, string> = {};
   if (!attributes) return map;
-  for (const [key, value] of Object.entries(attributes)) map[key] = attributeValueToString(value);
+  // for…in, not Object.entries: no pair array per attribute (the learner maps ~20 per span).
+  for (const key in attributes) map[key] = attributeValueToString(attributes[key] as Attributes[string]);
   return map;
 }
 
 /** Shortest round-trip digits of a finite number, without exponent notation. */
 export function plainDecimal(n: number): string {
   const text = String(n);
+  if (!text.includes('e')) return text;
   const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (!match) return text;
   const [, sign = '', lead = '', rest = '', exp = '0'] = match;
