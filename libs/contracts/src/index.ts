@@ -20,6 +20,7 @@ export {
 } from './events/common.schema';
 export * from './events/telemetry.schema';
 export * from './events/incident.schema';
+export * from './events/build-failure.schema';
 export * from './events/decision.schema';
 export * from './events/outcome.schema';
 export * from './events/knowledge.schema';
@@ -28,6 +29,7 @@ export * from './events/registry';
 export * from './envelope';
 export * from './loop/duration';
 export * from './loop/loop-spec.schema';
+export * from './loop/repair-spec.schema';
 export * from './loop/loop-spec.parser';
 export { parseLocatedYaml, issueToSpecErrors, type Locate, type LocatedParseResult } from './yaml/located-yaml';
 export * from './optimize/intent.schema';
