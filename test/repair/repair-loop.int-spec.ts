@@ -10,7 +10,7 @@
  * per signature × fix; the second repository's same failure gets the learned fix first.
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +30,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'connector-app');
 const PR_BRANCH = 'deps/acme-connector-1.5.0';
 const FIX_BRANCH = `homeostat/fix/${PR_BRANCH}`;
+const WEBHOOK_SECRET = 'a webhook secret of the test';
 
 let root: string;
 let registry: LocalRegistry;
@@ -49,7 +50,8 @@ const git = (cwd: string, ...args: string[]): Promise<string> =>
 const remoteGit = (remote: string, ...args: string[]): Promise<string> => sh(root, ['git', '--git-dir', remote, ...args]);
 
 /** A bare remote with connector-app on main (locked at 1.4.2) and the bot's update branch to 1.5.0. */
-async function repository(name: string): Promise<{ remote: string; commit: string }> {
+async function repository(name: string, to = '1.5.0', brokenTest = false): Promise<{ remote: string; commit: string; branch: string }> {
+  const branch = `deps/acme-connector-${to}`;
   const remote = path.join(root, `${name}.git`);
   const work = path.join(root, `${name}-work`);
   await sh(root, ['git', 'init', '--quiet', '--bare', '--initial-branch=main', remote]);
@@ -59,21 +61,30 @@ async function repository(name: string): Promise<{ remote: string; commit: strin
   await git(work, 'add', '--all');
   await git(work, 'commit', '--quiet', '-m', 'connector-app: read the database settings through @acme/connector');
   await git(work, 'push', '--quiet', remote, 'main');
-  await git(work, 'checkout', '--quiet', '-b', PR_BRANCH);
+  await git(work, 'checkout', '--quiet', '-b', branch);
   const pkg = JSON.parse(fs.readFileSync(path.join(work, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  pkg.dependencies['@acme/connector'] = '^1.5.0';
+  pkg.dependencies['@acme/connector'] = `^${to}`;
   fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  await sh(work, ['npm', 'install', '--package-lock-only', '--no-audit', '--no-fund']);
-  await git(work, 'commit', '--quiet', '-am', 'chore(deps): bump @acme/connector from 1.4.2 to 1.5.0');
-  await git(work, 'push', '--quiet', remote, PR_BRANCH);
-  return { remote, commit: await git(work, 'rev-parse', 'HEAD') };
+  // As an update bot does it: the lock resolved without installing, so nothing stops it at the engine check.
+  await sh(work, ['npm', 'install', '--package-lock-only', '--no-engine-strict', '--no-audit', '--no-fund']);
+  if (brokenTest) {
+    // A change of the project's own code that breaks a test whatever the connector's version: no dependency fix can pass.
+    fs.writeFileSync(
+      path.join(work, 'test', 'pool.test.js'),
+      "'use strict';\nrequire('node:test')('the pool is sized', () => { throw new Error('pool size not configured'); });\n",
+    );
+    await git(work, 'add', 'test/pool.test.js');
+  }
+  await git(work, 'commit', '--quiet', '-am', `chore(deps): bump @acme/connector from 1.4.2 to ${to}`);
+  await git(work, 'push', '--quiet', remote, branch);
+  return { remote, branch, commit: await git(work, 'rev-parse', 'HEAD') };
 }
 
 /** The CI run of the update's branch: the project's own install and tests in a clone, for real; its output is the build's log. */
-async function ciRun(remote: string): Promise<string> {
+async function ciRun(remote: string, branch = PR_BRANCH): Promise<string> {
   const validator = await GitValidator.open({
     repository: remote,
-    base: PR_BRANCH,
+    base: branch,
     commands: [
       ['npm', 'ci', '--no-audit', '--no-fund'],
       ['npm', 'test'],
@@ -88,12 +99,12 @@ async function ciRun(remote: string): Promise<string> {
   return run.steps.map((s) => `$ ${s.argv.join(' ')}\n${s.outputTail}`).join('\n');
 }
 
-async function postBuild(remote: string, commit: string, log: string): Promise<void> {
+async function postBuild(remote: string, commit: string, log: string, branch = PR_BRANCH): Promise<void> {
   const collector = stack.services.find((s) => s.name === 'collector')!.url;
   const res = await fetch(`${collector}/v1/builds`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ repository: remote, commit, branch: PR_BRANCH, pipeline: 'ci', job: 'test', status: 'failed', log }),
+    body: JSON.stringify({ repository: remote, commit, branch, pipeline: 'ci', job: 'test', status: 'failed', log }),
   });
   expect(res.status).toBe(202);
 }
@@ -118,12 +129,13 @@ beforeAll(async () => {
     HOMEOSTAT_TOPIC_PREFIX: `${database}.`,
     HOMEOSTAT_LOOPS_DIR: path.join(EXAMPLE, 'loops'),
     LOG_LEVEL: 'info',
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
   });
   stack = await runServices(serviceDefinitions(SERVICE_NAMES), config, new JsonLogger('test', 'info', (l) => lines.push(l)));
   await stack.bus.subscribe({
     decode: 'event',
     group: 'repair-watcher',
-    topics: ['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge'],
+    topics: ['telemetry.logs', 'loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge'],
     retry: { maxAttempts: 1, backoffMs: 0 },
     idempotency: new MemoryIdempotencyStore(),
     handler: (e) => (events.push(e), Promise.resolve()),
@@ -240,4 +252,115 @@ describe('the repair loop through the five stages (embedded)', () => {
       `[repair-loop] second failure: validated fix pushed ${Date.now() - t0} ms after the build was posted (first: ${first.fixMs} ms)\n`,
     );
   }, 240_000);
+
+  it('tries the next fix when one fails its tests: an update to 2.0.0 (needs Node 22) is fixed by the revert, nothing pushed by a fix that failed', async () => {
+    const { remote, commit, branch } = await repository('app-c', '2.0.0');
+    const log = await ciRun(remote, branch);
+    expect(log).toMatch(/EBADENGINE/);
+    await postBuild(remote, commit, log, branch);
+    await eventually('the third incident', () => of<IncidentOpened>('homeostat.incident.opened.v1').length === 3, 60_000);
+    const incident = of<IncidentOpened>('homeostat.incident.opened.v1')[2]!;
+    expect(incident.buildFailure).toMatchObject({
+      category: 'toolchain',
+      culprit: { name: '@acme/connector', from: '1.4.2', to: '2.0.0' },
+    });
+    expect(incident.buildFailure?.fixes.map((f) => f.id)).toEqual([
+      'move-dependency:@acme/connector@1.5.0',
+      'revert-update:@acme/connector@1.4.2',
+      'adjust-runtime:node@>=22.0.0',
+      'retry',
+    ]);
+    await eventually(
+      'the third validated fix',
+      () =>
+        of<OutcomeRecorded>('homeostat.outcome.recorded.v1', (o) => o.incidentId === incident.incidentId && o.status === 'succeeded')
+          .length === 1,
+      200_000,
+    );
+    const outcomes = of<OutcomeRecorded>('homeostat.outcome.recorded.v1', (o) => o.incidentId === incident.incidentId);
+    // Whichever the sampling tried first: the move to 1.5.0 installs but fails the app's tests; the revert passes.
+    for (const o of outcomes.slice(0, -1)) {
+      expect([o.action.name, o.status, o.error?.code]).toEqual(['move-dependency', 'failed', 'VERIFICATION_FAILED']);
+      expect(o.verification.checks.map((c) => [c.name, c.passed]).slice(-2)).toEqual([
+        ['npm ci --no-audit --no-fund', true],
+        ['npm test', false],
+      ]);
+    }
+    expect(outcomes[outcomes.length - 1]?.action.name).toBe('revert-update');
+    const fixBranch = `homeostat/fix/${branch}`;
+    const tip = await remoteGit(remote, 'rev-parse', fixBranch);
+    expect(await remoteGit(remote, 'rev-parse', `${tip}^`)).toBe(commit);
+    expect(await remoteGit(remote, 'log', '-1', '--format=%s', tip)).toBe('revert(deps): @acme/connector back to 1.4.2');
+    const comment = await remoteGit(remote, 'show', `refs/homeostat/pr/${branch}:comment.md`);
+    expect(comment).toContain(`## Homeostat: build repair (attempt ${outcomes.length})`);
+    if (outcomes.length > 1)
+      expect(comment).toMatch(/### Tried before\n- attempt 1: move-dependency:@acme\/connector@1\.5\.0 failed \(npm test failed\)/);
+    // The comment is one ref moved forward: one commit per attempt.
+    expect((await remoteGit(remote, 'rev-list', `refs/homeostat/pr/${branch}`)).split('\n')).toHaveLength(outcomes.length);
+    process.stderr.write(`[repair-loop] 2.0.0 update: ${outcomes.map((o) => `${o.action.name} ${o.status}`).join(', ')}\n`);
+  }, 300_000);
+
+  it('escalates with what it tried when no fix passes the tests, and pushes nothing', async () => {
+    const { remote, commit, branch } = await repository('app-d', '1.5.0', true);
+    const log = await ciRun(remote, branch);
+    await postBuild(remote, commit, log, branch);
+    await eventually('the fourth incident', () => of<IncidentOpened>('homeostat.incident.opened.v1').length === 4, 60_000);
+    const incident = of<IncidentOpened>('homeostat.incident.opened.v1')[3]!;
+    const escalation = (): DecisionMade | undefined =>
+      of<DecisionMade>('homeostat.decision.made.v1', (d) => d.incidentId === incident.incidentId && d.mode === 'escalate')[0];
+    await eventually('the escalation', () => escalation() !== undefined, 200_000);
+    const outcomes = of<OutcomeRecorded>('homeostat.outcome.recorded.v1', (o) => o.incidentId === incident.incidentId);
+    expect(outcomes.map((o) => [o.action.name, o.status])).toEqual([
+      ['revert-update', 'failed'],
+      ['retry', 'failed'],
+    ]);
+    const { explanation, action } = escalation()!;
+    expect(action).toBeNull();
+    expect(explanation.candidates.map((c) => [c.action, c.eligible, c.reason])).toEqual([
+      ['revert-update', false, 'already tried for this incident (attempt 1 failed)'],
+      ['retry', false, 'already tried for this incident (attempt 2 failed)'],
+    ]);
+    // Nothing was pushed: no fix branch, the update's branch as it was; the comment says what was tried.
+    await expect(remoteGit(remote, 'rev-parse', '--verify', `refs/heads/homeostat/fix/${branch}`)).rejects.toThrow();
+    expect(await remoteGit(remote, 'rev-parse', branch)).toBe(commit);
+    const comment = await remoteGit(remote, 'show', `refs/homeostat/pr/${branch}:comment.md`);
+    expect(comment).toContain('Nothing was pushed.');
+    expect(comment).toMatch(/- attempt 1: revert-update:@acme\/connector@1\.4\.2 failed \(npm test failed\)/);
+    const status = JSON.parse(await remoteGit(remote, 'notes', '--ref=refs/notes/homeostat-status', 'show', commit)) as Record<
+      string,
+      string
+    >;
+    expect(status).toMatchObject({ state: 'failure' });
+  }, 300_000);
+
+  it('takes a GitHub check_run delivery only with a valid X-Hub-Signature-256: a bad one gets 401 and nothing is published', async () => {
+    type Example = { name: string; examples: Array<Record<string, unknown>> };
+    const recorded = require('@octokit/webhooks-examples/api.github.com/index.json') as Example[];
+    const delivery = recorded
+      .find((e) => e.name === 'check_run')!
+      .examples.find((p) => (p['check_run'] as { conclusion?: string }).conclusion === 'failure')!;
+    const body = Buffer.from(JSON.stringify(delivery));
+    const collector = stack.services.find((s) => s.name === 'collector')!.url;
+    const post = (signature: string | undefined): Promise<Response> =>
+      fetch(`${collector}/v1/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'check_run',
+          ...(signature ? { 'x-hub-signature-256': signature } : {}),
+        },
+        body,
+      });
+    const builds = (): number => events.filter((e) => e.type === 'homeostat.build.reported.v1').length;
+    const before = builds();
+    const forged = await post(`sha256=${createHmac('sha256', 'not the secret').update(body).digest('hex')}`);
+    expect(forged.status).toBe(401);
+    expect(((await forged.json()) as { message: string }).message).toMatch(/does not verify/);
+    expect((await post(undefined)).status).toBe(401);
+    const signed = await post(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`);
+    expect(signed.status).toBe(202);
+    await eventually('the delivery as a build event', () => builds() === before + 1, 10_000);
+    const build = events.filter((e) => e.type === 'homeostat.build.reported.v1').pop()!.data as { status: string; commit: string };
+    expect(build).toMatchObject({ status: 'failed', commit: (delivery['check_run'] as { head_sha: string }).head_sha });
+  });
 });
