@@ -343,3 +343,11 @@ export function buildFailureOf(input: BuildFailureInput): BuildFailure {
     notes: notes.slice(0, 10),
   };
 }
+
+/** `${VAR}` and `${VAR:-default}` in a spec's setting (the registry's URL), from the given environment. */
+export function substituteEnv(text: string, env: Readonly<Record<string, string | undefined>>): string {
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_m, name: string, dflt: string | undefined) => env[name] ?? dflt ?? '',
+  );
+}

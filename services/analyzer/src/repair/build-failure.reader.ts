@@ -10,6 +10,7 @@ import {
   buildFailureTitle,
   HttpPackageRegistry,
   RegistryError,
+  substituteEnv,
   triageLog,
   type Packument,
   type ProjectFiles,
@@ -19,14 +20,6 @@ const exec = promisify(execFile);
 const GIT_TIMEOUT_MS = 60_000;
 /** Past failures kept per loop for the similar ones (in memory: lost at a restart; the ledger keeps them all). */
 const PAST_KEPT = 500;
-
-/** `${VAR}` and `${VAR:-default}` from the environment. */
-export function substituteEnv(text: string, env: Readonly<Record<string, string | undefined>>): string {
-  return text.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_m, name: string, dflt: string | undefined) => env[name] ?? dflt ?? '',
-  );
-}
 
 /**
  * The analyzer's reading for a repair loop: a failed build's log through the repair lib's triage,

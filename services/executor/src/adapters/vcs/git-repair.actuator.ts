@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DEFAULT_REPAIR_SPEC, parseDuration, type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
 import type { OutcomeInit, RepairActuator, ValidationRun } from '@homeostat/execution';
-import { fixBranchFor, renderRepairComment, type RepairReport } from '@homeostat/repair';
+import { fixBranchFor, renderRepairComment, substituteEnv, type RepairReport } from '@homeostat/repair';
 import { GitValidator } from './git-validator';
 import { LocalGitForge } from './local-git-forge';
 
@@ -21,14 +21,6 @@ function fixParams(call: ActionCall): FixParams | undefined {
   if (typeof fix !== 'object' || fix === null || typeof fix.id !== 'string' || !Array.isArray(fix.files) || !Array.isArray(fix.regenerate))
     return undefined;
   return p as FixParams;
-}
-
-/** `${VAR}` and `${VAR:-default}` from the executor's environment (the registry's URL). */
-function substitute(text: string, env: Readonly<Record<string, string | undefined>>): string {
-  return text.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_m, name: string, dflt: string | undefined) => env[name] ?? dflt ?? '',
-  );
 }
 
 export interface GitRepairOptions {
@@ -77,7 +69,7 @@ export class GitRepairActuator implements RepairActuator {
         env: {
           path: this.options.env['PATH'] ?? '',
           npmCache: this.options.npmCache,
-          extra: { npm_config_registry: substitute(repair.registry, this.options.env) },
+          extra: { npm_config_registry: substituteEnv(repair.registry, this.options.env) },
         },
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
       });
