@@ -7,7 +7,8 @@ import prettier from 'eslint-config-prettier/flat';
  * - type:lib      shared libs: may import only other libs;
  * - type:service  one stage of the loop: may import libs, never another service;
  * - type:cli      the homeostat command: composes services and libs;
- * - type:testing  test tooling under tools/ (the local Kafka broker): libs only;
+ * - type:testing  test tooling under tools/ (the local Kafka broker): libs only; the local npm registry
+ *                 is type:example: the repair demo starts it, and it stands alone like the demo targets;
  * - type:example  the demo shop: imports nothing of ours, like any system under control;
  * - kind:pure     algorithms and contracts: no framework, transport or database imports.
  */

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_NAMES, type ServiceName } from '@homeostat/config';
 import { approveCommand, killSwitchCommand, pauseCommand, rejectCommand, resumeCommand } from './commands/control.command';
-import { demoCommand, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
+import { demoCommand, parseDemoLoop, parseFaults, parsePositiveInt, parseSeconds, parseSeed } from './commands/demo.command';
 import { explainCommand } from './commands/explain.command';
 import { gatewayCommand, parseTopology } from './commands/gateway.command';
 import { intentCommand } from './commands/intent.command';
@@ -76,6 +76,12 @@ export function buildProgram(): Command {
     .option('--warmup <s>', 'seconds of normal traffic before the first fault (the analyzer learns the baselines)', parseSeconds, 45)
     .option('--timeout <s>', 'give up on an incident after this many seconds', parseSeconds, 300)
     .option('--back-to-back', 'inject the next fault as soon as the shop is healthy again, without waiting for the incident to resolve')
+    .option(
+      '--loop <kind>',
+      'remediate (the shop, default) or repair (connector-app: dependency updates that break its CI)',
+      parseDemoLoop,
+      'remediate',
+    )
     .action(demoCommand);
 
   program

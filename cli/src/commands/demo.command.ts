@@ -15,6 +15,13 @@ export interface DemoCommandOptions {
   warmup: number;
   timeout: number;
   backToBack?: boolean;
+  loop?: 'remediate' | 'repair';
+}
+
+/** Commander parser for --loop: the kind of loop the demo plays. */
+export function parseDemoLoop(value: string): 'remediate' | 'repair' {
+  if (value === 'remediate' || value === 'repair') return value;
+  throw new InvalidArgumentError(`must be remediate or repair, got "${value}" (optimize has no demo yet)`);
 }
 
 const FAULTS = ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'] as const;
@@ -58,6 +65,7 @@ export function parseSeconds(value: string): number {
  * learning table and summary; optionally the run as JSON and the learning curve as SVG.
  */
 export async function demoCommand(options: DemoCommandOptions): Promise<void> {
+  if (options.loop === 'repair') return repairDemo(options);
   const { runDemo } = await import('../demo/run');
   const { formatReport } = await import('../demo/format');
   const { renderLearningCurveSvg } = await import('../demo/chart');
@@ -122,4 +130,35 @@ export async function demoCommand(options: DemoCommandOptions): Promise<void> {
     out.write(`learning curve written to ${options.chart}\n`);
   }
   if (result.report.summary.recovered < result.report.summary.incidents) process.exitCode = 1;
+}
+
+/**
+ * `homeostat demo --loop repair`: two dependency updates that break connector-app's CI, each
+ * repaired by the embedded stack; the table, and with --json the contract's report. The remote
+ * and the registry's storage stay under the data dir.
+ */
+async function repairDemo(options: DemoCommandOptions): Promise<void> {
+  const { runRepairDemo, formatRepairReport } = await import('../demo/repair-run');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dataDir = path.resolve(options.dataDir ?? path.join('.homeostat', `demo-repair-${stamp}`));
+  const exampleDir = path.resolve(__dirname, '..', '..', '..', 'examples', 'connector-app');
+  const out = process.stdout;
+  out.write(`homeostat demo --loop repair: connector-app's CI broken by two connector updates; state in ${dataDir}\n`);
+  const { failures, registryDir } = await runRepairDemo({
+    dataDir,
+    exampleDir,
+    timeoutMs: options.timeout * 1000,
+    progress: (line) => process.stderr.write(`  ${line}\n`),
+  });
+  out.write(`\n${formatRepairReport(failures)}\n`);
+  out.write(
+    `\nThe remote stays at ${failures[0]?.remote ?? '(none)'}; the connector's releases at ${registryDir} (Verdaccio storage): ` +
+      `the test command needs a registry that serves them (npm_config_registry).\n`,
+  );
+  if (options.json) {
+    await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
+    await writeFile(options.json, JSON.stringify({ failures }, null, 2) + '\n');
+    out.write(`report written to ${options.json}\n`);
+  }
+  if (failures.some((f) => f.outcome !== 'fixed')) process.exitCode = 1;
 }

@@ -115,6 +115,8 @@ export const envSchema = z
     COLLECTOR_BODY_POOL_BYTES: intFromEnv(0, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
     /** Overwrite body buffers when they come back to the pool, so a reader that kept them fails loudly (tests). */
     COLLECTOR_BODY_POOL_POISON: bool.default(false),
+    /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); without it /v1/webhooks/github accepts nothing. */
+    GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     HOMEOSTAT_API_KEYS: z
       .string()
       .transform((s) =>

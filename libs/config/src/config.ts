@@ -62,6 +62,8 @@ export interface HomeostatConfig {
     bodyPool: { maxPooledBytes: number; poisonReleased: boolean };
     /** Bearer keys accepted on the collector's endpoints; empty → no authentication. */
     apiKeys: string[];
+    /** The secret of GitHub webhook deliveries; undefined → the GitHub webhook accepts nothing. */
+    githubWebhookSecret?: string;
   };
   console: {
     /** Who may use the console and with which role; empty → no authentication (everyone is an admin). */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       checkProtobuf: e.COLLECTOR_CHECK_PROTOBUF,
       bodyPool: { maxPooledBytes: e.COLLECTOR_BODY_POOL_BYTES, poisonReleased: e.COLLECTOR_BODY_POOL_POISON },
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
+      ...(e.GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET } : {}),
     },
     console: { tokens: e.CONSOLE_TOKENS ?? [] },
   };

@@ -21,6 +21,7 @@ export {
 export * from './events/telemetry.schema';
 export { checkSpansBatch, satisfiesSpanContract } from './events/span-check';
 export * from './events/incident.schema';
+export * from './events/build-failure.schema';
 export * from './events/decision.schema';
 export * from './events/outcome.schema';
 export * from './events/knowledge.schema';
@@ -29,6 +30,7 @@ export * from './events/registry';
 export * from './envelope';
 export * from './loop/duration';
 export * from './loop/loop-spec.schema';
+export * from './loop/repair-spec.schema';
 export * from './loop/loop-spec.parser';
 export { parseLocatedYaml, issueToSpecErrors, type Locate, type LocatedParseResult } from './yaml/located-yaml';
 export * from './optimize/intent.schema';

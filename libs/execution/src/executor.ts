@@ -1,4 +1,4 @@
-import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
+import { parseDuration, type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
 import { describeCall, type ActionRunner } from './adapters/action-runner';
 import type { Environment } from './adapters/template';
 import type { Claim, ClaimStore } from './claims';
@@ -13,12 +13,13 @@ import {
   type StateChange,
   type Verdict,
 } from './executor-state';
-import { alreadyClaimed, dryRun, notRunnable, outcomeOf, rejected, stoppedByKillSwitch, type OutcomeInit } from './outcome';
+import { alreadyClaimed, dryRun, notRunnable, notStarted, outcomeOf, rejected, stoppedByKillSwitch, type OutcomeInit } from './outcome';
 import type { DedupeStore, ExecutionLog, ExecutionSink, ExecutorStateSink } from './ports';
 import { loadedVersionIfDifferent, prepareRun, type PreparedRun } from './prepare';
 import { markRecovered, planRecovery, recoverApplied } from './recovery';
 import { runClaimed, type AppliedRun, type RunDeps } from './run';
 import { realClock, type Probe, type VerifierClock } from './verification/health-check';
+import type { RepairActuator } from './vcs/repair-actuator';
 import { WorkPool } from './work-pool';
 
 /** Actions run at once (the rest wait); loops' own blast-radius guardrails are the decider's. */
@@ -41,6 +42,8 @@ export interface ExecutorDeps {
   /** Runs a claimed decision inside its trace (the loop iteration's); by default, as it is. */
   inTrace?: (traceparent: string | undefined, run: () => Promise<void>) => Promise<void>;
   maxConcurrentRuns?: number;
+  /** The VCS adapter of loops of kind repair; without it their decisions are not runnable here. */
+  repair?: RepairActuator;
 }
 
 /**
@@ -187,6 +190,11 @@ export class Executor {
     if (this.inFlight.has(decision.decisionId)) return;
     this.inFlight.add(decision.decisionId);
     try {
+      const repair = this.repairOf(decision);
+      if (repair !== undefined) {
+        await this.report(decision, await this.proposeRepair(repair));
+        return;
+      }
       const prepared = this.prepare(decision);
       await this.report(decision, dryRun(prepared.ok ? { call: describeCall(prepared.run.call) } : prepared));
     } finally {
@@ -216,6 +224,11 @@ export class Executor {
         await this.report(decision, stoppedByKillSwitch(scope));
         return;
       }
+      const repair = this.repairOf(decision);
+      if (repair !== undefined) {
+        launched = await this.launchRepair(repair, traceparent);
+        return;
+      }
       const prepared = this.prepare(decision, traceparent);
       if (!prepared.ok) {
         this.deps.log.warn(`decision ${id} cannot run: ${prepared.code}: ${prepared.message}`, { decisionId: id });
@@ -242,6 +255,79 @@ export class Executor {
     }
     // After the reservation above is released: resuming reserves the decision itself.
     if (claimedBefore) await this.resumeClaimed(decision);
+  }
+
+  /** The one place the executor tells the loop kinds apart: a repair loop's decisions go to the VCS adapter. */
+  private repairOf(decision: DecisionMade): { decision: DecisionMade & { action: ActionCall }; spec: LoopSpec } | undefined {
+    const spec = this.loops.get(decision.loop);
+    const action = decision.action;
+    return spec?.spec.kind === 'repair' && action !== null ? { decision: { ...decision, action }, spec } : undefined;
+  }
+
+  private async proposeRepair({
+    decision,
+    spec,
+  }: {
+    decision: DecisionMade & { action: ActionCall };
+    spec: LoopSpec;
+  }): Promise<OutcomeInit> {
+    const repair = this.deps.repair;
+    if (repair === undefined) return dryRun({ code: 'ADAPTER_UNSUPPORTED', message: 'this executor has no VCS adapter for repair loops' });
+    try {
+      const where = await repair.propose(decision, spec);
+      return dryRun({ call: { fix: decision.action.name, recorded: where } });
+    } catch (error) {
+      return dryRun({ code: 'ADAPTER_FAILED', message: `the proposal could not be recorded: ${String(error)}` });
+    }
+  }
+
+  /** Claims a repair decision and launches its validation; true once launched (false: reported instead). */
+  private async launchRepair(
+    { decision, spec }: { decision: DecisionMade & { action: ActionCall }; spec: LoopSpec },
+    traceparent: string | undefined,
+  ): Promise<boolean> {
+    const id = decision.decisionId;
+    const repair = this.deps.repair;
+    if (repair === undefined) {
+      await this.report(decision, notRunnable('ADAPTER_UNSUPPORTED', 'this executor has no VCS adapter for repair loops'));
+      return false;
+    }
+    await this.deps.claims.record({ id, phase: 'claimed', at: this.now(), decision, ...(traceparent ? { traceparent } : {}) });
+    const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
+    this.pool.launch(
+      () => inTrace(traceparent, () => this.executeRepair(decision, spec, repair)),
+      (error) => this.deps.log.error(`repair of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+    );
+    return true;
+  }
+
+  private async executeRepair(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec, repair: RepairActuator): Promise<void> {
+    const startedMs = this.clock.now();
+    const startedAt = new Date(startedMs).toISOString();
+    const deadline = new Date(startedMs + parseDuration(spec.spec.verification.deadline)).toISOString();
+    try {
+      await this.deps.sink.started({
+        decisionId: decision.decisionId,
+        incidentId: decision.incidentId,
+        loop: decision.loop,
+        target: decision.target,
+        fingerprint: decision.fingerprint,
+        action: decision.action,
+        dryRun: false,
+        startedAt,
+        deadline,
+      });
+    } catch (error) {
+      await this.report(decision, notStarted(startedAt, error));
+      return;
+    }
+    await this.deps.claims.record({ id: decision.decisionId, phase: 'calling', startedAt, deadline });
+    this.deps.log.info(`validating ${decision.action.name} for decision ${decision.decisionId} on ${decision.target}`, {
+      decisionId: decision.decisionId,
+    });
+    const outcome = await repair.apply(decision, spec, this.cut.signal);
+    if (this.cut.signal.aborted) return;
+    await this.report(decision, { ...outcome, startedAt });
   }
 
   private prepare(decision: DecisionMade, traceparent?: string): ReturnType<typeof prepareRun> {

@@ -27,6 +27,15 @@ export interface DeciderSetup {
   /** Mixed into every decision's random seed. */
   seed: string;
   maxOpenCases?: number;
+  /**
+   * The candidates for one incident, where its loop's kind makes them per incident (a repair
+   * loop's fixes): the loop as planned for it, and each action's prior chance to fix it. Without
+   * it (or undefined), the loop's catalog as declared.
+   */
+  catalogFor?: (
+    loop: LoopSpec,
+    incident: IncidentCase['incident'],
+  ) => { loop: LoopSpec; priors?: Readonly<Record<string, number>> } | undefined;
 }
 
 /** What a decider reacts to: the events of the topics it consumes, and time passing. */
@@ -161,7 +170,16 @@ export function createDecider(setup: DeciderSetup): Decider {
     if (c === undefined || loop === undefined) return undefined;
     // Seeded by incident and attempt: the same decision, decided again after a restart, draws the same samples.
     const rng = createRng(seedFrom(setup.seed, incidentId, String(c.attempts.length + 1)));
-    const plan = planDecision({ state, loop, incident: c.incident, attempts: c.attempts, now, rng });
+    const catalog = setup.catalogFor?.(loop, c.incident);
+    const plan = planDecision({
+      state,
+      loop: catalog?.loop ?? loop,
+      incident: c.incident,
+      attempts: c.attempts,
+      now,
+      rng,
+      ...(catalog?.priors === undefined ? {} : { priors: catalog.priors }),
+    });
     const relapseOf = relapsed(state, incidentId);
     const data: DecisionMade = {
       decisionId: setup.newId(),

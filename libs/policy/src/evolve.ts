@@ -121,6 +121,7 @@ function openCase(data: IncidentOpened): IncidentCase {
     title: data.title,
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+    ...(data.buildFailure ? { buildFailure: data.buildFailure } : {}),
   };
   return { loop: data.loop, incident, openedAt: Date.parse(data.openedAt), attempts: [], outcomeDeadlines: {} };
 }
@@ -133,6 +134,7 @@ function updatedIncident(incident: IncidentInput, data: IncidentUpdated): Incide
     title: data.title,
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+    ...(data.buildFailure ? { buildFailure: data.buildFailure } : {}),
   };
 }
 

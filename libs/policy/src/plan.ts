@@ -14,6 +14,8 @@ export interface PlanInput {
   /** Epoch ms. */
   now: number;
   rng: Rng;
+  /** Per action, a prior chance to fix this incident that replaces its risk's default (a repair loop's recipe priors). */
+  priors?: Readonly<Record<string, number>>;
 }
 
 export type PlanMode = 'execute' | 'dry-run' | 'approval-required' | 'escalate';
@@ -52,7 +54,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
   }
 
   const scored = loop.spec.actions.map((action) => {
-    const est = estimate(state, loop, incident.fingerprint, action, incident.hypothesis);
+    const est = estimate(state, loop, incident.fingerprint, action, incident.hypothesis, input.priors?.[action.name]);
     const tried = ruledOut.get(action.name);
     if (tried !== undefined) {
       const how = tried.map((t) => `attempt ${attempts.indexOf(t) + 1} ${t.status}`).join(', ');
@@ -74,7 +76,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
         : '';
     const reason =
       `θ=${round(theta)} from Beta(${round(est.posterior.alpha, 2)}, ${round(est.posterior.beta, 2)}): ` +
-      `spec prior (risk ${spec.risk})${raised} ${round(spec.alpha, 2)}/${round(spec.beta, 2)}, ` +
+      `${input.priors?.[action.name] === undefined ? `spec prior (risk ${spec.risk})` : `the fix's prior for this failure ${round(input.priors[action.name] ?? 0, 2)}`}${raised} ${round(spec.alpha, 2)}/${round(spec.beta, 2)}, ` +
       `similar fingerprints ${similar.successes}✓ ${similar.failures}✗ over ${similar.fingerprints}, ` +
       `this fingerprint ${observed.successes}✓ ${observed.failures}✗ (×${observed.weight}); ` +
       `utility ${round(u.value)} (time to recover ~${Math.round(u.timeMs / 1000)}s ${est.timeSource === 'unknown' ? 'assumed' : `from ${est.timeSource}`}, cost ${round(u.cost, 2)})`;

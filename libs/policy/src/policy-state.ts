@@ -1,6 +1,7 @@
 import type {
   ActionStarted,
   AutonomyLevel,
+  BuildFailure,
   ControlCommand,
   DecisionMade,
   Evidence,
@@ -87,6 +88,8 @@ export interface IncidentInput {
   title: string;
   evidence: Evidence;
   hypothesis?: Hypothesis;
+  /** A repair loop's incident: the failed build's diagnosis and proposed fixes. */
+  buildFailure?: BuildFailure;
 }
 
 /** One open incident the decider is remediating: its chain of attempts so far. */

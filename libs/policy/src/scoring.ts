@@ -118,9 +118,11 @@ export function estimate(
   fingerprint: string,
   action: ActionSpec,
   hypothesis?: Hypothesis,
+  priorMean?: number,
 ): ActionEstimate {
   const fit = hypothesisFit(action, hypothesis);
-  const riskMean = SCORING.specPriorMean[action.risk];
+  // Kept inside (0, 1): a Beta prior needs both parameters positive.
+  const riskMean = priorMean === undefined ? SCORING.specPriorMean[action.risk] : Math.min(0.95, Math.max(0.02, priorMean));
   const specMean = riskMean + (Math.max(riskMean, SCORING.hypothesisMean) - riskMean) * fit.weight;
   const strength = SCORING.specPriorStrength + SCORING.hypothesisStrength * fit.weight;
   const spec = { alpha: strength * specMean, beta: strength * (1 - specMean), risk: action.risk };

@@ -58,7 +58,7 @@ const RULES: ReadonlyArray<readonly [Exclude<FailureCategory, 'unknown'>, RegExp
   ],
   [
     'test',
-    /There (?:are|were) test failures|Tests run:.*(?:Failures|Errors): [1-9]|maven-surefire-plugin|maven-failsafe-plugin|<<< (?:FAILURE|ERROR)!|There were failing tests|> .* FAILED$|Test(?:s)? failed|AssertionError|expected:? ?<|Execution failed for task '[^']*test/i,
+    /There (?:are|were) test failures|Tests run:.*(?:Failures|Errors): [1-9]|maven-surefire-plugin|maven-failsafe-plugin|<<< (?:FAILURE|ERROR)!|There were failing tests|> .* FAILED$|Test(?:s)? failed|AssertionError|expected:? ?<|Execution failed for task '[^']*test|^not ok \d+ - |ERR_ASSERTION/i,
   ],
   [
     'infrastructure',

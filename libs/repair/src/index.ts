@@ -9,3 +9,5 @@ export * from './triage';
 export * from './passing-log';
 export * from './registry';
 export * from './propose';
+export * from './repair-loop';
+export * from './github-webhook';

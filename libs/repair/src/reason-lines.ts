@@ -26,6 +26,8 @@ const ERROR_LINE: RegExp[] = [
   /^! /,
   /^(?:Uncaught )?(?:Type|Reference|Syntax|Range)?Error: /,
   /^Tests run: .*<<< (?:FAILURE|ERROR)!/,
+  // TAP (node:test, tape, mocha's tap reporter): a failed test, its YAML diagnostics indented below it.
+  /^not ok \d+ - /,
   /^(?:Failed tests|Tests in error): *$/,
   /^(?:\[\w+\] )?Rule \d+: \S+ failed with message:/,
   /^(?:Dependency convergence error for|Require upper bound dependencies error for|Found Banned Dependency:) /,

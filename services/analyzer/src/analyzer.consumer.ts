@@ -5,12 +5,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/analysis';
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
-import { topicOfType, type AnyEnvelope, type Evidence, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
+import { topicOfType, type AnyEnvelope, type Envelope, type Evidence, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
+import { repairLoopFor } from '@homeostat/repair';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { AnalyzerStateStore } from './analyzer-state.store';
+import { BuildFailureReader } from './repair/build-failure.reader';
 import { TargetStateChangelog } from './state/target-state-changelog';
 
 const SNAPSHOT_EVERY_MS = 60_000;
@@ -38,6 +40,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private readonly state: AnalyzerStateStore;
   private changelog: TargetStateChangelog | undefined;
   private handover: StateHandover | undefined;
+  private readonly builds = new BuildFailureReader();
 
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
@@ -99,10 +102,29 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   @EventPattern('telemetry.logs')
-  onLogs(@Payload() event: AnyEnvelope): void {
+  async onLogs(@Payload() event: AnyEnvelope): Promise<void> {
     this.stats.record('telemetry.logs', event);
+    // Build events travel with the logs; a repair loop's builds are read by the repair lib, not the detectors.
+    if (event.type === 'homeostat.build.reported.v1') return this.onBuild(event);
     for (const e of this.expand(event))
       if (e.type === 'homeostat.telemetry.logs.v1') this.take(e.subject).ingestLogs(e.subject, e.data, Date.now());
+  }
+
+  /**
+   * A failed build watched by a repair loop becomes that loop's incident, with the build's id as
+   * the incident's: a delivery again opens nothing new (the decider ignores a known incident).
+   */
+  private async onBuild(event: Envelope<'homeostat.build.reported.v1'>): Promise<void> {
+    const build = event.data;
+    const loop = repairLoopFor(build, this.loops);
+    if (loop === undefined || build.status !== 'failed') return;
+    const incident = await this.builds.read(build, loop, event.id, new Date());
+    await this.publisher.publish('homeostat.incident.opened.v1', { subject: incident.target, data: incident });
+    const f = incident.buildFailure;
+    this.logger.log(
+      `opened incident ${incident.incidentId} on ${incident.target} (${incident.fingerprint}): ${incident.title}; fixes: ${f?.fixes.map((x) => x.id).join(', ') || 'none'}${f?.notes.length ? `; notes: ${f.notes.join('; ')}` : ''}`,
+      'Analyzer',
+    );
   }
 
   /**

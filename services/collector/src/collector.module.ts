@@ -6,6 +6,7 @@ import { BodyPool } from './body-pool';
 import { BuildsController } from './builds.controller';
 import { CollectorExceptionFilter } from './collector-exception.filter';
 import { CollectorMetrics } from './collector.metrics';
+import { GithubWebhookController } from './github-webhook.controller';
 import { OtlpController } from './otlp.controller';
 import { OtlpIngest } from './otlp-ingest.service';
 import { OtlpProtobufRoute } from './otlp-protobuf.route';
@@ -13,7 +14,7 @@ import { TelemetryPublisher } from './telemetry.publisher';
 
 /** OTLP/HTTP ingest (traces, metrics, logs) and CI build events, published on telemetry.*. */
 @Module({
-  controllers: [OtlpController, BuildsController],
+  controllers: [OtlpController, BuildsController, GithubWebhookController],
   providers: [
     TelemetryPublisher,
     OtlpIngest,

@@ -5,6 +5,7 @@ import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { AnyEnvelope, EventData, LoopSpec } from '@homeostat/contracts';
 import { createDecider, MAX_OPEN_CASES, react, type Decider, type DeciderInput, type PolicyState } from '@homeostat/policy';
+import { repairCatalog } from '@homeostat/repair';
 import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { DeciderStateStore } from './decider-state.store';
@@ -39,6 +40,9 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
       loops: new Map(loops.map((l) => [l.metadata.name, l])),
       newId: () => uuidv7(),
       seed: config.decider.seed,
+      // The one place the decider tells the loop kinds apart: a repair incident's candidates are its proposed fixes.
+      catalogFor: (loop, incident) =>
+        loop.spec.kind === 'repair' && incident.buildFailure !== undefined ? repairCatalog(loop, incident.buildFailure) : undefined,
     });
   }
 

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
-import type { ActionRunner } from '@homeostat/execution';
+import { join } from 'node:path';
+import type { HomeostatConfig } from '@homeostat/config';
+import type { ActionRunner, RepairActuator } from '@homeostat/execution';
+import { CONFIG } from '@homeostat/runtime';
+import { GitRepairActuator } from './adapters/vcs/git-repair.actuator';
 import { ExecutorConsumer } from './executor.consumer';
 import { AdapterRunner } from './adapters/adapter-runner';
 import { defaultKubeConfig, KubernetesActuator } from './adapters/kubernetes/kubernetes-actuator';
-import { ACTION_ENV, ACTION_RUNNER, ExecutorService } from './executor.service';
+import { ACTION_ENV, ACTION_RUNNER, ExecutorService, REPAIR_ACTUATOR } from './executor.service';
 
 @Module({
   controllers: [ExecutorConsumer],
@@ -13,6 +17,12 @@ import { ACTION_ENV, ACTION_RUNNER, ExecutorService } from './executor.service';
     { provide: ACTION_ENV, useFactory: (): Readonly<Record<string, string | undefined>> => ({ ...process.env }) },
     // Kubernetes configuration (in-cluster service account, or KUBECONFIG) is read on the first kubernetes action.
     { provide: ACTION_RUNNER, useFactory: (): ActionRunner => new AdapterRunner(() => new KubernetesActuator(defaultKubeConfig())) },
+    {
+      provide: REPAIR_ACTUATOR,
+      inject: [CONFIG],
+      useFactory: (config: HomeostatConfig): RepairActuator =>
+        new GitRepairActuator({ npmCache: join(config.dataDir, 'executor', 'npm-cache'), env: { ...process.env } }),
+    },
   ],
 })
 export class ExecutorModule {}

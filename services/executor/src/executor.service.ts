@@ -4,7 +4,15 @@ import { context } from '@opentelemetry/api';
 import { EventPublisher, FileIdempotencyStore } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
-import { Executor, httpProbe, realClock, type ActionRunner, type Environment, type ExecutionSink } from '@homeostat/execution';
+import {
+  Executor,
+  httpProbe,
+  realClock,
+  type ActionRunner,
+  type Environment,
+  type ExecutionSink,
+  type RepairActuator,
+} from '@homeostat/execution';
 import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
 import { ClaimJournalStore } from './claim-journal.store';
@@ -14,6 +22,8 @@ import { ExecutorStateStore } from './executor-state.store';
 export const ACTION_ENV = Symbol('homeostat.executor.action-env');
 /** The ActionRunner that sends prepared calls through their adapters (HTTP, Kubernetes API). */
 export const ACTION_RUNNER = Symbol('homeostat.executor.action-runner');
+/** The VCS adapter of repair loops (git work trees, the project's own tests, the forge). */
+export const REPAIR_ACTUATOR = Symbol('homeostat.executor.repair-actuator');
 
 const PUBLISH_ATTEMPTS = 5;
 const PUBLISH_BACKOFF_MS = 200;
@@ -40,6 +50,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(ACTION_ENV) private readonly env: Environment,
     @Inject(LOOPS) private readonly specs: readonly LoopSpec[],
     @Inject(ACTION_RUNNER) private readonly runner: ActionRunner,
+    @Inject(REPAIR_ACTUATOR) private readonly repair: RepairActuator,
     private readonly publisher: EventPublisher,
   ) {
     this.log = logger.child('Executor');
@@ -58,6 +69,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       loops: this.specs,
       env: this.env,
       runner: this.runner,
+      repair: this.repair,
       probe: httpProbe(),
       claims: this.claims,
       outcomes: this.outcomes,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { buildFailureSchema } from './build-failure.schema';
 import { id, labels, nonEmpty, nonNegativeInt, probability, severity, spanId, timestamp, traceId } from './common.schema';
 
 /** A metric series whose detector score left the normal range. */
@@ -90,6 +91,8 @@ const incidentSnapshot = {
   openedAt: timestamp,
   evidence: evidenceSchema,
   hypothesis: hypothesisSchema.optional(),
+  /** Incidents of repair loops: the failed build's diagnosis and the fixes proposed. */
+  buildFailure: buildFailureSchema.optional(),
 };
 
 export const incidentOpenedSchema = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actionParams, adapter, component, labels, nonEmpty, RISK_LEVELS, riskLevel, type RiskLevel } from '../events/common.schema';
 import { DURATION_HINT, isDuration, parseDuration } from './duration';
+import { repairSpecSchema } from './repair-spec.schema';
 
 export const LOOP_API_VERSION = 'homeostat.dev/v1';
 
@@ -198,9 +199,6 @@ export const verificationSpecSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.healthCheck === undefined && v.metric === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs a healthCheck or a metric to verify with', path: [] });
-    }
     if (v.healthCheck !== undefined && isDuration(v.deadline) && isDuration(v.healthCheck.interval)) {
       const needed = v.healthCheck.consecutive * parseDuration(v.healthCheck.interval);
       if (parseDuration(v.deadline) < needed) {
@@ -274,8 +272,29 @@ export const loopSpecSchema = z
         actions: actionCatalogSchema,
         guardrails: guardrailsSchema,
         verification: verificationSpecSchema,
+        repair: repairSpecSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((spec, ctx) => {
+        // A repair loop verifies a fix by the project's own tests (its `repair` section); other kinds by health or a metric.
+        if (spec.kind !== 'repair' && spec.verification.healthCheck === undefined && spec.verification.metric === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'needs a healthCheck or a metric to verify with', path: ['verification'] });
+        }
+        if (spec.kind === 'repair' && spec.repair === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'a loop of kind repair needs a repair section (its install and test commands)',
+            path: ['repair'],
+          });
+        }
+        if (spec.kind !== 'repair' && spec.repair !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `only a loop of kind repair takes a repair section (this one is ${spec.kind})`,
+            path: ['repair'],
+          });
+        }
+      }),
   })
   .strict();
 

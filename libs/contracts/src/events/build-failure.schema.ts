@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { nonEmpty, nonNegativeInt, probability } from './common.schema';
+
+/** One fix the repair loop can apply: whole file contents and the commands that regenerate derived files. */
+export const fixCandidateSchema = z
+  .object({
+    id: nonEmpty,
+    /** The recipe: the loop's action that applies it, and what outcomes are learned under. */
+    recipe: nonEmpty,
+    title: nonEmpty,
+    explanation: z.array(z.string()).max(20),
+    /** The recipe's prior for this failure in [0, 1] (the decider's Thompson sampling starts from it). */
+    prior: probability,
+    files: z.array(z.object({ path: nonEmpty, content: z.string() }).strict()).max(20),
+    regenerate: z.array(z.array(nonEmpty).min(1)).max(5),
+    message: z.string(),
+  })
+  .strict();
+export type FixCandidateData = z.infer<typeof fixCandidateSchema>;
+
+/**
+ * What the analyzer found in a failed build (incidents of `repair` loops): the build, the lines
+ * of its log that explain the failure, the category, the signature (the incident's fingerprint),
+ * the change blamed, past failures like it, and the fixes proposed from the registry's metadata.
+ */
+export const buildFailureSchema = z
+  .object({
+    repository: nonEmpty,
+    branch: nonEmpty,
+    commit: nonEmpty,
+    /** The branch of the last good build (the spec's baseBranch). */
+    baseBranch: nonEmpty,
+    pipeline: nonEmpty,
+    job: nonEmpty,
+    runId: z.string().optional(),
+    url: z.string().optional(),
+    pullRequest: z.object({ number: z.number().int().positive(), url: z.string().optional() }).strict().optional(),
+    /** 1-based inclusive line ranges of the log. */
+    reasonLines: z.array(z.tuple([nonNegativeInt, nonNegativeInt])).max(200),
+    /** The text of the first reason lines. */
+    reasonText: z.array(z.string().max(500)).max(40),
+    category: nonEmpty,
+    signature: nonEmpty,
+    culprit: z
+      .object({ name: nonEmpty, from: z.string().optional(), to: z.string().optional(), evidence: z.array(z.string()).max(10) })
+      .strict()
+      .optional(),
+    /** Past failures of the loop with a similar log, most similar first. */
+    similar: z.array(z.object({ incidentId: nonEmpty, signature: nonEmpty, score: probability }).strict()).max(10),
+    fixes: z.array(fixCandidateSchema).max(10),
+    /** Why there are no fixes, when there are none that change anything (no package.json, the registry did not answer, …). */
+    notes: z.array(z.string()).max(10),
+  })
+  .strict();
+export type BuildFailure = z.infer<typeof buildFailureSchema>;

@@ -1,0 +1,15 @@
+import type { ActionCall, DecisionMade, LoopSpec } from '@homeostat/contracts';
+import type { OutcomeInit } from '../outcome';
+
+/**
+ * The executor's port for loops of kind `repair`: a decision's fix is validated in a real work
+ * tree with the project's own commands and pushed to the fix branch when they pass, and the pull
+ * request's comment and status are updated. The implementation (git, the forge) is the executor
+ * service's; the Executor only dispatches to it.
+ */
+export interface RepairActuator {
+  /** Validates and, on a pass, pushes the decision's fix. Never rejects: a failure is an outcome. */
+  apply(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec, signal: AbortSignal): Promise<OutcomeInit>;
+  /** A dry run (shadow): the diagnosis and the proposed fix are recorded where people read them; nothing is validated or pushed. Returns what was recorded where. */
+  propose(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<string>;
+}

@@ -1,0 +1,142 @@
+import { parseLoopSpec, type ActionCall, type ActionStarted, type DecisionMade, type OutcomeRecorded } from '@homeostat/contracts';
+import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import type { ActionRunner } from '../adapters/action-runner';
+import { MemoryClaimStore } from '../claims';
+import { Executor } from '../executor';
+import { emptyExecutorState } from '../executor-state';
+import type { OutcomeInit } from '../outcome';
+import type { DedupeStore } from '../ports';
+import type { RepairActuator } from './repair-actuator';
+
+const PARSED = parseLoopSpec(`
+apiVersion: homeostat.dev/v1
+kind: Loop
+metadata: { name: app-repair, version: 1.0.0 }
+spec:
+  kind: repair
+  target: { service: app }
+  signals: [{ kind: build, pipeline: ci }]
+  actions:
+    - { name: revert-update, adapter: ci, risk: low }
+  guardrails:
+    budget: { maxActions: 3, window: 1h }
+    cooldown: 0s
+    blastRadius: { maxConcurrent: 1 }
+    circuitBreaker: { consecutiveFailures: 3 }
+    approval: { aboveRisk: never }
+    dryRun: false
+  verification: { deadline: 5m }
+  repair: {}
+`);
+if (!PARSED.ok) throw new Error(JSON.stringify(PARSED.errors));
+const LOOP = PARSED.spec;
+
+class Ids implements DedupeStore {
+  readonly ids = new Set<string>();
+  has(id: string): Promise<boolean> {
+    return Promise.resolve(this.ids.has(id));
+  }
+  add(id: string): Promise<void> {
+    this.ids.add(id);
+    return Promise.resolve();
+  }
+}
+
+class FakeRepair implements RepairActuator {
+  readonly applied: string[] = [];
+  readonly proposed: string[] = [];
+  result: OutcomeInit = {
+    status: 'succeeded',
+    applied: true,
+    verification: { passed: true, checks: [{ name: 'npm test', passed: true }] },
+    timeToRecoverMs: 1200,
+  };
+  apply(decision: DecisionMade & { action: ActionCall }): Promise<OutcomeInit> {
+    this.applied.push(decision.decisionId);
+    return Promise.resolve(this.result);
+  }
+  propose(decision: DecisionMade & { action: ActionCall }): Promise<string> {
+    this.proposed.push(decision.decisionId);
+    return Promise.resolve('comment on refs/homeostat/pr/x');
+  }
+}
+
+const noRunner: ActionRunner = { run: () => Promise.reject(new Error('a repair decision must not reach the HTTP/Kubernetes adapters')) };
+
+function setUp(repair: RepairActuator | undefined) {
+  const started: ActionStarted[] = [];
+  const outcomes: OutcomeRecorded[] = [];
+  const executor = new Executor({
+    loops: [LOOP],
+    env: {},
+    runner: noRunner,
+    probe: () => Promise.reject(new Error('a repair is verified by its tests, not a probe')),
+    claims: new MemoryClaimStore(),
+    outcomes: new Ids(),
+    sink: {
+      started: (e) => (started.push(e), Promise.resolve()),
+      outcome: (e) => (outcomes.push(e), Promise.resolve()),
+    },
+    state: { initial: emptyExecutorState(), sink: { save: () => Promise.resolve() } },
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    ...(repair ? { repair } : {}),
+  });
+  return { executor, started, outcomes };
+}
+
+const decision = (mode: DecisionMade['mode'], id = 'd-1'): DecisionMade => ({
+  ...sampleDecisionMade(),
+  decisionId: id,
+  loop: 'app-repair',
+  loopVersion: '1.0.0',
+  mode,
+  action: { name: 'revert-update', adapter: 'ci', params: { fix: { id: 'revert-update:a@1' } } },
+});
+
+describe('the executor with a repair loop (dispatch on spec.kind)', () => {
+  it('runs an executed decision through the VCS adapter: action.started, then its outcome, once', async () => {
+    const repair = new FakeRepair();
+    const { executor, started, outcomes } = setUp(repair);
+    await executor.onDecision(decision('execute'));
+    await executor.drain(5_000);
+    await executor.onDecision(decision('execute'));
+    await executor.drain(5_000);
+    expect(repair.applied).toEqual(['d-1']);
+    expect(started.map((s) => s.decisionId)).toEqual(['d-1']);
+    expect(outcomes.map((o) => [o.decisionId, o.status, o.applied, o.timeToRecoverMs])).toEqual([['d-1', 'succeeded', true, 1200]]);
+  });
+
+  it('in a dry run (shadow) only records the proposal: nothing is validated or pushed', async () => {
+    const repair = new FakeRepair();
+    const { executor, outcomes } = setUp(repair);
+    await executor.onDecision(decision('dry-run'));
+    expect(repair.proposed).toEqual(['d-1']);
+    expect(repair.applied).toEqual([]);
+    expect(outcomes[0]).toMatchObject({ status: 'skipped', dryRun: true, applied: false });
+    expect(outcomes[0]?.verification.detail).toMatch(/refs\/homeostat\/pr\/x/);
+  });
+
+  it('waits for approval (propose) and validates once approved', async () => {
+    const repair = new FakeRepair();
+    const { executor, outcomes } = setUp(repair);
+    await executor.onDecision(decision('approval-required'));
+    expect(repair.applied).toEqual([]);
+    await executor.onVerdict({ decisionId: 'd-1', verdict: 'approve', actor: 'ana', reason: 'looks right' });
+    await executor.drain(5_000);
+    expect(repair.applied).toEqual(['d-1']);
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded']);
+  });
+
+  it('stops at the kill switch, and says so when it has no VCS adapter', async () => {
+    const repair = new FakeRepair();
+    const stopped = setUp(repair);
+    await stopped.executor.onKillSwitch('on', 'app-repair', 'ana', 'incident review');
+    await stopped.executor.onDecision(decision('execute'));
+    expect(repair.applied).toEqual([]);
+    expect(stopped.outcomes[0]).toMatchObject({ status: 'skipped', applied: false, error: { code: 'KILL_SWITCH' } });
+
+    const bare = setUp(undefined);
+    await bare.executor.onDecision(decision('execute', 'd-2'));
+    expect(bare.outcomes[0]).toMatchObject({ status: 'failed', applied: false, error: { code: 'ADAPTER_UNSUPPORTED' } });
+  });
+});

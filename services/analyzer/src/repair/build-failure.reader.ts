@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DEFAULT_REPAIR_SPEC, type BuildReported, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
+import {
+  blamedChangeOf,
+  buildFailureOf,
+  buildFailureTitle,
+  HttpPackageRegistry,
+  RegistryError,
+  substituteEnv,
+  triageLog,
+  type Packument,
+  type ProjectFiles,
+} from '@homeostat/repair';
+
+const exec = promisify(execFile);
+const GIT_TIMEOUT_MS = 60_000;
+/** Past failures kept per loop for the similar ones (in memory: lost at a restart; the ledger keeps them all). */
+const PAST_KEPT = 500;
+
+/**
+ * The analyzer's reading for a repair loop: a failed build's log through the repair lib's triage,
+ * the project's files at the failed commit and on the base branch (a shallow fetch of the
+ * repository into a temporary bare repository), the blamed package's metadata from the registry,
+ * and the fixes proposed from them — an incident of the repair loop.
+ */
+export class BuildFailureReader {
+  private readonly past = new Map<string, Array<{ incidentId: string; signature: string; features: Record<string, number> }>>();
+  private npmVersion: Promise<string | undefined> | undefined;
+
+  constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
+
+  async read(build: BuildReported, loop: LoopSpec, incidentId: string, now: Date): Promise<IncidentOpened> {
+    const spec = loop.spec.repair ?? DEFAULT_REPAIR_SPEC;
+    const diagnosis = triageLog(build.log ?? '');
+    const notes: string[] = [];
+    if (build.log === undefined || build.log === '') notes.push('the build came without a log: nothing to diagnose it from');
+    const { files, previous } = await this.projectFiles(build, spec.baseBranch, spec.projectDir).catch((error: unknown) => {
+      notes.push(`the repository could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      return { files: {}, previous: {} };
+    });
+    const blamed = blamedChangeOf({ diagnosis, files, previous });
+    let packument: Packument | undefined;
+    if (blamed !== undefined) {
+      const url = substituteEnv(spec.registry, this.env);
+      try {
+        packument = await new HttpPackageRegistry({ url, fetch }).packument(blamed.name);
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        notes.push(`the registry's metadata for ${blamed.name} could not be read: ${error.message}`);
+      }
+    }
+    const npm = await (this.npmVersion ??= exec('npm', ['--version'], { timeout: 30_000 }).then(
+      (r) => r.stdout.trim(),
+      () => undefined,
+    ));
+    const past = this.past.get(loop.metadata.name) ?? [];
+    const failure = buildFailureOf({
+      build,
+      baseBranch: spec.baseBranch,
+      diagnosis,
+      files,
+      previous,
+      projectDir: spec.projectDir,
+      ...(packument ? { packument } : {}),
+      runtime: { node: process.versions.node, ...(npm ? { npm } : {}) },
+      past,
+      notes,
+    });
+    past.unshift({ incidentId, signature: failure.signature, features: diagnosis.features });
+    past.length = Math.min(past.length, PAST_KEPT);
+    this.past.set(loop.metadata.name, past);
+    return {
+      incidentId,
+      loop: loop.metadata.name,
+      target: build.repository,
+      fingerprint: failure.signature,
+      severity: 'medium',
+      title: buildFailureTitle(failure),
+      openedAt: now.toISOString(),
+      evidence: {
+        series: [],
+        logTemplates: diagnosis.templates.slice(0, 20).map((template, i) => ({ templateId: `build-${i + 1}`, template, count: 1 })),
+        failingSpans: [],
+      },
+      buildFailure: failure,
+    };
+  }
+
+  /** package.json, the lock file and .nvmrc at the failed commit and on the base branch. */
+  private async projectFiles(
+    build: BuildReported,
+    baseBranch: string,
+    projectDir: string,
+  ): Promise<{ files: ProjectFiles; previous: ProjectFiles }> {
+    if (/^[a-z][\w+.-]*:\/\/[^/]*@/i.test(build.repository)) throw new Error('the repository URL carries credentials: refused');
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'homeostat-analyze-'));
+    // No user or system git config, no prompts: the repository is read as anyone would.
+    const env = { PATH: this.env['PATH'] ?? '', HOME: tmp, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C.UTF-8' };
+    const git = async (...args: string[]): Promise<string> =>
+      (await exec('git', ['--git-dir', path.join(tmp, 'repo.git'), ...args], { env, timeout: GIT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }))
+        .stdout;
+    try {
+      await exec('git', ['init', '--quiet', '--bare', path.join(tmp, 'repo.git')], { env, timeout: GIT_TIMEOUT_MS });
+      const refs = [`+refs/heads/${baseBranch}:refs/heads/base`];
+      if (build.branch !== undefined) refs.push(`+refs/heads/${build.branch}:refs/heads/build`);
+      await git('fetch', '--quiet', '--no-tags', '--depth=50', '--', build.repository, ...refs);
+      const at = (await git('cat-file', '-t', build.commit).catch(() => '')).trim() === 'commit' ? build.commit : 'refs/heads/build';
+      const show = (ref: string, file: string): Promise<string | undefined> =>
+        git('show', `${ref}:${projectDir ? `${projectDir.replace(/\/+$/, '')}/` : ''}${file}`).catch(() => undefined);
+      const read = async (ref: string): Promise<ProjectFiles> => {
+        const [packageJson, lockfile, nvmrc] = await Promise.all([
+          show(ref, 'package.json'),
+          show(ref, 'package-lock.json'),
+          show(ref, '.nvmrc'),
+        ]);
+        return {
+          ...(packageJson !== undefined ? { packageJson } : {}),
+          ...(lockfile !== undefined ? { lockfile } : {}),
+          ...(nvmrc !== undefined ? { nvmrc } : {}),
+        };
+      };
+      return { files: await read(at), previous: await read('refs/heads/base') };
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+}
