@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routeObservationSchema } from './optimize.schema';
 import { id, labels, nonEmpty, nonNegativeInt, probability, severity, spanId, timestamp, traceId } from './common.schema';
 
 /** A metric series whose detector score left the normal range. */
@@ -90,6 +91,8 @@ const incidentSnapshot = {
   openedAt: timestamp,
   evidence: evidenceSchema,
   hypothesis: hypothesisSchema.optional(),
+  /** An optimize loop's incident: the route and what was seen on it. */
+  optimize: routeObservationSchema.optional(),
 };
 
 export const incidentOpenedSchema = z
