@@ -121,6 +121,7 @@ function openCase(data: IncidentOpened): IncidentCase {
     title: data.title,
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+    ...(data.optimize ? { optimize: data.optimize } : {}),
   };
   return { loop: data.loop, incident, openedAt: Date.parse(data.openedAt), attempts: [], outcomeDeadlines: {} };
 }
@@ -133,6 +134,7 @@ function updatedIncident(incident: IncidentInput, data: IncidentUpdated): Incide
     title: data.title,
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
+    ...(data.optimize ? { optimize: data.optimize } : {}),
   };
 }
 
@@ -210,6 +212,7 @@ function onKnowledge(state: PolicyState, k: KnowledgeUpdated, loop: LoopSpec | u
     meanTimeToRecoverMs: k.meanTimeToRecoverMs,
     p50TimeToRecoverMs: k.p50TimeToRecoverMs,
     lastOutcomeAt: k.lastOutcomeAt,
+    ...(k.params === undefined ? {} : { params: k.params }),
   };
   const next = { ...state, knowledge: { ...state.knowledge, [k.fingerprint]: { ...state.knowledge[k.fingerprint], [k.action]: stats } } };
   // One step per update that counts new outcomes: a redelivered update (same tries) does not step again.

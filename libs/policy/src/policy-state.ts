@@ -11,7 +11,9 @@ import type {
   KnowledgeUpdated,
   LoopSpec,
   OutcomeRecorded,
+  RouteObservation,
   Severity,
+  ActionParams,
 } from '@homeostat/contracts';
 
 /** What the learner knows about one action against one fingerprint, as its last knowledge update said. */
@@ -24,6 +26,8 @@ export interface ActionStats {
   meanTimeToRecoverMs: number | null;
   p50TimeToRecoverMs: number | null;
   lastOutcomeAt?: string;
+  /** An optimize loop's: the params of the action's latest success against this regime (its known-good config). */
+  params?: ActionParams;
 }
 
 export interface BudgetEntry {
@@ -87,6 +91,8 @@ export interface IncidentInput {
   title: string;
   evidence: Evidence;
   hypothesis?: Hypothesis;
+  /** An optimize loop's incident: the route and what was seen on it. */
+  optimize?: RouteObservation;
 }
 
 /** One open incident the decider is remediating: its chain of attempts so far. */
