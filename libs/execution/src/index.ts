@@ -18,3 +18,4 @@ export * from './adapters/template';
 export * from './verification/health-check';
 export * from './verification/verification-plan';
 export * from './vcs/validation';
+export * from './verification/experiment-check';

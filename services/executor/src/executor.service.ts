@@ -5,8 +5,9 @@ import { EventPublisher, FileIdempotencyStore } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { DecisionMade, LoopSpec } from '@homeostat/contracts';
 import { Executor, httpProbe, realClock, type ActionRunner, type Environment, type ExecutionSink } from '@homeostat/execution';
-import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
+import { CONFIG, LOGGER, LOOPS, PEERS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
+import { learnerRouteMetrics } from './adapters/learner-route-metrics';
 import { ClaimJournalStore } from './claim-journal.store';
 import { ExecutorStateStore } from './executor-state.store';
 
@@ -41,6 +42,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOOPS) private readonly specs: readonly LoopSpec[],
     @Inject(ACTION_RUNNER) private readonly runner: ActionRunner,
     private readonly publisher: EventPublisher,
+    @Inject(PEERS) private readonly peers: ReadonlyMap<string, string>,
   ) {
     this.log = logger.child('Executor');
     this.stateStore = new ExecutorStateStore(join(config.dataDir, 'executor', 'state.json'));
@@ -64,6 +66,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       sink: this.sink(),
       state: { initial: state, sink: this.stateStore },
       log: this.log,
+      routeMetrics: learnerRouteMetrics(() => this.peers.get('learner') ?? this.config.urls.learner),
       inTrace: (traceparent, run) => context.with(contextFromTraceparent(traceparent), run),
     });
     // The runtime subscribes only once this hook has resolved: what the claims say was in flight

@@ -5,3 +5,4 @@ export * from './rank-test';
 export * from './regime';
 export * from './route-observer';
 export * from './route-stats';
+export * from './optimize-analysis';
