@@ -67,7 +67,7 @@ export const optimizeRouteSchema = z
         path: ['knobs', 'retryAttempts', 'max'],
         message: 'a non-idempotent route is never retried: must be 1',
       });
-    if (route.knobs.cacheTtl !== undefined && zeroOk(route.maxStaleness) && zeroOk(route.knobs.cacheTtl.max)) {
+    if (route.idempotent && route.knobs.cacheTtl !== undefined && zeroOk(route.maxStaleness) && zeroOk(route.knobs.cacheTtl.max)) {
       if (optimizeDurationMs(route.knobs.cacheTtl.max) > optimizeDurationMs(route.maxStaleness))
         ctx.addIssue({
           code: 'custom',
