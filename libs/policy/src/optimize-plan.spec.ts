@@ -149,6 +149,23 @@ describe('the decider on an optimize loop', () => {
     ]);
   });
 
+  it('runs no experiment on a paused loop, and a person approves one under the propose autonomy level', () => {
+    const paused = run([
+      [T0 - 1, { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: loop.metadata.name, actor: 'ops', reason: 'freeze' } }],
+      [T0, opened('i1')],
+    ]);
+    expect(paused.decisions).toMatchObject([
+      { mode: 'escalate', action: null, explanation: { chosenBecause: expect.stringMatching(/loop-paused/) } },
+    ]);
+
+    const proposing: LoopSpec = { ...loop, spec: { ...loop.spec, autonomy: { ...loop.spec.autonomy, start: 'propose' } } };
+    const careful = createDecider({ loops: new Map([[proposing.metadata.name, proposing]]), newId: () => 'p', seed: 't' });
+    const proposed = react(careful, careful.initialState(), opened('i1'), T0);
+    expect(proposed.decisions).toMatchObject([
+      { mode: 'approval-required', autonomyLevel: 'propose', action: { name: 'tune-cache' }, experiment: { knob: 'cache' } },
+    ]);
+  });
+
   it('goes straight to the known-good config when the regime returns', () => {
     const knowledge: DeciderInput = {
       type: 'homeostat.knowledge.updated.v1',
