@@ -21,6 +21,7 @@ import { runClaimed, type AppliedRun, type RunDeps } from './run';
 import { realClock, type Probe, type VerifierClock } from './verification/health-check';
 import type { RepairActuator } from './vcs/repair-actuator';
 import { WorkPool } from './work-pool';
+import type { RouteMetrics } from './verification/experiment-check';
 
 /** Actions run at once (the rest wait); loops' own blast-radius guardrails are the decider's. */
 export const MAX_CONCURRENT_RUNS = 8;
@@ -39,6 +40,8 @@ export interface ExecutorDeps {
   /** The state saved last, and where the next is saved. */
   state: { initial: ExecutorState; sink: ExecutorStateSink };
   log: ExecutionLog;
+  /** Route series for optimize decisions (their experiments are verified by them). */
+  routeMetrics?: RouteMetrics;
   /** Runs a claimed decision inside its trace (the loop iteration's); by default, as it is. */
   inTrace?: (traceparent: string | undefined, run: () => Promise<void>) => Promise<void>;
   maxConcurrentRuns?: number;
@@ -347,8 +350,17 @@ export class Executor {
   }
 
   private runDeps(): RunDeps {
-    const { runner, probe, env, sink, log, claims } = this.deps;
-    return { runner, probe, clock: this.clock, env, started: (event) => sink.started(event), record: (e) => claims.record(e), log };
+    const { runner, probe, env, sink, log, claims, routeMetrics } = this.deps;
+    return {
+      runner,
+      probe,
+      clock: this.clock,
+      env,
+      started: (event) => sink.started(event),
+      record: (e) => claims.record(e),
+      log,
+      ...(routeMetrics === undefined ? {} : { routeMetrics }),
+    };
   }
 
   /** A decision delivered again after it was claimed: finished from its claim, never run again. */

@@ -19,3 +19,4 @@ export * from './verification/health-check';
 export * from './verification/verification-plan';
 export * from './vcs/validation';
 export * from './vcs/repair-actuator';
+export * from './verification/experiment-check';

@@ -6,7 +6,9 @@ import type { Verdict } from './executor-state';
  * to the target: everything that learns reads it, so each outcome below states it.
  */
 export type OutcomeInit = Pick<OutcomeRecorded, 'status' | 'applied' | 'verification' | 'timeToRecoverMs'> &
-  Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback'>> & { error?: { code: OutcomeErrorCode; message: string } };
+  Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback' | 'experiment'>> & {
+    error?: { code: OutcomeErrorCode; message: string };
+  };
 
 /** The outcome of a decision that names an action, finished at `finishedAt`. */
 export function outcomeOf(decision: DecisionMade & { action: ActionCall }, init: OutcomeInit, finishedAt: string): OutcomeRecorded {
@@ -26,6 +28,7 @@ export function outcomeOf(decision: DecisionMade & { action: ActionCall }, init:
     finishedAt,
     ...(init.rollback ? { rollback: init.rollback } : {}),
     ...(init.error ? { error: init.error } : {}),
+    ...(init.experiment ? { experiment: init.experiment } : {}),
   };
 }
 

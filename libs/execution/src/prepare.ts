@@ -2,7 +2,7 @@ import type { ActionCall, DecisionMade, LoopSpec, OutcomeErrorCode } from '@home
 import { prepareCall, type PreparedCall } from './adapters/action-runner';
 import { TemplateError, type Environment, type TemplateContext } from './adapters/template';
 import { inverseOf, type InverseCall } from './rollback';
-import { planVerification, type VerificationPlan } from './verification/verification-plan';
+import { planExperimentVerification, planVerification, type VerificationPlan } from './verification/verification-plan';
 
 /** For an action whose loop gives it no timeout. */
 export const DEFAULT_ACTION_TIMEOUT_SECONDS = 30;
@@ -61,7 +61,11 @@ export function prepareRun(decision: DecisionMade, input: PrepareInput): Prepare
   if (!built.ok) return built;
   let verification: VerificationPlan;
   try {
-    verification = planVerification(spec.spec.verification, templateContext, input.env);
+    // The kinds of loop verify differently: an optimize decision by its experiment's guard metrics.
+    verification =
+      decision.experiment !== undefined
+        ? planExperimentVerification(spec.spec.verification, decision.experiment, decision.target)
+        : planVerification(spec.spec.verification, templateContext, input.env);
   } catch (error) {
     if (error instanceof TemplateError) return { ok: false, code: 'TEMPLATE_INVALID', message: `verification: ${error.message}` };
     throw error;

@@ -8,6 +8,8 @@ import { DEFAULT_ACTION_TIMEOUT_SECONDS, type PreparedRun } from './prepare';
 import { nextStep, statusAfterRollback, type InverseCall } from './rollback';
 import { verifyHealth, type Probe, type VerificationCheck, type VerifierClock } from './verification/health-check';
 import type { VerificationPlan } from './verification/verification-plan';
+import { verifyExperiment, type RouteMetrics } from './verification/experiment-check';
+import type { ExperimentResult } from '@homeostat/contracts';
 
 export interface RunDeps {
   runner: ActionRunner;
@@ -19,6 +21,8 @@ export interface RunDeps {
   /** Appends a step of the claimed decision to its journal; resolves once it is durable. */
   record: (entry: ClaimEntry) => Promise<void>;
   log: ExecutionLog;
+  /** Where an optimize decision's route series are read from; without it an experiment cannot be judged. */
+  routeMetrics?: RouteMetrics;
 }
 
 /**
@@ -109,8 +113,9 @@ export async function finishApplied(
     };
   }
 
-  const verified = await verify(run.verification, deadlineMs, deps, signal, applied.singleCheck ?? false);
+  const verified = await verify(run.verification, deadlineMs, deps, signal, applied.singleCheck ?? false, startedMs);
   if (verified.aborted) return undefined;
+  const experiment = verified.result === undefined ? {} : { experiment: verified.result };
   const verification = { passed: verified.passed, checks: [...actionChecks, ...verified.checks], detail: verified.detail };
   const step = nextStep(true, verified.passed, run.inverse);
   if (step.step === 'report') {
@@ -121,6 +126,7 @@ export async function finishApplied(
       verification,
       timeToRecoverMs: verified.recoveredAtMs !== null ? Math.max(0, verified.recoveredAtMs - startedMs) : null,
       ...(step.status === 'failed' ? { error: { code: step.code, message: verified.detail } } : {}),
+      ...experiment,
     };
   }
 
@@ -134,6 +140,7 @@ export async function finishApplied(
     verification,
     timeToRecoverMs: null,
     rollback: { action: step.inverse.call, status: rollback.accepted ? 'succeeded' : 'failed', detail: rollback.detail },
+    ...experiment,
     ...(after.status === 'failed'
       ? { error: { code: after.code, message: `verification failed and so did the rollback: ${rollback.detail}` } }
       : {}),
@@ -146,8 +153,17 @@ async function verify(
   deps: RunDeps,
   signal: AbortSignal,
   singleCheck: boolean,
-): Promise<{ passed: boolean; aborted: boolean; checks: VerificationCheck[]; recoveredAtMs: number | null; detail: string }> {
+  startedMs: number,
+): Promise<{
+  passed: boolean;
+  aborted: boolean;
+  checks: VerificationCheck[];
+  recoveredAtMs: number | null;
+  detail: string;
+  result?: ExperimentResult;
+}> {
   if (plan.kind === 'unsupported') return { passed: false, aborted: false, checks: [], recoveredAtMs: null, detail: plan.detail };
+  if (plan.kind === 'experiment') return verifyExperiment(plan.experiment, plan.target, startedMs, deps.routeMetrics, deps.clock, signal);
   // One probe: a streak of one, within one interval from now.
   const result = singleCheck
     ? await verifyHealth(

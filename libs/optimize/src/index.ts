@@ -1,2 +1,3 @@
 export * from './gateway-config';
 export * from './intent-to-config';
+export * from './experiment';

@@ -11,7 +11,8 @@ import type {
 } from '@homeostat/contracts';
 import { parseDuration } from '@homeostat/contracts';
 import { evolve } from './evolve';
-import { planDecision, RULED_OUT } from './plan';
+import { planExperiment } from './optimize-plan';
+import { planDecision, RULED_OUT, type PlanInput } from './plan';
 import { circuitBreaker, killSwitch, loopPaused } from './guardrails';
 import { initialPolicyState, type Attempt, type IncidentCase, type PolicyEvent, type PolicyState } from './policy-state';
 import { createRng, seedFrom } from './rng';
@@ -171,7 +172,7 @@ export function createDecider(setup: DeciderSetup): Decider {
     // Seeded by incident and attempt: the same decision, decided again after a restart, draws the same samples.
     const rng = createRng(seedFrom(setup.seed, incidentId, String(c.attempts.length + 1)));
     const catalog = setup.catalogFor?.(loop, c.incident);
-    const plan = planDecision({
+    const plan = planFor({
       state,
       loop: catalog?.loop ?? loop,
       incident: c.incident,
@@ -194,6 +195,7 @@ export function createDecider(setup: DeciderSetup): Decider {
       attempt: plan.attempt,
       ...(plan.previousDecisionId ? { previousDecisionId: plan.previousDecisionId } : {}),
       ...(relapseOf === undefined ? {} : { relapseOf: relapseOf.decisionId }),
+      ...('experiment' in plan && plan.experiment !== undefined ? { experiment: plan.experiment } : {}),
       explanation:
         relapseOf === undefined
           ? plan.explanation
@@ -239,6 +241,17 @@ function relapseNote(fix: Attempt, c: IncidentCase): string {
     return `relapse: the incident's symptoms came back ${Math.round((c.relapsedAt - fix.succeededAt) / 1000)} s after ${verified}`;
   const late = fix.succeededAt === undefined || c.failingAt === undefined ? '' : ` ${Math.round((c.failingAt - fix.succeededAt) / 1000)} s`;
   return `relapse: the incident's symptoms were still failing${late} after ${verified}`;
+}
+
+/** The one place the decider tells the kinds of loop apart: each kind plans its decision in its own lib. */
+function planFor(input: PlanInput): ReturnType<typeof planDecision> | ReturnType<typeof planExperiment> {
+  switch (input.loop.spec.kind) {
+    case 'optimize':
+      return planExperiment(input);
+    case 'remediate':
+    case 'repair':
+      return planDecision(input);
+  }
 }
 
 /** The case opened first, other than the one just opened (an incident can arrive late). */

@@ -122,6 +122,7 @@ function openCase(data: IncidentOpened): IncidentCase {
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
     ...(data.buildFailure ? { buildFailure: data.buildFailure } : {}),
+    ...(data.optimize ? { optimize: data.optimize } : {}),
   };
   return { loop: data.loop, incident, openedAt: Date.parse(data.openedAt), attempts: [], outcomeDeadlines: {} };
 }
@@ -135,6 +136,7 @@ function updatedIncident(incident: IncidentInput, data: IncidentUpdated): Incide
     evidence: data.evidence,
     ...(data.hypothesis ? { hypothesis: data.hypothesis } : {}),
     ...(data.buildFailure ? { buildFailure: data.buildFailure } : {}),
+    ...(data.optimize ? { optimize: data.optimize } : {}),
   };
 }
 
@@ -212,6 +214,7 @@ function onKnowledge(state: PolicyState, k: KnowledgeUpdated, loop: LoopSpec | u
     meanTimeToRecoverMs: k.meanTimeToRecoverMs,
     p50TimeToRecoverMs: k.p50TimeToRecoverMs,
     lastOutcomeAt: k.lastOutcomeAt,
+    ...(k.params === undefined ? {} : { params: k.params }),
   };
   const next = { ...state, knowledge: { ...state.knowledge, [k.fingerprint]: { ...state.knowledge[k.fingerprint], [k.action]: stats } } };
   // One step per update that counts new outcomes: a redelivered update (same tries) does not step again.

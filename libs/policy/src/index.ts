@@ -5,5 +5,6 @@ export * from './autonomy';
 export * from './scoring';
 export * from './guardrails';
 export * from './plan';
+export * from './optimize-plan';
 export * from './decider';
 export * from './explain';

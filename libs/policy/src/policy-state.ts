@@ -12,7 +12,9 @@ import type {
   KnowledgeUpdated,
   LoopSpec,
   OutcomeRecorded,
+  RouteObservation,
   Severity,
+  ActionParams,
 } from '@homeostat/contracts';
 
 /** What the learner knows about one action against one fingerprint, as its last knowledge update said. */
@@ -25,6 +27,8 @@ export interface ActionStats {
   meanTimeToRecoverMs: number | null;
   p50TimeToRecoverMs: number | null;
   lastOutcomeAt?: string;
+  /** An optimize loop's: the params of the action's latest success against this regime (its known-good config). */
+  params?: ActionParams;
 }
 
 export interface BudgetEntry {
@@ -90,6 +94,8 @@ export interface IncidentInput {
   hypothesis?: Hypothesis;
   /** A repair loop's incident: the failed build's diagnosis and proposed fixes. */
   buildFailure?: BuildFailure;
+  /** An optimize loop's incident: the route and what was seen on it. */
+  optimize?: RouteObservation;
 }
 
 /** One open incident the decider is remediating: its chain of attempts so far. */

@@ -11,6 +11,7 @@ import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetryS
 import { expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
+import { OptimizeAnalysis } from '@homeostat/optimize';
 import { AnalyzerStateStore } from './analyzer-state.store';
 import { BuildFailureReader } from './repair/build-failure.reader';
 import { TargetStateChangelog } from './state/target-state-changelog';
@@ -41,6 +42,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private changelog: TargetStateChangelog | undefined;
   private handover: StateHandover | undefined;
   private readonly builds = new BuildFailureReader();
+  /** The loops of kind optimize: per-route opportunities from their targets' spans (@homeostat/optimize). */
+  private readonly optimize: OptimizeAnalysis;
 
   constructor(
     @Inject(CONFIG) private readonly config: HomeostatConfig,
@@ -51,6 +54,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(METRICS) metrics: HomeostatMetrics,
   ) {
     this.state = new AnalyzerStateStore(config.dataDir);
+    this.optimize = new OptimizeAnalysis(loops, () => uuidv7());
     this.dropped = {
       spans: metrics.droppedCell('spans', 'analyzer'),
       metrics: metrics.droppedCell('metrics', 'analyzer'),
@@ -60,7 +64,12 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const engine = new AnalysisEngine(this.loops, () => uuidv7(), { bucketMs: this.config.analyzer.bucketMs });
+    // Each kind of loop is analyzed by its own lib: the engine takes the incident-finding kinds.
+    const engine = new AnalysisEngine(
+      this.loops.filter((l) => l.spec.kind !== 'optimize'),
+      () => uuidv7(),
+      { bucketMs: this.config.analyzer.bucketMs },
+    );
     const saved = await this.state.load();
     if (saved) {
       engine.restore(saved);
@@ -91,7 +100,10 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   onSpans(@Payload() event: AnyEnvelope): void {
     this.stats.record('telemetry.spans', event);
     for (const e of this.expand(event))
-      if (e.type === 'homeostat.telemetry.spans.v1') this.take(e.subject).ingestSpans(e.subject, e.data, Date.now());
+      if (e.type === 'homeostat.telemetry.spans.v1') {
+        this.take(e.subject).ingestSpans(e.subject, e.data, Date.now());
+        this.optimize.ingestSpans(e.subject, e.data);
+      }
   }
 
   @EventPattern('telemetry.metrics')
@@ -148,7 +160,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     if (this.ticking || !this.engine) return;
     this.ticking = true;
     try {
-      this.pending.push(...this.engine.tick(Date.now()));
+      const now = Date.now();
+      this.pending.push(...this.engine.tick(now), ...this.optimize.tick(now));
       for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
         await this.publisher.publishEvent(next);
         this.pending.shift();

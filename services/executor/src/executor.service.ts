@@ -13,8 +13,9 @@ import {
   type ExecutionSink,
   type RepairActuator,
 } from '@homeostat/execution';
-import { CONFIG, LOGGER, LOOPS } from '@homeostat/runtime';
+import { CONFIG, LOGGER, LOOPS, PEERS } from '@homeostat/runtime';
 import { contextFromTraceparent, type ComponentLogger, type JsonLogger } from '@homeostat/telemetry';
+import { learnerRouteMetrics } from './adapters/learner-route-metrics';
 import { ClaimJournalStore } from './claim-journal.store';
 import { ExecutorStateStore } from './executor-state.store';
 
@@ -52,6 +53,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(ACTION_RUNNER) private readonly runner: ActionRunner,
     @Inject(REPAIR_ACTUATOR) private readonly repair: RepairActuator,
     private readonly publisher: EventPublisher,
+    @Inject(PEERS) private readonly peers: ReadonlyMap<string, string>,
   ) {
     this.log = logger.child('Executor');
     this.stateStore = new ExecutorStateStore(join(config.dataDir, 'executor', 'state.json'));
@@ -76,6 +78,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnApplicationShu
       sink: this.sink(),
       state: { initial: state, sink: this.stateStore },
       log: this.log,
+      routeMetrics: learnerRouteMetrics(() => this.peers.get('learner') ?? this.config.urls.learner),
       inTrace: (traceparent, run) => context.with(contextFromTraceparent(traceparent), run),
     });
     // The runtime subscribes only once this hook has resolved: what the claims say was in flight

@@ -11,7 +11,24 @@ interface KnowledgeRow {
   mean_ttr: number | null;
   p50_ttr: number | null;
   last_at: string;
+  params: string;
 }
+
+/**
+ * An optimize loop's regime → config memory: the params (the config patch) of the action's latest
+ * kept experiment against the regime. Other loops' outcomes carry no experiment: nothing is added.
+ */
+function knownGoodParams(raw: string | undefined): { params?: Record<string, JsonValue> } {
+  if (!raw) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { params: parsed as Record<string, JsonValue> } : {};
+  } catch {
+    return {};
+  }
+}
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
  * What the loop knows about one action against one kind of failure, recomputed from the outcome
@@ -65,14 +82,17 @@ export class KnowledgeService {
       query: `SELECT count() AS tries, countIf(held) AS successes, countIf(NOT held) AS failures,
                      avgIf(time_to_recover_ms, held AND time_to_recover_ms IS NOT NULL) AS mean_ttr,
                      quantileIf(0.5)(time_to_recover_ms, held AND time_to_recover_ms IS NOT NULL) AS p50_ttr,
-                     formatDateTime(max(finished_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS last_at
+                     formatDateTime(max(finished_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS last_at,
+                     argMaxIf(params, finished_at, held AND experiment) AS params
               FROM (
                 SELECT success AND decision_id NOT IN (
                          SELECT JSONExtractString(event, 'data', 'relapseOf') FROM ${LEDGER_TABLES.decisions} FINAL
                          WHERE loop = {loop:String} AND fingerprint = {fingerprint:String}
                            AND JSONExtractString(event, 'data', 'relapseOf') != ''
                        ) AS held,
-                       time_to_recover_ms, finished_at
+                       time_to_recover_ms, finished_at,
+                       JSONHas(event, 'data', 'experiment') AS experiment,
+                       JSONExtractRaw(event, 'data', 'action', 'params') AS params
                 FROM ${LEDGER_TABLES.outcomes} FINAL
                 WHERE loop = {loop:String} AND fingerprint = {fingerprint:String} AND action = {action:String}
                   AND verified
@@ -97,6 +117,7 @@ export class KnowledgeService {
       p50TimeToRecoverMs: finite(row.p50_ttr),
       lastOutcomeAt: new Date(row.last_at.replace(/(\.\d{3})\d*Z$/, '$1Z')).toISOString(),
       posterior: { alpha: 1 + successes, beta: 1 + failures },
+      ...knownGoodParams(row.params),
     };
   }
 }

@@ -76,6 +76,27 @@ export class LedgerQueryController {
     if (step < 100) throw new BadRequestException('step must be at least 100 ms');
     return this.telemetry.series({ service, name, labels: parseLabels(labels), fromMs, toMs, stepMs: step });
   }
+
+  /** `?service=&route=&from=<ISO>&to=<ISO>&step=<ms>`: an API gateway route's buckets, as the optimize loop's experiments are judged on. */
+  @Get('telemetry/routes')
+  routes(
+    @Query('service') service: string | undefined,
+    @Query('route') route: string | undefined,
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Query('step', new DefaultValuePipe(1000), ParseIntPipe) step: number,
+  ): Promise<unknown> {
+    if (!service || !route) throw new BadRequestException('service and route are required');
+    return this.telemetry.routeBuckets({ service, route, ...parseWindow(from, to, step), stepMs: step });
+  }
+}
+
+function parseWindow(from: string | undefined, to: string | undefined, step: number): { fromMs: number; toMs: number } {
+  const fromMs = Date.parse(from ?? '');
+  const toMs = Date.parse(to ?? '');
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new BadRequestException('from and to must be RFC 3339 timestamps');
+  if (step < 100) throw new BadRequestException('step must be at least 100 ms');
+  return { fromMs, toMs };
 }
 
 function parseLabels(text: string | undefined): Record<string, string> {

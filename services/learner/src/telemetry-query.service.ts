@@ -28,6 +28,18 @@ const ROUTE = `if(SpanAttributes['http.route'] = '', SpanName,
 
 const MAX_POINTS = 2_000;
 
+/** One bucket of a gateway route (libs/optimize RouteBucket; repeated keys are not derived from storage: 0). */
+export interface RouteBucketRow {
+  startMs: number;
+  requests: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  cacheHits: number;
+  retries: number;
+  repeats: number;
+}
+
 /**
  * The values behind an anomalous series, read back from the telemetry tables for the console's
  * charts: span-derived series are recomputed from otel_traces per bucket, metric series are the
@@ -80,6 +92,44 @@ export class TelemetryQueryService {
       return { ...base, source: table, points: rate ? perSecond(rows) : rows };
     }
     return { ...base, source: null, points: [] };
+  }
+
+  /**
+   * An API gateway route's buckets as the optimize loop judges experiments on them (libs/optimize
+   * RouteBucket): per bucket of span end time, its server spans' count, 5xx, exact p50/p99 and
+   * cache hits, and its client spans' retries. Empty buckets are absent.
+   */
+  async routeBuckets(q: { service: string; route: string; fromMs: number; toMs: number; stepMs: number }): Promise<RouteBucketRow[]> {
+    if (!(q.toMs > q.fromMs)) throw new BadRequestException('to must be after from');
+    if ((q.toMs - q.fromMs) / q.stepMs > MAX_POINTS)
+      throw new BadRequestException(`at most ${MAX_POINTS} buckets: widen step or narrow the range`);
+    const result = await this.store.store.client.query({
+      query: `SELECT intDiv(toUnixTimestamp64Milli(Timestamp) + intDiv(Duration, 1000000), {step:UInt32}) * {step:UInt32} AS t,
+                countIf(SpanKind = 'Server') AS requests,
+                countIf(SpanKind = 'Server' AND (StatusCode = 'Error' OR toUInt16OrZero(SpanAttributes['http.response.status_code']) >= 500)) AS errors,
+                quantileExactIf(0.5)(Duration, SpanKind = 'Server') / 1e6 AS p50,
+                quantileExactIf(0.99)(Duration, SpanKind = 'Server') / 1e6 AS p99,
+                countIf(SpanKind = 'Server' AND SpanAttributes['gateway.cache.result'] IN ('hit', 'stale')) AS hits,
+                countIf(SpanKind = 'Client' AND toUInt32OrZero(SpanAttributes['http.request.resend_count']) > 0) AS retries
+              FROM ${TELEMETRY_TABLES.traces}
+              WHERE ServiceName = {service:String} AND SpanKind IN ('Server', 'Client')
+                AND SpanAttributes['gateway.route'] = {route:String}
+                AND Timestamp >= fromUnixTimestamp64Milli({from:Int64}) - INTERVAL 1 MINUTE AND Timestamp < fromUnixTimestamp64Milli({to:Int64})
+              GROUP BY t HAVING t >= {from:Int64} AND t + {step:UInt32} <= {to:Int64} AND requests > 0 ORDER BY t`,
+      query_params: { service: q.service, route: q.route, step: q.stepMs, from: q.fromMs, to: q.toMs },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<Record<'t' | 'requests' | 'errors' | 'p50' | 'p99' | 'hits' | 'retries', string | number>>();
+    return rows.map((r) => ({
+      startMs: Number(r.t),
+      requests: Number(r.requests),
+      errors: Number(r.errors),
+      p50Ms: Number(r.p50),
+      p99Ms: Number(r.p99),
+      cacheHits: Number(r.hits),
+      retries: Number(r.retries),
+      repeats: 0,
+    }));
   }
 
   private async rows(query: string, params: Record<string, unknown>): Promise<{ t: string; value: number }[]> {

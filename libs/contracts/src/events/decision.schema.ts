@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { experimentSchema } from './optimize.schema';
 import { actionCall, id, nonEmpty, nonNegativeInt, probability } from './common.schema';
 
 /**
@@ -82,6 +83,8 @@ export const decisionMadeSchema = z
     relapseOf: id.optional(),
     attempt: z.number().int().positive(),
     explanation: explanationSchema,
+    /** An optimize loop's decision: the experiment its action starts. */
+    experiment: experimentSchema.optional(),
   })
   .strict()
   .refine((d) => d.action !== null || d.mode === 'escalate', {

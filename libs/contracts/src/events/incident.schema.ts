@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buildFailureSchema } from './build-failure.schema';
+import { routeObservationSchema } from './optimize.schema';
 import { id, labels, nonEmpty, nonNegativeInt, probability, severity, spanId, timestamp, traceId } from './common.schema';
 
 /** A metric series whose detector score left the normal range. */
@@ -93,6 +94,8 @@ const incidentSnapshot = {
   hypothesis: hypothesisSchema.optional(),
   /** Incidents of repair loops: the failed build's diagnosis and the fixes proposed. */
   buildFailure: buildFailureSchema.optional(),
+  /** An optimize loop's incident: the route and what was seen on it. */
+  optimize: routeObservationSchema.optional(),
 };
 
 export const incidentOpenedSchema = z

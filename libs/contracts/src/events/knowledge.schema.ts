@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonEmpty, nonNegativeInt, timestamp } from './common.schema';
+import { actionParams, nonEmpty, nonNegativeInt, timestamp } from './common.schema';
 
 /**
  * What the learner knows about one action against one kind of failure. `loop.knowledge` is compacted
@@ -18,6 +18,11 @@ export const knowledgeUpdatedSchema = z
     lastOutcomeAt: timestamp,
     /** Beta posterior of the success probability (prior included). */
     posterior: z.object({ alpha: z.number().positive(), beta: z.number().positive() }).strict(),
+    /**
+     * An optimize loop's regime → config memory: the params of the action's latest success against
+     * this fingerprint (a traffic regime), so a returning regime goes straight to them.
+     */
+    params: actionParams.optional(),
   })
   .strict()
   .refine((k) => k.successes + k.failures <= k.tries, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { experimentResultSchema } from './optimize.schema';
 import { actionCall, durationMs, id, nonEmpty, timestamp } from './common.schema';
 
 export const actionStartedSchema = z
@@ -96,6 +97,8 @@ export const outcomeRecordedSchema = z
     applied: z.boolean(),
     rollback: rollbackSchema.optional(),
     error: outcomeErrorSchema.optional(),
+    /** An optimize loop's outcome: the experiment's measured effect and verdict. */
+    experiment: experimentResultSchema.optional(),
   })
   .strict()
   .refine((o) => o.status !== 'rolled-back' || o.rollback !== undefined, {

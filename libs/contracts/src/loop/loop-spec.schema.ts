@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { actionParams, adapter, component, labels, nonEmpty, RISK_LEVELS, riskLevel, type RiskLevel } from '../events/common.schema';
 import { DURATION_HINT, isDuration, parseDuration } from './duration';
+import { optimizeSpecSchema } from './optimize-spec.schema';
 import { repairSpecSchema } from './repair-spec.schema';
+import { urlTemplate } from './url-template';
 
 export const LOOP_API_VERSION = 'homeostat.dev/v1';
 
@@ -79,19 +81,6 @@ export const AUTONOMY = ['shadow', 'propose', 'auto'] as const;
  */
 export const LOOP_KINDS = ['remediate', 'repair', 'optimize'] as const;
 export type LoopKind = (typeof LOOP_KINDS)[number];
-
-/**
- * A URL that may name environment variables, `${SHOP_URL}` or `${SHOP_URL:-http://127.0.0.1:3000}`,
- * so one spec serves every environment; the executor substitutes them. Checked with the
- * defaults filled in (a variable without a default stands for a host).
- */
-const urlTemplate = z.string().refine(
-  (s) => {
-    const filled = s.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::-([^}]*))?\}/g, (_m, dflt: string | undefined) => dflt ?? 'http://env-host');
-    return URL.canParse(filled) && /^https?:/.test(filled);
-  },
-  { message: 'must be an http(s) URL, optionally with ${VAR} or ${VAR:-default} placeholders' },
-);
 
 export const actionSpecSchema = z
   .object({
@@ -273,6 +262,7 @@ export const loopSpecSchema = z
         guardrails: guardrailsSchema,
         verification: verificationSpecSchema,
         repair: repairSpecSchema.optional(),
+        optimize: optimizeSpecSchema.optional(),
       })
       .strict()
       .superRefine((spec, ctx) => {
@@ -292,6 +282,13 @@ export const loopSpecSchema = z
             code: 'custom',
             message: `only a loop of kind repair takes a repair section (this one is ${spec.kind})`,
             path: ['repair'],
+          });
+        }
+        if ((spec.kind === 'optimize') !== (spec.optimize !== undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'an optimize loop needs an optimize section, and only an optimize loop has one',
+            path: ['optimize'],
           });
         }
       }),

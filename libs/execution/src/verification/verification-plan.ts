@@ -1,4 +1,5 @@
-import { parseDuration, type LoopSpec } from '@homeostat/contracts';
+import { parseDuration, type Experiment, type LoopSpec } from '@homeostat/contracts';
+import { TELEMETRY_LAG_MS } from './experiment-check';
 import { renderUrl, type Environment, type TemplateContext } from '../adapters/template';
 import type { HealthCheckPlan } from './health-check';
 
@@ -9,7 +10,22 @@ import type { HealthCheckPlan } from './health-check';
  */
 export type VerificationPlan =
   | { kind: 'health-check'; deadlineMs: number; healthCheck: HealthCheckPlan; note?: string }
-  | { kind: 'unsupported'; deadlineMs: number; detail: string };
+  | { kind: 'unsupported'; deadlineMs: number; detail: string }
+  | { kind: 'experiment'; deadlineMs: number; experiment: Experiment; target: string };
+
+/**
+ * An optimize decision is verified by its experiment's guard metrics over the trial window (the
+ * loop's health check says nothing about whether a knob helped); the deadline covers the window,
+ * the mixed bucket the change landed in and the telemetry's lag.
+ */
+export function planExperimentVerification(
+  verification: LoopSpec['spec']['verification'],
+  experiment: Experiment,
+  target: string,
+): VerificationPlan {
+  const needed = (experiment.trialBuckets + 2) * experiment.bucketMs + TELEMETRY_LAG_MS + 10_000;
+  return { kind: 'experiment', deadlineMs: Math.max(parseDuration(verification.deadline), needed), experiment, target };
+}
 
 const METRIC_UNSUPPORTED = 'metric verification is not supported by this executor yet';
 

@@ -1,0 +1,124 @@
+import { loopSpecSchema, type LoopSpec, type Span, type SpansBatch } from '@homeostat/contracts';
+import { KNOB_ACTIONS } from './design';
+import { OpportunityTracker } from './opportunity-tracker';
+import { RouteObserver } from './route-observer';
+
+const loop: LoopSpec = loopSpecSchema.parse({
+  apiVersion: 'homeostat.dev/v1',
+  kind: 'Loop',
+  metadata: { name: 'gw', version: 1 },
+  spec: {
+    kind: 'optimize',
+    target: { service: 'gateway' },
+    signals: [{ kind: 'span', name: '*' }],
+    detection: { resolveAfter: '3s' },
+    actions: [
+      ...Object.values(KNOB_ACTIONS).map((name) => ({ name, adapter: 'http', params: {}, risk: 'low', inverse: 'rollback-config' })),
+      { name: 'rollback-config', adapter: 'http', params: {}, risk: 'low' },
+    ],
+    guardrails: {
+      budget: { maxActions: 5, window: '10m' },
+      cooldown: '1s',
+      blastRadius: { maxConcurrent: 1 },
+      circuitBreaker: { consecutiveFailures: 3 },
+      approval: { aboveRisk: 'high' },
+      dryRun: false,
+    },
+    verification: { metric: { name: 'route.latency', threshold: 1 }, deadline: '1m' },
+    optimize: {
+      actuator: 'http://gw',
+      bucket: '1s',
+      baselineBuckets: 5,
+      trialBuckets: 5,
+      routes: {
+        catalog: {
+          upstream: 'catalog',
+          idempotent: true,
+          maxStaleness: '10s',
+          slo: { p99: '250ms', errorRatio: 0.01 },
+          knobs: { cacheTtl: { min: '1s', max: '10s' } },
+        },
+      },
+    },
+  },
+});
+
+const T0 = 1_764_000_000_000;
+let n = 0;
+const hex = (len: number): string => (++n).toString(16).padStart(len, '0');
+
+/** `count` server spans a second on /catalog for seconds [from, to), keys from `key(i)`, `ms` long, `cache` result. */
+function traffic(from: number, to: number, count: number, key: (i: number) => string, ms = 40, cache = 'miss'): SpansBatch {
+  const spans: Span[] = [];
+  for (let s = from; s < to; s++)
+    for (let i = 0; i < count; i++) {
+      const end = BigInt(T0 + s * 1_000 + i * 10) * 1_000_000n;
+      spans.push({
+        traceId: hex(32),
+        spanId: hex(16),
+        name: 'GET /catalog',
+        kind: 'server',
+        startTimeUnixNano: (end - BigInt(ms) * 1_000_000n).toString(),
+        endTimeUnixNano: end.toString(),
+        attributes: {
+          'gateway.route': 'catalog',
+          'url.path': `/catalog/${key(i)}`,
+          'http.response.status_code': 200,
+          'gateway.cache.result': cache,
+        },
+        status: { code: 'unset' },
+        events: [],
+      });
+    }
+  return { resource: { attributes: { 'service.name': 'gateway' } }, scope: { name: 'gateway' }, spans };
+}
+
+describe('route observer and opportunities', () => {
+  it('buckets a route’s spans: requests, exact percentiles, cache hits and repeated keys', () => {
+    const observer = new RouteObserver(loop.spec.optimize!);
+    observer.ingest(traffic(0, 2, 20, (i) => `k${i % 4}`, 30));
+    const buckets = observer.buckets('catalog', T0, T0 + 2_000);
+    expect(buckets).toHaveLength(2);
+    expect(buckets[0]).toMatchObject({ requests: 20, errors: 0, p50Ms: 30, p99Ms: 30, cacheHits: 0, repeats: 16 });
+    expect(buckets[1]).toMatchObject({ repeats: 20 });
+  });
+
+  it('opens an opportunity on hot keys without a cache, keyed by route and regime, and resolves it once nothing is left to gain', () => {
+    const observer = new RouteObserver(loop.spec.optimize!);
+    const tracker = new OpportunityTracker(loop, () => `i${++n}`);
+    observer.ingest(traffic(0, 3, 20, (i) => `k${i % 4}`));
+    // Too few buckets yet: nothing.
+    expect(tracker.tick(observer, T0 + 3_000)).toEqual([]);
+    observer.ingest(traffic(3, 6, 20, (i) => `k${i % 4}`));
+    const [opened] = tracker.tick(observer, T0 + 6_000);
+    expect(opened).toMatchObject({
+      type: 'homeostat.incident.opened.v1',
+      data: {
+        fingerprint: 'optimize:catalog:rate=16-32,keys=hot,upstream=ok',
+        severity: 'low',
+        optimize: { kind: 'opportunity', route: 'catalog', cacheHitRatio: 0, buckets: 5 },
+      },
+    });
+    expect(opened?.type === 'homeostat.incident.opened.v1' && opened.data.optimize?.repeatRatio).toBeGreaterThan(0.8);
+    // Still worth it: no second incident.
+    expect(tracker.tick(observer, T0 + 6_500)).toEqual([]);
+    // The cache serves the repeats: calm for resolveAfter, then resolved.
+    observer.ingest(traffic(6, 14, 20, (i) => `k${i % 4}`, 1, 'hit'));
+    expect(tracker.tick(observer, T0 + 12_000)).toEqual([]);
+    expect(tracker.tick(observer, T0 + 15_000)).toMatchObject([
+      { type: 'homeostat.incident.resolved.v1', data: { incidentId: opened?.data.incidentId, resolution: 'recovered' } },
+    ]);
+  });
+
+  it('opens nothing on spread keys within the SLO, and a regression when the route breaks it', () => {
+    const observer = new RouteObserver(loop.spec.optimize!);
+    const tracker = new OpportunityTracker(loop, () => `i${++n}`);
+    let k = 0;
+    observer.ingest(traffic(0, 6, 20, () => `u${++k}`));
+    expect(tracker.tick(observer, T0 + 6_000)).toEqual([]);
+    observer.ingest(traffic(6, 12, 20, () => `u${++k}`, 400));
+    expect(tracker.tick(observer, T0 + 12_000)).toMatchObject([
+      { type: 'homeostat.incident.opened.v1', data: { severity: 'medium', optimize: { kind: 'regression' } } },
+    ]);
+  });
+});

@@ -1,0 +1,156 @@
+import { parseDuration, type OptimizeSpec, type RouteObservation, type SpansBatch } from '@homeostat/contracts';
+import { regimeSignature } from './regime';
+import { median, summarize, usable, type RouteBucket } from './route-stats';
+
+/** The gateway's span attributes the observer reads (examples/gateway semconv: a contract). */
+export const GATEWAY_ATTR = {
+  route: 'gateway.route',
+  cacheResult: 'gateway.cache.result',
+  replica: 'gateway.upstream.replica',
+  resendCount: 'http.request.resend_count',
+  statusCode: 'http.response.status_code',
+  urlPath: 'url.path',
+} as const;
+
+interface OpenBucket {
+  durationsMs: number[];
+  errors: number;
+  cacheHits: number;
+  retries: number;
+  repeats: number;
+  replicaMs: Map<string, number[]>;
+}
+
+interface RouteState {
+  buckets: Map<number, OpenBucket>;
+  /** When each key (path) was last asked for: a request for one seen within the window is a repeat. */
+  lastSeen: Map<string, number>;
+}
+
+const nsToMs = (ns: string): number => Number(BigInt(ns) / 1_000_000n);
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+}
+
+/**
+ * Per-route series of an API gateway, from its spans: per bucket the requests, 5xx, latency p50
+ * and p99, cache hits, retries, and repeated keys (what a cache could have served). Spans rather
+ * than the duration histogram: the histogram's buckets (25, 50, 75, 100 ms…) are too coarse for
+ * the per-bucket percentiles a rank test compares, and spans carry the request's key.
+ */
+export class RouteObserver {
+  private readonly routes = new Map<string, RouteState>();
+  readonly bucketMs: number;
+  private readonly windowMs: number;
+
+  constructor(private readonly spec: OptimizeSpec) {
+    this.bucketMs = parseDuration(spec.bucket);
+    this.windowMs = this.bucketMs * spec.baselineBuckets;
+  }
+
+  ingest(batch: SpansBatch): void {
+    for (const span of batch.spans) {
+      const route = span.attributes[GATEWAY_ATTR.route];
+      if (typeof route !== 'string' || this.spec.routes[route] === undefined) continue;
+      const endMs = nsToMs(span.endTimeUnixNano);
+      const durationMs = (Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6) as number;
+      const state = this.routes.get(route) ?? { buckets: new Map(), lastSeen: new Map() };
+      this.routes.set(route, state);
+      const start = Math.floor(endMs / this.bucketMs) * this.bucketMs;
+      let bucket = state.buckets.get(start);
+      if (bucket === undefined) {
+        bucket = { durationsMs: [], errors: 0, cacheHits: 0, retries: 0, repeats: 0, replicaMs: new Map() };
+        state.buckets.set(start, bucket);
+      }
+      if (span.kind === 'server') {
+        bucket.durationsMs.push(durationMs);
+        const status = Number(span.attributes[GATEWAY_ATTR.statusCode] ?? 0);
+        if (status >= 500 || span.status.code === 'error') bucket.errors++;
+        const cache = span.attributes[GATEWAY_ATTR.cacheResult];
+        if (cache === 'hit' || cache === 'stale' || cache === 'HIT' || cache === 'STALE') bucket.cacheHits++;
+        const key = span.attributes[GATEWAY_ATTR.urlPath];
+        if (typeof key === 'string') {
+          const seen = state.lastSeen.get(key);
+          if (seen !== undefined && endMs - seen <= this.windowMs) bucket.repeats++;
+          state.lastSeen.set(key, endMs);
+        }
+      } else if (span.kind === 'client') {
+        if (Number(span.attributes[GATEWAY_ATTR.resendCount] ?? 0) > 0) bucket.retries++;
+        const replica = span.attributes[GATEWAY_ATTR.replica];
+        if (typeof replica === 'string') bucket.replicaMs.set(replica, [...(bucket.replicaMs.get(replica) ?? []), durationMs]);
+      }
+    }
+  }
+
+  /** The route's closed buckets in [fromMs, toMs), oldest first; empty buckets (no request) are left out. */
+  buckets(route: string, fromMs: number, toMs: number): RouteBucket[] {
+    const state = this.routes.get(route);
+    if (state === undefined) return [];
+    return [...state.buckets.entries()]
+      .filter(([start]) => start >= fromMs && start + this.bucketMs <= toMs)
+      .sort(([a], [b]) => a - b)
+      .flatMap(([startMs, b]) => {
+        if (b.durationsMs.length === 0) return [];
+        const sorted = [...b.durationsMs].sort((x, y) => x - y);
+        return [
+          {
+            startMs,
+            requests: sorted.length,
+            errors: b.errors,
+            p50Ms: quantile(sorted, 0.5),
+            p99Ms: quantile(sorted, 0.99),
+            cacheHits: b.cacheHits,
+            retries: b.retries,
+            repeats: b.repeats,
+          },
+        ];
+      });
+  }
+
+  /** What the route's last full window looks like, or undefined while it has too few usable buckets. */
+  observe(route: string, now: number): Omit<RouteObservation, 'kind'> | undefined {
+    const spec = this.spec.routes[route];
+    const state = this.routes.get(route);
+    if (spec === undefined || state === undefined) return undefined;
+    const end = Math.floor(now / this.bucketMs) * this.bucketMs;
+    const from = end - this.windowMs;
+    const buckets = usable(this.buckets(route, from, end), this.spec.minRequestsPerBucket);
+    if (buckets.length < Math.ceil(this.spec.baselineBuckets * 0.8)) return undefined;
+    const s = summarize(route, buckets, this.bucketMs);
+    const replicaP50Ms: Record<string, number> = {};
+    const perReplica = new Map<string, number[]>();
+    for (const [start, b] of state.buckets)
+      if (start >= from && start < end) for (const [r, ms] of b.replicaMs) perReplica.set(r, [...(perReplica.get(r) ?? []), ...ms]);
+    for (const [r, ms] of perReplica) replicaP50Ms[r] = median(ms);
+    return {
+      route,
+      regime: regimeSignature(s, spec),
+      windowStart: new Date(from).toISOString(),
+      windowEnd: new Date(end).toISOString(),
+      buckets: s.buckets,
+      rps: s.rps,
+      p50Ms: s.p50Ms,
+      p99Ms: s.p99Ms,
+      errorRatio: Math.min(1, s.errorRatio),
+      cacheHitRatio: Math.min(1, s.cacheHitRatio),
+      retryRatio: s.retryRatio,
+      repeatRatio: Math.min(1, s.repeatRatio),
+      ...(perReplica.size > 0 ? { replicaP50Ms } : {}),
+    };
+  }
+
+  routesSeen(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  /** Forgets buckets and keys older than two windows: the observer's memory stays bounded. */
+  prune(now: number): void {
+    const horizon = now - 2 * this.windowMs - this.bucketMs;
+    for (const state of this.routes.values()) {
+      for (const start of state.buckets.keys()) if (start < horizon) state.buckets.delete(start);
+      for (const [key, at] of state.lastSeen) if (at < now - this.windowMs) state.lastSeen.delete(key);
+    }
+  }
+}

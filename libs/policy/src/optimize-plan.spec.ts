@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseLoopSpec, type IncidentOpened, type LoopSpec, type OutcomeRecorded, type RouteObservation } from '@homeostat/contracts';
+import { createDecider, react, type DeciderInput } from './decider';
+import type { PolicyState } from './policy-state';
+
+const parsed = parseLoopSpec(readFileSync(join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml'), 'utf8'));
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+const loop: LoopSpec = parsed.spec;
+const T0 = Date.parse('2026-12-03T10:00:00.000Z');
+const REGIME = 'rate=64-128,keys=hot,upstream=ok';
+const FINGERPRINT = `optimize:catalog:${REGIME}`;
+
+function observation(over: Partial<RouteObservation> = {}): RouteObservation {
+  return {
+    kind: 'opportunity',
+    route: 'catalog',
+    regime: REGIME,
+    windowStart: '2026-12-03T09:59:40.000Z',
+    windowEnd: '2026-12-03T10:00:00.000Z',
+    buckets: 10,
+    rps: 100,
+    p50Ms: 40,
+    p99Ms: 120,
+    errorRatio: 0,
+    cacheHitRatio: 0,
+    retryRatio: 0,
+    repeatRatio: 0.8,
+    replicaP50Ms: { a: 20, b: 22, c: 60 },
+    ...over,
+  };
+}
+
+const opened = (incidentId: string, over: Partial<RouteObservation> = {}): DeciderInput => {
+  const data: IncidentOpened = {
+    incidentId,
+    loop: loop.metadata.name,
+    target: 'gateway',
+    fingerprint: FINGERPRINT,
+    severity: 'low',
+    title: 'opportunity on route catalog',
+    openedAt: new Date(T0).toISOString(),
+    evidence: { series: [], logTemplates: [], failingSpans: [] },
+    optimize: observation(over),
+  };
+  return { type: 'homeostat.incident.opened.v1', data };
+};
+
+const outcome = (decisionId: string, incidentId: string, action: string, status: OutcomeRecorded['status']): DeciderInput => ({
+  type: 'homeostat.outcome.recorded.v1',
+  data: {
+    decisionId,
+    incidentId,
+    loop: loop.metadata.name,
+    target: 'gateway',
+    fingerprint: FINGERPRINT,
+    action: { name: action, adapter: 'http', params: {} },
+    status,
+    dryRun: false,
+    verification: { passed: status === 'succeeded', checks: [] },
+    timeToRecoverMs: null,
+    startedAt: new Date(T0).toISOString(),
+    finishedAt: new Date(T0 + 25_000).toISOString(),
+    applied: true,
+    ...(status === 'rolled-back'
+      ? { rollback: { action: { name: 'rollback-config', adapter: 'http' as const, params: {} }, status: 'succeeded' as const } }
+      : {}),
+  },
+});
+
+let ids = 0;
+const decider = createDecider({ loops: new Map([[loop.metadata.name, loop]]), newId: () => `d${++ids}`, seed: 't' });
+const run = (inputs: Array<[number, DeciderInput]>, state: PolicyState = decider.initialState()) =>
+  inputs.reduce(
+    (acc, [now, input]) => {
+      const r = react(decider, acc.state, input, now);
+      return { state: r.state, decisions: [...acc.decisions, ...r.decisions] };
+    },
+    { state, decisions: [] as ReturnType<typeof react>['decisions'] },
+  );
+
+describe('the decider on an optimize loop', () => {
+  beforeEach(() => (ids = 0));
+
+  it('decides an experiment: the designed change through the actuator, with its guards, measure and alternatives', () => {
+    const { decisions } = run([[T0, opened('i1')]]);
+    expect(decisions).toHaveLength(1);
+    const d = decisions[0]!;
+    expect(d).toMatchObject({
+      mode: 'execute',
+      action: {
+        name: 'tune-cache',
+        adapter: 'http',
+        params: {
+          method: 'PUT',
+          url: '${GATEWAY_URL:-http://127.0.0.1:8000}/actuator/config',
+          body: { routes: { catalog: { cache: { enabled: true, ttlMs: 22_500, staleWhileRevalidateMs: 7_500 } } } },
+        },
+      },
+      experiment: {
+        route: 'catalog',
+        knob: 'cache',
+        knownGood: false,
+        trialBuckets: 10,
+        bucketMs: 2_000,
+        guards: { p99MaxMs: 250, neverCached: false },
+      },
+    });
+    expect(d.explanation.chosenBecause).toMatch(/Mann-Whitney/);
+    expect(d.explanation.chosenBecause).toMatch(/alternatives: balance catalog/);
+    expect(d.explanation.guardrails.map((g) => g.name)).toEqual(expect.arrayContaining(['kill-switch', 'budget', 'cooldown', 'autonomy']));
+  });
+
+  it('after a rollback tries the next change, and escalates when none is left', () => {
+    const first = run([[T0, opened('i1')]]);
+    const next = run([[T0 + 25_000, outcome('d1', 'i1', 'tune-cache', 'rolled-back')]], first.state);
+    expect(next.decisions).toMatchObject([{ mode: 'execute', action: { name: 'set-balancer' }, experiment: { knob: 'balancer' } }]);
+    const done = run(
+      [
+        [T0 + 60_000, outcome('d2', 'i1', 'set-balancer', 'rolled-back')],
+        [T0 + 70_000, { type: 'time.passed' }],
+      ],
+      next.state,
+    );
+    expect(done.decisions.at(-1)).toMatchObject({
+      mode: 'escalate',
+      action: null,
+      explanation: { chosenBecause: expect.stringMatching(/no experiment left.*tune-cache, set-balancer/) },
+    });
+  });
+
+  it('runs no experiment once the budget is spent, nor under the kill switch', () => {
+    const tight: LoopSpec = {
+      ...loop,
+      spec: { ...loop.spec, guardrails: { ...loop.spec.guardrails, budget: { maxActions: 0, window: '1h', perTarget: true } } },
+    };
+    const broke = createDecider({ loops: new Map([[tight.metadata.name, tight]]), newId: () => 'x', seed: 't' });
+    const spent = react(broke, broke.initialState(), opened('i1'), T0);
+    expect(spent.decisions).toMatchObject([
+      { mode: 'escalate', action: null, explanation: { chosenBecause: expect.stringMatching(/budget/) } },
+    ]);
+
+    const killed = run([
+      [T0 - 1, { type: 'homeostat.control.v1', data: { command: 'kill-switch', state: 'on', actor: 'ops', reason: 'test' } }],
+      [T0, opened('i1')],
+    ]);
+    expect(killed.decisions).toMatchObject([
+      { mode: 'escalate', action: null, explanation: { chosenBecause: expect.stringMatching(/kill/) } },
+    ]);
+  });
+
+  it('runs no experiment on a paused loop, and a person approves one under the propose autonomy level', () => {
+    const paused = run([
+      [T0 - 1, { type: 'homeostat.control.v1', data: { command: 'pause-loop', loop: loop.metadata.name, actor: 'ops', reason: 'freeze' } }],
+      [T0, opened('i1')],
+    ]);
+    expect(paused.decisions).toMatchObject([
+      { mode: 'escalate', action: null, explanation: { chosenBecause: expect.stringMatching(/loop-paused/) } },
+    ]);
+
+    const proposing: LoopSpec = { ...loop, spec: { ...loop.spec, autonomy: { ...loop.spec.autonomy, start: 'propose' } } };
+    const careful = createDecider({ loops: new Map([[proposing.metadata.name, proposing]]), newId: () => 'p', seed: 't' });
+    const proposed = react(careful, careful.initialState(), opened('i1'), T0);
+    expect(proposed.decisions).toMatchObject([
+      { mode: 'approval-required', autonomyLevel: 'propose', action: { name: 'tune-cache' }, experiment: { knob: 'cache' } },
+    ]);
+  });
+
+  it('goes straight to the known-good config when the regime returns', () => {
+    const knowledge: DeciderInput = {
+      type: 'homeostat.knowledge.updated.v1',
+      data: {
+        loop: loop.metadata.name,
+        fingerprint: FINGERPRINT,
+        action: 'set-balancer',
+        tries: 2,
+        successes: 2,
+        failures: 0,
+        meanTimeToRecoverMs: null,
+        p50TimeToRecoverMs: null,
+        lastOutcomeAt: new Date(T0).toISOString(),
+        posterior: { alpha: 3, beta: 1 },
+        params: { method: 'PUT', url: 'http://gw/actuator/config', body: { upstreams: { catalog: { balancer: 'p2c-ewma' } } } },
+      },
+    };
+    const { decisions } = run([
+      [T0 - 1, knowledge],
+      [T0, opened('i2')],
+    ]);
+    expect(decisions).toMatchObject([
+      {
+        action: { name: 'set-balancer', params: { body: { upstreams: { catalog: { balancer: 'p2c-ewma' } } } } },
+        experiment: { knownGood: true, knob: 'balancer' },
+        explanation: { chosenBecause: expect.stringMatching(/known-good config of this regime/) },
+      },
+    ]);
+  });
+
+  it('never caches nor retries the non-idempotent orders route', () => {
+    const { decisions } = run([[T0, opened('i3', { route: 'orders', repeatRatio: 1, retryRatio: 0.5, errorRatio: 0, p99Ms: 100 })]]);
+    expect(decisions).toMatchObject([{ mode: 'escalate', action: null }]);
+    expect(decisions[0]!.explanation.candidates.find((c) => c.action === 'tune-cache')).toMatchObject({ eligible: false });
+    expect(decisions[0]!.explanation.candidates.find((c) => c.action === 'tune-retry')?.reason).toMatch(/never retried/);
+  });
+});

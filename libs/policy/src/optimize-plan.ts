@@ -1,0 +1,144 @@
+import { parseDuration, type Candidate, type Experiment } from '@homeostat/contracts';
+import { actuatorCall, designExperiments, experimentGuards, type ExperimentCandidate, type KnownOutcome } from '@homeostat/optimize';
+import { autonomyLevel } from './autonomy';
+import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
+import { RULED_OUT, type DecisionPlan, type PlanInput } from './plan';
+
+export interface ExperimentPlan extends DecisionPlan {
+  experiment?: Experiment;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
+
+/**
+ * The decision of an `optimize` loop (DESIGN.md, "Three kinds of loop"): the next configuration
+ * change to try on the incident's route, as an experiment — designed by @homeostat/optimize from
+ * what the analyzer saw and what the learner knows about the regime — under the same guardrails
+ * as a remediation: kill switch, pause, circuit breaker, budget, cooldown, blast radius, approval,
+ * dry-run and autonomy decide whether it runs, waits for a person, is only recorded, or escalates.
+ */
+export function planExperiment(input: PlanInput): ExperimentPlan {
+  const { state, loop, incident, attempts, now } = input;
+  const spec = loop.spec.optimize;
+  const observation = incident.optimize;
+  const last = attempts[attempts.length - 1];
+  const attempt = attempts.length + 1;
+  const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
+  const ruledOut = new Set(attempts.flatMap((a) => (a.action !== null && RULED_OUT.has(a.status) ? [a.action] : [])));
+  const known: KnownOutcome[] = Object.entries(state.knowledge[incident.fingerprint] ?? {}).map(([action, s]) => ({
+    action,
+    successes: s.successes,
+    failures: s.failures,
+    ...(s.params === undefined ? {} : { params: s.params }),
+  }));
+  const designed =
+    spec === undefined || observation === undefined
+      ? []
+      : designExperiments({ spec, observation, ruledOut, catalog: new Set(loop.spec.actions.map((a) => a.name)), known });
+  const best = designed.find((c) => c.eligible);
+  const pending = attempts.find((a) => a.status === 'pending');
+  const loopChecks = loopGuardrails({
+    state,
+    loop,
+    target: incident.target,
+    now,
+    ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }),
+  });
+  const actionSpec = best === undefined ? undefined : loop.spec.actions.find((a) => a.name === best.action);
+  const level = best === undefined ? loop.spec.autonomy.start : autonomyLevel(state, loop, incident.fingerprint, best.action);
+  const actionChecks =
+    actionSpec === undefined ? [] : actionGuardrails(loop, actionSpec, level, state.knowledge[incident.fingerprint]?.[actionSpec.name]);
+  const checks = [...loopChecks, ...actionChecks];
+  const explanationBase = {
+    evidenceSummary:
+      observation === undefined
+        ? `${incident.title} (no route observation: not an optimize incident)`
+        : `${observation.kind} on route ${observation.route} in regime ${observation.regime}: ${observation.rps.toFixed(1)} req/s, ` +
+          `p50 ${Math.round(observation.p50Ms)} ms, p99 ${Math.round(observation.p99Ms)} ms, errors ${pct(observation.errorRatio)}, ` +
+          `cache hits ${pct(observation.cacheHitRatio)} of ${pct(observation.repeatRatio)} repeated keys, retries ${pct(observation.retryRatio)} ` +
+          `over ${observation.buckets} buckets (${observation.windowStart} – ${observation.windowEnd})`,
+    candidates: designed.map((c) => candidateOf(c, c === best)),
+    guardrails: checks.map((c) => c.check),
+  };
+  const escalate = (chosenBecause: string, retryAt?: number): ExperimentPlan => ({
+    action: null,
+    mode: 'escalate',
+    autonomyLevel: level,
+    attempt,
+    ...chain,
+    explanation: { ...explanationBase, chosenBecause },
+    ...(retryAt === undefined ? {} : { retryAt }),
+  });
+  const blocking = loopChecks.filter((c) => c.effect === 'block');
+  const waiting = loopChecks.filter((c) => c.effect === 'wait');
+  const wouldTry = best === undefined ? '' : ` (would have tried: ${best.change})`;
+  if (blocking.length > 0) return { ...escalate(`no experiment: ${describe(blocking)}${wouldTry}`), blocked: true };
+  if (spec === undefined || observation === undefined || best === undefined || actionSpec === undefined) {
+    return escalate(
+      `no experiment left to try on this ${observation?.kind ?? 'incident'}` +
+        (ruledOut.size > 0 ? ` (tried: ${[...ruledOut].join(', ')})` : '') +
+        (observation?.kind === 'regression' ? ': the route breaks its SLO and people must look' : ''),
+    );
+  }
+  if (waiting.length > 0) {
+    const retryAt = Math.max(...waiting.map((w) => w.retryAt ?? now));
+    return escalate(`experiment waits: ${describe(waiting)}; allowed again at ${new Date(retryAt).toISOString()}${wouldTry}`, retryAt);
+  }
+  const route = spec.routes[observation.route];
+  if (route === undefined) return escalate(`route ${observation.route} is not in the loop's optimize section`);
+  const dryRunBy = actionChecks.filter((c) => c.effect === 'dry-run');
+  const approvalBy = actionChecks.filter((c) => c.effect === 'approval');
+  const mode = dryRunBy.length > 0 ? 'dry-run' : approvalBy.length > 0 ? 'approval-required' : 'execute';
+  const experiment: Experiment = {
+    route: observation.route,
+    regime: observation.regime,
+    knob: best.knob,
+    change: best.change,
+    knownGood: best.knownGood,
+    objective: spec.objective,
+    bucketMs: parseDuration(spec.bucket),
+    baselineBuckets: spec.baselineBuckets,
+    trialBuckets: spec.trialBuckets,
+    minRequestsPerBucket: spec.minRequestsPerBucket,
+    alpha: spec.alpha,
+    minImprovement: spec.minImprovement,
+    guards: experimentGuards(spec, route, observation),
+    expectedGain: Number(best.expectedGain.toFixed(4)),
+  };
+  const others = designed.filter((c) => c !== best && c.eligible).map((c) => `${c.change} (gain ~${pct(c.expectedGain)})`);
+  const why =
+    `${best.knownGood ? 'known-good config of this regime' : `experiment: ${best.change}`} — ${best.why}; ` +
+    `expected gain ~${pct(best.expectedGain)} of the ${spec.objective}; ` +
+    `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} lower the ${spec.objective} below the baseline's ` +
+    `by the one-sided Mann-Whitney test at ${spec.alpha} and by at least ${pct(spec.minImprovement)}; ` +
+    `rolled back at once if p99 > ${Math.round(experiment.guards.p99MaxMs)} ms twice in a row or errors > ${pct(experiment.guards.errorRatioMax)}` +
+    (experiment.guards.neverCached ? ' or any answer comes from a cache' : '') +
+    (others.length > 0 ? `; alternatives: ${others.join(', ')}` : '; no alternative') +
+    (mode === 'dry-run'
+      ? `; recorded only: ${describe(dryRunBy)}`
+      : mode === 'approval-required'
+        ? `; waits for approval: ${describe(approvalBy)}`
+        : '; runs now: every guardrail passed');
+  return {
+    action: { name: best.action, adapter: actionSpec.adapter, params: actuatorCall(spec, best.patch) },
+    mode,
+    autonomyLevel: level,
+    attempt,
+    ...chain,
+    explanation: { ...explanationBase, chosenBecause: why },
+    experiment,
+  };
+}
+
+function candidateOf(c: ExperimentCandidate, chosen: boolean): Candidate {
+  return {
+    action: c.action,
+    score: Number(c.expectedGain.toFixed(4)),
+    eligible: c.eligible,
+    reason: `${chosen ? 'chosen: ' : ''}${c.change}: ${c.why}`,
+  };
+}
+
+function describe(results: GuardrailResult[]): string {
+  return results.map((r) => `${r.check.name} (${r.check.detail})`).join('; ');
+}

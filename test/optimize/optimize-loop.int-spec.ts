@@ -1,0 +1,3 @@
+import { describeOptimizeLoop } from './optimize-loop';
+
+describeOptimizeLoop('embedded');

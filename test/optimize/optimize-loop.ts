@@ -1,0 +1,285 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { MemoryIdempotencyStore } from '@homeostat/bus';
+import { serviceDefinitions } from '@homeostat/cli';
+import { SERVICE_NAMES } from '@homeostat/config';
+import type { AnyEnvelope, EventData } from '@homeostat/contracts';
+import { runServices, type RunningStack } from '@homeostat/runtime';
+import { JsonLogger } from '@homeostat/telemetry';
+import { eventually, testConfig } from '../support';
+
+/**
+ * The optimize loop end to end, embedded or on Kafka, on real things: the demo gateway and its upstream
+ * replicas in processes of their own on loopback, exporting OTLP to the stack's collector, under
+ * hot-key (Zipf) traffic that rewards caching. The example loop, with shorter windows so the run
+ * fits in about a minute: the cache experiment is decided, applied through the gateway's actuator,
+ * judged on the trial's buckets and kept; the regime's known-good config is then applied straight
+ * away when the same regime returns (after a person rolled the cache back), and rolled back at
+ * once when a guard breaks (the catalog replicas start failing during its trial).
+ */
+const ROOT = resolve(__dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Open-loop load: `rps` GETs a second of /catalog/item-<k>, k from a Zipf(1.2) over 100 keys (seeded). */
+class ZipfLoad {
+  private timer: NodeJS.Timeout | undefined;
+  private seed = 42;
+  private readonly cdf: number[];
+  sent = 0;
+  failed = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly rps: number,
+  ) {
+    const weights = Array.from({ length: 100 }, (_, i) => 1 / (i + 1) ** 1.2);
+    const total = weights.reduce((a, b) => a + b, 0);
+    let sum = 0;
+    this.cdf = weights.map((w) => (sum += w / total));
+  }
+
+  private random(): number {
+    // mulberry32
+    this.seed = (this.seed + 0x6d2b79f5) | 0;
+    let t = this.seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  start(): void {
+    const started = Date.now();
+    // Whatever the timer's lateness on a loaded machine, the requests sent keep up with the rate.
+    this.timer = setInterval(() => {
+      const due = Math.floor(((Date.now() - started) * this.rps) / 1_000) - this.sent;
+      for (let i = 0; i < due; i++) {
+        const u = this.random();
+        const key = this.cdf.findIndex((c) => u <= c);
+        this.sent++;
+        fetch(`${this.url}/catalog/item-${key}`)
+          .then((r) => r.arrayBuffer())
+          .catch(() => this.failed++);
+      }
+    }, 20);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+type Decision = EventData<'homeostat.decision.made.v1'>;
+type Outcome = EventData<'homeostat.outcome.recorded.v1'>;
+
+/** The suite in one mode: embedded (in-process bus) or Kafka, the same stages either way. */
+export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
+  describe(`the optimize loop on the demo gateway (${mode})`, () => {
+    let stack: RunningStack;
+    let gateway: ChildProcess;
+    let gatewayUrl: string;
+    let load: ZipfLoad;
+    let dir: string;
+    const gatewayLog: string[] = [];
+    const events: AnyEnvelope[] = [];
+    const decisions = (): Decision[] => events.flatMap((e) => (e.type === 'homeostat.decision.made.v1' ? [e.data] : []));
+    const outcomes = (): Outcome[] => events.flatMap((e) => (e.type === 'homeostat.outcome.recorded.v1' ? [e.data] : []));
+    const gatewayConfig = async (): Promise<{
+      version: number;
+      config: { routes: Record<string, { cache: { enabled: boolean } }>; upstreams: Record<string, { replicas: { url: string }[] }> };
+    }> => (await (await fetch(`${gatewayUrl}/actuator/config`)).json()) as never;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'optimize-'));
+      const example = await readFile(join(ROOT, 'examples/gateway/loops/gateway-optimize.yaml'), 'utf8');
+      // The example loop with windows of 1 s buckets, and only the catalog route's cache to tune. The
+      // objective is the median: at 45 requests a bucket, a bucket's p99 is its slowest request, which
+      // with 80 % hits is still a miss (a p99 objective judged this cache gain noise, p ≈ 0.09).
+      const spec = example
+        .replace('objective: p99', 'objective: p50')
+        .replace('cooldown: 5s', 'cooldown: 1s')
+        .replace('resolveAfter: 30s', 'resolveAfter: 3s')
+        .replace('bucket: 2s', 'bucket: 1s')
+        .replace('baselineBuckets: 10', 'baselineBuckets: 8')
+        .replace('trialBuckets: 10', 'trialBuckets: 8')
+        .replace(
+          /\n {8}knobs:\n {10}cacheTtl: \{ min: 1s, max: 30s \}\n(?: {10}.*\n)+/,
+          '\n        knobs:\n          cacheTtl: { min: 1s, max: 30s }\n',
+        );
+      expect(spec).toMatch(/knobs:\n {10}cacheTtl: \{ min: 1s, max: 30s \}\n {6}pricing:/);
+      await writeFile(join(dir, 'gateway-optimize.yaml'), spec);
+
+      const port = await freePort();
+      gatewayUrl = `http://127.0.0.1:${port}`;
+      // The executor reads ${GATEWAY_URL} in action params from its environment at start.
+      process.env['GATEWAY_URL'] = gatewayUrl;
+      const database = `optimize_${randomUUID().slice(0, 8)}`;
+      stack = await runServices(
+        serviceDefinitions(SERVICE_NAMES),
+        testConfig(mode, database, {
+          HOMEOSTAT_LOOPS_DIR: dir,
+          // The stages' own state (the decider's knowledge, the executor's claims) in this run's
+          // directory: another suite of the same process must not hand it what it learnt.
+          HOMEOSTAT_DATA_DIR: join(dir, 'stack'),
+          CHDB_DIR: process.env['HOMEOSTAT_TEST_CHDB_DIR'] ?? '',
+          ANALYZER_TICK_MS: '250',
+          ...(mode === 'kafka' ? { HOMEOSTAT_TOPIC_PREFIX: `${database}.` } : {}),
+        }),
+        new JsonLogger('test', 'warn', () => undefined),
+      );
+      await stack.bus.subscribe({
+        decode: 'event',
+        group: 'optimize-watcher',
+        topics: ['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge'],
+        retry: { maxAttempts: 1, backoffMs: 0 },
+        idempotency: new MemoryIdempotencyStore(),
+        handler: (e) => (events.push(e), Promise.resolve()),
+      });
+      const collector = stack.services.find((s) => s.name === 'collector')!.url;
+      gateway = spawn(
+        process.execPath,
+        [
+          '-r',
+          '@swc-node/register',
+          'examples/gateway/src/main.ts',
+          'platform',
+          '--port',
+          String(port),
+          '--upstream-base-port',
+          '0',
+          '--data-dir',
+          join(dir, 'gateway'),
+          '--otlp-endpoint',
+          collector,
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      for (const s of [gateway.stdout!, gateway.stderr!]) createInterface({ input: s }).on('line', (l) => gatewayLog.push(l));
+      await eventually(
+        'the gateway answering',
+        async () => {
+          if (gateway.exitCode !== null) throw new Error(`gateway exited ${gateway.exitCode}:\n${gatewayLog.slice(-20).join('\n')}`);
+          return (await fetch(`${gatewayUrl}/health`).catch(() => undefined))?.status === 200;
+        },
+        30_000,
+      );
+      load = new ZipfLoad(gatewayUrl, 45);
+      load.start();
+    }, 90_000);
+
+    afterAll(async () => {
+      if (process.env['OPTIMIZE_EVENTS_FILE'])
+        await writeFile(
+          process.env['OPTIMIZE_EVENTS_FILE'].replace('MODE', mode),
+          JSON.stringify(events.map((e) => ({ type: e.type, time: e.time, data: e.data }))),
+        );
+      load?.stop();
+      if (gateway && gateway.exitCode === null) {
+        const exited = new Promise((r) => gateway.once('exit', r));
+        gateway.kill('SIGTERM');
+        await exited;
+      }
+      await stack?.stop();
+      delete process.env['GATEWAY_URL'];
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('keeps a cache experiment that lowered the median beyond noise, then rolls the regime’s known-good config back at once when a guard breaks', async () => {
+      // 1. Hot keys, no cache: an opportunity on catalog, a cache experiment, kept.
+      await eventually('the cache experiment decided', () => decisions().some((d) => d.mode === 'execute'), 45_000);
+      const first = decisions().find((d) => d.mode === 'execute')!;
+      expect(first).toMatchObject({
+        loop: 'gateway-optimize',
+        target: 'gateway',
+        fingerprint: expect.stringMatching(/^optimize:catalog:rate=32-64,keys=hot,upstream=ok$/),
+        action: {
+          name: 'tune-cache',
+          params: { method: 'PUT', url: '${GATEWAY_URL:-http://127.0.0.1:8000}/actuator/config' },
+        },
+        experiment: { route: 'catalog', knob: 'cache', knownGood: false, trialBuckets: 8, bucketMs: 1_000 },
+      });
+      expect(first.explanation.chosenBecause).toMatch(/Mann-Whitney/);
+      await eventually('the cache experiment judged', () => outcomes().some((o) => o.decisionId === first.decisionId), 40_000);
+      const kept = outcomes().find((o) => o.decisionId === first.decisionId)!;
+      expect(kept).toMatchObject({ status: 'succeeded', applied: true, experiment: { kept: true } });
+      expect(kept.experiment!.effectMs!).toBeGreaterThan(0);
+      expect(kept.experiment!.trialMedianMs!).toBeLessThan(kept.experiment!.baselineMedianMs!);
+      expect((await gatewayConfig()).config.routes['catalog']!.cache.enabled).toBe(true);
+
+      // 2. A person rolls the cache back; the same regime returns and goes straight to its known-good
+      //    config; the catalog replicas then fail half their requests during the trial: rolled back.
+      // (The regime returns once the learner knows its config: before that, the opportunity gets a
+      // freshly designed experiment — the same change, without the known-good shortcut.)
+      await eventually(
+        'the learner knowing the regime’s config',
+        () =>
+          events.some(
+            (e) =>
+              e.type === 'homeostat.knowledge.updated.v1' &&
+              e.data.fingerprint === first.fingerprint &&
+              e.data.action === 'tune-cache' &&
+              e.data.params !== undefined,
+          ),
+        20_000,
+      );
+      const before = decisions().length;
+      await fetch(`${gatewayUrl}/actuator/config/rollback`, { method: 'POST' });
+      expect((await gatewayConfig()).config.routes['catalog']!.cache.enabled).toBe(false);
+      const replicas = (await gatewayConfig()).config.upstreams['catalog']!.replicas.map((r) => r.url);
+      await eventually(
+        'the known-good config applied',
+        () =>
+          decisions()
+            .slice(before)
+            .some((d) => d.mode === 'execute'),
+        45_000,
+      );
+      const second = decisions()
+        .slice(before)
+        .find((d) => d.mode === 'execute')!;
+      expect(second).toMatchObject({
+        fingerprint: first.fingerprint,
+        action: { name: 'tune-cache', params: first.action!.params },
+        experiment: { knownGood: true },
+        explanation: { chosenBecause: expect.stringMatching(/known-good config of this regime/) },
+      });
+      await Promise.all(
+        replicas.map((r) =>
+          fetch(`${r}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"errorRatio":0.5}' }),
+        ),
+      );
+      try {
+        await eventually('the broken experiment rolled back', () => outcomes().some((o) => o.decisionId === second.decisionId), 30_000);
+      } finally {
+        await Promise.all(replicas.map((r) => fetch(`${r}/faults`, { method: 'DELETE' })));
+      }
+      const rolledBack = outcomes().find((o) => o.decisionId === second.decisionId)!;
+      expect(rolledBack).toMatchObject({
+        status: 'rolled-back',
+        rollback: { action: { name: 'rollback-config' }, status: 'succeeded' },
+        experiment: { kept: false, guardBreach: expect.stringMatching(/error ratio/) },
+      });
+      // Rolled back well within the trial window: the guard broke at once.
+      expect(Date.parse(rolledBack.finishedAt) - Date.parse(rolledBack.startedAt)).toBeLessThan(8_000 + 3_000);
+      expect((await gatewayConfig()).config.routes['catalog']!.cache.enabled).toBe(false);
+      expect(load.sent).toBeGreaterThan(1_000);
+      // What was measured, for whoever reads the run.
+      console.log(`${mode}: kept — ${kept.experiment!.reason}; rolled back — ${rolledBack.experiment!.reason}`);
+    });
+  });
+}
