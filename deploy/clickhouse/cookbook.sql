@@ -90,7 +90,7 @@ SELECT i.incident_id AS incident_id,
        countIf(t.StatusCode = 'Error') / count() AS error_ratio,
        round(quantile(0.95)(t.Duration) / 1e6, 1) AS p95_ms
 FROM (SELECT incident_id, fingerprint, target, opened_at FROM incidents FINAL WHERE loop = {loop:String}) AS i
-INNER JOIN otel_traces AS t ON t.ServiceName = i.target
+INNER JOIN otel_traces AS t FINAL ON t.ServiceName = i.target
 WHERE t.SpanKind = 'Server'
   AND t.Timestamp BETWEEN i.opened_at - INTERVAL 5 MINUTE AND i.opened_at + INTERVAL 5 MINUTE
 GROUP BY incident_id, fingerprint

@@ -83,7 +83,7 @@ describe.each(['embedded', 'kafka'] as const)('the six services in %s mode', (mo
     };
     await eventually(
       'spans stored',
-      async () => (await count(`SELECT count() AS n FROM otel_traces WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length,
+      async () => (await count(`SELECT count() AS n FROM otel_traces FINAL WHERE ServiceName = 'shop'`)) === sampleSpans().spans.length,
     );
     await eventually(
       'incident stored',

@@ -22,9 +22,10 @@ export interface EngineOptions {
   /** Score given to a warning/error log template that appears where it was absent. */
   newErrorTemplateScore: number;
   /**
-   * How long a change must last before it becomes the new normal (the baselines follow it). Long
-   * enough that an incident, even a slow one, does not teach the loop that failing is normal —
-   * otherwise the same failure next time would not stand out.
+   * How long a change must last, while the target's errors stay within their band, before it
+   * becomes the new normal (the baselines follow it). Long enough that an incident, even a slow
+   * one, does not teach the loop that failing is normal — otherwise the same failure next time
+   * would not stand out. Time with errors up does not count (see score).
    */
   adaptAfterMs: number;
 }
@@ -134,6 +135,8 @@ export class AnalysisEngine {
   private readonly analyses = new Map<string, TargetAnalysis>();
   private readonly firstSeen = new Map<string, number>();
   private readonly lastSeen = new Map<string, number>();
+  /** When each target's errors (error ratio, warning/error log rates) were last past their band upwards. */
+  private readonly errorsFailingAt = new Map<string, number>();
   private readonly opts: EngineOptions;
 
   constructor(
@@ -324,6 +327,7 @@ export class AnalysisEngine {
     this.analyses.delete(target);
     this.firstSeen.delete(target);
     this.lastSeen.delete(target);
+    this.errorsFailingAt.delete(target);
     this.changes.drop(target);
   }
 
@@ -372,9 +376,16 @@ export class AnalysisEngine {
     const direction = state.baseline.direction(point.value);
     const baseline = state.baseline.value;
     const withinBaseline = state.baseline.contains(point.value);
-    state.baseline.observe(point.value, anomalous);
     const templateText = template ? { text: template.text, sample: template.sample } : undefined;
     const match = matchSignals(loop, point, templateText);
+    // Whether the target is failing is its errors' call: requests that fail, lines logged as
+    // warnings or errors. Latency, traffic and gauges may move to a new level that is healthy (a
+    // deploy, a change of load) and then become the new normal; errors that went up never do, and
+    // while they are up no series of the target adapts, so the whole failure stays visible.
+    const errors = point.name === DERIVED.errorRate || (template !== undefined && template.severity >= WARN);
+    if (errors && match !== 'inside-bounds' && !withinBaseline && direction === 'up') this.errorsFailingAt.set(point.service, nowMs);
+    const failingAt = this.errorsFailingAt.get(point.service);
+    state.baseline.observe(point.value, anomalous, failingAt === undefined || nowMs - failingAt > 2 * this.opts.bucketMs);
     if (match === 'unwatched') return;
     tracker.observe(
       {

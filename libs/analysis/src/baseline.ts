@@ -1,14 +1,19 @@
 /**
- * What "normal" is for one series: an exponentially weighted mean and variance, updated only
- * with points that were not anomalous, so an incident does not drag the baseline with it —
- * unless the anomaly lasts: after `adaptAfter` anomalous points in a row the change is the new
- * normal and the baseline follows it. Used to say which way a signal moved, to score how far it
- * is from normal, and to tell when it is back.
+ * What "normal" is for one series: an exponentially weighted mean and variance, learned only from
+ * normal points — not anomalous, and once the baseline scores (10 points), within its band. A
+ * point past the band that scores under the sensitivity is not normal either: learning it widens
+ * the band, and a fault that grows or flaps (a pool leak that keeps leaking) moved the baseline
+ * step by step until the fault read as normal and its incident resolved while it went on.
+ *
+ * A change becomes the new normal by one rule: `adaptAfter` points in a row past the band (or
+ * anomalous) while the target is healthy (see `observe`); then the baseline follows it. A target
+ * that is failing holds its baselines where they were, however long it fails.
  */
 export class Baseline {
   private mean = Number.NaN;
   private variance = 0;
   private n = 0;
+  /** Points in a row not learned as normal while the target was healthy (see observe). */
   private anomalousRun = 0;
 
   constructor(
@@ -16,15 +21,27 @@ export class Baseline {
     private readonly adaptAfter = 30,
   ) {}
 
-  observe(value: number, anomalous: boolean): void {
+  /**
+   * `mayAdapt`: whether the target is healthy, so a point that is not normal counts towards a new
+   * normal. While it is not (its requests fail), the run is held: a failure is never learned as
+   * normal however long it lasts, and a healthy level shift still adapts once it has lasted
+   * `adaptAfter` healthy points.
+   */
+  observe(value: number, anomalous: boolean, mayAdapt = true): void {
     if (!Number.isFinite(value)) return;
     if (this.n === 0) {
       this.mean = value;
       this.n = 1;
       return;
     }
-    this.anomalousRun = anomalous ? this.anomalousRun + 1 : 0;
-    if (anomalous && this.n >= 5 && this.anomalousRun < this.adaptAfter) return;
+    // Before the baseline scores (deviationScore's 10 points) its band is not yet a measure.
+    const normal = this.n < 5 || (!anomalous && (this.n < 10 || this.contains(value)));
+    if (normal) {
+      this.anomalousRun = 0;
+    } else {
+      if (mayAdapt) this.anomalousRun++;
+      if (this.anomalousRun < this.adaptAfter) return;
+    }
     const a = Math.max(this.alpha, 1 / (this.n + 1));
     const diff = value - this.mean;
     this.mean += a * diff;

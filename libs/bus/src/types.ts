@@ -108,6 +108,13 @@ export interface PublishBatchOptions extends Omit<PublishOptions, 'key'> {
    * (or views of them) past their returned promise: they decode or copy what they keep.
    */
   release?: () => void;
+  /**
+   * Once aborted, the publish sends nothing more and rejects with PUBLISH_FAILED: for a publisher
+   * that has to answer by a deadline (the collector) and must not have a request it already
+   * answered 503 land later. On Kafka a produce request already in flight cannot be called back;
+   * the ones after it are not sent. In process a publish is done when it returns.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BusHealth {

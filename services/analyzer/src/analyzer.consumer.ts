@@ -8,7 +8,7 @@ import type { HomeostatConfig } from '@homeostat/config';
 import { topicOfType, type AnyEnvelope, type Envelope, type Evidence, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
 import { repairLoopFor } from '@homeostat/repair';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
-import { expandOtlpEvent } from '@homeostat/otlp';
+import { OtlpDecodeError, OtlpLimitExceeded, expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { OptimizeAnalysis } from '@homeostat/optimize';
@@ -140,13 +140,26 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * OTLP as the collector received it (protobuf) → the batches the engine takes. A payload that
-   * is not valid protobuf throws OtlpDecodeError, one past OTLP_LIMITS OtlpLimitExceeded (neither
-   * retryable: the message is dead-lettered);
-   * items the contracts refuse are dropped here, counted and logged.
+   * OTLP as the collector received it (protobuf) → the batches the engine takes. Items the
+   * contracts refuse are dropped here, counted and logged. So is a payload that does not decode
+   * (not valid protobuf, or past OTLP_LIMITS): the learner, which keeps what arrives, dead-letters
+   * it. Were the analyzer to dead-letter it as well, every bad payload would be two dead letters.
    */
   private expand(event: AnyEnvelope): AnyEnvelope[] {
-    const expanded = expandOtlpEvent(event);
+    let expanded: ReturnType<typeof expandOtlpEvent>;
+    try {
+      expanded = expandOtlpEvent(event);
+    } catch (error) {
+      if (!(error instanceof OtlpDecodeError || error instanceof OtlpLimitExceeded)) throw error;
+      const signal = signalOfTopic(topicOfType(event.type));
+      const items = (event.data as { items?: unknown }).items;
+      if (signal) this.dropped[signal].add(typeof items === 'number' && items > 0 ? items : 1);
+      this.logger.warn(
+        `${event.type} ${event.id} from ${event.subject} dropped (the learner dead-letters it): ${error.message}`,
+        'Analyzer',
+      );
+      return [];
+    }
     if (expanded.rejected > 0) {
       this.rejected += expanded.rejected;
       const signal = signalOfTopic(topicOfType(event.type));

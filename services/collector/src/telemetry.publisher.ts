@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { PublishHealth, type Bus } from '@homeostat/bus';
+import { BusError, PublishHealth, type Bus } from '@homeostat/bus';
 import { dataContentTypeOf, topicOfType, type AnyEnvelope, type Envelope, type EventData, type EventType } from '@homeostat/contracts';
 import { BUS, READINESS, type Readiness } from '@homeostat/runtime';
 import { currentTraceparent } from '@homeostat/telemetry';
@@ -14,6 +14,13 @@ export const COLLECTOR_SOURCE = 'collector';
 export const PUBLISH_FAILURE_HOLD_MS = 15_000;
 
 /**
+ * How long a request waits for the bus before it is answered 503 with Retry-After: under the
+ * OTel exporters' default timeout of 10 s, so the exporter hears the answer instead of timing out
+ * and sending again while the first copy may still land (kafkajs retries a send for up to 30 s).
+ */
+export const PUBLISH_DEADLINE_MS = 8_000;
+
+/**
  * Puts what the collector accepted on the bus, one event per target batch, and resolves only
  * once the bus holds all of them: the HTTP answer waits for this, so a 200 means "on the bus".
  * What its publishes show of the bus is the collector's readiness check `publishing`: while they
@@ -22,6 +29,8 @@ export const PUBLISH_FAILURE_HOLD_MS = 15_000;
 @Injectable()
 export class TelemetryPublisher {
   private readonly health = new PublishHealth({ holdMs: PUBLISH_FAILURE_HOLD_MS });
+  /** See PUBLISH_DEADLINE_MS (a property so that a test can shorten it). */
+  deadlineMs = PUBLISH_DEADLINE_MS;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -67,11 +76,28 @@ export class TelemetryPublisher {
       release?.();
       throw error;
     }
+    // Past the deadline the publish is called off (what it has not sent yet is not sent, see
+    // PublishBatchOptions.signal) and the request is answered 503: a request answered 503 must
+    // not be stored as well, or the exporter's retry doubles it.
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new BusError('PUBLISH_FAILED', `the bus did not take the request within ${this.deadlineMs} ms`, true);
+        abort.abort(error.message);
+        reject(error);
+      }, this.deadlineMs);
+    });
+    const published = this.bus.publishBatch(topicOfType(type), events, { ...(release ? { release } : {}), signal: abort.signal });
     try {
-      await this.bus.publishBatch(topicOfType(type), events, release ? { release } : {});
+      await Promise.race([published, deadline]);
     } catch (error) {
       this.health.failed(error);
+      // The publish called off settles later; its outcome is already answered.
+      published.catch(() => undefined);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     this.health.succeeded();
     return events;

@@ -45,6 +45,8 @@ export interface RouteBucketRow {
  * charts: span-derived series are recomputed from otel_traces per bucket, metric series are the
  * recorded gauge and sum points (a `.rate` is differentiated here). Series the analyzer derives
  * in memory only (log template rates, histogram quantiles) have no stored values: `source` null.
+ * FINAL: a record stored twice (a redelivery, an exporter's retry) is one row only once its parts
+ * have merged (migration 0008), and a rate or a ratio counts rows.
  */
 @Injectable()
 export class TelemetryQueryService {
@@ -59,7 +61,7 @@ export class TelemetryQueryService {
     if (span) {
       const rows = await this.rows(
         `SELECT intDiv(toUnixTimestamp64Milli(Timestamp), {step:UInt32}) * {step:UInt32} AS t, ${span} AS value
-         FROM ${TELEMETRY_TABLES.traces}
+         FROM ${TELEMETRY_TABLES.traces} FINAL
          WHERE ServiceName = {service:String} AND SpanKind IN ('Server', 'Consumer')
            AND Timestamp >= fromUnixTimestamp64Milli({from:Int64}) AND Timestamp < fromUnixTimestamp64Milli({to:Int64})
            AND ({route:String} = '' OR ${ROUTE} = {route:String})
@@ -73,7 +75,7 @@ export class TelemetryQueryService {
     for (const table of [TELEMETRY_TABLES.metricsGauge, TELEMETRY_TABLES.metricsSum]) {
       const rows = await this.rows(
         `SELECT intDiv(toUnixTimestamp64Milli(TimeUnix), {step:UInt32}) * {step:UInt32} AS t, avg(Value) AS value
-         FROM ${table}
+         FROM ${table} FINAL
          WHERE ServiceName = {service:String} AND MetricName = {metric:String}
            AND TimeUnix >= fromUnixTimestamp64Milli({from:Int64}) AND TimeUnix < fromUnixTimestamp64Milli({to:Int64})
            AND arrayAll((k, v) -> Attributes[k] = v, {keys:Array(String)}, {values:Array(String)})

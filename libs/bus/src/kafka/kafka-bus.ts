@@ -189,11 +189,12 @@ export class KafkaBus implements Bus {
   }
 
   async publishBatch(topic: string, events: readonly AnyEnvelope[], options: PublishBatchOptions = {}): Promise<void> {
-    const { release, ...publish } = options;
+    const { release, signal, ...publish } = options;
     try {
       await this.send(
         topic,
         events.map((e) => encodeEvent(topic, e, publish)),
+        signal,
       );
     } finally {
       // Settled: kafkajs encoded the values into its own request buffers and retries no more.
@@ -205,12 +206,13 @@ export class KafkaBus implements Bus {
     return this.send(message.topic, [message]);
   }
 
-  private async send(topic: string, messages: Outgoing[]): Promise<void> {
+  private async send(topic: string, messages: Outgoing[], signal?: AbortSignal): Promise<void> {
     if (!this.started) throw new BusError('NOT_STARTED', 'the Kafka bus is not started', true);
     if (this.closed) throw new BusError('BUS_CLOSED', 'the Kafka bus is closed', true);
     // One request after the other: the idempotent producer keeps each partition in order anyway,
     // and a publish resolves only when all of it is on the broker.
     for (const request of requestsOf(messages, this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+      if (signal?.aborted) throw new BusError('PUBLISH_FAILED', `publishing to ${topic} was called off: ${String(signal.reason)}`, true);
       try {
         await this.producer.send({
           topic: this.physical(topic),

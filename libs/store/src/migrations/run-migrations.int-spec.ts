@@ -138,12 +138,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);
@@ -193,12 +193,98 @@ describe('runMigrations (chDB)', () => {
     }
   });
 
+  it('0008: a span, log record or metric point stored twice is one row, before the migration and after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    const old = await openTestStore(`${DATABASE}_0008`);
+    const count = async (table: string): Promise<[number, number]> => {
+      const result = await old.client.query({
+        query: `SELECT (SELECT count() FROM ${table}) AS stored, (SELECT count() FROM ${table} FINAL) AS distinct`,
+        format: 'JSONEachRow',
+      });
+      const [row] = await result.json<{ stored: string; distinct: string }>();
+      return [Number(row!.stored), Number(row!.distinct)];
+    };
+    const span = (spanId: string) => ({
+      Timestamp: '2026-01-01 00:00:00.000000001',
+      TraceId: 'a'.repeat(32),
+      SpanId: spanId,
+      SpanName: 'GET /checkout',
+      SpanKind: 'Server',
+      ServiceName: 'shop',
+      Duration: 1000,
+      StatusCode: 'Unset',
+    });
+    const log = (body: string) => ({ Timestamp: '2026-01-01 00:00:00.000000002', ServiceName: 'shop', Body: body, SeverityNumber: 9 });
+    const point = (value: number, instance: string) => ({
+      ServiceName: 'shop',
+      MetricName: 'db.client.connection.count',
+      Attributes: { state: 'used' },
+      ResourceAttributes: { 'service.instance.id': instance },
+      TimeUnix: '2026-01-01 00:00:10.000000000',
+      Value: value,
+    });
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      rmSync(join(dir, '0008_telemetry_dedup.sql'));
+      await runMigrations(old, { dir });
+      // Stored before the migration: a redelivered batch doubled a span and a log record.
+      await old.client.insert({ table: 'otel_traces', format: 'JSONEachRow', values: [span('1'.repeat(16)), span('2'.repeat(16))] });
+      await old.client.insert({ table: 'otel_traces', format: 'JSONEachRow', values: [span('1'.repeat(16))] });
+      await old.client.insert({
+        table: 'otel_logs',
+        format: 'JSONEachRow',
+        values: [log('pool timeout'), log('pool timeout'), log('other')],
+      });
+      await old.client.insert({ table: 'otel_metrics_gauge', format: 'JSONEachRow', values: [point(3, 'a'), point(4, 'b')] });
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([7]);
+      expect((await count('otel_traces'))[1]).toBe(2);
+      expect((await count('otel_logs'))[1]).toBe(2);
+      // Two instances' points at the same time are two points.
+      expect(await count('otel_metrics_gauge')).toEqual([2, 2]);
+
+      // After it: the same span, record and point again (an exporter's retry), in another insert.
+      await old.client.insert({ table: 'otel_traces', format: 'JSONEachRow', values: [span('2'.repeat(16)), span('3'.repeat(16))] });
+      await old.client.insert({ table: 'otel_logs', format: 'JSONEachRow', values: [log('other')] });
+      await old.client.insert({ table: 'otel_metrics_gauge', format: 'JSONEachRow', values: [point(3, 'a')] });
+      expect((await count('otel_traces'))[1]).toBe(3);
+      expect((await count('otel_logs'))[1]).toBe(2);
+      expect((await count('otel_metrics_gauge'))[1]).toBe(2);
+      // Merged, the duplicates are gone for readers without FINAL too.
+      await old.client.command({ query: 'OPTIMIZE TABLE otel_traces FINAL' });
+      expect(await count('otel_traces')).toEqual([3, 3]);
+      // The engine changed, the layout did not, and the trace-id lookup still follows otel_traces.
+      const engines = await old.client.query({
+        query:
+          "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name LIKE 'otel_%' AND engine LIKE '%MergeTree' ORDER BY name",
+        format: 'JSONEachRow',
+      });
+      expect(await engines.json()).toEqual([
+        { name: 'otel_logs', engine: 'ReplacingMergeTree' },
+        { name: 'otel_metrics_exponential_histogram', engine: 'ReplacingMergeTree' },
+        { name: 'otel_metrics_gauge', engine: 'ReplacingMergeTree' },
+        { name: 'otel_metrics_histogram', engine: 'ReplacingMergeTree' },
+        { name: 'otel_metrics_sum', engine: 'ReplacingMergeTree' },
+        { name: 'otel_metrics_summary', engine: 'ReplacingMergeTree' },
+        { name: 'otel_traces', engine: 'ReplacingMergeTree' },
+        { name: 'otel_traces_trace_id_ts', engine: 'MergeTree' },
+      ]);
+      // One lookup row per insert and trace: two before the migration, one after.
+      const lookup = await old.client.query({ query: 'SELECT count() AS n FROM otel_traces_trace_id_ts', format: 'JSONEachRow' });
+      expect(Number((await lookup.json<{ n: string }>())[0]!.n)).toBe(3);
+    } finally {
+      await old.close();
+      await dropTestDatabase(`${DATABASE}_0008`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('0006: outcomes written before `verified` existed take it from the rule of their time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
     const old = await openTestStore(`${DATABASE}_0006`);
     try {
       cpSync(MIGRATIONS_DIR, dir, { recursive: true });
       rmSync(join(dir, '0006_outcomes_verified.sql'));
+      rmSync(join(dir, '0008_telemetry_dedup.sql'));
       await runMigrations(old, { dir });
       const row = (id: string, status: string, data: Record<string, unknown>) => ({
         event_id: id,
@@ -229,7 +315,7 @@ describe('runMigrations (chDB)', () => {
           row('dry', 'skipped', { dryRun: true }),
         ],
       });
-      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([6]);
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([6, 7]);
       const result = await old.client.query({ query: 'SELECT event_id, verified FROM outcomes ORDER BY event_id', format: 'JSONEachRow' });
       expect(await result.json()).toEqual([
         { event_id: 'dry', verified: false },
