@@ -236,7 +236,7 @@ describe('runMigrations (chDB)', () => {
         values: [log('pool timeout'), log('pool timeout'), log('other')],
       });
       await old.client.insert({ table: 'otel_metrics_gauge', format: 'JSONEachRow', values: [point(3, 'a'), point(4, 'b')] });
-      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([7]);
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([8]);
       expect((await count('otel_traces'))[1]).toBe(2);
       expect((await count('otel_logs'))[1]).toBe(2);
       // Two instances' points at the same time are two points.
@@ -315,7 +315,7 @@ describe('runMigrations (chDB)', () => {
           row('dry', 'skipped', { dryRun: true }),
         ],
       });
-      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([6, 7]);
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([6, 8]);
       const result = await old.client.query({ query: 'SELECT event_id, verified FROM outcomes ORDER BY event_id', format: 'JSONEachRow' });
       expect(await result.json()).toEqual([
         { event_id: 'dry', verified: false },
