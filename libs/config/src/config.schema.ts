@@ -71,6 +71,7 @@ export const envSchema = z
 
     KAFKA_BROKERS: z.string().optional(),
     KAFKA_CLIENT_ID: z.string().min(1).default('homeostat'),
+    KAFKA_BROKER_WAIT_MS: intFromEnv(0, 86_400_000).default(300_000),
     HOMEOSTAT_TOPIC_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')

@@ -9,6 +9,8 @@ export interface HomeostatConfig {
   kafka: {
     brokers: string[];
     clientId: string;
+    /** How long a stage waits at start for a broker it cannot reach. */
+    brokerWaitMs: number;
     topicPrefix: string;
     partitions: number;
     replicationFactor: number;
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         .map((b) => b.trim())
         .filter(Boolean),
       clientId: e.KAFKA_CLIENT_ID,
+      brokerWaitMs: e.KAFKA_BROKER_WAIT_MS,
       topicPrefix: e.HOMEOSTAT_TOPIC_PREFIX,
       partitions: e.HOMEOSTAT_TOPIC_PARTITIONS,
       replicationFactor: e.HOMEOSTAT_TOPIC_REPLICATION,

@@ -10,6 +10,7 @@ export function createBus(config: HomeostatConfig, logger: JsonLogger): Bus {
     return new KafkaBus({
       brokers: config.kafka.brokers,
       clientId: config.kafka.clientId,
+      brokerWaitMs: config.kafka.brokerWaitMs,
       topicPrefix: config.kafka.topicPrefix,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replicationFactor,

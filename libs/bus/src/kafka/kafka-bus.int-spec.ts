@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import type { AnyEnvelope } from '@homeostat/contracts';
 import { DLQ_HEADERS } from '../dead-letter';
 import { MemoryIdempotencyStore } from '../idempotency';
@@ -78,6 +79,62 @@ describe('KafkaBus against a real broker', () => {
       .filter(Boolean)
       .map((l) => l.split(' '));
   }
+
+  it('waits at start for a broker it cannot reach yet, saying so, and starts once the broker answers', async () => {
+    // A port where nothing listens for the first 2 s, then a pipe to the real broker: the bus's
+    // bootstrap address (the broker's metadata then gives its own address, which the bus uses).
+    const parked = createServer();
+    await new Promise<void>((r) => parked.listen(0, '127.0.0.1', () => r()));
+    const port = (parked.address() as AddressInfo).port;
+    await new Promise<void>((r) => parked.close(() => r()));
+    const [host, brokerPort] = (brokers()[0] ?? '').split(':');
+    const sockets: Socket[] = [];
+    const pipe = createServer((client) => {
+      const upstream = connect(Number(brokerPort), host);
+      sockets.push(client, upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    const opened = new Promise<void>((r) => setTimeout(() => pipe.listen(port, '127.0.0.1', () => r()), 2_000));
+    const { logger, lines } = memoryLogger();
+    const late = new KafkaBus({
+      brokers: [`127.0.0.1:${port}`],
+      clientId: 'bus-int-test-late',
+      topicPrefix: prefix,
+      topics: [{ name: 'loop.control' }],
+      partitions: 3,
+      replicationFactor: 1,
+      connectionTimeoutMs: 500,
+      brokerWaitMs: 60_000,
+      logger: logger.child('bus'),
+    });
+    try {
+      await late.start();
+      await opened;
+      expect(lines.some((l) => String(l['msg']).includes('cannot reach the Kafka broker(s)'))).toBe(true);
+      await late.publish('loop.control', controlEvent('late', 1));
+    } finally {
+      await late.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => pipe.close(() => r()));
+    }
+  });
+
+  it('gives up at start on a broker that stays unreachable past its wait', async () => {
+    const quick = new KafkaBus({
+      brokers: ['127.0.0.1:9'],
+      clientId: 'bus-int-test-none',
+      topics: [{ name: 'loop.control' }],
+      partitions: 1,
+      replicationFactor: 1,
+      connectionTimeoutMs: 200,
+      brokerWaitMs: 1_000,
+      logger: memoryLogger().logger.child('bus'),
+    });
+    await expect(quick.start()).rejects.toThrow();
+    await quick.close();
+  });
 
   it('delivers to a consumer in another process, each key in publish order', async () => {
     const consumer = consumerProcess();

@@ -25,6 +25,10 @@ export interface TopicSpec {
   maxMessageBytes?: number;
 }
 
+const DEFAULT_BROKER_WAIT_MS = 300_000;
+const BROKER_WAIT_FIRST_PAUSE_MS = 500;
+const BROKER_WAIT_MAX_PAUSE_MS = 10_000;
+
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
@@ -40,6 +44,12 @@ export interface KafkaBusOptions {
   topicPrefix?: string;
   /** Upper bound on one connection attempt; kafkajs retries with its own backoff. */
   connectionTimeoutMs?: number;
+  /**
+   * How long start() keeps trying a broker it cannot reach before it gives up (default 5 min).
+   * Stages and the broker start in any order (compose, Kubernetes, a broker being restarted), so a
+   * stage waits for the broker, saying so, rather than exiting after kafkajs's own few retries.
+   */
+  brokerWaitMs?: number;
   /**
    * How long the group waits for a silent member before moving its partitions to others (a
    * crashed consumer's partitions are stuck this long). Default 30 s; the broker's minimum is 6 s.
@@ -139,7 +149,7 @@ export class KafkaBus implements Bus {
 
   async start(): Promise<void> {
     if (this.started) return;
-    await this.admin.connect();
+    await this.connectAdmin();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -157,6 +167,40 @@ export class KafkaBus implements Bus {
     }
     await this.producer.connect();
     this.started = true;
+  }
+
+  /**
+   * Connects the admin client once a broker answers, trying again with a growing pause while none
+   * can be reached. Each try is a single connection attempt (a probe client without kafkajs's own
+   * retries), so every pause is logged; the bus's own client keeps kafkajs's retries for its work.
+   */
+  private async connectAdmin(): Promise<void> {
+    const giveUpAt = Date.now() + (this.options.brokerWaitMs ?? DEFAULT_BROKER_WAIT_MS);
+    for (let attempt = 1; ; attempt++) {
+      // kafkajs applies the client's retry settings to connecting, whatever the admin is given.
+      const probe = new Kafka({
+        clientId: this.options.clientId,
+        brokers: this.options.brokers,
+        connectionTimeout: this.options.connectionTimeoutMs ?? 3000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      try {
+        await probe.connect();
+        await probe.disconnect();
+        await this.admin.connect();
+        return;
+      } catch (error) {
+        await probe.disconnect().catch(() => undefined);
+        const waitMs = Math.min(BROKER_WAIT_MAX_PAUSE_MS, BROKER_WAIT_FIRST_PAUSE_MS * 2 ** (attempt - 1));
+        if (this.closed || Date.now() + waitMs > giveUpAt) throw error;
+        this.options.logger.warn(
+          `cannot reach the Kafka broker(s) ${this.options.brokers.join(',')} (${String(error)}); trying again in ${waitMs} ms`,
+          { attempt },
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   /** Creates missing topics and their dead-letter twins; existing ones are left as they are. */
