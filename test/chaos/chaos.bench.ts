@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalKafka, type LocalKafka } from '@homeostat/local-kafka';
 import { createStoreClient } from '@homeostat/store';
-import { ServiceProcess } from '../../test/support';
+import { ServiceProcess } from '../support';
 
 const SPANS = Number(process.env['CHAOS_SPANS'] ?? 12_000);
 const BATCH = Number(process.env['CHAOS_BATCH'] ?? 100);
