@@ -248,6 +248,22 @@ describe('the repair loop through the five stages (embedded)', () => {
     const incident = of<IncidentOpened>('homeostat.incident.opened.v1')[1]!;
     expect(incident.fingerprint).toBe(first.incident.fingerprint);
     expect(incident.buildFailure?.similar[0]).toMatchObject({ incidentId: first.incident.incidentId });
+    // What "similar" remembers, and what is open, is in the analyzer's state file: a restart continues from it.
+    const saved = (): { past: Record<string, Array<{ incidentId: string }>>; open: Array<{ incidentId: string }> } | undefined => {
+      const file = path.join(process.env['HOMEOSTAT_TEST_CHDB_DIR']!, 'analyzer', 'state.json');
+      return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { repair?: ReturnType<typeof saved> }).repair : undefined;
+    };
+    await eventually(
+      'the state file with the second failure',
+      () => saved()?.past[incident.loop]?.[0]?.incidentId === incident.incidentId,
+      10_000,
+    );
+    expect(
+      saved()!
+        .past[incident.loop]!.map((p) => p.incidentId)
+        .slice(0, 2),
+    ).toEqual([incident.incidentId, first.incident.incidentId]);
+    expect(saved()!.open.map((o) => o.incidentId)).not.toContain(first.incident.incidentId);
     await eventually(
       'the second validated fix',
       () =>
