@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { MemoryIdempotencyStore } from '@homeostat/bus';
 import { serviceDefinitions } from '@homeostat/cli';
 import { SERVICE_NAMES } from '@homeostat/config';
-import type { AnyEnvelope, DecisionMade, IncidentOpened, OutcomeRecorded } from '@homeostat/contracts';
+import type { AnyEnvelope, DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } from '@homeostat/contracts';
 import { GitValidator } from '@homeostat/executor';
 import { startLocalRegistry, type LocalRegistry } from '@homeostat/local-registry';
 import { runServices, type RunningStack } from '@homeostat/runtime';
@@ -99,12 +99,12 @@ async function ciRun(remote: string, branch = PR_BRANCH): Promise<string> {
   return run.steps.map((s) => `$ ${s.argv.join(' ')}\n${s.outputTail}`).join('\n');
 }
 
-async function postBuild(remote: string, commit: string, log: string, branch = PR_BRANCH): Promise<void> {
+async function postBuild(remote: string, commit: string, log: string, branch = PR_BRANCH, status = 'failed'): Promise<void> {
   const collector = stack.services.find((s) => s.name === 'collector')!.url;
   const res = await fetch(`${collector}/v1/builds`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ repository: remote, commit, branch, pipeline: 'ci', job: 'test', status: 'failed', log }),
+    body: JSON.stringify({ repository: remote, commit, branch, pipeline: 'ci', job: 'test', status, log }),
   });
   expect(res.status).toBe(202);
 }
@@ -203,6 +203,20 @@ describe('the repair loop through the five stages (embedded)', () => {
     expect(comment).toContain(decisions[0]!.decisionId);
     const status = JSON.parse(await remoteGit(remote, 'notes', '--ref=refs/notes/homeostat-status', 'show', tip)) as Record<string, string>;
     expect(status).toMatchObject({ state: 'success', context: 'homeostat/repair' });
+    // The validated fix resolves the incident, naming the decision that pushed it.
+    await eventually(
+      'the resolution',
+      () => of<IncidentResolved>('homeostat.incident.resolved.v1', (r) => r.incidentId === incident.incidentId).length === 1,
+      10_000,
+    );
+    expect(of<IncidentResolved>('homeostat.incident.resolved.v1', (r) => r.incidentId === incident.incidentId)[0]).toMatchObject({
+      resolution: 'recovered',
+      decisionId: decisions[0]!.decisionId,
+      title: incident.title,
+      severity: incident.severity,
+      fingerprint: incident.fingerprint,
+      openedAt: incident.openedAt,
+    });
 
     // Anyone can check the fix from a clone with the project's own commands.
     const clone = path.join(root, 'check-a');
@@ -234,6 +248,22 @@ describe('the repair loop through the five stages (embedded)', () => {
     const incident = of<IncidentOpened>('homeostat.incident.opened.v1')[1]!;
     expect(incident.fingerprint).toBe(first.incident.fingerprint);
     expect(incident.buildFailure?.similar[0]).toMatchObject({ incidentId: first.incident.incidentId });
+    // What "similar" remembers, and what is open, is in the analyzer's state file: a restart continues from it.
+    const saved = (): { past: Record<string, Array<{ incidentId: string }>>; open: Array<{ incidentId: string }> } | undefined => {
+      const file = path.join(process.env['HOMEOSTAT_TEST_CHDB_DIR']!, 'analyzer', 'state.json');
+      return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { repair?: ReturnType<typeof saved> }).repair : undefined;
+    };
+    await eventually(
+      'the state file with the second failure',
+      () => saved()?.past[incident.loop]?.[0]?.incidentId === incident.incidentId,
+      10_000,
+    );
+    expect(
+      saved()!
+        .past[incident.loop]!.map((p) => p.incidentId)
+        .slice(0, 2),
+    ).toEqual([incident.incidentId, first.incident.incidentId]);
+    expect(saved()!.open.map((o) => o.incidentId)).not.toContain(first.incident.incidentId);
     await eventually(
       'the second validated fix',
       () =>
@@ -287,6 +317,16 @@ describe('the repair loop through the five stages (embedded)', () => {
       ]);
     }
     expect(outcomes[outcomes.length - 1]?.action.name).toBe('revert-update');
+    // Resolved once, by the fix that passed, not by the ones that failed before it.
+    await eventually(
+      'the third resolution',
+      () => of<IncidentResolved>('homeostat.incident.resolved.v1', (r) => r.incidentId === incident.incidentId).length === 1,
+      10_000,
+    );
+    expect(of<IncidentResolved>('homeostat.incident.resolved.v1', (r) => r.incidentId === incident.incidentId)[0]).toMatchObject({
+      resolution: 'recovered',
+      decisionId: outcomes[outcomes.length - 1]!.decisionId,
+    });
     const fixBranch = `homeostat/fix/${branch}`;
     const tip = await remoteGit(remote, 'rev-parse', fixBranch);
     expect(await remoteGit(remote, 'rev-parse', `${tip}^`)).toBe(commit);
@@ -331,6 +371,22 @@ describe('the repair loop through the five stages (embedded)', () => {
       string
     >;
     expect(status).toMatchObject({ state: 'failure' });
+
+    // Escalated, the incident stays open until a person's fix makes the branch's build pass: then it
+    // resolves as self-healed (no decision of ours fixed it). The passing build is reported as CI
+    // would report it; the analyzer reads nothing from a passing build's log.
+    const work = path.join(root, 'app-d-work');
+    await git(work, 'rm', '--quiet', 'test/pool.test.js');
+    await git(work, 'commit', '--quiet', '-m', 'test: drop the pool test until the pool is configurable');
+    await git(work, 'push', '--quiet', remote, branch);
+    const fixed = await git(work, 'rev-parse', 'HEAD');
+    await postBuild(remote, fixed, '# pass 2\n# fail 0\n', branch, 'passed');
+    const resolutions = (): IncidentResolved[] =>
+      of<IncidentResolved>('homeostat.incident.resolved.v1', (r) => r.incidentId === incident.incidentId);
+    await eventually('the escalated incident resolved by the passing build', () => resolutions().length > 0, 10_000);
+    expect(resolutions()).toHaveLength(1);
+    expect(resolutions()[0]).toMatchObject({ resolution: 'self-healed', title: incident.title, severity: incident.severity });
+    expect(resolutions()[0]?.decisionId).toBeUndefined();
   }, 300_000);
 
   it('takes a GitHub check_run delivery only with a valid X-Hub-Signature-256: a bad one gets 401 and nothing is published', async () => {

@@ -10,4 +10,5 @@ export * from './passing-log';
 export * from './registry';
 export * from './propose';
 export * from './repair-loop';
+export * from './repair-incidents';
 export * from './github-webhook';

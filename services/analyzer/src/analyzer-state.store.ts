@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import type { EngineSnapshot } from '@homeostat/analysis';
+import type { RepairIncidentsSnapshot } from '@homeostat/repair';
 import { JsonStateFile } from '@homeostat/runtime';
+
+/** The engine's snapshot, and the repair loops' open incidents and past failures (which no telemetry rebuilds). */
+export type AnalyzerSnapshot = EngineSnapshot & { repair?: RepairIncidentsSnapshot };
 
 /**
  * The analyzer's state on disk, under the data dir: written atomically (temp file + rename), so
@@ -8,7 +12,7 @@ import { JsonStateFile } from '@homeostat/runtime';
  * was. A target whose partition moved to another replica continues there from the changelog
  * (state/target-state-changelog.ts), which also covers a restart without a volume.
  */
-export class AnalyzerStateStore extends JsonStateFile<EngineSnapshot> {
+export class AnalyzerStateStore extends JsonStateFile<AnalyzerSnapshot> {
   constructor(dataDir: string) {
     super(join(dataDir, 'analyzer', 'state.json'));
   }

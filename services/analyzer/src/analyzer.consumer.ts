@@ -6,7 +6,7 @@ import { AnalysisEngine, StateHandover, type IncidentEvent } from '@homeostat/an
 import { EventPublisher, type Bus } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import { topicOfType, type AnyEnvelope, type Envelope, type Evidence, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
-import { repairLoopFor } from '@homeostat/repair';
+import { RepairIncidents, repairLoopFor, type RepairResolution } from '@homeostat/repair';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { OtlpDecodeError, OtlpLimitExceeded, expandOtlpEvent } from '@homeostat/otlp';
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
@@ -42,6 +42,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private changelog: TargetStateChangelog | undefined;
   private handover: StateHandover | undefined;
   private readonly builds = new BuildFailureReader();
+  /** The repair loops' open incidents (resolved by a validated fix or a passing build) and past failures. */
+  private readonly repair = new RepairIncidents();
   /** The loops of kind optimize: per-route opportunities from their targets' spans (@homeostat/optimize). */
   private readonly optimize: OptimizeAnalysis;
 
@@ -73,8 +75,10 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     const saved = await this.state.load();
     if (saved) {
       engine.restore(saved);
+      const repair = this.repair.restore(saved.repair);
       this.logger.log(
-        `state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s))`,
+        `state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s), ` +
+          `${repair.open} open repair incident(s), ${repair.past} past build failure(s)${repair.dropped > 0 ? `, ${repair.dropped} unreadable entries left out` : ''})`,
         'Analyzer',
       );
     }
@@ -124,19 +128,53 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * A failed build watched by a repair loop becomes that loop's incident, with the build's id as
-   * the incident's: a delivery again opens nothing new (the decider ignores a known incident).
+   * the incident's: a delivery again opens nothing new (the decider ignores a known incident). A
+   * passing build resolves the open incidents of its job on its branch (no fix of ours was validated
+   * for them, or they would be resolved already: see onOutcome).
    */
   private async onBuild(event: Envelope<'homeostat.build.reported.v1'>): Promise<void> {
     const build = event.data;
     const loop = repairLoopFor(build, this.loops);
-    if (loop === undefined || build.status !== 'failed') return;
-    const incident = await this.builds.read(build, loop, event.id, new Date());
+    if (loop === undefined) return;
+    if (build.status === 'passed') return this.publishResolutions(this.repair.onBuild(build, loop.metadata.name, new Date()));
+    if (build.status !== 'failed') return;
+    const { incident, features } = await this.builds.read(build, loop, event.id, new Date(), this.repair.pastOf(loop.metadata.name));
     await this.publisher.publish('homeostat.incident.opened.v1', { subject: incident.target, data: incident });
+    const expired = this.repair.opened(incident, features, new Date());
+    if (expired.length > 0) await this.publishResolutions(expired);
+    else await this.saveState();
     const f = incident.buildFailure;
     this.logger.log(
       `opened incident ${incident.incidentId} on ${incident.target} (${incident.fingerprint}): ${incident.title}; fixes: ${f?.fixes.map((x) => x.id).join(', ') || 'none'}${f?.notes.length ? `; notes: ${f.notes.join('; ')}` : ''}`,
       'Analyzer',
     );
+  }
+
+  /**
+   * The analyzer opened the repair loops' incidents, so it resolves them too, as it does every
+   * incident it opens: a repair incident has no symptoms to recover, its outcome is the verdict. A
+   * fix that passed the project's own tests and was pushed resolves it (recovered, naming the
+   * decision); an escalated one stays open until a build of its branch passes (onBuild).
+   */
+  @EventPattern('loop.outcomes')
+  async onOutcome(@Payload() event: AnyEnvelope): Promise<void> {
+    this.stats.record('loop.outcomes', event);
+    if (event.type !== 'homeostat.outcome.recorded.v1') return;
+    const resolved = this.repair.onOutcome(event.data, new Date());
+    if (resolved !== undefined) await this.publishResolutions([resolved]);
+  }
+
+  private async publishResolutions(resolutions: readonly RepairResolution[]): Promise<void> {
+    for (const data of resolutions) {
+      await this.publisher.publish('homeostat.incident.resolved.v1', { subject: data.target, data });
+      this.repair.resolved(data.incidentId);
+      this.logger.log(
+        `resolved incident ${data.incidentId} on ${data.target} (${data.fingerprint}): ${data.resolution}${data.decisionId ? ` by decision ${data.decisionId}` : ''}`,
+        'Analyzer',
+      );
+    }
+    // A build is rare next to telemetry, and nothing rebuilds the repair incidents: saved now, not at the next interval.
+    if (resolutions.length > 0) await this.saveState();
   }
 
   /**
@@ -205,7 +243,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     if (!this.engine) return;
     this.lastSnapshotMs = Date.now();
     try {
-      await this.state.save(this.engine.snapshot(this.lastSnapshotMs));
+      await this.state.save({ ...this.engine.snapshot(this.lastSnapshotMs), repair: this.repair.snapshot() });
     } catch (error) {
       this.logger.error(`saving the analyzer state failed: ${String(error)}`, 'Analyzer');
     }

@@ -13,13 +13,12 @@ import {
   substituteEnv,
   triageLog,
   type Packument,
+  type PastFailure,
   type ProjectFiles,
 } from '@homeostat/repair';
 
 const exec = promisify(execFile);
 const GIT_TIMEOUT_MS = 60_000;
-/** Past failures kept per loop for the similar ones (in memory: lost at a restart; the ledger keeps them all). */
-const PAST_KEPT = 500;
 
 /**
  * The analyzer's reading for a repair loop: a failed build's log through the repair lib's triage,
@@ -28,12 +27,18 @@ const PAST_KEPT = 500;
  * and the fixes proposed from them — an incident of the repair loop.
  */
 export class BuildFailureReader {
-  private readonly past = new Map<string, Array<{ incidentId: string; signature: string; features: Record<string, number> }>>();
   private npmVersion: Promise<string | undefined> | undefined;
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
 
-  async read(build: BuildReported, loop: LoopSpec, incidentId: string, now: Date): Promise<IncidentOpened> {
+  /** The incident, and the failure's features for the similar ones of later failures (`past`: the loop's, most recent first). */
+  async read(
+    build: BuildReported,
+    loop: LoopSpec,
+    incidentId: string,
+    now: Date,
+    past: readonly PastFailure[],
+  ): Promise<{ incident: IncidentOpened; features: Record<string, number> }> {
     const spec = loop.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const diagnosis = triageLog(build.log ?? '');
     const notes: string[] = [];
@@ -57,7 +62,6 @@ export class BuildFailureReader {
       (r) => r.stdout.trim(),
       () => undefined,
     ));
-    const past = this.past.get(loop.metadata.name) ?? [];
     const failure = buildFailureOf({
       build,
       baseBranch: spec.baseBranch,
@@ -70,10 +74,7 @@ export class BuildFailureReader {
       past,
       notes,
     });
-    past.unshift({ incidentId, signature: failure.signature, features: diagnosis.features });
-    past.length = Math.min(past.length, PAST_KEPT);
-    this.past.set(loop.metadata.name, past);
-    return {
+    const incident: IncidentOpened = {
       incidentId,
       loop: loop.metadata.name,
       target: build.repository,
@@ -88,6 +89,7 @@ export class BuildFailureReader {
       },
       buildFailure: failure,
     };
+    return { incident, features: diagnosis.features };
   }
 
   /** package.json, the lock file and .nvmrc at the failed commit and on the base branch. */
