@@ -4,3 +4,4 @@ export { runDemo, freePort, ShopProcess, BEST_ACTION, type DemoOptions, type Dem
 export type { DemoReport, IncidentRecord } from './demo/report';
 export { LoopObserver } from './demo/observer';
 export { planIncidents } from './demo/plan';
+export { GATEWAY_LOOP_FILE, GatewayProcess, hotKeyLoopSpec, ZipfLoad, type GatewayLiveConfig } from './demo/optimize-scenario';

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option('--back-to-back', 'inject the next fault as soon as the shop is healthy again, without waiting for the incident to resolve')
     .option(
       '--loop <kind>',
-      'remediate (the shop, default) or repair (connector-app: dependency updates that break its CI)',
+      'remediate (the shop, default), repair (connector-app: dependency updates that break its CI) or optimize (the demo gateway under hot-key load)',
       parseDemoLoop,
       'remediate',
     )

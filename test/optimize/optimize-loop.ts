@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { MemoryIdempotencyStore } from '@homeostat/bus';
-import { serviceDefinitions } from '@homeostat/cli';
+import { freePort, GATEWAY_LOOP_FILE, GatewayProcess, hotKeyLoopSpec, serviceDefinitions, ZipfLoad } from '@homeostat/cli';
 import { SERVICE_NAMES } from '@homeostat/config';
 import type { AnyEnvelope, EventData } from '@homeostat/contracts';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
 import { eventually, testConfig } from '../support';
+
+type Decision = EventData<'homeostat.decision.made.v1'>;
+type Outcome = EventData<'homeostat.outcome.recorded.v1'>;
 
 /**
  * The optimize loop end to end, embedded or on Kafka, on real things: the demo gateway and its upstream
@@ -21,103 +21,25 @@ import { eventually, testConfig } from '../support';
  * judged on the trial's buckets and kept; the regime's known-good config is then applied straight
  * away when the same regime returns (after a person rolled the cache back), and rolled back at
  * once when a guard breaks (the catalog replicas start failing during its trial).
+ *
+ * The suite in one mode: embedded (in-process bus) or Kafka, the same stages either way. The
+ * scenario (gateway process, loop spec, load) is the one `homeostat demo --loop optimize` plays.
  */
-const ROOT = resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-/** Open-loop load: `rps` GETs a second of /catalog/item-<k>, k from a Zipf(1.2) over 100 keys (seeded). */
-class ZipfLoad {
-  private timer: NodeJS.Timeout | undefined;
-  private seed = 42;
-  private readonly cdf: number[];
-  sent = 0;
-  failed = 0;
-
-  constructor(
-    private readonly url: string,
-    private readonly rps: number,
-  ) {
-    const weights = Array.from({ length: 100 }, (_, i) => 1 / (i + 1) ** 1.2);
-    const total = weights.reduce((a, b) => a + b, 0);
-    let sum = 0;
-    this.cdf = weights.map((w) => (sum += w / total));
-  }
-
-  private random(): number {
-    // mulberry32
-    this.seed = (this.seed + 0x6d2b79f5) | 0;
-    let t = this.seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  start(): void {
-    const started = Date.now();
-    // Whatever the timer's lateness on a loaded machine, the requests sent keep up with the rate.
-    this.timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - started) * this.rps) / 1_000) - this.sent;
-      for (let i = 0; i < due; i++) {
-        const u = this.random();
-        const key = this.cdf.findIndex((c) => u <= c);
-        this.sent++;
-        fetch(`${this.url}/catalog/item-${key}`)
-          .then((r) => r.arrayBuffer())
-          .catch(() => this.failed++);
-      }
-    }, 20);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-type Decision = EventData<'homeostat.decision.made.v1'>;
-type Outcome = EventData<'homeostat.outcome.recorded.v1'>;
-
-/** The suite in one mode: embedded (in-process bus) or Kafka, the same stages either way. */
 export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
   describe(`the optimize loop on the demo gateway (${mode})`, () => {
     let stack: RunningStack;
-    let gateway: ChildProcess;
+    let gateway: GatewayProcess;
     let gatewayUrl: string;
     let load: ZipfLoad;
     let dir: string;
-    const gatewayLog: string[] = [];
     const events: AnyEnvelope[] = [];
     const decisions = (): Decision[] => events.flatMap((e) => (e.type === 'homeostat.decision.made.v1' ? [e.data] : []));
     const outcomes = (): Outcome[] => events.flatMap((e) => (e.type === 'homeostat.outcome.recorded.v1' ? [e.data] : []));
-    const gatewayConfig = async (): Promise<{
-      version: number;
-      config: { routes: Record<string, { cache: { enabled: boolean } }>; upstreams: Record<string, { replicas: { url: string }[] }> };
-    }> => (await (await fetch(`${gatewayUrl}/actuator/config`)).json()) as never;
+    const gatewayConfig = (): ReturnType<GatewayProcess['config']> => gateway.config();
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'optimize-'));
-      const example = await readFile(join(ROOT, 'examples/gateway/loops/gateway-optimize.yaml'), 'utf8');
-      // The example loop with windows of 1 s buckets, and only the catalog route's cache to tune. The
-      // objective is the median: at 45 requests a bucket, a bucket's p99 is its slowest request, which
-      // with 80 % hits is still a miss (a p99 objective judged this cache gain noise, p ≈ 0.09).
-      const spec = example
-        .replace('objective: p99', 'objective: p50')
-        .replace('cooldown: 5s', 'cooldown: 1s')
-        .replace('resolveAfter: 30s', 'resolveAfter: 3s')
-        .replace('bucket: 2s', 'bucket: 1s')
-        .replace('baselineBuckets: 10', 'baselineBuckets: 8')
-        .replace('trialBuckets: 10', 'trialBuckets: 8')
-        .replace(
-          /\n {8}knobs:\n {10}cacheTtl: \{ min: 1s, max: 30s \}\n(?: {10}.*\n)+/,
-          '\n        knobs:\n          cacheTtl: { min: 1s, max: 30s }\n',
-        );
-      expect(spec).toMatch(/knobs:\n {10}cacheTtl: \{ min: 1s, max: 30s \}\n {6}pricing:/);
+      const spec = hotKeyLoopSpec(await readFile(GATEWAY_LOOP_FILE, 'utf8'));
       await writeFile(join(dir, 'gateway-optimize.yaml'), spec);
 
       const port = await freePort();
@@ -147,37 +69,7 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
         handler: (e) => (events.push(e), Promise.resolve()),
       });
       const collector = stack.services.find((s) => s.name === 'collector')!.url;
-      gateway = spawn(
-        process.execPath,
-        [
-          '-r',
-          '@swc-node/register',
-          'examples/gateway/src/main.ts',
-          'platform',
-          '--port',
-          String(port),
-          '--upstream-base-port',
-          '0',
-          '--data-dir',
-          join(dir, 'gateway'),
-          '--otlp-endpoint',
-          collector,
-        ],
-        {
-          cwd: ROOT,
-          env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      for (const s of [gateway.stdout!, gateway.stderr!]) createInterface({ input: s }).on('line', (l) => gatewayLog.push(l));
-      await eventually(
-        'the gateway answering',
-        async () => {
-          if (gateway.exitCode !== null) throw new Error(`gateway exited ${gateway.exitCode}:\n${gatewayLog.slice(-20).join('\n')}`);
-          return (await fetch(`${gatewayUrl}/health`).catch(() => undefined))?.status === 200;
-        },
-        30_000,
-      );
+      gateway = await GatewayProcess.start({ port, dataDir: join(dir, 'gateway'), otlpEndpoint: collector });
       load = new ZipfLoad(gatewayUrl, 45);
       load.start();
     }, 90_000);
@@ -189,11 +81,7 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
           JSON.stringify(events.map((e) => ({ type: e.type, time: e.time, data: e.data }))),
         );
       load?.stop();
-      if (gateway && gateway.exitCode === null) {
-        const exited = new Promise((r) => gateway.once('exit', r));
-        gateway.kill('SIGTERM');
-        await exited;
-      }
+      await gateway?.stop();
       await stack?.stop();
       delete process.env['GATEWAY_URL'];
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -238,9 +126,8 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
         20_000,
       );
       const before = decisions().length;
-      await fetch(`${gatewayUrl}/actuator/config/rollback`, { method: 'POST' });
+      await gateway.rollback();
       expect((await gatewayConfig()).config.routes['catalog']!.cache.enabled).toBe(false);
-      const replicas = (await gatewayConfig()).config.upstreams['catalog']!.replicas.map((r) => r.url);
       await eventually(
         'the known-good config applied',
         () =>
@@ -258,15 +145,11 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
         experiment: { knownGood: true },
         explanation: { chosenBecause: expect.stringMatching(/known-good config of this regime/) },
       });
-      await Promise.all(
-        replicas.map((r) =>
-          fetch(`${r}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"errorRatio":0.5}' }),
-        ),
-      );
+      await gateway.fault('catalog', 0.5);
       try {
         await eventually('the broken experiment rolled back', () => outcomes().some((o) => o.decisionId === second.decisionId), 30_000);
       } finally {
-        await Promise.all(replicas.map((r) => fetch(`${r}/faults`, { method: 'DELETE' })));
+        await gateway.fault('catalog', undefined);
       }
       const rolledBack = outcomes().find((o) => o.decisionId === second.decisionId)!;
       expect(rolledBack).toMatchObject({

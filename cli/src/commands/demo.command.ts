@@ -15,14 +15,20 @@ export interface DemoCommandOptions {
   warmup: number;
   timeout: number;
   backToBack?: boolean;
-  loop?: 'remediate' | 'repair';
+  loop?: 'remediate' | 'repair' | 'optimize';
 }
 
 /** Commander parser for --loop: the kind of loop the demo plays. */
-export function parseDemoLoop(value: string): 'remediate' | 'repair' {
-  if (value === 'remediate' || value === 'repair') return value;
-  throw new InvalidArgumentError(`must be remediate or repair, got "${value}" (optimize has no demo yet)`);
+export function parseDemoLoop(value: string): 'remediate' | 'repair' | 'optimize' {
+  if (value === 'remediate' || value === 'repair' || value === 'optimize') return value;
+  throw new InvalidArgumentError(`must be remediate, repair or optimize, got "${value}"`);
 }
+
+/**
+ * The optimize demo's hot-key load (GET/s): the rate its loop's windows are sized for (about 45
+ * requests per 1 s bucket, in the 32-64 rate band).
+ */
+const OPTIMIZE_RPS = 45;
 
 const FAULTS = ['pool-leak', 'slow-dependency', 'retry-storm', 'bad-config'] as const;
 
@@ -66,6 +72,7 @@ export function parseSeconds(value: string): number {
  */
 export async function demoCommand(options: DemoCommandOptions): Promise<void> {
   if (options.loop === 'repair') return repairDemo(options);
+  if (options.loop === 'optimize') return optimizeDemo(options);
   const { runDemo } = await import('../demo/run');
   const { formatReport } = await import('../demo/format');
   const { renderLearningCurveSvg } = await import('../demo/chart');
@@ -161,4 +168,32 @@ async function repairDemo(options: DemoCommandOptions): Promise<void> {
     out.write(`report written to ${options.json}\n`);
   }
   if (failures.some((f) => f.outcome !== 'fixed')) process.exitCode = 1;
+}
+
+/**
+ * `homeostat demo --loop optimize`: the gateway's optimize loop on the demo gateway under seeded
+ * hot-key load, in embedded mode on loopback; a table per experiment and the regime-returns step,
+ * and with --json the same as JSON. Any experiment that was not judged exits 1.
+ */
+async function optimizeDemo(options: DemoCommandOptions): Promise<void> {
+  const { runOptimizeDemo } = await import('../demo/optimize-run');
+  const { formatOptimizeReport } = await import('../demo/optimize-report');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dataDir = path.resolve(options.dataDir ?? path.join('.homeostat', `demo-optimize-${stamp}`));
+  const out = process.stdout;
+  out.write(`homeostat demo --loop optimize: the demo gateway under hot-key load (seed ${options.seed}); state in ${dataDir}\n`);
+  const report = await runOptimizeDemo({
+    dataDir,
+    seed: options.seed,
+    rps: OPTIMIZE_RPS,
+    timeoutMs: options.timeout * 1000,
+    progress: (line) => process.stderr.write(`  ${line}\n`),
+  });
+  out.write(`\n${formatOptimizeReport(report)}\n`);
+  if (options.json) {
+    await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
+    await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
+    out.write(`report written to ${options.json}\n`);
+  }
+  if (report.experiments.some((x) => x.verdict === 'failed') || report.regimeReturns === null) process.exitCode = 1;
 }
