@@ -1,13 +1,9 @@
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { MemoryIdempotencyStore } from '@homeostat/bus';
-import { loadConfig, SERVICE_NAMES } from '@homeostat/config';
-import type { AnyEnvelope, DecisionMade, IncidentOpened, KnowledgeUpdated, OutcomeRecorded } from '@homeostat/contracts';
-import { runServices, type RunningStack } from '@homeostat/runtime';
-import { JsonLogger } from '@homeostat/telemetry';
-import { serviceDefinitions } from '../services';
+import type { DecisionMade, IncidentOpened, KnowledgeUpdated, OutcomeRecorded } from '@homeostat/contracts';
 import { GATEWAY_LOOP_FILE, GatewayProcess, hotKeyLoopSpec, ZipfLoad } from './optimize-scenario';
 import type { OptimizeDemoExperiment, OptimizeDemoRegimeReturn, OptimizeDemoReport, OptimizeDemoStep } from './optimize-report';
+import { startOptimizeStack, type OptimizeStack } from './optimize-stack';
 import { freePort } from './run';
 
 export interface OptimizeDemoOptions {
@@ -43,50 +39,20 @@ type Outcome = OutcomeRecorded;
  */
 export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<OptimizeDemoReport> {
   const { dataDir, progress, timeoutMs } = options;
-  const loopsDir = path.join(dataDir, 'loops');
-  mkdirSync(loopsDir, { recursive: true });
-  writeFileSync(path.join(loopsDir, 'gateway-optimize.yaml'), hotKeyLoopSpec(readFileSync(GATEWAY_LOOP_FILE, 'utf8')));
-  const logStream = createWriteStream(path.join(dataDir, 'homeostat.log'), { flags: 'a' });
   const port = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
-  const previousGatewayUrl = process.env['GATEWAY_URL'];
-  // The executor reads ${GATEWAY_URL} in the actions' params from its environment at start.
-  process.env['GATEWAY_URL'] = gatewayUrl;
-  let stack: RunningStack | undefined;
+  let stack: OptimizeStack | undefined;
   let gateway: GatewayProcess | undefined;
   let load: ZipfLoad | undefined;
   try {
-    const config = loadConfig(
-      { LOG_LEVEL: 'info' },
-      {
-        HOMEOSTAT_MODE: 'embedded',
-        HOMEOSTAT_DATA_DIR: path.join(dataDir, 'stack'),
-        HOMEOSTAT_LOOPS_DIR: loopsDir,
-        ANALYZER_TICK_MS: '250',
-        COLLECTOR_PORT: '0',
-        ANALYZER_PORT: '0',
-        DECIDER_PORT: '0',
-        EXECUTOR_PORT: '0',
-        LEARNER_PORT: '0',
-        CONSOLE_PORT: '0',
-      },
-    );
     progress('starting the stack (embedded) with the gateway-optimize loop (1 s buckets, 8 baseline and 8 trial buckets)');
-    stack = await runServices(
-      serviceDefinitions(SERVICE_NAMES),
-      config,
-      new JsonLogger('homeostat', config.logLevel, (l) => logStream.write(l + '\n')),
-    );
-    const events: AnyEnvelope[] = [];
-    await stack.bus.subscribe({
-      decode: 'event',
+    stack = await startOptimizeStack({
+      dataDir,
+      loopSpec: hotKeyLoopSpec(readFileSync(GATEWAY_LOOP_FILE, 'utf8')),
+      gatewayUrl,
       group: 'optimize-demo',
-      topics: ['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge'],
-      retry: { maxAttempts: 1, backoffMs: 0 },
-      idempotency: new MemoryIdempotencyStore(),
-      handler: (e) => (events.push(e), Promise.resolve()),
     });
-    const url = (name: string): string => stack?.services.find((s) => s.name === name)?.url ?? '';
+    const { events, url } = stack;
     progress(`console on ${url('console')}`);
     progress(`starting the demo gateway on ${gatewayUrl} and its upstream replicas (processes of their own)`);
     gateway = await GatewayProcess.start({ port, dataDir: path.join(dataDir, 'gateway'), otlpEndpoint: url('collector') });
@@ -163,15 +129,7 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
 
     const decidedAt = (decisionId: string): string =>
       events.find((e) => e.type === 'homeostat.decision.made.v1' && (e.data as Decision).decisionId === decisionId)?.time ?? '';
-    const loopName = 'gateway-optimize';
-    const control = async (command: 'pause' | 'resume', reason: string): Promise<void> => {
-      const res = await fetch(`${url('console')}/api/loops/${loopName}/${command}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ actor: 'demo', reason }),
-      });
-      if (!res.ok) throw new Error(`${command} of ${loopName} answered ${res.status}: ${await res.text()}`);
-    };
+    const control = stack.control;
     const live = (): GatewayProcess => {
       if (!gateway) throw new Error('the gateway is not running');
       return gateway;
@@ -248,9 +206,6 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
     load?.stop();
     await gateway?.stop();
     await stack?.stop();
-    if (previousGatewayUrl === undefined) delete process.env['GATEWAY_URL'];
-    else process.env['GATEWAY_URL'] = previousGatewayUrl;
-    logStream.end();
   }
 }
 

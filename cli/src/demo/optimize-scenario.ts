@@ -137,6 +137,16 @@ export class GatewayProcess {
     }
   }
 
+  /** Every upstream's replica URLs, dependencies too (`inventory`), from the lines the platform printed at start. */
+  upstreams(): Record<string, string[]> {
+    const urls: Record<string, string[]> = {};
+    for (const line of this.lines) {
+      const m = /^ {2}upstream (\S+): (.+)$/.exec(line);
+      if (m?.[1] && m[2]) urls[m[1]] = m[2].trim().split(/\s+/);
+    }
+    return urls;
+  }
+
   async config(): Promise<GatewayLiveConfig> {
     return (await (await fetch(`${this.url}/actuator/config`)).json()) as GatewayLiveConfig;
   }

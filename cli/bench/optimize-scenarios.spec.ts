@@ -1,0 +1,50 @@
+import { phasesOf, requestsDue, requestStream, scenarios, seededRandom, zipfSampler } from './optimize-scenarios';
+
+describe('bench:optimize scenarios', () => {
+  const all = scenarios(60);
+
+  it('has the six scenarios of the issue', () => {
+    expect(all.map((s) => s.name)).toEqual(['step-3x', 'sine', 'slow-replica', 'slow-dependency', 'retry-storm', 'hot-keys']);
+  });
+
+  it('gives the same requests for the same seed, others for another', () => {
+    const take = (seed: number) => {
+      const next = requestStream(all[5]!, seed);
+      return Array.from({ length: 50 }, (_, i) => next(i / 50));
+    };
+    expect(take(7)).toEqual(take(7));
+    expect(take(7)).not.toEqual(take(8));
+  });
+
+  it('draws Zipf keys skewed to the first ranks, uniform ones evenly', () => {
+    const random = seededRandom(1);
+    const zipf = zipfSampler(1_000, 1.1);
+    const draws = Array.from({ length: 10_000 }, () => zipf(random()));
+    expect(draws.filter((k) => k < 10).length / draws.length).toBeGreaterThan(0.4);
+    const uniform = zipfSampler(100, 0);
+    const u = Array.from({ length: 10_000 }, () => uniform(random()));
+    expect(u.filter((k) => k < 10).length / u.length).toBeCloseTo(0.1, 1);
+    expect(() => zipfSampler(0, 1)).toThrow('n ≥ 1');
+  });
+
+  it('steps the rate 3× and back, and integrates it into requests due', () => {
+    const step = all[0]!;
+    expect([0.1, 0.3, 0.6, 0.8].map((x) => step.rate(x))).toEqual([60, 180, 60, 180]);
+    // 20 s: 5 s at 60, 5 at 180, 5 at 60, 5 at 180 = 2,400
+    expect(requestsDue(step, 20, 20)).toBeGreaterThanOrEqual(2_399);
+    expect(requestsDue(step, 20, 20)).toBeLessThanOrEqual(2_400);
+    expect(requestsDue(step, 5, 20)).toBeGreaterThanOrEqual(299);
+  });
+
+  it('places phases on whole seconds and leaves out those shorter than one', () => {
+    const storm = all[4]!;
+    expect(phasesOf(storm, 20).map((p) => [p.name, p.fromS, p.toS])).toEqual([
+      ['healthy', 0, 5],
+      ['errors', 5, 10],
+      ['healthy', 10, 15],
+      ['errors', 15, 18],
+      ['healthy', 18, 20],
+    ]);
+    expect(phasesOf(storm, 4).every((p) => p.toS > p.fromS)).toBe(true);
+  });
+});
