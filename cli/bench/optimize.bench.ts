@@ -35,7 +35,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -144,6 +144,8 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
+  // The machine's load average beside the figures: on shared cores it moves them more than any knob.
+  const loadAtStart = loadavg()[0] ?? 0;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-optimize-'));
   const port = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
@@ -239,6 +241,11 @@ async function main(): Promise<void> {
       };
     };
 
+    // A fresh gateway, its upstreams and the load generator run slowly for their first seconds (JIT,
+    // first connections): a discarded run, so that the first contender measured does not pay for it.
+    log('warm-up: 8 s of the first scenario on the default config (discarded)');
+    await run(chosen[0] as Scenario, defaults, 8);
+
     const results: {
       scenario: Scenario;
       search: { knobs: string; goodputPerS: number; sloViolationS: number; score: number }[];
@@ -293,8 +300,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       table(results) + `\nwall time ${wallS} s (seed ${seed}, ${durationS} s a run, ${searchS} s a search trial, base ${baseRps} req/s)\n`,
     );
+    const loadAverage = { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 };
+    process.stdout.write(`load average (1 min) ${loadAverage.start} at the start, ${loadAverage.end} at the end\n`);
     const report = {
       seed,
+      loadAverage,
       baseRps,
       durationS,
       searchDurationS: searchS,

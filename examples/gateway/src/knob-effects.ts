@@ -8,7 +8,7 @@ import { startPlatform, type RunningPlatform } from './platform';
  * A sanity check that each knob moves what the optimize loop will measure, on the demo platform
  * (real processes, loopback): `node -r @swc-node/register examples/gateway/src/knob-effects.ts`.
  * Closed-loop load of 16 clients for 8 s per configuration, from this process. Not the bench
- * (`bench:optimize` will compare contenders over scenarios); one run, no repetitions, so the
+ * (`bench:optimize` compares contenders over scenarios); one run, no repetitions, so the
  * figures carry the noise of the machine they ran on.
  */
 const CLIENTS = 16;
