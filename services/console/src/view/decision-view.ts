@@ -77,7 +77,8 @@ function guardrailView(g: GuardrailCheck): GuardrailView {
   };
 }
 
-function candidates(d: DecisionMade): CandidateView[] {
+/** The candidates best first, each with why it won or lost. */
+export function candidateViews(d: DecisionMade): CandidateView[] {
   const chosen = d.action?.name;
   const sorted = [...d.explanation.candidates].sort((a, b) => b.score - a.score);
   const winner = sorted.find((c) => c.action === chosen);
@@ -159,7 +160,7 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
     evidenceSummary: d.explanation.evidenceSummary,
     hypothesis: snapshot?.hypothesis ?? null,
     hypothesisText: d.explanation.hypothesis ?? null,
-    candidates: candidates(d),
+    candidates: candidateViews(d),
     guardrails: d.explanation.guardrails.map(guardrailView),
     autonomyLevel: d.autonomyLevel,
     mode: d.mode,

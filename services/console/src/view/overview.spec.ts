@@ -54,6 +54,7 @@ describe('the overview', () => {
   it('lists the open incidents, the approvals queue, every loop (from specs and the ledger) and the global kill switch', () => {
     const o = buildOverview({
       loops: ['shop'],
+      kinds: { shop: 'remediate' },
       incidents: [incident({ incidentId: 'i2', loop: 'payments' }), incident({ incidentId: 'i1', status: 'resolved' })],
       decisions: [decision({ decision_id: 'd2', mode: 'approval-required' }), decision({ decision_id: 'd1', outcome: 'succeeded' })],
       status: {
@@ -77,6 +78,10 @@ describe('the overview', () => {
     expect(o.loops.map((l) => [l.loop, l.state])).toEqual([
       ['payments', 'kill-switch'],
       ['shop', 'kill-switch'],
+    ]);
+    expect(o.loops.map((l) => [l.loop, l.kind])).toEqual([
+      ['payments', null],
+      ['shop', 'remediate'],
     ]);
     expect(o.globalKillSwitch).toEqual({ on: true, by: 'ada', reason: 'stop', at: '2026-01-01T11:00:00.000Z' });
     expect(o.openIncidents.map((i) => i.incidentId)).toEqual(['i2']);
