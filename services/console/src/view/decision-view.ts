@@ -58,6 +58,8 @@ export interface DecisionView {
     error: { code: string; message: string } | null;
   } | null;
   progress: DecisionProgress;
+  /** repair or optimize when the decision is one of theirs: the console has a view of its own for those. */
+  kind: 'repair' | 'optimize' | null;
 }
 
 export function traceIdOf(traceparent: string | undefined): string | null {
@@ -189,5 +191,11 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
         }
       : null,
     progress,
+    kind: d.experiment !== undefined ? 'optimize' : snapshot?.buildFailure !== undefined || isFix(d) ? 'repair' : null,
   };
+}
+
+function isFix(d: DecisionMade): boolean {
+  const params = d.action?.params as { fix?: unknown; repository?: unknown } | undefined;
+  return params?.fix !== undefined && typeof params.repository === 'string';
 }
