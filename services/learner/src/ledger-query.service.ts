@@ -208,18 +208,18 @@ export class LedgerQueryService {
    */
   async experiments(loop: string, limit: number): Promise<{ decision: unknown; outcome: unknown }[]> {
     const rows = await this.rows<{ decision: string; outcome: string }>(
-      `SELECT d.event AS decision, o.event AS outcome
+      `SELECT d.made AS decision, o.recorded AS outcome
        FROM (
-         SELECT decision_id, any(event) AS event, min(decided_at) AS decided_at
+         SELECT decision_id, any(event) AS made, min(decided_at) AS first_at
          FROM ${LEDGER_TABLES.decisions}
          WHERE event_type = '${MADE}' AND loop = {loop:String} AND JSONHas(event, 'data', 'experiment')
-         GROUP BY decision_id ORDER BY decided_at DESC, decision_id DESC LIMIT {limit:UInt32}
+         GROUP BY decision_id ORDER BY first_at DESC, decision_id DESC LIMIT {limit:UInt32}
        ) AS d
        LEFT JOIN (
-         SELECT decision_id, argMax(event, version) AS event
+         SELECT decision_id, argMax(event, version) AS recorded
          FROM ${LEDGER_TABLES.outcomes} WHERE event_type = '${RECORDED}' AND loop = {loop:String} GROUP BY decision_id
        ) AS o ON o.decision_id = d.decision_id
-       ORDER BY d.decided_at, d.decision_id`,
+       ORDER BY d.first_at, d.decision_id`,
       { loop, limit },
     );
     return rows.map((r) => ({

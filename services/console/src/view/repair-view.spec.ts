@@ -223,9 +223,46 @@ describe('buildRepairView', () => {
     expect(notFixed.result).toMatchObject({ state: 'not-fixed', fixedBy: null, pushed: null, timeToValidatedFixMs: null });
   });
 
+  it("falls back to what the decisions carried once the ledger keeps only the incident's resolution", () => {
+    const a = answer();
+    const resolved = ev('ev-r', 'homeostat.incident.resolved.v1', '2026-03-02T08:01:10.000Z', {
+      incidentId: 'inc-1',
+      loop: 'connector-ci',
+      target: 'connector-app',
+      fingerprint: failure.signature,
+      openedAt: OPENED,
+      resolvedAt: '2026-03-02T08:01:10.000Z',
+      resolution: 'recovered',
+    });
+    const diagnosis = {
+      category: 'toolchain',
+      signature: failure.signature,
+      culprit: '@acme/connector 1.4.2 → 2.0.0',
+      reasonText: ['npm error code EBADENGINE'],
+    };
+    const decisions = a.decisions.map((d) => {
+      const data = d.data as DecisionMade;
+      return { ...d, data: { ...data, action: { ...data.action!, params: { ...data.action!.params, diagnosis } } } };
+    });
+    const merged = { ...a, events: [resolved], decisions };
+    expect(isRepairIncident(merged)).toBe(true);
+    const v = buildRepairView(merged)!;
+    expect(v.source).toBe('decisions');
+    expect(v.build).toMatchObject({ repository: REMOTE, branch: BRANCH, commit: 'a1b2c3d4e5f6', pipeline: null });
+    expect(v.diagnosis).toMatchObject({
+      category: 'toolchain',
+      signature: failure.signature,
+      reasonText: ['npm error code EBADENGINE'],
+      culprit: { name: '@acme/connector', from: '1.4.2', to: '2.0.0', evidence: [] },
+    });
+    expect(v.proposed).toEqual([]);
+    expect(v.result.state).toBe('fixed');
+    expect(v.attempts.map((x) => x.recipe)).toEqual(['move-dependency', 'revert-update']);
+  });
+
   it('is null for an incident that is not a failed build', () => {
     const a = answer();
-    const plain = { ...a, events: [ev('e', 'homeostat.incident.opened.v1', OPENED, sampleIncidentOpened())] };
+    const plain = { ...a, events: [ev('e', 'homeostat.incident.opened.v1', OPENED, sampleIncidentOpened())], decisions: [] };
     expect(buildRepairView(plain)).toBeNull();
     expect(isRepairIncident(plain)).toBe(false);
     expect(isRepairIncident(a)).toBe(true);

@@ -40,7 +40,16 @@ export interface RepairView {
   status: string;
   openedAt: string;
   resolvedAt: string | null;
-  build: Pick<BuildFailure, 'repository' | 'branch' | 'commit' | 'baseBranch' | 'pipeline' | 'job'> & {
+  /**
+   * Where the diagnosis comes from: the incident's own snapshot, or, once the ledger keeps only the
+   * incident's latest state (its resolution), what the decisions carried of it (no log line
+   * numbers, culprit evidence, similar failures or proposed fixes with their priors then).
+   */
+  source: 'incident' | 'decisions';
+  build: Pick<BuildFailure, 'repository' | 'branch' | 'commit'> & {
+    baseBranch: string | null;
+    pipeline: string | null;
+    job: string | null;
     url: string | null;
     pullRequest: { number: number; url: string | null } | null;
   };
@@ -72,6 +81,36 @@ export interface RepairView {
 interface FixParams {
   fix?: { id?: unknown; title?: unknown; files?: unknown };
   repository?: unknown;
+  branch?: unknown;
+  commit?: unknown;
+  diagnosis?: { category?: unknown; signature?: unknown; culprit?: unknown; reasonText?: unknown };
+}
+
+/** What a repair decision carries of the failed build (libs/repair repairCatalog), when it is one. */
+function buildOf(d: DecisionMade): { repository: string; branch: string; commit: string; diagnosis: RepairView['diagnosis'] } | undefined {
+  const p = (d.action?.params ?? {}) as FixParams;
+  const repository = str(p.repository);
+  if (p.fix === undefined || repository === null) return undefined;
+  const dg = p.diagnosis ?? {};
+  // "name from → to", as repairCatalog writes it.
+  const [, name, from, to] = /^(\S+) (\S+) → (\S+)$/.exec(str(dg.culprit) ?? '') ?? [];
+  return {
+    repository,
+    branch: str(p.branch) ?? '?',
+    commit: str(p.commit) ?? '?',
+    diagnosis: {
+      category: str(dg.category) ?? '?',
+      signature: str(dg.signature) ?? d.fingerprint,
+      reasonLines: [],
+      reasonText: Array.isArray(dg.reasonText) ? dg.reasonText.filter((x): x is string => typeof x === 'string') : [],
+      culprit:
+        name !== undefined
+          ? { name, from: from === undefined || from === '?' ? null : from, to: to === undefined || to === '?' ? null : to, evidence: [] }
+          : null,
+      similar: [],
+      notes: [],
+    },
+  };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -143,41 +182,11 @@ function attemptView(
   };
 }
 
-/** The repair view of an incident, or null when it is not a failed build (no buildFailure on any snapshot). */
-export function buildRepairView(answer: IncidentAnswer): RepairView | null {
-  const snapshots = answer.events.filter(
-    (e): e is LedgerEvent<IncidentSnapshot> => e.type === 'homeostat.incident.opened.v1' || e.type === 'homeostat.incident.updated.v1',
-  );
-  const failure = snapshots
-    .map((s) => s.data.buildFailure)
-    .filter((b): b is BuildFailure => b !== undefined)
-    .at(-1);
-  if (failure === undefined) return null;
-  const made = answer.decisions
-    .filter((e): e is LedgerEvent<DecisionMade> => e.type === 'homeostat.decision.made.v1')
-    .sort((a, b) => a.data.attempt - b.data.attempt || Date.parse(a.time) - Date.parse(b.time));
-  const attempts = made.map((e) => attemptView(e, answer.outcomes));
-  const fixed = attempts.find((a) => a.outcome?.status === 'succeeded' && !a.outcome.dryRun);
-  const tried = attempts.filter((a) => a.outcome !== null && a.outcome.applied && !a.outcome.dryRun);
-  const last = attempts.at(-1);
-  const state: RepairView['result']['state'] = fixed
-    ? 'fixed'
-    : last === undefined || last.progress === 'running' || last.progress === 'queued' || last.progress === 'awaiting-approval'
-      ? 'trying'
-      : last.mode === 'escalate'
-        ? 'escalated'
-        : last.mode === 'dry-run' && tried.length === 0
-          ? 'proposed'
-          : 'not-fixed';
-  const fixedAt = fixed?.outcome ? Date.parse(fixed.outcome.finishedAt) : null;
-  const first = made[0]?.data;
+type BuildAndDiagnosis = Pick<RepairView, 'source' | 'build' | 'diagnosis'>;
+
+function fromIncident(failure: BuildFailure): BuildAndDiagnosis {
   return {
-    incidentId: answer.incident.incidentId,
-    loop: answer.incident.loop,
-    title: answer.incident.title,
-    status: answer.incident.status,
-    openedAt: answer.incident.openedAt,
-    resolvedAt: answer.incident.resolvedAt,
+    source: 'incident',
     build: {
       repository: failure.repository,
       branch: failure.branch,
@@ -204,7 +213,67 @@ export function buildRepairView(answer: IncidentAnswer): RepairView | null {
       similar: failure.similar,
       notes: failure.notes,
     },
-    proposed: [...failure.fixes]
+  };
+}
+
+function fromDecisions(c: NonNullable<ReturnType<typeof buildOf>>): BuildAndDiagnosis {
+  return {
+    source: 'decisions',
+    build: {
+      repository: c.repository,
+      branch: c.branch,
+      commit: c.commit,
+      baseBranch: null,
+      pipeline: null,
+      job: null,
+      url: null,
+      pullRequest: null,
+    },
+    diagnosis: c.diagnosis,
+  };
+}
+
+/**
+ * The repair view of an incident, or null when it is not a failed build: neither a snapshot of it
+ * nor any of its decisions carries one.
+ */
+export function buildRepairView(answer: IncidentAnswer): RepairView | null {
+  const snapshots = answer.events.filter(
+    (e): e is LedgerEvent<IncidentSnapshot> => e.type === 'homeostat.incident.opened.v1' || e.type === 'homeostat.incident.updated.v1',
+  );
+  const failure = snapshots
+    .map((s) => s.data.buildFailure)
+    .filter((b): b is BuildFailure => b !== undefined)
+    .at(-1);
+  const made = answer.decisions
+    .filter((e): e is LedgerEvent<DecisionMade> => e.type === 'homeostat.decision.made.v1')
+    .sort((a, b) => a.data.attempt - b.data.attempt || Date.parse(a.time) - Date.parse(b.time));
+  const carried = made.map((e) => buildOf(e.data)).find((b) => b !== undefined);
+  if (failure === undefined && carried === undefined) return null;
+  const attempts = made.map((e) => attemptView(e, answer.outcomes));
+  const fixed = attempts.find((a) => a.outcome?.status === 'succeeded' && !a.outcome.dryRun);
+  const tried = attempts.filter((a) => a.outcome !== null && a.outcome.applied && !a.outcome.dryRun);
+  const last = attempts.at(-1);
+  const state: RepairView['result']['state'] = fixed
+    ? 'fixed'
+    : last === undefined || last.progress === 'running' || last.progress === 'queued' || last.progress === 'awaiting-approval'
+      ? 'trying'
+      : last.mode === 'escalate'
+        ? 'escalated'
+        : last.mode === 'dry-run' && tried.length === 0
+          ? 'proposed'
+          : 'not-fixed';
+  const fixedAt = fixed?.outcome ? Date.parse(fixed.outcome.finishedAt) : null;
+  const first = made[0]?.data;
+  return {
+    incidentId: answer.incident.incidentId,
+    loop: answer.incident.loop,
+    title: answer.incident.title,
+    status: answer.incident.status,
+    openedAt: answer.incident.openedAt,
+    resolvedAt: answer.incident.resolvedAt,
+    ...(failure ? fromIncident(failure) : fromDecisions(carried as NonNullable<typeof carried>)),
+    proposed: [...(failure?.fixes ?? [])]
       .sort((a, b) => b.prior - a.prior)
       .map((f) => ({
         id: f.id,
@@ -226,7 +295,10 @@ export function buildRepairView(answer: IncidentAnswer): RepairView | null {
   };
 }
 
-/** Whether an incident's events carry a failed build (the console links to its repair view then). */
-export function isRepairIncident(answer: Pick<IncidentAnswer, 'events'>): boolean {
-  return answer.events.some((e) => (e.data as { buildFailure?: unknown } | null)?.buildFailure !== undefined);
+/** Whether an incident is a failed build (the console links to its repair view then). */
+export function isRepairIncident(answer: Pick<IncidentAnswer, 'events' | 'decisions'>): boolean {
+  return (
+    answer.events.some((e) => (e.data as { buildFailure?: unknown } | null)?.buildFailure !== undefined) ||
+    answer.decisions.some((e) => e.type === 'homeostat.decision.made.v1' && buildOf(e.data as DecisionMade) !== undefined)
+  );
 }

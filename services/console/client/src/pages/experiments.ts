@@ -1,5 +1,5 @@
 import { buildExperimentsView, type ExperimentView, type ExperimentsView } from '../../../src/view/experiments-view';
-import { formatDuration, formatNumber, formatPercent } from '../../../src/view/format';
+import { formatDuration, formatPercent } from '../../../src/view/format';
 import type { ExperimentRecord } from '../../../src/view/ledger.types';
 import { api } from '../api';
 import { badge, html, type Html } from '../html';
@@ -14,14 +14,15 @@ const VERDICT_TONE: Record<ExperimentView['verdict'], string> = {
   'not-run': '',
 };
 
-const ms = (x: number | null): string => (x === null ? '—' : `${formatNumber(x)} ms`);
+/** Milliseconds to a tenth: the buckets' medians are not more exact than that. */
+const tenth = (x: number): string => String(Math.round(x * 10) / 10);
+const ms = (x: number | null): string => (x === null ? '—' : `${tenth(x)} ms`);
 
 /** "60 ms [52, 66] (75 %)": the shift baseline − trial with its interval and relative size. */
 function shiftText(x: ExperimentView): string {
   if (x.shiftMs === null) return '—';
-  const interval =
-    x.shiftLowMs !== null && x.shiftHighMs !== null ? ` [${formatNumber(x.shiftLowMs)}, ${formatNumber(x.shiftHighMs)}]` : '';
-  return `${formatNumber(x.shiftMs)} ms${interval}${x.relativeShift !== null ? ` (${formatPercent(x.relativeShift)})` : ''}`;
+  const interval = x.shiftLowMs !== null && x.shiftHighMs !== null ? ` [${tenth(x.shiftLowMs)}, ${tenth(x.shiftHighMs)}]` : '';
+  return `${tenth(x.shiftMs)} ms${interval}${x.relativeShift !== null ? ` (${formatPercent(x.relativeShift)})` : ''}`;
 }
 
 function experimentRow(x: ExperimentView): Html {

@@ -2,7 +2,7 @@ import { formatDuration, formatNumber, toneOf } from '../../../src/view/format';
 import type { IncidentAnswer } from '../../../src/view/ledger.types';
 import { buildRepairView, type RepairAttemptView, type RepairView } from '../../../src/view/repair-view';
 import { api } from '../api';
-import { badge, html, type Html } from '../html';
+import { badge, html, Html } from '../html';
 import { onOverview } from '../state';
 
 const RESULT_TONE: Record<RepairView['result']['state'], string> = {
@@ -31,7 +31,10 @@ function diagnosisHtml(v: RepairView): Html {
             </ul>`
         : html`<p class="muted">No culprit change found.</p>`
     }
-    <h3>Lines of the log that explain it (${d.reasonLines.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ') || 'none'})</h3>
+    <h3>
+      Lines of the log that explain
+      it${d.reasonLines.length > 0 ? ` (${d.reasonLines.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ')})` : ''}
+    </h3>
     <pre class="mono" data-testid="reason-lines" style="white-space:pre-wrap;background:#f2f4f7;padding:8px;border-radius:6px">
 ${d.reasonText.join('\n')}</pre>
     ${d.similar.length > 0 ? html`<p>Similar past failures: ${d.similar.map((s, i) => html`${i > 0 ? ', ' : ''}<a href="#/repairs/${s.incidentId}">${s.incidentId}</a> (${formatNumber(s.score)})`)}</p>` : ''}
@@ -42,27 +45,31 @@ ${d.reasonText.join('\n')}</pre>
 function candidatesHtml(v: RepairView): Html {
   return html`<section class="panel" data-testid="repair-candidates">
     <h2>Candidates</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>fix proposed</th>
-          <th>recipe</th>
-          <th>prior</th>
-          <th>why</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${v.proposed.map(
-          (p) =>
-            html`<tr data-testid="repair-proposed">
-              <td><b>${p.title}</b><br /><span class="mono muted">${p.id}</span></td>
-              <td>${p.recipe}</td>
-              <td>${formatNumber(p.prior)}</td>
-              <td>${p.explanation.join('; ')}<br /><span class="muted">changes ${p.files.join(', ') || 'nothing'}</span></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${
+      v.proposed.length === 0
+        ? ''
+        : html`<table>
+            <thead>
+              <tr>
+                <th>fix proposed</th>
+                <th>recipe</th>
+                <th>prior</th>
+                <th>why</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${v.proposed.map(
+                (p) =>
+                  html`<tr data-testid="repair-proposed">
+                    <td><b>${p.title}</b><br /><span class="mono muted">${p.id}</span></td>
+                    <td>${p.recipe}</td>
+                    <td>${formatNumber(p.prior)}</td>
+                    <td>${p.explanation.join('; ')}<br /><span class="muted">changes ${p.files.join(', ') || 'nothing'}</span></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
     ${
       v.ranking.length > 0
         ? html`<h3>How the decider ranked them for the first try</h3>
@@ -84,6 +91,22 @@ function candidatesHtml(v: RepairView): Html {
   </section>`;
 }
 
+/** A unified diff with its added and removed lines coloured (built outside a template: its newlines are the content). */
+function diffHtml(diff: string): Html {
+  const tone = (line: string): string =>
+    line.startsWith('+') && !line.startsWith('+++')
+      ? 'color:var(--ok)'
+      : line.startsWith('-') && !line.startsWith('---')
+        ? 'color:var(--bad)'
+        : '';
+  return new Html(
+    diff
+      .split('\n')
+      .map((line) => html`<span style="${tone(line)}">${line}</span>`.text)
+      .join('\n'),
+  );
+}
+
 function attemptHtml(a: RepairAttemptView): Html {
   const v = a.validation;
   return html`<section class="panel" data-testid="repair-attempt" data-progress="${a.progress}">
@@ -99,7 +122,7 @@ function attemptHtml(a: RepairAttemptView): Html {
     ${
       a.diff
         ? html`<pre class="mono" data-testid="repair-diff" style="white-space:pre-wrap;background:#f2f4f7;padding:8px;border-radius:6px">
-${a.diff.split('\n').map((line) => html`<span style="${line.startsWith('+') && !line.startsWith('+++') ? 'color:var(--ok)' : line.startsWith('-') && !line.startsWith('---') ? 'color:var(--bad)' : ''}">${line}</span> `)}</pre>`
+${diffHtml(a.diff)}</pre>`
         : a.files.length > 0
           ? html`<details data-testid="repair-files">
               <summary>The files the fix writes (no diff recorded)</summary>
@@ -149,14 +172,24 @@ function repairHtml(v: RepairView): Html {
   const b = v.build;
   const r = v.result;
   return html`<h1>
-      Repair of <span class="mono">${b.pipeline}/${b.job}</span> on ${b.branch} ${badge(r.state, RESULT_TONE[r.state], 'repair-state')}
+      Repair of ${b.pipeline ? html`<span class="mono">${b.pipeline}/${b.job ?? ''}</span>` : 'the build'} on ${b.branch}
+      ${badge(r.state, RESULT_TONE[r.state], 'repair-state')}
     </h1>
     <p>
       Loop <b>${v.loop}</b> · incident <a href="#/incidents/${v.incidentId}">${v.incidentId}</a> ${badge(v.status, toneOf(v.status))} ·
-      repository <span class="mono">${b.repository}</span> · commit <span class="mono">${b.commit}</span> (base ${b.baseBranch})
+      repository <span class="mono">${b.repository}</span> · commit
+      <span class="mono">${b.commit}</span>${b.baseBranch ? ` (base ${b.baseBranch})` : ''}
       ${b.pullRequest ? html` · pull request ${b.pullRequest.url ? html`<a href="${b.pullRequest.url}">#${b.pullRequest.number}</a>` : `#${b.pullRequest.number}`}` : ''}
       ${b.url ? html` · <a href="${b.url}">build</a>` : ''}
     </p>
+    ${
+      v.source === 'decisions'
+        ? html`<p class="notice" data-testid="repair-source">
+            The ledger keeps only this incident's latest state (its resolution): the diagnosis below is what the decisions carried of it (no
+            log line numbers, culprit evidence or proposed fixes with their priors).
+          </p>`
+        : ''
+    }
     <section class="panel" data-testid="repair-outcome">
       <h2>Outcome</h2>
       ${
