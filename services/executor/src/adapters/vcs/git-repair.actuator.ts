@@ -99,7 +99,7 @@ export class GitRepairActuator implements RepairActuator {
       applied: run.steps.length > 0,
       verification: { passed: run.passed, checks, detail },
       timeToRecoverMs: run.passed ? run.durationMs : null,
-      repair: repairValidationOf(run, params.repository),
+      ...(params.repository !== '' ? { repair: repairValidationOf(run, params.repository) } : {}),
       ...(run.passed
         ? {}
         : { error: { code: run.steps.length > 0 ? 'VERIFICATION_FAILED' : 'ADAPTER_FAILED', message: run.error ?? 'failed' } }),
