@@ -6,6 +6,7 @@ import { createStoreClient, dropTestDatabase, splitStatements, type StoreHandle 
 import { JsonLogger } from '@homeostat/telemetry';
 import { eventually, testConfig } from '../support';
 import { DEMO_END, DEMO_LOOP, DEMO_SERVICE, DEMO_START, demoMessages } from './demo-ledger';
+import { DEMO_OPTIMIZE_LOOP, DEMO_REPAIR_LOOP } from './demo-loops';
 import { dashboardVariables, expandMacros, loadDashboards, panelQueries, DATASOURCE_UID } from './grafana-sql';
 
 /**
@@ -42,7 +43,9 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
     await eventually(
       'the learner to store the demo ledger and telemetry',
       async () =>
-        (await count('incidents FINAL', "status = 'resolved'")) === 12 &&
+        (await count('incidents FINAL', `status = 'resolved' AND loop = '${DEMO_LOOP}'`)) === 12 &&
+        (await count('incidents FINAL', `status = 'resolved' AND loop = '${DEMO_REPAIR_LOOP}'`)) === 3 &&
+        (await count('incidents FINAL', `status = 'resolved' AND loop = '${DEMO_OPTIMIZE_LOOP}'`)) === 5 &&
         (await count('otel_traces')) === expectedSpans &&
         (await count('knowledge FINAL')) > 0 &&
         (await count('dead_letters')) > 0,
@@ -144,11 +147,109 @@ describe('loop analytics on ClickHouse (chDB): Grafana dashboards and the cookbo
   it('the cookbook holds the queries the README names', () => {
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
     expect(readme).toContain('deploy/clickhouse/cookbook.sql');
-    expect(cookbook.length).toBeGreaterThanOrEqual(8);
+    expect(cookbook.length).toBeGreaterThanOrEqual(14);
+    for (const [name] of cookbook) expect({ name, inReadme: readme.includes(`| \`${name}\` |`) }).toEqual({ name, inReadme: true });
   });
 
-  it.each(cookbook)('cookbook query %s runs on the demo ledger and returns rows', async (_name, sql) => {
-    const rows = await run(sql, { loop: DEMO_LOOP });
+  // The repair-* and optimize-* queries are about a loop of that kind.
+  const loopOf = (name: string): string =>
+    name.startsWith('repair-') ? DEMO_REPAIR_LOOP : name.startsWith('optimize-') ? DEMO_OPTIMIZE_LOOP : DEMO_LOOP;
+
+  it.each(cookbook)('cookbook query %s runs on the demo ledger and returns rows', async (name, sql) => {
+    const rows = await run(sql, { loop: loopOf(name) });
     expect(rows.length).toBeGreaterThan(0);
+  });
+
+  const cookbookQuery = (name: string): string => cookbook.find(([n]) => n === name)![1];
+
+  it('repair: failures per signature, fix success per signature × fix, and the next failure of a signature fixed first time, faster', async () => {
+    const loop = { loop: DEMO_REPAIR_LOOP };
+    const failures = await run(cookbookQuery('repair-failures-per-signature'), loop);
+    expect(
+      failures.map((r) => [r['signature'], Number(r['failures']), Number(r['fixed']), r['category'], Number(r['repositories'])]),
+    ).toEqual([
+      ['toolchain|EBADENGINE|engine-node', 2, 2, 'toolchain', 2],
+      ['test|assertion|connector-api', 1, 1, 'test', 1],
+    ]);
+    const success = await run(cookbookQuery('repair-fix-success-by-signature'), loop);
+    expect(success.map((r) => [r['signature'], r['fix'], Number(r['validations']), Number(r['passed']), Number(r['pushed'])])).toEqual([
+      ['test|assertion|connector-api', 'revert-update', 1, 1, 1],
+      ['toolchain|EBADENGINE|engine-node', 'revert-update', 2, 2, 2],
+      ['toolchain|EBADENGINE|engine-node', 'move-dependency', 1, 0, 0],
+    ]);
+    const curve = (await run(cookbookQuery('repair-time-to-validated-fix'), loop)).filter(
+      (r) => r['signature'] === 'toolchain|EBADENGINE|engine-node',
+    );
+    expect(curve.map((r) => [Number(r['occurrence']), Number(r['candidates_tried']), r['fix']])).toEqual([
+      [1, 2, 'revert-update'],
+      [2, 1, 'revert-update'],
+    ]);
+    expect(Number(curve[1]!['time_to_fix_s'])).toBeLessThan(Number(curve[0]!['time_to_fix_s']));
+    expect(String(curve[1]!['fix_commit'])).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('optimize: experiments per route, kept vs rolled back with why, and the effect sizes', async () => {
+    const loop = { loop: DEMO_OPTIMIZE_LOOP };
+    const perRoute = await run(cookbookQuery('optimize-experiments-per-route'), loop);
+    expect(
+      perRoute.map((r) => [
+        r['route'],
+        r['knob'],
+        Number(r['experiments']),
+        Number(r['kept']),
+        Number(r['rolled_back']),
+        Number(r['known_good_reused']),
+      ]),
+    ).toEqual([
+      ['GET /catalog', 'cache', 2, 2, 0, 1],
+      ['GET /catalog', 'concurrency', 1, 0, 1, 0],
+      ['GET /search', 'balancer', 1, 1, 0, 0],
+      ['GET /search', 'retry', 1, 0, 1, 0],
+    ]);
+    const ratio = await run(cookbookQuery('optimize-kept-ratio'), loop);
+    expect(
+      ratio.map((r) => [
+        r['route'],
+        Number(r['kept']),
+        Number(r['rolled_back']),
+        Number(r['kept_ratio']),
+        Number(r['by_guard']),
+        Number(r['within_noise']),
+      ]),
+    ).toEqual([
+      ['GET /catalog', 2, 1, 0.667, 1, 0],
+      ['GET /search', 1, 1, 0.5, 0, 1],
+    ]);
+    const effects = await run(cookbookQuery('optimize-effect-sizes'), loop);
+    expect(effects.map((r) => [r['route'], r['effect_ms'], r['effect_low_ms'], r['effect_high_ms'], Boolean(r['kept'])])).toEqual([
+      ['GET /catalog', 58, 50, 63, true],
+      ['GET /catalog', null, null, null, false],
+      ['GET /search', 31, 22, 40, true],
+      ['GET /search', 2, -4, 7, false],
+      ['GET /catalog', 58, 50, 63, true],
+    ]);
+  });
+
+  it("the learner's read API gives the console an optimize loop's experiments and the config it remembers per regime", async () => {
+    const learner = stack.services.find((s) => s.name === 'learner')!.url;
+    const experiments = (await (await fetch(`${learner}/api/experiments?loop=${DEMO_OPTIMIZE_LOOP}`)).json()) as {
+      decision: { data: { experiment: { change: string } } };
+      outcome: { data: { status: string } } | null;
+    }[];
+    expect(Array.isArray(experiments) ? 'an array' : experiments).toBe('an array');
+    expect(experiments.map((x) => [x.decision.data.experiment.change, x.outcome?.data.status])).toEqual([
+      ['cache GET /catalog 22.5 s + 7.5 s stale', 'succeeded'],
+      ['concurrency 16 → 48 on catalog', 'rolled-back'],
+      ['p2c-ewma across search replicas', 'succeeded'],
+      ['retry budget 20 %', 'rolled-back'],
+      ['cache GET /catalog 22.5 s + 7.5 s stale', 'succeeded'],
+    ]);
+    expect((await fetch(`${learner}/api/experiments`)).status).toBe(400);
+    const rows = (await (await fetch(`${learner}/api/analytics/effectiveness?loop=${DEMO_OPTIMIZE_LOOP}`)).json()) as {
+      action: string;
+      params?: { body?: { change?: string } };
+    }[];
+    expect(rows.find((r) => r.action === 'tune-cache')?.params?.body?.change).toBe('cache GET /catalog 22.5 s + 7.5 s stale');
+    expect(rows.find((r) => r.action === 'tune-retry')?.params).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { createEnvelope, topicOfType, type AnyEnvelope, type EventData, type EventType } from '@homeostat/contracts';
 import { sampleDecisionMade, sampleIncidentOpened } from '@homeostat/contracts/testing';
+import { optimizeMessages, repairMessages } from './demo-loops';
 
 /**
- * A few hours of the demo loop as the stages publish it: three kinds of failure of the shop, each
+ * A few hours of the demo loops as the stages publish them (a repair and an optimize loop's too: demo-loops.ts).
+ * The shop's incident loop: three kinds of failure of the shop, each
  * seen four times; the first occurrence explores (failed and rolled-back actions before the one that
  * works), later ones go straight to what worked and recover faster. Plus the shop's telemetry
  * (server spans, logs, pool gauges, a duration histogram) and people's commands. The learner turns
@@ -53,13 +55,13 @@ const nanos = (ms: number): string => `${BigInt(Math.round(ms)) * 1_000_000n}`;
 export function demoMessages(): DemoMessage[] {
   const out: DemoMessage[] = [];
   let seq = 0;
-  const emit = <T extends EventType>(type: T, timeMs: number, data: EventData<T>, source: string): void => {
+  const emit = <T extends EventType>(type: T, timeMs: number, data: EventData<T>, source: string, subject = DEMO_SERVICE): void => {
     seq += 1;
     const event = createEnvelope(type, {
       id: `0195${hex(seq, 4)}-0000-7000-8000-${hex(seq, 12)}`,
       time: iso(timeMs),
       source,
-      subject: DEMO_SERVICE,
+      subject,
       traceparent: `00-${hex(seq, 8)}${'a'.repeat(24)}-${hex(seq, 16)}-01`,
       data,
     });
@@ -239,6 +241,9 @@ export function demoMessages(): DemoMessage[] {
     { command: 'resume-loop', loop: DEMO_LOOP, actor: 'bob', reason: 'load test over' },
     'console',
   );
+
+  repairMessages(emit, DEMO_START + 20 * 60_000);
+  optimizeMessages(emit, DEMO_START + 30 * 60_000);
 
   // Telemetry: one batch per minute.
   for (let minute = 0; minute < 6 * 60; minute += 1) {

@@ -193,6 +193,14 @@ describe('the repair loop through the five stages (embedded)', () => {
 
     // The fix branch holds one commit on top of the update's; main and the update's branch are untouched.
     const tip = await remoteGit(remote, 'rev-parse', FIX_BRANCH);
+    // The outcome says what people read in the console: the commands with their exit, the diff, the push.
+    expect(outcome.repair?.remote).toBe(remote);
+    expect(outcome.repair?.steps.map((s) => [s.command, s.exitCode])).toEqual([
+      ['npm ci --no-audit --no-fund', 0],
+      ['npm test', 0],
+    ]);
+    expect(outcome.repair?.pushed).toEqual({ branch: FIX_BRANCH, commit: tip });
+    expect(outcome.repair?.diff).toMatch(/^\+.*"@acme\/connector"/m);
     expect(await remoteGit(remote, 'rev-parse', `${tip}^`)).toBe(commit);
     expect(await remoteGit(remote, 'rev-parse', PR_BRANCH)).toBe(commit);
     expect(await remoteGit(remote, 'log', '-1', '--format=%s', tip)).toBe('revert(deps): @acme/connector back to 1.4.2');

@@ -185,6 +185,12 @@ describe('the repair loop on a real repository, registry, install and tests', ()
       'Homeostat <homeostat@localhost>|revert(deps): @acme/connector back to 1.4.2',
     );
     expect(await sh(root, ['git', '--git-dir', remote, 'rev-parse', 'main'])).not.toBe(tip);
+    // People read the fix as a diff: every file in the stat, the patch without the lock file.
+    expect(fixed.diff).toMatch(/ package\.json +\| +\d+ [+-]+/);
+    expect(fixed.diff).toMatch(/ package-lock\.json +\| +\d+ [+-]+/);
+    expect(fixed.diff).toMatch(/^-.*"@acme\/connector": "[^"]*2\.0\.0"/m);
+    expect(fixed.diff).toMatch(/^\+.*"@acme\/connector": "[^"]*1\.4\.\d"/m);
+    expect(fixed.diff).not.toMatch(/diff --git a\/package-lock\.json/);
 
     // Anyone can check the fix: a fresh clone of the remote, the fix commit, the project's own commands.
     const clone = path.join(root, 'check');

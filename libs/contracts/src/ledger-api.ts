@@ -86,6 +86,8 @@ export interface EffectivenessRow {
   /** The autonomy level of the latest decision for this action against this fingerprint. */
   autonomy: string | null;
   decisions: number;
+  /** An optimize loop's regime → config memory: the params of the action's latest success (knowledge's `params`). */
+  params?: Record<string, unknown>;
 }
 
 export interface SeriesAnswer {

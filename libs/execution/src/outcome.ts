@@ -6,7 +6,7 @@ import type { Verdict } from './executor-state';
  * to the target: everything that learns reads it, so each outcome below states it.
  */
 export type OutcomeInit = Pick<OutcomeRecorded, 'status' | 'applied' | 'verification' | 'timeToRecoverMs'> &
-  Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback' | 'experiment'>> & {
+  Partial<Pick<OutcomeRecorded, 'startedAt' | 'dryRun' | 'rollback' | 'experiment' | 'repair'>> & {
     error?: { code: OutcomeErrorCode; message: string };
   };
 
@@ -29,6 +29,7 @@ export function outcomeOf(decision: DecisionMade & { action: ActionCall }, init:
     ...(init.rollback ? { rollback: init.rollback } : {}),
     ...(init.error ? { error: init.error } : {}),
     ...(init.experiment ? { experiment: init.experiment } : {}),
+    ...(init.repair ? { repair: init.repair } : {}),
   };
 }
 

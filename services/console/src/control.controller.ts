@@ -56,6 +56,12 @@ export class ControlController {
     return this.ledger.get('/api/analytics/effectiveness', { loop });
   }
 
+  /** An optimize loop's experiments with their verdicts (the console's experiments view). */
+  @Get('experiments')
+  experiments(@Query('loop') loop?: string, @Query('limit') limit?: string): Promise<unknown> {
+    return this.ledger.get('/api/experiments', { loop, limit });
+  }
+
   /** People's commands, newest first (the audit trail). */
   @Get('control')
   control(@Query('limit') limit?: string): Promise<unknown> {

@@ -59,6 +59,16 @@ export class LedgerQueryController {
     return this.ledger.effectiveness(loop);
   }
 
+  /** `?loop=&limit=`: an optimize loop's experiments with their verdicts. */
+  @Get('experiments')
+  experiments(
+    @Query('loop') loop: string | undefined,
+    @Query('limit', new DefaultValuePipe(200), ParseIntPipe) limit: number,
+  ): Promise<unknown> {
+    if (!loop) throw new BadRequestException('loop is required');
+    return this.ledger.experiments(loop, clampLimit(limit));
+  }
+
   /** `?service=&name=&labels=<JSON object>&from=<ISO>&to=<ISO>&step=<ms>`: one series' values over time. */
   @Get('telemetry/series')
   series(

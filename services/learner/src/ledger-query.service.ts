@@ -11,6 +11,7 @@ import type {
 import { LearnerStore } from './learner-store.service';
 
 const MADE = 'homeostat.decision.made.v1';
+const RECORDED = 'homeostat.outcome.recorded.v1';
 
 const ISO = (col: string) => `formatDateTime(${col}, '%Y-%m-%dT%H:%i:%S.%fZ')`;
 
@@ -166,11 +167,12 @@ export class LedgerQueryService {
   async effectiveness(loop: string | undefined): Promise<EffectivenessRow[]> {
     const rows = await this.rows<Record<string, string | number | null>>(
       `SELECT k.loop AS loop, k.fingerprint AS fingerprint, k.action AS action, k.attempts AS tries, k.successes AS successes, k.failures AS failures,
-              k.p50 AS p50, k.mean_ttr AS mean_ttr, k.last_at AS last_at, a.autonomy AS autonomy, a.decisions AS decisions
+              k.p50 AS p50, k.mean_ttr AS mean_ttr, k.last_at AS last_at, k.params AS params, a.autonomy AS autonomy, a.decisions AS decisions
        FROM (
          SELECT loop, fingerprint, action, attempts, successes, failures, mean_time_to_recover_ms AS mean_ttr,
                 JSONExtract(event, 'data', 'p50TimeToRecoverMs', 'Nullable(Float64)') AS p50,
-                if(last_outcome_at IS NULL, '', ${ISO('assumeNotNull(last_outcome_at)')}) AS last_at
+                if(last_outcome_at IS NULL, '', ${ISO('assumeNotNull(last_outcome_at)')}) AS last_at,
+                JSONExtractRaw(event, 'data', 'params') AS params
          FROM ${LEDGER_TABLES.knowledge} FINAL
          WHERE {loop:String} = '' OR loop = {loop:String}
        ) AS k
@@ -196,6 +198,33 @@ export class LedgerQueryService {
       lastOutcomeAt: r['last_at'] ? String(r['last_at']) : null,
       autonomy: r['autonomy'] ? String(r['autonomy']) : null,
       decisions: Number(r['decisions'] ?? 0),
+      ...(r['params'] ? { params: JSON.parse(String(r['params'])) as Record<string, unknown> } : {}),
+    }));
+  }
+
+  /**
+   * An optimize loop's experiments, oldest first (the latest `limit`): each decision that started
+   * one (its `experiment`) with the outcome that judged it (null while it runs).
+   */
+  async experiments(loop: string, limit: number): Promise<{ decision: unknown; outcome: unknown }[]> {
+    const rows = await this.rows<{ decision: string; outcome: string }>(
+      `SELECT d.made AS decision, o.recorded AS outcome
+       FROM (
+         SELECT decision_id, any(event) AS made, min(decided_at) AS first_at
+         FROM ${LEDGER_TABLES.decisions}
+         WHERE event_type = '${MADE}' AND loop = {loop:String} AND JSONHas(event, 'data', 'experiment')
+         GROUP BY decision_id ORDER BY first_at DESC, decision_id DESC LIMIT {limit:UInt32}
+       ) AS d
+       LEFT JOIN (
+         SELECT decision_id, argMax(event, version) AS recorded
+         FROM ${LEDGER_TABLES.outcomes} WHERE event_type = '${RECORDED}' AND loop = {loop:String} GROUP BY decision_id
+       ) AS o ON o.decision_id = d.decision_id
+       ORDER BY d.first_at, d.decision_id`,
+      { loop, limit },
+    );
+    return rows.map((r) => ({
+      decision: JSON.parse(r.decision) as unknown,
+      outcome: r.outcome ? (JSON.parse(r.outcome) as unknown) : null,
     }));
   }
 

@@ -53,3 +53,41 @@ export const buildFailureSchema = z
   })
   .strict();
 export type BuildFailure = z.infer<typeof buildFailureSchema>;
+
+/** The most a repair outcome keeps of one command's output, and of the fix's diff. */
+export const REPAIR_OUTPUT_TAIL_MAX = 4_000;
+export const REPAIR_DIFF_MAX = 20_000;
+
+/**
+ * How a repair loop's fix was validated, as the executor ran it (on the outcome): the repository,
+ * the fix as a diff, the project's commands with their exit, duration and the end of their output,
+ * and where the commit went. The verification checks say pass or fail; this is what people read
+ * to see why, and where to fetch the fix.
+ */
+export const repairValidationSchema = z
+  .object({
+    /** The repository the fix was validated against and pushed to (a path or a URL without credentials). */
+    remote: nonEmpty,
+    /** The commit validated: the fix commit (absent when nothing could be committed). */
+    commit: nonEmpty.optional(),
+    /** Where the fix commit went; absent when nothing was pushed (it failed, or the loop only validates). */
+    pushed: z.object({ branch: nonEmpty, commit: nonEmpty }).strict().optional(),
+    /** The fix against the failed build's commit: `git diff --stat`, then the patch without lock files. */
+    diff: z.string().max(REPAIR_DIFF_MAX).optional(),
+    steps: z
+      .array(
+        z
+          .object({
+            command: nonEmpty,
+            exitCode: z.number().int().nullable(),
+            timedOut: z.boolean(),
+            durationMs: nonNegativeInt,
+            /** The last characters of stdout and stderr together. */
+            outputTail: z.string().max(REPAIR_OUTPUT_TAIL_MAX),
+          })
+          .strict(),
+      )
+      .max(20),
+  })
+  .strict();
+export type RepairValidation = z.infer<typeof repairValidationSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repairValidationSchema } from './build-failure.schema';
 import { experimentResultSchema } from './optimize.schema';
 import { actionCall, durationMs, id, nonEmpty, timestamp } from './common.schema';
 
@@ -99,6 +100,8 @@ export const outcomeRecordedSchema = z
     error: outcomeErrorSchema.optional(),
     /** An optimize loop's outcome: the experiment's measured effect and verdict. */
     experiment: experimentResultSchema.optional(),
+    /** A repair loop's outcome: the validation run of the fix (diff, commands, where it was pushed). */
+    repair: repairValidationSchema.optional(),
   })
   .strict()
   .refine((o) => o.status !== 'rolled-back' || o.rollback !== undefined, {

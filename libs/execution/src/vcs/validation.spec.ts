@@ -1,4 +1,13 @@
-import { pushRefusal, validateCandidates, validationEnv, type ChangeValidator, type CodeChange, type ValidationRun } from './validation';
+import { outcomeRecordedSchema, REPAIR_DIFF_MAX } from '@homeostat/contracts';
+import {
+  pushRefusal,
+  repairValidationOf,
+  validateCandidates,
+  validationEnv,
+  type ChangeValidator,
+  type CodeChange,
+  type ValidationRun,
+} from './validation';
 
 const change = (id: string): CodeChange => ({ id, files: [{ path: 'package.json', content: '{}' }], regenerate: [], message: id });
 
@@ -110,5 +119,74 @@ describe('validationEnv', () => {
     for (const key of ['NPM_TOKEN', 'GITHUB_TOKEN', '//registry/:_authToken', 'NODE_OPTIONS', 'npm_config_userconfig', 'DB_PASSWORD']) {
       expect(() => validationEnv({ path: '', home: '', npmCache: '', extra: { [key]: 'x' } })).toThrow(/does not take/);
     }
+  });
+});
+
+describe('repairValidationOf', () => {
+  const outcome = {
+    decisionId: 'dec-1',
+    incidentId: 'inc-1',
+    loop: 'connector-ci',
+    target: 'connector-app',
+    fingerprint: 'dependency|engine',
+    action: { name: 'pin-compatible', adapter: 'ci' as const, params: {} },
+    status: 'succeeded' as const,
+    dryRun: false,
+    applied: true,
+    verification: { passed: true, checks: [] },
+    timeToRecoverMs: 5000,
+    startedAt: '2026-03-02T08:00:00.000Z',
+    finishedAt: '2026-03-02T08:00:05.000Z',
+  };
+  const step = (argv: string[], exitCode: number | null, outputTail: string) => ({
+    argv,
+    exitCode,
+    signal: null,
+    timedOut: exitCode === null,
+    durationMs: 1234.4,
+    outputTail,
+  });
+
+  it('keeps each command with its exit, duration and the end of its output, the diff and where the fix went', () => {
+    const run: ValidationRun = {
+      changeId: 'pin',
+      passed: true,
+      commit: 'c0ffee',
+      pushed: { branch: 'deps/x', commit: 'c0ffee' },
+      diff: ' package.json | 2 +-\n--- a/package.json\n+++ b/package.json\n',
+      steps: [step(['npm', 'ci'], 0, 'added 3 packages'), step(['npm', 'test'], 0, 'x'.repeat(10_000) + 'ok 4 tests')],
+      durationMs: 5000,
+    };
+    const v = repairValidationOf(run, '/tmp/remote.git');
+    expect(v).toMatchObject({
+      remote: '/tmp/remote.git',
+      commit: 'c0ffee',
+      pushed: { branch: 'deps/x', commit: 'c0ffee' },
+      diff: run.diff,
+    });
+    expect(v.steps.map((s) => [s.command, s.exitCode, s.durationMs])).toEqual([
+      ['npm ci', 0, 1234],
+      ['npm test', 0, 1234],
+    ]);
+    expect(v.steps[1]?.outputTail).toHaveLength(4_000);
+    expect(v.steps[1]?.outputTail.endsWith('ok 4 tests')).toBe(true);
+    // What the executor publishes passes the contract.
+    expect(outcomeRecordedSchema.safeParse({ ...outcome, repair: v }).success).toBe(true);
+  });
+
+  it('cuts a long diff to what the contract keeps and says so; a run that pushed nothing has no push', () => {
+    const run: ValidationRun = {
+      changeId: 'x',
+      passed: false,
+      diff: 'd'.repeat(REPAIR_DIFF_MAX + 10),
+      steps: [step(['npm', 'test'], 1, 'boom')],
+      durationMs: 1,
+    };
+    const v = repairValidationOf(run, 'https://git.example/repo.git');
+    expect(v.diff).toHaveLength(REPAIR_DIFF_MAX);
+    expect(v.diff).toMatch(/diff cut/);
+    expect(v.pushed).toBeUndefined();
+    expect(v.commit).toBeUndefined();
+    expect(outcomeRecordedSchema.safeParse({ ...outcome, repair: v }).success).toBe(true);
   });
 });

@@ -5,6 +5,8 @@
  * implements `ChangeValidator` (services/executor/src/adapters/vcs).
  */
 
+import { REPAIR_DIFF_MAX, REPAIR_OUTPUT_TAIL_MAX, type RepairValidation } from '@homeostat/contracts';
+
 /** A change to a repository, as the executor applies it (the repair lib's FixCandidate is one). */
 export interface CodeChange {
   readonly id: string;
@@ -33,6 +35,8 @@ export interface ValidationRun {
   readonly commit?: string;
   /** Where the fix commit was pushed (only after it passed). */
   readonly pushed?: { readonly branch: string; readonly commit: string };
+  /** The committed change against the base, for people to read (the adapter says what it holds). */
+  readonly diff?: string;
   readonly steps: CommandRun[];
   readonly durationMs: number;
   /** Why it did not pass when no command said so (the edit could not be applied, the push was refused or failed). */
@@ -148,4 +152,27 @@ export function validationEnv(input: ValidationEnvInput): Record<string, string>
     env[key] = value;
   }
   return env;
+}
+
+/**
+ * A validation run as a repair outcome carries it: each command with the end of its output, the
+ * diff cut to what the contract keeps (with a line that says so), and where the fix went.
+ */
+export function repairValidationOf(run: ValidationRun, remote: string): RepairValidation {
+  const cut = '\n… (diff cut: see the commit)\n';
+  const diff =
+    run.diff === undefined || run.diff.length <= REPAIR_DIFF_MAX ? run.diff : run.diff.slice(0, REPAIR_DIFF_MAX - cut.length) + cut;
+  return {
+    remote,
+    ...(run.commit ? { commit: run.commit } : {}),
+    ...(run.pushed ? { pushed: { branch: run.pushed.branch, commit: run.pushed.commit } } : {}),
+    ...(diff ? { diff } : {}),
+    steps: run.steps.slice(0, 20).map((s) => ({
+      command: s.argv.join(' ') || '(none)',
+      exitCode: s.exitCode,
+      timedOut: s.timedOut,
+      durationMs: Math.max(0, Math.round(s.durationMs)),
+      outputTail: s.outputTail.slice(-REPAIR_OUTPUT_TAIL_MAX),
+    })),
+  };
 }

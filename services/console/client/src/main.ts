@@ -4,10 +4,12 @@ import { runCommand } from './commands';
 import { html } from './html';
 import { approvalsPage } from './pages/approvals';
 import { decisionPage } from './pages/decision';
+import { experimentsPage } from './pages/experiments';
 import { incidentPage } from './pages/incident';
 import { learningPage } from './pages/learning';
 import { loginPage } from './pages/login';
 import { overviewPage } from './pages/overview';
+import { repairPage } from './pages/repair';
 import { actorName, app, type Session } from './state';
 
 const root = document.getElementById('app') as HTMLElement;
@@ -28,7 +30,7 @@ function renderHeader(): void {
     html`<a href="${href}" class="${route === name ? 'active' : ''}" data-testid="nav-${name || 'overview'}">${label}</a>`;
   const waiting = app.overview?.approvals.length ?? 0;
   nav.innerHTML =
-    html`${link('#/', 'Overview', '')}${link('#/approvals', `Approvals${waiting > 0 ? ` (${waiting})` : ''}`, 'approvals')}${link('#/learning', 'Learning', 'learning')}`.text;
+    html`${link('#/', 'Overview', '')}${link('#/approvals', `Approvals${waiting > 0 ? ` (${waiting})` : ''}`, 'approvals')}${link('#/learning', 'Learning', 'learning')}${link('#/experiments', 'Experiments', 'experiments')}`.text;
   const s = app.session;
   const identity = s.authEnabled
     ? s.principal
@@ -96,6 +98,12 @@ function route(): void {
       return;
     case 'incidents':
       leave = incidentPage(root, arg ?? '');
+      return;
+    case 'repairs':
+      leave = repairPage(root, arg ?? '');
+      return;
+    case 'experiments':
+      leave = app.overview ? experimentsPage(root, arg) : waitForOverview(() => experimentsPage(root, arg));
       return;
     case 'approvals':
       leave = approvalsPage(root);

@@ -20,6 +20,14 @@ export class OverviewService {
       this.ledger.get('/api/loops/status') as Promise<LoopStatusAnswer>,
       this.ledger.get('/api/control', { limit: '20' }) as Promise<ControlCommandRow[]>,
     ]);
-    return buildOverview({ loops: this.loops.map((l) => l.metadata.name), incidents, decisions, status, commands, now: Date.now() });
+    return buildOverview({
+      loops: this.loops.map((l) => l.metadata.name),
+      kinds: Object.fromEntries(this.loops.map((l) => [l.metadata.name, l.spec.kind])),
+      incidents,
+      decisions,
+      status,
+      commands,
+      now: Date.now(),
+    });
   }
 }

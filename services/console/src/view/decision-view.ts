@@ -58,6 +58,8 @@ export interface DecisionView {
     error: { code: string; message: string } | null;
   } | null;
   progress: DecisionProgress;
+  /** repair or optimize when the decision is one of theirs: the console has a view of its own for those. */
+  kind: 'repair' | 'optimize' | null;
 }
 
 export function traceIdOf(traceparent: string | undefined): string | null {
@@ -77,7 +79,8 @@ function guardrailView(g: GuardrailCheck): GuardrailView {
   };
 }
 
-function candidates(d: DecisionMade): CandidateView[] {
+/** The candidates best first, each with why it won or lost. */
+export function candidateViews(d: DecisionMade): CandidateView[] {
   const chosen = d.action?.name;
   const sorted = [...d.explanation.candidates].sort((a, b) => b.score - a.score);
   const winner = sorted.find((c) => c.action === chosen);
@@ -159,7 +162,7 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
     evidenceSummary: d.explanation.evidenceSummary,
     hypothesis: snapshot?.hypothesis ?? null,
     hypothesisText: d.explanation.hypothesis ?? null,
-    candidates: candidates(d),
+    candidates: candidateViews(d),
     guardrails: d.explanation.guardrails.map(guardrailView),
     autonomyLevel: d.autonomyLevel,
     mode: d.mode,
@@ -188,5 +191,11 @@ export function buildDecisionView(answer: DecisionAnswer, incident?: IncidentAns
         }
       : null,
     progress,
+    kind: d.experiment !== undefined ? 'optimize' : snapshot?.buildFailure !== undefined || isFix(d) ? 'repair' : null,
   };
+}
+
+function isFix(d: DecisionMade): boolean {
+  const params = d.action?.params as { fix?: unknown; repository?: unknown } | undefined;
+  return params?.fix !== undefined && typeof params.repository === 'string';
 }

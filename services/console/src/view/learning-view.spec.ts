@@ -1,7 +1,7 @@
 import { learningCurveSpec, seriesChartSpec, seriesRange } from './chart-specs';
 import { formatAgo, formatDuration, formatPercent, toneOf } from './format';
 import type { EffectivenessRow } from './ledger.types';
-import { groupByFingerprint } from './learning-view';
+import { configText, groupByFingerprint, learningLabels } from './learning-view';
 
 const row = (r: Partial<EffectivenessRow>): EffectivenessRow => ({
   loop: 'shop',
@@ -85,5 +85,21 @@ describe('the learning screen', () => {
       'warn',
       '',
     ]);
+  });
+});
+
+describe('the learning screen for repair and optimize loops', () => {
+  it("names the rows in each kind of loop's words", () => {
+    expect(learningLabels('repair')).toMatchObject({ key: 'signature', action: 'fix (recipe)' });
+    expect(learningLabels('optimize')).toMatchObject({ key: 'route · regime', action: 'knob · known-good config' });
+    expect(learningLabels(null)).toMatchObject({ key: 'fingerprint', action: 'action' });
+  });
+
+  it("shows an optimize loop's remembered config: the config call's body, else the params, none when there is none", () => {
+    expect(
+      configText({ method: 'PUT', url: 'http://gw/actuator/config', body: { routes: { 'GET /catalog': { cache: { ttlMs: 22500 } } } } }),
+    ).toBe('{"routes":{"GET /catalog":{"cache":{"ttlMs":22500}}}}');
+    expect(configText({ weights: 'a=3,b=1' })).toBe('{"weights":"a=3,b=1"}');
+    expect(configText(undefined)).toBeNull();
   });
 });

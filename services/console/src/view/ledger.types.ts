@@ -48,3 +48,9 @@ export interface IncidentAnswer {
   decisions: LedgerEvent[];
   outcomes: LedgerEvent[];
 }
+
+/** An optimize loop's experiment as the learner's /api/experiments answers it: null outcome while it runs. */
+export interface ExperimentRecord {
+  decision: LedgerEvent<DecisionMade>;
+  outcome: LedgerEvent<OutcomeRecorded> | null;
+}

@@ -1,10 +1,12 @@
-import type { ControlCommandRow, DecisionSummary, IncidentSummary, LoopStatusAnswer } from './ledger.types';
+import type { LoopKind } from '@homeostat/contracts';
+import type { ControlCommandRow, DecisionMade, DecisionSummary, IncidentSummary, LedgerEvent, LoopStatusAnswer } from './ledger.types';
 import { deriveLoopStates, type LoopState } from './loop-state';
 
 /** The first screen: every loop's state, what is open, what the loops decided, what waits for people. */
 export interface Overview {
   generatedAt: string;
-  loops: LoopState[];
+  /** kind: from the loop's spec, else from its latest decision (null when neither tells). */
+  loops: (LoopState & { kind: LoopKind | null })[];
   /** The switch that stops every loop. */
   globalKillSwitch: { on: boolean; by: string | null; reason: string | null; at: string | null };
   openIncidents: IncidentSummary[];
@@ -46,9 +48,19 @@ export function decisionProgress(d: Pick<DecisionSummary, 'mode' | 'status' | 'o
   }
 }
 
+/** A loop's kind as its decisions show it: an experiment is optimize's, a fix with its repository repair's. */
+function kindOfDecision(d: LedgerEvent<DecisionMade> | undefined): LoopKind | null {
+  if (d === undefined) return null;
+  if (d.data.experiment !== undefined) return 'optimize';
+  const params = d.data.action?.params as { fix?: unknown; repository?: unknown } | undefined;
+  return params?.fix !== undefined && typeof params.repository === 'string' ? 'repair' : null;
+}
+
 export interface OverviewInput {
   /** Loops the console knows from its specs; loops seen in the ledger are added. */
   loops: readonly string[];
+  /** The kinds of the loops the console has specs for. */
+  kinds?: Readonly<Record<string, LoopKind>>;
   incidents: readonly IncidentSummary[];
   decisions: readonly DecisionSummary[];
   status: LoopStatusAnswer;
@@ -67,7 +79,10 @@ export function buildOverview(input: OverviewInput): Overview {
     .sort((a, b) => Date.parse(b.issued_at) - Date.parse(a.issued_at))[0];
   return {
     generatedAt: new Date(input.now).toISOString(),
-    loops: deriveLoopStates([...loops], input.status.standing, input.status.lastDecisions, input.now),
+    loops: deriveLoopStates([...loops], input.status.standing, input.status.lastDecisions, input.now).map((l) => ({
+      ...l,
+      kind: input.kinds?.[l.loop] ?? kindOfDecision(input.status.lastDecisions.find((d) => d.data.loop === l.loop)),
+    })),
     globalKillSwitch: global
       ? { on: global.state === 'on', by: global.actor, reason: global.reason, at: global.issued_at }
       : { on: false, by: null, reason: null, at: null },

@@ -24,6 +24,15 @@ function headHtml(v: DecisionView): Html {
       ${v.incident ? badge(v.incident.status, toneOf(v.incident.status)) : ''} · fingerprint <span class="mono">${v.fingerprint}</span
       ><br />
       Trace of this loop iteration: <span class="mono" data-testid="trace-id">${v.traceId ?? '(none)'}</span>
+      ${
+        v.kind === 'repair'
+          ? html`<br /><a href="#/repairs/${v.incidentId}" data-testid="repair-link"
+                >The repair: diagnosis, fixes tried, validation and push</a
+              >`
+          : v.kind === 'optimize'
+            ? html`<br /><a href="#/experiments/${v.loop}" data-testid="experiments-link">The loop's experiments, kept and rolled back</a>`
+            : ''
+      }
     </p>`;
 }
 

@@ -1,6 +1,7 @@
 import type { Evidence, Hypothesis } from '@homeostat/contracts';
 import { formatDuration, toneOf } from '../../../src/view/format';
 import type { IncidentAnswer, IncidentLinks, LedgerEvent } from '../../../src/view/ledger.types';
+import { isRepairIncident } from '../../../src/view/repair-view';
 import { api } from '../api';
 import { badge, html, type Html } from '../html';
 import { onOverview } from '../state';
@@ -55,6 +56,7 @@ export function incidentPage(root: HTMLElement, incidentId: string): () => void 
         opened
         ${new Date(i.openedAt).toLocaleString()}${i.resolvedAt ? ` · resolved ${new Date(i.resolvedAt).toLocaleString()} (time to recover ${formatDuration(i.timeToRecoverMs)})` : ''}
       </p>
+      ${isRepairIncident(a) ? html`<p><a href="#/repairs/${i.incidentId}" data-testid="repair-link">The repair: diagnosis, fixes tried, validation and push</a></p>` : ''}
       ${linksHtml(a.links)}
       <h2>Decisions</h2>
       <section class="panel">

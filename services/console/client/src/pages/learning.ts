@@ -1,6 +1,6 @@
 import { learningCurveSpec } from '../../../src/view/chart-specs';
 import { formatDuration, formatPercent, toneOf } from '../../../src/view/format';
-import { groupByFingerprint } from '../../../src/view/learning-view';
+import { configText, groupByFingerprint, learningLabels } from '../../../src/view/learning-view';
 import type { EffectivenessRow, LearningCurvePoint } from '../../../src/view/ledger.types';
 import { api } from '../api';
 import { drawChart } from '../charts';
@@ -20,6 +20,8 @@ export function learningPage(root: HTMLElement, loop: string | undefined): () =>
     ]);
     if (!alive) return;
     const groups = groupByFingerprint(table);
+    const kind = app.overview?.loops.find((l) => l.loop === chosen)?.kind ?? null;
+    const labels = learningLabels(kind);
     root.innerHTML = html`<h1>Learning</h1>
       <p>
         Loop
@@ -33,18 +35,19 @@ export function learningPage(root: HTMLElement, loop: string | undefined): () =>
         ${curve.some((p) => p.timeToRecoverMs !== null) ? html`<div id="curve" class="chart" data-testid="learning-curve" style="width:100%"></div>` : html`<p class="muted" data-testid="learning-curve-empty">No recovered incident yet.</p>`}
       </section>
       <section class="panel">
-        <h2>Action effectiveness per fingerprint</h2>
+        <h2 data-testid="effectiveness-title">${labels.title}</h2>
+        ${kind === 'optimize' ? html`<p class="muted">Each experiment's changes and verdicts: <a href="#/experiments/${chosen}">experiments</a>.</p>` : ''}
         ${
           groups.length === 0
             ? html`<p class="muted" data-testid="effectiveness-empty">No verified outcome yet.</p>`
             : html`<table data-testid="effectiveness">
                 <thead>
                   <tr>
-                    <th>fingerprint</th>
-                    <th>action</th>
+                    <th>${labels.key}</th>
+                    <th>${labels.action}</th>
                     <th>tries</th>
                     <th>success rate</th>
-                    <th>median time to recover</th>
+                    <th>${labels.ttr}</th>
                     <th>autonomy</th>
                   </tr>
                 </thead>
@@ -54,7 +57,10 @@ export function learningPage(root: HTMLElement, loop: string | undefined): () =>
                       (r, i) =>
                         html`<tr data-testid="effectiveness-row">
                           ${i === 0 ? html`<td rowspan="${g.rows.length}" class="mono">${g.fingerprint}</td>` : ''}
-                          <td><b>${r.action}</b>${r.action === g.best ? html` ${badge('best', 'ok')}` : ''}</td>
+                          <td>
+                            <b>${r.action}</b>${r.action === g.best ? html` ${badge('best', 'ok')}` : ''}
+                            ${configText(r.params) ? html`<br /><span class="mono muted" data-testid="known-config">${configText(r.params)}</span>` : ''}
+                          </td>
                           <td>${r.tries}</td>
                           <td>${formatPercent(r.successRate)}</td>
                           <td>${formatDuration(r.medianTimeToRecoverMs)}</td>

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_REPAIR_SPEC, parseDuration, type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
-import type { OutcomeInit, RepairActuator, ValidationRun } from '@homeostat/execution';
+import { repairValidationOf, type OutcomeInit, type RepairActuator, type ValidationRun } from '@homeostat/execution';
 import { fixBranchFor, renderRepairComment, substituteEnv, type RepairReport } from '@homeostat/repair';
 import { GitValidator } from './git-validator';
 import { LocalGitForge } from './local-git-forge';
@@ -99,6 +99,7 @@ export class GitRepairActuator implements RepairActuator {
       applied: run.steps.length > 0,
       verification: { passed: run.passed, checks, detail },
       timeToRecoverMs: run.passed ? run.durationMs : null,
+      ...(params.repository !== '' ? { repair: repairValidationOf(run, params.repository) } : {}),
       ...(run.passed
         ? {}
         : { error: { code: run.steps.length > 0 ? 'VERIFICATION_FAILED' : 'ADAPTER_FAILED', message: run.error ?? 'failed' } }),

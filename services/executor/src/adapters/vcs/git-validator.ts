@@ -11,6 +11,7 @@ import {
   type ValidateOptions,
   type ValidationRun,
 } from '@homeostat/execution';
+import { REPAIR_DIFF_MAX } from '@homeostat/contracts';
 import { runCommand } from './run-command';
 
 export interface GitValidatorOptions {
@@ -89,11 +90,13 @@ export class GitValidator implements ChangeValidator {
     const o = this.options;
     const tmp = await fs.mkdtemp(path.join(o.workRoot ?? os.tmpdir(), 'homeostat-validate-'));
     const steps: CommandRun[] = [];
+    let diff: string | undefined;
     const result = (passed: boolean, extra: Partial<ValidationRun>): ValidationRun => ({
       changeId: change.id,
       passed,
       steps,
       durationMs: Date.now() - started,
+      ...(diff ? { diff } : {}),
       ...extra,
     });
     try {
@@ -101,8 +104,8 @@ export class GitValidator implements ChangeValidator {
       await fs.mkdir(home);
       const env = validationEnv({ path: o.env.path, home, npmCache: o.env.npmCache, ...(o.env.extra ? { extra: o.env.extra } : {}) });
       const repo = path.join(tmp, 'repo');
-      const git = (args: string[], cwd = repo): Promise<CommandRun> =>
-        runCommand(['git', ...args], { cwd, env, timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()), maxOutput: 4_000 });
+      const git = (args: string[], cwd = repo, maxOutput = 4_000): Promise<CommandRun> =>
+        runCommand(['git', ...args], { cwd, env, timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()), maxOutput });
       const ok = async (args: string[], what: string, cwd?: string): Promise<string> => {
         const run = await git(args, cwd);
         if (run.exitCode !== 0) throw new GitValidationError(`${what} failed: ${run.outputTail.trim() || `exit ${run.exitCode}`}`);
@@ -161,6 +164,7 @@ export class GitValidator implements ChangeValidator {
           'git commit',
         );
         commit = await ok(['rev-parse', 'HEAD'], 'git rev-parse');
+        diff = await changeDiff((args) => git(args, repo, REPAIR_DIFF_MAX), baseCommit);
       }
 
       for (const argv of o.commands) {
@@ -184,6 +188,17 @@ export class GitValidator implements ChangeValidator {
       await fs.rm(tmp, { recursive: true, force: true });
     }
   }
+}
+
+/** Lock files change with every fix that moves a version: the stat names them, the patch leaves them out. */
+const LOCK_FILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+
+/** The fix commit against the base, for people: `--stat` of every file, then the patch without lock files. */
+async function changeDiff(git: (args: string[]) => Promise<CommandRun>, base: string): Promise<string | undefined> {
+  const stat = await git(['diff', '--no-color', '--stat', base, 'HEAD']);
+  const patch = await git(['diff', '--no-color', base, 'HEAD', '--', '.', ...LOCK_FILES.map((f) => `:(exclude,glob)**/${f}`)]);
+  if (stat.exitCode !== 0 || patch.exitCode !== 0) return undefined;
+  return `${stat.outputTail.trimEnd()}\n\n${patch.outputTail}`;
 }
 
 function safeProjectDir(repo: string, dir: string): string {
