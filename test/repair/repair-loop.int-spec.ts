@@ -26,6 +26,7 @@ import {
   repository,
   root,
   sh,
+  stateDir,
   stack,
   useRepairStack,
   WEBHOOK_SECRET,
@@ -128,7 +129,7 @@ describe('the repair loop through the five stages (embedded)', () => {
     expect(incident.buildFailure?.similar[0]).toMatchObject({ incidentId: first.incident.incidentId });
     // What "similar" remembers, and what is open, is in the analyzer's state file: a restart continues from it.
     const saved = (): { past: Record<string, Array<{ incidentId: string }>>; open: Array<{ incidentId: string }> } | undefined => {
-      const file = path.join(process.env['HOMEOSTAT_TEST_CHDB_DIR']!, 'analyzer', 'state.json');
+      const file = path.join(stateDir(), 'analyzer', 'state.json');
       return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { repair?: ReturnType<typeof saved> }).repair : undefined;
     };
     await eventually(

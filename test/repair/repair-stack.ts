@@ -27,6 +27,8 @@ export const FIX_BRANCH = `homeostat/fix/${PR_BRANCH}`;
 export const WEBHOOK_SECRET = 'a webhook secret of the test';
 
 export let root: string;
+/** Where the stages keep their state files (the analyzer's state.json, …). */
+export const stateDir = (): string => path.join(root, 'stack');
 let registry: LocalRegistry;
 let npmCache: string;
 let baseEnv: Record<string, string>;
@@ -128,6 +130,10 @@ export function useRepairStack(mode: 'embedded' | 'kafka'): void {
     const config = testConfig(mode, database, {
       HOMEOSTAT_TOPIC_PREFIX: `${database}.`,
       HOMEOSTAT_LOOPS_DIR: path.join(EXAMPLE, 'loops'),
+      // The stages' own state (the analyzer's past failures, the decider's knowledge) in this run's
+      // directory: another suite of the same process must not hand it what it learnt.
+      HOMEOSTAT_DATA_DIR: stateDir(),
+      CHDB_DIR: process.env['HOMEOSTAT_TEST_CHDB_DIR'] ?? '',
       LOG_LEVEL: 'info',
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     });
