@@ -9,147 +9,30 @@
  * fix branch, the local forge's comment and status are written, the learner records the outcome
  * per signature × fix; the second repository's same failure gets the learned fix first.
  */
-import { execFile } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { MemoryIdempotencyStore } from '@homeostat/bus';
-import { serviceDefinitions } from '@homeostat/cli';
-import { SERVICE_NAMES } from '@homeostat/config';
-import type { AnyEnvelope, DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } from '@homeostat/contracts';
-import { GitValidator } from '@homeostat/executor';
-import { startLocalRegistry, type LocalRegistry } from '@homeostat/local-registry';
-import { runServices, type RunningStack } from '@homeostat/runtime';
-import { JsonLogger } from '@homeostat/telemetry';
-import { eventually, testConfig } from '../support';
+import type { DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } from '@homeostat/contracts';
+import { eventually } from '../support';
+import {
+  ciRun,
+  events,
+  FIX_BRANCH,
+  git,
+  of,
+  postBuild,
+  PR_BRANCH,
+  remoteGit,
+  repository,
+  root,
+  sh,
+  stateDir,
+  stack,
+  useRepairStack,
+  WEBHOOK_SECRET,
+} from './repair-stack';
 
-const exec = promisify(execFile);
-const ROOT = path.join(__dirname, '..', '..');
-const EXAMPLE = path.join(ROOT, 'examples', 'connector-app');
-const PR_BRANCH = 'deps/acme-connector-1.5.0';
-const FIX_BRANCH = `homeostat/fix/${PR_BRANCH}`;
-const WEBHOOK_SECRET = 'a webhook secret of the test';
-
-let root: string;
-let registry: LocalRegistry;
-let npmCache: string;
-let baseEnv: Record<string, string>;
-let stack: RunningStack;
-const events: AnyEnvelope[] = [];
-const lines: string[] = [];
-
-async function sh(cwd: string, argv: string[], env: Record<string, string> = baseEnv): Promise<string> {
-  const [file, ...args] = argv;
-  const { stdout } = await exec(file as string, args, { cwd, env });
-  return stdout.trim();
-}
-const git = (cwd: string, ...args: string[]): Promise<string> =>
-  sh(cwd, ['git', '-c', 'user.name=Dependency Bot', '-c', 'user.email=bot@localhost', ...args]);
-const remoteGit = (remote: string, ...args: string[]): Promise<string> => sh(root, ['git', '--git-dir', remote, ...args]);
-
-/** A bare remote with connector-app on main (locked at 1.4.2) and the bot's update branch to 1.5.0. */
-async function repository(name: string, to = '1.5.0', brokenTest = false): Promise<{ remote: string; commit: string; branch: string }> {
-  const branch = `deps/acme-connector-${to}`;
-  const remote = path.join(root, `${name}.git`);
-  const work = path.join(root, `${name}-work`);
-  await sh(root, ['git', 'init', '--quiet', '--bare', '--initial-branch=main', remote]);
-  fs.cpSync(path.join(EXAMPLE, 'app'), work, { recursive: true });
-  await sh(work, ['git', 'init', '--quiet', '--initial-branch=main']);
-  await sh(work, ['npm', 'install', '--no-audit', '--no-fund', '@acme/connector@~1.4.0', '--save']);
-  await git(work, 'add', '--all');
-  await git(work, 'commit', '--quiet', '-m', 'connector-app: read the database settings through @acme/connector');
-  await git(work, 'push', '--quiet', remote, 'main');
-  await git(work, 'checkout', '--quiet', '-b', branch);
-  const pkg = JSON.parse(fs.readFileSync(path.join(work, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  pkg.dependencies['@acme/connector'] = `^${to}`;
-  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  // As an update bot does it: the lock resolved without installing, so nothing stops it at the engine check.
-  await sh(work, ['npm', 'install', '--package-lock-only', '--no-engine-strict', '--no-audit', '--no-fund']);
-  if (brokenTest) {
-    // A change of the project's own code that breaks a test whatever the connector's version: no dependency fix can pass.
-    fs.writeFileSync(
-      path.join(work, 'test', 'pool.test.js'),
-      "'use strict';\nrequire('node:test')('the pool is sized', () => { throw new Error('pool size not configured'); });\n",
-    );
-    await git(work, 'add', 'test/pool.test.js');
-  }
-  await git(work, 'commit', '--quiet', '-am', `chore(deps): bump @acme/connector from 1.4.2 to ${to}`);
-  await git(work, 'push', '--quiet', remote, branch);
-  return { remote, branch, commit: await git(work, 'rev-parse', 'HEAD') };
-}
-
-/** The CI run of the update's branch: the project's own install and tests in a clone, for real; its output is the build's log. */
-async function ciRun(remote: string, branch = PR_BRANCH): Promise<string> {
-  const validator = await GitValidator.open({
-    repository: remote,
-    base: branch,
-    commands: [
-      ['npm', 'ci', '--no-audit', '--no-fund'],
-      ['npm', 'test'],
-    ],
-    defaultBranch: 'main',
-    commandTimeoutMs: 60_000,
-    env: { path: process.env['PATH'] ?? '', npmCache, extra: { npm_config_registry: registry.url } },
-    workRoot: root,
-  });
-  const run = await validator.validate({ id: 'ci', files: [], regenerate: [], message: '' }, { deadline: Date.now() + 90_000 });
-  expect(run.passed).toBe(false);
-  return run.steps.map((s) => `$ ${s.argv.join(' ')}\n${s.outputTail}`).join('\n');
-}
-
-async function postBuild(remote: string, commit: string, log: string, branch = PR_BRANCH, status = 'failed'): Promise<void> {
-  const collector = stack.services.find((s) => s.name === 'collector')!.url;
-  const res = await fetch(`${collector}/v1/builds`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ repository: remote, commit, branch, pipeline: 'ci', job: 'test', status, log }),
-  });
-  expect(res.status).toBe(202);
-}
-
-const of = <T>(type: string, pick: (d: T) => boolean = () => true): T[] =>
-  events
-    .filter((e) => e.type === type)
-    .map((e) => e.data as T)
-    .filter(pick);
-
-beforeAll(async () => {
-  const t0 = Date.now();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'homeostat-repair-loop-'));
-  npmCache = path.join(root, 'npm-cache');
-  baseEnv = { PATH: process.env['PATH'] ?? '', HOME: root, npm_config_cache: npmCache, npm_config_registry: '', TZ: 'UTC' };
-  registry = await startLocalRegistry({ dir: path.join(root, 'registry') });
-  baseEnv['npm_config_registry'] = registry.url;
-  for (const v of ['1.4.0', '1.4.2', '1.5.0', '2.0.0']) await registry.publish(path.join(EXAMPLE, 'packages', `connector-${v}`));
-  process.env['HOMEOSTAT_NPM_REGISTRY'] = registry.url;
-  const database = `repair_${randomUUID().slice(0, 8)}`;
-  const config = testConfig('embedded', database, {
-    HOMEOSTAT_TOPIC_PREFIX: `${database}.`,
-    HOMEOSTAT_LOOPS_DIR: path.join(EXAMPLE, 'loops'),
-    LOG_LEVEL: 'info',
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-  });
-  stack = await runServices(serviceDefinitions(SERVICE_NAMES), config, new JsonLogger('test', 'info', (l) => lines.push(l)));
-  await stack.bus.subscribe({
-    decode: 'event',
-    group: 'repair-watcher',
-    topics: ['telemetry.logs', 'loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge'],
-    retry: { maxAttempts: 1, backoffMs: 0 },
-    idempotency: new MemoryIdempotencyStore(),
-    handler: (e) => (events.push(e), Promise.resolve()),
-  });
-  process.stderr.write(`[repair-loop] setup ${Date.now() - t0} ms\n`);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await registry?.stop();
-  delete process.env['HOMEOSTAT_NPM_REGISTRY'];
-  if (process.env['DEBUG_STACK']) process.stderr.write(lines.join('\n') + '\n');
-  if (root) fs.rmSync(root, { recursive: true, force: true });
-});
+useRepairStack('embedded');
 
 describe('the repair loop through the five stages (embedded)', () => {
   let first: { remote: string; incident: IncidentOpened; fixMs: number };
@@ -226,11 +109,7 @@ describe('the repair loop through the five stages (embedded)', () => {
       openedAt: incident.openedAt,
     });
 
-    // Anyone can check the fix from a clone with the project's own commands.
-    const clone = path.join(root, 'check-a');
-    await sh(root, ['git', 'clone', '--quiet', '--branch', FIX_BRANCH, remote, clone]);
-    await sh(clone, ['npm', 'ci', '--no-audit', '--no-fund']);
-    expect(await sh(clone, ['npm', 'test'])).toMatch(/# fail 0/);
+    // That the fix passes the project's tests again from a clone is checked by the Kafka-mode suite.
     first = { remote, incident, fixMs };
     process.stderr.write(`[repair-loop] first failure: validated fix pushed ${fixMs} ms after the build was posted\n`);
   }, 240_000);
@@ -258,7 +137,7 @@ describe('the repair loop through the five stages (embedded)', () => {
     expect(incident.buildFailure?.similar[0]).toMatchObject({ incidentId: first.incident.incidentId });
     // What "similar" remembers, and what is open, is in the analyzer's state file: a restart continues from it.
     const saved = (): { past: Record<string, Array<{ incidentId: string }>>; open: Array<{ incidentId: string }> } | undefined => {
-      const file = path.join(process.env['HOMEOSTAT_TEST_CHDB_DIR']!, 'analyzer', 'state.json');
+      const file = path.join(stateDir(), 'analyzer', 'state.json');
       return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { repair?: ReturnType<typeof saved> }).repair : undefined;
     };
     await eventually(
@@ -427,4 +306,80 @@ describe('the repair loop through the five stages (embedded)', () => {
     const build = events.filter((e) => e.type === 'homeostat.build.reported.v1').pop()!.data as { status: string; commit: string };
     expect(build).toMatchObject({ status: 'failed', commit: (delivery['check_run'] as { head_sha: string }).head_sha });
   });
+
+  it('takes a 50 MB log as a text/plain stream: read line by line in bounded memory, cut to its excerpt, diagnosed with the whole log’s line numbers', async () => {
+    const LINES = 540_000;
+    const failAt = 250_001;
+    // The CI's log on disk, posted by curl as a pipeline step would: the memory measured is the stack's alone.
+    const file = path.join(root, 'big.log');
+    const out = fs.createWriteStream(file);
+    for (let n = 1; n <= LINES; n++) {
+      const line =
+        n === failAt
+          ? 'not ok 7 - the pool reconnects after a failover'
+          : n === LINES
+            ? 'npm error Test failed.'
+            : `[INFO] Downloading from central: https://repo.example/org/acme/lib/${n}/lib-${n}.pom (${n} B)`;
+      if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+    await new Promise<void>((resolve) => out.end(() => resolve()));
+    const bytes = fs.statSync(file).size;
+    const collector = stack.services.find((s) => s.name === 'collector')!.url;
+    const query = new URLSearchParams({
+      repository: path.join(root, 'no-such-repository.git'),
+      commit: 'f'.repeat(40),
+      branch: 'big-log',
+      pipeline: 'ci',
+      job: 'test',
+      status: 'failed',
+    });
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const t0 = Date.now();
+    try {
+      const status = await sh(root, [
+        'curl',
+        '--silent',
+        '--show-error',
+        '--output',
+        '/dev/null',
+        '--write-out',
+        '%{http_code}',
+        '--header',
+        'Content-Type: text/plain; charset=utf-8',
+        '--data-binary',
+        `@${file}`,
+        `${collector}/v1/builds?${query.toString()}`,
+      ]);
+      expect(status).toBe('202');
+    } finally {
+      clearInterval(sampler);
+    }
+    const growthMb = (peak - before) / 2 ** 20;
+    process.stderr.write(
+      `[repair-loop] 50 MB log: ${(bytes / 2 ** 20).toFixed(1)} MiB posted in ${Date.now() - t0} ms, RSS +${growthMb.toFixed(1)} MiB at peak\n`,
+    );
+    expect(bytes).toBeGreaterThan(50 * 2 ** 20);
+    // Buffered whole it would be the body (50 MB) and its text again: streamed, a fraction of one.
+    expect(growthMb).toBeLessThan(32);
+
+    const incident = (): IncidentOpened | undefined =>
+      of<IncidentOpened>('homeostat.incident.opened.v1', (i) => i.buildFailure?.branch === 'big-log')[0];
+    await eventually('the big log’s incident', () => incident() !== undefined, 60_000);
+    const build = events
+      .filter((e) => e.type === 'homeostat.build.reported.v1')
+      .map((e) => e.data as { branch?: string; log?: string; logExcerpt?: { lines: number } })
+      .find((b) => b.branch === 'big-log')!;
+    expect(build.logExcerpt?.lines).toBe(LINES);
+    expect(build.log!.length).toBeLessThan(400 * 1024);
+    const failure = incident()!.buildFailure!;
+    expect(failure.category).toBe('test');
+    expect(failure.reasonLines).toEqual([
+      [failAt, failAt],
+      [LINES, LINES],
+    ]);
+    expect(failure.reasonText[0]).toBe('not ok 7 - the pool reconnects after a failover');
+    expect(failure.notes.join('\n')).toMatch(new RegExp(`the log was ${LINES} lines; the collector kept \\d+ of them`));
+  }, 120_000);
 });

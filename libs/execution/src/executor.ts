@@ -123,11 +123,13 @@ export class Executor {
         const { effect, changes } = onApprovalRequired(this.current, decision, traceparent, this.now());
         await this.perform(effect);
         await this.commit(changes);
-        if (effect.effect === 'wait')
+        if (effect.effect === 'wait') {
           this.deps.log.info(`decision ${id} waits for approval (${decision.action?.name ?? 'no action'} on ${decision.target})`, {
             decisionId: id,
             loop: decision.loop,
           });
+          await this.proposeWhileWaiting(decision);
+        }
         return;
       }
       case 'execute':
@@ -281,6 +283,24 @@ export class Executor {
       return dryRun({ call: { fix: decision.action.name, recorded: where } });
     } catch (error) {
       return dryRun({ code: 'ADAPTER_FAILED', message: `the proposal could not be recorded: ${String(error)}` });
+    }
+  }
+
+  /**
+   * A repair decision waiting for a person: its fix goes on the pull request as a patch with the
+   * command that applies it, so the person can apply it as well as approve it. No outcome: the
+   * decision is still waiting; a forge that could not be written is logged.
+   */
+  private async proposeWhileWaiting(decision: DecisionMade): Promise<void> {
+    const repair = this.repairOf(decision);
+    if (repair === undefined || this.deps.repair === undefined) return;
+    try {
+      const where = await this.deps.repair.propose(repair.decision, repair.spec);
+      this.deps.log.info(`decision ${decision.decisionId}: the fix is proposed (${where})`, { decisionId: decision.decisionId });
+    } catch (error) {
+      this.deps.log.warn(`decision ${decision.decisionId}: the proposal could not be recorded: ${String(error)}`, {
+        decisionId: decision.decisionId,
+      });
     }
   }
 

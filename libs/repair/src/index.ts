@@ -12,3 +12,5 @@ export * from './propose';
 export * from './repair-loop';
 export * from './repair-incidents';
 export * from './github-webhook';
+export * from './log-excerpt';
+export * from './bus-bounds';

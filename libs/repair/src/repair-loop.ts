@@ -163,7 +163,12 @@ export interface RepairReport {
   };
   /** Earlier attempts on this build, as the comment listed them. */
   readonly earlier?: readonly string[];
+  /** The fix as a patch (`git format-patch`) while it waits for a person's approval, and the one command that applies it. */
+  readonly proposal?: { readonly patch: string; readonly apply: string } | { readonly error: string };
 }
+
+/** Characters of the patch shown in the comment (the whole patch is on the forge beside it). */
+const SHOWN_PATCH_CHARS = 60_000;
 
 /** The one comment Homeostat keeps on a pull request, rewritten in place at each attempt. */
 export function renderRepairComment(r: RepairReport): string {
@@ -181,8 +186,33 @@ export function renderRepairComment(r: RepairReport): string {
     `changes: ${r.fix.files.map((f) => `\`${f.path}\``).join(', ') || 'none'}`,
     '',
   );
+  const p = r.proposal;
+  if (p !== undefined && 'patch' in p) {
+    const shown =
+      p.patch.length > SHOWN_PATCH_CHARS ? `${p.patch.slice(0, SHOWN_PATCH_CHARS)}\n… (${p.patch.length} characters in all)` : p.patch;
+    lines.push(
+      '### Patch',
+      'Apply it on the branch with:',
+      '',
+      '```sh',
+      p.apply,
+      '```',
+      '',
+      '```diff',
+      shown.replace(/\n$/, ''),
+      '```',
+      '',
+    );
+  } else if (p !== undefined) {
+    lines.push('### Patch', `not made: ${p.error}`, '');
+  }
   const v = r.validation;
-  if (v === undefined) {
+  if (v === undefined && r.mode === 'approval-required') {
+    lines.push(
+      '### Validation',
+      `waiting for approval: approve decision ${r.decisionId} for Homeostat to validate the fix with the project's tests and push it, or apply the patch yourself. Nothing was pushed.`,
+    );
+  } else if (v === undefined) {
     lines.push('### Validation', `not run (${r.mode}): the fix is proposed only; nothing was pushed.`);
   } else {
     lines.push('### Validation', `${v.passed ? 'passed' : 'failed'}${v.error ? `: ${v.error}` : ''}`, '');

@@ -4,10 +4,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { EventPublisher } from '@homeostat/bus';
 import type { HomeostatConfig } from '@homeostat/config';
 import type { AnyEnvelope, EventData, LoopSpec } from '@homeostat/contracts';
-import { createDecider, MAX_OPEN_CASES, react, type Decider, type DeciderInput, type PolicyState } from '@homeostat/policy';
-import { repairCatalog } from '@homeostat/repair';
+import { MAX_OPEN_CASES, react, type Decider, type DeciderInput, type PolicyState } from '@homeostat/policy';
 import { CONFIG, ConsumptionStats, LOGGER, LOOPS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
+import { deciderOf } from './decider-setup';
 import { DeciderStateStore } from './decider-state.store';
 
 type DecisionMade = EventData<'homeostat.decision.made.v1'>;
@@ -36,14 +36,7 @@ export class DeciderConsumer implements OnApplicationBootstrap, OnApplicationShu
     private readonly publisher: EventPublisher,
   ) {
     this.store = new DeciderStateStore(config.dataDir);
-    this.decider = createDecider({
-      loops: new Map(loops.map((l) => [l.metadata.name, l])),
-      newId: () => uuidv7(),
-      seed: config.decider.seed,
-      // The one place the decider tells the loop kinds apart: a repair incident's candidates are its proposed fixes.
-      catalogFor: (loop, incident) =>
-        loop.spec.kind === 'repair' && incident.buildFailure !== undefined ? repairCatalog(loop, incident.buildFailure) : undefined,
-    });
+    this.decider = deciderOf(loops, config.decider.seed, () => uuidv7());
   }
 
   async onApplicationBootstrap(): Promise<void> {

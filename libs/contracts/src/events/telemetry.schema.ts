@@ -248,6 +248,18 @@ export const buildReportedSchema = z
     finishedAt: timestamp.optional(),
     durationMs: z.number().nonnegative().optional(),
     log: z.string().optional(),
+    /**
+     * Set when the collector cut a log too big for the bus down to what explains the failure:
+     * `log` then holds the whole log's lines `kept` (1-based, inclusive), of `lines` in all.
+     */
+    logExcerpt: z
+      .object({
+        lines: nonNegativeInt,
+        chars: nonNegativeInt,
+        kept: z.array(z.tuple([nonNegativeInt, nonNegativeInt])).max(4_000),
+      })
+      .strict()
+      .optional(),
     junitXml: z.string().optional(),
     url: z.url().optional(),
     pullRequest: z

@@ -10,6 +10,10 @@ import type { OutcomeInit } from '../outcome';
 export interface RepairActuator {
   /** Validates and, on a pass, pushes the decision's fix. Never rejects: a failure is an outcome. */
   apply(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec, signal: AbortSignal): Promise<OutcomeInit>;
-  /** A dry run (shadow): the diagnosis and the proposed fix are recorded where people read them; nothing is validated or pushed. Returns what was recorded where. */
+  /**
+   * The diagnosis and the proposed fix recorded where people read them; nothing is validated or
+   * pushed. In shadow (a dry run) that is all; a decision waiting for approval (propose) gets the
+   * fix's patch too, with the one command that applies it. Returns what was recorded where.
+   */
   propose(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<string>;
 }

@@ -8,10 +8,12 @@ import {
   blamedChangeOf,
   buildFailureOf,
   buildFailureTitle,
+  fitFailure,
   HttpPackageRegistry,
   RegistryError,
   substituteEnv,
   triageLog,
+  wholeLogRanges,
   type Packument,
   type PastFailure,
   type ProjectFiles,
@@ -62,7 +64,13 @@ export class BuildFailureReader {
       (r) => r.stdout.trim(),
       () => undefined,
     ));
-    const failure = buildFailureOf({
+    const excerpt = build.logExcerpt;
+    if (excerpt !== undefined) {
+      notes.push(
+        `the log was ${excerpt.lines} lines; the collector kept ${keptLines(excerpt.kept)} of them (the reason lines, the head and the tail)`,
+      );
+    }
+    const read = buildFailureOf({
       build,
       baseBranch: spec.baseBranch,
       diagnosis,
@@ -74,6 +82,10 @@ export class BuildFailureReader {
       past,
       notes,
     });
+    // Line numbers of the log as the user has it, not of the excerpt that came on the bus.
+    const failure = fitFailure(
+      excerpt !== undefined ? { ...read, reasonLines: wholeLogRanges(read.reasonLines, excerpt.kept).slice(0, 200) } : read,
+    );
     const incident: IncidentOpened = {
       incidentId,
       loop: loop.metadata.name,
@@ -131,3 +143,5 @@ export class BuildFailureReader {
     }
   }
 }
+
+const keptLines = (kept: ReadonlyArray<readonly [number, number]>): number => kept.reduce((n, [a, b]) => n + b - a + 1, 0);

@@ -3,7 +3,12 @@ import { DEFAULT_REPAIR_SPEC, parseDuration, type ActionCall, type DecisionMade,
 import { repairValidationOf, type OutcomeInit, type RepairActuator, type ValidationRun } from '@homeostat/execution';
 import { fixBranchFor, renderRepairComment, substituteEnv, type RepairReport } from '@homeostat/repair';
 import { GitValidator } from './git-validator';
-import { LocalGitForge } from './local-git-forge';
+import { commentRef, LocalGitForge } from './local-git-forge';
+
+/** The proposed fix's patch, beside the comment on the pull request's comment ref. */
+const PATCH_FILE = 'fix.patch';
+/** A word for a POSIX shell: as it is when plain, else single-quoted. */
+const shellQuote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 interface FixParams {
   fix: { id: string; title: string; files: Array<{ path: string; content: string }>; regenerate: string[][]; message: string };
@@ -106,14 +111,63 @@ export class GitRepairActuator implements RepairActuator {
     };
   }
 
-  async propose(decision: DecisionMade & { action: ActionCall }): Promise<string> {
+  /**
+   * Shadow: the diagnosis and the fix are written on the forge. Waiting for approval (propose): the
+   * fix's patch too, made in a fresh clone (its regenerated lock file included), with the one
+   * command that applies it, so a person can apply it as well as approve it.
+   */
+  async propose(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<string> {
     const params = fixParams(decision.action);
     if (params === undefined) return 'nothing recorded: the decision carries no fix';
-    return this.updateForge(decision, params, undefined);
+    const forge = await LocalGitForge.of(params.repository, this.options.env['PATH'] ?? '');
+    if (forge === undefined) return `no forge for ${params.repository} (only a local bare repository has one here)`;
+    let proposal: RepairReport['proposal'];
+    if (decision.mode === 'approval-required') {
+      const made = await this.patchOf(params, spec).catch((error: unknown) => ({
+        error: error instanceof Error ? error.message : String(error),
+      }));
+      proposal =
+        'patch' in made
+          ? {
+              patch: made.patch,
+              apply: `git fetch ${shellQuote(params.repository)} ${shellQuote(commentRef(params.branch))} && git show FETCH_HEAD:${PATCH_FILE} | git am`,
+            }
+          : made;
+    }
+    return this.updateForge(decision, params, undefined, proposal);
+  }
+
+  /** The fix as a patch on the failed commit, made in a fresh clone as a validation would make its commit. */
+  private async patchOf(params: FixParams, spec: LoopSpec): Promise<{ patch: string } | { error: string }> {
+    const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
+    const validator = await GitValidator.open({
+      repository: params.repository,
+      base: params.commit,
+      projectDir: repair.projectDir,
+      commands: [repair.install, repair.test],
+      defaultBranch: repair.baseBranch,
+      commandTimeoutMs: parseDuration(repair.commandTimeout),
+      env: {
+        path: this.options.env['PATH'] ?? '',
+        npmCache: this.options.npmCache,
+        extra: { npm_config_registry: substituteEnv(repair.registry, this.options.env) },
+      },
+      ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
+    });
+    const run = await validator.patch(
+      { id: params.fix.id, files: params.fix.files, regenerate: params.fix.regenerate, message: params.fix.message },
+      { deadline: Date.now() + parseDuration(spec.spec.verification.deadline) },
+    );
+    return run.patch !== undefined ? { patch: run.patch } : { error: run.error ?? 'the patch could not be made' };
   }
 
   /** Rewrites the pull request's one comment and sets the commit's status; says what it did. */
-  private async updateForge(decision: DecisionMade, params: FixParams, run: ValidationRun | undefined): Promise<string> {
+  private async updateForge(
+    decision: DecisionMade,
+    params: FixParams,
+    run: ValidationRun | undefined,
+    proposal?: RepairReport['proposal'],
+  ): Promise<string> {
     const forge = await LocalGitForge.of(params.repository, this.options.env['PATH'] ?? '');
     if (forge === undefined) return `no forge for ${params.repository} (only a local bare repository has one here)`;
     const previous = await forge.readComment(params.branch);
@@ -137,10 +191,12 @@ export class GitRepairActuator implements RepairActuator {
           }
         : {}),
       earlier,
+      ...(proposal ? { proposal } : {}),
     };
     const line = `attempt ${decision.attempt}: ${params.fix.id} ${run === undefined ? `proposed (${decision.mode})` : run.passed ? 'passed' : `failed (${run.error ?? ''})`}`;
     const state = { incidentId: decision.incidentId, decisionId: decision.decisionId, attempts: [...earlier, line] };
-    const ref = await forge.writeComment(params.branch, renderRepairComment(report), state, line);
+    const attachments: Record<string, string> = proposal !== undefined && 'patch' in proposal ? { [PATCH_FILE]: proposal.patch } : {};
+    const ref = await forge.writeComment(params.branch, renderRepairComment(report), state, line, attachments);
     const statusCommit = run?.pushed?.commit ?? params.commit;
     await forge.setStatus(statusCommit, {
       state: run === undefined ? 'pending' : run.passed ? 'success' : 'failure',

@@ -41,6 +41,8 @@ export interface GitValidatorOptions {
 
 const GIT_TIMEOUT_MS = 60_000;
 const DEFAULT_AUTHOR = { name: 'Homeostat', email: 'homeostat@localhost' };
+/** A patch longer than this is not put on a forge (a lock file rewritten whole): the fix branch is the way then. */
+const MAX_PATCH_CHARS = 4 * 1024 * 1024;
 
 export class GitValidationError extends Error {
   constructor(message: string) {
@@ -85,7 +87,24 @@ export class GitValidator implements ChangeValidator {
     return new GitValidator(options, policy);
   }
 
-  async validate(change: CodeChange, { deadline }: ValidateOptions): Promise<ValidationRun> {
+  async validate(change: CodeChange, options: ValidateOptions): Promise<ValidationRun> {
+    return this.run(change, options, 'validate');
+  }
+
+  /**
+   * The change as a patch a person applies with `git am` (its commit, the regenerated files
+   * included), made in a fresh clone as a validation makes it; the project's commands are not run
+   * and nothing is pushed. The run's `patch` holds it when it could be made.
+   */
+  async patch(change: CodeChange, options: ValidateOptions): Promise<ValidationRun & { patch?: string }> {
+    return this.run(change, options, 'patch');
+  }
+
+  private async run(
+    change: CodeChange,
+    { deadline }: ValidateOptions,
+    what: 'validate' | 'patch',
+  ): Promise<ValidationRun & { patch?: string }> {
     const started = Date.now();
     const o = this.options;
     const tmp = await fs.mkdtemp(path.join(o.workRoot ?? os.tmpdir(), 'homeostat-validate-'));
@@ -165,6 +184,19 @@ export class GitValidator implements ChangeValidator {
         );
         commit = await ok(['rev-parse', 'HEAD'], 'git rev-parse');
         diff = await changeDiff((args) => git(args, repo, REPAIR_DIFF_MAX), baseCommit);
+      }
+      if (what === 'patch') {
+        if (!changes) return result(false, { commit, error: 'the change changes no file: there is no patch' });
+        const patch = await runCommand(['git', 'format-patch', '-1', '--stdout', commit], {
+          cwd: repo,
+          env,
+          timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()),
+          maxOutput: MAX_PATCH_CHARS + 1,
+        });
+        if (patch.exitCode !== 0) throw new GitValidationError(`git format-patch failed: ${patch.outputTail.trim()}`);
+        if (patch.outputTail.length > MAX_PATCH_CHARS)
+          return result(false, { commit, error: `the patch is more than ${MAX_PATCH_CHARS} characters` });
+        return { ...result(true, { commit }), patch: patch.outputTail };
       }
 
       for (const argv of o.commands) {

@@ -87,14 +87,25 @@ export class LocalGitForge {
     return { body, state };
   }
 
-  /** Replaces the branch's comment (a new commit on its ref; the ref moves only from the tip read, else it retries). */
-  async writeComment(branch: string, body: string, state: Record<string, unknown>, summary: string): Promise<string> {
+  /** Replaces the branch's comment, with files beside it (a patch); a new commit on its ref that moves only from the tip read, else it retries. */
+  async writeComment(
+    branch: string,
+    body: string,
+    state: Record<string, unknown>,
+    summary: string,
+    attachments: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
     const ref = commentRef(branch);
     for (let attempt = 1; ; attempt++) {
       const parent = await this.git(['rev-parse', '--verify', '--quiet', ref]).catch(() => '');
       const comment = await this.git(['hash-object', '-w', '--stdin'], body);
       const stateBlob = await this.git(['hash-object', '-w', '--stdin'], JSON.stringify(state, null, 2) + '\n');
-      const tree = await this.git(['mktree'], `100644 blob ${comment}\tcomment.md\n100644 blob ${stateBlob}\tstate.json\n`);
+      let entries = `100644 blob ${comment}\tcomment.md\n100644 blob ${stateBlob}\tstate.json\n`;
+      for (const [name, content] of Object.entries(attachments)) {
+        if (!/^[\w.-]+$/.test(name)) throw new Error(`an attachment named '${name}': only a plain file name is allowed`);
+        entries += `100644 blob ${await this.git(['hash-object', '-w', '--stdin'], content)}\t${name}\n`;
+      }
+      const tree = await this.git(['mktree'], entries);
       const commit = await this.git(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', summary]);
       try {
         await this.git(['update-ref', ref, commit, parent || '0'.repeat(40)]);

@@ -1,0 +1,126 @@
+import {
+  parseLoopSpec,
+  type ActionCall,
+  type ActionStarted,
+  type DecisionMade,
+  type LoopSpec,
+  type OutcomeRecorded,
+} from '@homeostat/contracts';
+import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import type { ActionRunner } from './adapters/action-runner';
+import { MemoryClaimStore } from './claims';
+import { Executor } from './executor';
+import { emptyExecutorState } from './executor-state';
+import type { OutcomeInit } from './outcome';
+import type { DedupeStore } from './ports';
+import type { RepairActuator } from './vcs/repair-actuator';
+
+// The executor's dispatch of a repair loop's decisions to its VCS adapter: a fix waiting for
+// approval is proposed on the forge (its patch) and runs only once approved; the kill switch
+// stops a fix before the adapter is asked anything.
+const PARSED = parseLoopSpec(`
+apiVersion: homeostat.dev/v1
+kind: Loop
+metadata: { name: app-repair, version: 1.0.0 }
+spec:
+  kind: repair
+  target: { service: app }
+  signals: [{ kind: build, pipeline: ci }]
+  actions:
+    - { name: revert-update, adapter: ci, risk: low }
+  guardrails:
+    budget: { maxActions: 3, window: 1h }
+    cooldown: 0s
+    blastRadius: { maxConcurrent: 1 }
+    circuitBreaker: { consecutiveFailures: 5 }
+    approval: { aboveRisk: never }
+    dryRun: false
+  verification: { deadline: 5m }
+  repair: {}
+`);
+if (!PARSED.ok) throw new Error(JSON.stringify(PARSED.errors));
+const LOOP = PARSED.spec;
+
+class RecordingRepair implements RepairActuator {
+  readonly applied: string[] = [];
+  readonly proposed: Array<[string, string]> = [];
+  apply(decision: DecisionMade & { action: ActionCall }): Promise<OutcomeInit> {
+    this.applied.push(decision.decisionId);
+    return Promise.resolve({
+      status: 'succeeded',
+      applied: true,
+      verification: { passed: true, checks: [], detail: 'validated and pushed' },
+      timeToRecoverMs: 10,
+    });
+  }
+  propose(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<string> {
+    this.proposed.push([decision.decisionId, spec.metadata.name]);
+    return Promise.resolve('comment with the patch on refs/homeostat/pr/deps/x');
+  }
+}
+
+class Ids implements DedupeStore {
+  readonly ids = new Set<string>();
+  has(id: string): Promise<boolean> {
+    return Promise.resolve(this.ids.has(id));
+  }
+  add(id: string): Promise<void> {
+    return Promise.resolve(void this.ids.add(id));
+  }
+}
+
+function setUp(): { executor: Executor; repair: RecordingRepair; outcomes: () => OutcomeRecorded[] } {
+  const repair = new RecordingRepair();
+  const events: Array<ActionStarted | OutcomeRecorded> = [];
+  const runner: ActionRunner = { run: () => Promise.reject(new Error('a repair decision never goes to the action runner')) };
+  const executor = new Executor({
+    loops: [LOOP],
+    env: {},
+    runner,
+    probe: () => Promise.resolve({ status: 200, latencyMs: 1 }),
+    clock: { now: () => Date.parse('2026-03-02T10:00:00.000Z'), sleep: () => Promise.resolve() },
+    claims: new MemoryClaimStore(),
+    outcomes: new Ids(),
+    sink: { started: (e) => Promise.resolve(void events.push(e)), outcome: (e) => Promise.resolve(void events.push(e)) },
+    state: { initial: emptyExecutorState(), sink: { save: () => Promise.resolve() } },
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    repair,
+  });
+  return { executor, repair, outcomes: () => events.filter((e): e is OutcomeRecorded => 'status' in e) };
+}
+
+const decision = (mode: DecisionMade['mode']): DecisionMade => ({
+  ...sampleDecisionMade(),
+  decisionId: 'r-1',
+  loop: 'app-repair',
+  loopVersion: '1.0.0',
+  target: '/srv/git/app.git',
+  action: { name: 'revert-update', adapter: 'ci', params: { fix: { id: 'revert-update:a@1' } } },
+  mode,
+});
+
+describe('repair decisions in the executor', () => {
+  it('propose: the fix is written to the forge while the decision waits; validated and pushed only once approved', async () => {
+    const x = setUp();
+    await x.executor.onDecision(decision('approval-required'));
+    expect(x.repair.proposed).toEqual([['r-1', 'app-repair']]);
+    expect(x.repair.applied).toEqual([]);
+    expect(x.outcomes()).toEqual([]);
+    expect(x.executor.snapshot().pendingApprovals).toEqual(['r-1']);
+    await x.executor.onVerdict({ decisionId: 'r-1', verdict: 'approve', actor: 'alice', reason: 'looks right' });
+    await x.executor.drain(1_000);
+    expect(x.repair.applied).toEqual(['r-1']);
+    expect(x.outcomes()).toEqual([expect.objectContaining({ status: 'succeeded' })]);
+  });
+
+  it('the kill switch: a fix decided before it went on is not validated or pushed (skipped KILL_SWITCH)', async () => {
+    const x = setUp();
+    await x.executor.onKillSwitch('on', 'app-repair', 'carol', 'release freeze');
+    await x.executor.onDecision(decision('execute'));
+    await x.executor.drain(1_000);
+    expect(x.repair.applied).toEqual([]);
+    expect(x.outcomes()).toEqual([
+      expect.objectContaining({ status: 'skipped', applied: false, error: expect.objectContaining({ code: 'KILL_SWITCH' }) }),
+    ]);
+  });
+});
