@@ -27,10 +27,6 @@ interface Step {
   at: string;
 }
 
-/** The windows hotKeyLoopSpec sets: 1 s buckets, 8 of them before a change. */
-const BUCKET_MS = 1_000;
-const BASELINE_BUCKETS = 8;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 type Outcome = OutcomeRecorded;
 
 /**
@@ -147,6 +143,7 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
         effectHighMs: r?.effectHighMs ?? null,
         pValue: r?.pValue ?? null,
         baselineBuckets: r?.baselineBuckets ?? 0,
+        baselineWindow: r?.baselineWindow?.detail ?? null,
         trialBuckets: r?.trialBuckets ?? 0,
         guards: outcome.verification.checks
           .filter((c) => c.name === 'guard')
@@ -177,19 +174,16 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
       return gateway;
     };
     /**
-     * What a person does: pauses the loop, rolls the catalog cache back when it is on, lets the
-     * hot keys run uncached for a baseline window, and resumes the loop; the same regime is then
-     * back. The pause is there because an experiment's baseline is the buckets just before its
-     * change, whatever config they ran under: a config re-applied at once would be judged against
-     * buckets still served by the cache. Returns where the step's events start (at the resume).
+     * What a person does: pauses the loop, rolls the catalog cache back when it is on, and resumes
+     * the loop at once; the same regime is then back. The loop's next change waits for a baseline
+     * the rolled-back config served alone (the executor's awaitCleanBaseline), so a cache
+     * re-applied right away is not judged against buckets the cache served. Returns where the
+     * step's events start (at the resume).
      */
     const personRollsBack = async (): Promise<Step> => {
       await control('pause', 'demo: a person rolls the cache back');
-      await sleep(1_000);
       if ((await live().config()).config.routes['catalog']?.cache.enabled) await live().rollback();
-      const waitMs = (BASELINE_BUCKETS + 2) * BUCKET_MS;
-      progress(`a person paused the loop and turned the catalog cache off; ${waitMs / 1000} s of uncached hot keys, then resume`);
-      await sleep(waitMs);
+      progress('a person paused the loop, turned the catalog cache off and resumed it');
       const step = { from: events.length, at: new Date().toISOString() };
       await control('resume', 'demo: the same regime, uncached');
       return step;
