@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import * as path from 'node:path';
 import { MemoryIdempotencyStore } from '@homeostat/bus';
 import { loadConfig, SERVICE_NAMES } from '@homeostat/config';
-import type { AnyEnvelope, DecisionMade, IncidentOpened, KnowledgeUpdated, OutcomeRecorded } from '@homeostat/contracts';
+import type { AnyEnvelope, DecisionMade, IncidentOpened, OutcomeRecorded } from '@homeostat/contracts';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
 import { serviceDefinitions } from '../services';
@@ -194,20 +194,8 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
     experiments.push(searched);
     let regimeReturns: OptimizeDemoRegimeReturn | null = null;
     if (searched.verdict === 'kept') {
-      // The regime returns once the learner knows its config; before that, the opportunity gets a
-      // freshly designed experiment (the same change, without the known-good shortcut).
-      await until(
-        () =>
-          events.find(
-            (e) =>
-              e.type === 'homeostat.knowledge.updated.v1' &&
-              (e.data as KnowledgeUpdated).fingerprint === searchedDecision.fingerprint &&
-              (e.data as KnowledgeUpdated).action === searchedDecision.action?.name &&
-              (e.data as KnowledgeUpdated).params !== undefined,
-          ),
-        timeoutMs,
-        'the learner knowing the regime’s config',
-      );
+      // The regime returns at once: the decider goes to the config it saw kept, whether or not the
+      // learner's knowledge of it has reached it yet.
       const [returned, returnedDecision] = await experiment('regime-returns', await personRollsBack());
       experiments.push(returned);
       regimeReturns = {

@@ -3,6 +3,7 @@ import { actuatorCall, designExperiments, experimentGuards, type ExperimentCandi
 import { autonomyLevel } from './autonomy';
 import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
 import { RULED_OUT, type DecisionPlan, type PlanInput } from './plan';
+import type { PolicyState } from './policy-state';
 
 export interface ExperimentPlan extends DecisionPlan {
   experiment?: Experiment;
@@ -25,12 +26,7 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   const attempt = attempts.length + 1;
   const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
   const ruledOut = new Set(attempts.flatMap((a) => (a.action !== null && RULED_OUT.has(a.status) ? [a.action] : [])));
-  const known: KnownOutcome[] = Object.entries(state.knowledge[incident.fingerprint] ?? {}).map(([action, s]) => ({
-    action,
-    successes: s.successes,
-    failures: s.failures,
-    ...(s.params === undefined ? {} : { params: s.params }),
-  }));
+  const known = knownOutcomes(state, incident.fingerprint);
   const designed =
     spec === undefined || observation === undefined
       ? []
@@ -128,6 +124,27 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
     explanation: { ...explanationBase, chosenBecause: why },
     experiment,
   };
+}
+
+/**
+ * What is known about each action against the regime: the learner's counts, and the outcomes the
+ * decider saw itself that those counts do not include yet (`outcomesAhead`); the params are the
+ * latest kept config's.
+ */
+export function knownOutcomes(state: PolicyState, fingerprint: string): KnownOutcome[] {
+  const learned = state.knowledge[fingerprint] ?? {};
+  const ahead = state.outcomesAhead?.[fingerprint] ?? {};
+  return [...new Set([...Object.keys(learned), ...Object.keys(ahead)])].map((action) => {
+    const s = learned[action];
+    const seen = ahead[action] ?? [];
+    const params = [...seen].sort((a, b) => b.at - a.at).find((o) => o.held && o.params !== undefined)?.params ?? s?.params;
+    return {
+      action,
+      successes: (s?.successes ?? 0) + seen.filter((o) => o.held).length,
+      failures: (s?.failures ?? 0) + seen.filter((o) => !o.held).length,
+      ...(params === undefined ? {} : { params }),
+    };
+  });
 }
 
 function candidateOf(c: ExperimentCandidate, chosen: boolean): Candidate {
