@@ -69,10 +69,11 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
         handler: (e) => (events.push(e), Promise.resolve()),
       });
       const collector = stack.services.find((s) => s.name === 'collector')!.url;
-      gateway = await GatewayProcess.start({ port, dataDir: join(dir, 'gateway'), otlpEndpoint: collector });
+      // The gateway compiles its TypeScript at start: on a loaded machine that took 48 s.
+      gateway = await GatewayProcess.start({ port, dataDir: join(dir, 'gateway'), otlpEndpoint: collector, timeoutMs: 90_000 });
       load = new ZipfLoad(gatewayUrl, 45);
       load.start();
-    }, 90_000);
+    }, 180_000);
 
     afterAll(async () => {
       if (process.env['OPTIMIZE_EVENTS_FILE'])
