@@ -44,6 +44,8 @@ export function cleanBaseline(buckets: readonly RouteBucket[], bucketMs: number)
     const { fromMs, toMs } = span(kept);
     return fromMs === null || toMs === null ? 'no bucket' : `${kept.length} bucket(s) ${clock(fromMs)}–${clock(toMs)} UTC`;
   };
+  if (sorted.length === 0)
+    return { buckets: [], fromMs: null, toMs: null, configVersion: null, leftOut: 0, detail: 'no bucket before the change is stored' };
   if (sorted.every((b) => b.configVersion === undefined))
     return {
       buckets: sorted,
