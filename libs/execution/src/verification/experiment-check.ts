@@ -102,34 +102,29 @@ export async function verifyExperiment(
   });
   if (metrics === undefined) return fail('this executor has no route metrics source: the experiment cannot be judged');
   const { bucketMs, route } = experiment;
-  const baselineTo = Math.floor(appliedMs / bucketMs) * bucketMs;
   // The bucket the change landed in is mixed: the trial starts with the next one.
-  const trialFrom = baselineTo + bucketMs;
-  // The baseline's newest bucket is read once it is stored, as the trial's are.
-  const stored = baselineTo + TELEMETRY_LAG_MS - clock.now();
-  if (stored > 0) await clock.sleep(stored, signal);
-  if (signal?.aborted) return { passed: false, aborted: true, checks, recoveredAtMs: null, detail: 'aborted' };
-  let window: BaselineWindow;
-  try {
-    window = await readBaseline(experiment, target, appliedMs, metrics);
-  } catch (error) {
-    return fail(`the baseline window could not be read: ${String(error)}`);
-  }
-  const baseline = window.buckets;
-  const baselineWindow = {
-    start: window.fromMs === null ? null : new Date(window.fromMs).toISOString(),
-    end: window.toMs === null ? null : new Date(window.toMs).toISOString(),
-    configVersion: window.configVersion,
-    leftOut: window.leftOut,
-    detail: window.detail,
+  const trialFrom = (Math.floor(appliedMs / bucketMs) + 1) * bucketMs;
+  /**
+   * The verdict, with the baseline read only now: by the trial's end (or its breach) every baseline
+   * bucket is stored, however far the telemetry lags. The guards need no baseline.
+   */
+  const judge = async (trial: readonly RouteBucket[]): Promise<ExperimentResult | string> => {
+    let window: BaselineWindow;
+    try {
+      window = await readBaseline(experiment, target, appliedMs, metrics);
+    } catch (error) {
+      return `the baseline window could not be read: ${String(error)}`;
+    }
+    checks.push({ name: 'baseline', passed: true, observed: window.buckets.length, detail: `baseline of ${route}: ${window.detail}` });
+    const baselineWindow = {
+      start: window.fromMs === null ? null : new Date(window.fromMs).toISOString(),
+      end: window.toMs === null ? null : new Date(window.toMs).toISOString(),
+      configVersion: window.configVersion,
+      leftOut: window.leftOut,
+      detail: window.detail,
+    };
+    return { ...judgeExperiment(experiment, window.buckets, trial), baselineWindow };
   };
-  const judge = (trial: readonly RouteBucket[]): ExperimentResult => ({ ...judgeExperiment(experiment, baseline, trial), baselineWindow });
-  checks.push({
-    name: 'baseline',
-    passed: true,
-    observed: baseline.length,
-    detail: `baseline of ${route}: ${window.detail}`,
-  });
   let trial: RouteBucket[] = [];
   for (let k = 1; k <= experiment.trialBuckets; k++) {
     const closes = trialFrom + k * bucketMs;
@@ -144,12 +139,13 @@ export async function verifyExperiment(
     }
     const breach = guardBreach(experiment, trial);
     if (breach !== undefined) {
-      const result = judge(trial);
+      const result = await judge(trial);
       checks.push({ name: 'guard', passed: false, observed: trial.length, detail: breach });
-      return fail(`guard broken after ${trial.length} trial bucket(s): ${breach}`, result);
+      return fail(`guard broken after ${trial.length} trial bucket(s): ${breach}`, typeof result === 'string' ? undefined : result);
     }
   }
-  const result = judge(trial);
+  const result = await judge(trial);
+  if (typeof result === 'string') return fail(result);
   checks.push({ name: 'guard', passed: true, observed: trial.length, detail: 'no guard broken over the trial window' });
   checks.push({
     name: 'objective',
