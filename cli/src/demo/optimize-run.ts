@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import * as path from 'node:path';
 import { MemoryIdempotencyStore } from '@homeostat/bus';
 import { loadConfig, SERVICE_NAMES } from '@homeostat/config';
-import type { AnyEnvelope, DecisionMade, IncidentOpened, OutcomeRecorded } from '@homeostat/contracts';
+import type { AnyEnvelope, DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } from '@homeostat/contracts';
 import { runServices, type RunningStack } from '@homeostat/runtime';
 import { JsonLogger } from '@homeostat/telemetry';
 import { serviceDefinitions } from '../services';
@@ -194,8 +194,16 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
     experiments.push(searched);
     let regimeReturns: OptimizeDemoRegimeReturn | null = null;
     if (searched.verdict === 'kept') {
-      // The regime returns at once: the decider goes to the config it saw kept, whether or not the
-      // learner's knowledge of it has reached it yet.
+      // The regime returns once its opportunity has closed (an open one gets no second decision); the
+      // decider goes to the config it saw kept, whether or not the learner's knowledge has reached it.
+      await until(
+        () =>
+          events.find(
+            (e) => e.type === 'homeostat.incident.resolved.v1' && (e.data as IncidentResolved).incidentId === searchedDecision.incidentId,
+          ),
+        timeoutMs,
+        'the searched opportunity resolved',
+      );
       const [returned, returnedDecision] = await experiment('regime-returns', await personRollsBack());
       experiments.push(returned);
       regimeReturns = {
