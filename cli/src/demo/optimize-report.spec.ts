@@ -20,6 +20,7 @@ function experiment(extra: Partial<OptimizeDemoExperiment>): OptimizeDemoExperim
     effectHighMs: 103.6,
     pValue: 0.00073,
     baselineBuckets: 8,
+    baselineWindow: '8 bucket(s) 18:41:37–18:41:45 UTC served by config version 1, the one live before the change',
     trialBuckets: 8,
     guards: [{ name: 'guard', passed: true, detail: 'no guard broken over the trial window' }],
     verdict: 'kept',
@@ -53,6 +54,7 @@ describe('homeostat demo --loop optimize', () => {
           pValue: null,
           guards: [{ name: 'guard', passed: false, detail: 'error ratio 0.208 in a trial bucket' }],
           verdict: 'rolled-back',
+          baselineWindow: null,
           opportunityToVerdictMs: 4_915,
         }),
       ],
@@ -76,6 +78,10 @@ describe('homeostat demo --loop optimize', () => {
     );
     expect(lines[2]).toMatch(/42\.8 ms \[41\.1, 103\.6\] p=0\.00073\s+ok: no guard broken over the trial window\s+kept\s+11\.9 s$/);
     expect(lines[3]).toMatch(/\(known-good\).*\s-\s+BROKEN: error ratio 0\.208 in a trial bucket\s+rolled-back\s+4\.9 s$/);
+    expect(lines).toContain(
+      'baseline of search: 8 bucket(s) 18:41:37–18:41:45 UTC served by config version 1, the one live before the change',
+    );
+    expect(lines).toContain('baseline of guard-breaks: not read');
     expect(lines).toContain(
       'regime returns: catalog rate=32-64,keys=hot,upstream=ok — known-good config applied, no new search 12 ms after the opportunity;' +
         ' config identical to kept decision d1 (d2); why: known-good config of this regime',

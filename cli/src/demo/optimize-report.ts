@@ -25,6 +25,8 @@ export interface OptimizeDemoExperiment {
   effectHighMs: number | null;
   pValue: number | null;
   baselineBuckets: number;
+  /** Which buckets the baseline held and which config served them (the outcome's baselineWindow); null when not read. */
+  baselineWindow: string | null;
   trialBuckets: number;
   guards: { name: string; passed: boolean; detail: string }[];
   verdict: 'kept' | 'rolled-back' | 'not-kept' | 'failed';
@@ -101,6 +103,7 @@ export function formatOptimizeReport(report: OptimizeDemoReport): string {
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   const back = report.regimeReturns;
   out.push('');
+  for (const x of report.experiments) out.push(`baseline of ${x.step}: ${x.baselineWindow ?? 'not read'}`);
   if (back === null) out.push('regime returns: not played (the searched experiment was not kept, so the regime has no known-good config)');
   else
     out.push(

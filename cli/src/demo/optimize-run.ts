@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { DecisionMade, IncidentOpened, KnowledgeUpdated, OutcomeRecorded } from '@homeostat/contracts';
+import type { DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } from '@homeostat/contracts';
 import { GATEWAY_LOOP_FILE, GatewayProcess, hotKeyLoopSpec, ZipfLoad } from './optimize-scenario';
 import type { OptimizeDemoExperiment, OptimizeDemoRegimeReturn, OptimizeDemoReport, OptimizeDemoStep } from './optimize-report';
 import { startOptimizeStack, type OptimizeStack } from './optimize-stack';
@@ -23,10 +23,6 @@ interface Step {
   at: string;
 }
 
-/** The windows hotKeyLoopSpec sets: 1 s buckets, 8 of them before a change. */
-const BUCKET_MS = 1_000;
-const BASELINE_BUCKETS = 8;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 type Outcome = OutcomeRecorded;
 
 /**
@@ -113,6 +109,7 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
         effectHighMs: r?.effectHighMs ?? null,
         pValue: r?.pValue ?? null,
         baselineBuckets: r?.baselineBuckets ?? 0,
+        baselineWindow: r?.baselineWindow?.detail ?? null,
         trialBuckets: r?.trialBuckets ?? 0,
         guards: outcome.verification.checks
           .filter((c) => c.name === 'guard')
@@ -135,19 +132,16 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
       return gateway;
     };
     /**
-     * What a person does: pauses the loop, rolls the catalog cache back when it is on, lets the
-     * hot keys run uncached for a baseline window, and resumes the loop; the same regime is then
-     * back. The pause is there because an experiment's baseline is the buckets just before its
-     * change, whatever config they ran under: a config re-applied at once would be judged against
-     * buckets still served by the cache. Returns where the step's events start (at the resume).
+     * What a person does: pauses the loop, rolls the catalog cache back when it is on, and resumes
+     * the loop at once; the same regime is then back. The loop's next change waits for a baseline
+     * the rolled-back config served alone (the executor's awaitCleanBaseline), so a cache
+     * re-applied right away is not judged against buckets the cache served. Returns where the
+     * step's events start (at the resume).
      */
     const personRollsBack = async (): Promise<Step> => {
       await control('pause', 'demo: a person rolls the cache back');
-      await sleep(1_000);
       if ((await live().config()).config.routes['catalog']?.cache.enabled) await live().rollback();
-      const waitMs = (BASELINE_BUCKETS + 2) * BUCKET_MS;
-      progress(`a person paused the loop and turned the catalog cache off; ${waitMs / 1000} s of uncached hot keys, then resume`);
-      await sleep(waitMs);
+      progress('a person paused the loop, turned the catalog cache off and resumed it');
       const step = { from: events.length, at: new Date().toISOString() };
       await control('resume', 'demo: the same regime, uncached');
       return step;
@@ -158,19 +152,15 @@ export async function runOptimizeDemo(options: OptimizeDemoOptions): Promise<Opt
     experiments.push(searched);
     let regimeReturns: OptimizeDemoRegimeReturn | null = null;
     if (searched.verdict === 'kept') {
-      // The regime returns once the learner knows its config; before that, the opportunity gets a
-      // freshly designed experiment (the same change, without the known-good shortcut).
+      // The regime returns once its opportunity has closed (an open one gets no second decision); the
+      // decider goes to the config it saw kept, whether or not the learner's knowledge has reached it.
       await until(
         () =>
           events.find(
-            (e) =>
-              e.type === 'homeostat.knowledge.updated.v1' &&
-              (e.data as KnowledgeUpdated).fingerprint === searchedDecision.fingerprint &&
-              (e.data as KnowledgeUpdated).action === searchedDecision.action?.name &&
-              (e.data as KnowledgeUpdated).params !== undefined,
+            (e) => e.type === 'homeostat.incident.resolved.v1' && (e.data as IncidentResolved).incidentId === searchedDecision.incidentId,
           ),
         timeoutMs,
-        'the learner knowing the regime’s config',
+        'the searched opportunity resolved',
       );
       const [returned, returnedDecision] = await experiment('regime-returns', await personRollsBack());
       experiments.push(returned);

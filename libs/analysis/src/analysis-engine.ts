@@ -99,6 +99,8 @@ export interface TargetSnapshot {
   tracker: TrackerSnapshot;
   /** The version attributes it announced and its recent changes (absent in older snapshots: none known). */
   changes?: TargetChangesSnapshot;
+  /** What other parts of the analyzer keep per target (the optimize loops' routes), by part name, carried as is (StateHandover.addPart). */
+  parts?: Record<string, unknown>;
 }
 
 /** Every target's state (what a restart continues from). Version 1, still read, has one miner for all targets. */

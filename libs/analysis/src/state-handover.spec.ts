@@ -88,6 +88,60 @@ describe('StateHandover', () => {
     expect(restarted.lines).toEqual([]);
   });
 
+  it('moves a part’s state of a target with the engine’s: published in its record, restored on take-over, forgotten when it moves away', () => {
+    const states = new Map<string, unknown>([['shop', { windows: [1, 2, 3] }]]);
+    const part = {
+      snapshot: (target: string): unknown => states.get(target),
+      restore: (target: string, state: unknown): void => {
+        if (typeof state !== 'object') throw new Error('not a state');
+        states.set(target, state);
+      },
+      drop: (target: string): void => void states.delete(target),
+    };
+    const here = setup();
+    here.handover.addPart('optimize', part);
+    here.handover.beforeIngest('shop');
+    here.engine.ingestSpans(
+      'shop',
+      spans(here.clock.now, 10, () => 20),
+      here.clock.now,
+    );
+    return here.handover.publishDue(true).then(() => {
+      const published = here.changelog.published[0]!;
+      expect(published.parts).toEqual({ optimize: { windows: [1, 2, 3] } });
+      expect(parseTargetSnapshot(serializeTargetSnapshot(published), 'shop').parts).toEqual({ optimize: { windows: [1, 2, 3] } });
+
+      // Another replica takes the target over, with the part's state; a part state that does not restore is logged.
+      states.clear();
+      const there = setup();
+      there.handover.addPart('optimize', part);
+      there.changelog.records.set('shop', { target: 'shop', owner: 'them', savedAtMs: T0, lastSeenMs: T0, snapshot: published });
+      there.handover.beforeIngest('shop');
+      expect(states.get('shop')).toEqual({ windows: [1, 2, 3] });
+      const broken = setup();
+      broken.handover.addPart('optimize', part);
+      broken.changelog.records.set('shop', {
+        target: 'shop',
+        owner: 'them',
+        savedAtMs: T0,
+        lastSeenMs: T0,
+        snapshot: { ...published, parts: { optimize: 'x' } },
+      });
+      broken.handover.beforeIngest('shop');
+      expect(broken.lines.some((l) => l.includes('the optimize state of shop from them does not restore'))).toBe(true);
+      expect(broken.engine.targets()).toEqual(['shop']);
+
+      // Its partition moves on: the part forgets the target with the engine.
+      there.engine.ingestSpans(
+        'shop',
+        spans(T0, 10, () => 20),
+        T0,
+      );
+      there.handover.onRecord({ target: 'shop', owner: 'others', savedAtMs: T0 + 1_000, lastSeenMs: T0 + 1_000 });
+      expect(states.has('shop')).toBe(false);
+    });
+  });
+
   it("starts a target cold when another process's state of it does not restore, and keeps taking its telemetry", () => {
     const { engine, changelog, handover, clock, lines } = setup();
     const broken = stateOfShop(T0, 5);

@@ -46,6 +46,19 @@ export function parseTargetSnapshot(json: string, target: string): TargetSnapsho
   return snapshot;
 }
 
+/**
+ * State another part of the analyzer keeps per target (the optimize loops' route windows and open
+ * incidents), moved with the engine's: published in the target's record, restored when the target
+ * is taken over, forgotten when it moves away.
+ */
+export interface TargetStatePart {
+  /** Undefined when the part has nothing of the target. */
+  snapshot(target: string): unknown;
+  /** Throws on a state it does not read. */
+  restore(target: string, state: unknown): void;
+  drop(target: string): void;
+}
+
 export interface HandoverOptions {
   /** How often the state of the targets that had telemetry since is published. */
   publishEveryMs: number;
@@ -80,6 +93,7 @@ export class StateHandover {
   private readonly published = new Map<string, number>();
   private lastPublishMs = 0;
   private readonly options: HandoverOptions;
+  private readonly parts = new Map<string, TargetStatePart>();
 
   constructor(
     private readonly engine: AnalysisEngine,
@@ -91,6 +105,11 @@ export class StateHandover {
     private readonly now: () => number = Date.now,
   ) {
     this.options = { ...DEFAULT_HANDOVER_OPTIONS, ...options };
+  }
+
+  /** Moves `part`'s state of each target with the engine's, under `name` in the record. */
+  addPart(name: string, part: TargetStatePart): void {
+    this.parts.set(name, part);
   }
 
   /** Call before ingesting telemetry of `target`. */
@@ -122,6 +141,7 @@ export class StateHandover {
     const last = this.engine.lastSeenMs(target);
     if (last !== undefined && info.lastSeenMs > last) {
       this.engine.dropTarget(target);
+      for (const part of this.parts.values()) part.drop(target);
       this.checked.delete(target);
       this.coldSince.delete(target);
       this.published.delete(target);
@@ -136,6 +156,15 @@ export class StateHandover {
     } catch (error) {
       this.logger.warn(`state of ${record.target} from ${record.owner} does not restore, starting cold: ${String(error)}`);
       return false;
+    }
+    for (const [name, part] of this.parts) {
+      const state = record.snapshot.parts?.[name];
+      if (state === undefined) continue;
+      try {
+        part.restore(record.target, state);
+      } catch (error) {
+        this.logger.warn(`the ${name} state of ${record.target} from ${record.owner} does not restore, starting it cold: ${String(error)}`);
+      }
     }
     this.logger.info(
       `took over the state of ${record.target} from ${record.owner}${how} (saved ${new Date(record.savedAtMs).toISOString()}, ${record.snapshot.series.length} series)`,
@@ -152,10 +181,20 @@ export class StateHandover {
       const last = this.engine.lastSeenMs(target);
       return last === undefined || (this.published.get(target) ?? -Infinity) >= last ? [] : [{ target, last }];
     });
-    const snapshots = this.engine.snapshotTargets(
-      due.map((d) => d.target),
-      now,
-    );
+    const snapshots = this.engine
+      .snapshotTargets(
+        due.map((d) => d.target),
+        now,
+      )
+      .map((snapshot) => {
+        const parts = Object.fromEntries(
+          [...this.parts].flatMap(([name, part]) => {
+            const state = part.snapshot(snapshot.target);
+            return state === undefined ? [] : [[name, state]];
+          }),
+        );
+        return Object.keys(parts).length === 0 ? snapshot : { ...snapshot, parts };
+      });
     let count = 0;
     for (const [i, snapshot] of snapshots.entries()) {
       if (await this.changelog.publish(snapshot)) {

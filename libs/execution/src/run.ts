@@ -8,7 +8,7 @@ import { DEFAULT_ACTION_TIMEOUT_SECONDS, type PreparedRun } from './prepare';
 import { nextStep, statusAfterRollback, type InverseCall } from './rollback';
 import { verifyHealth, type Probe, type VerificationCheck, type VerifierClock } from './verification/health-check';
 import type { VerificationPlan } from './verification/verification-plan';
-import { verifyExperiment, type RouteMetrics } from './verification/experiment-check';
+import { awaitCleanBaseline, verifyExperiment, type RouteMetrics } from './verification/experiment-check';
 import type { ExperimentResult } from '@homeostat/contracts';
 
 export interface RunDeps {
@@ -33,6 +33,8 @@ export interface RunDeps {
  */
 export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortSignal): Promise<OutcomeInit | undefined> {
   const { decision } = run;
+  if (signal.aborted) return undefined;
+  const waited = await awaitBaseline(run, deps, signal);
   if (signal.aborted) return undefined;
   const startedMs = deps.clock.now();
   const startedAt = new Date(startedMs).toISOString();
@@ -72,7 +74,26 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
       decisionId: decision.decisionId,
     });
   }
-  return finishApplied(run, { startedMs, deadlineMs, answer: response }, deps, signal);
+  return finishApplied(run, { startedMs, deadlineMs, answer: response, ...(waited ? { checks: [waited] } : {}) }, deps, signal);
+}
+
+/** An experiment's change waits for a clean baseline (experiment-check.ts awaitCleanBaseline); other runs go at once. */
+async function awaitBaseline(run: PreparedRun, deps: RunDeps, signal: AbortSignal): Promise<VerificationCheck | undefined> {
+  const plan = run.verification;
+  if (plan.kind !== 'experiment' || deps.routeMetrics === undefined) return undefined;
+  const waited = await awaitCleanBaseline(plan.experiment, plan.target, deps.routeMetrics, deps.clock, signal);
+  const seconds = (waited.waitedMs / 1000).toFixed(1);
+  deps.log.info(`decision ${run.decision.decisionId}: ${seconds} s for a clean baseline: ${waited.detail}`, {
+    decisionId: run.decision.decisionId,
+  });
+  return {
+    name: 'baseline-wait',
+    passed: waited.ready,
+    observed: waited.waitedMs,
+    detail: waited.ready
+      ? `applied after ${seconds} s, once the config live before it had served enough buckets: ${waited.detail}`
+      : `applied after ${seconds} s without a full baseline: ${waited.detail}`,
+  };
 }
 
 /** Where a run stands once its action was sent: when it started, its deadline, what the target answered. */
@@ -83,6 +104,8 @@ export interface AppliedRun {
   answer: (ActionResponse & { memo: RunMemo }) | undefined;
   /** Replaces the health-check plan's streak: a recovery that finds its deadline passed checks once. */
   singleCheck?: boolean;
+  /** What was checked before the action was sent (an experiment's wait for its baseline). */
+  checks?: VerificationCheck[];
 }
 
 /**
@@ -97,7 +120,7 @@ export async function finishApplied(
 ): Promise<OutcomeInit | undefined> {
   const { startedMs, deadlineMs, answer } = applied;
   const startedAt = new Date(startedMs).toISOString();
-  const actionChecks = answer ? [checkOf('action', answer)] : [];
+  const actionChecks = [...(applied.checks ?? []), ...(answer ? [checkOf('action', answer)] : [])];
   if (answer && !answer.accepted) {
     return {
       status: 'failed',

@@ -20,6 +20,7 @@ import {
   type GuardState,
   type IncidentCase,
   type IncidentInput,
+  type OutcomeAhead,
   type PolicyEvent,
   type PolicyState,
   type RunningAction,
@@ -27,6 +28,8 @@ import {
 
 /** A missing outcome is declared overdue this long after the action's own verification deadline. */
 export const OUTCOME_GRACE_MS = 15_000;
+/** Outcomes ahead of the learner kept per fingerprint × action: the newest, should its updates stop coming. */
+export const MAX_OUTCOMES_AHEAD = 20;
 
 const OUTCOME_TO_ATTEMPT: Record<OutcomeRecorded['status'], AttemptStatus> = {
   succeeded: 'succeeded',
@@ -216,7 +219,12 @@ function onKnowledge(state: PolicyState, k: KnowledgeUpdated, loop: LoopSpec | u
     lastOutcomeAt: k.lastOutcomeAt,
     ...(k.params === undefined ? {} : { params: k.params }),
   };
-  const next = { ...state, knowledge: { ...state.knowledge, [k.fingerprint]: { ...state.knowledge[k.fingerprint], [k.action]: stats } } };
+  const next = withOutcomesAhead(
+    { ...state, knowledge: { ...state.knowledge, [k.fingerprint]: { ...state.knowledge[k.fingerprint], [k.action]: stats } } },
+    k.fingerprint,
+    k.action,
+    (ahead) => ahead.filter((o) => !countedBy(stats, o.at)),
+  );
   // One step per update that counts new outcomes: a redelivered update (same tries) does not step again.
   if (loop === undefined || k.tries <= (held?.tries ?? 0)) return next;
   const step = stepAutonomy(autonomyLevel(next, loop, k.fingerprint, k.action), stats, loop.spec.autonomy);
@@ -237,8 +245,46 @@ function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec 
   }
   if (loop !== undefined && isVerifiedOutcome(outcome))
     guard = countVerification(guard, loop, outcome.status === 'succeeded', Date.parse(outcome.finishedAt));
-  const next = guard === state.guard ? state : { ...state, guard };
+  const next = aheadOfLearner(guard === state.guard ? state : { ...state, guard }, outcome);
   return settle(next, outcome.incidentId, outcome.decisionId, OUTCOME_TO_ATTEMPT[outcome.status], Date.parse(outcome.finishedAt));
+}
+
+/** Whether knowledge whose last counted outcome finished at `lastOutcomeAt` counts an outcome that finished at `at`. */
+const countedBy = (stats: ActionStats | undefined, at: number): boolean =>
+  stats?.lastOutcomeAt !== undefined && Date.parse(stats.lastOutcomeAt) >= at;
+
+/**
+ * An optimize experiment's verdict, held until the learner's knowledge counts it: the learner
+ * publishes its update only after it has stored the outcome, and a regime that returns in between
+ * would otherwise get a fresh experiment instead of the config just kept.
+ */
+function aheadOfLearner(state: PolicyState, outcome: OutcomeRecorded): PolicyState {
+  if (outcome.experiment === undefined || !outcome.applied || !isVerifiedOutcome(outcome)) return state;
+  const at = Date.parse(outcome.finishedAt);
+  if (countedBy(state.knowledge[outcome.fingerprint]?.[outcome.action.name], at)) return state;
+  const held = outcome.status === 'succeeded';
+  const seen: OutcomeAhead = { decisionId: outcome.decisionId, at, held, ...(held ? { params: outcome.action.params } : {}) };
+  return withOutcomesAhead(state, outcome.fingerprint, outcome.action.name, (ahead) =>
+    ahead.some((o) => o.decisionId === seen.decisionId) ? ahead : [...ahead, seen].slice(-MAX_OUTCOMES_AHEAD),
+  );
+}
+
+function withOutcomesAhead(
+  state: PolicyState,
+  fingerprint: string,
+  action: string,
+  change: (ahead: OutcomeAhead[]) => OutcomeAhead[],
+): PolicyState {
+  const before = state.outcomesAhead?.[fingerprint]?.[action] ?? [];
+  const after = change(before);
+  if (after === before || (after.length === 0 && before.length === 0)) return state;
+  const { [action]: _was, ...otherActions } = state.outcomesAhead?.[fingerprint] ?? {};
+  const actions = after.length === 0 ? otherActions : { ...otherActions, [action]: after };
+  const { [fingerprint]: _fp, ...otherFingerprints } = state.outcomesAhead ?? {};
+  return {
+    ...state,
+    outcomesAhead: Object.keys(actions).length === 0 ? otherFingerprints : { ...otherFingerprints, [fingerprint]: actions },
+  };
 }
 
 /** The circuit breaker: N failed verifications in a row pause the loop; a success closes it. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLoopSpec, type IncidentOpened, type LoopSpec, type OutcomeRecorded, type RouteObservation } from '@homeostat/contracts';
 import { createDecider, react, type DeciderInput } from './decider';
+import { knownOutcomes } from './optimize-plan';
 import type { PolicyState } from './policy-state';
 
 const parsed = parseLoopSpec(readFileSync(join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml'), 'utf8'));
@@ -194,6 +195,110 @@ describe('the decider on an optimize loop', () => {
         explanation: { chosenBecause: expect.stringMatching(/known-good config of this regime/) },
       },
     ]);
+  });
+
+  it('goes straight to the config it saw kept when the regime returns before the learner’s knowledge does, and counts it once', () => {
+    const cache = {
+      method: 'PUT' as const,
+      url: 'http://gw/actuator/config',
+      body: { routes: { catalog: { cache: { enabled: true, ttlMs: 22_500, staleWhileRevalidateMs: 7_500 } } } },
+    };
+    const experimentResult = {
+      kept: true,
+      reason: 'improved beyond noise',
+      baselineMedianMs: 40,
+      trialMedianMs: 1,
+      effectMs: 39,
+      effectLowMs: 35,
+      effectHighMs: 41,
+      pValue: 0.001,
+      baselineBuckets: 10,
+      trialBuckets: 10,
+    };
+    const kept = outcome('d1', 'i1', 'tune-cache', 'succeeded');
+    if (kept.type !== 'homeostat.outcome.recorded.v1') throw new Error('an outcome');
+    kept.data = { ...kept.data, action: { ...kept.data.action, params: cache }, experiment: experimentResult };
+    const resolved: DeciderInput = {
+      type: 'homeostat.incident.resolved.v1',
+      data: {
+        incidentId: 'i1',
+        loop: loop.metadata.name,
+        target: 'gateway',
+        fingerprint: FINGERPRINT,
+        openedAt: new Date(T0).toISOString(),
+        resolvedAt: new Date(T0 + 40_000).toISOString(),
+        resolution: 'recovered',
+      },
+    };
+    const searched = run([
+      [T0, opened('i1')],
+      [T0 + 25_000, kept],
+      // Redelivered: still one kept outcome.
+      [T0 + 25_001, kept],
+      [T0 + 40_000, resolved],
+    ]);
+    expect(searched.state.outcomesAhead?.[FINGERPRINT]?.['tune-cache']).toEqual([
+      { decisionId: 'd1', at: T0 + 25_000, held: true, params: cache },
+    ]);
+    // The regime returns; no knowledge update has reached the decider yet.
+    const returned = run([[T0 + 60_000, opened('i2')]], searched.state);
+    expect(returned.decisions).toMatchObject([
+      {
+        action: { name: 'tune-cache', params: { method: 'PUT', body: cache.body } },
+        experiment: { knownGood: true, knob: 'cache' },
+        explanation: { chosenBecause: expect.stringMatching(/seen before: tune-cache kept 1✓ 0✗/) },
+      },
+    ]);
+    // The learner's update counts that outcome: the decider's own record of it goes, nothing is counted twice.
+    const learned: DeciderInput = {
+      type: 'homeostat.knowledge.updated.v1',
+      data: {
+        loop: loop.metadata.name,
+        fingerprint: FINGERPRINT,
+        action: 'tune-cache',
+        tries: 1,
+        successes: 1,
+        failures: 0,
+        meanTimeToRecoverMs: null,
+        p50TimeToRecoverMs: null,
+        lastOutcomeAt: new Date(T0 + 25_000).toISOString(),
+        posterior: { alpha: 2, beta: 1 },
+        params: cache,
+      },
+    };
+    const caughtUp = run([[T0 + 61_000, learned]], searched.state);
+    expect(caughtUp.state.outcomesAhead).toEqual({});
+    expect(knownOutcomes(caughtUp.state, FINGERPRINT)).toEqual([{ action: 'tune-cache', successes: 1, failures: 0, params: cache }]);
+    // An outcome the held knowledge already counts (its update came first) is not held ahead again.
+    expect(run([[T0 + 62_000, kept]], caughtUp.state).state.outcomesAhead).toEqual({});
+  });
+
+  it('holds a rolled-back experiment against its action until the learner counts it', () => {
+    const rolledBack = outcome('d1', 'i1', 'tune-cache', 'rolled-back');
+    if (rolledBack.type !== 'homeostat.outcome.recorded.v1') throw new Error('an outcome');
+    rolledBack.data = {
+      ...rolledBack.data,
+      experiment: {
+        kept: false,
+        reason: 'guard broken',
+        baselineMedianMs: 40,
+        trialMedianMs: null,
+        effectMs: null,
+        effectLowMs: null,
+        effectHighMs: null,
+        pValue: null,
+        baselineBuckets: 10,
+        trialBuckets: 2,
+        guardBreach: 'error ratio',
+      },
+    };
+    const { state } = run([
+      [T0, opened('i1')],
+      [T0 + 25_000, rolledBack],
+    ]);
+    expect(knownOutcomes(state, FINGERPRINT)).toEqual([{ action: 'tune-cache', successes: 0, failures: 1 }]);
+    // Not an optimize outcome (no experiment): the learner's knowledge alone counts it.
+    expect(run([[T0 + 25_000, outcome('d9', 'i9', 'tune-cache', 'succeeded')]]).state.outcomesAhead).toBeUndefined();
   });
 
   it('never caches nor retries the non-idempotent orders route', () => {

@@ -1,8 +1,8 @@
 import { parseDuration, type Candidate, type Experiment } from '@homeostat/contracts';
 import { actuatorCall, designExperiments, experimentGuards, type ExperimentCandidate, type KnownOutcome } from '@homeostat/optimize';
-import { autonomyLevel } from './autonomy';
-import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
+import { describeGuardrails, escalation, guardrailGate } from './gate';
 import { RULED_OUT, type DecisionPlan, type PlanInput } from './plan';
+import type { PolicyState } from './policy-state';
 
 export interface ExperimentPlan extends DecisionPlan {
   experiment?: Experiment;
@@ -25,30 +25,15 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   const attempt = attempts.length + 1;
   const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
   const ruledOut = new Set(attempts.flatMap((a) => (a.action !== null && RULED_OUT.has(a.status) ? [a.action] : [])));
-  const known: KnownOutcome[] = Object.entries(state.knowledge[incident.fingerprint] ?? {}).map(([action, s]) => ({
-    action,
-    successes: s.successes,
-    failures: s.failures,
-    ...(s.params === undefined ? {} : { params: s.params }),
-  }));
+  const known = knownOutcomes(state, incident.fingerprint);
   const designed =
     spec === undefined || observation === undefined
       ? []
       : designExperiments({ spec, observation, ruledOut, catalog: new Set(loop.spec.actions.map((a) => a.name)), known });
   const best = designed.find((c) => c.eligible);
-  const pending = attempts.find((a) => a.status === 'pending');
-  const loopChecks = loopGuardrails({
-    state,
-    loop,
-    target: incident.target,
-    now,
-    ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }),
-  });
   const actionSpec = best === undefined ? undefined : loop.spec.actions.find((a) => a.name === best.action);
-  const level = best === undefined ? loop.spec.autonomy.start : autonomyLevel(state, loop, incident.fingerprint, best.action);
-  const actionChecks =
-    actionSpec === undefined ? [] : actionGuardrails(loop, actionSpec, level, state.knowledge[incident.fingerprint]?.[actionSpec.name]);
-  const checks = [...loopChecks, ...actionChecks];
+  const gate = guardrailGate({ state, loop, incident, attempts, now, action: actionSpec });
+  const level = gate.level;
   const explanationBase = {
     evidenceSummary:
       observation === undefined
@@ -58,21 +43,12 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
           `cache hits ${pct(observation.cacheHitRatio)} of ${pct(observation.repeatRatio)} repeated keys, retries ${pct(observation.retryRatio)} ` +
           `over ${observation.buckets} buckets (${observation.windowStart} – ${observation.windowEnd})`,
     candidates: designed.map((c) => candidateOf(c, c === best)),
-    guardrails: checks.map((c) => c.check),
+    guardrails: gate.checks.map((c) => c.check),
   };
-  const escalate = (chosenBecause: string, retryAt?: number): ExperimentPlan => ({
-    action: null,
-    mode: 'escalate',
-    autonomyLevel: level,
-    attempt,
-    ...chain,
-    explanation: { ...explanationBase, chosenBecause },
-    ...(retryAt === undefined ? {} : { retryAt }),
-  });
-  const blocking = loopChecks.filter((c) => c.effect === 'block');
-  const waiting = loopChecks.filter((c) => c.effect === 'wait');
+  const escalate = escalation({ autonomyLevel: level, attempt, ...chain }, explanationBase);
+  const { blocking, waiting, mode } = gate;
   const wouldTry = best === undefined ? '' : ` (would have tried: ${best.change})`;
-  if (blocking.length > 0) return { ...escalate(`no experiment: ${describe(blocking)}${wouldTry}`), blocked: true };
+  if (blocking.length > 0) return { ...escalate(`no experiment: ${describeGuardrails(blocking)}${wouldTry}`), blocked: true };
   if (spec === undefined || observation === undefined || best === undefined || actionSpec === undefined) {
     return escalate(
       `no experiment left to try on this ${observation?.kind ?? 'incident'}` +
@@ -80,15 +56,13 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
         (observation?.kind === 'regression' ? ': the route breaks its SLO and people must look' : ''),
     );
   }
-  if (waiting.length > 0) {
-    const retryAt = Math.max(...waiting.map((w) => w.retryAt ?? now));
-    return escalate(`experiment waits: ${describe(waiting)}; allowed again at ${new Date(retryAt).toISOString()}${wouldTry}`, retryAt);
-  }
+  if (gate.retryAt !== undefined)
+    return escalate(
+      `experiment waits: ${describeGuardrails(waiting)}; allowed again at ${new Date(gate.retryAt).toISOString()}${wouldTry}`,
+      gate.retryAt,
+    );
   const route = spec.routes[observation.route];
   if (route === undefined) return escalate(`route ${observation.route} is not in the loop's optimize section`);
-  const dryRunBy = actionChecks.filter((c) => c.effect === 'dry-run');
-  const approvalBy = actionChecks.filter((c) => c.effect === 'approval');
-  const mode = dryRunBy.length > 0 ? 'dry-run' : approvalBy.length > 0 ? 'approval-required' : 'execute';
   const experiment: Experiment = {
     route: observation.route,
     regime: observation.regime,
@@ -114,11 +88,7 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
     `rolled back at once if p99 > ${Math.round(experiment.guards.p99MaxMs)} ms twice in a row or errors > ${pct(experiment.guards.errorRatioMax)}` +
     (experiment.guards.neverCached ? ' or any answer comes from a cache' : '') +
     (others.length > 0 ? `; alternatives: ${others.join(', ')}` : '; no alternative') +
-    (mode === 'dry-run'
-      ? `; recorded only: ${describe(dryRunBy)}`
-      : mode === 'approval-required'
-        ? `; waits for approval: ${describe(approvalBy)}`
-        : '; runs now: every guardrail passed');
+    gate.modeWhy;
   return {
     action: { name: best.action, adapter: actionSpec.adapter, params: actuatorCall(spec, best.patch) },
     mode,
@@ -130,6 +100,27 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   };
 }
 
+/**
+ * What is known about each action against the regime: the learner's counts, and the outcomes the
+ * decider saw itself that those counts do not include yet (`outcomesAhead`); the params are the
+ * latest kept config's.
+ */
+export function knownOutcomes(state: PolicyState, fingerprint: string): KnownOutcome[] {
+  const learned = state.knowledge[fingerprint] ?? {};
+  const ahead = state.outcomesAhead?.[fingerprint] ?? {};
+  return [...new Set([...Object.keys(learned), ...Object.keys(ahead)])].map((action) => {
+    const s = learned[action];
+    const seen = ahead[action] ?? [];
+    const params = [...seen].sort((a, b) => b.at - a.at).find((o) => o.held && o.params !== undefined)?.params ?? s?.params;
+    return {
+      action,
+      successes: (s?.successes ?? 0) + seen.filter((o) => o.held).length,
+      failures: (s?.failures ?? 0) + seen.filter((o) => !o.held).length,
+      ...(params === undefined ? {} : { params }),
+    };
+  });
+}
+
 function candidateOf(c: ExperimentCandidate, chosen: boolean): Candidate {
   return {
     action: c.action,
@@ -137,8 +128,4 @@ function candidateOf(c: ExperimentCandidate, chosen: boolean): Candidate {
     eligible: c.eligible,
     reason: `${chosen ? 'chosen: ' : ''}${c.change}: ${c.why}`,
   };
-}
-
-function describe(results: GuardrailResult[]): string {
-  return results.map((r) => `${r.check.name} (${r.check.detail})`).join('; ');
 }

@@ -1,6 +1,5 @@
 import type { ActionParams, Adapter, AutonomyLevel, Candidate, Explanation, Hypothesis, LoopSpec } from '@homeostat/contracts';
-import { autonomyLevel } from './autonomy';
-import { actionGuardrails, loopGuardrails, type GuardrailResult } from './guardrails';
+import { describeGuardrails, escalation, guardrailGate } from './gate';
 import type { Attempt, AttemptStatus, IncidentInput, PolicyState } from './policy-state';
 import type { Rng } from './rng';
 import { estimate, thompsonSample, utility, type ActionEstimate } from './scoring';
@@ -96,40 +95,21 @@ export function planDecision(input: PlanInput): DecisionPlan {
     undefined,
   );
 
-  const pending = attempts.find((a) => a.status === 'pending');
-  const loopChecks = loopGuardrails({
-    state,
-    loop,
-    target: incident.target,
-    now,
-    ...(pending === undefined ? {} : { pendingDecisionId: pending.decisionId }),
-  });
-  const level = best === undefined ? loop.spec.autonomy.start : autonomyLevel(state, loop, incident.fingerprint, best.action.name);
-  const actionChecks =
-    best === undefined ? [] : actionGuardrails(loop, best.action, level, state.knowledge[incident.fingerprint]?.[best.action.name]);
-  const checks = [...loopChecks, ...actionChecks];
+  const gate = guardrailGate({ state, loop, incident, attempts, now, action: best?.action });
+  const level = gate.level;
 
   const explanationBase = {
     evidenceSummary: summarizeEvidence(incident),
     ...(incident.hypothesis === undefined ? {} : { hypothesis: describeHypothesis(incident.hypothesis) }),
     candidates: scored.map((s) => (s === best ? { ...s.candidate, reason: `chosen: highest score; ${s.candidate.reason}` } : s.candidate)),
-    guardrails: checks.map((c) => c.check),
+    guardrails: gate.checks.map((c) => c.check),
   };
-  const escalate = (chosenBecause: string, retryAt?: number): DecisionPlan => ({
-    action: null,
-    mode: 'escalate',
-    autonomyLevel: level,
-    attempt,
-    ...chain,
-    explanation: { ...explanationBase, chosenBecause },
-    ...(retryAt === undefined ? {} : { retryAt }),
-  });
+  const escalate = escalation({ autonomyLevel: level, attempt, ...chain }, explanationBase);
 
-  const blocking = loopChecks.filter((c) => c.effect === 'block');
-  const waiting = loopChecks.filter((c) => c.effect === 'wait');
+  const { blocking, waiting, mode } = gate;
   const wouldChoose = best === undefined ? '' : ` (would have chosen ${best.action.name})`;
   if (blocking.length > 0) {
-    return { ...escalate(`escalated to people: ${describeFailed(blocking)}${wouldChoose}`), blocked: true };
+    return { ...escalate(`escalated to people: ${describeGuardrails(blocking)}${wouldChoose}`), blocked: true };
   }
   if (best === undefined) {
     const tried = [...ruledOut.keys()].join(', ');
@@ -137,32 +117,24 @@ export function planDecision(input: PlanInput): DecisionPlan {
       `escalated to people: no candidate left for this incident after ${attempts.length} attempt(s) (ruled out: ${tried || 'none'})`,
     );
   }
-  if (waiting.length > 0) {
-    const retryAt = Math.max(...waiting.map((w) => w.retryAt ?? now));
-    return escalate(`escalated: ${describeFailed(waiting)}; allowed again at ${new Date(retryAt).toISOString()}${wouldChoose}`, retryAt);
-  }
+  if (gate.retryAt !== undefined)
+    return escalate(
+      `escalated: ${describeGuardrails(waiting)}; allowed again at ${new Date(gate.retryAt).toISOString()}${wouldChoose}`,
+      gate.retryAt,
+    );
 
-  const dryRunBy = actionChecks.filter((c) => c.effect === 'dry-run');
-  const approvalBy = actionChecks.filter((c) => c.effect === 'approval');
-  const mode: PlanMode = dryRunBy.length > 0 ? 'dry-run' : approvalBy.length > 0 ? 'approval-required' : 'execute';
   const why =
     `${best.action.name} has the highest score ${best.candidate.score} among ${eligible.length} eligible candidate(s) ` +
     `(sampled success ${round(best.theta)} × utility ${round(best.utility)}; posterior mean ${round(best.candidate.posterior?.mean ?? 0)})` +
     (attempt > 1 ? `; attempt ${attempt} after ${[...ruledOut.keys()].join(', ') || 'an earlier decision'}` : '') +
     hypothesisRanking(incident.hypothesis, best, eligible);
-  const modeWhy =
-    mode === 'dry-run'
-      ? `; recorded only: ${describeFailed(dryRunBy)}`
-      : mode === 'approval-required'
-        ? `; waits for approval: ${describeFailed(approvalBy)}`
-        : '; runs now: every guardrail passed';
   return {
     action: { name: best.action.name, adapter: best.action.adapter, params: best.action.params },
     mode,
     autonomyLevel: level,
     attempt,
     ...chain,
-    explanation: { ...explanationBase, chosenBecause: why + modeWhy },
+    explanation: { ...explanationBase, chosenBecause: why + gate.modeWhy },
   };
 }
 
@@ -193,10 +165,6 @@ function hypothesisRanking(
 
 function describeSuspect(h: Hypothesis): string {
   return h.suspect.component === undefined ? h.suspect.service : `${h.suspect.service}/${h.suspect.component}`;
-}
-
-function describeFailed(results: GuardrailResult[]): string {
-  return results.map((r) => `${r.check.name} (${r.check.detail})`).join('; ');
 }
 
 export function summarizeEvidence(incident: IncidentInput): string {

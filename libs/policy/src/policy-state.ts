@@ -31,6 +31,17 @@ export interface ActionStats {
   params?: ActionParams;
 }
 
+/** An optimize outcome the decider saw itself that the learner's knowledge it holds does not count yet. */
+export interface OutcomeAhead {
+  decisionId: string;
+  /** Epoch ms: the outcome's finishedAt, compared with the knowledge's lastOutcomeAt. */
+  at: number;
+  /** The change was kept. */
+  held: boolean;
+  /** A kept change's action params: the regime's known-good config. */
+  params?: ActionParams;
+}
+
 export interface BudgetEntry {
   at: number;
   loop: string;
@@ -133,6 +144,12 @@ export interface PolicyState {
   cases: Record<string /* incidentId */, IncidentCase>;
   /** Open cases let go because there were more than the decider keeps: their incidents get no further attempts. */
   evictedCases: number;
+  /**
+   * Optimize outcomes by fingerprint and action that the held knowledge does not count yet: a
+   * regime that returns before the learner's update reaches the decider still goes straight to the
+   * config just kept. Dropped once an update counts them. (Absent in snapshots written before it.)
+   */
+  outcomesAhead?: Record<string /* fingerprint */, Record<string /* action */, OutcomeAhead[]>>;
 }
 
 /**

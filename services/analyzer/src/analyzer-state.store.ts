@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import type { EngineSnapshot } from '@homeostat/analysis';
+import type { OptimizeTargetSnapshot } from '@homeostat/optimize';
 import type { RepairIncidentsSnapshot } from '@homeostat/repair';
 import { JsonStateFile } from '@homeostat/runtime';
 
-/** The engine's snapshot, and the repair loops' open incidents and past failures (which no telemetry rebuilds). */
-export type AnalyzerSnapshot = EngineSnapshot & { repair?: RepairIncidentsSnapshot };
+/**
+ * The engine's snapshot, the repair loops' open incidents and past failures (which no telemetry
+ * rebuilds), and the optimize loops' route windows and open incidents by target.
+ */
+export type AnalyzerSnapshot = EngineSnapshot & { repair?: RepairIncidentsSnapshot; optimize?: Record<string, OptimizeTargetSnapshot> };
 
 /**
  * The analyzer's state on disk, under the data dir: written atomically (temp file + rename), so

@@ -12,7 +12,7 @@ import { OtlpDecodeError, OtlpLimitExceeded, expandOtlpEvent } from '@homeostat/
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { OptimizeAnalysis } from '@homeostat/optimize';
-import { AnalyzerStateStore } from './analyzer-state.store';
+import { AnalyzerStateStore, type AnalyzerSnapshot } from './analyzer-state.store';
 import { BuildFailureReader } from './repair/build-failure.reader';
 import { TargetStateChangelog } from './state/target-state-changelog';
 
@@ -75,6 +75,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     const saved = await this.state.load();
     if (saved) {
       engine.restore(saved);
+      this.restoreOptimize(saved.optimize);
       const repair = this.repair.restore(saved.repair);
       this.logger.log(
         `state restored from ${this.state.path} (saved ${new Date(saved.savedAtMs).toISOString()}, ${engine.targets().length} target(s), ` +
@@ -87,10 +88,29 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
       this.handover?.onRecord(record),
     );
     this.handover = new StateHandover(engine, this.changelog, log, saved?.savedAtMs);
+    this.handover.addPart('optimize', {
+      snapshot: (target) => this.optimize.snapshotTarget(target),
+      restore: (target, state) => this.optimize.restoreTarget(target, state),
+      drop: (target) => this.optimize.dropTarget(target),
+    });
     await this.changelog.start();
     this.engine = engine;
     this.timer = setInterval(() => void this.tick(), this.config.analyzer.tickMs);
     this.timer.unref();
+  }
+
+  /** The optimize loops' state from the data dir's snapshot; a target whose state does not restore starts cold. */
+  private restoreOptimize(saved: AnalyzerSnapshot['optimize']): void {
+    for (const [target, state] of Object.entries(saved ?? {})) {
+      try {
+        this.optimize.restoreTarget(target, state);
+      } catch (error) {
+        this.logger.warn(
+          `the optimize state of ${target} in ${this.state.path} does not restore, starting it cold: ${String(error)}`,
+          'Analyzer',
+        );
+      }
+    }
   }
 
   /** The engine, with the target's state taken over first if another replica had it. */
@@ -243,7 +263,13 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     if (!this.engine) return;
     this.lastSnapshotMs = Date.now();
     try {
-      await this.state.save({ ...this.engine.snapshot(this.lastSnapshotMs), repair: this.repair.snapshot() });
+      const optimize = Object.fromEntries(
+        this.optimize.targets().flatMap((t) => {
+          const state = this.optimize.snapshotTarget(t);
+          return state === undefined ? [] : [[t, state]];
+        }),
+      );
+      await this.state.save({ ...this.engine.snapshot(this.lastSnapshotMs), repair: this.repair.snapshot(), optimize });
     } catch (error) {
       this.logger.error(`saving the analyzer state failed: ${String(error)}`, 'Analyzer');
     }

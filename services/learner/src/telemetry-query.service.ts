@@ -38,6 +38,9 @@ export interface RouteBucketRow {
   cacheHits: number;
   retries: number;
   repeats: number;
+  /** The gateway's config version that served the bucket's last request, and how many served it (absent when its spans do not say). */
+  configVersion?: number;
+  configVersions?: number;
 }
 
 /**
@@ -99,7 +102,8 @@ export class TelemetryQueryService {
   /**
    * An API gateway route's buckets as the optimize loop judges experiments on them (libs/optimize
    * RouteBucket): per bucket of span end time, its server spans' count, 5xx, exact p50/p99 and
-   * cache hits, and its client spans' retries. Empty buckets are absent.
+   * cache hits, its client spans' retries, and the config version(s) its server spans were served
+   * by (`gateway.config.version`). Empty buckets are absent.
    */
   async routeBuckets(q: { service: string; route: string; fromMs: number; toMs: number; stepMs: number }): Promise<RouteBucketRow[]> {
     if (!(q.toMs > q.fromMs)) throw new BadRequestException('to must be after from');
@@ -112,7 +116,10 @@ export class TelemetryQueryService {
                 quantileExactIf(0.5)(Duration, SpanKind = 'Server') / 1e6 AS p50,
                 quantileExactIf(0.99)(Duration, SpanKind = 'Server') / 1e6 AS p99,
                 countIf(SpanKind = 'Server' AND SpanAttributes['gateway.cache.result'] IN ('hit', 'stale')) AS hits,
-                countIf(SpanKind = 'Client' AND toUInt32OrZero(SpanAttributes['http.request.resend_count']) > 0) AS retries
+                countIf(SpanKind = 'Client' AND toUInt32OrZero(SpanAttributes['http.request.resend_count']) > 0) AS retries,
+                argMaxIf(SpanAttributes['gateway.config.version'], toUnixTimestamp64Nano(Timestamp) + Duration,
+                  SpanKind = 'Server' AND SpanAttributes['gateway.config.version'] != '') AS version,
+                uniqExactIf(SpanAttributes['gateway.config.version'], SpanKind = 'Server' AND SpanAttributes['gateway.config.version'] != '') AS versions
               FROM ${TELEMETRY_TABLES.traces}
               WHERE ServiceName = {service:String} AND SpanKind IN ('Server', 'Client')
                 AND SpanAttributes['gateway.route'] = {route:String}
@@ -121,7 +128,10 @@ export class TelemetryQueryService {
       query_params: { service: q.service, route: q.route, step: q.stepMs, from: q.fromMs, to: q.toMs },
       format: 'JSONEachRow',
     });
-    const rows = await result.json<Record<'t' | 'requests' | 'errors' | 'p50' | 'p99' | 'hits' | 'retries', string | number>>();
+    const rows =
+      await result.json<
+        Record<'t' | 'requests' | 'errors' | 'p50' | 'p99' | 'hits' | 'retries' | 'version' | 'versions', string | number>
+      >();
     return rows.map((r) => ({
       startMs: Number(r.t),
       requests: Number(r.requests),
@@ -131,6 +141,9 @@ export class TelemetryQueryService {
       cacheHits: Number(r.hits),
       retries: Number(r.retries),
       repeats: 0,
+      ...(Number(r.versions) > 0 && Number.isInteger(Number(r.version))
+        ? { configVersion: Number(r.version), configVersions: Number(r.versions) }
+        : {}),
     }));
   }
 

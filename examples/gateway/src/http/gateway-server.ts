@@ -72,6 +72,7 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
     let routeName: string | undefined;
     let routeTemplate: string | undefined;
     let cacheResult: string | undefined;
+    let configVersion: number | undefined;
 
     const reply = (status: number, body: Buffer | unknown, headers: Record<string, string> = {}): void => {
       const attrs = {
@@ -84,6 +85,9 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
       };
       span.updateName(routeTemplate ? `${method} ${routeTemplate}` : method);
       span.setAttributes(attrs);
+      // On the span only (not the duration histogram's labels): which config served a request is what
+      // keeps an optimize experiment's baseline to the config it replaces.
+      if (configVersion !== undefined) span.setAttribute(ATTR.configVersion, configVersion);
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
       span.end();
       // Only the proxied routes are the gateway's work: its actuator and health answers stay out of the SLO series.
@@ -152,6 +156,7 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
         return;
       }
       routeName = matched.route.name;
+      configVersion = proxy.configVersion;
       routeTemplate = `${matched.route.config.path}/*`;
       if (!matched.allowed) {
         const allow = matched.route.config.methods.join(', ');

@@ -118,6 +118,11 @@ export class GatewayProxy {
     });
   }
 
+  /** The live config's version: on each request's server span. */
+  get configVersion(): number {
+    return this.version;
+  }
+
   /** Applies a new live config; what did not change keeps its state (connections, EWMA, cache, budget). */
   reconfigure(config: GatewayConfig, version: number): void {
     this.version = version;

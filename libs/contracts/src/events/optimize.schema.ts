@@ -83,6 +83,22 @@ export const experimentResultSchema = z
     baselineBuckets: z.number().int().nonnegative(),
     trialBuckets: z.number().int().nonnegative(),
     guardBreach: nonEmpty.optional(),
+    /**
+     * The baseline the trial was compared with: the newest buckets before the change that the
+     * config it replaced served alone (libs/optimize cleanBaseline).
+     */
+    baselineWindow: z
+      .object({
+        start: timestamp.nullable(),
+        end: timestamp.nullable(),
+        /** Null when the target's telemetry names no config version. */
+        configVersion: z.number().int().nonnegative().nullable(),
+        /** Buckets before the change left out: another config served them. */
+        leftOut: z.number().int().nonnegative(),
+        detail: nonEmpty,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ExperimentResult = z.infer<typeof experimentResultSchema>;

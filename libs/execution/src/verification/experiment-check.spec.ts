@@ -1,6 +1,6 @@
 import type { Experiment } from '@homeostat/contracts';
 import type { RouteBucket } from '@homeostat/optimize';
-import { verifyExperiment, type RouteMetrics } from './experiment-check';
+import { awaitCleanBaseline, TELEMETRY_LAG_MS, verifyExperiment, type RouteMetrics } from './experiment-check';
 import type { VerifierClock } from './health-check';
 
 const experiment: Experiment = {
@@ -80,5 +80,85 @@ describe('verifying an experiment by its guard metrics', () => {
   it('fails, saying why, without a route metrics source', async () => {
     const v = await verifyExperiment(experiment, 'gateway', T, undefined, fakeClock(T));
     expect(v).toMatchObject({ passed: false, detail: expect.stringMatching(/no route metrics source/) });
+  });
+
+  it('compares the trial only with the buckets the replaced config served: a rollback just before leaves the cached buckets out', async () => {
+    // Version 2 (a cache, p99 40 ms) until T - 5 s, then a person's rollback to version 1 (p99 120 ms); the change applies at T + 300.
+    const rolledBackAt = T - 5_000;
+    const metrics: RouteMetrics = ({ fromMs, toMs, bucketMs }) => {
+      const out: RouteBucket[] = [];
+      for (let t = fromMs, i = 0; t < toMs; t += bucketMs, i++) {
+        const cached = t < rolledBackAt;
+        const trial = t >= T + bucketMs;
+        out.push({
+          startMs: t,
+          requests: 40,
+          errors: 0,
+          p50Ms: 30,
+          p99Ms: (cached || trial ? 40 : 120) + (i % 3),
+          cacheHits: cached || trial ? 30 : 0,
+          retries: 0,
+          repeats: 0,
+          configVersion: cached ? 2 : trial ? 3 : 1,
+          configVersions: 1,
+        });
+      }
+      return Promise.resolve(out);
+    };
+    const v = await verifyExperiment(experiment, 'gateway', T + 300, metrics, fakeClock(T + 300));
+    expect(v).toMatchObject({ passed: true, result: { kept: true, baselineBuckets: 5, trialBuckets: 6 } });
+    expect(v.result?.baselineWindow).toMatchObject({ configVersion: 1, leftOut: 1, start: new Date(rolledBackAt).toISOString() });
+    expect(v.checks.find((c) => c.name === 'baseline')?.detail).toMatch(
+      /5 bucket\(s\) .* served by config version 1, the one live before the change; 1 earlier bucket\(s\) served by another config left out/,
+    );
+  });
+});
+
+describe('an experiment’s change waits for a clean baseline', () => {
+  /** Version 2 served the route until `changedAt`, version 1 since; buckets are stored TELEMETRY_LAG_MS after they close. */
+  function rolledBack(changedAt: number, clock: { now: () => number }): RouteMetrics {
+    return ({ fromMs, toMs, bucketMs }) => {
+      const out: RouteBucket[] = [];
+      for (let t = fromMs; t < toMs; t += bucketMs) {
+        if (t + bucketMs + TELEMETRY_LAG_MS > clock.now()) break;
+        const mixed = t < changedAt && t + bucketMs > changedAt;
+        out.push({
+          startMs: t,
+          requests: 40,
+          errors: 0,
+          p50Ms: 30,
+          p99Ms: 100,
+          cacheHits: 0,
+          retries: 0,
+          repeats: 0,
+          configVersion: t + bucketMs <= changedAt ? 2 : 1,
+          configVersions: mixed ? 2 : 1,
+        });
+      }
+      return Promise.resolve(out);
+    };
+  }
+
+  it('right after a rollback, waits until the config live now has served the buckets a verdict needs', async () => {
+    const clock = fakeClock(T + 200);
+    const waited = await awaitCleanBaseline(experiment, 'gateway', rolledBack(T + 100, clock), clock);
+    // The rollback landed in bucket T; buckets T+1 s … T+4 s (four, the fewest a verdict takes) are stored at T+5 s + lag.
+    expect(waited).toMatchObject({ ready: true, detail: expect.stringMatching(/^4 bucket\(s\) .* config version 1/) });
+    expect(clock.t).toBe(T + 5_000 + TELEMETRY_LAG_MS);
+  });
+
+  it('goes after reading the newest bucket once when the live config has served the route long enough', async () => {
+    const clock = fakeClock(T + 200);
+    const waited = await awaitCleanBaseline(experiment, 'gateway', rolledBack(T - 60_000, clock), clock);
+    expect(waited.ready).toBe(true);
+    expect(clock.t).toBe(T + 1_000 + TELEMETRY_LAG_MS);
+  });
+
+  it('gives up after a baseline window and two buckets on a route too quiet for a verdict', async () => {
+    const clock = fakeClock(T + 200);
+    const quiet: RouteMetrics = () => Promise.resolve([]);
+    const waited = await awaitCleanBaseline(experiment, 'gateway', quiet, clock);
+    expect(waited).toMatchObject({ ready: false, detail: expect.stringMatching(/^no bucket/) });
+    expect(clock.t).toBe(T + (1 + 6 + 2) * 1_000 + TELEMETRY_LAG_MS);
   });
 });

@@ -6,6 +6,7 @@ import {
   type OptimizeSpec,
   type RouteObservation,
 } from '@homeostat/contracts';
+import { bucketsNeeded } from './baseline';
 import { lowerThan } from './rank-test';
 import { median, usable, type RouteBucket } from './route-stats';
 
@@ -70,7 +71,7 @@ export function judgeExperiment(experiment: Experiment, baseline: readonly Route
     trialBuckets: tried.length,
   };
   if (breach !== undefined) return { ...empty, kept: false, reason: `guard broken: ${breach}`, guardBreach: breach };
-  const needed = Math.max(4, Math.floor(experiment.trialBuckets / 2));
+  const needed = bucketsNeeded(experiment);
   if (base.length < needed || tried.length < needed)
     return {
       ...empty,

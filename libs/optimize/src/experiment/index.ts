@@ -6,3 +6,4 @@ export * from './regime';
 export * from './route-observer';
 export * from './route-stats';
 export * from './optimize-analysis';
+export * from './baseline';

@@ -1,6 +1,7 @@
 import { loopSpecSchema, type LoopSpec, type Span, type SpansBatch } from '@homeostat/contracts';
 import { KNOB_ACTIONS } from './design';
 import { OpportunityTracker } from './opportunity-tracker';
+import { OptimizeAnalysis } from './optimize-analysis';
 import { RouteObserver } from './route-observer';
 
 const loop: LoopSpec = loopSpecSchema.parse({
@@ -120,5 +121,47 @@ describe('route observer and opportunities', () => {
     expect(tracker.tick(observer, T0 + 12_000)).toMatchObject([
       { type: 'homeostat.incident.opened.v1', data: { severity: 'medium', optimize: { kind: 'regression' } } },
     ]);
+  });
+
+  it('continues from its snapshot after a restart: the routes’ windows at once, the open incident resolved under its id', () => {
+    const before = new OptimizeAnalysis([loop], () => `i${++n}`);
+    before.ingestSpans(
+      'gateway',
+      traffic(0, 6, 20, (i) => `k${i % 4}`),
+    );
+    const [opened] = before.tick(T0 + 6_000);
+    expect(opened?.type).toBe('homeostat.incident.opened.v1');
+    // As the analyzer's state file and the analyzer.state changelog carry it: JSON.
+    const saved: unknown = JSON.parse(JSON.stringify(before.snapshotTarget('gateway')));
+    expect(before.snapshotTarget('shop')).toBeUndefined();
+
+    const after = new OptimizeAnalysis([loop], () => `fresh${++n}`);
+    after.restoreTarget('gateway', saved);
+    // The window before the restart is there: still worth it, so nothing new opens.
+    expect(after.tick(T0 + 6_500)).toEqual([]);
+    after.ingestSpans(
+      'gateway',
+      traffic(6, 14, 20, (i) => `k${i % 4}`, 1, 'hit'),
+    );
+    expect(after.tick(T0 + 12_000)).toEqual([]);
+    expect(after.tick(T0 + 15_000)).toMatchObject([
+      { type: 'homeostat.incident.resolved.v1', data: { incidentId: opened?.data.incidentId, resolution: 'recovered' } },
+    ]);
+  });
+
+  it('refuses a snapshot that is not one, keeping its state, and forgets a target that moved away', () => {
+    const analysis = new OptimizeAnalysis([loop], () => `i${++n}`);
+    analysis.ingestSpans(
+      'gateway',
+      traffic(0, 6, 20, (i) => `k${i % 4}`),
+    );
+    const state = analysis.snapshotTarget('gateway');
+    expect(() =>
+      analysis.restoreTarget('gateway', { gw: { observer: { routes: { catalog: { buckets: 'x' } } }, tracker: { open: {} } } }),
+    ).toThrow(/buckets is not a list/);
+    expect(() => analysis.restoreTarget('gateway', 'nonsense')).toThrow(/not an object/);
+    expect(analysis.snapshotTarget('gateway')).toEqual(state);
+    analysis.dropTarget('gateway');
+    expect(analysis.snapshotTarget('gateway')).toEqual({ gw: { observer: { routes: {} }, tracker: { open: {} } } });
   });
 });

@@ -7,6 +7,11 @@ export type OpportunityEvent =
   | { type: 'homeostat.incident.opened.v1'; subject: string; data: EventData<'homeostat.incident.opened.v1'> }
   | { type: 'homeostat.incident.resolved.v1'; subject: string; data: EventData<'homeostat.incident.resolved.v1'> };
 
+/** The open incidents of an optimize loop's routes, as a snapshot carries them. */
+export interface OpportunityTrackerSnapshot {
+  open: Record<string /* route */, Open>;
+}
+
 interface Open {
   incidentId: string;
   fingerprint: string;
@@ -117,6 +122,33 @@ export class OpportunityTracker {
         resolution,
       },
     };
+  }
+
+  /** Its open incidents: a restarted analyzer resolves them under the same ids instead of opening them again. */
+  snapshot(): OpportunityTrackerSnapshot {
+    return { open: Object.fromEntries([...this.open].map(([route, o]) => [route, { ...o }])) };
+  }
+
+  /** Replaces its open incidents with a snapshot's; throws, changing nothing, on one that is not an OpportunityTrackerSnapshot. */
+  restore(snapshot: unknown): void {
+    const open = (snapshot as { open?: unknown } | null)?.open;
+    if (typeof open !== 'object' || open === null || Array.isArray(open)) throw new Error('the tracker snapshot has no open incidents');
+    const restored = Object.entries(open as Record<string, unknown>).map(([route, raw]): [string, Open] => {
+      const o = raw as Partial<Open> | null;
+      if (typeof o?.incidentId !== 'string' || typeof o.fingerprint !== 'string' || typeof o.openedAtMs !== 'number')
+        throw new Error(`the open incident of route ${route} is not one`);
+      return [
+        route,
+        {
+          incidentId: o.incidentId,
+          fingerprint: o.fingerprint,
+          openedAtMs: o.openedAtMs,
+          ...(typeof o.calmSinceMs === 'number' ? { calmSinceMs: o.calmSinceMs } : {}),
+        },
+      ];
+    });
+    this.open.clear();
+    for (const [route, o] of restored) if (this.spec.routes[route] !== undefined) this.open.set(route, o);
   }
 
   openRoutes(): string[] {

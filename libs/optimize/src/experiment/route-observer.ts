@@ -27,6 +27,25 @@ interface RouteState {
   lastSeen: Map<string, number>;
 }
 
+/** A route's state as a snapshot carries it (plain JSON): its open buckets and the keys last seen. */
+export interface RouteObserverSnapshot {
+  routes: Record<
+    string,
+    {
+      buckets: Array<{
+        startMs: number;
+        durationsMs: number[];
+        errors: number;
+        cacheHits: number;
+        retries: number;
+        repeats: number;
+        replicaMs: Record<string, number[]>;
+      }>;
+      lastSeen: Record<string, number>;
+    }
+  >;
+}
+
 const nsToMs = (ns: string): number => Number(BigInt(ns) / 1_000_000n);
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -141,6 +160,53 @@ export class RouteObserver {
     };
   }
 
+  /** Its buckets and keys, so a restarted or new analyzer needs no new window before it sees the routes again. */
+  snapshot(): RouteObserverSnapshot {
+    const routes: RouteObserverSnapshot['routes'] = {};
+    for (const [route, state] of this.routes)
+      routes[route] = {
+        buckets: [...state.buckets].map(([startMs, b]) => ({
+          startMs,
+          durationsMs: b.durationsMs,
+          errors: b.errors,
+          cacheHits: b.cacheHits,
+          retries: b.retries,
+          repeats: b.repeats,
+          replicaMs: Object.fromEntries(b.replicaMs),
+        })),
+        lastSeen: Object.fromEntries(state.lastSeen),
+      };
+    return { routes };
+  }
+
+  /** Replaces its state with a snapshot's; throws, changing nothing, on one that is not a RouteObserverSnapshot. */
+  restore(snapshot: unknown): void {
+    const routes = new Map<string, RouteState>();
+    const top = record(snapshot, 'the observer snapshot');
+    for (const [route, raw] of Object.entries(record(top['routes'], 'routes'))) {
+      const r = record(raw, `route ${route}`);
+      const buckets = new Map<number, OpenBucket>();
+      if (!Array.isArray(r['buckets'])) throw new Error(`route ${route}: buckets is not a list`);
+      for (const rawBucket of r['buckets'] as unknown[]) {
+        const b = record(rawBucket, `a bucket of route ${route}`);
+        const replicaMs = new Map(Object.entries(record(b['replicaMs'], 'replicaMs')).map(([k, v]) => [k, numbers(v, `replica ${k}`)]));
+        buckets.set(count(b['startMs'], 'startMs'), {
+          durationsMs: numbers(b['durationsMs'], 'durationsMs'),
+          errors: count(b['errors'], 'errors'),
+          cacheHits: count(b['cacheHits'], 'cacheHits'),
+          retries: count(b['retries'], 'retries'),
+          repeats: count(b['repeats'], 'repeats'),
+          replicaMs,
+        });
+      }
+      const lastSeen = new Map(Object.entries(record(r['lastSeen'], 'lastSeen')).map(([k, v]) => [k, count(v, `key ${k}`)]));
+      // Routes the spec no longer has are left behind.
+      if (this.spec.routes[route] !== undefined) routes.set(route, { buckets, lastSeen });
+    }
+    this.routes.clear();
+    for (const [route, state] of routes) this.routes.set(route, state);
+  }
+
   routesSeen(): string[] {
     return [...this.routes.keys()];
   }
@@ -153,4 +219,20 @@ export class RouteObserver {
       for (const [key, at] of state.lastSeen) if (at < now - this.windowMs) state.lastSeen.delete(key);
     }
   }
+}
+
+function record(x: unknown, what: string): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Error(`${what} is not an object`);
+  return x as Record<string, unknown>;
+}
+
+function count(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${what} is not a number`);
+  return x;
+}
+
+function numbers(x: unknown, what: string): number[] {
+  if (!Array.isArray(x) || !x.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    throw new Error(`${what} is not a list of numbers`);
+  return x as number[];
 }

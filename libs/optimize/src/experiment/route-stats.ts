@@ -13,6 +13,13 @@ export interface RouteBucket {
   retries: number;
   /** Requests whose key (path and query) was asked for earlier in the same window: what a cache could have served. */
   repeats: number;
+  /**
+   * The target's config version that served the bucket's last request, when its spans say
+   * (`gateway.config.version`), and how many versions served the bucket: more than one when the
+   * config changed within it. What keeps an experiment's baseline to the config it replaces.
+   */
+  configVersion?: number;
+  configVersions?: number;
 }
 
 /** A window of a route's buckets, summed up. */
