@@ -293,6 +293,10 @@ async function main(): Promise<void> {
 
     progress('phase 1: telemetry under faults');
     await telemetryUnderFaults(stack, client);
+    // The collector says it is not ready until a publish goes through after the broker is back.
+    const readyEnd = Date.now() + 60_000;
+    while ((await request(`${stack.url('collector')}/readyz`, { method: 'GET' }, 2_000)).status !== 200 && Date.now() < readyEnd)
+      await sleep(500);
     await hostile(stack.url('collector'), 'after', hostileAnswers, wrong);
 
     progress('phase 2: the executor killed mid-action');
@@ -365,7 +369,7 @@ async function main(): Promise<void> {
       {
         name: 'fuzz requests',
         value: fuzzed.cases,
-        detail: `${fuzzed.seconds} s, seed ${SEED}: ${fuzzed.answers.summary()}; /readyz after: ${readyAfterFuzz.join(', ')}`,
+        detail: `${fuzzed.seconds} s, seed ${SEED}: ${fuzzed.answers.summary()}; slowest ${fuzzed.answers.slowest.ms} ms (${fuzzed.answers.slowest.what}); closed: ${fuzzed.answers.closed.join(' | ') || 'none'}; /readyz after: ${readyAfterFuzz.join(', ')}`,
       },
       {
         name: 'sustained: resolved while failing',

@@ -14,11 +14,17 @@ export class Answers {
   fiveHundreds = 0;
   hangs = 0;
   readonly examples: string[] = [];
+  /** Connections closed with no answer (a server may close on a request it refuses while the body is still sent). */
+  readonly closed: string[] = [];
+  /** The slowest answer: its time and what it was. */
+  slowest = { ms: 0, what: '' };
 
-  count(status: number, what: string): void {
+  count(status: number, what: string, ms = 0): void {
     this.requests++;
+    if (ms > this.slowest.ms) this.slowest = { ms, what: `${status}: ${what.slice(0, 120)}` };
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
     if (status === 0) this.hangs++;
+    if (status === -1 && this.closed.length < 3) this.closed.push(what.slice(0, 200));
     if (status >= 500 && status !== 503) this.fiveHundreds++;
     if ((status === 0 || (status >= 500 && status !== 503)) && this.examples.length < 10)
       this.examples.push(`${status || 'no answer'}: ${what}`);
@@ -60,7 +66,11 @@ export async function request(
     return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), ms: Date.now() - started, body };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { status: timedOut ? 0 : -1, retryAfter: 0, ms: Date.now() - started, body: '' };
+    const cause =
+      error instanceof Error && error.cause instanceof Error
+        ? `${(error.cause as { code?: string }).code ?? ''} ${error.cause.message}`
+        : '';
+    return { status: timedOut ? 0 : -1, retryAfter: 0, ms: Date.now() - started, body: cause };
   }
 }
 

@@ -325,8 +325,29 @@ function consoleCase(rng: Rng, token: string): FuzzCase {
     encodeURIComponent('🙂'),
   ]);
   let path = template.replace(':id', id);
-  if (rng() < 0.3)
-    path += `?${pick(rng, ['limit', 'status', 'loop', 'mode', 'series', 'since', 'from', 'to'])}=${pick(rng, ['-1', '1e99', '%00', 'x'.repeat(3_000), '[]', '%E0%A4%A', '0'])}`;
+  if (rng() < 0.5) {
+    const values = [
+      '-1',
+      '0',
+      '1',
+      '1e99',
+      '99999999999999999999',
+      '%00',
+      '%E0%A4%A',
+      'x'.repeat(3_000),
+      '[]',
+      'shop',
+      'open',
+      '2026-12-03T21:00:00Z',
+      '2026-13-45T99:00:00Z',
+      encodeURIComponent('{"http.route":"/checkout"}'),
+      encodeURIComponent(`{"a":${'['.repeat(5_000)}`),
+      encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'])))),
+      encodeURIComponent("shop' OR '1'='1"),
+    ];
+    const keys = ['limit', 'status', 'loop', 'mode', 'service', 'name', 'labels', 'from', 'to', 'step', 'since', 'limit[]'];
+    path += `?${Array.from({ length: int(rng, 1, 5) }, () => `${pick(rng, keys)}=${pick(rng, values)}`).join('&')}`;
+  }
   const headers: Record<string, string> = {};
   const auth = rng();
   if (auth < 0.5) headers['authorization'] = `Bearer ${token}`;
@@ -384,7 +405,7 @@ export async function fuzz(options: {
       const c = rng() < 0.55 ? collectorCase(rng, options.webhookSecret) : consoleCase(rng, options.token);
       const base = c.path.startsWith('/v1/') ? options.collectorUrl : options.consoleUrl;
       const r = await request(`${base}${c.path}`, { method: c.method, body: c.body, headers: c.headers }, options.timeoutMs ?? 10_000);
-      answers.count(r.status, `${c.what} → ${r.body.slice(0, 160)}`);
+      answers.count(r.status, `${c.what} → ${r.body.slice(0, 160)}`, r.ms);
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
