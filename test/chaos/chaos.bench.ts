@@ -8,7 +8,8 @@
  *   2. The executor killed -9 mid-action: a pool leak in the shop; the executor is killed while
  *      its actuator call is held by the proxy, then again while it verifies a later action.
  *   3. A sustained fault: the pool leak re-injected every 2 s for CHAOS_SUSTAINED_S; /health
- *      sampled every second against the incidents the loop has open.
+ *      sampled every second against the incidents the loop has open; the analyzer and the decider
+ *      killed -9 meanwhile.
  *   4. A seeded fuzz of every HTTP endpoint of the collector and the console (fuzz.ts).
  * At the end the learner's chDB is read here: every acknowledged span stored, each once; every
  * action started has its outcome in the ledger; no action was applied twice (the proxy's record).
@@ -180,6 +181,7 @@ interface Sustained {
   blindStretches: number[];
   incidents: number;
   decisions: number;
+  kills: string[];
 }
 
 /** Phase 3: the pool leak re-injected every 2 s; /health against the incidents open, once a second. */
@@ -188,11 +190,24 @@ async function sustainedFault(stack: Stack, seconds: number): Promise<Sustained>
   const observer = stack.observer;
   const start = Date.now();
   const health: { at: number; status: number }[] = [];
-  const result: Sustained = { samples: 0, failing: 0, resolvedWhileFailing: [], blindStretches: [], incidents: 0, decisions: 0 };
+  const result: Sustained = { samples: 0, failing: 0, resolvedWhileFailing: [], blindStretches: [], incidents: 0, decisions: 0, kills: [] };
   const openedBefore = observer.opened.length;
   const resolvedBefore = observer.resolved.length;
   const decisionsBefore = observer.decisions.length;
   let blindSince: number | undefined;
+  // The stages that see and decide are killed -9 while the fault goes on (an incident open, decisions
+  // being made): the analyzer at a quarter of it, the decider at half.
+  const kills = (async () => {
+    for (const [fraction, stage] of [
+      [0.25, 'analyzer'],
+      [0.5, 'decider'],
+    ] as const) {
+      await sleep(start + fraction * seconds * 1000 - Date.now());
+      progress(`kill -9 ${stage} during the sustained fault (open incidents ${observer.openIncidents().length})`);
+      await stack.kill(stage);
+      result.kills.push(stage);
+    }
+  })();
   for (let tick = 0; Date.now() - start < seconds * 1000; tick++) {
     if (tick % 2 === 0) await request(`${shop}/faults/pool-leak`, { method: 'POST' }, 5_000);
     const h = await request(`${shop}/health`, { method: 'GET' }, 5_000);
@@ -212,6 +227,7 @@ async function sustainedFault(stack: Stack, seconds: number): Promise<Sustained>
       );
     await sleep(1_000);
   }
+  await kills;
   if (blindSince !== undefined) result.blindStretches.push(Math.round((Date.now() - blindSince) / 1000));
   // A resolve while the shop failed: every /health sample in the 5 s before it was not 200.
   for (const r of observer.resolved.slice(resolvedBefore)) {
@@ -282,7 +298,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'homeostat-chaos-'));
   const stack = new Stack(root);
   const rows: Row[] = [];
-  const title = `chaos: ${SPANS} spans in batches of ${BATCH} at ${RATE} spans/s; kill -9 learner ×2, analyzer, decider, executor mid-call and mid-verification; broker stop/start; sustained fault ${SUSTAINED_S} s; fuzz seed ${SEED}, ≤ ${FUZZ_COUNT} requests in ≤ ${FUZZ_S} s`;
+  const title = `chaos: ${SPANS} spans in batches of ${BATCH} at ${RATE} spans/s; kill -9 learner ×2, analyzer ×2, decider ×2, executor mid-call and mid-verification; broker stop/start; sustained fault ${SUSTAINED_S} s; fuzz seed ${SEED}, ≤ ${FUZZ_COUNT} requests in ≤ ${FUZZ_S} s`;
   try {
     progress('starting the stack (broker, six stages, shop)');
     await stack.start(ACTUATOR_DELAY_MS);
@@ -375,7 +391,7 @@ async function main(): Promise<void> {
         name: 'sustained: resolved while failing',
         value: sustained.resolvedWhileFailing.length,
         target: 0,
-        detail: `${sustained.failing}/${sustained.samples} /health samples failing; ${sustained.incidents} incidents opened, ${sustained.decisions} decisions ${sustained.resolvedWhileFailing.join(', ')}`,
+        detail: `${sustained.failing}/${sustained.samples} /health samples failing; ${sustained.incidents} incidents opened, ${sustained.decisions} decisions; kill -9 of ${sustained.kills.join(', ')} meanwhile ${sustained.resolvedWhileFailing.join(', ')}`,
       },
       {
         name: `sustained: unseen > ${BLIND_LIMIT_S} s`,
