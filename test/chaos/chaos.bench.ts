@@ -298,7 +298,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'homeostat-chaos-'));
   const stack = new Stack(root);
   const rows: Row[] = [];
-  const title = `chaos: ${SPANS} spans in batches of ${BATCH} at ${RATE} spans/s; kill -9 learner ×2, analyzer ×2, decider ×2, executor mid-call and mid-verification; broker stop/start; sustained fault ${SUSTAINED_S} s; fuzz seed ${SEED}, ≤ ${FUZZ_COUNT} requests in ≤ ${FUZZ_S} s`;
+  const title = `chaos: ≥ ${SPANS} spans (until the last fault is over) in batches of ${BATCH} at ${RATE} spans/s; kill -9 learner ×2, analyzer ×2, decider ×2, executor mid-call and mid-verification; broker stop/start; sustained fault ${SUSTAINED_S} s; fuzz seed ${SEED}, ≤ ${FUZZ_COUNT} requests in ≤ ${FUZZ_S} s`;
   try {
     progress('starting the stack (broker, six stages, shop)');
     await stack.start(ACTUATOR_DELAY_MS);
@@ -362,7 +362,11 @@ async function main(): Promise<void> {
     const examples = answers.flatMap((a) => a.examples).slice(0, 5);
     const blind = sustained.blindStretches.filter((s) => s > BLIND_LIMIT_S);
     rows.push(
-      { name: 'acknowledged spans', value: client.acknowledged.size, detail: `of ${SPANS}; client: ${client.answers.summary()}` },
+      {
+        name: 'acknowledged spans',
+        value: client.acknowledged.size,
+        detail: `of ${client.sent} sent; client: ${client.answers.summary()}`,
+      },
       { name: 'stored', value: stored.distinct, detail: `${stored.rows} rows without FINAL (redeliveries wait for a merge)` },
       { name: 'lost', value: lost, target: 0 },
       // Rows a redelivery or a retry stored again stay until their parts merge (migration 0008); read with FINAL, as every counting query does, each span is one row.

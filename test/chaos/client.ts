@@ -106,6 +106,7 @@ export function spansRequest(first: number, count: number, serviceName: string):
 export class SpanClient {
   readonly acknowledged = new Set<number>();
   readonly answers = new Answers();
+  sent = 0;
 
   constructor(
     private readonly collector: () => string,
@@ -115,6 +116,7 @@ export class SpanClient {
 
   async send(first: number): Promise<void> {
     const body = spansRequest(first, this.batch, this.service);
+    this.sent += this.batch;
     for (let attempt = 0; attempt < 30; attempt++) {
       const r = await request(`${this.collector()}/v1/traces`, { body, headers: { 'content-type': 'application/json' } });
       this.answers.count(r.status, `POST /v1/traces (batch from ${first})`);
