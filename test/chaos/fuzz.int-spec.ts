@@ -100,7 +100,7 @@ describe('hostile input to the collector and the console', () => {
       `fuzz seed ${seed}: ${result.cases} requests in ${result.seconds} s: ${result.answers.summary()}; slowest ${result.answers.slowest.ms} ms (${result.answers.slowest.what})\n`,
     );
     // Most of it reached the handlers rather than one early refusal: several kinds of answer.
-    expect(result.cases).toBeGreaterThan(50);
+    expect(result.cases).toBeGreaterThan(20);
     expect(result.answers.byStatus.size).toBeGreaterThan(3);
     expect((await request(`${collector}/readyz`, { method: 'GET' })).status).toBe(200);
   }, 60_000);
