@@ -246,7 +246,13 @@ async function outcomesMissing(stack: Stack, waitMs: number): Promise<{ missing:
   const startedIds = () => [...new Set(observer.started.map((s) => s.data.decisionId))];
   const noOutcome = (): string[] => startedIds().filter((id) => !observer.outcomes.some((o) => o.data.decisionId === id));
   const end = Date.now() + waitMs;
-  while (noOutcome().length > 0 && Date.now() < end) await sleep(1_000);
+  // Settled: every started action has its outcome, for 10 s in a row (the loop may still start one
+  // on an incident that is open when the fault stops). Actions that start later are not counted.
+  for (let quiet = 0; quiet < 10 && Date.now() < end;) {
+    await sleep(1_000);
+    quiet = noOutcome().length === 0 ? quiet + 1 : 0;
+  }
+  const pending = noOutcome();
   const ledgerStarted = async (): Promise<string[]> => {
     const r = await request(`${stack.url('console')}/api/decisions?limit=1000&loop=shop`, {
       method: 'GET',
@@ -266,7 +272,7 @@ async function outcomesMissing(stack: Stack, waitMs: number): Promise<{ missing:
     await sleep(1_000);
     inLedger = await ledgerStarted();
   }
-  return { missing: [...new Set([...noOutcome(), ...inLedger])], started: startedIds().length };
+  return { missing: [...new Set([...pending, ...inLedger])], started: startedIds().length };
 }
 
 async function storedSpans(dataDir: string): Promise<{ ids: Set<number>; rows: number; final: number; distinct: number }> {
