@@ -1,114 +1,59 @@
 /**
- * Part of the black-box checks of issue 18, against real processes on loopback: a local Kafka
- * broker (tools/local-kafka), the learner and the collector each in its own process in Kafka mode,
- * and a client that sends numbered spans as OTel exporters do (10 s timeout; 429/503 and timeouts
- * sent again after Retry-After). While it sends, the learner is killed with SIGKILL and started
- * again, then the broker is stopped and started again. Hostile requests go to the collector
- * before and after. At the end the learner stops and its chDB is read here: every span id
- * acknowledged must be stored, each once.
+ * The black-box suite of issue 18, against real processes on loopback: a local Kafka broker, every
+ * stage in its own process in Kafka mode, the demo shop behind a logging proxy (stack.ts).
  *
- *   npm run chaos                 (CHAOS_SPANS, CHAOS_BATCH, CHAOS_RATE spans/s to vary)
+ *   1. Telemetry under faults: a client sends numbered spans as OTel exporters do (client.ts)
+ *      while the learner is killed -9 twice, the analyzer and the decider once each, and the
+ *      broker is stopped for 15 s; hostile requests before and after.
+ *   2. The executor killed -9 mid-action: a pool leak in the shop; the executor is killed while
+ *      its actuator call is held by the proxy, then again while it verifies a later action.
+ *   3. A sustained fault: the pool leak re-injected every 2 s for CHAOS_SUSTAINED_S; /health
+ *      sampled every second against the incidents the loop has open; the analyzer and the decider
+ *      killed -9 meanwhile.
+ *   4. A seeded fuzz of every HTTP endpoint of the collector and the console (fuzz.ts).
+ * At the end the learner's chDB is read here: every acknowledged span stored, each once; every
+ * action started has its outcome in the ledger; no action was applied twice (the proxy's record).
  *
- * Not (yet) in it: the analyzer, decider and executor (kill -9 mid-action, a sustained fault),
- * and a fuzz of every endpoint. Exits 1 when lost, duplicated, 5xx other than 503, or hangs are
- * not 0, or a hostile request is answered other than as expected.
+ *   npm run chaos [-- --json FILE]
+ *   CHAOS_SUSTAINED_S (600), CHAOS_SPANS (12000), CHAOS_BATCH (100), CHAOS_RATE (400 spans/s),
+ *   CHAOS_SEED (18), CHAOS_FUZZ_COUNT (2000), CHAOS_FUZZ_S (240), CHAOS_ACTUATOR_DELAY_MS (3000)
+ *
+ * Exits 1 when lost, duplicated, actions twice, outcomes missing, 5xx, hangs or a sustained-fault
+ * check is not 0.
  */
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalKafka, type LocalKafka } from '@homeostat/local-kafka';
 import { createStoreClient } from '@homeostat/store';
-import { ServiceProcess } from '../support';
+import { Answers, request, sleep, SpanClient, spansRequest } from './client';
+import { fuzz, deepAnyValue } from './fuzz';
+import { passes, printTable, writeJson, type Row } from './table';
+import { ADMIN_TOKEN, DATABASE, Stack, WEBHOOK_SECRET } from './stack';
 
-const SPANS = Number(process.env['CHAOS_SPANS'] ?? 12_000);
-const BATCH = Number(process.env['CHAOS_BATCH'] ?? 100);
-const RATE = Number(process.env['CHAOS_RATE'] ?? 400);
-const SERVICE = 'chaos-shop';
-const EXPORTER_TIMEOUT_MS = 10_000;
-const DATABASE = 'chaos';
+const num = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, got "${process.env[name]}"`);
+  return value;
+};
+const SPANS = num('CHAOS_SPANS', 12_000);
+const BATCH = num('CHAOS_BATCH', 100);
+const RATE = num('CHAOS_RATE', 400);
+const SUSTAINED_S = num('CHAOS_SUSTAINED_S', 600);
+const SEED = num('CHAOS_SEED', 18);
+const FUZZ_COUNT = num('CHAOS_FUZZ_COUNT', 2_000);
+const FUZZ_S = num('CHAOS_FUZZ_S', 240);
+const ACTUATOR_DELAY_MS = num('CHAOS_ACTUATOR_DELAY_MS', 3_000);
+const SERVICE = 'chaos-client';
+/** Longest the shop may fail with no incident open before that counts as the loop not seeing it (detection takes gatherFor + buckets). */
+const BLIND_LIMIT_S = 60;
 
-interface Figures {
-  requests: number;
-  acknowledged: Set<number>;
-  answers: Map<number, number>;
-  hangs: number;
-  fiveHundreds: number;
-}
+const progress = (text: string): void => {
+  process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+};
 
-const figures: Figures = { requests: 0, acknowledged: new Set(), answers: new Map(), hangs: 0, fiveHundreds: 0 };
-const checks: { check: string; pass: boolean; figures: string }[] = [];
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
-
-function spansRequest(first: number, count: number, serviceName = SERVICE): Buffer {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const spans = Array.from({ length: count }, (_, i) => ({
-    traceId: hex(first + i + 1, 32),
-    spanId: hex(first + i + 1, 16),
-    name: 'GET /chaos',
-    kind: 2,
-    startTimeUnixNano: String(now),
-    endTimeUnixNano: String(now + 1_000_000n),
-    attributes: [{ key: 'http.route', value: { stringValue: '/chaos' } }],
-    status: {},
-  }));
-  return Buffer.from(
-    JSON.stringify({
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: serviceName } }] },
-          scopeSpans: [{ scope: { name: 'chaos' }, spans }],
-        },
-      ],
-    }),
-  );
-}
-
-async function post(url: string, body: Buffer, headers: Record<string, string>, timeoutMs = EXPORTER_TIMEOUT_MS) {
-  const started = Date.now();
-  try {
-    const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), ms: Date.now() - started };
-  } catch (error) {
-    // 0: no answer within the timeout (a hang); -1: the connection was closed without an answer.
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { status: timedOut ? 0 : -1, retryAfter: 0, ms: Date.now() - started };
-  }
-}
-
-/** One batch as an exporter sends it: again after Retry-After (or 1 s) until it is acknowledged. */
-async function export_(collector: () => string, first: number): Promise<void> {
-  const body = spansRequest(first, BATCH);
-  for (let attempt = 0; attempt < 30; attempt++) {
-    figures.requests++;
-    const r = await post(`${collector()}/v1/traces`, body, { 'content-type': 'application/json' });
-    figures.answers.set(r.status, (figures.answers.get(r.status) ?? 0) + 1);
-    if (r.status === 0) figures.hangs++;
-    if (r.status >= 500 && r.status !== 503) figures.fiveHundreds++;
-    if (r.status === 200) {
-      for (let i = 0; i < BATCH; i++) figures.acknowledged.add(first + i + 1);
-      return;
-    }
-    if (r.status > 0 && r.status !== 429 && r.status !== 503) return;
-    await sleep(Math.max(1, r.retryAfter) * 1000);
-  }
-}
-
-function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
-}
-
-/** Hostile requests: each must be answered 4xx (or 200 for what is only looked at later) within 5 s, never 5xx or silence. */
-async function hostile(url: string, when: string): Promise<void> {
-  // Built as text: JSON.stringify itself overflows the stack on 5,000 levels.
-  const deep = (depth: number): string =>
-    `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(depth)}{"stringValue":"x"}${'}]}}'.repeat(depth)}`;
+/** Hostile requests with a known right answer; each also checks /readyz answers right after. */
+async function hostile(url: string, when: string, answers: Answers, wrong: string[]): Promise<void> {
   const cases: { name: string; body: Buffer; headers: Record<string, string>; expect: (s: number) => boolean }[] = [
     {
       name: '2 MB service.name',
@@ -133,118 +78,206 @@ async function hostile(url: string, when: string): Promise<void> {
     {
       name: 'attribute nested 5,000 deep',
       body: Buffer.from(
-        `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"${SERVICE}"}},{"key":"deep","value":${deep(5000)}}]},"scopeSpans":[]}]}`,
+        `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"${SERVICE}"}},{"key":"deep","value":${deepAnyValue('kvlistValue', 5000)}}]},"scopeSpans":[]}]}`,
       ),
       headers: { 'content-type': 'application/json' },
       expect: (s) => s === 400,
     },
   ];
   for (const c of cases) {
-    const r = await post(`${url}/v1/traces`, c.body, c.headers, 5_000);
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-      (res) => res.status,
-      () => 0,
-    );
-    checks.push({
-      check: `${when}: ${c.name}`,
-      pass: c.expect(r.status) && r.status !== 0 && ready === 200,
-      figures: `${r.status > 0 ? `answered ${r.status}` : r.status < 0 ? 'closed the connection' : 'no answer'} in ${r.ms} ms; /readyz ${ready || 'nothing'}`,
-    });
+    const r = await request(`${url}/v1/traces`, { body: c.body, headers: c.headers }, 5_000);
+    answers.count(r.status, `${when}: ${c.name}`);
+    const ready = await request(`${url}/readyz`, { method: 'GET' }, 2_000);
+    if (!c.expect(r.status) || ready.status !== 200)
+      wrong.push(`${when}: ${c.name}: answered ${r.status} in ${r.ms} ms, /readyz ${ready.status}`);
   }
 }
 
-async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'homeostat-chaos-'));
-  let kafka: LocalKafka | undefined;
-  const processes: ServiceProcess[] = [];
-  try {
-    const broker = await startLocalKafka({ dataDir: join(root, 'kafka'), log: () => undefined });
-    kafka = broker;
-    const env = (name: string): Record<string, string> => ({
-      HOMEOSTAT_MODE: 'kafka',
-      KAFKA_BROKERS: broker.brokers,
-      HOMEOSTAT_DATA_DIR: join(root, name),
-      CLICKHOUSE_DATABASE: DATABASE,
-      HOMEOSTAT_TOPIC_PARTITIONS: '3',
-      COLLECTOR_PORT: '0',
-      LEARNER_PORT: '0',
-      LOG_LEVEL: 'info',
-    });
-    let learnerUrl = '';
-    let supervisorRestarts = 0;
-    const startLearner = async (): Promise<ServiceProcess> => {
-      const learner = new ServiceProcess('learner', env('learner'));
-      processes.push(learner);
-      learnerUrl = await learner.ready();
-      return learner;
-    };
-    let learner = await startLearner();
-    const collectorProcess = new ServiceProcess('collector', env('collector'));
-    processes.push(collectorProcess);
-    const collectorUrl = await collectorProcess.ready();
-    const rssBefore = rssMb(collectorProcess.child.pid);
-    await hostile(collectorUrl, 'before');
-
-    // Load, paced at RATE spans/s, with the learner killed twice and the broker stopped once.
-    const started = Date.now();
-    const sending: Promise<void>[] = [];
-    const batches = Math.ceil(SPANS / BATCH);
-    // The faults run on their own clock, whatever state the process they hit is in: the second
-    // kill may find the learner still starting.
-    const at = (fraction: number): Promise<void> => sleep(fraction * (SPANS / RATE) * 1000 - (Date.now() - started));
-    const faults = (async () => {
-      let starting: Promise<ServiceProcess> | undefined;
-      for (const fraction of [0.2, 0.4]) {
-        await at(fraction);
-        learner.child.kill('SIGKILL');
-        await learner.exited;
-        learner = new ServiceProcess('learner', env('learner'));
-        processes.push(learner);
-        const next = learner;
-        starting = next.ready().then((url) => ((learnerUrl = url), next));
-        // A learner killed while it starts never gets ready: only the last one is awaited.
-        starting.catch(() => undefined);
-      }
-      await at(0.6);
-      await broker.stop();
-      await sleep(15_000);
-      kafka = await startLocalKafka({ dataDir: join(root, 'kafka'), port: broker.port, log: () => undefined });
-      // A learner that was starting while the broker was down gives up and exits; a supervisor
-      // (compose, Kubernetes) starts it again, as this does.
-      if (
-        !(await starting?.then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        supervisorRestarts++;
-        learner = await startLearner();
-      }
-    })();
-    for (let b = 0; b < batches; b++) {
-      const due = started + (b * BATCH * 1000) / RATE;
-      if (due > Date.now()) await sleep(due - Date.now());
-      sending.push(export_(() => collectorUrl, b * BATCH));
+/** Phase 1: numbered spans at RATE, with the learner killed twice, the analyzer and decider once, the broker stopped for 15 s. */
+async function telemetryUnderFaults(stack: Stack, client: SpanClient): Promise<void> {
+  const started = Date.now();
+  const total = (SPANS / RATE) * 1000;
+  const at = (fraction: number): Promise<void> => sleep(fraction * total - (Date.now() - started));
+  let faultsDone = false;
+  const faults = (async () => {
+    for (const [fraction, stage] of [
+      [0.15, 'learner'],
+      [0.25, 'analyzer'],
+      [0.35, 'learner'],
+      [0.45, 'decider'],
+    ] as const) {
+      await at(fraction);
+      progress(`kill -9 ${stage}`);
+      await stack.kill(stage);
     }
-    await Promise.all(sending);
-    await faults;
-    const rssAfter = rssMb(collectorProcess.child.pid);
-    await hostile(collectorUrl, 'after');
+    await at(0.6);
+    progress('broker stopped for 15 s');
+    await stack.stopBroker();
+    await sleep(15_000);
+    await stack.startBroker();
+    progress('broker started again');
+    faultsDone = true;
+  })();
+  const sending: Promise<void>[] = [];
+  // A restart takes longer on a busy machine: the load goes on until the last fault is over.
+  for (let b = 0; b < Math.ceil(SPANS / BATCH) || !faultsDone; b++) {
+    const due = started + (b * BATCH * 1000) / RATE;
+    if (due > Date.now()) await sleep(due - Date.now());
+    sending.push(client.send(b * BATCH));
+  }
+  await Promise.all(sending);
+  await faults;
+}
 
-    // Let the learner catch up (its lag on telemetry.spans 0 three times in a row), then read its
-    // chDB here once it has stopped.
-    const loadEnd = Date.now();
-    for (let zero = 0; zero < 3 && Date.now() - loadEnd < 180_000; await sleep(1_000)) {
-      const text = await fetch(`${learnerUrl}/metrics`, { signal: AbortSignal.timeout(5_000) }).then(
-        (r) => r.text(),
-        () => '',
+/** Phase 2: the executor killed -9 while an action's call is held, then while a later one is verified. Returns what was done. */
+async function executorMidAction(stack: Stack): Promise<string[]> {
+  const shop = stack.shop!.url;
+  const proxy = stack.proxy!;
+  const observer = stack.observer;
+  const done: string[] = [];
+  const hasOutcome = (decisionId: string): boolean => observer.outcomes.some((o) => o.data.decisionId === decisionId);
+  const until = async <T>(what: string, predicate: () => T | undefined, timeoutMs: number): Promise<T | undefined> => {
+    const end = Date.now() + timeoutMs;
+    for (; Date.now() < end; await sleep(100)) {
+      const value = predicate();
+      if (value !== undefined) return value;
+    }
+    done.push(`no ${what} within ${timeoutMs / 1000} s`);
+    return undefined;
+  };
+
+  await request(`${shop}/faults/pool-leak`, { method: 'POST' });
+  const held = await until('actuator call', () => proxy.inFlight()[0], 240_000);
+  if (held) {
+    progress(`kill -9 executor mid-call (${held.method} ${held.path}, key ${held.key})`);
+    await stack.kill('executor');
+    done.push(`mid-call: ${held.method} ${held.path}`);
+    await until('outcome of the call cut short', () => (hasOutcome(held.key) ? true : undefined), 120_000);
+  }
+  // Another action: the leak again once the loop has answered the first; killed after the shop
+  // answered, before the outcome (the executor verifies: three /health 200s, 1 s apart).
+  const before = proxy.calls.length;
+  await request(`${shop}/faults/pool-leak`, { method: 'POST' });
+  const answered = await until(
+    'second action answered',
+    () => proxy.calls.slice(before).find((c) => c.answeredAt !== undefined && !c.key.endsWith(':rollback') && !hasOutcome(c.key)),
+    240_000,
+  );
+  if (answered) {
+    await sleep(500);
+    if (!hasOutcome(answered.key)) {
+      progress(`kill -9 executor mid-verification (${answered.method} ${answered.path}, key ${answered.key})`);
+      await stack.kill('executor');
+      done.push(`mid-verification: ${answered.method} ${answered.path}`);
+    } else done.push('the second action was verified before the kill');
+  }
+  return done;
+}
+
+interface Sustained {
+  samples: number;
+  failing: number;
+  resolvedWhileFailing: string[];
+  blindStretches: number[];
+  incidents: number;
+  decisions: number;
+  kills: string[];
+}
+
+/** Phase 3: the pool leak re-injected every 2 s; /health against the incidents open, once a second. */
+async function sustainedFault(stack: Stack, seconds: number): Promise<Sustained> {
+  const shop = stack.shop!.url;
+  const observer = stack.observer;
+  const start = Date.now();
+  const health: { at: number; status: number }[] = [];
+  const result: Sustained = { samples: 0, failing: 0, resolvedWhileFailing: [], blindStretches: [], incidents: 0, decisions: 0, kills: [] };
+  const openedBefore = observer.opened.length;
+  const resolvedBefore = observer.resolved.length;
+  const decisionsBefore = observer.decisions.length;
+  let blindSince: number | undefined;
+  // The stages that see and decide are killed -9 while the fault goes on (an incident open, decisions
+  // being made): the analyzer at a quarter of it, the decider at half.
+  const kills = (async () => {
+    for (const [fraction, stage] of [
+      [0.25, 'analyzer'],
+      [0.5, 'decider'],
+    ] as const) {
+      await sleep(start + fraction * seconds * 1000 - Date.now());
+      progress(`kill -9 ${stage} during the sustained fault (open incidents ${observer.openIncidents().length})`);
+      await stack.kill(stage);
+      result.kills.push(stage);
+    }
+  })();
+  for (let tick = 0; Date.now() - start < seconds * 1000; tick++) {
+    if (tick % 2 === 0) await request(`${shop}/faults/pool-leak`, { method: 'POST' }, 5_000);
+    const h = await request(`${shop}/health`, { method: 'GET' }, 5_000);
+    health.push({ at: Date.now(), status: h.status });
+    result.samples++;
+    const failing = h.status !== 200;
+    if (failing) result.failing++;
+    const open = observer.openIncidents().length > 0;
+    if (failing && !open) blindSince ??= Date.now();
+    else if (blindSince !== undefined) {
+      result.blindStretches.push(Math.round((Date.now() - blindSince) / 1000));
+      blindSince = undefined;
+    }
+    if (tick % 30 === 0)
+      progress(
+        `sustained fault: ${Math.round((Date.now() - start) / 1000)} s, /health ${h.status}, open incidents ${observer.openIncidents().length}`,
       );
-      const lags = text.split('\n').filter((l) => l.startsWith('homeostat_bus_consumer_lag{') && l.includes('topic="telemetry.spans"'));
-      zero = lags.length > 0 && lags.every((l) => Number(l.split(' ').pop()) === 0) ? zero + 1 : 0;
-    }
-    const catchUpS = Math.round((Date.now() - loadEnd) / 1000);
-    for (const p of processes.reverse()) await p.stop();
-    const store = await createStoreClient({ dataDir: join(root, 'learner'), database: DATABASE });
+    await sleep(1_000);
+  }
+  await kills;
+  if (blindSince !== undefined) result.blindStretches.push(Math.round((Date.now() - blindSince) / 1000));
+  // A resolve while the shop failed: every /health sample in the 5 s before it was not 200.
+  for (const r of observer.resolved.slice(resolvedBefore)) {
+    const window = health.filter((s) => s.at <= r.at && s.at > r.at - 5_000);
+    if (window.length >= 3 && window.every((s) => s.status !== 200))
+      result.resolvedWhileFailing.push(`${r.data.incidentId} at +${Math.round((r.at - start) / 1000)} s`);
+  }
+  result.incidents = observer.opened.length - openedBefore;
+  result.decisions = observer.decisions.length - decisionsBefore;
+  return result;
+}
+
+/** Decisions whose action started and that have no outcome: on the bus (the observer) and in the ledger (the console's API). */
+async function outcomesMissing(stack: Stack, waitMs: number): Promise<{ missing: string[]; started: number }> {
+  const observer = stack.observer;
+  const startedIds = () => [...new Set(observer.started.map((s) => s.data.decisionId))];
+  const noOutcome = (): string[] => startedIds().filter((id) => !observer.outcomes.some((o) => o.data.decisionId === id));
+  const end = Date.now() + waitMs;
+  // Settled: every started action has its outcome, for 10 s in a row (the loop may still start one
+  // on an incident that is open when the fault stops). Actions that start later are not counted.
+  for (let quiet = 0; quiet < 10 && Date.now() < end;) {
+    await sleep(1_000);
+    quiet = noOutcome().length === 0 ? quiet + 1 : 0;
+  }
+  const pending = noOutcome();
+  const ledgerStarted = async (): Promise<string[]> => {
+    const r = await request(`${stack.url('console')}/api/decisions?limit=1000&loop=shop`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    if (r.status !== 200) return [`the ledger answered ${r.status}`];
+    const parsed = JSON.parse(r.body) as unknown;
+    const rows = (Array.isArray(parsed) ? parsed : (Object.values(parsed as object).find(Array.isArray) ?? [])) as {
+      decision_id: string;
+      outcome: string;
+    }[];
+    return rows.filter((row) => row.outcome === 'started').map((row) => row.decision_id);
+  };
+  let inLedger = await ledgerStarted();
+  // The learner writes the outcome a moment after the bus carries it.
+  for (let i = 0; i < 30 && inLedger.length > 0; i++) {
+    await sleep(1_000);
+    inLedger = await ledgerStarted();
+  }
+  return { missing: [...new Set([...pending, ...inLedger])], started: startedIds().length };
+}
+
+async function storedSpans(dataDir: string): Promise<{ ids: Set<number>; rows: number; final: number; distinct: number }> {
+  const store = await createStoreClient({ dataDir, database: DATABASE });
+  try {
     const [row] = await (
       await store.client.query({
         query: `SELECT count() AS stored, uniqExact(SpanId) AS distinct, groupArray(reinterpretAsUInt64(reverse(unhex(SpanId)))) AS ids,
@@ -253,42 +286,150 @@ async function main(): Promise<void> {
         format: 'JSONEachRow',
       })
     ).json<{ stored: string; distinct: string; ids: string[]; final: string }>();
+    return {
+      ids: new Set((row?.ids ?? []).map(Number)),
+      rows: Number(row?.stored ?? 0),
+      final: Number(row?.final ?? 0),
+      distinct: Number(row?.distinct ?? 0),
+    };
+  } finally {
     await store.close();
-    const storedIds = new Set((row?.ids ?? []).map(Number));
-    const lost = [...figures.acknowledged].filter((id) => !storedIds.has(id)).length;
-    const stored = Number(row?.stored ?? 0);
-    const distinct = Number(row?.distinct ?? 0);
-    // Rows a redelivery or a retry stored again stay until their parts merge (migration 0008);
-    // read with FINAL, as every counting query does, each span is one row.
-    const duplicatedFinal = Number(row?.final ?? 0) - distinct;
-    checks.push(
-      { check: 'acknowledged spans stored (lost)', pass: lost === 0, figures: `${figures.acknowledged.size} acknowledged, ${lost} lost` },
+  }
+}
+
+async function main(): Promise<void> {
+  const jsonAt = process.argv.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
+  if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
+  const root = mkdtempSync(join(tmpdir(), 'homeostat-chaos-'));
+  const stack = new Stack(root);
+  const rows: Row[] = [];
+  const title = `chaos: ≥ ${SPANS} spans (until the last fault is over) in batches of ${BATCH} at ${RATE} spans/s; kill -9 learner ×2, analyzer ×2, decider ×2, executor mid-call and mid-verification; broker stop/start; sustained fault ${SUSTAINED_S} s; fuzz seed ${SEED}, ≤ ${FUZZ_COUNT} requests in ≤ ${FUZZ_S} s`;
+  try {
+    progress('starting the stack (broker, six stages, shop)');
+    await stack.start(ACTUATOR_DELAY_MS);
+    const client = new SpanClient(() => stack.url('collector'), SERVICE, BATCH);
+    const hostileAnswers = new Answers();
+    const wrong: string[] = [];
+    await hostile(stack.url('collector'), 'before', hostileAnswers, wrong);
+
+    progress('phase 1: telemetry under faults');
+    await telemetryUnderFaults(stack, client);
+    // The collector says it is not ready until a publish goes through after the broker is back.
+    const readyEnd = Date.now() + 60_000;
+    while ((await request(`${stack.url('collector')}/readyz`, { method: 'GET' }, 2_000)).status !== 200 && Date.now() < readyEnd)
+      await sleep(500);
+    await hostile(stack.url('collector'), 'after', hostileAnswers, wrong);
+
+    progress('phase 2: the executor killed mid-action');
+    await stack.superviseOnce();
+    const midAction = await executorMidAction(stack);
+
+    progress(`phase 3: sustained fault for ${SUSTAINED_S} s`);
+    const sustained = await sustainedFault(stack, SUSTAINED_S);
+    await request(`${stack.shop!.url}/faults`, { method: 'DELETE' });
+
+    progress('settling: every started action has its outcome');
+    const outcomes = await outcomesMissing(stack, 180_000);
+
+    progress('phase 4: fuzz');
+    const fuzzed = await fuzz({
+      seed: SEED,
+      count: FUZZ_COUNT,
+      budgetMs: FUZZ_S * 1000,
+      collectorUrl: stack.url('collector'),
+      consoleUrl: stack.url('console'),
+      token: ADMIN_TOKEN,
+      webhookSecret: WEBHOOK_SECRET,
+    });
+    const readyAfterFuzz = await Promise.all(
+      (['collector', 'console'] as const).map(
+        async (s) => `${s} ${(await request(`${stack.url(s)}/readyz`, { method: 'GET' }, 5_000)).status}`,
+      ),
+    );
+
+    // The learner catches up (its lag on telemetry.spans 0 three times in a row), then stops and its chDB is read here.
+    const loadEnd = Date.now();
+    for (let zero = 0; zero < 3 && Date.now() - loadEnd < 180_000; await sleep(1_000)) {
+      const text = (await request(`${stack.url('learner')}/metrics`, { method: 'GET' }, 5_000)).body;
+      const lags = text.split('\n').filter((l) => l.startsWith('homeostat_bus_consumer_lag{') && l.includes('topic="telemetry.spans"'));
+      zero = lags.length > 0 && lags.every((l) => Number(l.split(' ').pop()) === 0) ? zero + 1 : 0;
+    }
+    const rssAfter = stack.rss();
+    const twice = stack.proxy!.appliedTwice();
+    const actuatorCalls = stack.proxy!.calls.length;
+    await stack.stop();
+    const stored = await storedSpans(join(root, 'learner'));
+    const lost = [...client.acknowledged].filter((id) => !stored.ids.has(id)).length;
+
+    const answers = [client.answers, hostileAnswers, fuzzed.answers];
+    const fiveHundreds = answers.reduce((n, a) => n + a.fiveHundreds, 0);
+    const hangs = answers.reduce((n, a) => n + a.hangs, 0);
+    const examples = answers.flatMap((a) => a.examples).slice(0, 5);
+    const blind = sustained.blindStretches.filter((s) => s > BLIND_LIMIT_S);
+    rows.push(
       {
-        check: 'each stored once (read with FINAL)',
-        pass: duplicatedFinal === 0,
-        figures: `${duplicatedFinal} duplicated with FINAL; ${stored - distinct} extra rows without FINAL, waiting for a merge`,
+        name: 'acknowledged spans',
+        value: client.acknowledged.size,
+        detail: `of ${client.sent} sent; client: ${client.answers.summary()}`,
+      },
+      { name: 'stored', value: stored.distinct, detail: `${stored.rows} rows without FINAL (redeliveries wait for a merge)` },
+      { name: 'lost', value: lost, target: 0 },
+      // Rows a redelivery or a retry stored again stay until their parts merge (migration 0008); read with FINAL, as every counting query does, each span is one row.
+      { name: 'duplicated (FINAL)', value: stored.final - stored.distinct, target: 0 },
+      {
+        name: 'actions run twice',
+        value: twice.length,
+        target: 0,
+        detail: `${actuatorCalls} actuator calls; ${midAction.join('; ')}${twice.length ? `; keys ${twice.join(', ')}` : ''}`,
       },
       {
-        check: 'answers: no 5xx but 503, no hang',
-        pass: figures.fiveHundreds === 0 && figures.hangs === 0,
-        figures: `${figures.requests} requests: ${[...figures.answers].map(([s, n]) => `${s > 0 ? s : s < 0 ? 'closed' : 'timeout'}×${n}`).join(', ')}`,
+        name: 'outcomes missing',
+        value: outcomes.missing.length,
+        target: 0,
+        detail: `${outcomes.started} actions started${outcomes.missing.length ? `; ${outcomes.missing.slice(0, 5).join(', ')}` : ''}`,
       },
-      { check: 'collector RSS before/after (MB)', pass: true, figures: `${rssBefore} → ${rssAfter}` },
+      { name: '5xx answers (not 503)', value: fiveHundreds, target: 0, detail: examples.join(' | ') },
+      { name: 'hangs (no answer in 10 s)', value: hangs, target: 0 },
+      { name: 'hostile answered wrong', value: wrong.length, target: 0, detail: wrong.join(' | ') },
       {
-        check: 'learner caught up after the load',
-        pass: catchUpS < 180,
-        figures: `${catchUpS} s; restarted by the supervisor after exiting at start-up: ${supervisorRestarts}`,
+        name: 'fuzz requests',
+        value: fuzzed.cases,
+        detail: `${fuzzed.seconds} s, seed ${SEED}: ${fuzzed.answers.summary()}; slowest ${fuzzed.answers.slowest.ms} ms (${fuzzed.answers.slowest.what}); closed: ${fuzzed.answers.closed.join(' | ') || 'none'}; /readyz after: ${readyAfterFuzz.join(', ')}`,
+      },
+      {
+        name: 'sustained: resolved while failing',
+        value: sustained.resolvedWhileFailing.length,
+        target: 0,
+        detail: `${sustained.failing}/${sustained.samples} /health samples failing; ${sustained.incidents} incidents opened, ${sustained.decisions} decisions; kill -9 of ${sustained.kills.join(', ')} meanwhile ${sustained.resolvedWhileFailing.join(', ')}`,
+      },
+      {
+        name: `sustained: unseen > ${BLIND_LIMIT_S} s`,
+        value: blind.length,
+        target: 0,
+        detail: `stretches failing with no incident open (s): ${sustained.blindStretches.join(', ') || 'none'}`,
+      },
+      {
+        name: 'RSS MB before → after',
+        value: '',
+        detail: [...stack.rssBefore].map(([name, mb]) => `${name} ${mb} → ${rssAfter.get(name) ?? Number.NaN}`).join(', '),
+      },
+      {
+        name: 'supervisor restarts',
+        value: stack.supervisorRestarts,
+        detail: 'stages that exited by themselves (e.g. starting while the broker was down)',
       },
     );
+  } catch (error) {
+    process.stderr.write(`${stack.lastLines(10)}\n`);
+    throw error;
   } finally {
-    for (const p of processes) await p.stop().catch(() => undefined);
-    await kafka?.stop().catch(() => undefined);
+    await stack.stop().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   }
-  const width = Math.max(...checks.map((c) => c.check.length));
-  process.stdout.write(`chaos: ${SPANS} spans in batches of ${BATCH} at ${RATE} spans/s; learner kill -9 ×2, broker stop/start ×1\n`);
-  for (const c of checks) process.stdout.write(`${c.check.padEnd(width)}  ${c.pass ? 'pass' : 'FAIL'}  ${c.figures}\n`);
-  process.exitCode = checks.every((c) => c.pass) ? 0 : 1;
+  printTable(title, rows);
+  if (jsonFile) writeJson(jsonFile, title, rows);
+  process.exitCode = passes(rows) ? 0 : 1;
 }
 
 main().catch((error: unknown) => {
