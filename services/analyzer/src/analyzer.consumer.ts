@@ -12,6 +12,7 @@ import { OtlpDecodeError, OtlpLimitExceeded, expandOtlpEvent } from '@homeostat/
 import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { OptimizeAnalysis } from '@homeostat/optimize';
+import { IncidentOutbox } from './incident-outbox';
 import { AnalyzerStateStore, type AnalyzerSnapshot } from './analyzer-state.store';
 import { BuildFailureReader } from './repair/build-failure.reader';
 import { TargetStateChangelog } from './state/target-state-changelog';
@@ -35,7 +36,15 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private readonly dropped: Record<TelemetrySignal, CounterCell>;
   private engine: AnalysisEngine | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private pending: IncidentEvent[] = [];
+  private readonly outbox = new IncidentOutbox(
+    (event) => this.publisher.publishEvent(event),
+    () => this.checkpoint(),
+    (event) =>
+      this.logger.log(
+        `${event.type.split('.')[2]} incident ${event.data.incidentId} on ${event.subject} (${event.data.fingerprint})${describeLink(event)}${event.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(event.data.evidence)}${describeHypothesis(event.data.hypothesis)}` : ''}`,
+        'Analyzer',
+      ),
+  );
   private ticking = false;
   private lastSnapshotMs = Date.now();
   private readonly state: AnalyzerStateStore;
@@ -232,22 +241,21 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     this.ticking = true;
     try {
       const now = Date.now();
-      this.pending.push(...this.engine.tick(now), ...this.optimize.tick(now));
-      for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
-        await this.publisher.publishEvent(next);
-        this.pending.shift();
-        this.logger.log(
-          `${next.type.split('.')[2]} incident ${next.data.incidentId} on ${next.subject} (${next.data.fingerprint})${describeLink(next)}${next.type === 'homeostat.incident.opened.v1' ? `, evidence: ${describeEvidence(next.data.evidence)}${describeHypothesis(next.data.hypothesis)}` : ''}`,
-          'Analyzer',
-        );
-      }
+      this.outbox.add([...this.engine.tick(now), ...this.optimize.tick(now)]);
+      await this.outbox.flush();
       if (Date.now() - this.lastSnapshotMs >= SNAPSHOT_EVERY_MS) await this.saveState();
       await this.publishState(false);
     } catch (error) {
-      this.logger.warn(`publishing incidents failed, ${this.pending.length} waiting: ${String(error)}`, 'Analyzer');
+      this.logger.warn(`publishing incidents failed, ${this.outbox.size} waiting: ${String(error)}`, 'Analyzer');
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** The state on disk and on the changelog now: see IncidentOutbox. */
+  private async checkpoint(): Promise<void> {
+    await this.saveState();
+    await this.publishState(true);
   }
 
   /** Each target's state on the changelog (see StateHandover); a failure is logged and retried at the next interval. */
@@ -281,7 +289,7 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
       consumed: this.stats.snapshot(),
       rejectedItems: this.rejected,
       loops: this.loops.map((l) => l.metadata.name),
-      pendingIncidentEvents: this.pending.length,
+      pendingIncidentEvents: this.outbox.size,
       targets: this.engine?.targets().length ?? 0,
       stateChangelog: {
         owner: this.changelog?.owner,
