@@ -14,6 +14,7 @@ export const TELEMETRY_TABLES = {
 export const LEDGER_TABLES = {
   incidents: 'incidents',
   incidentLinks: 'incident_links',
+  incidentEvents: 'incident_events',
   decisions: 'decisions',
   outcomes: 'outcomes',
   knowledge: 'knowledge',

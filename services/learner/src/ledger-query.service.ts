@@ -57,7 +57,7 @@ export class LedgerQueryService {
   }
 
   /**
-   * An incident: its events (once the table's parts merge, only its latest state), how it stands to
+   * An incident: every event of it (incident_events, which keeps what `incidents` merges away), how it stands to
    * the incidents before and after it, its decisions and their outcomes, oldest first.
    */
   async incident(
@@ -67,7 +67,7 @@ export class LedgerQueryService {
   > {
     const [incident] = await this.incidents({ limit: 1, incidentId });
     if (!incident) return undefined;
-    const events = await this.events(LEDGER_TABLES.incidents, 'incident_id', incidentId);
+    const events = await this.events(LEDGER_TABLES.incidentEvents, 'incident_id', incidentId);
     const links = await this.links(incidentId);
     const decisions = await this.events(LEDGER_TABLES.decisions, 'incident_id', incidentId);
     const outcomes = await this.events(LEDGER_TABLES.outcomes, 'incident_id', incidentId);

@@ -67,6 +67,13 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     other_incident_id: 'String',
     at: "DateTime64(3, 'UTC')",
   },
+  incident_events: {
+    incident_id: 'String',
+    event_id: 'String',
+    version: 'UInt64',
+    opened_at: "DateTime64(3, 'UTC')",
+    event: 'String',
+  },
   incidents: {
     incident_id: 'String',
     version: 'UInt64',
@@ -138,12 +145,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);
@@ -274,6 +281,50 @@ describe('runMigrations (chDB)', () => {
     } finally {
       await old.close();
       await dropTestDatabase(`${DATABASE}_0008`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('0009: the incidents stored before it are in incident_events, one row per event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    const old = await openTestStore(`${DATABASE}_0009`);
+    const row = (eventId: string, type: string, version: number) => ({
+      incident_id: 'inc-old',
+      version,
+      event_id: eventId,
+      event_type: type,
+      loop: 'shop',
+      target: 'shop',
+      fingerprint: 'f',
+      status: type.split('.')[2],
+      severity: 'high',
+      summary: 'pool exhausted',
+      opened_at: '2026-01-01 00:00:00.000',
+      updated_at: '2026-01-01 00:00:00.000',
+      resolved_at: null,
+      time_to_recover_ms: null,
+      trace_id: '',
+      event: JSON.stringify({ id: eventId, type }),
+    });
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      rmSync(join(dir, '0009_incident_events.sql'));
+      await runMigrations(old, { dir });
+      // Two inserts, two parts not merged yet (one insert would collapse them already: optimize_on_insert).
+      await old.client.insert({ table: 'incidents', format: 'JSONEachRow', values: [row('e1', 'homeostat.incident.opened.v1', 1)] });
+      await old.client.insert({ table: 'incidents', format: 'JSONEachRow', values: [row('e2', 'homeostat.incident.resolved.v1', 2)] });
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([9]);
+      const result = await old.client.query({
+        query: "SELECT event_id, event_type, version FROM incident_events FINAL WHERE incident_id = 'inc-old' ORDER BY version",
+        format: 'JSONEachRow',
+      });
+      expect(await result.json()).toEqual([
+        { event_id: 'e1', event_type: 'homeostat.incident.opened.v1', version: '1' },
+        { event_id: 'e2', event_type: 'homeostat.incident.resolved.v1', version: '2' },
+      ]);
+    } finally {
+      await old.close();
+      await dropTestDatabase(`${DATABASE}_0009`);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -41,9 +41,10 @@ export interface RepairView {
   openedAt: string;
   resolvedAt: string | null;
   /**
-   * Where the diagnosis comes from: the incident's own snapshot, or, once the ledger keeps only the
-   * incident's latest state (its resolution), what the decisions carried of it (no log line
-   * numbers, culprit evidence, similar failures or proposed fixes with their priors then).
+   * Where the diagnosis comes from: the incident's own snapshot, or, for an incident stored before
+   * the ledger kept every incident event (migration 0009) whose rows have merged to its resolution,
+   * what the decisions carried of it (no log line numbers, culprit evidence, similar failures or
+   * proposed fixes with their priors then).
    */
   source: 'incident' | 'decisions';
   build: Pick<BuildFailure, 'repository' | 'branch' | 'commit'> & {

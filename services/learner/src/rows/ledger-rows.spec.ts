@@ -27,11 +27,19 @@ function onlyRow(groups: ReturnType<typeof ledgerRows>, table: string): Record<s
   return row;
 }
 
+/** The one row `table` gets from an incident event, which also writes its history (incident_events). */
+function incidentRow(groups: ReturnType<typeof ledgerRows>, table: 'incidents' | 'incident_events'): Record<string, unknown> {
+  expect(groups.map((g) => g.table)).toEqual(['incidents', 'incident_events']);
+  const rows = groups.find((g) => g.table === table)?.rows ?? [];
+  expect(rows).toHaveLength(1);
+  return rows[0] as Record<string, unknown>;
+}
+
 describe('ledgerRows', () => {
   describe('incidents', () => {
     it('given an incident opened, when mapped, then the row is the opened state at the event time', () => {
       const event = incidentOpened();
-      expect(onlyRow(ledgerRows(event), 'incidents')).toEqual({
+      expect(incidentRow(ledgerRows(event), 'incidents')).toEqual({
         incident_id: 'inc-1',
         version: EVENT_TIME_MS,
         event_id: EVENT_ID,
@@ -52,7 +60,7 @@ describe('ledgerRows', () => {
     });
 
     it('given an incident updated, then status, severity, summary and updated_at follow it', () => {
-      expect(onlyRow(ledgerRows(incidentUpdated()), 'incidents')).toMatchObject({
+      expect(incidentRow(ledgerRows(incidentUpdated()), 'incidents')).toMatchObject({
         status: 'updated',
         version: Date.parse('2025-01-01T10:00:30.100Z'),
         severity: 'critical',
@@ -64,7 +72,7 @@ describe('ledgerRows', () => {
     });
 
     it('given an incident resolved, then time to recover is resolved_at - opened_at and the version is later', () => {
-      const row = onlyRow(ledgerRows(incidentResolved()), 'incidents');
+      const row = incidentRow(ledgerRows(incidentResolved()), 'incidents');
       expect(row).toMatchObject({
         status: 'resolved',
         event_type: 'homeostat.incident.resolved.v1',
@@ -79,9 +87,24 @@ describe('ledgerRows', () => {
       expect(row['version']).toBeGreaterThan(EVENT_TIME_MS);
     });
 
+    it('keeps every incident event in incident_events, keyed by the event, so the opening survives the merge to the resolution', () => {
+      for (const event of [incidentOpened(), incidentUpdated(), incidentResolved()]) {
+        expect(incidentRow(ledgerRows(event), 'incident_events')).toEqual({
+          incident_id: 'inc-1',
+          event_id: event.id,
+          version: Date.parse(event.time),
+          event_type: event.type,
+          loop: 'shop-pool-exhaustion',
+          target: 'shop',
+          opened_at: '2025-01-01 10:00:00.000',
+          event: JSON.stringify(event),
+        });
+      }
+    });
+
     it('given a resolution that does not name the incident (an older analyzer), then severity and summary are left empty', () => {
       const { title: _title, severity: _severity, ...data } = incidentResolved().data;
-      const row = onlyRow(ledgerRows({ ...incidentResolved(), data }), 'incidents');
+      const row = incidentRow(ledgerRows({ ...incidentResolved(), data }), 'incidents');
       expect(row).toMatchObject({ status: 'resolved', severity: '', summary: '' });
     });
   });

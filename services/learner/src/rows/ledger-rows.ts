@@ -41,6 +41,18 @@ export type IncidentLinkRow = {
   event_id: string;
 };
 
+/** Every event of an incident (migration 0009): its history, which `incidents` keeps only the latest of. */
+export type IncidentEventRow = {
+  incident_id: string;
+  event_id: string;
+  version: number;
+  event_type: string;
+  loop: string;
+  target: string;
+  opened_at: string;
+  event: string;
+};
+
 export type DecisionRow = {
   decision_id: string;
   version: number;
@@ -126,6 +138,7 @@ export function ledgerRows(event: AnyEnvelope): TableRows[] {
       return nonEmpty([
         { table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] },
         { table: LEDGER_TABLES.incidentLinks, rows: incidentLinkRows(event) },
+        { table: LEDGER_TABLES.incidentEvents, rows: [incidentEventRow(event)] },
       ]);
     case 'homeostat.decision.made.v1':
       return [{ table: LEDGER_TABLES.decisions, rows: [decisionRow(event)] }];
@@ -205,6 +218,22 @@ function incidentRow(
         time_to_recover_ms: millisBetween(event.data.openedAt, event.data.resolvedAt),
       };
   }
+}
+
+function incidentEventRow(
+  event: EventOf<'homeostat.incident.opened.v1' | 'homeostat.incident.updated.v1' | 'homeostat.incident.resolved.v1'>,
+): IncidentEventRow {
+  const { version, event_id, event_type, event: json } = eventColumns(event);
+  return {
+    incident_id: event.data.incidentId,
+    event_id,
+    version,
+    event_type,
+    loop: event.data.loop,
+    target: event.data.target,
+    opened_at: ms(event.data.openedAt),
+    event: json,
+  };
 }
 
 function incidentLinkRows(

@@ -397,6 +397,25 @@ describe('row mappers against chDB', () => {
     ]);
   });
 
+  it('keeps every event of an incident after its incidents rows merge to the resolution, a redelivery once', async () => {
+    const opened = { ...incidentOpened(), data: { ...incidentOpened().data, incidentId: 'inc-history' } };
+    const resolved = { ...incidentResolved(), id: 'evt-history-resolved', data: { ...incidentResolved().data, incidentId: 'inc-history' } };
+    for (const event of [opened, opened, resolved]) {
+      await expectColumnsOf(ledgerRows(event));
+      await insertAll(ledgerRows(event));
+    }
+    await store.client.command({ query: 'OPTIMIZE TABLE incidents FINAL' });
+    await store.client.command({ query: 'OPTIMIZE TABLE incident_events FINAL' });
+    expect(await select(`SELECT event_type FROM incidents WHERE incident_id = 'inc-history'`)).toEqual([
+      { event_type: 'homeostat.incident.resolved.v1' },
+    ]);
+    const history = await select<{ event_type: string; event: string }>(
+      `SELECT event_type, event FROM incident_events WHERE incident_id = 'inc-history' ORDER BY version`,
+    );
+    expect(history.map((r) => r.event_type)).toEqual(['homeostat.incident.opened.v1', 'homeostat.incident.resolved.v1']);
+    expect(JSON.parse(history[0]?.event ?? '{}')).toEqual(opened);
+  });
+
   it('keeps how incidents follow one another after the incident rows collapse: one row per relapse, one per follower', async () => {
     // The relapse is repeated by every later update and the follower's opening is redelivered.
     const events = [
