@@ -14,7 +14,9 @@
  * At the end the learner's chDB is read here: every acknowledged span stored, each once; every
  * action started has its outcome in the ledger; no action was applied twice (the proxy's record).
  *
- *   npm run chaos [-- --json FILE]
+ *   npm run chaos [-- --json FILE] [--logs DIR]
+ * --logs DIR keeps every stage's output (all incarnations) there; a failing run keeps it anyway, in
+ * a directory it names, since its cause is in what the stages said before and after their kills.
  *   CHAOS_SUSTAINED_S (600), CHAOS_SPANS (12000), CHAOS_BATCH (100), CHAOS_RATE (400 spans/s),
  *   CHAOS_SEED (18), CHAOS_FUZZ_COUNT (2000), CHAOS_FUZZ_S (240), CHAOS_ACTUATOR_DELAY_MS (3000)
  *
@@ -301,6 +303,10 @@ async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
   const jsonFile = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
   if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
+  const logsAt = process.argv.indexOf('--logs');
+  const logsDir = logsAt >= 0 ? process.argv[logsAt + 1] : undefined;
+  if (logsAt >= 0 && !logsDir) throw new Error('--logs needs a directory');
+  let failed = true;
   const root = mkdtempSync(join(tmpdir(), 'homeostat-chaos-'));
   const stack = new Stack(root);
   const rows: Row[] = [];
@@ -420,11 +426,17 @@ async function main(): Promise<void> {
         detail: 'stages that exited by themselves (e.g. starting while the broker was down)',
       },
     );
+    failed = !passes(rows);
   } catch (error) {
     process.stderr.write(`${stack.lastLines(10)}\n`);
     throw error;
   } finally {
     await stack.stop().catch(() => undefined);
+    const keep = logsDir ?? (failed ? mkdtempSync(join(tmpdir(), 'homeostat-chaos-logs-')) : undefined);
+    if (keep !== undefined) {
+      stack.writeLogs(keep);
+      progress(`the stages' logs are in ${keep}`);
+    }
     rmSync(root, { recursive: true, force: true });
   }
   printTable(title, rows);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bus } from '@homeostat/bus';
 import { freePort, LoopObserver, ShopProcess } from '@homeostat/cli';
@@ -25,6 +25,8 @@ const STAGES: ServiceName[] = ['learner', 'analyzer', 'decider', 'executor', 'co
  */
 export class Stack {
   readonly processes = new Map<ServiceName, ServiceProcess>();
+  /** Killed stages' processes, for their logs: a failure is explained by what happened before a kill. */
+  private readonly retired: ServiceProcess[] = [];
   readonly urls = new Map<ServiceName, string>();
   readonly observer = new LoopObserver('shop');
   readonly rssBefore = new Map<string, number>();
@@ -89,6 +91,8 @@ export class Stack {
   }
 
   async startStage(name: ServiceName): Promise<string> {
+    const before = this.processes.get(name);
+    if (before) this.retired.push(before);
     const p = new ServiceProcess(name, { ...this.env, HOMEOSTAT_DATA_DIR: join(this.root, name) });
     this.processes.set(name, p);
     const url = await p.ready();
@@ -130,6 +134,16 @@ export class Stack {
 
   rss(): Map<string, number> {
     return new Map([...this.processes].map(([name, p]) => [name, rssMb(p.child.pid)]));
+  }
+
+  /** Each stage's output, every incarnation in order (`<stage>.log`), into `dir`. */
+  writeLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (const name of STAGES) {
+      const incarnations = [...this.retired, this.processes.get(name)].filter((p) => p?.name === name) as ServiceProcess[];
+      const text = incarnations.map((p, i) => `--- ${name} #${i + 1}, pid ${p.child.pid}\n${p.lines.join('\n')}\n`).join('');
+      writeFileSync(join(dir, `${name}.log`), text);
+    }
   }
 
   lastLines(n = 5): string {
