@@ -20,8 +20,8 @@
  *   CHAOS_SUSTAINED_S (600), CHAOS_SPANS (12000), CHAOS_BATCH (100), CHAOS_RATE (400 spans/s),
  *   CHAOS_SEED (18), CHAOS_FUZZ_COUNT (2000), CHAOS_FUZZ_S (240), CHAOS_ACTUATOR_DELAY_MS (3000)
  *
- * Exits 1 when lost, duplicated, actions twice, outcomes missing, 5xx, hangs or a sustained-fault
- * check is not 0.
+ * Exits 1 when lost, duplicated, actions twice, outcomes missing, 5xx, hangs, incidents resolved
+ * twice or a sustained-fault check is not 0.
  */
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -362,6 +362,10 @@ async function main(): Promise<void> {
       zero = lags.length > 0 && lags.every((l) => Number(l.split(' ').pop()) === 0) ? zero + 1 : 0;
     }
     const rssAfter = stack.rss();
+    const resolutions = new Map<string, Set<string>>();
+    for (const r of stack.observer.resolved)
+      resolutions.set(r.data.incidentId, (resolutions.get(r.data.incidentId) ?? new Set()).add(r.data.resolvedAt));
+    const resolvedTwice = [...resolutions].filter(([, at]) => at.size > 1).map(([id, at]) => `${id} at ${[...at].join(' and ')}`);
     const twice = stack.proxy!.appliedTwice();
     const actuatorCalls = stack.proxy!.calls.length;
     await stack.stop();
@@ -402,6 +406,13 @@ async function main(): Promise<void> {
         name: 'fuzz requests',
         value: fuzzed.cases,
         detail: `${fuzzed.seconds} s, seed ${SEED}: ${fuzzed.answers.summary()}; slowest ${fuzzed.answers.slowest.ms} ms (${fuzzed.answers.slowest.what}); closed: ${fuzzed.answers.closed.join(' | ') || 'none'}; /readyz after: ${readyAfterFuzz.join(', ')}`,
+      },
+      {
+        // An incident resolved again (another resolvedAt) by a stage that restarted from a stale state.
+        name: 'incidents resolved twice',
+        value: resolvedTwice.length,
+        target: 0,
+        detail: `${new Set(stack.observer.resolved.map((r) => r.data.incidentId)).size} incidents resolved${resolvedTwice.length ? `; ${resolvedTwice.slice(0, 5).join(', ')}` : ''}`,
       },
       {
         name: 'sustained: resolved while failing',
