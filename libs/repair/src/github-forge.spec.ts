@@ -1,5 +1,6 @@
 import {
   decisionLink,
+  gitAuthEnv,
   findRepairComment,
   GITHUB_COMMENT_MAX_CHARS,
   githubCommentBody,
@@ -91,5 +92,16 @@ describe('githubRepositoryOf', () => {
     expect(isGithubRepository('https://github.com/Octo-Org/Octo-Repo.git', { owner: 'octo-org', repo: 'octo-repo' })).toBe(true);
     expect(isGithubRepository('https://github.com/octo-org/other.git', { owner: 'octo-org', repo: 'octo-repo' })).toBe(false);
     expect(isGithubRepository('/srv/git/octo-org/octo-repo-not', { owner: 'octo-org', repo: 'octo-repo' })).toBe(false);
+  });
+});
+
+describe('gitAuthEnv', () => {
+  it("gives git the token as a header for the forge's host only, through GIT_CONFIG_* variables", () => {
+    const env = gitAuthEnv('https://github.com/octocat/Hello-World.git', 'ghp_0123456789abcdef');
+    expect(env).toEqual({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.https://github.com/.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${'ghp_0123456789abcdef'}`).toString('base64')}`,
+    });
   });
 });

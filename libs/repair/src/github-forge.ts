@@ -1,7 +1,7 @@
 /**
  * What the repair loop writes on GitHub, as data: the one marked comment per pull request (with
- * the state the next attempt reads back), the commit status, and the repository a build names.
- * The executor's GithubForge sends them; nothing here calls GitHub.
+ * the state the next attempt reads back), the commit status, the repository a build names, and
+ * how git is given the token. The executor's GithubForge sends them; nothing here calls GitHub.
  */
 
 /** Marks Homeostat's one comment on a pull request (renderRepairComment puts it first): found by it, edited in place. */
@@ -111,4 +111,19 @@ export function isGithubRepository(repository: string, forge: { owner: string; r
   return (
     named !== undefined && named.owner.toLowerCase() === forge.owner.toLowerCase() && named.repo.toLowerCase() === forge.repo.toLowerCase()
   );
+}
+
+/**
+ * The environment through which git authenticates to the forge's git host: the token as an
+ * `Authorization` header configured for that host only (`http.<origin>/.extraHeader`, as
+ * actions/checkout does), through git's GIT_CONFIG_* variables, so it is in no argument list, in
+ * no file of the clone, and in no environment but git's own.
+ */
+export function gitAuthEnv(gitUrl: string, token: string): Record<string, string> {
+  const url = new URL(gitUrl);
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${url.protocol}//${url.host}/.extraHeader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+  };
 }

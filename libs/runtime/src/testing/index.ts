@@ -1,1 +1,2 @@
 export * from './github-api';
+export * from './git-http';

@@ -12,6 +12,7 @@ import { repairValidationOf, type OutcomeInit, type RepairActuator, type Validat
 import {
   decisionLink,
   fixBranchFor,
+  gitAuthEnv,
   isGithubRepository,
   renderRepairComment,
   repairCommitStatus,
@@ -19,7 +20,7 @@ import {
   type RepairReport,
 } from '@homeostat/repair';
 import { GitValidator } from './git-validator';
-import { gitAuthEnv, GithubForge, GithubForgeError } from './github-forge';
+import { GithubForge, GithubForgeError } from './github-forge';
 import { commentRef, LocalGitForge } from './local-git-forge';
 
 /** The proposed fix's patch, beside the comment on the pull request's comment ref. */

@@ -4,19 +4,17 @@
  * with a body its schema accepts; every answer is its documented example), and pushing with real
  * git over smart HTTP (git http-backend on loopback, which wants the token's header).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseLoopSpec, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
 import { sampleDecisionMade } from '@homeostat/contracts/testing';
 import { readGithubComment, REPAIR_COMMENT_MARKER, repairCommitStatus } from '@homeostat/repair';
-import { GithubApiServer, pageOf, type AnswerHook } from '@homeostat/runtime/testing';
+import { GithubApiServer, gitHttpServer, pageOf, type AnswerHook, type GitHttpServer } from '@homeostat/runtime/testing';
 import { GitRepairActuator } from './git-repair.actuator';
-import { gitAuthEnv, GithubForge, GithubForgeError } from './github-forge';
+import { GithubForge, GithubForgeError } from './github-forge';
 
 const exec = promisify(execFile);
 const TOKEN = 'ghp_homeostatTestToken0123456789abcdefABCD';
@@ -155,73 +153,12 @@ describe('GithubForge against the OpenAPI description', () => {
   });
 });
 
-describe('gitAuthEnv', () => {
-  it("gives git the token as a header for the forge's host only, through GIT_CONFIG_* variables", () => {
-    const env = gitAuthEnv('https://github.com/octocat/Hello-World.git', TOKEN);
-    expect(env).toEqual({
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: 'http.https://github.com/.extraHeader',
-      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`,
-    });
-  });
-});
-
-/** A bare repository served by git's own smart HTTP (git http-backend as CGI), for requests with the token's header only. */
-async function gitHttpServer(root: string, authorization: string): Promise<{ url: string; server: Server; unauthorized: () => number }> {
-  let unauthorized = 0;
-  const server = createServer((req, res) => {
-    if (req.headers.authorization !== authorization) {
-      unauthorized++;
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' });
-      res.end();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const cgi = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        GIT_PROJECT_ROOT: root,
-        GIT_HTTP_EXPORT_ALL: '1',
-        REMOTE_USER: 'x-access-token',
-        REMOTE_ADDR: '127.0.0.1',
-        REQUEST_METHOD: req.method ?? 'GET',
-        PATH_INFO: decodeURIComponent(url.pathname),
-        QUERY_STRING: url.search.slice(1),
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-        ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
-      },
-    });
-    req.pipe(cgi.stdin);
-    const out: Buffer[] = [];
-    cgi.stdout.on('data', (c: Buffer) => out.push(c));
-    cgi.on('close', () => {
-      const all = Buffer.concat(out);
-      const split = all.indexOf('\r\n\r\n');
-      const head = all.subarray(0, split).toString('latin1');
-      const headers: Record<string, string> = {};
-      let status = 200;
-      for (const line of head.split('\r\n')) {
-        const [name, ...rest] = line.split(':');
-        const value = rest.join(':').trim();
-        if (name?.toLowerCase() === 'status') status = Number(value.split(' ')[0]);
-        else if (name) headers[name] = value;
-      }
-      res.writeHead(status, headers);
-      res.end(all.subarray(split + 4));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, unauthorized: () => unauthorized };
-}
-
 describe('GitRepairActuator with a GitHub forge', () => {
   let root: string;
   let remote: string;
   let base: string;
   let api: GithubApiServer;
-  let git: { url: string; server: Server; unauthorized: () => number };
+  let git: GitHttpServer;
   const sh = async (cwd: string, ...argv: string[]): Promise<string> =>
     (await exec(argv[0]!, argv.slice(1), { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: root } })).stdout.trim();
 
@@ -244,8 +181,7 @@ describe('GitRepairActuator with a GitHub forge', () => {
 
   afterAll(async () => {
     await api?.close();
-    git?.server.closeAllConnections();
-    await new Promise((resolve) => git?.server.close(resolve));
+    await git?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -345,7 +281,7 @@ spec:
     expect(api.problems).toEqual([]);
 
     // Token hygiene: git got it through its environment and no command's environment had it; nothing written carries it.
-    expect(git.unauthorized()).toBe(0);
+    expect(git.unauthorized).toBe(0);
     const hidden = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
     for (const text of [
       JSON.stringify(outcome),

@@ -169,18 +169,3 @@ export class GithubForge {
     return new GithubForgeError(`GitHub ${what} on ${this.name} failed${status ? ` (${status})` : ''}: ${message}`, status);
   }
 }
-
-/**
- * The environment through which git authenticates to the forge's git host: the token as an
- * `Authorization` header configured for that host only (`http.<origin>/.extraHeader`, as
- * actions/checkout does), through git's GIT_CONFIG_* variables, so it is in no argument list, in
- * no file of the clone, and in no environment but git's own.
- */
-export function gitAuthEnv(gitUrl: string, token: string): Record<string, string> {
-  const url = new URL(gitUrl);
-  return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: `http.${url.protocol}//${url.host}/.extraHeader`,
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
-  };
-}
