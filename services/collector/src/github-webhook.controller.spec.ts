@@ -162,7 +162,7 @@ describe('the GitHub webhook with a token', () => {
     expect(reason.some(([a, b]) => a <= 10_001 && 10_000 <= b)).toBe(true);
     expect(api.of('actions/download-job-logs-for-workflow-run').map((r) => r.params['job_id'])).toEqual([String(job)]);
     expect(api.problems).toEqual([]);
-    // The first test reads GitHub's description (70 MB of JSON).
+    // The first test reads GitHub's description (13 MB of JSON).
   }, 20_000);
 
   it("a failed workflow run carries its failed jobs' logs, each under a header; the token reaches GitHub only", async () => {

@@ -113,7 +113,7 @@ describe('GithubForge against the OpenAPI description', () => {
     });
     expect(server.requests.every((r) => r.headers.authorization === `token ${TOKEN}`)).toBe(true);
     expect(server.problems).toEqual([]);
-    // The first test reads GitHub's description (70 MB of JSON).
+    // The first test reads GitHub's description (13 MB of JSON).
   }, 20_000);
 
   it("refuses GitHub's default branch, a protected branch and one rulesets apply to; allows a new fix branch", async () => {
