@@ -18,10 +18,22 @@ const { join } = require('node:path');
 const roots = ['libs', 'services', 'cli', 'examples', 'tools', 'test']
   .filter((d) => existsSync(join(__dirname, d)))
   .map((d) => `<rootDir>/${d}`);
-// @kubernetes/client-node (the executor's Kubernetes adapter) and a few of its dependencies ship
-// only ES modules. Node 20 can require() them, jest's module registry cannot: SWC compiles exactly
-// these packages to CommonJS; every other package in node_modules is loaded as it is.
-const ESM_ONLY_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+// @kubernetes/client-node (the executor's Kubernetes adapter), Octokit (the GitHub forge and the
+// collector's log reads) and a few of their dependencies ship only ES modules. Node 20 can
+// require() them, jest's module registry cannot: SWC compiles exactly these packages to CommonJS;
+// every other package in node_modules is loaded as it is. (Entries are regular expressions;
+// content-type is Octokit's v3, ESM, nested under @octokit/request; express's CommonJS one passes through unchanged.)
+const ESM_ONLY_PACKAGES = [
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  '@octokit/[^/]+',
+  'universal-user-agent',
+  'before-after-hook',
+  'json-with-bigint',
+  'content-type',
+];
 const swcEsm = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 const common = {

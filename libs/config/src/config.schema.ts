@@ -118,6 +118,13 @@ export const envSchema = z
     COLLECTOR_BODY_POOL_POISON: bool.default(false),
     /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); without it /v1/webhooks/github accepts nothing. */
     GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** A token the collector reads the failed jobs' logs of a GitHub webhook delivery with (Actions: read); without it such builds carry no log. */
+    GITHUB_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+    /** GitHub's REST API for the collector's log reads (GitHub Enterprise Server: https://<host>/api/v3). */
+    GITHUB_API_URL: z.url().default('https://api.github.com'),
     HOMEOSTAT_API_KEYS: z
       .string()
       .transform((s) =>
@@ -142,6 +149,8 @@ export const envSchema = z
     EXECUTOR_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.executor),
     LEARNER_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.learner),
     CONSOLE_PORT: intFromEnv(0, 65535).default(DEFAULT_PORTS.console),
+    /** The console's address as people reach it: a forge's commit status and comment link to the decision there. */
+    HOMEOSTAT_CONSOLE_URL: z.url().optional(),
     /** Where the console reads the ledger from when the learner runs in another process. */
     LEARNER_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.learner}`),
     /** Access to the console (UI and control API): `name:role:token` entries; unset → open (the embedded demo). */

@@ -27,6 +27,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOMEOSTAT_MODE: 'cluster' })).toThrow(ConfigError);
   });
 
+  it("reads GitHub's token and API and the console's public address; a bad token is named, never shown", () => {
+    expect(loadConfig({}).collector.github).toEqual({ apiUrl: 'https://api.github.com' });
+    const config = loadConfig({
+      GITHUB_TOKEN: 'ghp_0123456789abcdef',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+      HOMEOSTAT_CONSOLE_URL: 'https://homeostat.example.com/',
+    });
+    expect(config.collector.github).toEqual({ apiUrl: 'https://ghe.example.com/api/v3', token: 'ghp_0123456789abcdef' });
+    expect(config.urls.console).toBe('https://homeostat.example.com');
+    expect(() => loadConfig({ GITHUB_TOKEN: 'ghp_secret with space' })).toThrow(/GITHUB_TOKEN: must be printable ASCII without spaces/);
+    expect(() => loadConfig({ GITHUB_TOKEN: 'ghp_secret with space' })).not.toThrow(/ghp_secret/);
+  });
+
   it('lets overrides win over the environment', () => {
     expect(loadConfig({ HOMEOSTAT_DATA_DIR: '/a' }, { HOMEOSTAT_DATA_DIR: '/b' }).dataDir).toBe('/b');
   });

@@ -42,7 +42,11 @@ export interface HomeostatConfig {
   };
   ports: Record<ServiceName, number>;
   /** Base URLs of services in other processes, for the ones that call each other's APIs. */
-  urls: { learner: string };
+  urls: {
+    learner: string;
+    /** The console as people reach it (HOMEOSTAT_CONSOLE_URL), for links from outside; undefined: no links. */
+    console?: string;
+  };
   collector: {
     /** Largest request body accepted, before and after decompression. */
     maxBodyBytes: number;
@@ -66,6 +70,8 @@ export interface HomeostatConfig {
     apiKeys: string[];
     /** The secret of GitHub webhook deliveries; undefined → the GitHub webhook accepts nothing. */
     githubWebhookSecret?: string;
+    /** GitHub's API, and the token the failed jobs' logs of a delivery are read with; no token → a delivery's build has no log. */
+    github: { apiUrl: string; token?: string };
   };
   console: {
     /** Who may use the console and with which role; empty → no authentication (everyone is an admin). */
@@ -136,7 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: e.HOMEOSTAT_SHUTDOWN_TIMEOUT_MS,
     decider: { seed: e.HOMEOSTAT_DECIDER_SEED },
     analyzer: { bucketMs: e.ANALYZER_BUCKET_MS, tickMs: e.ANALYZER_TICK_MS },
-    urls: { learner: e.LEARNER_URL.replace(/\/$/, '') },
+    urls: {
+      learner: e.LEARNER_URL.replace(/\/$/, ''),
+      ...(e.HOMEOSTAT_CONSOLE_URL ? { console: e.HOMEOSTAT_CONSOLE_URL.replace(/\/+$/, '') } : {}),
+    },
     ports: {
       collector: e.COLLECTOR_PORT,
       analyzer: e.ANALYZER_PORT,
@@ -153,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       bodyPool: { maxPooledBytes: e.COLLECTOR_BODY_POOL_BYTES, poisonReleased: e.COLLECTOR_BODY_POOL_POISON },
       apiKeys: e.HOMEOSTAT_API_KEYS ?? [],
       ...(e.GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET } : {}),
+      github: { apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''), ...(e.GITHUB_TOKEN ? { token: e.GITHUB_TOKEN } : {}) },
     },
     console: { tokens: e.CONSOLE_TOKENS ?? [] },
   };

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { buildReportedSchema } from '@homeostat/contracts';
-import { buildFromGithubEvent, verifyGithubSignature, WebhookPayloadError } from './github-webhook';
+import {
+  buildFromGithubEvent,
+  failedJobsToFetch,
+  githubLogRequestOf,
+  jobLogHeader,
+  verifyGithubSignature,
+  WebhookPayloadError,
+} from './github-webhook';
 
 // GitHub's own recorded deliveries (octokit/webhooks), not payloads written for this test.
 type Example = { name: string; examples: Array<Record<string, unknown>> };
@@ -70,5 +77,60 @@ describe('buildFromGithubEvent', () => {
       /without its workflow_run/,
     );
     expect(() => buildFromGithubEvent('check_run', { repository: { clone_url: 'https://x/y.git' }, check_run: {} })).toThrow(/head_sha/);
+  });
+});
+
+describe('githubLogRequestOf', () => {
+  it("asks for the job's log of a failed GitHub Actions check run (the check run is the job)", () => {
+    const failed = examples('check_run').find((p) => (p['check_run'] as { conclusion?: string }).conclusion === 'failure')!;
+    const run = failed['check_run'] as { id: number; name: string };
+    expect(githubLogRequestOf('check_run', failed)).toEqual({
+      kind: 'job',
+      owner: 'Codertocat',
+      repo: 'Hello-World',
+      jobId: run.id,
+      name: run.name,
+    });
+  });
+
+  it("asks for a failed workflow run's jobs; the recorded completed run with the one field a failed run differs in", () => {
+    const completed = examples('workflow_run').find((p) => (p['workflow_run'] as { conclusion?: string }).conclusion === 'success')!;
+    const failed = { ...completed, workflow_run: { ...(completed['workflow_run'] as object), conclusion: 'failure' } };
+    expect(githubLogRequestOf('workflow_run', failed)).toEqual({
+      kind: 'workflow-run',
+      owner: 'octo-org',
+      repo: 'octo-repo',
+      runId: 289782451,
+    });
+    const timedOut = { ...completed, workflow_run: { ...(completed['workflow_run'] as object), conclusion: 'timed_out' } };
+    expect(githubLogRequestOf('workflow_run', timedOut)?.kind).toBe('workflow-run');
+  });
+
+  it('asks for nothing for every other recorded delivery: success, queued, in progress, action_required, other apps, other events', () => {
+    const asked = [
+      ...examples('workflow_run').map((p) => githubLogRequestOf('workflow_run', p)),
+      ...examples('check_run').map((p) => githubLogRequestOf('check_run', p)),
+    ].filter((r) => r !== undefined);
+    // The one recorded failed GitHub Actions check run; no recorded workflow run failed.
+    expect(asked).toHaveLength(1);
+    expect(githubLogRequestOf('workflow_job', examples('workflow_job')[0])).toBeUndefined();
+    expect(githubLogRequestOf('check_run', { check_run: { status: 'completed', conclusion: 'failure', id: 1 } })).toBeUndefined();
+    expect(githubLogRequestOf('check_run', 'not an object')).toBeUndefined();
+  });
+});
+
+describe('failedJobsToFetch', () => {
+  it('keeps the failed and timed-out jobs in order, at most the limit', () => {
+    const jobs = [
+      { id: 1, name: 'lint', conclusion: 'success' },
+      { id: 2, name: 'test (20)', conclusion: 'failure' },
+      { id: 3, name: 'test (22)', conclusion: 'timed_out' },
+      { id: 4, name: 'e2e', conclusion: 'cancelled' },
+      { id: 5, name: 'build', conclusion: null },
+      { id: 6, name: 'test (24)', conclusion: 'failure' },
+    ];
+    expect(failedJobsToFetch(jobs).map((j) => j.id)).toEqual([2, 3, 6]);
+    expect(failedJobsToFetch(jobs, 1).map((j) => j.id)).toEqual([2]);
+    expect(jobLogHeader({ id: 2, name: 'test\n(20)' })).toBe('=== homeostat: the log of job test (20) (2) ===');
   });
 });

@@ -2,10 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BuildReported, BuildStatus } from '@homeostat/contracts';
 
 /**
- * GitHub's webhook deliveries as build events: the signature check and the translation of
- * `workflow_run` and `check_run` payloads. GitHub's API is not called: a delivery carries no log
- * (GitHub serves logs only through its API), so a build from a webhook has none, and the repair
- * loop diagnoses it from what a pipeline step posts to /v1/builds instead.
+ * GitHub's webhook deliveries as build events: the signature check, the translation of
+ * `workflow_run` and `check_run` payloads, and which job logs to fetch for a failed one. A
+ * delivery carries no log (GitHub serves logs only through its API): the collector fetches the
+ * failed jobs' logs when it has a token (githubLogRequestOf says which), otherwise the build has
+ * none and the repair loop diagnoses it from what a pipeline step posts to /v1/builds instead.
  */
 
 /** Whether `header` (`sha256=<hex>`) is the HMAC-SHA256 of the raw body under `secret`; compared in constant time. */
@@ -85,4 +86,50 @@ export function buildFromGithubEvent(event: string, payload: unknown): BuildRepo
     ...(url && URL.canParse(url) ? { url } : {}),
     ...(number !== undefined ? { pullRequest: { number } } : {}),
   };
+}
+
+/** Where the logs of a failed delivery are: the failed jobs of a workflow run, or the one job a check run of GitHub Actions is. */
+export type GithubLogRequest =
+  | { readonly kind: 'workflow-run'; readonly owner: string; readonly repo: string; readonly runId: number }
+  | { readonly kind: 'job'; readonly owner: string; readonly repo: string; readonly jobId: number; readonly name: string };
+
+/** GitHub Actions' app: its check runs are its jobs (the check run's id is the job's id). */
+const ACTIONS_APP = 'github-actions';
+
+/**
+ * The logs to fetch for a delivery: a completed workflow run or GitHub Actions check run that
+ * failed or timed out; undefined for anything else (a success has no failure to explain, another
+ * app's check run has no log GitHub serves).
+ */
+export function githubLogRequestOf(event: string, payload: unknown): GithubLogRequest | undefined {
+  if (event !== 'workflow_run' && event !== 'check_run') return undefined;
+  const body = obj(payload);
+  const run = obj(body?.[event]);
+  // A run that needs approval or never started (action_required, startup_failure) has no job logs.
+  if (body === undefined || run === undefined || run['status'] !== 'completed') return undefined;
+  if (run['conclusion'] !== 'failure' && run['conclusion'] !== 'timed_out') return undefined;
+  const repository = obj(body['repository']);
+  const owner = str(obj(repository?.['owner'])?.['login']);
+  const repo = str(repository?.['name']);
+  const id = run['id'];
+  if (owner === undefined || repo === undefined || typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return undefined;
+  if (event === 'workflow_run') return { kind: 'workflow-run', owner, repo, runId: id };
+  if (str(obj(run['app'])?.['slug']) !== ACTIONS_APP) return undefined;
+  return { kind: 'job', owner, repo, jobId: id, name: str(run['name']) ?? String(id) };
+}
+
+/** At most this many failed jobs' logs in one build event: the first failures explain it, the rest repeat them. */
+export const MAX_FAILED_JOB_LOGS = 5;
+
+/** The failed jobs of a run (from GitHub's list of its jobs) whose logs the build carries, in the run's order. */
+export function failedJobsToFetch<J extends { id: number; name: string; conclusion?: string | null }>(
+  jobs: readonly J[],
+  max: number = MAX_FAILED_JOB_LOGS,
+): J[] {
+  return jobs.filter((j) => j.conclusion === 'failure' || j.conclusion === 'timed_out').slice(0, max);
+}
+
+/** The line put before each job's log when a build carries several, so a reader (and the excerpt) sees where each begins. */
+export function jobLogHeader(job: { id: number; name: string }): string {
+  return `=== homeostat: the log of job ${job.name.replace(/[\r\n]+/g, ' ')} (${job.id}) ===`;
 }

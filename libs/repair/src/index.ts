@@ -12,5 +12,6 @@ export * from './propose';
 export * from './repair-loop';
 export * from './repair-incidents';
 export * from './github-webhook';
+export * from './github-forge';
 export * from './log-excerpt';
 export * from './bus-bounds';

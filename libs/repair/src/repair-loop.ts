@@ -165,6 +165,8 @@ export interface RepairReport {
   readonly earlier?: readonly string[];
   /** The fix as a patch (`git format-patch`) while it waits for a person's approval, and the one command that applies it. */
   readonly proposal?: { readonly patch: string; readonly apply: string } | { readonly error: string };
+  /** The decision's page in the console, when the console has a public address. */
+  readonly decisionUrl?: string;
 }
 
 /** Characters of the patch shown in the comment (the whole patch is on the forge beside it). */
@@ -223,7 +225,8 @@ export function renderRepairComment(r: RepairReport): string {
     else lines.push('', 'Nothing was pushed.');
   }
   if (r.earlier && r.earlier.length > 0) lines.push('', '### Tried before', ...r.earlier.map((e) => `- ${e}`));
-  lines.push('', `Decision ${r.decisionId} of incident ${r.incidentId}: \`homeostat explain ${r.decisionId}\`.`);
+  const link = r.decisionUrl ? ` or [in the console](${r.decisionUrl})` : '';
+  lines.push('', `Decision ${r.decisionId} of incident ${r.incidentId}: \`homeostat explain ${r.decisionId}\`${link}.`);
   return lines.join('\n') + '\n';
 }
 

@@ -100,7 +100,10 @@ export class BuildsController {
 }
 
 /** The log, and where its lines were when it was cut down. */
-function logFields(excerpt: LogExcerpt): { log: string; logExcerpt?: { lines: number; chars: number; kept: Array<[number, number]> } } {
+export function logFields(excerpt: LogExcerpt): {
+  log: string;
+  logExcerpt?: { lines: number; chars: number; kept: Array<[number, number]> };
+} {
   const whole = excerpt.kept.length <= 1 && (excerpt.kept[0]?.[1] ?? 0) === excerpt.lines;
   return whole
     ? { log: excerpt.text }

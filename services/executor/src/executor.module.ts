@@ -21,7 +21,12 @@ import { ACTION_ENV, ACTION_RUNNER, ExecutorService, REPAIR_ACTUATOR } from './e
       provide: REPAIR_ACTUATOR,
       inject: [CONFIG],
       useFactory: (config: HomeostatConfig): RepairActuator =>
-        new GitRepairActuator({ npmCache: join(config.dataDir, 'executor', 'npm-cache'), env: { ...process.env } }),
+        new GitRepairActuator({
+          npmCache: join(config.dataDir, 'executor', 'npm-cache'),
+          // A loop's GitHub forge reads its token from here (repair.forge.tokenEnv); nothing else of it leaves the executor.
+          env: { ...process.env },
+          ...(config.urls.console ? { consoleUrl: config.urls.console } : {}),
+        }),
     },
   ],
 })

@@ -2,6 +2,39 @@ import { z } from 'zod';
 import { nonEmpty } from '../events/common.schema';
 import { DURATION_HINT, isDuration } from './duration';
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** An https URL, or http on this machine only: the forge's token is sent to it. */
+const tokenSafeUrl = z.url().refine(
+  (u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  },
+  { message: 'must be https (http only on loopback): the token is sent to it' },
+);
+
+/**
+ * The forge that holds the repository's pull requests, when it is not the repository itself (a
+ * bare repository on disk keeps its comment and statuses in git: no section needed). GitHub: the
+ * commit status, the one comment per pull request and the push to the fix branch all go to
+ * `owner/repo`, with the token read from the environment variable `tokenEnv` (never from the spec).
+ */
+export const repairForgeSchema = z
+  .object({
+    kind: z.literal('github'),
+    owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub user or organization name'),
+    repo: z.string().regex(/^[\w.-]{1,100}$/, 'must be a GitHub repository name (letters, digits, ".", "_", "-")'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+      .default('GITHUB_TOKEN'),
+    /** The REST API (GitHub Enterprise Server: `https://<host>/api/v3`). */
+    apiUrl: tokenSafeUrl.default('https://api.github.com'),
+    /** Where git clones and pushes; default `https://github.com/<owner>/<repo>.git`. */
+    gitUrl: tokenSafeUrl.optional(),
+  })
+  .strict();
+export type RepairForge = z.infer<typeof repairForgeSchema>;
+
 /**
  * The `repair` section of a loop of kind `repair` (CI failures): how the project is validated and
  * where a validated fix goes. Which fix recipes the loop may use, their risk and autonomy, are the
@@ -37,6 +70,8 @@ export const repairSpecSchema = z
       .string({ error: `must be ${DURATION_HINT}` })
       .refine(isDuration, { message: `must be ${DURATION_HINT}` })
       .default('5m'),
+    /** Where the pull request lives; absent: the repository itself when it is a bare repository on disk. */
+    forge: repairForgeSchema.optional(),
   })
   .strict();
 export type RepairSpec = z.infer<typeof repairSpecSchema>;

@@ -3,9 +3,11 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_REPAIR_SPEC, type BuildReported, type IncidentOpened, type LoopSpec } from '@homeostat/contracts';
+import { DEFAULT_REPAIR_SPEC, type BuildReported, type IncidentOpened, type LoopSpec, type RepairSpec } from '@homeostat/contracts';
 import {
   blamedChangeOf,
+  gitAuthEnv,
+  isGithubRepository,
   buildFailureOf,
   buildFailureTitle,
   fitFailure,
@@ -25,8 +27,9 @@ const GIT_TIMEOUT_MS = 60_000;
 /**
  * The analyzer's reading for a repair loop: a failed build's log through the repair lib's triage,
  * the project's files at the failed commit and on the base branch (a shallow fetch of the
- * repository into a temporary bare repository), the blamed package's metadata from the registry,
- * and the fixes proposed from them — an incident of the repair loop.
+ * repository into a temporary bare repository; from the loop's GitHub forge with its token in
+ * git's environment only, when the loop names one), the blamed package's metadata from the
+ * registry, and the fixes proposed from them — an incident of the repair loop.
  */
 export class BuildFailureReader {
   private npmVersion: Promise<string | undefined> | undefined;
@@ -45,7 +48,7 @@ export class BuildFailureReader {
     const diagnosis = triageLog(build.log ?? '');
     const notes: string[] = [];
     if (build.log === undefined || build.log === '') notes.push('the build came without a log: nothing to diagnose it from');
-    const { files, previous } = await this.projectFiles(build, spec.baseBranch, spec.projectDir).catch((error: unknown) => {
+    const { files, previous } = await this.projectFiles(build, spec).catch((error: unknown) => {
       notes.push(`the repository could not be read: ${error instanceof Error ? error.message : String(error)}`);
       return { files: {}, previous: {} };
     });
@@ -104,16 +107,37 @@ export class BuildFailureReader {
     return { incident, features: diagnosis.features };
   }
 
+  /**
+   * Where the repository is fetched from: the build's repository as given, or, when the loop names
+   * a GitHub forge, its git URL with the token (from the variable the forge names) for git alone.
+   */
+  private sourceOf(build: BuildReported, spec: RepairSpec): { url: string; gitEnv?: Record<string, string> } {
+    const forge = spec.forge;
+    if (forge?.kind !== 'github') return { url: build.repository };
+    if (!isGithubRepository(build.repository, forge)) {
+      throw new Error(`the build is of ${build.repository}, not of the loop's GitHub repository ${forge.owner}/${forge.repo}`);
+    }
+    const url = forge.gitUrl ?? `https://github.com/${forge.owner}/${forge.repo}.git`;
+    const token = this.env[forge.tokenEnv];
+    // Without a token a public repository still reads.
+    return token ? { url, gitEnv: gitAuthEnv(url, token) } : { url };
+  }
+
   /** package.json, the lock file and .nvmrc at the failed commit and on the base branch. */
-  private async projectFiles(
-    build: BuildReported,
-    baseBranch: string,
-    projectDir: string,
-  ): Promise<{ files: ProjectFiles; previous: ProjectFiles }> {
+  private async projectFiles(build: BuildReported, spec: RepairSpec): Promise<{ files: ProjectFiles; previous: ProjectFiles }> {
+    const { baseBranch, projectDir } = spec;
     if (/^[a-z][\w+.-]*:\/\/[^/]*@/i.test(build.repository)) throw new Error('the repository URL carries credentials: refused');
+    const source = this.sourceOf(build, spec);
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'homeostat-analyze-'));
-    // No user or system git config, no prompts: the repository is read as anyone would.
-    const env = { PATH: this.env['PATH'] ?? '', HOME: tmp, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C.UTF-8' };
+    // No user or system git config, no prompts: the repository is read as anyone would, or with the forge's token alone.
+    const env = {
+      PATH: this.env['PATH'] ?? '',
+      HOME: tmp,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_NOSYSTEM: '1',
+      LANG: 'C.UTF-8',
+      ...source.gitEnv,
+    };
     const git = async (...args: string[]): Promise<string> =>
       (await exec('git', ['--git-dir', path.join(tmp, 'repo.git'), ...args], { env, timeout: GIT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }))
         .stdout;
@@ -121,7 +145,7 @@ export class BuildFailureReader {
       await exec('git', ['init', '--quiet', '--bare', path.join(tmp, 'repo.git')], { env, timeout: GIT_TIMEOUT_MS });
       const refs = [`+refs/heads/${baseBranch}:refs/heads/base`];
       if (build.branch !== undefined) refs.push(`+refs/heads/${build.branch}:refs/heads/build`);
-      await git('fetch', '--quiet', '--no-tags', '--depth=50', '--', build.repository, ...refs);
+      await git('fetch', '--quiet', '--no-tags', '--depth=50', '--', source.url, ...refs);
       const at = (await git('cat-file', '-t', build.commit).catch(() => '')).trim() === 'commit' ? build.commit : 'refs/heads/build';
       const show = (ref: string, file: string): Promise<string | undefined> =>
         git('show', `${ref}:${projectDir ? `${projectDir.replace(/\/+$/, '')}/` : ''}${file}`).catch(() => undefined);

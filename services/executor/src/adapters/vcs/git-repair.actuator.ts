@@ -1,8 +1,26 @@
 import * as path from 'node:path';
-import { DEFAULT_REPAIR_SPEC, parseDuration, type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
+import {
+  DEFAULT_REPAIR_SPEC,
+  parseDuration,
+  type ActionCall,
+  type DecisionMade,
+  type LoopSpec,
+  type RepairForge,
+  type RepairSpec,
+} from '@homeostat/contracts';
 import { repairValidationOf, type OutcomeInit, type RepairActuator, type ValidationRun } from '@homeostat/execution';
-import { fixBranchFor, renderRepairComment, substituteEnv, type RepairReport } from '@homeostat/repair';
+import {
+  decisionLink,
+  fixBranchFor,
+  gitAuthEnv,
+  isGithubRepository,
+  renderRepairComment,
+  repairCommitStatus,
+  substituteEnv,
+  type RepairReport,
+} from '@homeostat/repair';
 import { GitValidator } from './git-validator';
+import { GithubForge, GithubForgeError } from './github-forge';
 import { commentRef, LocalGitForge } from './local-git-forge';
 
 /** The proposed fix's patch, beside the comment on the pull request's comment ref. */
@@ -34,36 +52,54 @@ export interface GitRepairOptions {
   /** Where validation work trees go. */
   readonly workRoot?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The console's public address: statuses and comments on a forge link to the decision there. */
+  readonly consoleUrl?: string;
+  /** GitHub's pacing of writes and its rate limits kept (default); off only for a test server on loopback. */
+  readonly githubThrottle?: boolean;
+}
+
+/** A loop's GitHub forge, ready: the API client, and where and how git reaches the repository. */
+interface GithubTarget {
+  readonly forge: GithubForge;
+  readonly gitUrl: string;
+  readonly gitEnv: Record<string, string>;
 }
 
 /**
  * The repair loop's VCS adapter: the decision's fix validated by GitValidator in a fresh clone
  * (the project's own install and test commands, no secrets in their environment), pushed to the
  * fix branch only when they pass (never the base or a protected branch), and the pull request's
- * comment and the commit's status updated on the local forge when the repository is one.
- * A repository reached by URL gets the validation and the push but no comment: no forge API
- * (GitHub, GitLab) is implemented.
+ * comment and the commit's status updated on the forge: GitHub when the loop's `repair.forge`
+ * names it (the token from the environment variable it names, given to git through git's
+ * environment only), else the repository itself when it is a bare repository on disk. A repository
+ * reached by URL without a forge gets the validation and the push but no comment (GitLab: none).
  */
 export class GitRepairActuator implements RepairActuator {
   constructor(private readonly options: GitRepairOptions) {}
 
   async apply(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<OutcomeInit> {
     const params = fixParams(decision.action);
-    const notRun = (message: string): OutcomeInit => ({
+    const notRun = (message: string, code: 'ADAPTER_PARAMS_INVALID' | 'ADAPTER_FAILED' = 'ADAPTER_PARAMS_INVALID'): OutcomeInit => ({
       status: 'failed',
       applied: false,
       verification: { passed: false, checks: [], detail: message },
       timeToRecoverMs: null,
-      error: { code: 'ADAPTER_PARAMS_INVALID', message },
+      error: { code, message },
     });
     if (params === undefined) return notRun(`decision ${decision.decisionId} carries no fix (params: fix, repository, branch, commit)`);
     const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const pushBranch = fixBranchFor(repair.pushTo, repair.fixBranchPrefix, params.branch);
     const deadline = Date.now() + parseDuration(spec.spec.verification.deadline);
     let validator: GitValidator;
+    let github: GithubTarget | undefined;
     try {
+      github = this.githubTarget(repair, params);
+      // GitHub's own word on the branch, before anything runs: the push comes only after the tests.
+      const refusal = await github?.forge.pushRefusal(pushBranch);
+      if (refusal !== undefined) return notRun(`push refused: ${refusal}`);
       validator = await GitValidator.open({
-        repository: params.repository,
+        repository: github?.gitUrl ?? params.repository,
+        ...(github ? { gitEnv: github.gitEnv } : {}),
         base: params.commit,
         projectDir: repair.projectDir,
         commands: [repair.install, repair.test],
@@ -79,14 +115,18 @@ export class GitRepairActuator implements RepairActuator {
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
       });
     } catch (error) {
-      return notRun(error instanceof Error ? error.message : String(error));
+      // GitHub not answering is the forge failing, not the decision being wrong.
+      return notRun(
+        error instanceof Error ? error.message : String(error),
+        error instanceof GithubForgeError ? 'ADAPTER_FAILED' : undefined,
+      );
     }
     const run = await validator.validate(
       { id: params.fix.id, files: params.fix.files, regenerate: params.fix.regenerate, message: params.fix.message },
       { deadline },
     );
-    const forgeNote = await this.updateForge(decision, params, run).catch(
-      (error: unknown) => `the forge was not updated: ${String(error)}`,
+    const forgeNote = await this.updateForge(decision, params, run, undefined, github).catch(
+      (error: unknown) => `the forge was not updated: ${error instanceof Error ? error.message : String(error)}`,
     );
     const checks = run.steps.map((s) => ({
       name: s.argv.join(' '),
@@ -104,7 +144,7 @@ export class GitRepairActuator implements RepairActuator {
       applied: run.steps.length > 0,
       verification: { passed: run.passed, checks, detail },
       timeToRecoverMs: run.passed ? run.durationMs : null,
-      ...(params.repository !== '' ? { repair: repairValidationOf(run, params.repository) } : {}),
+      ...(params.repository !== '' ? { repair: repairValidationOf(run, github?.gitUrl ?? params.repository) } : {}),
       ...(run.passed
         ? {}
         : { error: { code: run.steps.length > 0 ? 'VERIFICATION_FAILED' : 'ADAPTER_FAILED', message: run.error ?? 'failed' } }),
@@ -119,29 +159,71 @@ export class GitRepairActuator implements RepairActuator {
   async propose(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<string> {
     const params = fixParams(decision.action);
     if (params === undefined) return 'nothing recorded: the decision carries no fix';
-    const forge = await LocalGitForge.of(params.repository, this.options.env['PATH'] ?? '');
-    if (forge === undefined) return `no forge for ${params.repository} (only a local bare repository has one here)`;
+    const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
+    let github: GithubTarget | undefined;
+    try {
+      github = this.githubTarget(repair, params);
+    } catch (error) {
+      return `nothing recorded: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (github === undefined && (await LocalGitForge.of(params.repository, this.options.env['PATH'] ?? '')) === undefined) {
+      return `no forge for ${params.repository} (a bare repository on disk has one; another needs the loop's repair.forge)`;
+    }
     let proposal: RepairReport['proposal'];
     if (decision.mode === 'approval-required') {
-      const made = await this.patchOf(params, spec).catch((error: unknown) => ({
+      const made = await this.patchOf(params, spec, github).catch((error: unknown) => ({
         error: error instanceof Error ? error.message : String(error),
       }));
       proposal =
         'patch' in made
           ? {
               patch: made.patch,
-              apply: `git fetch ${shellQuote(params.repository)} ${shellQuote(commentRef(params.branch))} && git show FETCH_HEAD:${PATCH_FILE} | git am`,
+              // On GitHub the patch is in the comment itself; locally it is a file beside the comment.
+              apply: github
+                ? `git am ${PATCH_FILE}   # the patch below, saved as ${PATCH_FILE}`
+                : `git fetch ${shellQuote(params.repository)} ${shellQuote(commentRef(params.branch))} && git show FETCH_HEAD:${PATCH_FILE} | git am`,
             }
           : made;
     }
-    return this.updateForge(decision, params, undefined, proposal);
+    return this.updateForge(decision, params, undefined, proposal, github).catch(
+      (error: unknown) => `the forge was not updated: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  /**
+   * The loop's GitHub forge for this build; undefined when the loop names none. Throws, with what
+   * to fix, when its token is not set or the build is of another repository than the forge's.
+   */
+  private githubTarget(repair: RepairSpec, params: FixParams): GithubTarget | undefined {
+    const spec: RepairForge | undefined = repair.forge;
+    if (spec?.kind !== 'github') return undefined;
+    const token = this.options.env[spec.tokenEnv];
+    if (token === undefined || token === '') {
+      throw new Error(`the loop's GitHub forge reads its token from the environment variable ${spec.tokenEnv}, which is not set`);
+    }
+    if (!isGithubRepository(params.repository, spec)) {
+      throw new Error(`the build is of ${params.repository}, not of the loop's GitHub repository ${spec.owner}/${spec.repo}`);
+    }
+    const gitUrl = spec.gitUrl ?? `https://github.com/${spec.owner}/${spec.repo}.git`;
+    return {
+      forge: new GithubForge({
+        owner: spec.owner,
+        repo: spec.repo,
+        token,
+        apiUrl: spec.apiUrl,
+        throttle: this.options.githubThrottle ?? true,
+      }),
+      gitUrl,
+      gitEnv: gitAuthEnv(gitUrl, token),
+    };
   }
 
   /** The fix as a patch on the failed commit, made in a fresh clone as a validation would make its commit. */
-  private async patchOf(params: FixParams, spec: LoopSpec): Promise<{ patch: string } | { error: string }> {
+  private async patchOf(params: FixParams, spec: LoopSpec, github?: GithubTarget): Promise<{ patch: string } | { error: string }> {
     const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const validator = await GitValidator.open({
-      repository: params.repository,
+      repository: github?.gitUrl ?? params.repository,
+      ...(github ? { gitEnv: github.gitEnv } : {}),
       base: params.commit,
       projectDir: repair.projectDir,
       commands: [repair.install, repair.test],
@@ -167,11 +249,58 @@ export class GitRepairActuator implements RepairActuator {
     params: FixParams,
     run: ValidationRun | undefined,
     proposal?: RepairReport['proposal'],
+    github?: GithubTarget,
   ): Promise<string> {
+    if (github !== undefined) return this.updateGithub(github.forge, decision, params, run, proposal);
     const forge = await LocalGitForge.of(params.repository, this.options.env['PATH'] ?? '');
-    if (forge === undefined) return `no forge for ${params.repository} (only a local bare repository has one here)`;
+    if (forge === undefined)
+      return `no forge for ${params.repository} (a bare repository on disk has one; another needs the loop's repair.forge)`;
     const previous = await forge.readComment(params.branch);
     const earlier = Array.isArray(previous?.state['attempts']) ? (previous.state['attempts'] as string[]) : [];
+    const { report, line, state } = this.reportOf(decision, params, run, proposal, earlier);
+    const attachments: Record<string, string> = proposal !== undefined && 'patch' in proposal ? { [PATCH_FILE]: proposal.patch } : {};
+    const ref = await forge.writeComment(params.branch, renderRepairComment(report), state, line, attachments);
+    const statusCommit = run?.pushed?.commit ?? params.commit;
+    await forge.setStatus(statusCommit, {
+      state: run === undefined ? 'pending' : run.passed ? 'success' : 'failure',
+      description: line,
+      decisionId: decision.decisionId,
+    });
+    return `comment ${ref.slice(0, 12)} on refs/homeostat/pr/${params.branch} of ${path.basename(params.repository)}, status on ${statusCommit.slice(0, 12)}`;
+  }
+
+  /**
+   * On GitHub: the status on the fix commit (or, with nothing pushed, the failed one), then the one
+   * marked comment on the branch's open pull request, edited in place; no pull request, no comment.
+   */
+  private async updateGithub(
+    forge: GithubForge,
+    decision: DecisionMade,
+    params: FixParams,
+    run: ValidationRun | undefined,
+    proposal: RepairReport['proposal'],
+  ): Promise<string> {
+    const statusCommit = run?.pushed?.commit ?? params.commit;
+    const pr = await forge.pullRequestFor(params.branch);
+    const previous = pr === undefined ? undefined : await forge.findComment(pr.number);
+    const earlier = Array.isArray(previous?.state['attempts']) ? (previous.state['attempts'] as string[]) : [];
+    const { report, line, state } = this.reportOf(decision, params, run, proposal, earlier);
+    await forge.setStatus(statusCommit, repairCommitStatus(run, line, decision.decisionId, this.options.consoleUrl));
+    const status = `status on ${statusCommit.slice(0, 12)} of ${forge.name}`;
+    if (pr === undefined) return `${status}; no open pull request for ${params.branch}, so no comment`;
+    const written = await forge.writeComment(pr.number, renderRepairComment(report), state, previous?.id);
+    return `${status}; comment ${written.url} ${written.created ? 'created' : 'updated'} on pull request #${pr.number}`;
+  }
+
+  /** The attempt's report for the comment, its one-line summary, and the state the next attempt reads back. */
+  private reportOf(
+    decision: DecisionMade,
+    params: FixParams,
+    run: ValidationRun | undefined,
+    proposal: RepairReport['proposal'],
+    earlier: string[],
+  ): { report: RepairReport; line: string; state: Record<string, unknown> } {
+    const url = decisionLink(this.options.consoleUrl, decision.decisionId);
     const report: RepairReport = {
       decisionId: decision.decisionId,
       incidentId: decision.incidentId,
@@ -192,17 +321,10 @@ export class GitRepairActuator implements RepairActuator {
         : {}),
       earlier,
       ...(proposal ? { proposal } : {}),
+      ...(url ? { decisionUrl: url } : {}),
     };
     const line = `attempt ${decision.attempt}: ${params.fix.id} ${run === undefined ? `proposed (${decision.mode})` : run.passed ? 'passed' : `failed (${run.error ?? ''})`}`;
     const state = { incidentId: decision.incidentId, decisionId: decision.decisionId, attempts: [...earlier, line] };
-    const attachments: Record<string, string> = proposal !== undefined && 'patch' in proposal ? { [PATCH_FILE]: proposal.patch } : {};
-    const ref = await forge.writeComment(params.branch, renderRepairComment(report), state, line, attachments);
-    const statusCommit = run?.pushed?.commit ?? params.commit;
-    await forge.setStatus(statusCommit, {
-      state: run === undefined ? 'pending' : run.passed ? 'success' : 'failure',
-      description: line,
-      decisionId: decision.decisionId,
-    });
-    return `comment ${ref.slice(0, 12)} on refs/homeostat/pr/${params.branch} of ${path.basename(params.repository)}, status on ${statusCommit.slice(0, 12)}`;
+    return { report, line, state };
   }
 }

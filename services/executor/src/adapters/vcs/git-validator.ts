@@ -37,6 +37,11 @@ export interface GitValidatorOptions {
   readonly env: { readonly path: string; readonly npmCache: string; readonly extra?: Readonly<Record<string, string>> };
   /** Where the temporary work trees go. */
   readonly workRoot?: string;
+  /**
+   * More environment for git's network commands only (clone, ls-remote, push): a forge's
+   * credentials (see gitAuthEnv). The project's commands never see it.
+   */
+  readonly gitEnv?: Readonly<Record<string, string>>;
 }
 
 const GIT_TIMEOUT_MS = 60_000;
@@ -123,15 +128,21 @@ export class GitValidator implements ChangeValidator {
       await fs.mkdir(home);
       const env = validationEnv({ path: o.env.path, home, npmCache: o.env.npmCache, ...(o.env.extra ? { extra: o.env.extra } : {}) });
       const repo = path.join(tmp, 'repo');
-      const git = (args: string[], cwd = repo, maxOutput = 4_000): Promise<CommandRun> =>
-        runCommand(['git', ...args], { cwd, env, timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()), maxOutput });
-      const ok = async (args: string[], what: string, cwd?: string): Promise<string> => {
-        const run = await git(args, cwd);
+      const networkEnv = { ...env, ...o.gitEnv };
+      const git = (args: string[], cwd = repo, maxOutput = 4_000, network = false): Promise<CommandRun> =>
+        runCommand(['git', ...args], {
+          cwd,
+          env: network ? networkEnv : env,
+          timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()),
+          maxOutput,
+        });
+      const ok = async (args: string[], what: string, cwd?: string, network = false): Promise<string> => {
+        const run = await git(args, cwd, 4_000, network);
         if (run.exitCode !== 0) throw new GitValidationError(`${what} failed: ${run.outputTail.trim() || `exit ${run.exitCode}`}`);
         return run.outputTail.trim();
       };
 
-      await ok(['clone', '--quiet', '--no-tags', '--', o.repository, repo], `git clone ${o.repository}`, tmp);
+      await ok(['clone', '--quiet', '--no-tags', '--', o.repository, repo], `git clone ${o.repository}`, tmp, true);
       // A branch of the remote is origin/<branch> in the clone; anything else (a commit) as given.
       const remoteBranch = await git(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${o.base}^{commit}`]);
       const base = remoteBranch.exitCode === 0 ? remoteBranch.outputTail.trim() : o.base;
@@ -212,7 +223,7 @@ export class GitValidator implements ChangeValidator {
       const refusal = pushRefusal(o.pushBranch, this.policy);
       if (refusal !== undefined) return result(false, { commit, error: `push refused: ${refusal}` });
       const branch = o.pushBranch.replace(/^refs\/heads\//, '');
-      await ok(['push', '--quiet', '--no-verify', o.repository, `HEAD:refs/heads/${branch}`], `git push to ${branch}`);
+      await ok(['push', '--quiet', '--no-verify', o.repository, `HEAD:refs/heads/${branch}`], `git push to ${branch}`, repo, true);
       return result(true, { commit, pushed: { branch, commit } });
     } catch (error) {
       return result(false, { error: error instanceof Error ? error.message : String(error) });
@@ -244,7 +255,7 @@ async function remoteDefaultBranch(options: GitValidatorOptions): Promise<string
     const env = validationEnv({ path: options.env.path, home, npmCache: options.env.npmCache });
     const run = await runCommand(['git', 'ls-remote', '--symref', '--', options.repository, 'HEAD'], {
       cwd: home,
-      env,
+      env: { ...env, ...options.gitEnv },
       timeoutMs: GIT_TIMEOUT_MS,
       maxOutput: 4_000,
     });

@@ -1,0 +1,2 @@
+export * from './github-api';
+export * from './git-http';
