@@ -26,6 +26,8 @@ const ERROR_LINE: RegExp[] = [
   /^! /,
   /^(?:Uncaught )?(?:Type|Reference|Syntax|Range)?Error: /,
   /^Tests run: .*<<< (?:FAILURE|ERROR)!/,
+  // Surefire 2.x without a level prefix: `method(org.foo.BarTest)  Time elapsed: 0.01 sec  <<< ERROR!`, its trace below.
+  /^[\w$]+(?:\[\d+\])?\([\w.$]+\)\s+Time elapsed: .*<<< (?:FAILURE|ERROR)!\s*$/,
   // TAP (node:test, tape, mocha's tap reporter): a failed test, its YAML diagnostics indented below it.
   /^not ok \d+ - /,
   /^(?:Failed tests|Tests in error): *$/,

@@ -1,3 +1,4 @@
+import { ArtifactIndex } from './culprits';
 import { findRepositoryJars } from './coordinates';
 import { LineSplitter, splitLines } from './log-lines';
 import { lineKey, withoutPassingLines } from './passing-log';
@@ -338,5 +339,43 @@ describe('a dependency left without a version', () => {
     const d = triageLog(log);
     expect(d.culprits[0]?.name).toBe('org.example.stack:stack-dependencies');
     expect(d.culprits.map((c) => c.name)).not.toContain('javax.annotation:javax.annotation-api');
+  });
+});
+
+describe('more evidence in test output', () => {
+  it('reads a NoSuchMethodError logged by its message alone (the method in quotes)', () => {
+    const log = [
+      download('org.sample.office', 'office-core', '5.2.0'),
+      "  1> 10:00:01,100 ERROR [d.extract] [4f2a][/] 'byte[] org.sample.office.util.Streams.readAll(java.io.InputStream, int)'",
+      '[ERROR] Failed to execute goal org.example.test:runner-maven-plugin:2.7.9:run (unit) on project extract: There were test failures: 1 suite, 3 tests, 1 failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.office:office-core');
+  });
+
+  it("takes Surefire 2.x's unprefixed `<<< ERROR!` line and the trace below it as reason lines", () => {
+    const log = [
+      '[INFO] Running com.acme.report.BuilderTest',
+      'Tests run: 4, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: 0.4 sec <<< FAILURE! - in com.acme.report.BuilderTest',
+      'copiesResources(com.acme.report.BuilderTest)  Time elapsed: 0.01 sec  <<< ERROR!',
+      "java.lang.IllegalArgumentException: Parameter 'src' is not a file",
+      '\tat org.sample.files.FileOps.requireFile(FileOps.java:27)',
+      '\tat com.acme.report.Builder.copy(Builder.java:17)',
+      '',
+      'Results :',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.reasonLines).toEqual([[2, 6]]);
+    expect(d.culprits[0]?.name).toBe('org.sample.files');
+  });
+});
+
+describe('naming a package by its artifact', () => {
+  it('prefers an artifact named after the rest of the package to one that only shares its group', () => {
+    const index = new ArtifactIndex();
+    index.add('org.sample.commons', 'commons-text');
+    index.add('commons-files', 'commons-files');
+    expect(index.nameOf('org.sample.commons.files.filter')).toBe('commons-files:commons-files');
+    expect(index.nameOf('org.sample.commons.text')).toBe('org.sample.commons:commons-text');
+    expect(index.nameOf('org.sample.commons.lang')).toBe('org.sample.commons:commons-text');
   });
 });

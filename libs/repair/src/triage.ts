@@ -74,9 +74,9 @@ function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: read
   return merged;
 }
 
-/** The JVM's linkage errors, by name or by their messages (HotSpot's wording). */
+/** The JVM's linkage errors, by name or by their messages (HotSpot's wording; a NoSuchMethodError's message alone is the method in quotes). */
 const LINKAGE_ERROR =
-  /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|does not define or inherit an implementation of the resolved method/;
+  /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|does not define or inherit an implementation of the resolved method|'[\w.$[\]<>]+ (?:[a-z_][\w$]*\.)+[A-Z][\w$]*\.[\w$<>]+\([\w.$[\], ]*\)'\s*$/;
 
 /** `Dependency g:a:jar:v requires Jenkins 2.332.4 or higher`: the release line (`2.332`) required. */
 const REQUIRES_PLATFORM = /\brequires [A-Z][\w.-]*(?: [A-Z][\w.-]*)? v?(\d+\.\d+)(?:\.\d+)* or (?:higher|newer|later)\b/;
