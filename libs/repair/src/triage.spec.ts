@@ -299,6 +299,13 @@ describe('linkage errors outside the reason lines', () => {
     expect(triageLog(failing([logged])).culprits[0]?.name).toBe('org.sample.text:formatter-core');
   });
 
+  it.each([
+    'class com.acme.notes.Plain has interface org.sample.text.Renderer as super class',
+    'Found interface org.sample.text.Renderer, but class was expected',
+  ])('reads the IncompatibleClassChangeError message %s', (message) => {
+    expect(triageLog(failing([`12:00:01 ERROR [convert] ${message}`])).culprits[0]?.name).toBe('org.sample.text:formatter-core');
+  });
+
   it('ignores ordinary program output that names classes', () => {
     const d = triageLog(failing(['12:00:01 INFO [main] loaded org.sample.text.Formatter from cache']));
     expect(d.culprits[0]?.name).not.toBe('org.sample.text:formatter-core');

@@ -76,7 +76,7 @@ function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: read
 
 /** The JVM's linkage errors, by name or by their messages (HotSpot's wording; a NoSuchMethodError's message alone is the method in quotes). */
 const LINKAGE_ERROR =
-  /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|does not define or inherit an implementation of the resolved method|'[\w.$[\]<>]+ (?:[a-z_][\w$]*\.)+[A-Z][\w$]*\.[\w$<>]+\([\w.$[\], ]*\)'\s*$/;
+  /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|\bclass [\w.$]+ has interface [\w.$]+ as super class|\bFound (?:interface|class) [\w.$]+, but (?:class|interface) was expected|does not define or inherit an implementation of the resolved method|'[\w.$[\]<>]+ (?:[a-z_][\w$]*\.)+[A-Z][\w$]*\.[\w$<>]+\([\w.$[\], ]*\)'\s*$/;
 
 /** `Dependency g:a:jar:v requires Jenkins 2.332.4 or higher`: the release line (`2.332`) required. */
 const REQUIRES_PLATFORM = /\brequires [A-Z][\w.-]*(?: [A-Z][\w.-]*)? v?(\d+\.\d+)(?:\.\d+)* or (?:higher|newer|later)\b/;
