@@ -391,3 +391,31 @@ describe('naming a package by its artifact', () => {
     expect(index.nameOf('org.sample.commons.lang')).toBe('org.sample.commons:commons-text');
   });
 });
+
+describe('reason lines of tools other than the build', () => {
+  it("takes git's fatal and a GNU tool's failure status", () => {
+    const log = [
+      'Preparing the old revision',
+      "fatal: not a git repository (or any of the parent directories): '.git'",
+      'tar: This does not look like a tar archive',
+      'tar: Exiting with failure status due to previous errors',
+      'Post job cleanup.',
+    ].join('\n');
+    expect(triageLog(log).reasonLines).toEqual([
+      [2, 2],
+      [4, 4],
+    ]);
+  });
+
+  it('takes a Python traceback with its frames and the exception that ends it', () => {
+    const log = [
+      '$ python notify.py',
+      'Traceback (most recent call last):',
+      '  File "notify.py", line 23, in <module>',
+      '    client = Client(token)',
+      "KeyError: 'TOKEN'",
+      'Build step marked the build as done',
+    ].join('\n');
+    expect(triageLog(log).reasonLines).toEqual([[2, 5]]);
+  });
+});
