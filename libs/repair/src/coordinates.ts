@@ -90,6 +90,26 @@ export function findCoordinates(text: string): CoordinateMention[] {
   return found;
 }
 
+/** A jar in Maven's local repository (`…/.m2/repository/org/foo/bar/1.2/bar-1.2.jar`), as javac's `bad class file` and class loaders name it. */
+const MAVEN_REPOSITORY_JAR = /\/\.m2\/repository\/((?:[\w-]+\/)+?)([\w.-]+)\/([\w.+-]+)\/\2-\3[\w.-]*\.jar\b/g;
+/** A jar in Gradle's cache: `…/files-2.1/org.foo/bar/1.2/<sha1>/bar-1.2.jar`. */
+const GRADLE_CACHE_JAR = /\/files-2\.1\/([\w.-]+)\/([\w.-]+)\/([\w.+-]+)\/[0-9a-f]+\/\2-\3[\w.-]*\.jar\b/g;
+
+/** The artifacts of the jar files a line names by their path in a local repository: exact coordinates. */
+export function findRepositoryJars(text: string): CoordinateMention[] {
+  const found: CoordinateMention[] = [];
+  if (!text.includes('.jar')) return found;
+  MAVEN_REPOSITORY_JAR.lastIndex = 0;
+  for (let m = MAVEN_REPOSITORY_JAR.exec(text); m; m = MAVEN_REPOSITORY_JAR.exec(text)) {
+    const groupId = (m[1] as string).slice(0, -1).replace(/\//g, '.');
+    found.push({ groupId, artifactId: m[2] as string, version: m[3] as string, index: m.index });
+  }
+  GRADLE_CACHE_JAR.lastIndex = 0;
+  for (let m = GRADLE_CACHE_JAR.exec(text); m; m = GRADLE_CACHE_JAR.exec(text))
+    found.push({ groupId: m[1] as string, artifactId: m[2] as string, version: m[3] as string, index: m.index });
+  return found;
+}
+
 const QUALIFIED_CLASS = /(?<![\w.$/])((?:[a-z_][a-z0-9_]*[.])+)([A-Z][\w$]*)/g;
 const SLASHED_CLASS = /(?<![\w$/.])((?:[a-z_][a-z0-9_]*\/){2,})([A-Z][\w$]*)/g;
 const PACKAGE_MISSING = /package ((?:[a-z_][\w]*\.)*[a-z_][\w]*) does not exist|location: package ((?:[a-z_][\w]*\.)*[a-z_][\w]*)/g;

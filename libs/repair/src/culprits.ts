@@ -179,6 +179,8 @@ export class ArtifactIndex {
     const groups = this.byPrefix.get(segments.slice(0, 2).join('.')) ?? [];
     let best: string | undefined;
     let bestScore = 0;
+    let bestNamed = 0;
+    let bestShared = 0;
     for (const group of groups) {
       const groupSegments = group.split('.');
       let shared = 0;
@@ -195,23 +197,29 @@ export class ArtifactIndex {
         if (score > bestScore) {
           bestScore = score;
           best = `${group}:${artifact}`;
+          bestNamed = named;
+          bestShared = shared;
         }
       }
     }
-    if (best !== undefined) return best;
-    // An artifact named only with the package's words: `opennlp.tools` is `…:opennlp-tools`.
+    if (best !== undefined && (bestNamed > 0 || bestShared >= segments.length)) return best;
+    // An artifact named only with the package's words: `opennlp.tools` is `…:opennlp-tools`. It also
+    // beats an artifact that merely shares the package's group without naming the rest of it
+    // (`org.apache.commons.io` is `commons-io:commons-io`, not `org.apache.commons:commons-lang3`).
     const inPackage = new Set(segments);
+    const beyond = new Set(segments.slice(best === undefined ? 0 : bestShared));
     let most = 0;
+    let worded: string | undefined;
     for (const segment of segments.slice(DOMAINS.has(segments[0] ?? '') ? 1 : 0)) {
       for (const name of this.byWord.get(segment) ?? []) {
         const words = artifactWords(name.slice(name.indexOf(':') + 1));
-        if (words.length > most && words.every((w) => inPackage.has(w))) {
+        if (words.length > most && words.every((w) => inPackage.has(w)) && words.some((w) => beyond.has(w))) {
           most = words.length;
-          best = name;
+          worded = name;
         }
       }
     }
-    return best;
+    return worded ?? best;
   }
 }
 

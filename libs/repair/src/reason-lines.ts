@@ -5,9 +5,9 @@
  * A line is a reason line when it is an error as the tool that wrote it marks errors (Maven's
  * `[ERROR]`, npm's `npm ERR!`/`npm error`, GitHub's `##[error]`, `error:` of compilers, Gradle's
  * `* What went wrong:` block and `FAILED` tasks and tests, an exception with its stack trace,
- * the CI's own "marked build as failure") or continues one: the indented lines after an error
- * (javac's `symbol:`/`location:`, stack frames, a failed test's message), the message after
- * Surefire's `<<< FAILURE!`.
+ * the CI's own "marked build as failure", git's `fatal:`, a Python traceback) or continues one:
+ * the indented lines after an error (javac's `symbol:`/`location:`, stack frames, a failed test's
+ * message), the message after Surefire's `<<< FAILURE!`.
  */
 
 /** Maven/Gradle/npm/CI markers of an error line. */
@@ -16,7 +16,12 @@ const ERROR_LINE: RegExp[] = [
   /^npm (?:ERR!|error)(?:\s|$)/,
   /^npm warn EBADENGINE\b/i,
   /^##\[error\]/,
-  /^(?:ERROR|FATAL|Error|error)(?:\[[\w-]+\])?:/,
+  /^(?:ERROR|FATAL|Error|error|fatal)(?:\[[\w-]+\])?:/,
+  // GNU tools' last word (`tar: Exiting with failure status due to previous errors`).
+  /^[\w.-]+: Exiting with failure status\b/,
+  // Python: the traceback (its frames are indented below it) and its last line, the exception.
+  /^Traceback \(most recent call last\):\s*$/,
+  /^[A-Z]\w*(?:Error|Exception): /,
   /^FAILURE: /,
   /^> Task \S+ FAILED/,
   /^\S[^:]*:\d+(?::\d+)?:? (?:fatal )?error\b/,
@@ -26,6 +31,8 @@ const ERROR_LINE: RegExp[] = [
   /^! /,
   /^(?:Uncaught )?(?:Type|Reference|Syntax|Range)?Error: /,
   /^Tests run: .*<<< (?:FAILURE|ERROR)!/,
+  // Surefire 2.x without a level prefix: `method(org.foo.BarTest)  Time elapsed: 0.01 sec  <<< ERROR!`, its trace below.
+  /^[\w$]+(?:\[\d+\])?\([\w.$]+\)\s+Time elapsed: .*<<< (?:FAILURE|ERROR)!\s*$/,
   // TAP (node:test, tape, mocha's tap reporter): a failed test, its YAML diagnostics indented below it.
   /^not ok \d+ - /,
   /^(?:Failed tests|Tests in error): *$/,

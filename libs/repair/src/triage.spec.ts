@@ -1,3 +1,5 @@
+import { ArtifactIndex } from './culprits';
+import { findRepositoryJars } from './coordinates';
 import { LineSplitter, splitLines } from './log-lines';
 import { lineKey, withoutPassingLines } from './passing-log';
 import { similarFailures } from './similarity';
@@ -184,5 +186,236 @@ describe('withoutPassingLines', () => {
     const failing = ['2022-05-30T09:10:31.1Z [ERROR] Flaky warning 12 ms', '[ERROR] Real failure', '[ERROR] more'];
     const passing = new Set(['2022-05-30T10:00:00.9Z [ERROR] Flaky warning 7 ms'].map(lineKey));
     expect(withoutPassingLines([[1, 3]], (n) => failing[n - 1] ?? '', passing)).toEqual([[2, 3]]);
+  });
+});
+
+describe('culprit rules', () => {
+  it('names the artifact of a jar the compiler read from the local repository (a class file too new)', () => {
+    const log = [
+      download('org.example.widgets', 'widget-api', '3.0.0'),
+      download('org.example.widgets', 'widget-render', '3.0.0'),
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /app/src/main/java/com/acme/app/Panel.java:[4,30] cannot access org.example.widgets.Frame',
+      '  bad class file: /root/.m2/repository/org/example/widgets/widget-render/3.0.0/widget-render-3.0.0.jar(/org/example/widgets/Frame.class)',
+      '    class file has wrong version 61.0, should be 55.0',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project app: Compilation failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.example.widgets:widget-render');
+  });
+
+  it('reads Gradle cache paths as coordinates', () => {
+    expect(
+      findRepositoryJars(
+        'bad class file: /home/u/.gradle/caches/modules-2/files-2.1/io.example/kit-core/2.1.0/0a1b2c3d/kit-core-2.1.0.jar(/io/example/kit/A.class)',
+      ).map((c) => `${c.groupId}:${c.artifactId}:${c.version}`),
+    ).toEqual(['io.example:kit-core:2.1.0']);
+  });
+});
+
+describe('enforcer trees', () => {
+  it('blames the direct dependency whose only path asks for more than the managed version', () => {
+    const log = [
+      '[ERROR] Rule 0: org.apache.maven.enforcer.rules.dependency.RequireUpperBoundDeps failed with message:',
+      '[ERROR] Failed while enforcing RequireUpperBoundDeps. The error(s) are [',
+      '[ERROR] Require upper bound dependencies error for net.example.rpc:rpc-core:2.4.0 paths to dependency are:',
+      '[ERROR] +-org.acme:mailer:1.0-SNAPSHOT',
+      '[ERROR]   +-org.sample.cloud:blob-client:5.1.0',
+      '[ERROR]     +-net.example.rpc:rpc-core:2.4.0 (managed) <-- net.example.rpc:rpc-core:2.5.1',
+      '[ERROR] , ',
+      '[ERROR] Require upper bound dependencies error for org.sample.json:json-core:1.1.0 paths to dependency are:',
+      '[ERROR] +-org.acme:mailer:1.0-SNAPSHOT',
+      '[ERROR]   +-org.other.kit:kit-all:3.0.0',
+      '[ERROR]     +-org.sample.json:json-core:1.1.0',
+      '[ERROR] and',
+      '[ERROR] +-org.acme:mailer:1.0-SNAPSHOT',
+      '[ERROR]   +-org.other.kit:kit-all:3.0.0',
+      '[ERROR]     +-org.sample.json:json-parser:1.1.0',
+      '[ERROR]       +-org.sample.json:json-core:1.1.0',
+      '[ERROR] ]',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:3.3.0:enforce (enforce) on project mailer: Some Enforcer rules have failed.',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.culprits[0]?.name).toBe('org.sample.cloud:blob-client');
+  });
+
+  it('blames the conflicting artifact itself when the project declares it at the newest version', () => {
+    const log = [
+      '[WARNING] ',
+      'Dependency convergence error for org.sample.xml:xml-types:jar:2.3.6:compile paths to dependency are:',
+      '+-org.acme:schemas:pom:1.0-SNAPSHOT',
+      '  +-org.sample.xml:xml-grammar:jar:2.3.6:compile',
+      '    +-org.sample.xml:xml-types:jar:2.3.6:compile',
+      'and',
+      '+-org.acme:schemas:pom:1.0-SNAPSHOT',
+      '  +-org.sample.xml:xml-grammar:jar:2.3.6:compile',
+      '    +-org.sample.xml:xml-core:jar:2.3.6:compile',
+      '      +-org.sample.xml:xml-types:jar:2.3.6:compile',
+      'and',
+      '+-org.acme:schemas:pom:1.0-SNAPSHOT',
+      '  +-org.sample.xml:xml-types:jar:4.0.0:compile',
+      '',
+      '[WARNING] Rule 2: org.apache.maven.plugins.enforcer.DependencyConvergence failed with message:',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.xml:xml-types');
+  });
+
+  it('does not blame a path that asks for less than the managed version', () => {
+    const log = [
+      '[ERROR] Require upper bound dependencies error for net.example.rpc:rpc-core:2.4.0 paths to dependency are:',
+      '[ERROR] +-org.acme:mailer:1.0-SNAPSHOT',
+      '[ERROR]   +-org.sample.cloud:blob-client:5.1.0',
+      '[ERROR]     +-net.example.rpc:rpc-core:2.4.0 (managed) <-- net.example.rpc:rpc-core:2.3.0',
+      '[ERROR] ]',
+    ].join('\n');
+    const d = triageLog(log);
+    // a tree line only (1.5 of 3 in all); with the +2 for asking above the managed version it would hold 3.5 of 5
+    expect(d.culprits.find((c) => c.name === 'org.sample.cloud:blob-client')?.score ?? 0).toBeLessThan(0.6);
+  });
+});
+
+describe('linkage errors outside the reason lines', () => {
+  const failing = (output: string[]): string =>
+    [
+      download('org.sample.text', 'formatter-core', '4.0.0'),
+      download('org.assertj', 'assertj-core', '3.24.2'),
+      '[INFO] Running com.acme.notes.RenderTest',
+      ...output,
+      '[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.3 s <<< FAILURE! - in com.acme.notes.RenderTest',
+      '[ERROR] com.acme.notes.RenderTest.rendersTitle  Time elapsed: 0.1 s  <<< FAILURE!',
+      'java.lang.AssertionError: ',
+      'Expecting actual not to be null',
+      '\tat com.acme.notes.RenderTest.rendersTitle(RenderTest.java:31)',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:3.1.2:test (default-test) on project notes: There are test failures.',
+    ].join('\n');
+
+  it('names the library whose class the code under test could not link, once however often logged', () => {
+    const logged =
+      "12:00:01.020 [main] WARN  com.acme.notes.Renderer - render failed: java.lang.NoSuchMethodError: 'java.lang.String org.sample.text.Formatter.apply(java.lang.String)'";
+    const d = triageLog(failing([logged, logged, logged]));
+    expect(d.culprits[0]?.name).toBe('org.sample.text:formatter-core');
+    expect(d.culprits[0]?.score).toBeLessThan(1);
+    // the logged line is the program's output, not a reason line
+    expect(d.reasonLines.some(([a, b]) => a <= 5 && b >= 4)).toBe(false);
+  });
+
+  it('reads HotSpot messages that do not name the error class', () => {
+    const logged =
+      '12:00:01 ERROR [convert] class com.acme.notes.Plain can not implement org.sample.text.Renderer, because it is not an interface (org.sample.text.Renderer is in unnamed module of loader app)';
+    expect(triageLog(failing([logged])).culprits[0]?.name).toBe('org.sample.text:formatter-core');
+  });
+
+  it.each([
+    'class com.acme.notes.Plain has interface org.sample.text.Renderer as super class',
+    'Found interface org.sample.text.Renderer, but class was expected',
+  ])('reads the IncompatibleClassChangeError message %s', (message) => {
+    expect(triageLog(failing([`12:00:01 ERROR [convert] ${message}`])).culprits[0]?.name).toBe('org.sample.text:formatter-core');
+  });
+
+  it('ignores ordinary program output that names classes', () => {
+    const d = triageLog(failing(['12:00:01 INFO [main] loaded org.sample.text.Formatter from cache']));
+    expect(d.culprits[0]?.name).not.toBe('org.sample.text:formatter-core');
+  });
+});
+
+describe('BOMs named for a release line', () => {
+  const log = (required: string): string =>
+    [
+      download('org.example.platform.bom', 'bom-4.12.x', '120.v1', 'pom'),
+      download('org.example.platform.bom', 'bom-4.14.x', '120.v1', 'pom'),
+      download('org.example.plugins', 'mail-support', '88.v2'),
+      '[INFO] BUILD FAILURE',
+      `[ERROR] Failed to execute goal org.example.tools:platform-maven-plugin:3.2:validate (default-validate) on project notifier: Dependency org.example.plugins:mail-support:jar:88.v2 requires Platform ${required} or higher. -> [Help 1]`,
+    ].join('\n');
+
+  it('blames the imported BOM when the requirement is a newer release of its own line', () => {
+    expect(triageLog(log('4.12.3')).culprits[0]?.name).toBe('org.example.platform.bom:bom-4.12.x');
+  });
+
+  it('blames the dependency when it requires a later line than the BOM manages', () => {
+    expect(triageLog(log('4.20.1')).culprits[0]?.name).toBe('org.example.plugins:mail-support');
+  });
+});
+
+describe('a dependency left without a version', () => {
+  it('blames the BOM the project imports, not the dependency it no longer manages', () => {
+    const log = [
+      '[INFO] Scanning for projects...',
+      download('org.example.stack', 'stack-dependencies', '5.0.0', 'pom'),
+      download('org.example.json', 'json-bom', '2.1.0', 'pom'),
+      '[ERROR] [ERROR] Some problems were encountered while processing the POMs:',
+      "[ERROR] 'dependencies.dependency.version' for javax.annotation:javax.annotation-api:jar is missing. @ line 41, column 17",
+      '[ERROR] The build could not read 1 project -> [Help 1]',
+      '[ERROR]   The project com.acme:store:1.0-SNAPSHOT (/store/pom.xml) has 1 error',
+      "[ERROR]     'dependencies.dependency.version' for javax.annotation:javax.annotation-api:jar is missing. @ line 41, column 17",
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.culprits[0]?.name).toBe('org.example.stack:stack-dependencies');
+    expect(d.culprits.map((c) => c.name)).not.toContain('javax.annotation:javax.annotation-api');
+  });
+});
+
+describe('more evidence in test output', () => {
+  it('reads a NoSuchMethodError logged by its message alone (the method in quotes)', () => {
+    const log = [
+      download('org.sample.office', 'office-core', '5.2.0'),
+      "  1> 10:00:01,100 ERROR [d.extract] [4f2a][/] 'byte[] org.sample.office.util.Streams.readAll(java.io.InputStream, int)'",
+      '[ERROR] Failed to execute goal org.example.test:runner-maven-plugin:2.7.9:run (unit) on project extract: There were test failures: 1 suite, 3 tests, 1 failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.office:office-core');
+  });
+
+  it("takes Surefire 2.x's unprefixed `<<< ERROR!` line and the trace below it as reason lines", () => {
+    const log = [
+      '[INFO] Running com.acme.report.BuilderTest',
+      'Tests run: 4, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: 0.4 sec <<< FAILURE! - in com.acme.report.BuilderTest',
+      'copiesResources(com.acme.report.BuilderTest)  Time elapsed: 0.01 sec  <<< ERROR!',
+      "java.lang.IllegalArgumentException: Parameter 'src' is not a file",
+      '\tat org.sample.files.FileOps.requireFile(FileOps.java:27)',
+      '\tat com.acme.report.Builder.copy(Builder.java:17)',
+      '',
+      'Results :',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.reasonLines).toEqual([[2, 6]]);
+    expect(d.culprits[0]?.name).toBe('org.sample.files');
+  });
+});
+
+describe('naming a package by its artifact', () => {
+  it('prefers an artifact named after the rest of the package to one that only shares its group', () => {
+    const index = new ArtifactIndex();
+    index.add('org.sample.commons', 'commons-text');
+    index.add('commons-files', 'commons-files');
+    expect(index.nameOf('org.sample.commons.files.filter')).toBe('commons-files:commons-files');
+    expect(index.nameOf('org.sample.commons.text')).toBe('org.sample.commons:commons-text');
+    expect(index.nameOf('org.sample.commons.lang')).toBe('org.sample.commons:commons-text');
+  });
+});
+
+describe('reason lines of tools other than the build', () => {
+  it("takes git's fatal and a GNU tool's failure status", () => {
+    const log = [
+      'Preparing the old revision',
+      "fatal: not a git repository (or any of the parent directories): '.git'",
+      'tar: This does not look like a tar archive',
+      'tar: Exiting with failure status due to previous errors',
+      'Post job cleanup.',
+    ].join('\n');
+    expect(triageLog(log).reasonLines).toEqual([
+      [2, 2],
+      [4, 4],
+    ]);
+  });
+
+  it('takes a Python traceback with its frames and the exception that ends it', () => {
+    const log = [
+      '$ python notify.py',
+      'Traceback (most recent call last):',
+      '  File "notify.py", line 23, in <module>',
+      '    client = Client(token)',
+      "KeyError: 'TOKEN'",
+      'Build step marked the build as done',
+    ].join('\n');
+    expect(triageLog(log).reasonLines).toEqual([[2, 5]]);
   });
 });

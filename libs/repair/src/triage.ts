@@ -4,12 +4,13 @@ import {
   findCoordinates,
   findNpmPackages,
   findPackages,
+  findRepositoryJars,
   parseDownload,
   sourcePackages,
   testClassPackages,
   type CoordinateMention,
 } from './coordinates';
-import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isPlatformPackage, type Culprit } from './culprits';
+import { ArtifactIndex, CulpritTally, OwnPackages, isAssertionPackage, isBomName, isPlatformPackage, type Culprit } from './culprits';
 import { cleanLine, splitLines } from './log-lines';
 import { BUILD_SUCCEEDED, ReasonLineDetector, toRanges } from './reason-lines';
 import { errorTemplate, failureSignature, isInformative } from './signature';
@@ -37,6 +38,7 @@ const KEPT_TEMPLATES = 200;
 /** Evidence weights (see the README's method): what a line says about which dependency failed. */
 const WEIGHT = {
   coordinates: 3,
+  repositoryJar: 3,
   npmPackage: 3,
   missingPackage: 3,
   exceptionClass: 2,
@@ -51,6 +53,9 @@ const WEIGHT = {
   rootCause: 2,
   newestPath: 2,
   wrapper: 0.25,
+  linkage: 1,
+  releaseLineBom: 4,
+  importedBom: 3,
 } as const;
 
 /** A compiler warning about a source line (javac's `[WARNING] /path/X.java:[12,5] …`). */
@@ -67,6 +72,22 @@ function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: read
     else merged.push([a, b]);
   }
   return merged;
+}
+
+/** The JVM's linkage errors, by name or by their messages (HotSpot's wording; a NoSuchMethodError's message alone is the method in quotes). */
+const LINKAGE_ERROR =
+  /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|\bclass [\w.$]+ has interface [\w.$]+ as super class|\bFound (?:interface|class) [\w.$]+, but (?:class|interface) was expected|does not define or inherit an implementation of the resolved method|'[\w.$[\]<>]+ (?:[a-z_][\w$]*\.)+[A-Z][\w$]*\.[\w$<>]+\([\w.$[\], ]*\)'\s*$/;
+
+/** `Dependency g:a:jar:v requires Jenkins 2.332.4 or higher`: the release line (`2.332`) required. */
+const REQUIRES_PLATFORM = /\brequires [A-Z][\w.-]*(?: [A-Z][\w.-]*)? v?(\d+\.\d+)(?:\.\d+)* or (?:higher|newer|later)\b/;
+
+/** Maven's model check of a dependency declared without a version that no dependency management supplies. */
+const VERSION_MISSING = /'dependencies\.dependency\.version' for \S+ is missing/;
+
+/** A BOM named for a release line of a platform (`bom-2.332.x`), as `{name: 'g:a', line: '2.332'}`. */
+function releaseLineBom(groupId: string, artifactId: string): { name: string; line: string } | undefined {
+  const m = /(?:^|-)(\d+\.\d+)\.x$/.exec(artifactId);
+  return m && isBomName(artifactId) ? { name: `${groupId}:${artifactId}`, line: m[1] as string } : undefined;
 }
 
 /** Lines inside a Java stack trace after its frames. */
@@ -99,11 +120,23 @@ export class BuildLogTriage {
   private treeVictim: string | undefined;
   private treeDirect: string | undefined;
   private treePaths: Array<[direct: string, version: string]> = [];
+  /** Direct dependencies of the conflict being read whose path asks for more than the managed version. */
+  private readonly treeAboveManaged = new Set<string>();
   /** The compiler's warnings of the current plugin execution, and warnings that became reasons. */
   private readonly warnings: Array<[number, string]> = [];
   private readonly earlier: number[] = [];
   /** Packages the compiler could not find: never the project's own unless its sources are there. */
   private readonly missing = new Set<string>();
+  /** The first BOM fetched that is named for a platform's release line (`bom-2.332.x`): the project's import. */
+  private lineBom: { name: string; line: string } | undefined;
+  /** The first BOM fetched: while Maven reads the project's model, the one its dependency management imports. */
+  private firstBom: string | undefined;
+  /** Whether Maven found a dependency without a version (`'dependencies.dependency.version' for g:a:jar is missing`). */
+  private versionMissing = false;
+  /** Release lines (`2.332`) of the platform versions that errors say a dependency requires. */
+  private readonly requiredLines = new Set<string>();
+  /** Packages named by linkage errors outside the reason lines, counted once each. */
+  private readonly linked = new Set<string>();
 
   /** The next line of the log (without its line end). */
   addLine(raw: string): void {
@@ -112,6 +145,10 @@ export class BuildLogTriage {
     const download = text.includes('Download') ? parseDownload(text) : undefined;
     if (download) {
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
+      else if (download.extension === 'pom') {
+        if (this.firstBom === undefined && isBomName(download.artifactId)) this.firstBom = `${download.groupId}:${download.artifactId}`;
+        if (this.lineBom === undefined) this.lineBom = releaseLineBom(download.groupId, download.artifactId);
+      }
       return;
     }
     if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
@@ -119,9 +156,11 @@ export class BuildLogTriage {
     if (COMPILER_WARNING.test(text)) {
       if (this.warnings.length < 200) this.warnings.push([n, text]);
     } else if (/^\[INFO\] --- /.test(text)) this.warnings.length = 0;
+    let reason = false;
     for (const line of this.detector.accept(n, text)) {
       this.addRange(line);
       if (line !== n) continue;
+      reason = true;
       this.readReasonLine(text);
       // With -Werror the compiler's warnings are the errors.
       if (/-Werror\b/.test(text)) {
@@ -131,6 +170,23 @@ export class BuildLogTriage {
         }
         this.warnings.length = 0;
       }
+    }
+    if (!reason) this.readLinkageError(text);
+  }
+
+  /**
+   * A linkage error is the mark of a binary-incompatible update: the JVM names the class it could
+   * not link. Printed by the code under test (its own log, a caught exception) it is not a reason
+   * line, yet it names the library that changed; each package counts once, however often logged.
+   */
+  private readLinkageError(text: string): void {
+    const m = LINKAGE_ERROR.exec(text);
+    if (!m) return;
+    for (const mention of findPackages(text.slice(m.index))) {
+      if (mention.kind === 'frame' || isPlatformPackage(mention.name) || this.linked.has(mention.name)) continue;
+      if (this.linked.size >= 1000) return;
+      this.linked.add(mention.name);
+      this.addPackage(mention.name, WEIGHT.linkage);
     }
   }
 
@@ -144,7 +200,11 @@ export class BuildLogTriage {
     this.packages.clear();
     this.cause = [];
     this.missing.clear();
+    this.linked.clear();
+    this.requiredLines.clear();
+    this.versionMissing = false;
     this.treePaths = [];
+    this.treeAboveManaged.clear();
   }
 
   private addRange(line: number): void {
@@ -162,11 +222,20 @@ export class BuildLogTriage {
     for (const pkg of sourcePackages(text)) this.own.add(pkg);
     for (const pkg of testClassPackages(text)) this.own.add(pkg);
     this.readCoordinates(text);
+    this.readRepositoryJars(text);
     for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
     this.readPackages(text);
+    const required = REQUIRES_PLATFORM.exec(text);
+    if (required && this.requiredLines.size < 100) this.requiredLines.add(required[1] as string);
   }
 
   private readCoordinates(text: string): void {
+    // The dependency's version came from an imported BOM that no longer manages it: the dependency
+    // did not change, the BOM did (see finish).
+    if (VERSION_MISSING.test(text)) {
+      this.versionMissing = true;
+      return;
+    }
     const goal = FAILED_GOAL.exec(text);
     const tree = TREE_LINE.exec(text);
     const victim = /(?:error for|Dependency convergence error for|upper bound dependencies error for) /i.test(text);
@@ -192,9 +261,23 @@ export class BuildLogTriage {
   }
 
   /**
+   * A jar named by its path in the local repository (javac's `bad class file: …/spring-core-6.0.3.jar`)
+   * is the artifact itself. A line naming many is a class path listing: they share one weight.
+   */
+  private readRepositoryJars(text: string): void {
+    const jars = findRepositoryJars(text);
+    for (const c of jars) {
+      this.artifacts.add(c.groupId, c.artifactId);
+      this.coordinates.add(`${c.groupId}:${c.artifactId}`, WEIGHT.repositoryJar / jars.length);
+    }
+  }
+
+  /**
    * Enforcer trees: each path goes from the project through one direct dependency to a version of
    * the conflicting artifact. The direct dependency whose path asks for the newest version is what
    * changed (an update brings newer transitive requirements): it gets `newestPath` once per conflict.
+   * So does one whose path asks for a newer version than the project's dependency management pins
+   * (`g:a:1.55.1 (managed) <-- g:a:1.56.0`), even when the conflict has that path alone.
    */
   private readTreePath(text: string, tree: RegExpExecArray | null, victim: boolean, mentions: readonly CoordinateMention[]): void {
     if (victim) {
@@ -209,22 +292,33 @@ export class BuildLogTriage {
     }
     const depth = Math.floor((tree[1] as string).length / 2);
     const first = mentions[0];
-    if (depth === 1 && first) this.treeDirect = `${first.groupId}:${first.artifactId}`;
+    if (depth === 1 && first) {
+      this.treeDirect = `${first.groupId}:${first.artifactId}`;
+      // The conflicting artifact declared directly: its own declaration is a path, and it asks for its version.
+      if (this.treeDirect === this.treeVictim && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, first.version]);
+    }
     if (depth < 2 || this.treeDirect === undefined || this.treeVictim === undefined) return;
-    const asked = mentions.filter((m) => `${m.groupId}:${m.artifactId}` === this.treeVictim).pop();
+    const named = mentions.filter((m) => `${m.groupId}:${m.artifactId}` === this.treeVictim);
+    if (named.length === 0) return;
+    const asked = named[named.length - 1];
     if (asked && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, asked.version]);
+    const pinned = named[0];
+    if (asked && pinned && named.length > 1 && /\(managed\) <-- /.test(text) && compareVersions(asked.version, pinned.version) > 0) {
+      if (this.treeAboveManaged.size < 100) this.treeAboveManaged.add(this.treeDirect);
+    }
   }
 
   private settleTree(): void {
     const paths = this.treePaths;
+    const blamed = new Set(this.treeAboveManaged);
     if (paths.length > 1) {
       let newest = paths[0]?.[1] ?? '';
       for (const [, version] of paths) if (compareVersions(version, newest) > 0) newest = version;
-      const blamed = new Set(paths.filter(([, v]) => v === newest).map(([direct]) => direct));
-      if (blamed.size < new Set(paths.map(([direct]) => direct)).size) {
-        for (const direct of blamed) this.coordinates.add(direct, WEIGHT.newestPath);
-      }
+      const newestPaths = new Set(paths.filter(([, v]) => v === newest).map(([direct]) => direct));
+      if (newestPaths.size < new Set(paths.map(([direct]) => direct)).size) for (const direct of newestPaths) blamed.add(direct);
     }
+    for (const direct of blamed) this.coordinates.add(direct, WEIGHT.newestPath);
+    this.treeAboveManaged.clear();
     this.treePaths = [];
     this.treeDirect = undefined;
   }
@@ -285,6 +379,11 @@ export class BuildLogTriage {
     const tally = new CulpritTally();
     const mentioned: Array<[string, number]> = [];
     for (const [name, weight] of this.coordinates.entries()) tally.add(name, weight);
+    // A BOM for a platform's release line manages its artifacts to versions made for that line: a
+    // dependency that requires a newer release of the same line got its version from the BOM's
+    // update. One that requires a later line than the BOM's was updated by itself.
+    if (this.lineBom !== undefined && this.requiredLines.has(this.lineBom.line)) tally.add(this.lineBom.name, WEIGHT.releaseLineBom);
+    if (this.versionMissing && this.firstBom !== undefined) tally.add(this.firstBom, WEIGHT.importedBom);
     for (const [pkg, weight] of this.packages) {
       if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
       const name = this.artifacts.nameOf(pkg);
