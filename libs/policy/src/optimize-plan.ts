@@ -24,7 +24,13 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   const last = attempts[attempts.length - 1];
   const attempt = attempts.length + 1;
   const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
-  const ruledOut = new Set(attempts.flatMap((a) => (a.action !== null && RULED_OUT.has(a.status) ? [a.action] : [])));
+  // Besides what failed: what was kept on this opportunity (the next decision is for what it left
+  // open), and what the executor skipped as already live.
+  const ruledOut = new Set(
+    attempts.flatMap((a) =>
+      a.action !== null && (RULED_OUT.has(a.status) || a.status === 'succeeded' || a.status === 'skipped') ? [a.action] : [],
+    ),
+  );
   const known = knownOutcomes(state, incident.fingerprint);
   const designed =
     spec === undefined || observation === undefined
