@@ -331,6 +331,15 @@ describe('the decider on an optimize loop', () => {
     expect(next.decisions).toMatchObject([
       { mode: 'execute', attempt: 2, relapseOf: 'd1', action: { name: 'set-balancer' }, experiment: { knob: 'balancer' } },
     ]);
+    // So too when the telemetry names the live knobs and the kept cache is still live; when a
+    // person has switched it off since, it is made again.
+    const cache = { cacheEnabled: true, cacheTtlMs: 22_500, cacheStaleWhileRevalidateMs: 7_500 };
+    expect(run([[T0 + 50_000, updated(T0 + 50_000, { live: cache })]], kept.state).decisions).toMatchObject([
+      { action: { name: 'set-balancer' } },
+    ]);
+    expect(run([[T0 + 50_000, updated(T0 + 50_000, { live: { ...cache, cacheEnabled: false } })]], kept.state).decisions).toMatchObject([
+      { action: { name: 'tune-cache' } },
+    ]);
     const done = run(
       [
         [T0 + 80_000, outcome('d2', 'i1', 'set-balancer', 'succeeded')],
