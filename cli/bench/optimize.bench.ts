@@ -22,7 +22,9 @@
  * - `homeostat`: the intent's config (`homeostat intent`'s generateGatewayConfig of
  *   examples/gateway/intent/demo.intent.yaml) under the gateway-optimize loop with 1 s buckets.
  *
- * The loop is paused while the other contenders run and resumed when its own run's load starts.
+ * The loop is paused while the other contenders run and resumed when its own run's load starts,
+ * each scenario's homeostat run on a stack of its own (fresh analyzer windows, decider state and
+ * learner database): what it learnt in one scenario does not carry into the next one's figures.
  * Its first experiment's baseline is then the 8 buckets before the change, whatever config served
  * them (a known flaw of libs/optimize's executor, being fixed there): in this bench they are
  * partly the reset and the previous contender's run. After its run the bench waits for the
@@ -152,17 +154,38 @@ async function main(): Promise<void> {
   let stack: OptimizeStack | undefined;
   let gateway: GatewayProcess | undefined;
   const load = new LoadGenerator();
-  try {
-    log(`starting the embedded stack (gateway-optimize loop, ${BUCKET_S} s buckets) in ${dataDir}`);
-    stack = await startOptimizeStack({
-      dataDir,
+  // Each scenario's homeostat run starts from a stack of its own (stages, learner database and
+  // decider state), so that what the loop learnt in one scenario does not carry into the next one's
+  // figures. The stacks take turns on one collector port (the gateway's OTLP endpoint) and one chDB
+  // directory (one per process), each with its own database.
+  const collectorPort = await freePort();
+  let stacks = 0;
+  const freshStack = async (): Promise<OptimizeStack> => {
+    await stack?.stop();
+    stack = undefined;
+    const n = stacks++;
+    const started = await startOptimizeStack({
+      dataDir: join(dataDir, `stack-${n}`),
       loopSpec: benchLoopSpec(readFileSync(GATEWAY_LOOP_FILE, 'utf8')),
       gatewayUrl,
       group: 'bench-optimize',
+      collectorPort,
+      chdbDir: join(dataDir, 'chdb'),
+      database: `bench_${n}`,
     });
-    const s = stack;
-    await s.control('pause', 'bench: the static contenders run first');
-    gateway = await GatewayProcess.start({ port, dataDir: join(dataDir, 'gateway'), otlpEndpoint: s.url('collector'), timeoutMs: 120_000 });
+    stack = started;
+    await started.control('pause', 'bench: the loop runs only in the homeostat runs');
+    return started;
+  };
+  try {
+    log(`starting the embedded stack (gateway-optimize loop, ${BUCKET_S} s buckets) in ${dataDir}`);
+    const first = await freshStack();
+    gateway = await GatewayProcess.start({
+      port,
+      dataDir: join(dataDir, 'gateway'),
+      otlpEndpoint: first.url('collector'),
+      timeoutMs: 120_000,
+    });
     const g = gateway;
     const deadline = Date.now() + 10_000;
     while (!['inventory', 'catalog', 'pricing', 'orders'].every((u) => g.upstreams()[u]) && Date.now() < deadline) await sleep(100);
@@ -276,10 +299,15 @@ async function main(): Promise<void> {
       const contenders: ContenderResult[] = [];
       for (const name of CONTENDERS) {
         if (name === 'homeostat') {
+          const s = await freshStack();
           const from = s.events.length;
+          const runFrom = Date.now();
           const r = await run(scenario, intentConfig, durationS, () => s.control('resume', `bench: ${scenario.name}`));
           await s.control('pause', 'bench: the homeostat run is over');
           await settle(s, from, 30_000);
+          // The fresh stack took over the collector's port: what it stored shows it saw the run.
+          const stored = await storedRequests(s, 'catalog', runFrom, Date.now());
+          log(`  homeostat: its stack stored ${stored} catalog requests of the run, and saw ${incidentEvents(s, from)}`);
           const result = figures(name, scenario, r, durationS);
           result.changes = changesOf(s, from);
           contenders.push(result);
@@ -477,6 +505,21 @@ const outcomes = (s: OptimizeStack, from: number): OutcomeRecorded[] =>
   s.events.slice(from).flatMap((e) => (e.type === 'homeostat.outcome.recorded.v1' ? [e.data as OutcomeRecorded] : []));
 
 /** Waits (at most `timeoutMs`) until every change the loop made since `from` has its outcome. */
+/** The requests of `route` the stack's learner stored in [fromMs, toMs) (GET /api/telemetry/routes); -1 when it did not answer. */
+async function storedRequests(s: OptimizeStack, route: string, fromMs: number, toMs: number): Promise<number> {
+  const q = new URLSearchParams({ service: 'gateway', route, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() });
+  const res = await fetch(`${s.url('learner')}/api/telemetry/routes?${q.toString()}`).catch(() => undefined);
+  if (res === undefined || !res.ok) return -1;
+  const rows = (await res.json()) as unknown;
+  return Array.isArray(rows) ? rows.reduce((sum: number, b: { requests?: unknown }) => sum + Number(b.requests ?? 0), 0) : -1;
+}
+
+/** The loop's incident events since `from`, in words. */
+function incidentEvents(s: OptimizeStack, from: number): string {
+  const count = (type: string): number => s.events.slice(from).filter((e) => e.type === type).length;
+  return `${count('homeostat.incident.opened.v1')} opened, ${count('homeostat.incident.updated.v1')} updated incident(s)`;
+}
+
 async function settle(s: OptimizeStack, from: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -112,9 +112,9 @@ export function describeOptimizeLoop(mode: 'embedded' | 'kafka'): void {
 
       // 2. A person rolls the cache back; the same regime returns and goes straight to its known-good
       //    config; the catalog replicas then fail half their requests during the trial: rolled back.
-      // The regime returns once its opportunity has closed (the cache served it for resolveAfter): an
-      // opportunity still open gets no second decision. No wait for the learner: the decider knows
-      // the regime's config from the outcome it saw.
+      // The regime returns once its opportunity has closed (the cache served it for resolveAfter), so
+      // its return opens an incident of its own. No wait for the learner: the decider knows the
+      // regime's config from the outcome it saw.
       await eventually(
         'the opportunity resolved',
         () => events.some((e) => e.type === 'homeostat.incident.resolved.v1' && e.data.incidentId === first.incidentId),

@@ -16,6 +16,18 @@ export interface OptimizeStackOptions {
   gatewayUrl: string;
   /** The bus consumer group of the event recorder. */
   group: string;
+  /**
+   * The collector's port (default: any free one). A stack started again in its place keeps it, so
+   * a running target's OTLP exporter needs no new endpoint.
+   */
+  collectorPort?: number;
+  /**
+   * chDB's directory and the database the learner keeps its data in (defaults: under `dataDir`,
+   * the default database). chDB binds one directory per process: stacks started one after the
+   * other in one process share the directory and keep apart by database.
+   */
+  chdbDir?: string;
+  database?: string;
 }
 
 export interface OptimizeStack {
@@ -57,7 +69,9 @@ export async function startOptimizeStack(options: OptimizeStackOptions): Promise
         HOMEOSTAT_DATA_DIR: path.join(options.dataDir, 'stack'),
         HOMEOSTAT_LOOPS_DIR: loopsDir,
         ANALYZER_TICK_MS: '250',
-        COLLECTOR_PORT: '0',
+        COLLECTOR_PORT: String(options.collectorPort ?? 0),
+        ...(options.chdbDir === undefined ? {} : { CHDB_DIR: options.chdbDir }),
+        ...(options.database === undefined ? {} : { CLICKHOUSE_DATABASE: options.database }),
         ANALYZER_PORT: '0',
         DECIDER_PORT: '0',
         EXECUTOR_PORT: '0',

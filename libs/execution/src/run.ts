@@ -10,6 +10,8 @@ import { verifyHealth, type Probe, type VerificationCheck, type VerifierClock } 
 import type { VerificationPlan } from './verification/verification-plan';
 import { awaitCleanBaseline, verifyExperiment, type RouteMetrics } from './verification/experiment-check';
 import type { ExperimentResult } from '@homeostat/contracts';
+import { unchangedBy, UNCHANGED_CONFIG_CHECK } from '@homeostat/optimize';
+import { IDEMPOTENCY_HEADER } from './adapters/action-request';
 
 export interface RunDeps {
   runner: ActionRunner;
@@ -34,6 +36,14 @@ export interface RunDeps {
 export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortSignal): Promise<OutcomeInit | undefined> {
   const { decision } = run;
   if (signal.aborted) return undefined;
+  const unchanged = await unchangedConfig(run, fetchUntil(signal), deps.clock);
+  if (signal.aborted) return undefined;
+  if (unchanged !== undefined) {
+    deps.log.info(`decision ${decision.decisionId} skipped: ${unchanged.verification.detail ?? 'its change is already live'}`, {
+      decisionId: decision.decisionId,
+    });
+    return unchanged;
+  }
   const waited = await awaitBaseline(run, deps, signal);
   if (signal.aborted) return undefined;
   const startedMs = deps.clock.now();
@@ -75,6 +85,50 @@ export async function runClaimed(run: PreparedRun, deps: RunDeps, signal: AbortS
     });
   }
   return finishApplied(run, { startedMs, deadlineMs, answer: response, ...(waited ? { checks: [waited] } : {}) }, deps, signal);
+}
+
+/**
+ * An experiment whose patch changes nothing in the target's live config (read with a GET of the
+ * URL the PUT goes to) is skipped without being sent: it would measure noise and, kept, teach the
+ * regime a config that did nothing. The decider designs against the live knobs already; this is
+ * the second line, for a config changed since, or a target whose telemetry does not name them.
+ * When the live config cannot be read, the run goes ahead as before.
+ */
+export async function unchangedConfig(run: PreparedRun, fetchFn: typeof fetch, clock: VerifierClock): Promise<OutcomeInit | undefined> {
+  const call = run.call;
+  if (run.verification.kind !== 'experiment' || call.adapter === 'kubernetes') return undefined;
+  const { method, url, headers, body, timeoutMs } = call.request;
+  if (method !== 'PUT' || body === undefined) return undefined;
+  let patch: unknown;
+  let described: unknown;
+  try {
+    // A replace sends the whole config: what it leaves out goes, which a merge comparison cannot see.
+    if (new URL(url).searchParams.get('mode') === 'replace') return undefined;
+    patch = JSON.parse(body);
+    // The call's credentials, not its body's headers nor its idempotency key (a GET is not the action).
+    const skip = new Set([IDEMPOTENCY_HEADER.toLowerCase(), 'content-type', 'content-length']);
+    const get = Object.fromEntries(Object.entries(headers).filter(([name]) => !skip.has(name.toLowerCase())));
+    const res = await fetchFn(url, { method: 'GET', headers: get, signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    described = await res.json();
+  } catch {
+    return undefined;
+  }
+  const same = unchangedBy(described, patch);
+  if (same === undefined) return undefined;
+  const version = same.version === null ? '' : ` (version ${same.version})`;
+  const detail = `not sent: ${run.decision.experiment?.change ?? 'the change'} is already live in the target's config${version}`;
+  return {
+    status: 'skipped',
+    applied: false,
+    startedAt: new Date(clock.now()).toISOString(),
+    verification: {
+      passed: false,
+      checks: [{ name: UNCHANGED_CONFIG_CHECK, passed: false, observed: same.version ?? 'unknown', detail }],
+      detail,
+    },
+    timeToRecoverMs: null,
+  };
 }
 
 /** An experiment's change waits for a clean baseline (experiment-check.ts awaitCleanBaseline); other runs go at once. */

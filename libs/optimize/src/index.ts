@@ -1,3 +1,4 @@
+export * from './config-patch';
 export * from './gateway-config';
 export * from './intent-to-config';
 export * from './experiment';

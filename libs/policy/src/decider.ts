@@ -10,6 +10,7 @@ import type {
   OutcomeRecorded,
 } from '@homeostat/contracts';
 import { parseDuration } from '@homeostat/contracts';
+import { isUnchangedConfig } from '@homeostat/optimize';
 import { evolve } from './evolve';
 import { planExperiment } from './optimize-plan';
 import { planDecision, RULED_OUT, type PlanInput } from './plan';
@@ -91,11 +92,15 @@ export function createDecider(setup: DeciderSetup): Decider {
       const event = decisionFor(current, incidentId, now);
       if (event !== undefined) record(event);
     };
-    /** A pending attempt that ended without helping rules its action out: the next best is tried. */
-    const settled = (incidentId: string, decisionId: string): void => {
+    /**
+     * A pending attempt that ended without helping rules its action out: the next best is tried. So
+     * does an experiment the executor skipped because its change was already live (`noOp`).
+     */
+    const settled = (incidentId: string, decisionId: string, noOp = false): void => {
       const before = state.cases[incidentId]?.attempts.find((a) => a.decisionId === decisionId);
       const after = current.cases[incidentId]?.attempts.find((a) => a.decisionId === decisionId);
-      if (before?.status === 'pending' && after !== undefined && RULED_OUT.has(after.status)) decideFor(incidentId);
+      const over = after !== undefined && (RULED_OUT.has(after.status) || (noOp && after.status === 'skipped'));
+      if (before?.status === 'pending' && over) decideFor(incidentId);
     };
 
     if (input.type === 'time.passed') {
@@ -136,7 +141,7 @@ export function createDecider(setup: DeciderSetup): Decider {
         return events;
       }
       case 'homeostat.outcome.recorded.v1':
-        settled(input.data.incidentId, input.data.decisionId);
+        settled(input.data.incidentId, input.data.decisionId, isUnchangedConfig(input.data));
         return events;
       case 'homeostat.control.v1': {
         const command = input.data;
@@ -228,7 +233,10 @@ export function createDecider(setup: DeciderSetup): Decider {
     const loop = setup.loops.get(c.loop);
     const graceMs = loop === undefined ? Infinity : parseDuration(loop.spec.detection.gatherFor);
     const failingThrough = c.failingSince !== undefined && c.failingSince <= last.succeededAt;
-    if (failingThrough && c.failingAt !== undefined && c.failingAt > last.succeededAt + graceMs) return last;
+    // Once the decider escalated after the fix (nothing left to try), the same failure going on is
+    // no news: every update would escalate again.
+    const escalatedSince = c.escalatedAt !== undefined && c.escalatedAt >= last.succeededAt;
+    if (failingThrough && !escalatedSince && c.failingAt !== undefined && c.failingAt > last.succeededAt + graceMs) return last;
     return undefined;
   }
 

@@ -9,6 +9,7 @@ import {
   type LoopSpec,
   type OutcomeRecorded,
 } from '@homeostat/contracts';
+import { isUnchangedConfig } from '@homeostat/optimize';
 import { autonomyLevel, stepAutonomy } from './autonomy';
 import {
   CIRCUIT_BREAKER,
@@ -81,11 +82,13 @@ export function evolve(state: PolicyState, event: PolicyEvent): PolicyState {
           decision.mode === 'escalate'
             ? c.attempts
             : [...c.attempts, { decisionId: decision.decisionId, action: decision.action?.name ?? null, status: 'pending' as const }];
+        const waitsForPeople = decision.mode === 'escalate' && event.retryAt === undefined && event.blocked === undefined;
         return {
           ...rest,
           attempts,
           ...(event.retryAt === undefined ? {} : { retryAt: event.retryAt }),
           ...(event.blocked === undefined ? {} : { blocked: event.blocked }),
+          ...(waitsForPeople ? { escalatedAt: event.at } : {}),
         };
       });
       // Only decisions that run now take budget here; approved ones take it when their action starts.
@@ -238,8 +241,9 @@ function onKnowledge(state: PolicyState, k: KnowledgeUpdated, loop: LoopSpec | u
 function onOutcome(state: PolicyState, outcome: OutcomeRecorded, loop: LoopSpec | undefined): PolicyState {
   let guard = state.guard;
   // An action that was not applied holds no slot of its own: this may be a redelivered decision
-  // answered ALREADY_CLAIMED while the first run still holds the slot.
-  if (outcome.applied) {
+  // answered ALREADY_CLAIMED while the first run still holds the slot. An experiment the executor
+  // skipped as already live is its run's last word, sent nothing, and frees the slot.
+  if (outcome.applied || isUnchangedConfig(outcome)) {
     const { [outcome.decisionId]: _settled, ...running } = guard.running;
     guard = { ...guard, running };
   }

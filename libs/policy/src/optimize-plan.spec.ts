@@ -301,6 +301,78 @@ describe('the decider on an optimize loop', () => {
     expect(run([[T0 + 25_000, outcome('d9', 'i9', 'tune-cache', 'succeeded')]]).state.outcomesAhead).toBeUndefined();
   });
 
+  it('after a kept experiment that left the route out of its SLO, takes the next knob, then escalates once when none is left', () => {
+    // The analyzer's update of the open incident: still failing, with what it sees now.
+    const updated = (at: number, over: Partial<RouteObservation> = {}): DeciderInput => ({
+      type: 'homeostat.incident.updated.v1',
+      data: {
+        incidentId: 'i1',
+        loop: loop.metadata.name,
+        target: 'gateway',
+        fingerprint: FINGERPRINT,
+        severity: 'medium',
+        title: 'regression on route catalog',
+        openedAt: new Date(T0).toISOString(),
+        updatedAt: new Date(at).toISOString(),
+        failingAt: new Date(at).toISOString(),
+        failingSince: new Date(T0).toISOString(),
+        evidence: { series: [], logTemplates: [], failingSpans: [] },
+        optimize: observation({ kind: 'regression', p99Ms: 400, cacheHitRatio: 0.2, ...over }),
+      },
+    });
+    const first = run([[T0, opened('i1')]]);
+    expect(first.decisions).toMatchObject([{ action: { name: 'tune-cache' } }]);
+    const kept = run([[T0 + 25_000, outcome('d1', 'i1', 'tune-cache', 'succeeded')]], first.state);
+    expect(kept.decisions).toEqual([]);
+    // Within the loop's gathering window (4 s) of the verdict the analyzer may still see the old config: no news.
+    expect(run([[T0 + 28_000, updated(T0 + 28_000)]], kept.state).decisions).toEqual([]);
+    const next = run([[T0 + 50_000, updated(T0 + 50_000)]], kept.state);
+    // Not the kept cache again (the update's observation still shows few hits): the next knob.
+    expect(next.decisions).toMatchObject([
+      { mode: 'execute', attempt: 2, relapseOf: 'd1', action: { name: 'set-balancer' }, experiment: { knob: 'balancer' } },
+    ]);
+    // So too when the telemetry names the live knobs and the kept cache is still live; when a
+    // person has switched it off since, it is made again.
+    const cache = { cacheEnabled: true, cacheTtlMs: 22_500, cacheStaleWhileRevalidateMs: 7_500 };
+    expect(run([[T0 + 50_000, updated(T0 + 50_000, { live: cache })]], kept.state).decisions).toMatchObject([
+      { action: { name: 'set-balancer' } },
+    ]);
+    expect(run([[T0 + 50_000, updated(T0 + 50_000, { live: { ...cache, cacheEnabled: false } })]], kept.state).decisions).toMatchObject([
+      { action: { name: 'tune-cache' } },
+    ]);
+    const done = run(
+      [
+        [T0 + 80_000, outcome('d2', 'i1', 'set-balancer', 'succeeded')],
+        [T0 + 110_000, updated(T0 + 110_000)],
+      ],
+      next.state,
+    );
+    expect(done.decisions).toMatchObject([
+      {
+        mode: 'escalate',
+        explanation: { chosenBecause: expect.stringMatching(/no experiment left.*tune-cache, set-balancer.*people must look/) },
+      },
+    ]);
+    // The same failure going on is not a reason to escalate again at every update.
+    expect(run([[T0 + 120_000, updated(T0 + 120_000)]], done.state).decisions).toEqual([]);
+  });
+
+  it('goes on to the next change when the executor skipped one as already live', () => {
+    const first = run([[T0, opened('i1')]]);
+    const skipped: DeciderInput = {
+      type: 'homeostat.outcome.recorded.v1',
+      data: {
+        ...(outcome('d1', 'i1', 'tune-cache', 'skipped') as { data: OutcomeRecorded }).data,
+        applied: false,
+        verification: { passed: false, checks: [{ name: 'config-unchanged', passed: false, detail: 'already live' }] },
+      },
+    };
+    expect(run([[T0 + 10_000, skipped]], first.state).decisions).toMatchObject([{ mode: 'execute', action: { name: 'set-balancer' } }]);
+    // A dry run's skip is not one.
+    const dry: DeciderInput = { type: 'homeostat.outcome.recorded.v1', data: { ...(skipped.data as OutcomeRecorded), dryRun: true } };
+    expect(run([[T0 + 10_000, dry]], first.state).decisions).toEqual([]);
+  });
+
   it('never caches nor retries the non-idempotent orders route', () => {
     const { decisions } = run([[T0, opened('i3', { route: 'orders', repeatRatio: 1, retryRatio: 0.5, errorRatio: 0, p99Ms: 100 })]]);
     expect(decisions).toMatchObject([{ mode: 'escalate', action: null }]);

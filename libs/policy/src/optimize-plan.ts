@@ -24,7 +24,16 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   const last = attempts[attempts.length - 1];
   const attempt = attempts.length + 1;
   const chain = last === undefined ? {} : { previousDecisionId: last.decisionId };
-  const ruledOut = new Set(attempts.flatMap((a) => (a.action !== null && RULED_OUT.has(a.status) ? [a.action] : [])));
+  // Besides what failed: what the executor skipped as already live, and what was kept on this
+  // opportunity when the telemetry does not name the live knobs (the next decision is for what the
+  // kept change left open). With them, a kept change still live is no change to the design, and one
+  // a person undid since is one to make again.
+  const keptOut = observation?.live === undefined;
+  const ruledOut = new Set(
+    attempts.flatMap((a) =>
+      a.action !== null && (RULED_OUT.has(a.status) || a.status === 'skipped' || (keptOut && a.status === 'succeeded')) ? [a.action] : [],
+    ),
+  );
   const known = knownOutcomes(state, incident.fingerprint);
   const designed =
     spec === undefined || observation === undefined

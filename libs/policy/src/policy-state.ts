@@ -126,6 +126,11 @@ export interface IncidentCase {
    * breaker): the incident is decided again as soon as the loop runs again.
    */
   blocked?: true;
+  /**
+   * Epoch ms of the last escalation that waits for people (not for time, not for a stopped loop):
+   * symptoms still failing after it are no news to decide on again (a new relapse is).
+   */
+  escalatedAt?: number;
   /** Epoch ms of the last time the analyzer saw the incident's symptoms come back after all had recovered. */
   relapsedAt?: number;
   /** Epoch ms of the last time the analyzer reported one of the incident's symptoms still failing. */

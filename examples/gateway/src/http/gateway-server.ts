@@ -73,6 +73,7 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
     let routeTemplate: string | undefined;
     let cacheResult: string | undefined;
     let configVersion: number | undefined;
+    let knobs: Record<string, string | number | boolean> | undefined;
 
     const reply = (status: number, body: Buffer | unknown, headers: Record<string, string> = {}): void => {
       const attrs = {
@@ -88,6 +89,7 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
       // On the span only (not the duration histogram's labels): which config served a request is what
       // keeps an optimize experiment's baseline to the config it replaces.
       if (configVersion !== undefined) span.setAttribute(ATTR.configVersion, configVersion);
+      if (knobs !== undefined) span.setAttributes(knobs);
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
       span.end();
       // Only the proxied routes are the gateway's work: its actuator and health answers stay out of the SLO series.
@@ -157,6 +159,7 @@ export function createGatewayServer(proxy: GatewayProxy, actuator: ConfigActuato
       }
       routeName = matched.route.name;
       configVersion = proxy.configVersion;
+      knobs = proxy.knobAttributes(matched.route);
       routeTemplate = `${matched.route.config.path}/*`;
       if (!matched.allowed) {
         const allow = matched.route.config.methods.join(', ');

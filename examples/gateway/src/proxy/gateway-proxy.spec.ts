@@ -130,6 +130,33 @@ describe('GatewayProxy', () => {
     expect(u.stats().writes).toBe(1);
   });
 
+  it('names the knobs live on a route and its upstream for the server span, a non-idempotent route’s cache as off', async () => {
+    const u = await upstream({ name: 'catalog-1' });
+    const proxy = proxyFor({
+      routes: {
+        catalog: route('catalog', { cache: cacheOn, retry: { ...DEFAULT_ROUTE_KNOBS.retry, maxAttempts: 2, budgetRatio: 0.2 } }),
+        orders: route('orders', { idempotent: false, cache: cacheOn }),
+      },
+      upstreams: {
+        catalog: upstreamConfig([u.url], { balancer: 'p2c-ewma', concurrencyLimit: 40, queueLimit: 10 }),
+        orders: upstreamConfig([u.url]),
+      },
+    });
+    expect(proxy.knobAttributes(proxy.match('GET', '/catalog/1')!.route)).toEqual({
+      'gateway.cache.enabled': true,
+      'gateway.cache.ttl_ms': cacheOn.ttlMs,
+      'gateway.cache.stale_while_revalidate_ms': cacheOn.staleWhileRevalidateMs,
+      'gateway.retry.max_attempts': 2,
+      'gateway.retry.budget_ratio': 0.2,
+      'gateway.upstream.balancer': 'p2c-ewma',
+      'gateway.upstream.concurrency_limit': 40,
+      'gateway.upstream.queue_limit': 10,
+    });
+    const orders = proxy.knobAttributes(proxy.match('GET', '/orders/1')!.route);
+    expect(orders['gateway.cache.enabled']).toBe(false);
+    expect(Object.keys(orders)).not.toContain('gateway.retry.budget_ratio');
+  });
+
   it('retries an idempotent route up to maxAttempts, on another replica, and within its budget', async () => {
     const a = await upstream({ name: 'pricing-1' });
     const b = await upstream({ name: 'pricing-2' });

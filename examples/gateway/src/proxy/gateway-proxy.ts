@@ -94,6 +94,7 @@ export class GatewayProxy {
   private readonly now: () => number;
   readonly metrics: GatewayMetrics;
   private version = 0;
+  private upstreamConfigs: GatewayConfig['upstreams'] = {};
 
   constructor(
     config: GatewayConfig,
@@ -123,9 +124,34 @@ export class GatewayProxy {
     return this.version;
   }
 
+  /**
+   * The knobs live on a route and its upstream, as server-span attributes: the optimize loop reads
+   * them to know what a change would change. (The adaptive limiter's current limit is a metric;
+   * this is the config's.)
+   */
+  knobAttributes(route: RouteRuntime): Record<string, string | number | boolean> {
+    const { cache, retry } = route.config;
+    const upstream = this.upstreamConfigs[route.config.upstream];
+    return {
+      [ATTR.cacheEnabled]: cache.enabled && route.cache !== null,
+      [ATTR.cacheTtlMs]: cache.ttlMs,
+      [ATTR.cacheStaleWhileRevalidateMs]: cache.staleWhileRevalidateMs,
+      [ATTR.retryMaxAttempts]: retry.maxAttempts,
+      ...(retry.budgetRatio === null ? {} : { [ATTR.retryBudgetRatio]: retry.budgetRatio }),
+      ...(upstream === undefined
+        ? {}
+        : {
+            [ATTR.balancer]: upstream.balancer,
+            [ATTR.concurrencyLimit]: upstream.concurrencyLimit,
+            [ATTR.queueLimit]: upstream.queueLimit,
+          }),
+    };
+  }
+
   /** Applies a new live config; what did not change keeps its state (connections, EWMA, cache, budget). */
   reconfigure(config: GatewayConfig, version: number): void {
     this.version = version;
+    this.upstreamConfigs = config.upstreams;
     for (const [name, uc] of Object.entries(config.upstreams)) {
       const existing = this.upstreams.get(name);
       if (existing) existing.reconfigure(uc);

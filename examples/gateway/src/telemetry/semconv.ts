@@ -28,6 +28,17 @@ export const ATTR = {
   /** Why a request was not retried further or was shed: budget | attempts | queue_full | queue_timeout ... */
   reason: 'gateway.reason',
   configVersion: 'gateway.config.version',
+  // The knobs live on the request's route and upstream, on its server span beside the config version:
+  // what the optimize loop compares a change with, so it never proposes what is already live.
+  cacheEnabled: 'gateway.cache.enabled',
+  cacheTtlMs: 'gateway.cache.ttl_ms',
+  cacheStaleWhileRevalidateMs: 'gateway.cache.stale_while_revalidate_ms',
+  retryMaxAttempts: 'gateway.retry.max_attempts',
+  /** Absent when the route's retries have no budget. */
+  retryBudgetRatio: 'gateway.retry.budget_ratio',
+  balancer: 'gateway.upstream.balancer',
+  concurrencyLimit: 'gateway.upstream.concurrency_limit',
+  queueLimit: 'gateway.upstream.queue_limit',
 } as const;
 
 export const METRIC = {

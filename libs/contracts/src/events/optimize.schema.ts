@@ -11,6 +11,27 @@ export type Knob = (typeof KNOBS)[number];
 
 const nonNegative = z.number().nonnegative();
 
+/**
+ * The route's knobs as the target's telemetry last reported them (the gateway's server spans carry
+ * them beside `gateway.config.version`): what a change would be measured against. A knob the
+ * telemetry does not name is absent, and a change to it counts as a change.
+ */
+export const liveKnobsSchema = z
+  .object({
+    configVersion: z.number().int().nonnegative().optional(),
+    cacheEnabled: z.boolean().optional(),
+    cacheTtlMs: nonNegative.optional(),
+    cacheStaleWhileRevalidateMs: nonNegative.optional(),
+    retryMaxAttempts: z.number().int().positive().optional(),
+    /** Absent when the route's retries have no budget. */
+    retryBudgetRatio: nonNegative.optional(),
+    balancer: nonEmpty.optional(),
+    concurrencyLimit: z.number().int().positive().optional(),
+    queueLimit: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type LiveKnobs = z.infer<typeof liveKnobsSchema>;
+
 /** What the analyzer saw on a route over its last window: on an incident of an optimize loop. */
 export const routeObservationSchema = z
   .object({
@@ -31,6 +52,8 @@ export const routeObservationSchema = z
     repeatRatio: probability,
     /** Per replica of the route's upstream: the median attempt latency (ms). */
     replicaP50Ms: z.record(z.string(), nonNegative).optional(),
+    /** The knobs live on the route and its upstream, when the target's telemetry says. */
+    live: liveKnobsSchema.optional(),
   })
   .strict();
 export type RouteObservation = z.infer<typeof routeObservationSchema>;

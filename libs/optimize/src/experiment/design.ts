@@ -7,6 +7,7 @@ import {
   type OptimizeSpec,
   type RouteObservation,
 } from '@homeostat/contracts';
+import { liveConfigView, patchChanges } from '../config-patch';
 
 /** The catalog action each knob's experiments run as: the loop's spec declares them (with the rollback as inverse). */
 export const KNOB_ACTIONS: Record<Knob, string> = {
@@ -62,6 +63,7 @@ const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.m
  * the learner has one, else each knob the observation says could help, with its expected gain.
  * Every change stays within the route's declared knob ranges and its intent: a non-idempotent
  * route is never cached nor retried (the spec schema refuses such ranges, and this checks again).
+ * A change the observation's live knobs (`observation.live`) already have is not proposed.
  */
 export function designExperiments(input: DesignInput): ExperimentCandidate[] {
   const { spec, observation: o, ruledOut, catalog } = input;
@@ -70,9 +72,15 @@ export function designExperiments(input: DesignInput): ExperimentCandidate[] {
   const designed = [cacheChange(o, route), retryChange(o, route), balancerChange(o, route), concurrencyChange(o, route)];
   const known = knownGood(input, route);
   const all = known === undefined ? designed : [known, ...designed.filter((c) => c.knob !== known.knob)];
+  // The config the telemetry says is live: a change it already has would be an experiment that
+  // measures noise, spends budget and, kept, teaches the regime a config that did nothing.
+  const live = o.live === undefined ? undefined : liveConfigView(o.route, route.upstream, o.live);
+  const version = o.live?.configVersion === undefined ? '' : ` (config version ${o.live.configVersion})`;
   return all
     .map((c) => {
       if (!c.eligible) return c;
+      if (live !== undefined && !patchChanges(live, c.patch))
+        return { ...c, eligible: false, why: `${c.why}; but that is already live${version}` };
       if (!catalog.has(c.action)) return { ...c, eligible: false, why: `${c.why}; but the loop has no ${c.action} action` };
       if (ruledOut.has(c.action)) return { ...c, eligible: false, why: `${c.why}; already tried on this opportunity` };
       const bad = c.knownGood ? undefined : input.known.find((k) => k.action === c.action && k.failures > k.successes);

@@ -172,6 +172,37 @@ describe('experiment design', () => {
     expect(candidates[1]!.patch).toEqual({ upstreams: { catalog: { balancer: 'p2c-ewma' } } });
   });
 
+  it('never proposes what the live knobs already have: P2C-EWMA when it balances, the cache when it is on as designed', () => {
+    const obs = observation({ replicaP50Ms: { a: 20, b: 20, c: 60 }, repeatRatio: 0.8, cacheHitRatio: 0.1 });
+    const blind = designExperiments({ spec, observation: obs, ruledOut: new Set(), catalog, known: [] }).filter((c) => c.eligible);
+    expect(blind.map((c) => c.knob)).toEqual(['cache', 'balancer']);
+    const live = { configVersion: 3, balancer: 'p2c-ewma', cacheEnabled: true, cacheTtlMs: 30_000, cacheStaleWhileRevalidateMs: 10_000 };
+    const seeing = designExperiments({ spec, observation: { ...obs, live }, ruledOut: new Set(), catalog, known: [] });
+    expect(seeing.filter((c) => c.eligible)).toEqual([]);
+    expect(seeing.find((c) => c.knob === 'balancer')?.why).toMatch(/already live \(config version 3\)$/);
+    // A cache that is on with another TTL is a change; round-robin balancing is one too.
+    const other = designExperiments({
+      spec,
+      observation: { ...obs, live: { ...live, balancer: 'round-robin', cacheTtlMs: 5_000 } },
+      ruledOut: new Set(),
+      catalog,
+      known: [],
+    }).filter((c) => c.eligible);
+    expect(other.map((c) => c.knob)).toEqual(['cache', 'balancer']);
+  });
+
+  it('skips a known-good config that is already live, for the next change', () => {
+    const params = { method: 'PUT', url: 'http://gw/actuator/config', body: { upstreams: { catalog: { balancer: 'p2c-ewma' } } } };
+    const [best] = designExperiments({
+      spec,
+      observation: observation({ live: { balancer: 'p2c-ewma' } }),
+      ruledOut: new Set(),
+      catalog,
+      known: [{ action: 'set-balancer', successes: 2, failures: 0, params }],
+    });
+    expect(best).toMatchObject({ knob: 'cache', knownGood: false, eligible: true });
+  });
+
   it('goes straight to the known-good config when the regime returns, and leaves out what failed in it', () => {
     const params = {
       method: 'PUT',

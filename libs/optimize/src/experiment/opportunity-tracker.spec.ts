@@ -49,7 +49,15 @@ let n = 0;
 const hex = (len: number): string => (++n).toString(16).padStart(len, '0');
 
 /** `count` server spans a second on /catalog for seconds [from, to), keys from `key(i)`, `ms` long, `cache` result. */
-function traffic(from: number, to: number, count: number, key: (i: number) => string, ms = 40, cache = 'miss'): SpansBatch {
+function traffic(
+  from: number,
+  to: number,
+  count: number,
+  key: (i: number) => string,
+  ms = 40,
+  cache = 'miss',
+  knobs: Record<string, string | number | boolean> = {},
+): SpansBatch {
   const spans: Span[] = [];
   for (let s = from; s < to; s++)
     for (let i = 0; i < count; i++) {
@@ -66,6 +74,7 @@ function traffic(from: number, to: number, count: number, key: (i: number) => st
           'url.path': `/catalog/${key(i)}`,
           'http.response.status_code': 200,
           'gateway.cache.result': cache,
+          ...knobs,
         },
         status: { code: 'unset' },
         events: [],
@@ -121,6 +130,65 @@ describe('route observer and opportunities', () => {
     expect(tracker.tick(observer, T0 + 12_000)).toMatchObject([
       { type: 'homeostat.incident.opened.v1', data: { severity: 'medium', optimize: { kind: 'regression' } } },
     ]);
+  });
+
+  it('reads the live knobs from the server spans, and opens nothing for a cache that is already on as it would be designed', () => {
+    const observer = new RouteObserver(loop.spec.optimize!);
+    const tracker = new OpportunityTracker(loop, () => `i${++n}`);
+    const live = {
+      'gateway.config.version': 4,
+      'gateway.cache.enabled': true,
+      'gateway.cache.ttl_ms': 7_500,
+      // An OTLP JSON exporter's int as a string.
+      'gateway.cache.stale_while_revalidate_ms': '2500',
+      'gateway.upstream.balancer': 'p2c-ewma',
+      'gateway.retry.max_attempts': 'two',
+    };
+    // Hot keys, yet no hit (the origin says no-store): the cache is on with the TTL the design would give.
+    observer.ingest(traffic(0, 6, 20, (i) => `k${i % 4}`, 40, 'miss', live));
+    expect(observer.observe('catalog', T0 + 6_000)?.live).toEqual({
+      configVersion: 4,
+      cacheEnabled: true,
+      cacheTtlMs: 7_500,
+      cacheStaleWhileRevalidateMs: 2_500,
+      balancer: 'p2c-ewma',
+    });
+    expect(tracker.tick(observer, T0 + 6_000)).toEqual([]);
+    // The same traffic with the cache off is an opportunity.
+    const off = new RouteObserver(loop.spec.optimize!);
+    off.ingest(traffic(0, 6, 20, (i) => `k${i % 4}`, 40, 'bypass', { ...live, 'gateway.cache.enabled': false }));
+    expect(new OpportunityTracker(loop, () => `i${++n}`).tick(off, T0 + 6_000)).toMatchObject([{ type: 'homeostat.incident.opened.v1' }]);
+  });
+
+  it('updates an incident still worth an experiment every half window, with the fresh observation and failing since the opening', () => {
+    const observer = new RouteObserver(loop.spec.optimize!);
+    const tracker = new OpportunityTracker(loop, () => `i${++n}`);
+    observer.ingest(traffic(0, 6, 20, (i) => `k${i % 4}`));
+    const [opened] = tracker.tick(observer, T0 + 6_000);
+    expect(opened?.type).toBe('homeostat.incident.opened.v1');
+    // Within half a window (3 s of 1 s buckets × 5): no update yet.
+    observer.ingest(traffic(6, 8, 20, (i) => `k${i % 4}`, 400));
+    expect(tracker.tick(observer, T0 + 8_000)).toEqual([]);
+    observer.ingest(traffic(8, 9, 20, (i) => `k${i % 4}`, 400));
+    const [updated] = tracker.tick(observer, T0 + 9_000);
+    expect(updated).toMatchObject({
+      type: 'homeostat.incident.updated.v1',
+      data: {
+        incidentId: opened?.data.incidentId,
+        fingerprint: opened?.data.fingerprint,
+        openedAt: new Date(T0 + 6_000).toISOString(),
+        updatedAt: new Date(T0 + 9_000).toISOString(),
+        failingAt: new Date(T0 + 9_000).toISOString(),
+        failingSince: new Date(T0 + 6_000).toISOString(),
+        severity: 'medium',
+        optimize: { kind: 'regression', windowEnd: new Date(T0 + 9_000).toISOString() },
+      },
+    });
+    expect(tracker.tick(observer, T0 + 10_000)).toEqual([]);
+    // The time of the last update survives a restart.
+    const restored = new OpportunityTracker(loop, () => `i${++n}`);
+    restored.restore(JSON.parse(JSON.stringify(tracker.snapshot())));
+    expect(restored.tick(observer, T0 + 10_000)).toEqual([]);
   });
 
   it('continues from its snapshot after a restart: the routes’ windows at once, the open incident resolved under its id', () => {

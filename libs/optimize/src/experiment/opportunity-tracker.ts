@@ -1,10 +1,11 @@
 import { parseDuration, type EventData, type LoopSpec, type OptimizeSpec, type RouteObservation } from '@homeostat/contracts';
-import { designExperiments } from './design';
+import { designExperiments, type ExperimentCandidate } from './design';
 import { regimeFingerprint } from './regime';
 import type { RouteObserver } from './route-observer';
 
 export type OpportunityEvent =
   | { type: 'homeostat.incident.opened.v1'; subject: string; data: EventData<'homeostat.incident.opened.v1'> }
+  | { type: 'homeostat.incident.updated.v1'; subject: string; data: EventData<'homeostat.incident.updated.v1'> }
   | { type: 'homeostat.incident.resolved.v1'; subject: string; data: EventData<'homeostat.incident.resolved.v1'> };
 
 /** The open incidents of an optimize loop's routes, as a snapshot carries them. */
@@ -18,6 +19,8 @@ interface Open {
   openedAtMs: number;
   /** Since when the route has had nothing to gain and kept its SLO. */
   calmSinceMs?: number;
+  /** When the last update was published (the opening counts as one). */
+  updatedAtMs?: number;
 }
 
 /**
@@ -26,12 +29,18 @@ interface Open {
  * breaks its SLO); its fingerprint is route + traffic regime, so what the learner knows is per
  * regime. It resolves when the regime changes (and the new one opens its own), or when the route
  * has had nothing to gain for the loop's `detection.resolveAfter`.
+ *
+ * While it stays open and still worth an experiment, an update with the route's fresh observation
+ * (its live knobs included) goes out every half window, `failingAt` now and `failingSince` the
+ * opening: the decider takes the next knob once the one it kept did not close the opportunity
+ * (decider.ts `relapsed`), designed from what is live now rather than from what was at the opening.
  */
 export class OpportunityTracker {
   private readonly open = new Map<string, Open>();
   private readonly spec: OptimizeSpec;
   private readonly resolveAfterMs: number;
   private readonly catalog: ReadonlySet<string>;
+  private readonly updateEveryMs: number;
 
   constructor(
     private readonly loop: LoopSpec,
@@ -41,6 +50,7 @@ export class OpportunityTracker {
     this.spec = loop.spec.optimize;
     this.resolveAfterMs = parseDuration(loop.spec.detection.resolveAfter);
     this.catalog = new Set(loop.spec.actions.map((a) => a.name));
+    this.updateEveryMs = parseDuration(this.spec.bucket) * Math.max(1, Math.ceil(this.spec.baselineBuckets / 2));
   }
 
   tick(observer: RouteObserver, now: number): OpportunityEvent[] {
@@ -61,6 +71,20 @@ export class OpportunityTracker {
         const regimeChanged = current.fingerprint !== fingerprint;
         if (!regimeChanged && worth) {
           delete current.calmSinceMs;
+          if (now - (current.updatedAtMs ?? current.openedAtMs) >= this.updateEveryMs) {
+            current.updatedAtMs = now;
+            const opened = this.opened(current.incidentId, route, current.fingerprint, observation, candidates, current.openedAtMs);
+            events.push({
+              type: 'homeostat.incident.updated.v1',
+              subject: target,
+              data: {
+                ...opened.data,
+                updatedAt: new Date(now).toISOString(),
+                failingAt: new Date(now).toISOString(),
+                failingSince: new Date(current.openedAtMs).toISOString(),
+              },
+            });
+          }
           continue;
         }
         if (!regimeChanged) {
@@ -73,39 +97,54 @@ export class OpportunityTracker {
       } else if (!worth) continue;
       const incidentId = this.newId();
       this.open.set(route, { incidentId, fingerprint, openedAtMs: now });
-      const best = candidates[0];
-      events.push({
-        type: 'homeostat.incident.opened.v1',
-        subject: target,
-        data: {
-          incidentId,
-          loop: this.loop.metadata.name,
-          target,
-          fingerprint,
-          severity: regression ? 'medium' : 'low',
-          title: regression
-            ? `regression on route ${route}: p99 ${Math.round(seen.p99Ms)} ms, errors ${(seen.errorRatio * 100).toFixed(1)} % against its SLO`
-            : `opportunity on route ${route}: ${best?.change ?? 'a knob'} (${best?.why ?? ''})`,
-          openedAt: new Date(now).toISOString(),
-          evidence: {
-            series: [
-              {
-                name: 'route.latency.p99',
-                labels: { route },
-                score: Math.min(1, seen.p99Ms / parseDuration(routeSpec.slo.p99)),
-                window: { start: seen.windowStart, end: seen.windowEnd },
-                observed: Math.round(seen.p99Ms),
-                baseline: parseDuration(routeSpec.slo.p99),
-              },
-            ],
-            logTemplates: [],
-            failingSpans: [],
-          },
-          optimize: observation,
-        },
-      });
+      events.push(this.opened(incidentId, route, fingerprint, observation, candidates, now));
     }
     return events;
+  }
+
+  private opened(
+    incidentId: string,
+    route: string,
+    fingerprint: string,
+    seen: RouteObservation,
+    candidates: readonly ExperimentCandidate[],
+    openedAtMs: number,
+  ): Extract<OpportunityEvent, { type: 'homeostat.incident.opened.v1' }> {
+    const target = this.loop.spec.target.service;
+    const routeSpec = this.spec.routes[route];
+    const sloP99 = routeSpec === undefined ? seen.p99Ms : parseDuration(routeSpec.slo.p99);
+    const regression = seen.kind === 'regression';
+    const best = candidates[0];
+    return {
+      type: 'homeostat.incident.opened.v1',
+      subject: target,
+      data: {
+        incidentId,
+        loop: this.loop.metadata.name,
+        target,
+        fingerprint,
+        severity: regression ? 'medium' : 'low',
+        title: regression
+          ? `regression on route ${route}: p99 ${Math.round(seen.p99Ms)} ms, errors ${(seen.errorRatio * 100).toFixed(1)} % against its SLO`
+          : `opportunity on route ${route}: ${best?.change ?? 'a knob'} (${best?.why ?? ''})`,
+        openedAt: new Date(openedAtMs).toISOString(),
+        evidence: {
+          series: [
+            {
+              name: 'route.latency.p99',
+              labels: { route },
+              score: Math.min(1, seen.p99Ms / sloP99),
+              window: { start: seen.windowStart, end: seen.windowEnd },
+              observed: Math.round(seen.p99Ms),
+              baseline: sloP99,
+            },
+          ],
+          logTemplates: [],
+          failingSpans: [],
+        },
+        optimize: seen,
+      },
+    };
   }
 
   private resolved(route: string, open: Open, now: number, resolution: 'expired' | 'recovered'): OpportunityEvent {
@@ -144,6 +183,7 @@ export class OpportunityTracker {
           fingerprint: o.fingerprint,
           openedAtMs: o.openedAtMs,
           ...(typeof o.calmSinceMs === 'number' ? { calmSinceMs: o.calmSinceMs } : {}),
+          ...(typeof o.updatedAtMs === 'number' ? { updatedAtMs: o.updatedAtMs } : {}),
         },
       ];
     });

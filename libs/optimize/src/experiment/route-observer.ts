@@ -1,4 +1,12 @@
-import { parseDuration, type OptimizeSpec, type RouteObservation, type SpansBatch } from '@homeostat/contracts';
+import {
+  liveKnobsSchema,
+  parseDuration,
+  type Attributes,
+  type LiveKnobs,
+  type OptimizeSpec,
+  type RouteObservation,
+  type SpansBatch,
+} from '@homeostat/contracts';
 import { regimeSignature } from './regime';
 import { median, summarize, usable, type RouteBucket } from './route-stats';
 
@@ -10,7 +18,38 @@ export const GATEWAY_ATTR = {
   resendCount: 'http.request.resend_count',
   statusCode: 'http.response.status_code',
   urlPath: 'url.path',
+  configVersion: 'gateway.config.version',
 } as const;
+
+/** The server span's attributes that name the knobs live on its route and upstream (examples/gateway semconv). */
+export const GATEWAY_KNOB_ATTR: Record<Exclude<keyof LiveKnobs, 'configVersion'>, string> = {
+  cacheEnabled: 'gateway.cache.enabled',
+  cacheTtlMs: 'gateway.cache.ttl_ms',
+  cacheStaleWhileRevalidateMs: 'gateway.cache.stale_while_revalidate_ms',
+  retryMaxAttempts: 'gateway.retry.max_attempts',
+  retryBudgetRatio: 'gateway.retry.budget_ratio',
+  balancer: 'gateway.upstream.balancer',
+  concurrencyLimit: 'gateway.upstream.concurrency_limit',
+  queueLimit: 'gateway.upstream.queue_limit',
+};
+
+/**
+ * The knobs a server span says served its request; undefined when it names none. A value of the
+ * wrong type is left out (so a change to that knob counts as one) rather than trusted.
+ */
+export function liveKnobsOf(attributes: Attributes): LiveKnobs | undefined {
+  const knobs: Record<string, unknown> = {};
+  for (const [knob, attr] of Object.entries(GATEWAY_KNOB_ATTR)) {
+    const v = attributes[attr];
+    if (v === undefined) continue;
+    // An OTLP JSON exporter may send an int as a string.
+    const value = typeof v === 'string' && knob !== 'balancer' ? (v === 'true' ? true : v === 'false' ? false : Number(v)) : v;
+    if (liveKnobsSchema.safeParse({ [knob]: value }).success) knobs[knob] = value;
+  }
+  if (Object.keys(knobs).length === 0) return undefined;
+  const version = Number(attributes[GATEWAY_ATTR.configVersion]);
+  return { ...(Number.isInteger(version) && version >= 0 ? { configVersion: version } : {}), ...knobs } as LiveKnobs;
+}
 
 interface OpenBucket {
   durationsMs: number[];
@@ -25,6 +64,8 @@ interface RouteState {
   buckets: Map<number, OpenBucket>;
   /** When each key (path) was last asked for: a request for one seen within the window is a repeat. */
   lastSeen: Map<string, number>;
+  /** The knobs the newest server span named, and when it ended. */
+  live?: { atMs: number; knobs: LiveKnobs };
 }
 
 /** A route's state as a snapshot carries it (plain JSON): its open buckets and the keys last seen. */
@@ -42,6 +83,7 @@ export interface RouteObserverSnapshot {
         replicaMs: Record<string, number[]>;
       }>;
       lastSeen: Record<string, number>;
+      live?: { atMs: number; knobs: LiveKnobs };
     }
   >;
 }
@@ -75,7 +117,7 @@ export class RouteObserver {
       if (typeof route !== 'string' || this.spec.routes[route] === undefined) continue;
       const endMs = nsToMs(span.endTimeUnixNano);
       const durationMs = (Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6) as number;
-      const state = this.routes.get(route) ?? { buckets: new Map(), lastSeen: new Map() };
+      const state: RouteState = this.routes.get(route) ?? { buckets: new Map(), lastSeen: new Map() };
       this.routes.set(route, state);
       const start = Math.floor(endMs / this.bucketMs) * this.bucketMs;
       let bucket = state.buckets.get(start);
@@ -85,6 +127,8 @@ export class RouteObserver {
       }
       if (span.kind === 'server') {
         bucket.durationsMs.push(durationMs);
+        const knobs = liveKnobsOf(span.attributes);
+        if (knobs !== undefined && (state.live === undefined || state.live.atMs <= endMs)) state.live = { atMs: endMs, knobs };
         const status = Number(span.attributes[GATEWAY_ATTR.statusCode] ?? 0);
         if (status >= 500 || span.status.code === 'error') bucket.errors++;
         const cache = span.attributes[GATEWAY_ATTR.cacheResult];
@@ -157,6 +201,7 @@ export class RouteObserver {
       retryRatio: s.retryRatio,
       repeatRatio: Math.min(1, s.repeatRatio),
       ...(perReplica.size > 0 ? { replicaP50Ms } : {}),
+      ...(state.live === undefined ? {} : { live: state.live.knobs }),
     };
   }
 
@@ -175,6 +220,7 @@ export class RouteObserver {
           replicaMs: Object.fromEntries(b.replicaMs),
         })),
         lastSeen: Object.fromEntries(state.lastSeen),
+        ...(state.live === undefined ? {} : { live: state.live }),
       };
     return { routes };
   }
@@ -200,8 +246,15 @@ export class RouteObserver {
         });
       }
       const lastSeen = new Map(Object.entries(record(r['lastSeen'], 'lastSeen')).map(([k, v]) => [k, count(v, `key ${k}`)]));
+      let live: RouteState['live'];
+      if (r['live'] !== undefined) {
+        const l = record(r['live'], `route ${route}: live`);
+        const knobs = liveKnobsSchema.safeParse(l['knobs']);
+        if (!knobs.success) throw new Error(`route ${route}: live knobs are not LiveKnobs: ${knobs.error.message}`);
+        live = { atMs: count(l['atMs'], 'live atMs'), knobs: knobs.data };
+      }
       // Routes the spec no longer has are left behind.
-      if (this.spec.routes[route] !== undefined) routes.set(route, { buckets, lastSeen });
+      if (this.spec.routes[route] !== undefined) routes.set(route, { buckets, lastSeen, ...(live === undefined ? {} : { live }) });
     }
     this.routes.clear();
     for (const [route, state] of routes) this.routes.set(route, state);
