@@ -44,7 +44,7 @@ import { parseArgs } from 'node:util';
 import { readIntentFile, type DecisionMade, type OutcomeRecorded } from '@homeostat/contracts';
 import type { GatewayConfig } from '@homeostat/gateway';
 import { generateGatewayConfig } from '@homeostat/optimize';
-import { GATEWAY_LOOP_FILE, GatewayProcess } from '../src/demo/optimize-scenario';
+import { GATEWAY_LOOP_FILE, GatewayProcess, withIntentFromExample } from '../src/demo/optimize-scenario';
 import { startOptimizeStack, type OptimizeStack } from '../src/demo/optimize-stack';
 import { freePort } from '../src/demo/run';
 import {
@@ -72,7 +72,7 @@ const log = (line: string): void => void process.stderr.write(`[${new Date().toI
 
 /** The example loop with the demo's windows (1 s buckets, 8 + 8), every knob, and a budget for the whole bench. */
 export function benchLoopSpec(example: string): string {
-  const spec = example
+  const spec = withIntentFromExample(example)
     .replace('cooldown: 5s', 'cooldown: 1s')
     .replace('resolveAfter: 30s', 'resolveAfter: 3s')
     .replace('bucket: 2s', `bucket: ${BUCKET_S}s`)

@@ -14,13 +14,24 @@ const ROOT = path.resolve(__dirname, '../../..');
 export const GATEWAY_LOOP_FILE = path.join(ROOT, 'examples/gateway/loops/gateway-optimize.yaml');
 
 /**
+ * The example loop's text with its `intent:` made absolute, for a copy of the loop written into
+ * another directory (the stack's loops directory): the path in the example is relative to it.
+ */
+export function withIntentFromExample(spec: string): string {
+  return spec.replace(
+    /^(\s*intent:\s*)(\S+)\s*$/m,
+    (_m, lead: string, file: string) => `${lead}${path.resolve(path.dirname(GATEWAY_LOOP_FILE), file)}`,
+  );
+}
+
+/**
  * The example loop with windows of 1 s buckets, and only the catalog route's cache to tune. The
  * objective is the median: at 45 requests a bucket, a bucket's p99 is its slowest request, which
  * with 80 % hits is still a miss (a p99 objective judged this cache gain noise, p ≈ 0.09).
  * Throws when the example no longer has the lines it rewrites.
  */
 export function hotKeyLoopSpec(example: string): string {
-  const spec = example
+  const spec = withIntentFromExample(example)
     .replace('objective: p99', 'objective: p50')
     .replace('cooldown: 5s', 'cooldown: 1s')
     .replace('resolveAfter: 30s', 'resolveAfter: 3s')

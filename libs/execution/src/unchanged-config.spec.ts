@@ -7,7 +7,8 @@ import { sampleDecisionMade } from '@homeostat/contracts/testing';
 import { prepareRun, type PreparedRun } from './prepare';
 import { unchangedConfig } from './run';
 
-const parsed = parseLoopSpec(readFileSync(join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml'), 'utf8'));
+const EXAMPLE = join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml');
+const parsed = parseLoopSpec(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
 const loop = parsed.spec;
 

@@ -5,7 +5,8 @@ import { createDecider, react, type DeciderInput } from './decider';
 import { knownOutcomes } from './optimize-plan';
 import type { PolicyState } from './policy-state';
 
-const parsed = parseLoopSpec(readFileSync(join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml'), 'utf8'));
+const EXAMPLE = join(__dirname, '../../../examples/gateway/loops/gateway-optimize.yaml');
+const parsed = parseLoopSpec(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
 const loop: LoopSpec = parsed.spec;
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');

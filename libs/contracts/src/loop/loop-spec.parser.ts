@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatPath } from '../errors';
 import { formatSpecError, parseLocatedYaml, type Locate, type SpecError } from '../yaml/located-yaml';
+import { looksLikeIntent } from '../optimize/intent.parser';
+import { completeFromIntent } from './loop-intent';
 import { loopSpecSchema, type LoopSpec } from './loop-spec.schema';
 
 export { formatSpecError, type SpecError } from '../yaml/located-yaml';
@@ -27,13 +29,16 @@ export class LoopSpecError extends Error {
   }
 }
 
-/** Parses one loop spec (one YAML document) and maps every problem to its line and column. */
+/**
+ * Parses one loop spec (one YAML document) and maps every problem to its line and column. An
+ * optimize loop's `intent` is read relative to `file` (the working directory for `<input>`).
+ */
 export function parseLoopSpec(text: string, file = '<input>'): ParseLoopSpecResult {
   return analyze(text, file).result;
 }
 
 function analyze(text: string, file: string): { result: ParseLoopSpecResult; locate: Locate } {
-  const { result, locate } = parseLocatedYaml(text, file, loopSpecSchema, 'Loop');
+  const { result, locate } = parseLocatedYaml(text, file, loopSpecSchema, 'Loop', (data, at) => completeFromIntent(data, file, at));
   return { result: result.ok ? { ok: true, spec: result.value } : result, locate };
 }
 
@@ -68,7 +73,7 @@ export async function validateLoopFiles(paths: string[]): Promise<LoopFileResult
   });
 }
 
-/** Every `*.yaml` / `*.yml` loop in `dir`, in file-name order; throws LoopSpecError listing all errors. */
+/** Every `*.yaml` / `*.yml` loop in `dir` (intents there are skipped), in file-name order; throws LoopSpecError listing all errors. */
 export async function loadLoopSpecs(dir: string): Promise<LoopSpec[]> {
   let names: string[];
   try {
@@ -77,10 +82,17 @@ export async function loadLoopSpecs(dir: string): Promise<LoopSpec[]> {
     const reason = e instanceof Error ? e.message : String(e);
     throw new LoopSpecError([{ file: dir, line: 0, column: 0, path: '', message: `cannot read directory: ${reason}` }]);
   }
-  const files = names
+  const yamlFiles = names
     .filter((n) => /\.ya?ml$/.test(n))
     .sort()
     .map((n) => join(dir, n));
+  // The directory may hold the intents its optimize loops name (one ConfigMap for both): those are
+  // read through the loops, not as loops.
+  const files: string[] = [];
+  for (const file of yamlFiles) {
+    const head = await readFile(file, 'utf8').catch(() => '');
+    if (!looksLikeIntent(head)) files.push(file);
+  }
   const results = await validateLoopFiles(files);
   const errors = results.flatMap((r) => r.errors);
   if (errors.length > 0) throw new LoopSpecError(errors);

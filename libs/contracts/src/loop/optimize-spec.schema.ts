@@ -83,6 +83,14 @@ export type Objective = (typeof OBJECTIVES)[number];
 
 export const optimizeSpecSchema = z
   .object({
+    /**
+     * The platform's intent file (`kind: Intent`), relative to this loop file: each route's facts
+     * (upstream, idempotent, maxStaleness, slo) come from it and need not be repeated here. Read
+     * where loops are read from files (`--loops`, HOMEOSTAT_LOOPS_DIR, `homeostat validate`); the
+     * intent may sit in the loops directory itself. A Loop resource has no file beside it: there
+     * the facts are stated inline.
+     */
+    intent: z.string().min(1).optional(),
     /** The gateway's config actuator (`GET|PUT /actuator/config`, `POST /actuator/config/rollback`). */
     actuator: urlTemplate,
     /** The per-bucket latency percentile an experiment must lower to be kept. */

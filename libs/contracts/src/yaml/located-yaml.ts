@@ -24,6 +24,12 @@ export type Locate = (path: Path, at?: 'value' | 'key') => { line: number; colum
 export type LocatedParseResult<T> = { ok: true; value: T } | { ok: false; errors: SpecError[] };
 
 /**
+ * Runs on the document's plain data before the schema does, and may complete it in place (e.g. a
+ * loop's routes from the intent it names); errors it returns stop the parse.
+ */
+export type Prepare = (data: unknown, locate: Locate) => SpecError[];
+
+/**
  * Parses one YAML document (JSON is YAML too) against a zod schema and maps every problem — a
  * syntax error, a second document, a schema issue, an unknown field — to its line and column.
  * The loop specs and the optimize loop's intents are both read through it, so `homeostat validate`
@@ -34,6 +40,7 @@ export function parseLocatedYaml<S extends z.ZodType>(
   file: string,
   schema: S,
   what: string,
+  prepare?: Prepare,
 ): { result: LocatedParseResult<z.output<S>>; locate: Locate } {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
@@ -75,6 +82,10 @@ export function parseLocatedYaml<S extends z.ZodType>(
     data = first.toJS();
   } catch (e) {
     return failure([{ file, line: 1, column: 1, path: '', message: e instanceof Error ? e.message : String(e) }]);
+  }
+  if (prepare !== undefined) {
+    const errors = prepare(data, locate);
+    if (errors.length > 0) return failure(errors, locate);
   }
   const parsed = schema.safeParse(data, { reportInput: true });
   if (parsed.success) return { result: { ok: true, value: parsed.data }, locate };
