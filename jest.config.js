@@ -1,5 +1,6 @@
 // Test tiers by file suffix: `*.spec.ts` are unit tests next to the code (no broker, no database);
-// `*.int-spec.ts` are integration suites against the real Kafka broker and chDB.
+// `*.int-spec.ts` are integration suites against the real Kafka broker and chDB; `*.scenario-spec.ts`
+// are long end-to-end scenarios on the same setup, run on demand.
 const swc = [
   '@swc/jest',
   {
@@ -54,6 +55,16 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/integration-timeout.ts'],
+    },
+    // Long end-to-end scenarios (minutes each), run as benchmarks are (`npm run bench:learning`),
+    // not by `npm test`: the integration project keeps one end-to-end suite per loop kind and mode.
+    {
+      ...common,
+      displayName: 'scenario',
+      testMatch: ['**/*.scenario-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/integration-timeout.ts'],

@@ -23,7 +23,11 @@ const steps = [
   ['lint', 'sh', ['-c', 'npx nx show projects > /dev/null && npx eslint . --max-warnings=0']],
   // Layout is Prettier's (.prettierrc.json): `npm run format` writes it.
   ['format', 'npx', ['prettier', '--check', '.']],
-  ['jest (unit + integration)', 'npx', ['jest', '--ci', '--runInBand', '--json', `--outputFile=${jestReport}`]],
+  [
+    'jest (unit + integration)',
+    'npx',
+    ['jest', '--ci', '--runInBand', '--selectProjects', 'unit', 'integration', '--json', `--outputFile=${jestReport}`],
+  ],
 ];
 
 const only = process.argv[2];

@@ -135,7 +135,7 @@ const poolTimeout = error(
 const pricing = error('PRICING_FAILED: pricing v<*>: price rule returned NaN (config version <*>)');
 const downstream = error('DOWNSTREAM_FAILED: inventory GET <*> failed after <*> attempt(s): HTTP <*>');
 
-describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/learning.int-spec.ts)', () => {
+describe('FingerprintCatalog on the 16 incidents of a learning run (test/e2e/learning.scenario-spec.ts)', () => {
   // The opening evidence each incident had, in order.
   const run: [string, FingerprintSignal[]][] = [
     ['pool-leak', [used, pending, ...errors('GET /checkout'), p95('GET /checkout'), timeoutLog, poolTimeout]],
