@@ -44,6 +44,7 @@ const WEIGHT = {
   exceptionClass: 2,
   namedClass: 1,
   topFrame: 0.5,
+  entryFrame: 2,
   deepFrame: 0.05,
   assertionFrame: 0.05,
   failedPlugin: 0.3,
@@ -113,6 +114,9 @@ export class BuildLogTriage {
   private readonly coordinates = new CulpritTally();
   private readonly packages = new Map<string, number>();
   private frameIndex = -1;
+  /** The trace's latest library frame, and whether the project's own code was reached below it. */
+  private libraryFrame: string | undefined;
+  private entryFound = false;
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
@@ -328,7 +332,11 @@ export class BuildLogTriage {
     const isFrame = mentions.length === 1 && mentions[0]?.kind === 'frame';
     if (!isFrame) this.frameIndex = -1;
     const header = EXCEPTION_HEADER.exec(text);
-    if (header) this.frameIndex = 0;
+    if (header) {
+      this.frameIndex = 0;
+      this.libraryFrame = undefined;
+      this.entryFound = false;
+    }
     // Within a trace, the exception that wraps another is its victim: only the last one's names
     // count fully (as the root cause), the wrappers' a quarter.
     if (header) {
@@ -345,6 +353,7 @@ export class BuildLogTriage {
         if (this.frameIndex < 0) this.frameIndex = 0;
         weight = isAssertionPackage(m.name) ? WEIGHT.assertionFrame : this.frameIndex < 3 ? WEIGHT.topFrame : WEIGHT.deepFrame;
         this.frameIndex++;
+        this.readEntryFrame(m.name);
       } else if (m.kind === 'missing') {
         weight = WEIGHT.missingPackage;
         if (this.missing.size < 1000) this.missing.add(m.name);
@@ -356,6 +365,22 @@ export class BuildLogTriage {
       }
       this.addPackage(m.name, weight);
     }
+  }
+
+  /**
+   * The library frame right above the project's first own frame is the dependency the project
+   * called: the one it declares, and so the one an update changed. The frames above it are that
+   * library's internals and its own dependencies, where the exception surfaced.
+   */
+  private readEntryFrame(pkg: string): void {
+    if (this.entryFound || isAssertionPackage(pkg)) return;
+    if (this.own.has(pkg)) {
+      this.entryFound = true;
+      const entry = this.libraryFrame;
+      if (entry === undefined) return;
+      if (this.inTrace && this.cause.length < 40) this.cause.push([entry, WEIGHT.entryFrame, false]);
+      else if (!this.inTrace) this.addPackage(entry, WEIGHT.entryFrame);
+    } else this.libraryFrame = pkg;
   }
 
   /** Adds the names of the exception header read last: scaled, plus a bonus for the root cause. */

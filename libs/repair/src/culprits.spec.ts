@@ -1,0 +1,37 @@
+import { triageLog } from './triage';
+
+const download = (g: string, a: string, v: string, ext = 'jar'): string =>
+  `[INFO] Downloaded from central: https://repo.maven.apache.org/maven2/${g.replace(/\./g, '/')}/${a}/${v}/${a}-${v}.${ext} (10 kB at 1 MB/s)`;
+
+/** A Surefire run of `com.acme.shop.CartTest` whose one error prints `trace`. */
+const testFailure = (downloads: string[], trace: string[]): string =>
+  [
+    ...downloads,
+    '[INFO] Running com.acme.shop.CartTest',
+    '[ERROR] Tests run: 2, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: 0.3 s <<< FAILURE! - in com.acme.shop.CartTest',
+    '[ERROR] com.acme.shop.CartTest.totals  Time elapsed: 0.1 s  <<< ERROR!',
+    ...trace,
+    '',
+    '[INFO] Results:',
+    '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:3.1.2:test (default-test) on project shop: There are test failures.',
+  ].join('\n');
+
+describe('culprits in stack traces', () => {
+  it('blames the library the project called, not the one below it where the exception surfaced', () => {
+    const log = testFailure(
+      [download('org.sample.engine', 'engine-runtime', '23.0.0'), download('org.sample.script', 'script-bridge', '23.0.0')],
+      [
+        'java.lang.IllegalArgumentException: Could not find option with name charset.',
+        '\tat org.sample.engine.options.Options.fail(Options.java:125)',
+        '\tat org.sample.engine.options.Options.find(Options.java:231)',
+        '\tat org.sample.engine.options.Options.put(Options.java:134)',
+        '\tat org.sample.engine.Context.build(Context.java:1832)',
+        '\tat org.sample.script.bridge.ScriptBridge.createContext(ScriptBridge.java:342)',
+        '\tat com.acme.shop.Pricing.evaluate(Pricing.java:83)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+        '\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.script:script-bridge');
+  });
+});
