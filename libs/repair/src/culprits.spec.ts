@@ -35,3 +35,16 @@ describe('culprits in stack traces', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.script:script-bridge');
   });
 });
+
+describe('failed casts', () => {
+  it.each([
+    'java.lang.ClassCastException: class org.sample.log.NoopLogger cannot be cast to class org.sample.fake.FakeLogger (org.sample.log.NoopLogger and org.sample.fake.FakeLogger are in unnamed module of loader app)',
+    'java.lang.ClassCastException: org.sample.log.NoopLogger cannot be cast to org.sample.fake.FakeLogger',
+  ])('blames the class of the object, not the type the code expected: %s', (header) => {
+    const log = testFailure(
+      [download('org.sample.log', 'log-api', '2.0.7'), download('org.sample.fake', 'fake-logger', '1.1.0')],
+      [header, '\tat org.sample.fake.Loggers.find(Loggers.java:166)', '\tat com.acme.shop.CartTest.totals(CartTest.java:27)'],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.log:log-api');
+  });
+});

@@ -94,6 +94,9 @@ function releaseLineBom(groupId: string, artifactId: string): { name: string; li
 /** Lines inside a Java stack trace after its frames. */
 const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
 
+/** `class a.B cannot be cast to class c.D` (Java 11+), `a.B cannot be cast to c.D` (Java 8): the target's package. */
+const CAST_TARGET = /\bcannot be cast to (?:class )?((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -346,8 +349,18 @@ export class BuildLogTriage {
       this.settleCause(1, WEIGHT.rootCause);
       this.inTrace = false;
     }
+    // A failed cast names the type the code expected, its own, beside the object's class, which
+    // came from elsewhere: the provider of that object is what behaves differently.
+    const cast = CAST_TARGET.exec(text);
+    const castTarget = cast ? (cast[1] as string).slice(0, -1) : undefined;
+    const castSource = cast ? findPackages(text.slice(0, cast.index)).map((m) => m.name) : [];
     for (const m of mentions) {
       if (isPlatformPackage(m.name)) continue;
+      if (m.kind === 'class' && m.name === castTarget && !castSource.includes(m.name)) {
+        if (header && this.cause.length < 40) this.cause.push([m.name, WEIGHT.namedClass * WEIGHT.wrapper, false]);
+        else if (!header) this.addPackage(m.name, WEIGHT.namedClass * WEIGHT.wrapper);
+        continue;
+      }
       let weight: number;
       if (m.kind === 'frame') {
         if (this.frameIndex < 0) this.frameIndex = 0;
