@@ -1,3 +1,4 @@
+import { DownloadReader, parseDownload } from './coordinates';
 import { triageLog } from './triage';
 
 const download = (g: string, a: string, v: string, ext = 'jar'): string =>
@@ -46,5 +47,53 @@ describe('failed casts', () => {
       [header, '\tat org.sample.fake.Loggers.find(Loggers.java:166)', '\tat com.acme.shop.CartTest.totals(CartTest.java:27)'],
     );
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.log:log-api');
+  });
+});
+
+describe('download lines', () => {
+  const line = (verb: 'Downloading' | 'Downloaded', repository: string, url: string): string => `[INFO] ${verb} from ${repository}: ${url}`;
+
+  it.each([
+    [
+      'https://repo.maven.apache.org/maven2/org/apache/maven/plugins/maven-site-plugin/3.12.1/maven-site-plugin-3.12.1.jar',
+      'org.apache.maven.plugins',
+    ],
+    [
+      'https://nexus.example.org/nexus/content/repositories/thirdparty/org/sample/store/store-core/9.2.0/store-core-9.2.0.jar',
+      'org.sample.store',
+    ],
+    ['https://nexus.example.org/content/groups/everything/commons-sample/commons-sample/1.0/commons-sample-1.0.jar', 'commons-sample'],
+    ['https://repo.example.org/repository/release/com/sample/geo/geo-index/1.7.1/geo-index-1.7.1.jar', 'com.sample.geo'],
+    ['https://mirror.example.com/org/apache/maven/shared/maven-shared-utils/3.3.4/maven-shared-utils-3.3.4.jar', 'org.apache.maven.shared'],
+    ['https://vendor.example.com/ga/org/sample/vendor-build/1.0/vendor-build-1.0.jar', 'org.sample'],
+  ])('guesses the group of %s from the layout of known repository servers', (url, groupId) => {
+    expect(parseDownload(line('Downloaded', 'somewhere', url))?.groupId).toBe(groupId);
+  });
+
+  it("learns a repository's base from the same file asked of the next repository", () => {
+    const reader = new DownloadReader();
+    const mirror = 'https://mirror.example.com/pub/lib/';
+    reader.read(line('Downloading', 'mirror', `${mirror}ar/sample/png/pngj/2.0.1/pngj-2.0.1.pom`));
+    reader.read(line('Downloading', 'central', 'https://repo.maven.apache.org/maven2/ar/sample/png/pngj/2.0.1/pngj-2.0.1.pom'));
+    const artifact = reader.read(line('Downloaded', 'mirror', `${mirror}sampletools/tools-core/1.0/tools-core-1.0.jar`));
+    expect(artifact).toEqual({ groupId: 'sampletools', artifactId: 'tools-core', version: '1.0', extension: 'jar' });
+  });
+
+  it('names a package by the artifact a named repository served', () => {
+    const log = [
+      line(
+        'Downloading',
+        'company',
+        'https://nexus.example.org/nexus/content/repositories/central/org/sample/migrate/migrate-core/9.2.0/migrate-core-9.2.0.jar',
+      ),
+      line(
+        'Downloaded',
+        'company',
+        'https://nexus.example.org/nexus/content/repositories/central/org/sample/migrate/migrate-core/9.2.0/migrate-core-9.2.0.jar (1 MB at 1 MB/s)',
+      ),
+      '[ERROR] /shop/src/main/java/com/acme/shop/Db.java:[3,30] package org.sample.migrate.core.api does not exist',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project shop: Compilation failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.migrate:migrate-core');
   });
 });

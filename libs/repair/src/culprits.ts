@@ -1,52 +1,10 @@
-import type { Artifact } from './coordinates';
+import { DOMAINS, type Artifact } from './coordinates';
 
 /** A dependency blamed for a failure, with its share of the evidence in (0, 1]. */
 export interface Culprit {
   readonly name: string;
   readonly score: number;
 }
-
-/** Top-level domains: a Java package or group id that starts with one names its owner next. */
-const DOMAINS = new Set([
-  'org',
-  'com',
-  'io',
-  'net',
-  'de',
-  'fr',
-  'ch',
-  'nl',
-  'uk',
-  'be',
-  'eu',
-  'edu',
-  'me',
-  'dev',
-  'info',
-  'biz',
-  'xyz',
-  'co',
-  'at',
-  'se',
-  'no',
-  'jp',
-  'cn',
-  'ru',
-  'it',
-  'es',
-  'pl',
-  'br',
-  'us',
-  'ca',
-  'au',
-  'in',
-  'gov',
-  'mil',
-  'tech',
-  'app',
-  'cloud',
-  'ai',
-]);
 
 /** The platform and the test harness: in a stack trace they surround the code that failed. */
 const PLATFORM =

@@ -1,11 +1,11 @@
 import { categorize, type FailureCategory } from './category';
 import {
+  DownloadReader,
   compareVersions,
   findCoordinates,
   findNpmPackages,
   findPackages,
   findRepositoryJars,
-  parseDownload,
   sourcePackages,
   testClassPackages,
   type CoordinateMention,
@@ -113,6 +113,7 @@ export class BuildLogTriage {
   private readonly reasonText: string[] = [];
   private readonly templates = new Map<string, number>();
   private readonly artifacts = new ArtifactIndex();
+  private readonly downloads = new DownloadReader();
   private readonly own = new OwnPackages();
   private readonly coordinates = new CulpritTally();
   private readonly packages = new Map<string, number>();
@@ -149,7 +150,7 @@ export class BuildLogTriage {
   addLine(raw: string): void {
     const n = ++this.n;
     const text = cleanLine(raw);
-    const download = text.includes('Download') ? parseDownload(text) : undefined;
+    const download = text.includes('Download') ? this.downloads.read(text) : undefined;
     if (download) {
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
       else if (download.extension === 'pom') {
