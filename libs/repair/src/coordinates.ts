@@ -215,6 +215,8 @@ const QUALIFIED_CLASS = /(?<![\w.$/])((?:[a-z_][a-z0-9_]*[.])+)([A-Z][\w$]*)/g;
 const SLASHED_CLASS = /(?<![\w$/.])((?:[a-z_][a-z0-9_]*\/){2,})([A-Z][\w$]*)/g;
 const PACKAGE_MISSING = /package ((?:[a-z_][\w]*\.)*[a-z_][\w]*) does not exist|location: package ((?:[a-z_][\w]*\.)*[a-z_][\w]*)/g;
 const STACK_FRAME = /^\s*at (?:[\w.$]+\/)?((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*\./;
+/** javac on a deprecated class names its package alone: `[deprecation] Foo in org.bar has been deprecated`. */
+const DEPRECATED_IN_PACKAGE = /\bin ((?:[a-z_][\w]*\.)+[a-z_][\w]*) has been deprecated\b/;
 
 export interface PackageMention {
   readonly name: string;
@@ -233,6 +235,8 @@ export function findPackages(text: string): PackageMention[] {
   PACKAGE_MISSING.lastIndex = 0;
   for (let m = PACKAGE_MISSING.exec(text); m; m = PACKAGE_MISSING.exec(text))
     found.push({ name: (m[1] ?? m[2]) as string, kind: 'missing' });
+  const deprecated = DEPRECATED_IN_PACKAGE.exec(text);
+  if (deprecated) found.push({ name: deprecated[1] as string, kind: 'class' });
   // Paths of source files are the project's own code, not classes it uses.
   const withoutPaths = text.replace(/\S*\.(?:java|kt|groovy|scala)\b\S*/g, ' ');
   QUALIFIED_CLASS.lastIndex = 0;

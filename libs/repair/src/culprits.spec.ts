@@ -97,3 +97,17 @@ describe('download lines', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.migrate:migrate-core');
   });
 });
+
+describe('compiler warnings made errors', () => {
+  it('names the package of a deprecated class that javac names by its simple name', () => {
+    const log = [
+      download('org.sample.http', 'http-retry', '3.0.0'),
+      '[INFO] --- compiler:3.11.0:compile (default-compile) @ shop ---',
+      '[WARNING] /shop/src/main/java/com/acme/shop/Client.java:[12,30] [deprecation] Backoff in org.sample.http.retry has been deprecated',
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /shop/src/main/java/com/acme/shop/Client.java: warnings found and -Werror specified',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project shop: Compilation failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.http:http-retry');
+  });
+});
