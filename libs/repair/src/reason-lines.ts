@@ -78,7 +78,7 @@ export class ReasonLineDetector {
   accept(n: number, text: string): number[] {
     const blank = text.trim() === '';
     if (blank) {
-      if (this.mode === 'section' || this.mode === 'indented') this.pendingBlank.push(n);
+      if (this.mode === 'section' || this.mode === 'indented' || this.mode === 'message') this.pendingBlank.push(n);
       else this.mode = 'none';
       if (this.pendingBlank.length > 2) this.end();
       return [];
@@ -98,6 +98,14 @@ export class ReasonLineDetector {
     if (OPENS_SECTION.test(text)) {
       this.mode = 'section';
       return [n];
+    }
+    // A blank line ends a message unless the exception's frames or causes go on after it.
+    if (this.mode === 'message' && pending.length > 0) {
+      if (STACK_FRAME.test(text) || TRACE_CONTINUES.test(text)) {
+        this.mode = 'indented';
+        return [...pending, n];
+      }
+      this.mode = 'none';
     }
     if (this.mode === 'message' && !TOOL_PREFIX.test(text) && this.messageBudget-- > 0) {
       if (STACK_FRAME.test(text)) this.mode = 'indented';
