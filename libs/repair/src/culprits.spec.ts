@@ -111,3 +111,22 @@ describe('compiler warnings made errors', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.http:http-retry');
   });
 });
+
+describe('exceptions that report another class', () => {
+  it('takes an exception whose message spans lines for a wrapper once a cause follows it', () => {
+    const log = testFailure(
+      [download('org.sample.config', 'config-core', '4.0.0'), download('org.sample.yaml', 'yaml-reader', '2.0.0')],
+      [
+        'org.sample.config.ConfigException: ',
+        'config.yaml has an error:',
+        '  * Unknown key at: output.format',
+        '',
+        '\tat org.sample.config.ConfigFactory.build(ConfigFactory.java:94)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+        'Caused by: org.sample.yaml.UnknownKeyException: unknown key format',
+        '\tat org.sample.yaml.Reader.read(Reader.java:12)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.yaml:yaml-reader');
+  });
+});

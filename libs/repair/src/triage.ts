@@ -97,6 +97,9 @@ const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppress
 /** `class a.B cannot be cast to class c.D` (Java 11+), `a.B cannot be cast to c.D` (Java 8): the target's package. */
 const CAST_TARGET = /\bcannot be cast to (?:class )?((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*/;
 
+/** Lines a build tool or test runner printed: a trace has ended before them. */
+const TOOL_OUTPUT = /^\[(?:ERROR|WARNING|WARN|INFO|DEBUG)\]|^Tests run:|^Running /;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -124,6 +127,8 @@ export class BuildLogTriage {
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
+  /** The names of the latest exception settled as a root cause while its trace may still go on. */
+  private settled: Array<[pkg: string, weight: number, named: boolean]> = [];
   /** The enforcer conflict being read: its artifact, the current path's direct dependency, the paths so far. */
   private treeVictim: string | undefined;
   private treeDirect: string | undefined;
@@ -344,11 +349,13 @@ export class BuildLogTriage {
     // Within a trace, the exception that wraps another is its victim: only the last one's names
     // count fully (as the root cause), the wrappers' a quarter.
     if (header) {
+      if (/^Caused by: /.test(text) && !this.inTrace) this.reviseSettledCause();
       this.settleCause(WEIGHT.wrapper);
       this.inTrace = true;
     } else if (!isFrame && !TRACE_GOES_ON.test(text)) {
       this.settleCause(1, WEIGHT.rootCause);
       this.inTrace = false;
+      if (TOOL_OUTPUT.test(text)) this.settled = [];
     }
     // A failed cast names the type the code expected, its own, beside the object's class, which
     // came from elsewhere: the provider of that object is what behaves differently.
@@ -399,8 +406,19 @@ export class BuildLogTriage {
 
   /** Adds the names of the exception header read last: scaled, plus a bonus for the root cause. */
   private settleCause(scale: number, bonus = 0): void {
+    if (this.cause.length > 0) this.settled = bonus > 0 ? this.cause : [];
     for (const [pkg, weight, named] of this.cause) this.addPackage(pkg, weight * scale + (named ? bonus : 0));
     this.cause = [];
+  }
+
+  /**
+   * An exception whose message went on over lines was settled as the root cause at its first
+   * message line; a `Caused by:` after that message makes it a wrapper after all.
+   */
+  private reviseSettledCause(): void {
+    for (const [pkg, weight, named] of this.settled)
+      this.addPackage(pkg, weight * WEIGHT.wrapper - weight - (named ? WEIGHT.rootCause : 0));
+    this.settled = [];
   }
 
   private addPackage(pkg: string, weight: number): void {
