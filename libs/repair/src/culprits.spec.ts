@@ -129,4 +129,47 @@ describe('exceptions that report another class', () => {
     );
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.yaml:yaml-reader');
   });
+  it("blames the class Jackson found an unknown field in, not Jackson, even in the tests' output", () => {
+    const log = testFailure(
+      [
+        download('org.sample.config', 'config-core', '4.0.0'),
+        download('com.fasterxml.jackson.core', 'jackson-databind', '2.15.2'),
+        download('org.sample.alerts', 'config-alerts', '4.0.1'),
+      ],
+      [
+        'org.sample.config.ConfigException: ',
+        'config.yaml has an error:',
+        '  * Unrecognized field at: alerts.[0].retries',
+        '',
+        'Caused by: com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: ',
+        'Unrecognized field "retries" (class org.sample.alerts.AlertFactory), not marked as ignorable (3 known properties: "url", "level", "name"])',
+        ' at [Source: UNKNOWN] (through reference chain: com.acme.shop.ShopConfig["alerts"]->org.sample.config.AlertsFactory["list"]->org.sample.alerts.AlertFactory["retries"])',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.alerts:config-alerts');
+  });
+
+  it('blames the artifact named after a type id Jackson found no subtype for, not the type it extends', () => {
+    const message =
+      'Could not resolve type id \'pager\' as a subtype of `org.sample.config.AlertFactory`: known type ids = [mail, log] (through reference chain: com.acme.shop.ShopConfig["alerts"]->org.sample.config.AlertsFactory["list"]->java.util.ArrayList[0])';
+    const log = testFailure(
+      [
+        download('org.sample.config', 'config-core', '4.0.0'),
+        download('com.fasterxml.jackson.core', 'jackson-databind', '2.15.2'),
+        download('org.sample.pager', 'pager-client', '1.2.0'),
+        download('org.example', 'config-pager', '4.0.1'),
+      ],
+      [
+        'org.sample.config.ConfigException: ',
+        `config.yaml has an error: ${message}`,
+        '',
+        `Caused by: com.fasterxml.jackson.databind.exc.InvalidTypeIdException: ${message}`,
+        '\tat com.fasterxml.jackson.databind.exc.InvalidTypeIdException.from(InvalidTypeIdException.java:43)',
+        '\tat com.fasterxml.jackson.databind.DeserializationContext.invalidTypeIdException(DeserializationContext.java:2084)',
+        '\tat org.sample.config.ConfigFactory.build(ConfigFactory.java:94)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.example:config-pager');
+  });
 });

@@ -132,6 +132,24 @@ export class ArtifactIndex {
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
   }
 
+  /**
+   * The artifact named after `word` (`g:a` whose artifactId holds it), preferring one whose name
+   * also holds a word of `context` (the framework it plugs into); undefined when none does.
+   */
+  namedAfter(word: string, context: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestShared = -1;
+    for (const name of this.byWord.get(word) ?? []) {
+      const words = artifactWords(name.slice(name.indexOf(':') + 1));
+      const shared = words.filter((w) => w !== word && context.includes(w)).length;
+      if (shared > bestShared || (shared === bestShared && best !== undefined && name.length < best.length)) {
+        best = name;
+        bestShared = shared;
+      }
+    }
+    return best;
+  }
+
   private artifactFor(pkg: string): string | undefined {
     const segments = pkg.split('.');
     const groups = this.byPrefix.get(segments.slice(0, 2).join('.')) ?? [];

@@ -52,6 +52,7 @@ const WEIGHT = {
   directInTree: 1.5,
   deepInTree: 0.25,
   rootCause: 2,
+  mapping: 3,
   newestPath: 2,
   wrapper: 0.25,
   linkage: 1,
@@ -94,11 +95,45 @@ function releaseLineBom(groupId: string, artifactId: string): { name: string; li
 /** Lines inside a Java stack trace after its frames. */
 const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
 
-/** `class a.B cannot be cast to class c.D` (Java 11+), `a.B cannot be cast to c.D` (Java 8): the target's package. */
-const CAST_TARGET = /\bcannot be cast to (?:class )?((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*/;
+/**
+ * Where a message goes on to name what the failing code expected rather than what it got: the
+ * type of a failed cast (`class a.B cannot be cast to class c.D`, Java 8 without `class`), the
+ * extension point of a Jackson type id (`… as a subtype of `c.D``). The names after it are context.
+ */
+const EXPECTED_TYPE = /\bcannot be cast to |\bas a subtype of /;
+/** Jackson's path to the value it could not read: the classes before the last one only hold it. */
+const REFERENCE_CHAIN = /\(through reference chain: ([^)]*)\)/;
+
+/** The packages a line names only as context of what failed (see EXPECTED_TYPE, REFERENCE_CHAIN). */
+function contextPackages(text: string): Set<string> {
+  const context = new Set<string>();
+  const expected = EXPECTED_TYPE.exec(text);
+  if (expected) {
+    const subject = new Set(findPackages(text.slice(0, expected.index)).map((m) => m.name));
+    for (const m of findPackages(text.slice(expected.index))) if (!subject.has(m.name)) context.add(m.name);
+  }
+  const chain = REFERENCE_CHAIN.exec(text);
+  if (chain) {
+    const links = (chain[1] as string).split('->');
+    const last = new Set(findPackages(links[links.length - 1] ?? '').map((m) => m.name));
+    for (const m of findPackages(links.slice(0, -1).join(' '))) if (!last.has(m.name)) context.add(m.name);
+  }
+  return context;
+}
 
 /** Lines a build tool or test runner printed: a trace has ended before them. */
 const TOOL_OUTPUT = /^\[(?:ERROR|WARNING|WARN|INFO|DEBUG)\]|^Tests run:|^Running /;
+
+/**
+ * Jackson's reports of data that no longer fits the classes it is read into: a field the class
+ * does not have (`Unrecognized field "f" (class org.foo.FooFactory)`), a type id no subtype is
+ * registered under (`Could not resolve type id 'foo' as a subtype of `org.bar.Factory``). The
+ * class, or the artifact that registered the subtype, changed; Jackson's exception only reports it.
+ */
+const UNRECOGNIZED_FIELD = /\bUnrecognized field "[^"]*" \(class ((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*\)/;
+const UNKNOWN_TYPE_ID = /\bCould not resolve type id '([\w.-]+)' as a subtype of `?((?:[a-z_][\w$]*\.)+)[A-Z]/;
+const MAPPING_REPORT =
+  /^(?:\[ERROR\]\s*)?(?:Caused by: )?com\.fasterxml\.jackson\.databind\.exc\.(?:UnrecognizedPropertyException|InvalidTypeIdException)\b/;
 
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
@@ -185,6 +220,30 @@ export class BuildLogTriage {
       }
     }
     if (!reason) this.readLinkageError(text);
+    if (text.includes('Unrecognized field') || text.includes('type id')) this.readMappingError(text, reason);
+  }
+
+  /**
+   * Jackson's mapping errors: each mention counts in the reason lines, each name once in the
+   * output of the code under test (which may log the same error many times).
+   */
+  private readMappingError(text: string, reason: boolean): void {
+    const field = UNRECOGNIZED_FIELD.exec(text);
+    const pkg = field ? (field[1] as string).slice(0, -1) : undefined;
+    if (pkg !== undefined && this.firstMention(pkg, reason)) this.addPackage(pkg, WEIGHT.mapping);
+    const typeId = UNKNOWN_TYPE_ID.exec(text);
+    if (!typeId) return;
+    const id = (typeId[1] as string).toLowerCase();
+    const provider = this.artifacts.namedAfter(id, (typeId[2] as string).split('.'));
+    if (provider !== undefined && this.firstMention(provider, reason)) this.coordinates.add(provider, WEIGHT.mapping);
+  }
+
+  /** Whether a name read in a line counts: always in a reason line, else the first time only. */
+  private firstMention(name: string, reason: boolean): boolean {
+    if (reason) return true;
+    if (this.linked.has(name) || this.linked.size >= 1000) return false;
+    this.linked.add(name);
+    return true;
   }
 
   /**
@@ -358,13 +417,12 @@ export class BuildLogTriage {
       if (TOOL_OUTPUT.test(text)) this.settled = [];
     }
     // A failed cast names the type the code expected, its own, beside the object's class, which
-    // came from elsewhere: the provider of that object is what behaves differently.
-    const cast = CAST_TARGET.exec(text);
-    const castTarget = cast ? (cast[1] as string).slice(0, -1) : undefined;
-    const castSource = cast ? findPackages(text.slice(0, cast.index)).map((m) => m.name) : [];
+    // came from elsewhere: the provider of that object is what behaves differently. Likewise the
+    // type a Jackson type id should have been a subtype of is the framework, not the plug-in.
+    const context = contextPackages(text);
     for (const m of mentions) {
       if (isPlatformPackage(m.name)) continue;
-      if (m.kind === 'class' && m.name === castTarget && !castSource.includes(m.name)) {
+      if (m.kind === 'class' && context.has(m.name)) {
         if (header && this.cause.length < 40) this.cause.push([m.name, WEIGHT.namedClass * WEIGHT.wrapper, false]);
         else if (!header) this.addPackage(m.name, WEIGHT.namedClass * WEIGHT.wrapper);
         continue;
@@ -378,8 +436,14 @@ export class BuildLogTriage {
       } else if (m.kind === 'missing') {
         weight = WEIGHT.missingPackage;
         if (this.missing.size < 1000) this.missing.add(m.name);
-      } else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
-      else weight = WEIGHT.namedClass;
+      } else if (header && `${m.name}.` === header[1]) {
+        // A mapping error's exception reports a mismatch in another class: it is the messenger.
+        if (MAPPING_REPORT.test(text)) {
+          if (this.cause.length < 40) this.cause.push([m.name, WEIGHT.exceptionClass * WEIGHT.wrapper, false]);
+          continue;
+        }
+        weight = WEIGHT.exceptionClass;
+      } else weight = WEIGHT.namedClass;
       if (header || (m.kind === 'frame' && this.inTrace)) {
         if (this.cause.length < 40) this.cause.push([m.name, weight, m.kind !== 'frame']);
         continue;
