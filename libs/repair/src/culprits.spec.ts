@@ -173,3 +173,32 @@ describe('exceptions that report another class', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.example:config-pager');
   });
 });
+
+describe('enforcer rules', () => {
+  it("reads a duplicate-classes report to its end and blames the released jar, not the project's own module", () => {
+    const log = [
+      download('org.sample.proto', 'common-protos', '2.7.0'),
+      '[INFO] --- enforcer:3.0.0:enforce (enforce) @ shop-grpc ---',
+      '[WARNING] Rule 3: org.apache.maven.plugins.enforcer.BanDuplicateClasses failed with message:',
+      'Duplicate classes found:',
+      '',
+      '  Found in:',
+      '    com.acme.shop:shop-proto:jar:1.4.0-SNAPSHOT:compile',
+      '    org.sample.proto:common-protos:jar:2.7.0:compile',
+      '  Duplicate classes:',
+      '    com/acme/shop/location/Location.class',
+      '    com/acme/shop/location/Location$Builder.class',
+      '',
+      '[INFO] ------------------------------------------------------------------------',
+      '[INFO] BUILD FAILURE',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:3.0.0:enforce (enforce) on project shop-grpc: Some Enforcer rules have failed. Look above for specific messages explaining why the rule failed. -> [Help 1]',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.reasonLines).toEqual([
+      [3, 11],
+      [15, 15],
+    ]);
+    expect(d.culprits[0]?.name).toBe('org.sample.proto:common-protos');
+    expect(d.culprits.map((c) => c.name)).not.toContain('com.acme.shop:shop-proto');
+  });
+});

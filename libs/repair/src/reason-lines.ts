@@ -43,6 +43,8 @@ const ERROR_LINE: RegExp[] = [
 /** After these, the following non-blank lines (up to a blank line or a tool-prefixed line) belong to it. */
 const OPENS_MESSAGE =
   /<<< (?:FAILURE|ERROR)!\s*$|^(?:Failed tests|Tests in error): *$|Rule \d+: \S+ failed with message:|^(?:Dependency convergence error for|Require upper bound dependencies error for) /;
+/** An enforcer rule's failure: its message is one log record of many lines. */
+const RULE_MESSAGE = /Rule \d+: \S+ failed with message:/;
 /** Gradle's explanation block runs to `* Try:` (or the next `* ` heading). */
 const OPENS_SECTION = /^\* What went wrong:/;
 const CLOSES_SECTION = /^\* (?:Try|Get more help|Exception is):?/;
@@ -68,6 +70,8 @@ export class ReasonLineDetector {
   private pendingBlank: number[] = [];
   /** Lines still allowed in an exception's message before its frames. */
   private messageBudget = Infinity;
+  /** Whether the open message is a whole log record (an enforcer rule's), blank lines included. */
+  private wholeRecord = false;
   /** Inside a test runner's output (Surefire's T E S T S to Results): there bare traces are the tests' own output. */
   private inTests = false;
 
@@ -99,8 +103,11 @@ export class ReasonLineDetector {
       this.mode = 'section';
       return [n];
     }
-    // A blank line ends a message unless the exception's frames or causes go on after it.
+    // A blank line ends a message unless the exception's frames or causes go on after it, or the
+    // message is one log record: Maven prefixes only a record's first line, so an enforcer rule's
+    // message runs to the next prefixed line, blank lines and all.
     if (this.mode === 'message' && pending.length > 0) {
+      if (this.wholeRecord && !TOOL_PREFIX.test(text)) return [...pending, n];
       if (STACK_FRAME.test(text) || TRACE_CONTINUES.test(text)) {
         this.mode = 'indented';
         return [...pending, n];
@@ -117,12 +124,14 @@ export class ReasonLineDetector {
     if (isErrorLine(text) || FAILED_TEST.test(text)) {
       this.mode = OPENS_MESSAGE.test(text) ? 'message' : 'indented';
       this.messageBudget = Infinity;
+      this.wholeRecord = RULE_MESSAGE.test(text);
       return [n];
     }
     if (!this.inTests && (EXCEPTION_HEADER.test(text) || STACK_FRAME.test(text))) {
       // A trace outside any build tool's error: the CI's own failure (a clone, an agent).
       this.mode = STACK_FRAME.test(text) ? 'indented' : 'message';
       this.messageBudget = 4;
+      this.wholeRecord = false;
       return [...(this.mode === 'indented' ? pending : []), n];
     }
     this.mode = 'none';

@@ -135,6 +135,8 @@ const UNKNOWN_TYPE_ID = /\bCould not resolve type id '([\w.-]+)' as a subtype of
 const MAPPING_REPORT =
   /^(?:\[ERROR\]\s*)?(?:Caused by: )?com\.fasterxml\.jackson\.databind\.exc\.(?:UnrecognizedPropertyException|InvalidTypeIdException)\b/;
 
+const CLASS_FILE_ENTRY = /^\s*(?:[\w$-]+\/)+[\w$-]+\.class\s*$/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -296,7 +298,8 @@ export class BuildLogTriage {
     this.readCoordinates(text);
     this.readRepositoryJars(text);
     for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
-    this.readPackages(text);
+    // A bare class file is an entry of a jar listing (the enforcer's duplicate classes), in every jar listed.
+    if (!CLASS_FILE_ENTRY.test(text)) this.readPackages(text);
     const required = REQUIRES_PLATFORM.exec(text);
     if (required && this.requiredLines.size < 100) this.requiredLines.add(required[1] as string);
   }
@@ -315,13 +318,15 @@ export class BuildLogTriage {
     this.readTreePath(text, tree, victim, mentions);
     for (const c of mentions) {
       const name = `${c.groupId}:${c.artifactId}`;
-      this.artifacts.add(c.groupId, c.artifactId);
       if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
+        this.artifacts.add(c.groupId, c.artifactId);
         this.coordinates.add(name, WEIGHT.failedPlugin);
         continue;
       }
-      // The project itself: the root of a dependency tree, or a snapshot being built.
+      // The project itself: the root of a dependency tree, or a snapshot being built. Its modules
+      // hold the project's own packages, so they name no dependency's package either.
       if (/SNAPSHOT/.test(text.slice(c.index, c.index + name.length + 60).split(/\s/)[0] ?? '')) continue;
+      this.artifacts.add(c.groupId, c.artifactId);
       if (tree) {
         const depth = Math.floor((tree[1] as string).length / 2);
         if (depth === 0) continue;
