@@ -202,3 +202,29 @@ describe('enforcer rules', () => {
     expect(d.culprits.map((c) => c.name)).not.toContain('com.acme.shop:shop-proto');
   });
 });
+
+describe('dependency analysis', () => {
+  const log = (goal: string): string =>
+    [
+      '[INFO] --- dependency:3.6.0:analyze-only (analyze) @ core ---',
+      '[INFO] --- dependency:3.6.0:analyze-only (analyze) @ shop ---',
+      '[WARNING] Used undeclared dependencies found:',
+      '[WARNING]    org.sample.json:json-annotations:jar:2.0.0:compile',
+      '[WARNING] Unused declared dependencies found:',
+      '[WARNING]    org.sample.text:text-core:jar:1.4:compile',
+      '[INFO] BUILD FAILURE',
+      `[ERROR] Failed to execute goal ${goal} (analyze) on project shop: Dependency problems found -> [Help 1]`,
+    ].join('\n');
+
+  it('blames the artifacts a failed dependency:analyze lists', () => {
+    const names = triageLog(log('org.apache.maven.plugins:maven-dependency-plugin:3.6.0:analyze-only'))
+      .culprits.slice(0, 2)
+      .map((c) => c.name);
+    expect(names.sort()).toEqual(['org.sample.json:json-annotations', 'org.sample.text:text-core']);
+  });
+
+  it('ignores the lists when the analysis did not fail the build', () => {
+    const names = triageLog(log('org.apache.maven.plugins:maven-surefire-plugin:3.1.2:test')).culprits.map((c) => c.name);
+    expect(names).not.toContain('org.sample.json:json-annotations');
+  });
+});

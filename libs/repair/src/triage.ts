@@ -137,6 +137,11 @@ const MAPPING_REPORT =
 
 const CLASS_FILE_ENTRY = /^\s*(?:[\w$-]+\/)+[\w$-]+\.class\s*$/;
 
+/** maven-dependency-plugin's analysis: its lists, their items (`[WARNING]    g:a:jar:1.0:compile`), its failure. */
+const ANALYSIS_LIST = /^\[(?:WARNING|ERROR)\] (?:Used undeclared|Unused declared|Non-test scoped test only) dependencies found:/;
+const ANALYSIS_ITEM = /^\[(?:WARNING|ERROR)\]\s+([\w.-]+):([\w.-]+):[\w-]+:(?:[\w-]+:)?[\w.+-]+(?::\w+)?\s*$/;
+const ANALYSIS_FAILED = /Failed to execute goal org\.apache\.maven\.plugins:maven-dependency-plugin:[\w.+-]+:analyze/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -185,6 +190,10 @@ export class BuildLogTriage {
   private versionMissing = false;
   /** Release lines (`2.332`) of the platform versions that errors say a dependency requires. */
   private readonly requiredLines = new Set<string>();
+  /** The artifacts the latest dependency analysis listed (used undeclared, unused declared), and whether its goal failed the build. */
+  private readonly analyzed: string[] = [];
+  private analysisListing = false;
+  private analysisFailed = false;
   /** Packages named by linkage errors outside the reason lines, counted once each. */
   private readonly linked = new Set<string>();
 
@@ -205,7 +214,11 @@ export class BuildLogTriage {
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
     if (COMPILER_WARNING.test(text)) {
       if (this.warnings.length < 200) this.warnings.push([n, text]);
-    } else if (/^\[INFO\] --- /.test(text)) this.warnings.length = 0;
+    } else if (/^\[INFO\] --- /.test(text)) {
+      this.warnings.length = 0;
+      this.analyzed.length = 0;
+    }
+    this.readDependencyAnalysis(text);
     let reason = false;
     for (const line of this.detector.accept(n, text)) {
       this.addRange(line);
@@ -246,6 +259,27 @@ export class BuildLogTriage {
     if (this.linked.has(name) || this.linked.size >= 1000) return false;
     this.linked.add(name);
     return true;
+  }
+
+  /**
+   * `dependency:analyze` lists, as warnings, the artifacts the code uses without declaring them
+   * and those it declares without using; with failOnWarning the build fails on them. After an
+   * update they are the update's doing (classes that moved to another artifact of its family,
+   * an artifact it now brings or replaces): each counts when the analysis failed the build.
+   */
+  private readDependencyAnalysis(text: string): void {
+    if (ANALYSIS_FAILED.test(text)) this.analysisFailed = true;
+    if (ANALYSIS_LIST.test(text)) {
+      this.analysisListing = true;
+      return;
+    }
+    if (!this.analysisListing) return;
+    const item = ANALYSIS_ITEM.exec(text);
+    if (!item) {
+      this.analysisListing = false;
+      return;
+    }
+    if (this.analyzed.length < 100) this.analyzed.push(`${item[1] as string}:${item[2] as string}`);
   }
 
   /**
@@ -510,6 +544,7 @@ export class BuildLogTriage {
     // update. One that requires a later line than the BOM's was updated by itself.
     if (this.lineBom !== undefined && this.requiredLines.has(this.lineBom.line)) tally.add(this.lineBom.name, WEIGHT.releaseLineBom);
     if (this.versionMissing && this.firstBom !== undefined) tally.add(this.firstBom, WEIGHT.importedBom);
+    if (this.analysisFailed) for (const name of this.analyzed) tally.add(name, WEIGHT.coordinates);
     for (const [pkg, weight] of this.packages) {
       if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
       const name = this.artifacts.nameOf(pkg);
