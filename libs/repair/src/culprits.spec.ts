@@ -228,3 +228,28 @@ describe('dependency analysis', () => {
     expect(names).not.toContain('org.sample.json:json-annotations');
   });
 });
+
+describe("an update bot's commit in the log", () => {
+  const failing = (checkout: string[]): string =>
+    [
+      ...checkout,
+      download('org.sample.net', 'net-core', '5.0.0'),
+      download('org.sample.text', 'text-core', '2.1.0'),
+      '[ERROR] /shop/src/main/java/com/acme/shop/Feed.java:[3,30] package org.sample.net.http does not exist',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project shop: Compilation failure',
+    ].join('\n');
+
+  it.each([
+    ['Commit message: "Bump text-core from 2.0.0 to 2.1.0"', 'org.sample.text:text-core'],
+    ['HEAD is now at 7847c11 Bump org.sample.text:text-core from 2.0.0 to 2.1.0 (#240)', 'org.sample.text:text-core'],
+    ['Bumps [org.sample.text:text-core](https://github.com/sample/text) from 2.0.0 to 2.1.0.', 'org.sample.text:text-core'],
+    ['Commit message: "Update dependency org.sample.text:text-core to v2.1.0"', 'org.sample.text:text-core'],
+    ['Commit message: "chore(deps): bump @sample/fetch from 1.2.0 to 2.0.0"', '@sample/fetch'],
+  ])('names the dependency the commit title %s moved', (title, name) => {
+    expect(triageLog(failing([title])).culprits[0]?.name).toBe(name);
+  });
+
+  it('goes by the errors when no such commit is in the log', () => {
+    expect(triageLog(failing(['HEAD is now at 7847c11 Fix the feed parser'])).culprits[0]?.name).toBe('org.sample.net:net-core');
+  });
+});

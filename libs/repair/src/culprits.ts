@@ -132,6 +132,12 @@ export class ArtifactIndex {
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
   }
 
+  /** The fetched artifact whose artifactId is `artifactId`, as `g:a` (the first group that has it), or undefined. */
+  withArtifactId(artifactId: string): string | undefined {
+    for (const [group, artifacts] of this.byGroup) if (artifacts.has(artifactId)) return `${group}:${artifactId}`;
+    return undefined;
+  }
+
   /**
    * The artifact named after `word` (`g:a` whose artifactId holds it), preferring one whose name
    * also holds a word of `context` (the framework it plugs into); undefined when none does.

@@ -57,6 +57,7 @@ const WEIGHT = {
   wrapper: 0.25,
   linkage: 1,
   releaseLineBom: 4,
+  updateCommit: 10,
   importedBom: 3,
 } as const;
 
@@ -142,6 +143,15 @@ const ANALYSIS_LIST = /^\[(?:WARNING|ERROR)\] (?:Used undeclared|Unused declared
 const ANALYSIS_ITEM = /^\[(?:WARNING|ERROR)\]\s+([\w.-]+):([\w.-]+):[\w-]+:(?:[\w-]+:)?[\w.+-]+(?::\w+)?\s*$/;
 const ANALYSIS_FAILED = /Failed to execute goal org\.apache\.maven\.plugins:maven-dependency-plugin:[\w.+-]+:analyze/;
 
+/**
+ * The title of an update bot's commit, as a CI's checkout step prints it (`Commit message: "…"`,
+ * `HEAD is now at 1a2b3c4 …`): Dependabot's `Bump org.foo:bar from 1.0 to 2.0` (or its body's
+ * `Bumps [bar](…) from …`), Renovate's `Update dependency org.foo:bar to v2.0`. The change being
+ * built names the dependency it moved.
+ */
+const UPDATE_COMMIT =
+  /\b[Bb]umps? \[?((?:@[\w.-]+\/)?[\w.:-]*[\w-])\]?(?:\([^)]*\))? from v?\d\S* to v?\d|\b[Uu]pdate dependency ((?:@[\w.-]+\/)?[\w.:-]*[\w-]) to v?\d/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -190,6 +200,8 @@ export class BuildLogTriage {
   private versionMissing = false;
   /** Release lines (`2.332`) of the platform versions that errors say a dependency requires. */
   private readonly requiredLines = new Set<string>();
+  /** Dependencies an update bot's commit title says the build's change moved (see UPDATE_COMMIT). */
+  private readonly updated = new Set<string>();
   /** The artifacts the latest dependency analysis listed (used undeclared, unused declared), and whether its goal failed the build. */
   private readonly analyzed: string[] = [];
   private analysisListing = false;
@@ -211,6 +223,11 @@ export class BuildLogTriage {
       return;
     }
     if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
+    if (text.includes('ump') || text.includes('pdate dependency')) {
+      const update = UPDATE_COMMIT.exec(text);
+      const name = update?.[1] ?? update?.[2];
+      if (name !== undefined && this.updated.size < 10) this.updated.add(name);
+    }
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
     if (COMPILER_WARNING.test(text)) {
       if (this.warnings.length < 200) this.warnings.push([n, text]);
@@ -545,6 +562,9 @@ export class BuildLogTriage {
     if (this.lineBom !== undefined && this.requiredLines.has(this.lineBom.line)) tally.add(this.lineBom.name, WEIGHT.releaseLineBom);
     if (this.versionMissing && this.firstBom !== undefined) tally.add(this.firstBom, WEIGHT.importedBom);
     if (this.analysisFailed) for (const name of this.analyzed) tally.add(name, WEIGHT.coordinates);
+    // Dependabot names a Maven dependency by its artifactId alone in older titles.
+    for (const name of this.updated)
+      tally.add(name.includes(':') ? name : (this.artifacts.withArtifactId(name) ?? name), WEIGHT.updateCommit);
     for (const [pkg, weight] of this.packages) {
       if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
       const name = this.artifacts.nameOf(pkg);
