@@ -129,6 +129,18 @@ describe('exceptions that report another class', () => {
     );
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.yaml:yaml-reader');
   });
+  it('keeps an exception the root cause when other output comes before a later cause', () => {
+    const log = [
+      download('org.sample.config', 'config-core', '4.0.0'),
+      download('org.sample.yaml', 'yaml-reader', '2.0.0'),
+      'org.sample.config.ConfigException: config.yaml has an error:',
+      '  * Unknown key at: output.format',
+      '[INFO] Deploying to staging',
+      'Caused by: org.sample.yaml.UnknownKeyException: unknown key format',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.config:config-core');
+  });
+
   it("blames the class Jackson found an unknown field in, not Jackson, even in the tests' output", () => {
     const log = testFailure(
       [

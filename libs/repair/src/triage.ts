@@ -251,7 +251,11 @@ export class BuildLogTriage {
         this.warnings.length = 0;
       }
     }
-    if (!reason) this.readLinkageError(text);
+    if (!reason) {
+      this.readLinkageError(text);
+      // Output between reason lines ends any trace a later `Caused by:` could still revise.
+      if (text.trim() !== '') this.settled = [];
+    }
     if (text.includes('Unrecognized field') || text.includes('type id')) this.readMappingError(text, reason);
   }
 
