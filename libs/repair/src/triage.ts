@@ -328,8 +328,11 @@ export class BuildLogTriage {
     this.coordinates.clear();
     this.packages.clear();
     this.cause = [];
+    this.settled = [];
     this.missing.clear();
     this.linked.clear();
+    this.analyzed.length = 0;
+    this.analysisFailed = false;
     this.requiredLines.clear();
     this.versionMissing = false;
     this.treePaths = [];
