@@ -263,5 +263,8 @@ describe("an update bot's commit in the log", () => {
 
   it('goes by the errors when no such commit is in the log', () => {
     expect(triageLog(failing(['HEAD is now at 7847c11 Fix the feed parser'])).culprits[0]?.name).toBe('org.sample.net:net-core');
+    expect(triageLog(failing(['HEAD is now at 7847c11 Bump version from 1.4.0 to 1.5.0'])).culprits[0]?.name).toBe(
+      'org.sample.net:net-core',
+    );
   });
 });

@@ -226,7 +226,8 @@ export class BuildLogTriage {
     if (text.includes('ump') || text.includes('pdate dependency')) {
       const update = UPDATE_COMMIT.exec(text);
       const name = update?.[1] ?? update?.[2];
-      if (name !== undefined && this.updated.size < 10) this.updated.add(name);
+      // A release's own 'Bump version from 1.0 to 1.1' moves no dependency.
+      if (name !== undefined && !/^(?:version|versions|deps|dependencies)$/i.test(name) && this.updated.size < 10) this.updated.add(name);
     }
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
     if (COMPILER_WARNING.test(text)) {
