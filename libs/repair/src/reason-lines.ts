@@ -40,7 +40,7 @@ const ERROR_LINE: RegExp[] = [
   /^(?:Dependency convergence error for|Require upper bound dependencies error for|Found Banned Dependency:) /,
 ];
 
-/** After these, the following non-blank lines (up to a blank line or a tool-prefixed line) belong to it. */
+/** After these, the following lines belong to it, up to a tool-prefixed line or a blank line after which no frame or cause goes on. */
 const OPENS_MESSAGE =
   /<<< (?:FAILURE|ERROR)!\s*$|^(?:Failed tests|Tests in error): *$|Rule \d+: \S+ failed with message:|^(?:Dependency convergence error for|Require upper bound dependencies error for) /;
 /** An enforcer rule's failure: its message is one log record of many lines. */
