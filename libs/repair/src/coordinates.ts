@@ -12,6 +12,48 @@ export interface Artifact {
   readonly extension: string;
 }
 
+/** Top-level domains: a Java package or group id that starts with one names its owner next. */
+export const DOMAINS = new Set([
+  'org',
+  'com',
+  'io',
+  'net',
+  'de',
+  'fr',
+  'ch',
+  'nl',
+  'uk',
+  'be',
+  'eu',
+  'edu',
+  'me',
+  'dev',
+  'info',
+  'biz',
+  'xyz',
+  'co',
+  'at',
+  'se',
+  'no',
+  'jp',
+  'cn',
+  'ru',
+  'it',
+  'es',
+  'pl',
+  'br',
+  'us',
+  'ca',
+  'au',
+  'in',
+  'gov',
+  'mil',
+  'tech',
+  'app',
+  'cloud',
+  'ai',
+]);
+
 /** Segments after which a Maven repository URL's path is the group path (`…/maven2/org/foo/…`). */
 const REPOSITORY_ROOTS = new Set([
   'maven2',
@@ -21,34 +63,93 @@ const REPOSITORY_ROOTS = new Set([
   'releases',
   'snapshots',
   'incrementals',
-  'repository',
-  'repositories',
-  'content',
-  'groups',
-  'artifactory',
+  'repo',
   'libs-release',
   'libs-snapshot',
 ]);
+/** Segments followed by a repository's name, then the group path: Nexus (`content/repositories/<name>/`, `content/groups/<name>/`, `repository/<name>/`), Artifactory (`artifactory/<name>/`). */
+const NAMED_REPOSITORY_ROOTS = new Set(['repositories', 'groups', 'repository', 'artifactory']);
 
-const DOWNLOAD = /^(?:\[INFO\] )?Download(?:ing|ed) from [^:]+: (\S+)/;
+const DOWNLOAD = /^(?:\[INFO\] )?Download(?:ing|ed) from ([^:]+): (\S+)/;
 
-/** The artifact of a Maven `Downloading from <repo>: <url>` line, or undefined. */
-export function parseDownload(text: string): Artifact | undefined {
+/** The path segments of a download line's URL after its host, with the repository's id. */
+function downloadPath(text: string): { repository: string; segments: string[] } | undefined {
   const match = DOWNLOAD.exec(text);
   if (!match) return undefined;
-  const url = (match[1] as string).replace(/^[a-z]+:\/\/[^/]+\//, '');
-  const parts = url.split('/');
-  if (parts.length < 4) return undefined;
-  const file = parts[parts.length - 1] as string;
-  const version = parts[parts.length - 2] as string;
-  const artifactId = parts[parts.length - 3] as string;
+  const segments = (match[2] as string).replace(/^[a-z]+:\/\/[^/]+\//, '').split('/');
+  return segments.length < 4 ? undefined : { repository: match[1] as string, segments };
+}
+
+/**
+ * Where a repository's group paths start when nothing was learned about it: after the first root
+ * segment, or after the name a named root is followed by; else at a top-level domain (a group
+ * path has begun: `maven` in `org/apache/maven/` is no root).
+ */
+function guessedBase(segments: readonly string[]): number {
+  const last = segments.length - 4;
+  for (let i = 0; i <= last; i++) {
+    const segment = segments[i] as string;
+    if (DOMAINS.has(segment)) return i;
+    if (NAMED_REPOSITORY_ROOTS.has(segment) && i + 1 <= last) return i + 2;
+    if (REPOSITORY_ROOTS.has(segment)) return i + 1;
+  }
+  return 0;
+}
+
+function artifactAt(segments: readonly string[], base: number): Artifact | undefined {
+  const file = segments[segments.length - 1] as string;
+  const version = segments[segments.length - 2] as string;
+  const artifactId = segments[segments.length - 3] as string;
   if (!file.startsWith(`${artifactId}-`)) return undefined;
-  let start = 0;
-  for (let i = 0; i < parts.length - 3; i++) if (REPOSITORY_ROOTS.has(parts[i] as string)) start = i + 1;
-  const group = parts.slice(start, parts.length - 3);
+  const group = segments.slice(base, segments.length - 3);
   if (group.length === 0) return undefined;
   const extension = file.slice(file.lastIndexOf('.') + 1);
   return { groupId: group.join('.'), artifactId, version, extension };
+}
+
+/** The artifact of a Maven `Downloading from <repo>: <url>` line, or undefined (the repository's layout guessed from its URL). */
+export function parseDownload(text: string): Artifact | undefined {
+  const path = downloadPath(text);
+  return path && artifactAt(path.segments, guessedBase(path.segments));
+}
+
+/**
+ * Reads download lines, learning where each repository's group paths start. Maven asks the
+ * repositories for an artifact one after the other, so consecutive lines of two repositories
+ * end with the same group path: what precedes it is each repository's base
+ * (`nexus/content/repositories/central/` beside `maven2/`), whatever the server's layout.
+ */
+export class DownloadReader {
+  private readonly bases = new Map<string, string[]>();
+  private previous: { repository: string; segments: string[] } | undefined;
+
+  read(text: string): Artifact | undefined {
+    const path = downloadPath(text);
+    if (!path) return undefined;
+    if (text.includes('Downloading from ')) {
+      if (this.previous && this.previous.repository !== path.repository) this.learn(this.previous, path);
+      this.previous = path;
+    }
+    const learned = this.bases.get(path.repository);
+    const base =
+      learned !== undefined && path.segments.slice(0, learned.length).join('/') === learned.join('/') ? learned.length : undefined;
+    return artifactAt(path.segments, base ?? guessedBase(path.segments));
+  }
+
+  private learn(a: { repository: string; segments: string[] }, b: { repository: string; segments: string[] }): void {
+    let shared = 0;
+    const [x, y] = [a.segments, b.segments];
+    while (shared < x.length && shared < y.length && x[x.length - 1 - shared] === y[y.length - 1 - shared]) shared++;
+    // The same file (name, version, artifactId) and at least one segment of group path.
+    if (shared < 4 || shared === x.length || shared === y.length) return;
+    // Both bases may end alike (`…/maven2/` of two mirrors): such a shared root belongs to them.
+    let start = 0;
+    while (start < shared - 4 && REPOSITORY_ROOTS.has(x[x.length - shared + start] as string)) start++;
+    for (const { repository, segments } of [a, b]) {
+      if (this.bases.has(repository) || this.bases.size >= 100) continue;
+      this.bases.set(repository, segments.slice(0, segments.length - shared + start));
+    }
+  }
 }
 
 /** `g:a:v`, `g:a:type:v`, `g:a:type:classifier:v` (g holds a dot or a dash, as group ids do). */
@@ -114,6 +215,8 @@ const QUALIFIED_CLASS = /(?<![\w.$/])((?:[a-z_][a-z0-9_]*[.])+)([A-Z][\w$]*)/g;
 const SLASHED_CLASS = /(?<![\w$/.])((?:[a-z_][a-z0-9_]*\/){2,})([A-Z][\w$]*)/g;
 const PACKAGE_MISSING = /package ((?:[a-z_][\w]*\.)*[a-z_][\w]*) does not exist|location: package ((?:[a-z_][\w]*\.)*[a-z_][\w]*)/g;
 const STACK_FRAME = /^\s*at (?:[\w.$]+\/)?((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*\./;
+/** javac on a deprecated class names its package alone: `[deprecation] Foo in org.bar has been deprecated`. */
+const DEPRECATED_IN_PACKAGE = /\bin ((?:[a-z_][\w]*\.)+[a-z_][\w]*) has been deprecated\b/;
 
 export interface PackageMention {
   readonly name: string;
@@ -132,6 +235,8 @@ export function findPackages(text: string): PackageMention[] {
   PACKAGE_MISSING.lastIndex = 0;
   for (let m = PACKAGE_MISSING.exec(text); m; m = PACKAGE_MISSING.exec(text))
     found.push({ name: (m[1] ?? m[2]) as string, kind: 'missing' });
+  const deprecated = DEPRECATED_IN_PACKAGE.exec(text);
+  if (deprecated) found.push({ name: deprecated[1] as string, kind: 'class' });
   // Paths of source files are the project's own code, not classes it uses.
   const withoutPaths = text.replace(/\S*\.(?:java|kt|groovy|scala)\b\S*/g, ' ');
   QUALIFIED_CLASS.lastIndex = 0;

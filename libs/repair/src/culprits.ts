@@ -1,52 +1,10 @@
-import type { Artifact } from './coordinates';
+import { DOMAINS, type Artifact } from './coordinates';
 
 /** A dependency blamed for a failure, with its share of the evidence in (0, 1]. */
 export interface Culprit {
   readonly name: string;
   readonly score: number;
 }
-
-/** Top-level domains: a Java package or group id that starts with one names its owner next. */
-const DOMAINS = new Set([
-  'org',
-  'com',
-  'io',
-  'net',
-  'de',
-  'fr',
-  'ch',
-  'nl',
-  'uk',
-  'be',
-  'eu',
-  'edu',
-  'me',
-  'dev',
-  'info',
-  'biz',
-  'xyz',
-  'co',
-  'at',
-  'se',
-  'no',
-  'jp',
-  'cn',
-  'ru',
-  'it',
-  'es',
-  'pl',
-  'br',
-  'us',
-  'ca',
-  'au',
-  'in',
-  'gov',
-  'mil',
-  'tech',
-  'app',
-  'cloud',
-  'ai',
-]);
 
 /** The platform and the test harness: in a stack trace they surround the code that failed. */
 const PLATFORM =
@@ -172,6 +130,30 @@ export class ArtifactIndex {
     }
     const segments = pkg.split('.');
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
+  }
+
+  /** The fetched artifact whose artifactId is `artifactId`, as `g:a` (the first group that has it), or undefined. */
+  withArtifactId(artifactId: string): string | undefined {
+    for (const [group, artifacts] of this.byGroup) if (artifacts.has(artifactId)) return `${group}:${artifactId}`;
+    return undefined;
+  }
+
+  /**
+   * The artifact named after `word` (`g:a` whose artifactId holds it), preferring one whose name
+   * also holds a word of `context` (the framework it plugs into); undefined when none does.
+   */
+  namedAfter(word: string, context: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestShared = -1;
+    for (const name of this.byWord.get(word) ?? []) {
+      const words = artifactWords(name.slice(name.indexOf(':') + 1));
+      const shared = words.filter((w) => w !== word && context.includes(w)).length;
+      if (shared > bestShared || (shared === bestShared && best !== undefined && name.length < best.length)) {
+        best = name;
+        bestShared = shared;
+      }
+    }
+    return best;
   }
 
   private artifactFor(pkg: string): string | undefined {

@@ -40,9 +40,11 @@ const ERROR_LINE: RegExp[] = [
   /^(?:Dependency convergence error for|Require upper bound dependencies error for|Found Banned Dependency:) /,
 ];
 
-/** After these, the following non-blank lines (up to a blank line or a tool-prefixed line) belong to it. */
+/** After these, the following lines belong to it, up to a tool-prefixed line or a blank line after which no frame or cause goes on. */
 const OPENS_MESSAGE =
   /<<< (?:FAILURE|ERROR)!\s*$|^(?:Failed tests|Tests in error): *$|Rule \d+: \S+ failed with message:|^(?:Dependency convergence error for|Require upper bound dependencies error for) /;
+/** An enforcer rule's failure: its message is one log record of many lines. */
+const RULE_MESSAGE = /Rule \d+: \S+ failed with message:/;
 /** Gradle's explanation block runs to `* Try:` (or the next `* ` heading). */
 const OPENS_SECTION = /^\* What went wrong:/;
 const CLOSES_SECTION = /^\* (?:Try|Get more help|Exception is):?/;
@@ -68,6 +70,8 @@ export class ReasonLineDetector {
   private pendingBlank: number[] = [];
   /** Lines still allowed in an exception's message before its frames. */
   private messageBudget = Infinity;
+  /** Whether the open message is a whole log record (an enforcer rule's), blank lines included. */
+  private wholeRecord = false;
   /** Inside a test runner's output (Surefire's T E S T S to Results): there bare traces are the tests' own output. */
   private inTests = false;
 
@@ -78,7 +82,7 @@ export class ReasonLineDetector {
   accept(n: number, text: string): number[] {
     const blank = text.trim() === '';
     if (blank) {
-      if (this.mode === 'section' || this.mode === 'indented') this.pendingBlank.push(n);
+      if (this.mode === 'section' || this.mode === 'indented' || this.mode === 'message') this.pendingBlank.push(n);
       else this.mode = 'none';
       if (this.pendingBlank.length > 2) this.end();
       return [];
@@ -99,6 +103,17 @@ export class ReasonLineDetector {
       this.mode = 'section';
       return [n];
     }
+    // A blank line ends a message unless the exception's frames or causes go on after it, or the
+    // message is one log record: Maven prefixes only a record's first line, so an enforcer rule's
+    // message runs to the next prefixed line, blank lines and all.
+    if (this.mode === 'message' && pending.length > 0) {
+      if (this.wholeRecord && !TOOL_PREFIX.test(text)) return [...pending, n];
+      if (STACK_FRAME.test(text) || TRACE_CONTINUES.test(text)) {
+        this.mode = 'indented';
+        return [...pending, n];
+      }
+      this.mode = 'none';
+    }
     if (this.mode === 'message' && !TOOL_PREFIX.test(text) && this.messageBudget-- > 0) {
       if (STACK_FRAME.test(text)) this.mode = 'indented';
       return [n];
@@ -109,12 +124,14 @@ export class ReasonLineDetector {
     if (isErrorLine(text) || FAILED_TEST.test(text)) {
       this.mode = OPENS_MESSAGE.test(text) ? 'message' : 'indented';
       this.messageBudget = Infinity;
+      this.wholeRecord = RULE_MESSAGE.test(text);
       return [n];
     }
     if (!this.inTests && (EXCEPTION_HEADER.test(text) || STACK_FRAME.test(text))) {
       // A trace outside any build tool's error: the CI's own failure (a clone, an agent).
       this.mode = STACK_FRAME.test(text) ? 'indented' : 'message';
       this.messageBudget = 4;
+      this.wholeRecord = false;
       return [...(this.mode === 'indented' ? pending : []), n];
     }
     this.mode = 'none';

@@ -379,6 +379,24 @@ describe('more evidence in test output', () => {
     expect(d.reasonLines).toEqual([[2, 6]]);
     expect(d.culprits[0]?.name).toBe('org.sample.files');
   });
+  it("goes on with a trace after a blank line in its exception's message", () => {
+    const log = [
+      '[INFO] Running com.acme.report.ConfigTest',
+      '[ERROR] Tests run: 1, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: 0.4 s <<< FAILURE! - in com.acme.report.ConfigTest',
+      '[ERROR] com.acme.report.ConfigTest  Time elapsed: 0.4 s  <<< ERROR!',
+      'org.sample.config.ConfigException: ',
+      'config.yaml has an error:',
+      '  * Unknown key at: output.format',
+      '',
+      'Caused by: org.sample.yaml.UnknownKeyException: unknown key format',
+      '\tat org.sample.yaml.Reader.read(Reader.java:12)',
+      '',
+      '[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.1 s - in com.acme.report.OtherTest',
+      '',
+      'this line is program output',
+    ].join('\n');
+    expect(triageLog(log).reasonLines).toEqual([[2, 9]]);
+  });
 });
 
 describe('naming a package by its artifact', () => {

@@ -1,11 +1,11 @@
 import { categorize, type FailureCategory } from './category';
 import {
+  DownloadReader,
   compareVersions,
   findCoordinates,
   findNpmPackages,
   findPackages,
   findRepositoryJars,
-  parseDownload,
   sourcePackages,
   testClassPackages,
   type CoordinateMention,
@@ -44,6 +44,7 @@ const WEIGHT = {
   exceptionClass: 2,
   namedClass: 1,
   topFrame: 0.5,
+  entryFrame: 2,
   deepFrame: 0.05,
   assertionFrame: 0.05,
   failedPlugin: 0.3,
@@ -51,10 +52,12 @@ const WEIGHT = {
   directInTree: 1.5,
   deepInTree: 0.25,
   rootCause: 2,
+  mapping: 3,
   newestPath: 2,
   wrapper: 0.25,
   linkage: 1,
   releaseLineBom: 4,
+  updateCommit: 10,
   importedBom: 3,
 } as const;
 
@@ -93,6 +96,62 @@ function releaseLineBom(groupId: string, artifactId: string): { name: string; li
 /** Lines inside a Java stack trace after its frames. */
 const TRACE_GOES_ON = /^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Suppressed:|Caused by:)/;
 
+/**
+ * Where a message goes on to name what the failing code expected rather than what it got: the
+ * type of a failed cast (`class a.B cannot be cast to class c.D`, Java 8 without `class`), the
+ * extension point of a Jackson type id (`… as a subtype of `c.D``). The names after it are context.
+ */
+const EXPECTED_TYPE = /\bcannot be cast to |\bas a subtype of /;
+/** Jackson's path to the value it could not read: the classes before the last one only hold it. */
+const REFERENCE_CHAIN = /\(through reference chain: ([^)]*)\)/;
+
+/** The packages a line names only as context of what failed (see EXPECTED_TYPE, REFERENCE_CHAIN). */
+function contextPackages(text: string): Set<string> {
+  const context = new Set<string>();
+  const expected = EXPECTED_TYPE.exec(text);
+  if (expected) {
+    const subject = new Set(findPackages(text.slice(0, expected.index)).map((m) => m.name));
+    for (const m of findPackages(text.slice(expected.index))) if (!subject.has(m.name)) context.add(m.name);
+  }
+  const chain = REFERENCE_CHAIN.exec(text);
+  if (chain) {
+    const links = (chain[1] as string).split('->');
+    const last = new Set(findPackages(links[links.length - 1] ?? '').map((m) => m.name));
+    for (const m of findPackages(links.slice(0, -1).join(' '))) if (!last.has(m.name)) context.add(m.name);
+  }
+  return context;
+}
+
+/** Lines a build tool or test runner printed: a trace has ended before them. */
+const TOOL_OUTPUT = /^\[(?:ERROR|WARNING|WARN|INFO|DEBUG)\]|^Tests run:|^Running /;
+
+/**
+ * Jackson's reports of data that no longer fits the classes it is read into: a field the class
+ * does not have (`Unrecognized field "f" (class org.foo.FooFactory)`), a type id no subtype is
+ * registered under (`Could not resolve type id 'foo' as a subtype of `org.bar.Factory``). The
+ * class, or the artifact that registered the subtype, changed; Jackson's exception only reports it.
+ */
+const UNRECOGNIZED_FIELD = /\bUnrecognized field "[^"]*" \(class ((?:[a-z_][\w$]*\.)+)[A-Z][\w$]*\)/;
+const UNKNOWN_TYPE_ID = /\bCould not resolve type id '([\w.-]+)' as a subtype of `?((?:[a-z_][\w$]*\.)+)[A-Z]/;
+const MAPPING_REPORT =
+  /^(?:\[ERROR\]\s*)?(?:Caused by: )?com\.fasterxml\.jackson\.databind\.exc\.(?:UnrecognizedPropertyException|InvalidTypeIdException)\b/;
+
+const CLASS_FILE_ENTRY = /^\s*(?:[\w$-]+\/)+[\w$-]+\.class\s*$/;
+
+/** maven-dependency-plugin's analysis: its lists, their items (`[WARNING]    g:a:jar:1.0:compile`), its failure. */
+const ANALYSIS_LIST = /^\[(?:WARNING|ERROR)\] (?:Used undeclared|Unused declared|Non-test scoped test only) dependencies found:/;
+const ANALYSIS_ITEM = /^\[(?:WARNING|ERROR)\]\s+([\w.-]+):([\w.-]+):[\w-]+:(?:[\w-]+:)?[\w.+-]+(?::\w+)?\s*$/;
+const ANALYSIS_FAILED = /Failed to execute goal org\.apache\.maven\.plugins:maven-dependency-plugin:[\w.+-]+:analyze/;
+
+/**
+ * The title of an update bot's commit, as a CI's checkout step prints it (`Commit message: "…"`,
+ * `HEAD is now at 1a2b3c4 …`): Dependabot's `Bump org.foo:bar from 1.0 to 2.0` (or its body's
+ * `Bumps [bar](…) from …`), Renovate's `Update dependency org.foo:bar to v2.0`. The change being
+ * built names the dependency it moved.
+ */
+const UPDATE_COMMIT =
+  /\b[Bb]umps? \[?((?:@[\w.-]+\/)?[\w.:-]*[\w-])\]?(?:\([^)]*\))? from v?\d\S* to v?\d|\b[Uu]pdate dependency ((?:@[\w.-]+\/)?[\w.:-]*[\w-]) to v?\d/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -109,13 +168,19 @@ export class BuildLogTriage {
   private readonly reasonText: string[] = [];
   private readonly templates = new Map<string, number>();
   private readonly artifacts = new ArtifactIndex();
+  private readonly downloads = new DownloadReader();
   private readonly own = new OwnPackages();
   private readonly coordinates = new CulpritTally();
   private readonly packages = new Map<string, number>();
   private frameIndex = -1;
+  /** The trace's latest library frame, and whether the project's own code was reached below it. */
+  private libraryFrame: string | undefined;
+  private entryFound = false;
   /** Packages (and weights) named by the latest exception header of the trace being read. */
   private cause: Array<[pkg: string, weight: number, named: boolean]> = [];
   private inTrace = false;
+  /** The names of the latest exception settled as a root cause while its trace may still go on. */
+  private settled: Array<[pkg: string, weight: number, named: boolean]> = [];
   /** The enforcer conflict being read: its artifact, the current path's direct dependency, the paths so far. */
   private treeVictim: string | undefined;
   private treeDirect: string | undefined;
@@ -135,6 +200,12 @@ export class BuildLogTriage {
   private versionMissing = false;
   /** Release lines (`2.332`) of the platform versions that errors say a dependency requires. */
   private readonly requiredLines = new Set<string>();
+  /** Dependencies an update bot's commit title says the build's change moved (see UPDATE_COMMIT). */
+  private readonly updated = new Set<string>();
+  /** The artifacts the latest dependency analysis listed (used undeclared, unused declared), and whether its goal failed the build. */
+  private readonly analyzed: string[] = [];
+  private analysisListing = false;
+  private analysisFailed = false;
   /** Packages named by linkage errors outside the reason lines, counted once each. */
   private readonly linked = new Set<string>();
 
@@ -142,7 +213,7 @@ export class BuildLogTriage {
   addLine(raw: string): void {
     const n = ++this.n;
     const text = cleanLine(raw);
-    const download = text.includes('Download') ? parseDownload(text) : undefined;
+    const download = text.includes('Download') ? this.downloads.read(text) : undefined;
     if (download) {
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
       else if (download.extension === 'pom') {
@@ -152,10 +223,20 @@ export class BuildLogTriage {
       return;
     }
     if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
+    if (text.includes('ump') || text.includes('pdate dependency')) {
+      const update = UPDATE_COMMIT.exec(text);
+      const name = update?.[1] ?? update?.[2];
+      // A release's own 'Bump version from 1.0 to 1.1' moves no dependency.
+      if (name !== undefined && !/^(?:version|versions|deps|dependencies)$/i.test(name) && this.updated.size < 10) this.updated.add(name);
+    }
     if (/^(?:\[INFO\] )?Running [\w.$]+$/.test(text)) for (const pkg of testClassPackages(text)) this.own.add(pkg);
     if (COMPILER_WARNING.test(text)) {
       if (this.warnings.length < 200) this.warnings.push([n, text]);
-    } else if (/^\[INFO\] --- /.test(text)) this.warnings.length = 0;
+    } else if (/^\[INFO\] --- /.test(text)) {
+      this.warnings.length = 0;
+      this.analyzed.length = 0;
+    }
+    this.readDependencyAnalysis(text);
     let reason = false;
     for (const line of this.detector.accept(n, text)) {
       this.addRange(line);
@@ -171,7 +252,56 @@ export class BuildLogTriage {
         this.warnings.length = 0;
       }
     }
-    if (!reason) this.readLinkageError(text);
+    if (!reason) {
+      this.readLinkageError(text);
+      // Output between reason lines ends any trace a later `Caused by:` could still revise.
+      if (text.trim() !== '') this.settled = [];
+    }
+    if (text.includes('Unrecognized field') || text.includes('type id')) this.readMappingError(text, reason);
+  }
+
+  /**
+   * Jackson's mapping errors: each mention counts in the reason lines, each name once in the
+   * output of the code under test (which may log the same error many times).
+   */
+  private readMappingError(text: string, reason: boolean): void {
+    const field = UNRECOGNIZED_FIELD.exec(text);
+    const pkg = field ? (field[1] as string).slice(0, -1) : undefined;
+    if (pkg !== undefined && this.firstMention(pkg, reason)) this.addPackage(pkg, WEIGHT.mapping);
+    const typeId = UNKNOWN_TYPE_ID.exec(text);
+    if (!typeId) return;
+    const id = (typeId[1] as string).toLowerCase();
+    const provider = this.artifacts.namedAfter(id, (typeId[2] as string).split('.'));
+    if (provider !== undefined && this.firstMention(provider, reason)) this.coordinates.add(provider, WEIGHT.mapping);
+  }
+
+  /** Whether a name read in a line counts: always in a reason line, else the first time only. */
+  private firstMention(name: string, reason: boolean): boolean {
+    if (reason) return true;
+    if (this.linked.has(name) || this.linked.size >= 1000) return false;
+    this.linked.add(name);
+    return true;
+  }
+
+  /**
+   * `dependency:analyze` lists, as warnings, the artifacts the code uses without declaring them
+   * and those it declares without using; with failOnWarning the build fails on them. After an
+   * update they are the update's doing (classes that moved to another artifact of its family,
+   * an artifact it now brings or replaces): each counts when the analysis failed the build.
+   */
+  private readDependencyAnalysis(text: string): void {
+    if (ANALYSIS_FAILED.test(text)) this.analysisFailed = true;
+    if (ANALYSIS_LIST.test(text)) {
+      this.analysisListing = true;
+      return;
+    }
+    if (!this.analysisListing) return;
+    const item = ANALYSIS_ITEM.exec(text);
+    if (!item) {
+      this.analysisListing = false;
+      return;
+    }
+    if (this.analyzed.length < 100) this.analyzed.push(`${item[1] as string}:${item[2] as string}`);
   }
 
   /**
@@ -199,8 +329,11 @@ export class BuildLogTriage {
     this.coordinates.clear();
     this.packages.clear();
     this.cause = [];
+    this.settled = [];
     this.missing.clear();
     this.linked.clear();
+    this.analyzed.length = 0;
+    this.analysisFailed = false;
     this.requiredLines.clear();
     this.versionMissing = false;
     this.treePaths = [];
@@ -224,7 +357,8 @@ export class BuildLogTriage {
     this.readCoordinates(text);
     this.readRepositoryJars(text);
     for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
-    this.readPackages(text);
+    // A bare class file is an entry of a jar listing (the enforcer's duplicate classes), in every jar listed.
+    if (!CLASS_FILE_ENTRY.test(text)) this.readPackages(text);
     const required = REQUIRES_PLATFORM.exec(text);
     if (required && this.requiredLines.size < 100) this.requiredLines.add(required[1] as string);
   }
@@ -243,13 +377,15 @@ export class BuildLogTriage {
     this.readTreePath(text, tree, victim, mentions);
     for (const c of mentions) {
       const name = `${c.groupId}:${c.artifactId}`;
-      this.artifacts.add(c.groupId, c.artifactId);
       if (goal && goal[1] === c.groupId && goal[2] === c.artifactId) {
+        this.artifacts.add(c.groupId, c.artifactId);
         this.coordinates.add(name, WEIGHT.failedPlugin);
         continue;
       }
-      // The project itself: the root of a dependency tree, or a snapshot being built.
+      // The project itself: the root of a dependency tree, or a snapshot being built. Its modules
+      // hold the project's own packages, so they name no dependency's package either.
       if (/SNAPSHOT/.test(text.slice(c.index, c.index + name.length + 60).split(/\s/)[0] ?? '')) continue;
+      this.artifacts.add(c.groupId, c.artifactId);
       if (tree) {
         const depth = Math.floor((tree[1] as string).length / 2);
         if (depth === 0) continue;
@@ -328,28 +464,50 @@ export class BuildLogTriage {
     const isFrame = mentions.length === 1 && mentions[0]?.kind === 'frame';
     if (!isFrame) this.frameIndex = -1;
     const header = EXCEPTION_HEADER.exec(text);
-    if (header) this.frameIndex = 0;
+    if (header) {
+      this.frameIndex = 0;
+      this.libraryFrame = undefined;
+      this.entryFound = false;
+    }
     // Within a trace, the exception that wraps another is its victim: only the last one's names
     // count fully (as the root cause), the wrappers' a quarter.
     if (header) {
+      if (/^Caused by: /.test(text) && !this.inTrace) this.reviseSettledCause();
       this.settleCause(WEIGHT.wrapper);
       this.inTrace = true;
     } else if (!isFrame && !TRACE_GOES_ON.test(text)) {
       this.settleCause(1, WEIGHT.rootCause);
       this.inTrace = false;
+      if (TOOL_OUTPUT.test(text)) this.settled = [];
     }
+    // A failed cast names the type the code expected, its own, beside the object's class, which
+    // came from elsewhere: the provider of that object is what behaves differently. Likewise the
+    // type a Jackson type id should have been a subtype of is the framework, not the plug-in.
+    const context = contextPackages(text);
     for (const m of mentions) {
       if (isPlatformPackage(m.name)) continue;
+      if (m.kind === 'class' && context.has(m.name)) {
+        if (header && this.cause.length < 40) this.cause.push([m.name, WEIGHT.namedClass * WEIGHT.wrapper, false]);
+        else if (!header) this.addPackage(m.name, WEIGHT.namedClass * WEIGHT.wrapper);
+        continue;
+      }
       let weight: number;
       if (m.kind === 'frame') {
         if (this.frameIndex < 0) this.frameIndex = 0;
         weight = isAssertionPackage(m.name) ? WEIGHT.assertionFrame : this.frameIndex < 3 ? WEIGHT.topFrame : WEIGHT.deepFrame;
         this.frameIndex++;
+        this.readEntryFrame(m.name);
       } else if (m.kind === 'missing') {
         weight = WEIGHT.missingPackage;
         if (this.missing.size < 1000) this.missing.add(m.name);
-      } else if (header && `${m.name}.` === header[1]) weight = WEIGHT.exceptionClass;
-      else weight = WEIGHT.namedClass;
+      } else if (header && `${m.name}.` === header[1]) {
+        // A mapping error's exception reports a mismatch in another class: it is the messenger.
+        if (MAPPING_REPORT.test(text)) {
+          if (this.cause.length < 40) this.cause.push([m.name, WEIGHT.exceptionClass * WEIGHT.wrapper, false]);
+          continue;
+        }
+        weight = WEIGHT.exceptionClass;
+      } else weight = WEIGHT.namedClass;
       if (header || (m.kind === 'frame' && this.inTrace)) {
         if (this.cause.length < 40) this.cause.push([m.name, weight, m.kind !== 'frame']);
         continue;
@@ -358,10 +516,37 @@ export class BuildLogTriage {
     }
   }
 
+  /**
+   * The library frame right above the project's first own frame is the dependency the project
+   * called: the one it declares, and so the one an update changed. The frames above it are that
+   * library's internals and its own dependencies, where the exception surfaced.
+   */
+  private readEntryFrame(pkg: string): void {
+    if (this.entryFound || isAssertionPackage(pkg)) return;
+    if (this.own.has(pkg)) {
+      this.entryFound = true;
+      const entry = this.libraryFrame;
+      if (entry === undefined) return;
+      if (this.inTrace && this.cause.length < 40) this.cause.push([entry, WEIGHT.entryFrame, false]);
+      else if (!this.inTrace) this.addPackage(entry, WEIGHT.entryFrame);
+    } else this.libraryFrame = pkg;
+  }
+
   /** Adds the names of the exception header read last: scaled, plus a bonus for the root cause. */
   private settleCause(scale: number, bonus = 0): void {
+    if (this.cause.length > 0) this.settled = bonus > 0 ? this.cause : [];
     for (const [pkg, weight, named] of this.cause) this.addPackage(pkg, weight * scale + (named ? bonus : 0));
     this.cause = [];
+  }
+
+  /**
+   * An exception whose message went on over lines was settled as the root cause at its first
+   * message line; a `Caused by:` after that message makes it a wrapper after all.
+   */
+  private reviseSettledCause(): void {
+    for (const [pkg, weight, named] of this.settled)
+      this.addPackage(pkg, weight * WEIGHT.wrapper - weight - (named ? WEIGHT.rootCause : 0));
+    this.settled = [];
   }
 
   private addPackage(pkg: string, weight: number): void {
@@ -384,6 +569,10 @@ export class BuildLogTriage {
     // update. One that requires a later line than the BOM's was updated by itself.
     if (this.lineBom !== undefined && this.requiredLines.has(this.lineBom.line)) tally.add(this.lineBom.name, WEIGHT.releaseLineBom);
     if (this.versionMissing && this.firstBom !== undefined) tally.add(this.firstBom, WEIGHT.importedBom);
+    if (this.analysisFailed) for (const name of this.analyzed) tally.add(name, WEIGHT.coordinates);
+    // Dependabot names a Maven dependency by its artifactId alone in older titles.
+    for (const name of this.updated)
+      tally.add(name.includes(':') ? name : (this.artifacts.withArtifactId(name) ?? name), WEIGHT.updateCommit);
     for (const [pkg, weight] of this.packages) {
       if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
       const name = this.artifacts.nameOf(pkg);
