@@ -104,7 +104,7 @@ export class BuildFailureReader {
       },
       buildFailure: failure,
     };
-    return { incident, features: diagnosis.features };
+    return { incident, features: failure.features ?? diagnosis.features };
   }
 
   /**
