@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS repair_failures (
     recorded_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY incident_id
-SETTINGS index_granularity = 1024;
+SETTINGS index_granularity = 32;
 
 CREATE TABLE IF NOT EXISTS repair_failure_features (
     feature String,
@@ -40,4 +40,4 @@ CREATE TABLE IF NOT EXISTS repair_failure_features (
     PROJECTION document_frequency (SELECT feature, count() GROUP BY feature)
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (feature, incident_id)
-SETTINGS deduplicate_merge_projection_mode = 'rebuild';
+SETTINGS index_granularity = 1024, deduplicate_merge_projection_mode = 'rebuild';

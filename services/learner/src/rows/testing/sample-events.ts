@@ -347,7 +347,15 @@ export const controlPause = () =>
 
 /** A repair loop's failure as the analyzer opens it: its build failure with the features similar failures are found by. */
 export const repairIncidentOpened = (
-  over: { incidentId?: string; loop?: string; target?: string; signature?: string; features?: Record<string, number>; time?: string } = {},
+  over: {
+    incidentId?: string;
+    loop?: string;
+    target?: string;
+    signature?: string;
+    category?: string;
+    features?: Record<string, number>;
+    time?: string;
+  } = {},
 ) => {
   const target = over.target ?? 'https://git.example/acme/app.git';
   const signature = over.signature ?? 'test: not ok <n> - reads the port';
@@ -356,6 +364,7 @@ export const repairIncidentOpened = (
     'homeostat.incident.opened.v1',
     {
       ...sampleIncidentOpened(),
+      ...(over.time ? { openedAt: over.time } : {}),
       incidentId,
       loop: over.loop ?? 'app-repair',
       target,
@@ -369,7 +378,7 @@ export const repairIncidentOpened = (
         job: 'test',
         reasonLines: [[3, 3]],
         reasonText: ['not ok 1 - reads the port'],
-        category: 'test',
+        category: over.category ?? 'test',
         signature,
         similar: [],
         features: over.features ?? { 'category:test': 1, 't:not ok * reads the port': 1, 'dep:@acme/connector': 3 },
