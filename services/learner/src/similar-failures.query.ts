@@ -6,7 +6,8 @@ import { z } from 'zod';
  * The stored repair failures most similar to a failure, by the same IDF-weighted cosine as
  * libs/repair's similarFailures, computed in ClickHouse over every stored failure (the query
  * counted among them, as similarFailures counts the current failure): n = stored + 1, and a
- * feature's document frequency is the failures that have it, the query included.
+ * feature's document frequency is the failures that have it, the query included. `loops` and
+ * `exclude` narrow what is answered, not the frequencies: those are the whole ledger's.
  *
  * Three reads, each a range of repair_failure_features by feature or of repair_failures by id:
  *   1. in how many failures each of the query's features is (the projection), and how many are stored;
