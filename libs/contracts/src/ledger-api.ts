@@ -97,3 +97,43 @@ export interface SeriesAnswer {
   source: string | null;
   points: { t: string; value: number }[];
 }
+
+/**
+ * `POST /api/repair/similar-failures`: the stored repair failures (any loop, any repository, or
+ * the `loops` named) most similar to a failure's features, as libs/repair's similarity compares
+ * them, with the document frequencies of every stored failure.
+ */
+export interface SimilarFailuresRequest {
+  features: Record<string, number>;
+  /** How many to answer (default 5, at most 50). */
+  k?: number;
+  /** Only failures of these loops; every loop when absent. */
+  loops?: string[];
+  /** Failures not to answer (the failure itself, when it is stored already). */
+  exclude?: string[];
+}
+
+export interface StoredSimilarFailure {
+  incidentId: string;
+  loop: string;
+  target: string;
+  signature: string;
+  category: string;
+  openedAt: string;
+  /** Cosine in [0, 1], rounded to 3 decimals as libs/repair's similarFailures rounds it. */
+  score: number;
+}
+
+export interface SimilarFailuresAnswer {
+  /** Most similar first; ties by incident id. */
+  similar: StoredSimilarFailure[];
+  /**
+   * Whether no stored failure left out of the exact scoring could be in the answer. The learner
+   * scores exactly the failures that share the query's rarer features, the best by an upper bound
+   * of their score; when that bound cannot prove the rest out, the answer is the best of those.
+   */
+  exact: boolean;
+  /** The failures that shared a searched feature, and how many of them were scored exactly. */
+  candidates: number;
+  scored: number;
+}

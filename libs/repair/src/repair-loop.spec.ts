@@ -149,6 +149,29 @@ describe('buildFailureOf', () => {
     expect(failure.notes).toEqual(["no package.json in 'app' at c0ffee: no fix can be proposed"]);
     expect(failure.similar[0]).toMatchObject({ incidentId: 'same', score: 1 });
   });
+
+  it("carries the failure's features, and ranks the ledger's similar failures (any loop) with the loop's own", () => {
+    const diagnosis = triageLog(TAP);
+    const failure = buildFailureOf({
+      build,
+      baseBranch: 'main',
+      diagnosis,
+      files: {},
+      previous: {},
+      projectDir: 'app',
+      runtime: { node: '20.20.2' },
+      past: [{ incidentId: 'same', signature: diagnosis.signature, features: diagnosis.features }],
+      stored: [
+        { incidentId: 'elsewhere', signature: diagnosis.signature, score: 0.8 },
+        { incidentId: 'same', signature: diagnosis.signature, score: 0.95 },
+      ],
+    });
+    expect(failure.features).toEqual(diagnosis.features);
+    expect(failure.similar).toEqual([
+      { incidentId: 'same', signature: diagnosis.signature, score: 0.95 },
+      { incidentId: 'elsewhere', signature: diagnosis.signature, score: 0.8 },
+    ]);
+  });
 });
 
 describe('repairCatalog', () => {

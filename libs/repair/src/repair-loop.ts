@@ -2,7 +2,7 @@ import type { ActionSpec, BuildFailure, BuildReported, FixCandidateData, LoopSpe
 import { splitLines } from './log-lines';
 import { ProjectFileError, proposeFixes, type DependencyChange, type FixCandidate } from './propose';
 import type { Packument } from './registry';
-import { similarFailures } from './similarity';
+import { boundedFeatures, mergeSimilar, similarFailures, type SimilarPastFailure } from './similarity';
 import type { BuildDiagnosis } from './triage';
 
 /**
@@ -271,6 +271,8 @@ export interface BuildFailureInput {
     readonly signature: string;
     readonly features: Readonly<Record<string, number>>;
   }>;
+  /** Similar failures the learner found among every stored failure (any loop), when it answered. */
+  readonly stored?: readonly SimilarPastFailure[];
   /** Why something could not be read (the registry did not answer, …): kept in the failure's notes. */
   readonly notes?: readonly string[];
 }
@@ -340,9 +342,15 @@ export function buildFailureOf(input: BuildFailureInput): BuildFailure {
       notes.push(`the project's files could not be read: ${error.message}`);
     }
   }
-  const current = { id: '', features: diagnosis.features };
-  const similar = similarFailures([current, ...input.past.map((p) => ({ id: p.incidentId, features: p.features }))], 5).get('') ?? [];
+  const features = boundedFeatures(diagnosis.features);
+  const current = { id: '', features };
+  const own = similarFailures([current, ...input.past.map((p) => ({ id: p.incidentId, features: p.features }))], 5).get('') ?? [];
   const signatures = new Map(input.past.map((p) => [p.incidentId, p.signature]));
+  const similar = mergeSimilar(
+    own.map((s) => ({ incidentId: s.id, signature: signatures.get(s.id) ?? '', score: Math.min(1, s.score) })),
+    (input.stored ?? []).map((s) => ({ ...s, score: Math.min(1, s.score) })),
+    5,
+  );
   return {
     repository: build.repository,
     branch: build.branch ?? build.commit,
@@ -369,9 +377,8 @@ export function buildFailureOf(input: BuildFailureInput): BuildFailure {
           },
         }
       : {}),
-    similar: similar
-      .map((s) => ({ incidentId: s.id, signature: signatures.get(s.id) ?? '', score: Math.min(1, s.score) }))
-      .filter((s) => s.signature !== ''),
+    similar: similar.filter((s) => s.signature !== '').map((s) => ({ incidentId: s.incidentId, signature: s.signature, score: s.score })),
+    features,
     fixes,
     notes: notes.slice(0, 10),
   };

@@ -1,3 +1,5 @@
+import { FAILURE_FEATURE_MAX_CHARS, FAILURE_FEATURES_MAX } from '@homeostat/contracts';
+
 /**
  * Similar failures: each failure is a weighted feature vector (its error templates, its category,
  * its culprits — the first one strongest — and the dependencies its errors name), weighted by
@@ -47,4 +49,39 @@ export function similarFailures(failures: readonly FailureFeatures[], k: number)
     result.set(a.id, scored.slice(0, k));
   }
   return result;
+}
+
+/**
+ * The features as a failure carries them on the bus (the contract's bounds): the strongest
+ * FAILURE_FEATURES_MAX (ties by name), none longer than FAILURE_FEATURE_MAX_CHARS. A log's
+ * features are within them already unless a template is a very long line.
+ */
+export function boundedFeatures(features: Readonly<Record<string, number>>): Record<string, number> {
+  const kept = Object.entries(features).filter(([key, weight]) => key.length > 0 && key.length <= FAILURE_FEATURE_MAX_CHARS && weight >= 0);
+  if (kept.length > FAILURE_FEATURES_MAX) {
+    kept.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+    kept.length = FAILURE_FEATURES_MAX;
+  }
+  return Object.fromEntries(kept);
+}
+
+/** A similar failure with the signature it had. */
+export interface SimilarPastFailure {
+  readonly incidentId: string;
+  readonly signature: string;
+  readonly score: number;
+}
+
+/**
+ * The loop's own similar failures (compared in memory) and the ledger's (compared over every stored
+ * failure, any loop): one list, most similar first, the ledger's score where both have a failure
+ * (its weights come from every stored failure, not from this loop's last ones).
+ */
+export function mergeSimilar(own: readonly SimilarPastFailure[], stored: readonly SimilarPastFailure[], k: number): SimilarPastFailure[] {
+  const byId = new Map<string, SimilarPastFailure>();
+  for (const s of own) byId.set(s.incidentId, s);
+  for (const s of stored) byId.set(s.incidentId, s);
+  return [...byId.values()]
+    .sort((x, y) => y.score - x.score || (x.incidentId < y.incidentId ? -1 : x.incidentId > y.incidentId ? 1 : 0))
+    .slice(0, k);
 }

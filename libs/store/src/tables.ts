@@ -20,6 +20,8 @@ export const LEDGER_TABLES = {
   knowledge: 'knowledge',
   controlAudit: 'control_audit',
   deadLetters: 'dead_letters',
+  repairFailures: 'repair_failures',
+  repairFailureFeatures: 'repair_failure_features',
 } as const;
 
 export const STORE_TABLES = { ...TELEMETRY_TABLES, ...LEDGER_TABLES } as const;

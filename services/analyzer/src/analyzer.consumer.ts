@@ -9,12 +9,13 @@ import { topicOfType, type AnyEnvelope, type Envelope, type Evidence, type Incid
 import { RepairIncidents, repairLoopFor, type RepairResolution } from '@homeostat/repair';
 import { signalOfTopic, type CounterCell, type HomeostatMetrics, type TelemetrySignal } from '@homeostat/metrics';
 import { OtlpDecodeError, OtlpLimitExceeded, expandOtlpEvent } from '@homeostat/otlp';
-import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS } from '@homeostat/runtime';
+import { BUS, CONFIG, ConsumptionStats, LOGGER, LOOPS, METRICS, PEERS } from '@homeostat/runtime';
 import type { JsonLogger } from '@homeostat/telemetry';
 import { OptimizeAnalysis } from '@homeostat/optimize';
 import { IncidentOutbox } from './incident-outbox';
 import { AnalyzerStateStore, type AnalyzerSnapshot } from './analyzer-state.store';
 import { BuildFailureReader } from './repair/build-failure.reader';
+import { learnerSimilarFailures, type StoredSimilarFailures } from './repair/learner-similar-failures';
 import { TargetStateChangelog } from './state/target-state-changelog';
 
 const SNAPSHOT_EVERY_MS = 60_000;
@@ -53,6 +54,8 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
   private readonly builds = new BuildFailureReader();
   /** The repair loops' open incidents (resolved by a validated fix or a passing build) and past failures. */
   private readonly repair = new RepairIncidents();
+  /** Every stored repair failure like a new one, any loop: the learner's, which keeps them all. */
+  private readonly storedSimilar: StoredSimilarFailures;
   /** The loops of kind optimize: per-route opportunities from their targets' spans (@homeostat/optimize). */
   private readonly optimize: OptimizeAnalysis;
 
@@ -63,8 +66,10 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(BUS) private readonly bus: Bus,
     private readonly publisher: EventPublisher,
     @Inject(METRICS) metrics: HomeostatMetrics,
+    @Inject(PEERS) peers: ReadonlyMap<string, string>,
   ) {
     this.state = new AnalyzerStateStore(config.dataDir);
+    this.storedSimilar = learnerSimilarFailures(() => peers.get('learner') ?? config.urls.learner);
     this.optimize = new OptimizeAnalysis(loops, () => uuidv7());
     this.dropped = {
       spans: metrics.droppedCell('spans', 'analyzer'),
@@ -167,7 +172,18 @@ export class AnalyzerConsumer implements OnApplicationBootstrap, OnApplicationSh
     if (loop === undefined) return;
     if (build.status === 'passed') return this.publishResolutions(this.repair.onBuild(build, loop.metadata.name, new Date()));
     if (build.status !== 'failed') return;
-    const { incident, features } = await this.builds.read(build, loop, event.id, new Date(), this.repair.pastOf(loop.metadata.name));
+    const past = this.repair.pastOf(loop.metadata.name);
+    const { incident, features } = await this.builds.read(build, loop, event.id, new Date(), past, (f) =>
+      // A redelivered build opens the same incident again, stored already: not similar to itself.
+      this.storedSimilar(f, [event.id]).catch((error: unknown) => {
+        this.logger.warn(
+          `the learner's stored failures could not be read (${error instanceof Error ? error.message : String(error)}): ` +
+            `similar failures of ${event.id} from this loop's last ${past.length} only`,
+          'Analyzer',
+        );
+        return [];
+      }),
+    );
     await this.publisher.publish('homeostat.incident.opened.v1', { subject: incident.target, data: incident });
     const expired = this.repair.opened(incident, features, new Date());
     if (expired.length > 0) await this.publishResolutions(expired);

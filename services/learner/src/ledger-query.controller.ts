@@ -1,6 +1,20 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, ParseIntPipe, DefaultValuePipe, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import type { SimilarFailuresAnswer } from '@homeostat/contracts';
 import { LedgerQueryService } from './ledger-query.service';
 import { TelemetryQueryService } from './telemetry-query.service';
+import { parseSimilarFailuresRequest } from './similar-failures.query';
 
 const clampLimit = (limit: number): number => Math.min(Math.max(limit, 1), 10_000);
 
@@ -67,6 +81,19 @@ export class LedgerQueryController {
   ): Promise<unknown> {
     if (!loop) throw new BadRequestException('loop is required');
     return this.ledger.experiments(loop, clampLimit(limit));
+  }
+
+  /**
+   * `{features, k?, loops?, exclude?}`: the stored repair failures most similar to a failure's
+   * features (a read, by POST because a failure's features do not fit a URL). A bad body is a 400
+   * naming the fields.
+   */
+  @Post('repair/similar-failures')
+  @HttpCode(200)
+  similarFailures(@Body() body: unknown): Promise<SimilarFailuresAnswer> {
+    const parsed = parseSimilarFailuresRequest(body);
+    if (!parsed.ok) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: parsed.issues });
+    return this.ledger.similarFailures(parsed.query);
   }
 
   /** `?service=&name=&labels=<JSON object>&from=<ISO>&to=<ISO>&step=<ms>`: one series' values over time. */

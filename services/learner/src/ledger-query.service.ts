@@ -7,8 +7,10 @@ import type {
   IncidentLinks,
   IncidentSummary,
   LearningCurvePoint,
+  SimilarFailuresAnswer,
 } from '@homeostat/contracts';
 import { LearnerStore } from './learner-store.service';
+import { findSimilarFailures, type SimilarFailuresQuery } from './similar-failures.query';
 
 const MADE = 'homeostat.decision.made.v1';
 const RECORDED = 'homeostat.outcome.recorded.v1';
@@ -285,6 +287,11 @@ export class LedgerQueryService {
       timeToActMs: diff(t(r.first_action_at), t(r.detected_at)),
       timeToRecoverMs: diff(t(r.resolved_at), t(r.opened_at)),
     }));
+  }
+
+  /** The stored repair failures (any loop, or the loops named) most similar to a failure's features: similar-failures.query.ts. */
+  similarFailures(query: SimilarFailuresQuery): Promise<SimilarFailuresAnswer> {
+    return findSimilarFailures(this.store.store.client, query);
   }
 
   private async events(table: string, column: string, id: string): Promise<unknown[]> {

@@ -18,6 +18,16 @@ export const fixCandidateSchema = z
   .strict();
 export type FixCandidateData = z.infer<typeof fixCandidateSchema>;
 
+/** The most features a failure carries (its category, 50 templates, its culprits, 100 packages: libs/repair triage), and the longest feature. */
+export const FAILURE_FEATURES_MAX = 400;
+export const FAILURE_FEATURE_MAX_CHARS = 500;
+
+/** A failure's weighted features, as libs/repair's similarity compares them: what the learner stores for later failures to find. */
+export const failureFeaturesSchema = z
+  .record(z.string().min(1).max(FAILURE_FEATURE_MAX_CHARS), z.number().nonnegative())
+  .refine((f) => Object.keys(f).length <= FAILURE_FEATURES_MAX, { message: `at most ${FAILURE_FEATURES_MAX} features` });
+export type FailureFeatureWeights = z.infer<typeof failureFeaturesSchema>;
+
 /**
  * What the analyzer found in a failed build (incidents of `repair` loops): the build, the lines
  * of its log that explain the failure, the category, the signature (the incident's fingerprint),
@@ -45,8 +55,10 @@ export const buildFailureSchema = z
       .object({ name: nonEmpty, from: z.string().optional(), to: z.string().optional(), evidence: z.array(z.string()).max(10) })
       .strict()
       .optional(),
-    /** Past failures of the loop with a similar log, most similar first. */
+    /** Past failures with a similar log (the loop's own and the ledger's, any loop), most similar first. */
     similar: z.array(z.object({ incidentId: nonEmpty, signature: nonEmpty, score: probability }).strict()).max(10),
+    /** The failure's features for the similar ones of later failures, in any loop (the learner stores them). */
+    features: failureFeaturesSchema.optional(),
     fixes: z.array(fixCandidateSchema).max(10),
     /** Why there are no fixes, when there are none that change anything (no package.json, the registry did not answer, …). */
     notes: z.array(z.string()).max(10),

@@ -128,6 +128,16 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     payload: 'String',
     received_at: "DateTime64(3, 'UTC')",
   },
+  repair_failures: {
+    incident_id: 'String',
+    version: 'UInt64',
+    loop: 'LowCardinality(String)',
+    target: 'LowCardinality(String)',
+    signature: 'String',
+    feature_keys: 'Array(String)',
+    feature_weights: 'Array(Float64)',
+  },
+  repair_failure_features: { feature: 'String', incident_id: 'String', version: 'UInt64', weight: 'Float64', weight_norm: 'Float64' },
   schema_migrations: { version: 'UInt32', name: 'String', checksum: 'String', applied_at: "DateTime64(3, 'UTC')" },
 };
 
@@ -145,12 +155,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);

@@ -102,4 +102,24 @@ describe("BuildFailureReader with a loop's GitHub forge", () => {
     const other = await reader.read(build('https://github.com/octocat/Spoon-Knife.git'), loop(), 'i-3', new Date(), []);
     expect(unread(other.incident.buildFailure!.notes)[0]).toMatch(/not of the loop's GitHub repository octocat\/Hello-World/);
   }, 20_000);
+
+  it("ranks the ledger's similar failures (any loop) with the loop's own, asking with the failure's features, which the incident carries", async () => {
+    const asked: Array<Record<string, number>> = [];
+    const { incident, features } = await new BuildFailureReader({ PATH: process.env['PATH'] ?? '', TEST_GITHUB_TOKEN: TOKEN }).read(
+      build(),
+      loop(),
+      'i-4',
+      new Date(),
+      [],
+      (f) => {
+        asked.push(f);
+        return Promise.resolve([{ incidentId: 'other-loop-failure', signature: 'toolchain: unsupported engine', score: 0.7 }]);
+      },
+    );
+    expect(asked).toEqual([features]);
+    expect(incident.buildFailure?.features).toEqual(features);
+    expect(incident.buildFailure?.similar).toEqual([
+      { incidentId: 'other-loop-failure', signature: 'toolchain: unsupported engine', score: 0.7 },
+    ]);
+  }, 20_000);
 });

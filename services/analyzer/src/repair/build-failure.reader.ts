@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { DEFAULT_REPAIR_SPEC, type BuildReported, type IncidentOpened, type LoopSpec, type RepairSpec } from '@homeostat/contracts';
 import {
   blamedChangeOf,
+  boundedFeatures,
   gitAuthEnv,
   isGithubRepository,
   buildFailureOf,
@@ -19,6 +20,7 @@ import {
   type Packument,
   type PastFailure,
   type ProjectFiles,
+  type SimilarPastFailure,
 } from '@homeostat/repair';
 
 const exec = promisify(execFile);
@@ -36,16 +38,21 @@ export class BuildFailureReader {
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
 
-  /** The incident, and the failure's features for the similar ones of later failures (`past`: the loop's, most recent first). */
+  /**
+   * The incident, and the failure's features for the similar ones of later failures (`past`: the
+   * loop's, most recent first; `stored`: the ledger's, any loop, or none when the learner cannot say).
+   */
   async read(
     build: BuildReported,
     loop: LoopSpec,
     incidentId: string,
     now: Date,
     past: readonly PastFailure[],
+    stored: (features: Record<string, number>) => Promise<readonly SimilarPastFailure[]> = () => Promise.resolve([]),
   ): Promise<{ incident: IncidentOpened; features: Record<string, number> }> {
     const spec = loop.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const diagnosis = triageLog(build.log ?? '');
+    const similarStored = stored(boundedFeatures(diagnosis.features));
     const notes: string[] = [];
     if (build.log === undefined || build.log === '') notes.push('the build came without a log: nothing to diagnose it from');
     const { files, previous } = await this.projectFiles(build, spec).catch((error: unknown) => {
@@ -83,6 +90,7 @@ export class BuildFailureReader {
       ...(packument ? { packument } : {}),
       runtime: { node: process.versions.node, ...(npm ? { npm } : {}) },
       past,
+      stored: await similarStored,
       notes,
     });
     // Line numbers of the log as the user has it, not of the excerpt that came on the bus.
@@ -104,7 +112,7 @@ export class BuildFailureReader {
       },
       buildFailure: failure,
     };
-    return { incident, features: diagnosis.features };
+    return { incident, features: failure.features ?? diagnosis.features };
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   knowledgeUpdated,
   logsEvent,
   outcomeRecorded,
+  repairIncidentOpened,
   spansEvent,
   TRACE_ID,
 } from './testing/sample-events';
@@ -100,6 +101,44 @@ describe('ledgerRows', () => {
           event: JSON.stringify(event),
         });
       }
+    });
+
+    it("given a repair failure's opening, then the failure and each of its features get a row, for the similar ones of later failures", () => {
+      const event = repairIncidentOpened();
+      const groups = ledgerRows(event);
+      expect(groups.map((g) => g.table)).toEqual(['incidents', 'incident_events', 'repair_failures', 'repair_failure_features']);
+      const common = {
+        incident_id: 'inc-repair-1',
+        version: EVENT_TIME_MS,
+        loop: 'app-repair',
+        target: 'https://git.example/acme/app.git',
+      };
+      expect(groups[2]?.rows).toEqual([
+        {
+          ...common,
+          event_id: event.id,
+          signature: 'test: not ok <n> - reads the port',
+          category: 'test',
+          opened_at: '2025-01-01 10:00:00.000',
+          feature_keys: ['category:test', 't:not ok * reads the port', 'dep:@acme/connector'],
+          feature_weights: [1, 1, 3],
+        },
+      ]);
+      const norm = Math.sqrt(11);
+      expect(groups[3]?.rows).toEqual([
+        { ...common, feature: 'category:test', weight: 1, weight_norm: norm },
+        { ...common, feature: 't:not ok * reads the port', weight: 1, weight_norm: norm },
+        { ...common, feature: 'dep:@acme/connector', weight: 3, weight_norm: norm },
+      ]);
+    });
+
+    it('given a repair failure without features (an older analyzer), then no repair failure rows', () => {
+      const { features: _features, ...failure } = repairIncidentOpened().data.buildFailure!;
+      const older = repairIncidentOpened();
+      expect(ledgerRows({ ...older, data: { ...older.data, buildFailure: failure } }).map((g) => g.table)).toEqual([
+        'incidents',
+        'incident_events',
+      ]);
     });
 
     it('given a resolution that does not name the incident (an older analyzer), then severity and summary are left empty', () => {

@@ -53,6 +53,32 @@ export type IncidentEventRow = {
   event: string;
 };
 
+/** A repair failure with its features (migration 0010), for the similar ones of later failures in any loop. */
+export type RepairFailureRow = {
+  incident_id: string;
+  version: number;
+  event_id: string;
+  loop: string;
+  target: string;
+  signature: string;
+  category: string;
+  opened_at: string;
+  feature_keys: string[];
+  feature_weights: number[];
+};
+
+/** One feature of a repair failure (migration 0010): the failures that share a feature are found by it. */
+export type RepairFailureFeatureRow = {
+  feature: string;
+  incident_id: string;
+  version: number;
+  weight: number;
+  /** The norm of the failure's weights alone, the same on each of its features (a bound on its score). */
+  weight_norm: number;
+  loop: string;
+  target: string;
+};
+
 export type DecisionRow = {
   decision_id: string;
   version: number;
@@ -139,6 +165,7 @@ export function ledgerRows(event: AnyEnvelope): TableRows[] {
         { table: LEDGER_TABLES.incidents, rows: [incidentRow(event)] },
         { table: LEDGER_TABLES.incidentLinks, rows: incidentLinkRows(event) },
         { table: LEDGER_TABLES.incidentEvents, rows: [incidentEventRow(event)] },
+        ...(event.type === 'homeostat.incident.opened.v1' ? repairFailureRows(event) : []),
       ]);
     case 'homeostat.decision.made.v1':
       return [{ table: LEDGER_TABLES.decisions, rows: [decisionRow(event)] }];
@@ -234,6 +261,38 @@ function incidentEventRow(
     opened_at: ms(event.data.openedAt),
     event: json,
   };
+}
+
+/**
+ * A repair failure's rows, from its opening (the only event that carries its features); none for
+ * other incidents, and for repair failures from an analyzer that did not send features.
+ */
+export function repairFailureRows(event: Envelope<'homeostat.incident.opened.v1'>): TableRows[] {
+  const d = event.data;
+  const failure = d.buildFailure;
+  if (failure?.features === undefined) return [];
+  const entries = Object.entries(failure.features);
+  const common = { incident_id: d.incidentId, version: isoToUnixMillis(event.time), loop: d.loop, target: d.target };
+  const weightNorm = Math.sqrt(entries.reduce((sum, [, w]) => sum + w * w, 0));
+  const failureRow: RepairFailureRow = {
+    ...common,
+    event_id: event.id,
+    signature: failure.signature,
+    category: failure.category,
+    opened_at: ms(d.openedAt),
+    feature_keys: entries.map(([key]) => key),
+    feature_weights: entries.map(([, w]) => w),
+  };
+  const featureRows: RepairFailureFeatureRow[] = entries.map(([feature, weight]) => ({
+    ...common,
+    feature,
+    weight,
+    weight_norm: weightNorm,
+  }));
+  return nonEmpty([
+    { table: LEDGER_TABLES.repairFailures, rows: [failureRow] },
+    { table: LEDGER_TABLES.repairFailureFeatures, rows: featureRows },
+  ]);
 }
 
 function incidentLinkRows(

@@ -344,3 +344,56 @@ export const controlPause = () =>
     { command: 'pause-loop', loop: 'shop-pool-exhaustion', actor: 'carol@example.com', reason: 'deploying' },
     { source: 'console', id: '01936f5e-7a40-7000-8000-000000000005' },
   );
+
+/** A repair loop's failure as the analyzer opens it: its build failure with the features similar failures are found by. */
+export const repairIncidentOpened = (
+  over: {
+    incidentId?: string;
+    loop?: string;
+    target?: string;
+    signature?: string;
+    category?: string;
+    features?: Record<string, number>;
+    time?: string;
+  } = {},
+) => {
+  const target = over.target ?? 'https://git.example/acme/app.git';
+  const signature = over.signature ?? 'test: not ok <n> - reads the port';
+  const incidentId = over.incidentId ?? 'inc-repair-1';
+  return event(
+    'homeostat.incident.opened.v1',
+    {
+      ...sampleIncidentOpened(),
+      ...(over.time ? { openedAt: over.time } : {}),
+      incidentId,
+      loop: over.loop ?? 'app-repair',
+      target,
+      fingerprint: signature,
+      buildFailure: {
+        repository: target,
+        branch: 'deps/connector',
+        commit: 'c0ffee',
+        baseBranch: 'main',
+        pipeline: 'ci',
+        job: 'test',
+        reasonLines: [[3, 3]],
+        reasonText: ['not ok 1 - reads the port'],
+        category: over.category ?? 'test',
+        signature,
+        similar: [],
+        features: over.features ?? { 'category:test': 1, 't:not ok * reads the port': 1, 'dep:@acme/connector': 3 },
+        fixes: [],
+        notes: [],
+      },
+    },
+    {
+      source: 'analyzer',
+      subject: target,
+      id: `01936f5e-7a40-7000-8000-${incidentId
+        .replace(/[^0-9a-f]/g, '')
+        .padStart(12, '0')
+        .slice(-12)}`,
+      ...(over.time ? { time: over.time } : {}),
+    },
+  );
+};
