@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLoopSpec, type BuildFailure, type DecisionMade, type IncidentOpened, type OutcomeRecorded } from '@homeostat/contracts';
-import { sampleIncidentOpened } from '@homeostat/contracts/testing';
+import { sampleBuildFailure, sampleIncidentOpened } from '@homeostat/contracts/testing';
 import { react, type DeciderInput, type PolicyState } from '@homeostat/policy';
 import { deciderOf } from './decider-setup';
 
@@ -31,21 +31,7 @@ const incident = (id: string, fixes: BuildFailure['fixes'], repository = '/srv/g
   loop: LOOP.metadata.name,
   target: repository,
   fingerprint: 'test: not ok <n> - reads the port',
-  buildFailure: {
-    repository,
-    branch: `deps/${id}`,
-    commit: 'c0ffee',
-    baseBranch: 'main',
-    pipeline: 'ci',
-    job: 'test',
-    reasonLines: [[3, 3]],
-    reasonText: ['not ok 1 - reads the port'],
-    category: 'test',
-    signature: 'test: not ok <n> - reads the port',
-    similar: [],
-    fixes,
-    notes: [],
-  },
+  buildFailure: sampleBuildFailure({ repository, branch: `deps/${id}`, fixes }),
 });
 
 const outcome = (d: DecisionMade, status: 'failed' | 'succeeded'): OutcomeRecorded => ({

@@ -1,3 +1,4 @@
+import type { BuildFailure } from '../events/build-failure.schema';
 import type { EventData } from '../events/registry';
 
 /** Valid event data for tests. */
@@ -79,4 +80,22 @@ export const sampleDecisionMade = (): EventData<'homeostat.decision.made.v1'> =>
     guardrails: [{ name: 'budget', passed: true, detail: '1 of 3 actions used in 10m', values: { used: 1, maxActions: 3 } }],
     chosenBecause: 'best Thompson sample among eligible actions',
   },
+});
+
+/** A repair loop's failed build as the analyzer diagnoses it (a TAP test failure); `over` sets any field. */
+export const sampleBuildFailure = (over: Partial<BuildFailure> = {}): BuildFailure => ({
+  repository: 'https://git.example/acme/app.git',
+  branch: 'deps/connector',
+  commit: 'c0ffee',
+  baseBranch: 'main',
+  pipeline: 'ci',
+  job: 'test',
+  reasonLines: [[3, 3]],
+  reasonText: ['not ok 1 - reads the port'],
+  category: 'test',
+  signature: 'test: not ok <n> - reads the port',
+  similar: [],
+  fixes: [],
+  notes: [],
+  ...over,
 });

@@ -1,5 +1,5 @@
 import { createEnvelope, type Envelope, type EventData, type EventType } from '@homeostat/contracts';
-import { sampleDecisionMade, sampleIncidentOpened, SPAN_ID, TRACE_ID, TRACEPARENT } from '@homeostat/contracts/testing';
+import { sampleBuildFailure, sampleDecisionMade, sampleIncidentOpened, SPAN_ID, TRACE_ID, TRACEPARENT } from '@homeostat/contracts/testing';
 
 /** Events with fixed ids and times, so tests can assert whole rows. */
 
@@ -369,22 +369,12 @@ export const repairIncidentOpened = (
       loop: over.loop ?? 'app-repair',
       target,
       fingerprint: signature,
-      buildFailure: {
+      buildFailure: sampleBuildFailure({
         repository: target,
-        branch: 'deps/connector',
-        commit: 'c0ffee',
-        baseBranch: 'main',
-        pipeline: 'ci',
-        job: 'test',
-        reasonLines: [[3, 3]],
-        reasonText: ['not ok 1 - reads the port'],
         category: over.category ?? 'test',
         signature,
-        similar: [],
         features: over.features ?? { 'category:test': 1, 't:not ok * reads the port': 1, 'dep:@acme/connector': 3 },
-        fixes: [],
-        notes: [],
-      },
+      }),
     },
     {
       source: 'analyzer',

@@ -1,3 +1,4 @@
+import { createRng } from '@homeostat/policy';
 import { repairIncidentOpened } from './sample-events';
 
 /**
@@ -40,18 +41,6 @@ const WORDS = (
   'unexpected token no such file or directory permission denied out of memory killed segmentation fault'
 ).split(' ');
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Ranks 0..size-1 with P(r) ∝ 1 / (r + 1)^s, by binary search over the cumulative weights. */
 function zipf(size: number, s: number, random: () => number): () => number {
   const cumulative = new Float64Array(size);
@@ -88,7 +77,9 @@ export function syntheticFailures(
   vocabulary: SyntheticVocabulary = REAL_SIZED_VOCABULARY,
   prefix = 'synthetic-',
 ): SyntheticFailure[] {
-  const random = seededRandom(seed);
+  // The policy's seeded mulberry32: the same failures for the same seed, on every machine.
+  const rng = createRng(seed);
+  const random = (): number => rng.next();
   const category = zipf(CATEGORIES.length, 1, random);
   const templates = zipf(vocabulary.templates, 1.1, random);
   const dependencies = zipf(vocabulary.dependencies, 1, random);
