@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig, type HomeostatConfig, type ServiceName } from '@homeostat/config';
@@ -64,7 +65,14 @@ export class ServiceProcess {
       env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'), TZ: 'UTC', OTEL_SDK_DISABLED: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on('line', (l) => this.lines.push(l));
+    // HOMEOSTAT_TEST_LOGS=DIR keeps each process's whole output, for a failure the last lines do not explain.
+    const keep = process.env['HOMEOSTAT_TEST_LOGS'];
+    const file = keep ? createWriteStream(join(keep, `${name}-${process.pid}.log`), { flags: 'a' }) : undefined;
+    for (const stream of [this.child.stdout!, this.child.stderr!])
+      createInterface({ input: stream }).on('line', (l) => {
+        this.lines.push(l);
+        file?.write(`${l}\n`);
+      });
     this.exited = new Promise((done) => this.child.on('exit', () => done()));
   }
 

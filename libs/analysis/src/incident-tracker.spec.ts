@@ -368,13 +368,100 @@ describe('IncidentTracker', () => {
       expect(transitions[1]!.incident.fingerprint).not.toBe(fingerprint);
     });
 
+    it('given another kind whose first window looks like the incident kind, then the relapse is reported and then split off when its evidence says so', () => {
+      const { t, fingerprint } = fixed();
+      // Its first window: the incident's own symptoms, nothing else yet.
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      const first = t.tick(40_000);
+      expect(first).toMatchObject([{ type: 'updated', incident: { incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 } }]);
+      // What tells it apart arrives in the second window: a cause and an error of another kind.
+      t.observe(signal('db.client.connection.count', 0.99, { symptom: false, key: 'shop|pool|' }), 42_000);
+      t.observe(signal('timeouts', 0.99), 43_000);
+      for (const [spanId, at] of [
+        ['s1', 43_000],
+        ['s2', 44_000],
+      ] as const)
+        t.addFailingSpan({ traceId: 't', spanId, name: 'GET /', service: 'shop', error: 'PoolTimeout: timeout acquiring connection' }, at);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.97), 44_000);
+      const transitions = t.tick(50_000).filter((x) => x.type !== 'updated');
+      expect(transitions.map((x) => x.type)).toEqual(['resolved', 'opened']);
+      expect(transitions[1]!.incident).toMatchObject({ incidentId: 'inc-2', previousIncidentId: 'inc-1', openedAtMs: 30_000 });
+      expect(transitions[1]!.incident.fingerprint).not.toBe(fingerprint);
+    });
+
+    it('given the same kind again, then it is judged no more once its second window is over', () => {
+      const { t, fingerprint } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      expect(t.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 31_000 } }]);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.97), 45_000);
+      expect(t.tick(50_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      expect(t.snapshot().relapse).toBeUndefined();
+      expect(t.current).toMatchObject({ incidentId: 'inc-1', fingerprint, relapsedAtMs: 31_000 });
+    });
+
+    it('given the same kind again healed within its second window, then it stays a relapse, not a blip', () => {
+      const { t } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      expect(t.tick(40_000)).toMatchObject([{ type: 'updated', incident: { relapsedAtMs: 31_000 } }]);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.2), 41_000);
+      t.tick(50_000);
+      // The calm before the relapse is not given back: it failed since, from 30 s on.
+      expect(t.snapshot()).toMatchObject({ incident: { relapsedAtMs: 31_000, failingSinceMs: 30_000 } });
+      expect(t.snapshot().calmSinceMs).toBeUndefined();
+    });
+
     it('given one symptom failing for a moment, then it is neither a relapse nor a new incident, and the incident resolves', () => {
       const { t } = fixed();
       t.observe(signal('latency', 0.96), 30_000);
       t.observe(signal('latency', 0.2), 32_000);
+      // Its window is over and nothing of it is left: dropped, and the calm before it goes on.
       expect(t.tick(40_000).filter((x) => x.type !== 'updated')).toEqual([]);
-      expect(t.tick(50_000).filter((x) => x.type !== 'updated')).toEqual([]); // the relapse had two windows and too little evidence: dropped
-      expect(t.tick(52_000)).toMatchObject([{ type: 'resolved', incident: { incidentId: 'inc-1' } }]);
+      expect(t.snapshot().relapse).toBeUndefined();
+      expect(t.tick(50_000)).toMatchObject([{ type: 'resolved', incident: { incidentId: 'inc-1' } }]);
+    });
+
+    it('given a blip, then a failure after its window, then the failure is a relapse: the blip does not hide it', () => {
+      // An incident that waits long for calm (the e2e suites' 90 s), so that it is still open.
+      let n = 0;
+      const t = new IncidentTracker('shop', { ...settings, resolveAfterMs: 90_000 }, () => `inc-${++n}`);
+      t.observe(signal('latency', 0.95), 0);
+      t.observe(signal('errors', 0.95), 1_000);
+      const [opened] = t.tick(10_000);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.2), 20_000);
+      t.tick(20_000);
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('latency', 0.2), 32_000);
+      for (const at of [40_000, 45_000, 50_000]) expect(t.tick(at).filter((x) => x.type !== 'updated')).toEqual([]);
+      // The same kind of failure, once the blip's windows are over.
+      t.observe(signal('latency', 0.96), 55_000);
+      t.observe(signal('errors', 0.97), 56_000);
+      expect(t.tick(60_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      expect(t.tick(66_000)).toMatchObject([
+        {
+          type: 'updated',
+          incident: { incidentId: 'inc-1', fingerprint: opened!.incident.fingerprint, relapsedAtMs: 56_000, failingSinceMs: 55_000 },
+        },
+      ]);
+    });
+
+    it('given a blip, then a failure within its window, then the window runs from the failure', () => {
+      const { t, fingerprint } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('latency', 0.2), 32_000);
+      // A cause and errors of another kind begin late in the blip's window.
+      t.observe(signal('db.client.connection.count', 0.99, { symptom: false, key: 'shop|pool|' }), 38_000);
+      t.observe(signal('timeouts', 0.99), 38_000);
+      t.observe(signal('errors', 0.97), 39_000);
+      expect(t.tick(40_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      // Not judged on two seconds of evidence: its own window began at 38 s.
+      expect(t.tick(45_000).filter((x) => x.type !== 'updated')).toEqual([]);
+      const transitions = [...t.tick(48_000), ...t.tick(58_000)].filter((x) => x.type !== 'updated');
+      expect(transitions.map((x) => x.type)).toEqual(['resolved', 'opened']);
+      expect(transitions[1]!.incident).toMatchObject({ previousIncidentId: 'inc-1', openedAtMs: 38_000 });
+      expect(transitions[1]!.incident.fingerprint).not.toBe(fingerprint);
     });
 
     it('given symptoms back for less than half a gathering window, then a failure is the incident going on, not a relapse', () => {

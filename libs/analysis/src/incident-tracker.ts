@@ -90,6 +90,10 @@ interface Relapse {
   startMs: number;
   signals: Map<string, EvidenceSeries>;
   failingSpans: FailingSpan[];
+  /** Reported as the incident's own kind again (relapsedAt), and still re-judged until its second window is over. */
+  reported?: boolean;
+  /** The incident's failingSinceMs before the relapse began: what it is again when the relapse was a blip. */
+  failingSinceBeforeMs?: number;
 }
 
 export type IncidentTransition =
@@ -115,7 +119,14 @@ export interface TrackerSnapshot {
   openingKeys?: string[];
   /** Since when the open incident's symptoms have all been recovered. */
   calmSinceMs?: number;
-  relapse?: { calmSinceMs: number; startMs: number; signals: EvidenceSeries[]; failingSpans: FailingSpan[] };
+  relapse?: {
+    calmSinceMs: number;
+    startMs: number;
+    signals: EvidenceSeries[];
+    failingSpans: FailingSpan[];
+    reported?: boolean;
+    failingSinceBeforeMs?: number;
+  };
   /** The kinds of failure seen on the target (see FingerprintCatalog). */
   knownFingerprints?: KnownFingerprint[];
   /** Error shapes of recent failed requests, with the last two times each was seen. */
@@ -216,7 +227,14 @@ export class IncidentTracker {
     if (relapse === undefined) {
       const calm = this.calmSinceMs;
       if (!failing || !signal.symptom || calm === undefined || nowMs - calm < this.settings.gatherForMs / 2) return;
-      this.relapse = { calmSinceMs: calm, startMs: nowMs, signals: new Map(), failingSpans: [] };
+      const before = this.incident?.failingSinceMs;
+      this.relapse = {
+        calmSinceMs: calm,
+        startMs: nowMs,
+        signals: new Map(),
+        failingSpans: [],
+        ...(before === undefined ? {} : { failingSinceBeforeMs: before }),
+      };
       this.calmSinceMs = undefined;
       if (this.incident) this.incident.failingSinceMs = nowMs;
       return this.watchRelapse(signal, failing, nowMs);
@@ -371,17 +389,42 @@ export class IncidentTracker {
    * Another kind, or evidence between kinds, always gets a second window: a failure's first
    * seconds are its causes and its latency (a pool's gauges, a slower p95), which several kinds
    * share, while what tells them apart (its errors, its log lines) comes later — and the
-   * fingerprint cannot change once the incident is open. The same kind again needs no more: its
-   * remedy is known, and waiting only lengthens the relapse.
+   * fingerprint cannot change once the incident is open. The same kind again is reported at once:
+   * its remedy is known, and waiting only lengthens the relapse. But it is judged again until its
+   * second window is over, for the same reason: another kind whose first seconds look like this
+   * one's (a bad config's errors before its log lines arrive, after a retry storm's) is split off
+   * as an incident of its own as soon as its evidence says so, instead of being healed, or not,
+   * under the wrong kind.
    */
   private judgeRelapse(relapse: Relapse, nowMs: number): IncidentTransition[] {
     const incident = this.incident;
-    const elapsed = nowMs - relapse.startMs;
-    if (incident === undefined || elapsed < this.settings.gatherForMs) return [];
+    if (incident === undefined || nowMs - relapse.startMs < this.settings.gatherForMs) return [];
     // As at an opening, a blip is not part of what is happening now.
     const staleBefore = nowMs - this.settings.gatherForMs / 2;
     for (const [key, s] of relapse.signals) if (s.recovered && s.lastAnomalousMs < staleBefore) relapse.signals.delete(key);
     const signals = [...relapse.signals.values()];
+    if (signals.length === 0) {
+      // Only a blip: as if there had been no relapse. The calm it interrupted goes on, so that a
+      // failure that follows is a relapse of its own — not a failure the incident cannot see
+      // (no calm to begin a relapse from) and the decider takes for the analyzer's to judge
+      // (failing since after the fix). A relapse reported, and over since (its fix took), is no
+      // blip: the next calm begins when the next tick finds every symptom back.
+      this.relapse = undefined;
+      if (relapse.reported) return [];
+      this.calmSinceMs = relapse.calmSinceMs;
+      if (relapse.failingSinceBeforeMs === undefined) delete incident.failingSinceMs;
+      else incident.failingSinceMs = relapse.failingSinceBeforeMs;
+      return [];
+    }
+    // As at an opening, the window runs from the first signal that stayed: a blip that began the
+    // relapse does not cut the failure's own evidence short.
+    const firstMs = Math.min(...signals.map((s) => s.firstAnomalousMs));
+    if (firstMs > relapse.startMs) {
+      relapse.startMs = firstMs;
+      incident.failingSinceMs = firstMs;
+      if (nowMs - firstMs < this.settings.gatherForMs) return [];
+    }
+    const elapsed = nowMs - relapse.startMs;
     const patient = elapsed < AMBIGUOUS_GATHER_FACTOR * this.settings.gatherForMs;
     if (signals.length < this.settings.minSignals) {
       if (!patient) this.relapse = undefined;
@@ -390,14 +433,18 @@ export class IncidentTracker {
     const evidence = [...signals, ...this.recentErrorShapes(relapse.calmSinceMs)];
     const kind = this.catalog.match(this.target, evidence);
     if (patient && (kind !== incident.fingerprint || this.catalog.isAmbiguous(this.target, evidence))) return [];
-    this.relapse = undefined;
     if (kind === incident.fingerprint) {
-      // When its symptoms were last failing, not when they began to: a relapse that began as a fix
-      // was being verified (a retry policy's latency, say) and went on failing is still one after it.
-      incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
-      this.dirty = true;
+      if (!relapse.reported) {
+        // When its symptoms were last failing, not when they began to: a relapse that began as a fix
+        // was being verified (a retry policy's latency, say) and went on failing is still one after it.
+        incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
+        relapse.reported = true;
+        this.dirty = true;
+      }
+      if (!patient) this.relapse = undefined;
       return [];
     }
+    this.relapse = undefined;
     const previous = this.resolve(nowMs, 'self-healed');
     this.phase = 'open';
     for (const s of signals) this.signals.set(s.key, s);
@@ -444,6 +491,8 @@ export class IncidentTracker {
               startMs: this.relapse.startMs,
               signals: [...this.relapse.signals.values()].map(copyEvidence),
               failingSpans: [...this.relapse.failingSpans],
+              ...(this.relapse.reported ? { reported: true } : {}),
+              ...(this.relapse.failingSinceBeforeMs === undefined ? {} : { failingSinceBeforeMs: this.relapse.failingSinceBeforeMs }),
             },
           }
         : {}),
@@ -464,12 +513,14 @@ export class IncidentTracker {
     this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
     this.calmSinceMs = snapshot.calmSinceMs;
     if (snapshot.relapse) {
-      const { calmSinceMs, startMs, signals, failingSpans } = snapshot.relapse;
+      const { calmSinceMs, startMs, signals, failingSpans, reported, failingSinceBeforeMs } = snapshot.relapse;
       this.relapse = {
         calmSinceMs,
         startMs,
         signals: new Map(signals.map((x) => [x.key, copyEvidence(x)])),
         failingSpans: [...failingSpans],
+        ...(reported ? { reported } : {}),
+        ...(failingSinceBeforeMs === undefined ? {} : { failingSinceBeforeMs }),
       };
     }
     if (snapshot.knownFingerprints) this.catalog.restore(snapshot.knownFingerprints);
