@@ -268,3 +268,56 @@ describe("an update bot's commit in the log", () => {
     );
   });
 });
+
+describe('a class missing from an artifact a sibling has moved past', () => {
+  /** A compilation that cannot find `org.sample.web.core.setup.Environment`, with the family's jars at `versions`. */
+  const missingClass = (versions: Record<string, string>): string =>
+    [
+      ...Object.entries(versions).map(([artifact, version]) => download('org.sample.web', artifact, version)),
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /app/src/main/java/com/acme/app/Server.java:[160,16] cannot access org.sample.web.core.setup.Environment',
+      '  class file for org.sample.web.core.setup.Environment not found',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:compile (default-compile) on project app: Compilation failure',
+    ].join('\n');
+
+  it('blames the sibling fetched a release ahead of the artifact that lacks the class', () => {
+    const log = missingClass({ 'web-core': '2.1.5', 'web-jetty': '2.1.5', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-client');
+  });
+
+  it('blames the artifact that lacks the class when its family is at one version', () => {
+    const log = missingClass({ 'web-core': '4.0.0', 'web-jetty': '4.0.0', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-core');
+  });
+
+  it('blames no sibling when two are ahead alike', () => {
+    const log = missingClass({ 'web-core': '2.1.5', 'web-jetty': '4.0.0', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-core');
+  });
+
+  it('reads the class a test could not load', () => {
+    const log = testFailure(
+      [download('org.sample.json', 'json-core', '2.10.5'), download('org.sample.json', 'json-databind', '2.12.6')],
+      [
+        'java.lang.NoClassDefFoundError: org/sample/json/core/util/JsonFeature',
+        '\tat org.sample.json.databind.ObjectMapper.<init>(ObjectMapper.java:600)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+        'Caused by: java.lang.ClassNotFoundException: org.sample.json.core.util.JsonFeature',
+        '\tat java.base/java.net.URLClassLoader.findClass(URLClassLoader.java:476)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.json:json-databind');
+  });
+
+  it('reads the method a test could not link', () => {
+    const log = testFailure(
+      [download('org.sample.json', 'json-core', '2.10.5'), download('org.sample.json', 'json-databind', '2.12.6')],
+      [
+        "java.lang.NoSuchMethodError: 'boolean org.sample.json.core.JsonParser.isExpected(int)'",
+        '\tat org.sample.json.databind.ObjectMapper.read(ObjectMapper.java:600)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.json:json-databind');
+  });
+});
