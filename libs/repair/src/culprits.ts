@@ -211,8 +211,11 @@ export class ArtifactIndex {
       for (const artifact of this.byGroup.get(group) ?? []) {
         if (isBomName(artifact) || PACKAGING_ONLY.test(artifact)) continue;
         const tokens = artifact.split(/[-.]/).filter((t) => !GENERIC_TOKENS.has(t));
+        // `parse4` names `parse` too, and the major `v4` (see namesMajor).
+        const stems = tokens.map((t) => /^([a-z]+)\d+$/.exec(t)?.[1]).filter((t) => t !== undefined);
         let named = 0;
-        for (const segment of segments.slice(2)) if (tokens.includes(segment)) named++;
+        for (const segment of segments.slice(2))
+          if (tokens.includes(segment) || stems.includes(segment) || namesMajor(tokens, segment)) named++;
         if (!owns && named === 0) continue;
         const main = /(?:^|-)(?:core|api)$/.test(artifact) ? 0.2 : 0;
         const score = shared + (owns ? 1 : 0) + 1.5 * named + main - artifact.length / 1000;
@@ -243,6 +246,16 @@ export class ArtifactIndex {
     }
     return worded ?? best;
   }
+}
+
+/**
+ * Whether a package segment that is a major version (`v4` of `org.antlr.v4.runtime`) is the one an
+ * artifact's name carries (`antlr4-runtime`): a library that changed its API across a major keeps
+ * both in separate packages and artifacts, and `antlr-runtime` (3) holds the other.
+ */
+function namesMajor(tokens: readonly string[], segment: string): boolean {
+  const major = /^v(\d+)$/.exec(segment)?.[1];
+  return major !== undefined && tokens.some((t) => t.endsWith(major) && /^[a-z]+\d+$/.test(t) && /[a-z]$/.test(t.slice(0, -major.length)));
 }
 
 /** Artifacts that hold build configuration or a build's plugin, not the classes of a package. */
