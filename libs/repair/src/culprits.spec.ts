@@ -321,3 +321,17 @@ describe('a class missing from an artifact a sibling has moved past', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.json:json-databind');
   });
 });
+
+describe('culprits with equal evidence', () => {
+  it('ranks first the one the log named first, not the first by name', () => {
+    const log = [
+      '[WARNING] Rule 1: org.apache.maven.plugins.enforcer.EnforceBytecodeVersion failed with message:',
+      'Found Banned Dependency: org.sample.zeta:zeta-autoconfigure:jar:2.5.15',
+      'Found Banned Dependency: org.sample.alpha:alpha-core:jar:2.5.15',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:1.4.1:enforce (enforce-bytecode-version) on project app: Some Enforcer rules have failed.',
+    ].join('\n');
+    const culprits = triageLog(log).culprits;
+    expect(culprits[0]?.score).toBe(culprits[1]?.score);
+    expect(culprits.slice(0, 2).map((c) => c.name)).toEqual(['org.sample.zeta:zeta-autoconfigure', 'org.sample.alpha:alpha-core']);
+  });
+});

@@ -301,11 +301,14 @@ export class CulpritTally {
     return max;
   }
 
-  /** Ranked by weight (ties by name), scored by share of the total evidence. */
+  /**
+   * Ranked by weight, scored by share of the total evidence. Ties keep the order the evidence came
+   * in: Maven lists what it resolved first (a direct dependency before what it brings) first.
+   */
   ranked(limit = 10): Culprit[] {
     const total = [...this.weights.values()].reduce((a, b) => a + b, 0);
     return [...this.weights.entries()]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, weight]) => ({ name, score: Math.round((weight / total) * 1000) / 1000 }));
   }
