@@ -213,9 +213,20 @@ export class ArtifactIndex {
         const tokens = artifact.split(/[-.]/).filter((t) => !GENERIC_TOKENS.has(t));
         // `parse4` names `parse` too, and the major `v4` (see namesMajor).
         const stems = tokens.map((t) => /^([a-z]+)\d+$/.exec(t)?.[1]).filter((t) => t !== undefined);
+        // A generic word names only a package below the artifact's own group (`plexus-utils` for
+        // `org.codehaus.plexus.util`); elsewhere `core` or `commons` would name any package.
+        const generic = owns
+          ? artifact
+              .split(/[-.]/)
+              .filter((t) => GENERIC_TOKENS.has(t))
+              .map(singular)
+          : [];
         let named = 0;
-        for (const segment of segments.slice(2))
-          if (tokens.includes(segment) || stems.includes(segment) || namesMajor(tokens, segment)) named++;
+        for (const [i, segment] of segments.entries()) {
+          if (i < 2) continue;
+          const below = i >= groupSegments.length && generic.includes(singular(segment));
+          if (below || tokens.includes(segment) || stems.includes(segment) || namesMajor(tokens, segment)) named++;
+        }
         if (!owns && named === 0) continue;
         const main = /(?:^|-)(?:core|api)$/.test(artifact) ? 0.2 : 0;
         const score = shared + (owns ? 1 : 0) + 1.5 * named + main - artifact.length / 1000;
@@ -257,6 +268,8 @@ function namesMajor(tokens: readonly string[], segment: string): boolean {
   const major = /^v(\d+)$/.exec(segment)?.[1];
   return major !== undefined && tokens.some((t) => t.endsWith(major) && /^[a-z]+\d+$/.test(t) && /[a-z]$/.test(t.slice(0, -major.length)));
 }
+
+const singular = (word: string): string => word.replace(/s$/, '');
 
 /** Artifacts that hold build configuration or a build's plugin, not the classes of a package. */
 const PACKAGING_ONLY = /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/;
