@@ -335,3 +335,33 @@ describe('culprits with equal evidence', () => {
     expect(culprits.slice(0, 2).map((c) => c.name)).toEqual(['org.sample.zeta:zeta-autoconfigure', 'org.sample.alpha:alpha-core']);
   });
 });
+
+describe('compiler diagnostics counted once', () => {
+  const diagnostics = [
+    '[ERROR] /app/src/main/java/com/acme/app/A.java:[3,20] package org.sample.old.xml does not exist',
+    '[ERROR] /app/src/main/java/com/acme/app/B.java:[4,20] package org.sample.old.xml does not exist',
+    '[ERROR] /app/src/main/java/com/acme/app/C.java:[9,14] incompatible types: org.sample.lib.Node cannot be converted to com.acme.app.Tree',
+  ];
+  const compilation = (summary: boolean): string =>
+    [
+      download('org.sample.old', 'old-xml', '1.0.0'),
+      download('org.sample.lib', 'lib-core', '2.0.0'),
+      '[ERROR] COMPILATION ERROR : ',
+      ...diagnostics,
+      '[INFO] 3 errors ',
+      '[INFO] BUILD FAILURE',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project app: Compilation failure: Compilation failure: ',
+      ...(summary ? diagnostics : []),
+    ].join('\n');
+
+  it("gives Maven's summary of the diagnostics no weight of its own", () => {
+    expect(triageLog(compilation(true)).culprits).toEqual(triageLog(compilation(false)).culprits);
+  });
+
+  it('counts a message repeated at every import of a package once', () => {
+    const culprits = triageLog(compilation(false)).culprits;
+    const score = (name: string): number => culprits.find((c) => c.name === name)?.score ?? 0;
+    // One missing package (3) against one named class (1), not two against one.
+    expect(score('org.sample.old:old-xml') / score('org.sample.lib:lib-core')).toBeCloseTo(3);
+  });
+});

@@ -61,6 +61,9 @@ const WEIGHT = {
   importedBom: 3,
 } as const;
 
+/** A compiler diagnostic about a source line, with its message. */
+const DIAGNOSTIC = /^\[(?:ERROR|WARNING)\] \S+\.(?:java|kt|scala|groovy):\[[\d,]+\] (.*)$/;
+
 /** A compiler warning about a source line (javac's `[WARNING] /path/X.java:[12,5] …`). */
 const COMPILER_WARNING = /^\[WARNING\] \S+\.(?:java|kt|scala|groovy):\[\d+,\d+\] /;
 
@@ -221,6 +224,8 @@ export class BuildLogTriage {
   private readonly analyzed: string[] = [];
   private analysisListing = false;
   private analysisFailed = false;
+  /** Compiler diagnostics read (see firstDiagnostic). */
+  private readonly diagnostics = new Set<string>();
   /** Packages of classes missing from the class path (see ABSENT_CLASS). */
   private readonly absent = new Set<string>();
   /** Packages named by linkage errors outside the reason lines, counted once each. */
@@ -352,6 +357,7 @@ export class BuildLogTriage {
     this.missing.clear();
     this.linked.clear();
     this.absent.clear();
+    this.diagnostics.clear();
     this.analyzed.length = 0;
     this.analysisFailed = false;
     this.requiredLines.clear();
@@ -378,9 +384,22 @@ export class BuildLogTriage {
     this.readRepositoryJars(text);
     for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
     // A bare class file is an entry of a jar listing (the enforcer's duplicate classes), in every jar listed.
-    if (!CLASS_FILE_ENTRY.test(text)) this.readPackages(text);
+    if (!CLASS_FILE_ENTRY.test(text) && this.firstDiagnostic(text)) this.readPackages(text);
     const required = REQUIRES_PLATFORM.exec(text);
     if (required && this.requiredLines.size < 100) this.requiredLines.add(required[1] as string);
+  }
+
+  /**
+   * Whether a compiler diagnostic says something not said before: javac reports the same missing
+   * package at every import of it, and Maven's summary repeats every diagnostic.
+   */
+  private firstDiagnostic(text: string): boolean {
+    const m = DIAGNOSTIC.exec(text);
+    if (!m) return true;
+    const key = m[1] as string;
+    if (this.diagnostics.has(key)) return false;
+    if (this.diagnostics.size < 10_000) this.diagnostics.add(key);
+    return true;
   }
 
   private readCoordinates(text: string): void {
