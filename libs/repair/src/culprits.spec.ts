@@ -295,6 +295,18 @@ describe('a class missing from an artifact a sibling has moved past', () => {
     expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-core');
   });
 
+  it('blames no sibling of another project in the same group, with versions of its own', () => {
+    const log = [
+      download('org.sample.commons', 'commons-lang3', '3.12.0'),
+      download('org.sample.commons', 'commons-collections4', '4.4'),
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /app/src/main/java/com/acme/app/Server.java:[16,16] cannot access org.sample.commons.lang3.Strings',
+      '  class file for org.sample.commons.lang3.Strings not found',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:compile (default-compile) on project app: Compilation failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.commons:commons-lang3');
+  });
+
   it('reads the class a test could not load', () => {
     const log = testFailure(
       [download('org.sample.json', 'json-core', '2.10.5'), download('org.sample.json', 'json-databind', '2.12.6')],

@@ -147,7 +147,10 @@ export class ArtifactIndex {
    * when one is newest alone), or undefined. A class missing from `name` is asked for by code
    * compiled against a newer release of it: in a family of artifacts released together, the one
    * a version ahead of the others (`dropwizard-client` 4.0.0 beside `dropwizard-core` 2.1.5) was
-   * updated alone and needs its siblings' newer classes.
+   * updated alone and needs its siblings' newer classes. A group may also hold projects with
+   * versions of their own (`org.apache.commons`: `commons-lang3` 3.12.0 beside `commons-text`
+   * 1.10.0): a sibling counts only if it shares `name`'s major version or `name` shares its
+   * version with another sibling (a release train the newer one left).
    */
   newerSibling(name: string): string | undefined {
     const colon = name.indexOf(':');
@@ -155,13 +158,20 @@ export class ArtifactIndex {
     const groupId = name.slice(0, colon);
     const own = this.newest.get(name);
     if (own === undefined) return undefined;
-    let best: string | undefined;
-    let bestVersion = own;
-    let alone = false;
+    const siblings: Array<[string, string]> = [];
     for (const artifact of this.byGroup.get(groupId) ?? []) {
       const sibling = `${groupId}:${artifact}`;
       const version = this.newest.get(sibling);
-      if (sibling === name || version === undefined || isBomName(artifact) || PACKAGING_ONLY.test(artifact)) continue;
+      if (sibling !== name && version !== undefined && !isBomName(artifact) && !PACKAGING_ONLY.test(artifact))
+        siblings.push([sibling, version]);
+    }
+    const train = siblings.some(([, version]) => version === own);
+    const major = (version: string): string => version.split(/[.-]/)[0] as string;
+    let best: string | undefined;
+    let bestVersion = own;
+    let alone = false;
+    for (const [sibling, version] of siblings) {
+      if (!train && major(version) !== major(own)) continue;
       const c = compareVersions(version, bestVersion);
       if (c > 0) {
         best = sibling;
