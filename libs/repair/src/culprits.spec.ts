@@ -268,3 +268,112 @@ describe("an update bot's commit in the log", () => {
     );
   });
 });
+
+describe('a class missing from an artifact a sibling has moved past', () => {
+  /** A compilation that cannot find `org.sample.web.core.setup.Environment`, with the family's jars at `versions`. */
+  const missingClass = (versions: Record<string, string>): string =>
+    [
+      ...Object.entries(versions).map(([artifact, version]) => download('org.sample.web', artifact, version)),
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /app/src/main/java/com/acme/app/Server.java:[160,16] cannot access org.sample.web.core.setup.Environment',
+      '  class file for org.sample.web.core.setup.Environment not found',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:compile (default-compile) on project app: Compilation failure',
+    ].join('\n');
+
+  it('blames the sibling fetched a release ahead of the artifact that lacks the class', () => {
+    const log = missingClass({ 'web-core': '2.1.5', 'web-jetty': '2.1.5', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-client');
+  });
+
+  it('blames the artifact that lacks the class when its family is at one version', () => {
+    const log = missingClass({ 'web-core': '4.0.0', 'web-jetty': '4.0.0', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-core');
+  });
+
+  it('blames no sibling when two are ahead alike', () => {
+    const log = missingClass({ 'web-core': '2.1.5', 'web-jetty': '4.0.0', 'web-client': '4.0.0' });
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.web:web-core');
+  });
+
+  it('blames no sibling of another project in the same group, with versions of its own', () => {
+    const log = [
+      download('org.sample.commons', 'commons-lang3', '3.12.0'),
+      download('org.sample.commons', 'commons-collections4', '4.4'),
+      '[ERROR] COMPILATION ERROR : ',
+      '[ERROR] /app/src/main/java/com/acme/app/Server.java:[16,16] cannot access org.sample.commons.lang3.Strings',
+      '  class file for org.sample.commons.lang3.Strings not found',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:compile (default-compile) on project app: Compilation failure',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.commons:commons-lang3');
+  });
+
+  it('reads the class a test could not load', () => {
+    const log = testFailure(
+      [download('org.sample.json', 'json-core', '2.10.5'), download('org.sample.json', 'json-databind', '2.12.6')],
+      [
+        'java.lang.NoClassDefFoundError: org/sample/json/core/util/JsonFeature',
+        '\tat org.sample.json.databind.ObjectMapper.<init>(ObjectMapper.java:600)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+        'Caused by: java.lang.ClassNotFoundException: org.sample.json.core.util.JsonFeature',
+        '\tat java.base/java.net.URLClassLoader.findClass(URLClassLoader.java:476)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.json:json-databind');
+  });
+
+  it('reads the method a test could not link', () => {
+    const log = testFailure(
+      [download('org.sample.json', 'json-core', '2.10.5'), download('org.sample.json', 'json-databind', '2.12.6')],
+      [
+        "java.lang.NoSuchMethodError: 'boolean org.sample.json.core.JsonParser.isExpected(int)'",
+        '\tat org.sample.json.databind.ObjectMapper.read(ObjectMapper.java:600)',
+        '\tat com.acme.shop.CartTest.totals(CartTest.java:27)',
+      ],
+    );
+    expect(triageLog(log).culprits[0]?.name).toBe('org.sample.json:json-databind');
+  });
+});
+
+describe('culprits with equal evidence', () => {
+  it('ranks first the one the log named first, not the first by name', () => {
+    const log = [
+      '[WARNING] Rule 1: org.apache.maven.plugins.enforcer.EnforceBytecodeVersion failed with message:',
+      'Found Banned Dependency: org.sample.zeta:zeta-autoconfigure:jar:2.5.15',
+      'Found Banned Dependency: org.sample.alpha:alpha-core:jar:2.5.15',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:1.4.1:enforce (enforce-bytecode-version) on project app: Some Enforcer rules have failed.',
+    ].join('\n');
+    const culprits = triageLog(log).culprits;
+    expect(culprits[0]?.score).toBe(culprits[1]?.score);
+    expect(culprits.slice(0, 2).map((c) => c.name)).toEqual(['org.sample.zeta:zeta-autoconfigure', 'org.sample.alpha:alpha-core']);
+  });
+});
+
+describe('compiler diagnostics counted once', () => {
+  const diagnostics = [
+    '[ERROR] /app/src/main/java/com/acme/app/A.java:[3,20] package org.sample.old.xml does not exist',
+    '[ERROR] /app/src/main/java/com/acme/app/B.java:[4,20] package org.sample.old.xml does not exist',
+    '[ERROR] /app/src/main/java/com/acme/app/C.java:[9,14] incompatible types: org.sample.lib.Node cannot be converted to com.acme.app.Tree',
+  ];
+  const compilation = (summary: boolean): string =>
+    [
+      download('org.sample.old', 'old-xml', '1.0.0'),
+      download('org.sample.lib', 'lib-core', '2.0.0'),
+      '[ERROR] COMPILATION ERROR : ',
+      ...diagnostics,
+      '[INFO] 3 errors ',
+      '[INFO] BUILD FAILURE',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project app: Compilation failure: Compilation failure: ',
+      ...(summary ? diagnostics : []),
+    ].join('\n');
+
+  it("gives Maven's summary of the diagnostics no weight of its own", () => {
+    expect(triageLog(compilation(true)).culprits).toEqual(triageLog(compilation(false)).culprits);
+  });
+
+  it('counts a message repeated at every import of a package once', () => {
+    const culprits = triageLog(compilation(false)).culprits;
+    const score = (name: string): number => culprits.find((c) => c.name === name)?.score ?? 0;
+    // One missing package (3) against one named class (1), not two against one.
+    expect(score('org.sample.old:old-xml') / score('org.sample.lib:lib-core')).toBeCloseTo(3);
+  });
+});

@@ -1,4 +1,4 @@
-import { DOMAINS, type Artifact } from './coordinates';
+import { DOMAINS, compareVersions, type Artifact } from './coordinates';
 
 /** A dependency blamed for a failure, with its share of the evidence in (0, 1]. */
 export interface Culprit {
@@ -84,12 +84,15 @@ export class ArtifactIndex {
   private readonly byPrefix = new Map<string, string[]>();
   /** `groupId:artifactId` by the words of the artifactId, for packages outside their group (`org.h2` in `com.h2database:h2`). */
   private readonly byWord = new Map<string, string[]>();
+  /** The newest version of each `groupId:artifactId` fetched as a jar. */
+  private readonly newest = new Map<string, string>();
   private size = 0;
 
   constructor(private readonly limit = 50_000) {}
 
-  /** Records an artifact that holds classes (a jar the build fetched, or one an error names). */
-  add(groupId: string, artifactId: string): void {
+  /** Records an artifact that holds classes (a jar the build fetched, or one an error names), with the version fetched if known. */
+  add(groupId: string, artifactId: string, version?: string): void {
+    this.addVersion(groupId, artifactId, version);
     let artifacts = this.byGroup.get(groupId);
     if (!artifacts) {
       if (this.size >= this.limit) return;
@@ -132,6 +135,53 @@ export class ArtifactIndex {
     return segments.slice(0, Math.min(segments.length, ownerDepth(segments))).join('.');
   }
 
+  private addVersion(groupId: string, artifactId: string, version: string | undefined): void {
+    if (version === undefined || !/^\d/.test(version)) return;
+    const name = `${groupId}:${artifactId}`;
+    const known = this.newest.get(name);
+    if (known === undefined ? this.newest.size < this.limit : compareVersions(version, known) > 0) this.newest.set(name, version);
+  }
+
+  /**
+   * The artifact of `name`'s group fetched at a newer version than any of `name` (the newest such,
+   * when one is newest alone), or undefined. A class missing from `name` is asked for by code
+   * compiled against a newer release of it: in a family of artifacts released together, the one
+   * a version ahead of the others (`dropwizard-client` 4.0.0 beside `dropwizard-core` 2.1.5) was
+   * updated alone and needs its siblings' newer classes. A group may also hold projects with
+   * versions of their own (`org.apache.commons`: `commons-lang3` 3.12.0 beside `commons-text`
+   * 1.10.0): a sibling counts only if it shares `name`'s major version or `name` shares its
+   * version with another sibling (a release train the newer one left).
+   */
+  newerSibling(name: string): string | undefined {
+    const colon = name.indexOf(':');
+    if (colon < 0) return undefined;
+    const groupId = name.slice(0, colon);
+    const own = this.newest.get(name);
+    if (own === undefined) return undefined;
+    const siblings: Array<[string, string]> = [];
+    for (const artifact of this.byGroup.get(groupId) ?? []) {
+      const sibling = `${groupId}:${artifact}`;
+      const version = this.newest.get(sibling);
+      if (sibling !== name && version !== undefined && !isBomName(artifact) && !PACKAGING_ONLY.test(artifact))
+        siblings.push([sibling, version]);
+    }
+    const train = siblings.some(([, version]) => version === own);
+    const major = (version: string): string => version.split(/[.-]/)[0] as string;
+    let best: string | undefined;
+    let bestVersion = own;
+    let alone = false;
+    for (const [sibling, version] of siblings) {
+      if (!train && major(version) !== major(own)) continue;
+      const c = compareVersions(version, bestVersion);
+      if (c > 0) {
+        best = sibling;
+        bestVersion = version;
+        alone = true;
+      } else if (c === 0 && best !== undefined) alone = false;
+    }
+    return alone ? best : undefined;
+  }
+
   /** The fetched artifact whose artifactId is `artifactId`, as `g:a` (the first group that has it), or undefined. */
   withArtifactId(artifactId: string): string | undefined {
     for (const [group, artifacts] of this.byGroup) if (artifacts.has(artifactId)) return `${group}:${artifactId}`;
@@ -169,10 +219,24 @@ export class ArtifactIndex {
       while (shared < groupSegments.length && shared < segments.length && groupSegments[shared] === segments[shared]) shared++;
       const owns = shared === groupSegments.length;
       for (const artifact of this.byGroup.get(group) ?? []) {
-        if (isBomName(artifact) || /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/.test(artifact)) continue;
+        if (isBomName(artifact) || PACKAGING_ONLY.test(artifact)) continue;
         const tokens = artifact.split(/[-.]/).filter((t) => !GENERIC_TOKENS.has(t));
+        // `parse4` names `parse` too, and the major `v4` (see namesMajor).
+        const stems = tokens.map((t) => /^([a-z]+)\d+$/.exec(t)?.[1]).filter((t) => t !== undefined);
+        // A generic word names only a package below the artifact's own group (`plexus-utils` for
+        // `org.codehaus.plexus.util`); elsewhere `core` or `commons` would name any package.
+        const generic = owns
+          ? artifact
+              .split(/[-.]/)
+              .filter((t) => GENERIC_TOKENS.has(t))
+              .map(singular)
+          : [];
         let named = 0;
-        for (const segment of segments.slice(2)) if (tokens.includes(segment)) named++;
+        for (const [i, segment] of segments.entries()) {
+          if (i < 2) continue;
+          const below = i >= groupSegments.length && generic.includes(singular(segment));
+          if (below || tokens.includes(segment) || stems.includes(segment) || namesMajor(tokens, segment)) named++;
+        }
         if (!owns && named === 0) continue;
         const main = /(?:^|-)(?:core|api)$/.test(artifact) ? 0.2 : 0;
         const score = shared + (owns ? 1 : 0) + 1.5 * named + main - artifact.length / 1000;
@@ -204,6 +268,21 @@ export class ArtifactIndex {
     return worded ?? best;
   }
 }
+
+/**
+ * Whether a package segment that is a major version (`v4` of `org.antlr.v4.runtime`) is the one an
+ * artifact's name carries (`antlr4-runtime`): a library that changed its API across a major keeps
+ * both in separate packages and artifacts, and `antlr-runtime` (3) holds the other.
+ */
+function namesMajor(tokens: readonly string[], segment: string): boolean {
+  const major = /^v(\d+)$/.exec(segment)?.[1];
+  return major !== undefined && tokens.some((t) => t.endsWith(major) && /^[a-z]+\d+$/.test(t) && /[a-z]$/.test(t.slice(0, -major.length)));
+}
+
+const singular = (word: string): string => word.replace(/s$/, '');
+
+/** Artifacts that hold build configuration or a build's plugin, not the classes of a package. */
+const PACKAGING_ONLY = /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/;
 
 /** Words in artifact names that say nothing about which package they hold. */
 const GENERIC_TOKENS = new Set(['api', 'core', 'common', 'commons', 'impl', 'java', 'jdk', 'lib', 'all', 'client', 'utils', 'util']);
@@ -245,11 +324,14 @@ export class CulpritTally {
     return max;
   }
 
-  /** Ranked by weight (ties by name), scored by share of the total evidence. */
+  /**
+   * Ranked by weight, scored by share of the total evidence. Ties keep the order the evidence came
+   * in: Maven lists what it resolved first (a direct dependency before what it brings) first.
+   */
   ranked(limit = 10): Culprit[] {
     const total = [...this.weights.values()].reduce((a, b) => a + b, 0);
     return [...this.weights.entries()]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, weight]) => ({ name, score: Math.round((weight / total) * 1000) / 1000 }));
   }

@@ -408,6 +408,24 @@ describe('naming a package by its artifact', () => {
     expect(index.nameOf('org.sample.commons.text')).toBe('org.sample.commons:commons-text');
     expect(index.nameOf('org.sample.commons.lang')).toBe('org.sample.commons:commons-text');
   });
+
+  it("names a package below the artifact's group by a generic word of its name", () => {
+    const index = new ArtifactIndex();
+    index.add('org.sample.plexus', 'plexus-compiler-api');
+    index.add('org.sample.plexus', 'plexus-utils');
+    index.add('org.sample', 'sample-core');
+    expect(index.nameOf('org.sample.plexus.util.xml')).toBe('org.sample.plexus:plexus-utils');
+    expect(index.nameOf('org.sample.plexus.compiler')).toBe('org.sample.plexus:plexus-compiler-api');
+  });
+
+  it('names a package with a major version in it by the artifact that carries that major', () => {
+    const index = new ArtifactIndex();
+    index.add('org.sample.parse', 'parse-runtime');
+    index.add('org.sample.parse', 'parse4-runtime');
+    index.add('org.sample.parse', 'parse5-runtime');
+    expect(index.nameOf('org.sample.parse.v4.runtime.atn')).toBe('org.sample.parse:parse4-runtime');
+    expect(index.nameOf('org.sample.parse.runtime.tree')).toBe('org.sample.parse:parse-runtime');
+  });
 });
 
 describe('reason lines of tools other than the build', () => {

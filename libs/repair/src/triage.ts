@@ -61,6 +61,9 @@ const WEIGHT = {
   importedBom: 3,
 } as const;
 
+/** A compiler diagnostic about a source line, with its message. */
+const DIAGNOSTIC = /^\[(?:ERROR|WARNING)\] \S+\.(?:java|kt|scala|groovy):\[[\d,]+\] (.*)$/;
+
 /** A compiler warning about a source line (javac's `[WARNING] /path/X.java:[12,5] …`). */
 const COMPILER_WARNING = /^\[WARNING\] \S+\.(?:java|kt|scala|groovy):\[\d+,\d+\] /;
 
@@ -80,6 +83,21 @@ function withLines(ranges: ReadonlyArray<readonly [number, number]>, lines: read
 /** The JVM's linkage errors, by name or by their messages (HotSpot's wording; a NoSuchMethodError's message alone is the method in quotes). */
 const LINKAGE_ERROR =
   /\b(?:NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|ClassNotFoundException|AbstractMethodError|IncompatibleClassChangeError|IllegalAccessError|UnsupportedClassVersionError)\b|\bcan not implement \S+, because it is not an interface|\bclass [\w.$]+ has interface [\w.$]+ as super class|\bFound (?:interface|class) [\w.$]+, but (?:class|interface) was expected|does not define or inherit an implementation of the resolved method|'[\w.$[\]<>]+ (?:[a-z_][\w$]*\.)+[A-Z][\w$]*\.[\w$<>]+\([\w.$[\], ]*\)'\s*$/;
+
+/**
+ * A class the compiler or the JVM could not find at all (javac's `cannot access` and `class file for
+ * … not found`, the class loader's ClassNotFoundException and NoClassDefFoundError), as its package.
+ * Not `Could not initialize class`: that class was found, its static initializer failed.
+ */
+const ABSENT_CLASS =
+  /\b(?:cannot access|class file for|ClassNotFoundException:|NoClassDefFoundError:|(?:NoSuchMethodError|NoSuchFieldError):\s+'?(?:[\w.$[\]<>]+ )?)\s*((?:[a-z_][\w$]*[./])+)[A-Z][\w$]*/g;
+
+function absentPackages(text: string): string[] {
+  const found: string[] = [];
+  ABSENT_CLASS.lastIndex = 0;
+  for (let m = ABSENT_CLASS.exec(text); m; m = ABSENT_CLASS.exec(text)) found.push((m[1] as string).slice(0, -1).replace(/\//g, '.'));
+  return found;
+}
 
 /** `Dependency g:a:jar:v requires Jenkins 2.332.4 or higher`: the release line (`2.332`) required. */
 const REQUIRES_PLATFORM = /\brequires [A-Z][\w.-]*(?: [A-Z][\w.-]*)? v?(\d+\.\d+)(?:\.\d+)* or (?:higher|newer|later)\b/;
@@ -206,6 +224,10 @@ export class BuildLogTriage {
   private readonly analyzed: string[] = [];
   private analysisListing = false;
   private analysisFailed = false;
+  /** Compiler diagnostics read (see firstDiagnostic). */
+  private readonly diagnostics = new Set<string>();
+  /** Packages of classes missing from the class path (see ABSENT_CLASS). */
+  private readonly absent = new Set<string>();
   /** Packages named by linkage errors outside the reason lines, counted once each. */
   private readonly linked = new Set<string>();
 
@@ -215,7 +237,7 @@ export class BuildLogTriage {
     const text = cleanLine(raw);
     const download = text.includes('Download') ? this.downloads.read(text) : undefined;
     if (download) {
-      if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId);
+      if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId, download.version);
       else if (download.extension === 'pom') {
         if (this.firstBom === undefined && isBomName(download.artifactId)) this.firstBom = `${download.groupId}:${download.artifactId}`;
         if (this.lineBom === undefined) this.lineBom = releaseLineBom(download.groupId, download.artifactId);
@@ -252,6 +274,8 @@ export class BuildLogTriage {
         this.warnings.length = 0;
       }
     }
+    if (this.absent.size < 1000 && /access|class file|Class(?:NotFound|DefFound)|NoSuch/.test(text))
+      for (const pkg of absentPackages(text)) this.absent.add(pkg);
     if (!reason) {
       this.readLinkageError(text);
       // Output between reason lines ends any trace a later `Caused by:` could still revise.
@@ -332,6 +356,8 @@ export class BuildLogTriage {
     this.settled = [];
     this.missing.clear();
     this.linked.clear();
+    this.absent.clear();
+    this.diagnostics.clear();
     this.analyzed.length = 0;
     this.analysisFailed = false;
     this.requiredLines.clear();
@@ -358,9 +384,22 @@ export class BuildLogTriage {
     this.readRepositoryJars(text);
     for (const name of findNpmPackages(text)) this.coordinates.add(name, WEIGHT.npmPackage);
     // A bare class file is an entry of a jar listing (the enforcer's duplicate classes), in every jar listed.
-    if (!CLASS_FILE_ENTRY.test(text)) this.readPackages(text);
+    if (!CLASS_FILE_ENTRY.test(text) && this.firstDiagnostic(text)) this.readPackages(text);
     const required = REQUIRES_PLATFORM.exec(text);
     if (required && this.requiredLines.size < 100) this.requiredLines.add(required[1] as string);
+  }
+
+  /**
+   * Whether a compiler diagnostic says something not said before: javac reports the same missing
+   * package at every import of it, and Maven's summary repeats every diagnostic.
+   */
+  private firstDiagnostic(text: string): boolean {
+    const m = DIAGNOSTIC.exec(text);
+    if (!m) return true;
+    const key = m[1] as string;
+    if (this.diagnostics.has(key)) return false;
+    if (this.diagnostics.size < 10_000) this.diagnostics.add(key);
+    return true;
   }
 
   private readCoordinates(text: string): void {
@@ -403,7 +442,7 @@ export class BuildLogTriage {
   private readRepositoryJars(text: string): void {
     const jars = findRepositoryJars(text);
     for (const c of jars) {
-      this.artifacts.add(c.groupId, c.artifactId);
+      this.artifacts.add(c.groupId, c.artifactId, c.version);
       this.coordinates.add(`${c.groupId}:${c.artifactId}`, WEIGHT.repositoryJar / jars.length);
     }
   }
@@ -575,7 +614,9 @@ export class BuildLogTriage {
       tally.add(name.includes(':') ? name : (this.artifacts.withArtifactId(name) ?? name), WEIGHT.updateCommit);
     for (const [pkg, weight] of this.packages) {
       if (this.missing.has(pkg) ? this.own.holds(pkg) : this.own.has(pkg)) continue;
-      const name = this.artifacts.nameOf(pkg);
+      const owner = this.artifacts.nameOf(pkg);
+      // A class missing from an artifact a sibling has moved past: the sibling's update asks for it.
+      const name = this.absent.has(pkg) ? (this.artifacts.newerSibling(owner) ?? owner) : owner;
       tally.add(name, weight);
       mentioned.push([name, weight]);
     }
