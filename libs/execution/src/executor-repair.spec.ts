@@ -44,6 +44,9 @@ const LOOP = PARSED.spec;
 class RecordingRepair implements RepairActuator {
   readonly applied: string[] = [];
   readonly proposed: Array<[string, string]> = [];
+  resume(): Promise<OutcomeInit> {
+    return Promise.reject(new Error('nothing is resumed in these tests: no claim is left from an earlier process'));
+  }
   apply(decision: DecisionMade & { action: ActionCall }): Promise<OutcomeInit> {
     this.applied.push(decision.decisionId);
     return Promise.resolve({
