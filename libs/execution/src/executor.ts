@@ -59,7 +59,8 @@ export interface ExecutorDeps {
  * claim's journal records each step of the run (calling, the adapter's answer with its memo,
  * finished). A decision already claimed never runs again. One claimed without a published outcome
  * (the process died mid-action or mid-verification) is finished by recover() at the next start:
- * verified and rolled back if need be, or reported not applied when the adapter was never called.
+ * verified and rolled back if need be, or reported not applied when the adapter was never called;
+ * a repair is resumed by its VCS adapter from what the remote holds (RepairActuator.resume).
  * Decisions with a published outcome are not reported twice.
  */
 export class Executor {
@@ -410,6 +411,11 @@ export class Executor {
           await this.report(decision, plan.outcome);
           return;
         case 'finish': {
+          const repair = this.repairOf(decision);
+          if (repair !== undefined) {
+            launched = await this.launchRepairResume(repair, claim, plan.applied);
+            return;
+          }
           const prepared = this.prepare(decision, claim.traceparent);
           if (!prepared.ok) {
             const message = `cannot verify or roll back decision ${id} after a restart: ${prepared.code}: ${prepared.message}`;
@@ -440,6 +446,53 @@ export class Executor {
     } finally {
       if (!launched) this.inFlight.delete(id);
     }
+  }
+
+  /**
+   * A repair in flight when the executor stopped: resumed by the VCS adapter from what the remote
+   * holds (never pushed twice), in the background; action.started went out before the stop and
+   * is not published again. True once launched (false: reported instead).
+   */
+  private async launchRepairResume(
+    { decision, spec }: { decision: DecisionMade & { action: ActionCall }; spec: LoopSpec },
+    claim: Claim,
+    applied: AppliedRun,
+  ): Promise<boolean> {
+    const id = decision.decisionId;
+    const startedAt = claim.call?.startedAt ?? claim.claimedAt;
+    const repair = this.deps.repair;
+    if (repair === undefined) {
+      const message = `cannot resume the repair of decision ${id} after a restart: this executor has no VCS adapter for repair loops`;
+      this.deps.log.error(message, { decisionId: id });
+      await this.report(
+        decision,
+        markRecovered({
+          status: 'failed',
+          // What the interrupted run did is unknown and nothing was looked at: no lesson either way.
+          applied: false,
+          startedAt,
+          verification: { passed: false, checks: [], detail: message },
+          timeToRecoverMs: null,
+          error: { code: 'ADAPTER_UNSUPPORTED', message },
+        }),
+      );
+      return false;
+    }
+    this.deps.log.warn(
+      `the repair of decision ${id} was in flight when the executor stopped: looking for its fix on the remote, else validating it again until ${new Date(applied.deadlineMs).toISOString()}`,
+      { decisionId: id },
+    );
+    const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
+    this.pool.launch(
+      () =>
+        inTrace(claim.traceparent, async () => {
+          const outcome = await repair.resume(decision, spec, applied.deadlineMs, this.cut.signal);
+          if (this.cut.signal.aborted) return;
+          await this.report(decision, markRecovered({ ...outcome, startedAt }));
+        }),
+      (error) => this.deps.log.error(`resuming the repair of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+    );
+    return true;
   }
 
   private async finishRecovered(run: PreparedRun, applied: AppliedRun): Promise<void> {

@@ -20,3 +20,4 @@ export * from './verification/verification-plan';
 export * from './vcs/validation';
 export * from './vcs/repair-actuator';
 export * from './verification/experiment-check';
+export * from './vcs/repair-recovery';

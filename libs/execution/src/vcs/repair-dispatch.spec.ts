@@ -55,6 +55,9 @@ class FakeRepair implements RepairActuator {
     this.applied.push(decision.decisionId);
     return Promise.resolve(this.result);
   }
+  resume(): Promise<OutcomeInit> {
+    return Promise.reject(new Error('nothing is resumed in these tests: no claim is left from an earlier process'));
+  }
   propose(decision: DecisionMade & { action: ActionCall }): Promise<string> {
     this.proposed.push(decision.decisionId);
     return Promise.resolve('comment on refs/homeostat/pr/x');

@@ -8,7 +8,17 @@ import {
   type RepairForge,
   type RepairSpec,
 } from '@homeostat/contracts';
-import { repairValidationOf, type OutcomeInit, type RepairActuator, type ValidationRun } from '@homeostat/execution';
+import {
+  expiredRepairOutcome,
+  planRepairResume,
+  pushedBeforeStopOutcome,
+  repairValidationOf,
+  withDecisionTrailer,
+  type OutcomeInit,
+  type RemoteFinding,
+  type RepairActuator,
+  type ValidationRun,
+} from '@homeostat/execution';
 import {
   decisionLink,
   fixBranchFor,
@@ -46,6 +56,13 @@ function fixParams(call: ActionCall): FixParams | undefined {
   return p as FixParams;
 }
 
+/**
+ * Whether the comment already tells this attempt (the repair's run wrote it before the executor
+ * stopped): a resumed repair then leaves it, rather than adding the attempt a second time.
+ */
+const alreadyWritten = (state: Record<string, unknown> | undefined, decisionId: string, line: string): boolean =>
+  state?.['decisionId'] === decisionId && Array.isArray(state['attempts']) && state['attempts'].at(-1) === line;
+
 export interface GitRepairOptions {
   /** The npm cache the validations share (public package data only). */
   readonly npmCache: string;
@@ -77,7 +94,25 @@ interface GithubTarget {
 export class GitRepairActuator implements RepairActuator {
   constructor(private readonly options: GitRepairOptions) {}
 
-  async apply(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<OutcomeInit> {
+  apply(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec): Promise<OutcomeInit> {
+    return this.attempt(decision, spec, Date.now() + parseDuration(spec.spec.verification.deadline), false);
+  }
+
+  /**
+   * After a restart: the push branch is read first, and the fix commit found there (by its
+   * decision trailer) is reported without validating or pushing again; only when none is there
+   * does the validation run again, until the claim's deadline.
+   */
+  resume(decision: DecisionMade & { action: ActionCall }, spec: LoopSpec, deadlineMs: number): Promise<OutcomeInit> {
+    return this.attempt(decision, spec, deadlineMs, true);
+  }
+
+  private async attempt(
+    decision: DecisionMade & { action: ActionCall },
+    spec: LoopSpec,
+    deadline: number,
+    resumed: boolean,
+  ): Promise<OutcomeInit> {
     const params = fixParams(decision.action);
     const notRun = (message: string, code: 'ADAPTER_PARAMS_INVALID' | 'ADAPTER_FAILED' = 'ADAPTER_PARAMS_INVALID'): OutcomeInit => ({
       status: 'failed',
@@ -89,7 +124,6 @@ export class GitRepairActuator implements RepairActuator {
     if (params === undefined) return notRun(`decision ${decision.decisionId} carries no fix (params: fix, repository, branch, commit)`);
     const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const pushBranch = fixBranchFor(repair.pushTo, repair.fixBranchPrefix, params.branch);
-    const deadline = Date.now() + parseDuration(spec.spec.verification.deadline);
     let validator: GitValidator;
     let github: GithubTarget | undefined;
     try {
@@ -121,8 +155,46 @@ export class GitRepairActuator implements RepairActuator {
         error instanceof GithubForgeError ? 'ADAPTER_FAILED' : undefined,
       );
     }
+    const remote = github?.gitUrl ?? params.repository;
+    if (resumed) {
+      let found: RemoteFinding;
+      try {
+        found = await validator.pushedFor(decision.decisionId);
+      } catch (error) {
+        // Whether the fix went out is unknown: validating again could push it a second time.
+        const reason = error instanceof Error ? error.message : String(error);
+        return notRun(
+          `could not read ${pushBranch} to see whether the fix was pushed before the stop, so it is not validated again: ${reason}`,
+          'ADAPTER_FAILED',
+        );
+      }
+      const plan = planRepairResume(found, decision.decisionId, Date.now(), deadline);
+      if (plan.step === 'expired') return expiredRepairOutcome(plan);
+      if (plan.step === 'pushed') {
+        const outcome = pushedBeforeStopOutcome(plan, remote);
+        // The stop may have come between the push and the forge: the status and comment are written unless already there.
+        const pushedRun: ValidationRun = {
+          changeId: params.fix.id,
+          passed: true,
+          commit: plan.commit,
+          pushed: { branch: plan.branch, commit: plan.commit },
+          steps: [],
+          durationMs: 0,
+        };
+        const forgeNote = await this.updateForge(decision, params, pushedRun, undefined, github).catch(
+          (error: unknown) => `the forge was not updated: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return { ...outcome, verification: { ...outcome.verification, detail: `${outcome.verification.detail}; ${forgeNote}` } };
+      }
+    }
     const run = await validator.validate(
-      { id: params.fix.id, files: params.fix.files, regenerate: params.fix.regenerate, message: params.fix.message },
+      {
+        id: params.fix.id,
+        files: params.fix.files,
+        regenerate: params.fix.regenerate,
+        // The trailer is how a restart recognises this decision's commit on the remote.
+        message: withDecisionTrailer(params.fix.message, decision.decisionId),
+      },
       { deadline },
     );
     const forgeNote = await this.updateForge(decision, params, run, undefined, github).catch(
@@ -144,7 +216,7 @@ export class GitRepairActuator implements RepairActuator {
       applied: run.steps.length > 0,
       verification: { passed: run.passed, checks, detail },
       timeToRecoverMs: run.passed ? run.durationMs : null,
-      ...(params.repository !== '' ? { repair: repairValidationOf(run, github?.gitUrl ?? params.repository) } : {}),
+      ...(params.repository !== '' ? { repair: repairValidationOf(run, remote) } : {}),
       ...(run.passed
         ? {}
         : { error: { code: run.steps.length > 0 ? 'VERIFICATION_FAILED' : 'ADAPTER_FAILED', message: run.error ?? 'failed' } }),
@@ -259,14 +331,16 @@ export class GitRepairActuator implements RepairActuator {
     const earlier = Array.isArray(previous?.state['attempts']) ? (previous.state['attempts'] as string[]) : [];
     const { report, line, state } = this.reportOf(decision, params, run, proposal, earlier);
     const attachments: Record<string, string> = proposal !== undefined && 'patch' in proposal ? { [PATCH_FILE]: proposal.patch } : {};
-    const ref = await forge.writeComment(params.branch, renderRepairComment(report), state, line, attachments);
+    const written = alreadyWritten(previous?.state, decision.decisionId, line);
+    const ref = written ? undefined : await forge.writeComment(params.branch, renderRepairComment(report), state, line, attachments);
     const statusCommit = run?.pushed?.commit ?? params.commit;
     await forge.setStatus(statusCommit, {
       state: run === undefined ? 'pending' : run.passed ? 'success' : 'failure',
       description: line,
       decisionId: decision.decisionId,
     });
-    return `comment ${ref.slice(0, 12)} on refs/homeostat/pr/${params.branch} of ${path.basename(params.repository)}, status on ${statusCommit.slice(0, 12)}`;
+    const comment = ref === undefined ? 'comment already up to date' : `comment ${ref.slice(0, 12)}`;
+    return `${comment} on refs/homeostat/pr/${params.branch} of ${path.basename(params.repository)}, status on ${statusCommit.slice(0, 12)}`;
   }
 
   /**
@@ -288,6 +362,8 @@ export class GitRepairActuator implements RepairActuator {
     await forge.setStatus(statusCommit, repairCommitStatus(run, line, decision.decisionId, this.options.consoleUrl));
     const status = `status on ${statusCommit.slice(0, 12)} of ${forge.name}`;
     if (pr === undefined) return `${status}; no open pull request for ${params.branch}, so no comment`;
+    if (alreadyWritten(previous?.state, decision.decisionId, line))
+      return `${status}; comment already up to date on pull request #${pr.number}`;
     const written = await forge.writeComment(pr.number, renderRepairComment(report), state, previous?.id);
     return `${status}; comment ${written.url} ${written.created ? 'created' : 'updated'} on pull request #${pr.number}`;
   }

@@ -2,12 +2,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  findDecisionCommit,
   pushRefusal,
   validationEnv,
   type ChangeValidator,
   type CodeChange,
   type CommandRun,
   type PushPolicy,
+  type RemoteFinding,
   type ValidateOptions,
   type ValidationRun,
 } from '@homeostat/execution';
@@ -45,6 +47,8 @@ export interface GitValidatorOptions {
 }
 
 const GIT_TIMEOUT_MS = 60_000;
+/** How many of the push branch's latest commits a restart looks through for a decision's fix commit. */
+const LOOKUP_DEPTH = 50;
 const DEFAULT_AUTHOR = { name: 'Homeostat', email: 'homeostat@localhost' };
 /** A patch longer than this is not put on a forge (a lock file rewritten whole): the fix branch is the way then. */
 const MAX_PATCH_CHARS = 4 * 1024 * 1024;
@@ -90,6 +94,61 @@ export class GitValidator implements ChangeValidator {
       if (refusal !== undefined) throw new GitValidationError(`push refused: ${refusal}`);
     }
     return new GitValidator(options, policy);
+  }
+
+  /**
+   * The decision's fix commit on the push branch of the remote, found by its trailer (see
+   * withDecisionTrailer) among the branch's latest commits; `pushed: undefined` when the branch
+   * or the commit is not there. Rejects when the remote cannot be read: then whether the fix was
+   * pushed is unknown, and it must not be pushed again on a guess.
+   */
+  async pushedFor(decisionId: string): Promise<RemoteFinding> {
+    const o = this.options;
+    if (o.pushBranch === undefined) return { pushed: undefined };
+    const branch = o.pushBranch.replace(/^refs\/heads\//, '');
+    const tmp = await fs.mkdtemp(path.join(o.workRoot ?? os.tmpdir(), 'homeostat-lookup-'));
+    try {
+      const env = { ...validationEnv({ path: o.env.path, home: tmp, npmCache: o.env.npmCache }), ...o.gitEnv };
+      const probe = path.join(tmp, 'probe.git');
+      const git = async (args: string[], what: string, maxOutput = 4_000): Promise<string> => {
+        const run = await runCommand(['git', ...args], { cwd: tmp, env, timeoutMs: GIT_TIMEOUT_MS, maxOutput });
+        if (run.exitCode !== 0) throw new GitValidationError(`${what} failed: ${run.outputTail.trim() || `exit ${run.exitCode}`}`);
+        return run.outputTail;
+      };
+      const heads = await runCommand(['git', 'ls-remote', '--exit-code', '--heads', '--', o.repository, `refs/heads/${branch}`], {
+        cwd: tmp,
+        env,
+        timeoutMs: GIT_TIMEOUT_MS,
+        maxOutput: 4_000,
+      });
+      // --exit-code: 2 is "no such branch" (nothing pushed yet), anything else but 0 is the remote failing.
+      if (heads.exitCode === 2) return { pushed: undefined };
+      if (heads.exitCode !== 0)
+        throw new GitValidationError(`git ls-remote ${o.repository} failed: ${heads.outputTail.trim() || `exit ${heads.exitCode}`}`);
+      await git(['init', '--quiet', '--bare', probe], 'git init');
+      // Only the branch's latest commits: a fix commit is at or near its tip.
+      await git(
+        ['--git-dir', probe, 'fetch', '--quiet', '--no-tags', `--depth=${LOOKUP_DEPTH}`, '--', o.repository, `refs/heads/${branch}`],
+        `git fetch ${branch}`,
+      );
+      const log = await git(
+        ['--git-dir', probe, 'log', `--max-count=${LOOKUP_DEPTH}`, '--format=%H%x00%B%x1e', 'FETCH_HEAD'],
+        'git log',
+        LOOKUP_DEPTH * 8_000,
+      );
+      const commits = log
+        .split('\x1e')
+        .map((entry) => entry.replace(/^\n/, ''))
+        .filter((entry) => entry.includes('\0'))
+        .map((entry) => {
+          const [commit, message] = entry.split('\0') as [string, string];
+          return { commit, message };
+        });
+      const found = findDecisionCommit(commits, decisionId);
+      return found === undefined ? { pushed: undefined } : { pushed: { branch, commit: found.commit } };
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
   }
 
   async validate(change: CodeChange, options: ValidateOptions): Promise<ValidationRun> {
