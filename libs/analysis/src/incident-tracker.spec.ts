@@ -474,6 +474,78 @@ describe('IncidentTracker', () => {
       expect(t.current?.relapsedAtMs).toBeUndefined();
     });
 
+    it('given a symptom drifting just out of its band after the calm, then the failure that follows is still a relapse', () => {
+      let n = 0;
+      const t = new IncidentTracker('shop', { ...settings, resolveAfterMs: 90_000 }, () => `inc-${++n}`);
+      t.observe(signal('latency', 0.95), 0);
+      t.observe(signal('errors', 0.95), 1_000);
+      const [opened] = t.tick(10_000);
+      for (const name of ['latency', 'errors']) t.observe(signal(name, 0.2), 20_000);
+      t.tick(20_000);
+      // Out of its band, not anomalous: a p95 a few ms above a tight band.
+      t.observe(signal('latency', 0.5, { withinBaseline: false }), 28_000);
+      t.tick(28_000);
+      expect(t.snapshot()).toMatchObject({ calmSinceMs: 20_000 });
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      expect(t.tick(41_000)).toMatchObject([
+        {
+          type: 'updated',
+          incident: { incidentId: 'inc-1', fingerprint: opened!.incident.fingerprint, relapsedAtMs: 31_000, failingSinceMs: 30_000 },
+        },
+      ]);
+    });
+
+    describe('while a symptom of the incident has not calmed after its fix', () => {
+      /** Opened on latency and errors at 0–10 s; at 20 s latency is back and errors are still out of their band, though no longer anomalous. */
+      function uncalmed(): { t: IncidentTracker; fingerprint: string } {
+        const t = newTracker();
+        t.observe(signal('latency', 0.95), 0);
+        t.observe(signal('errors', 0.95), 1_000);
+        const [opened] = t.tick(10_000);
+        t.observe(signal('latency', 0.2), 20_000);
+        t.observe(signal('errors', 0.5, { withinBaseline: false }), 20_000);
+        for (const at of [20_000, 30_000, 40_000]) t.tick(at);
+        expect(t.snapshot().calmSinceMs).toBeUndefined();
+        return { t, fingerprint: opened!.incident.fingerprint };
+      }
+
+      it('given another kind with symptoms of its own, then it is split off as an incident of its own', () => {
+        const { t, fingerprint } = uncalmed();
+        t.observe(signal('catalog-latency', 0.97), 45_000);
+        t.observe(signal('downstream-latency', 0.99, { symptom: false }), 46_000);
+        expect(t.tick(55_000).filter((x) => x.type !== 'updated')).toEqual([]); // another kind waits its second window
+        t.observe(signal('catalog-latency', 0.97), 60_000);
+        const transitions = t.tick(65_000).filter((x) => x.type !== 'updated');
+        expect(transitions.map((x) => x.type)).toEqual(['resolved', 'opened']);
+        expect(transitions[1]!.incident).toMatchObject({ previousIncidentId: 'inc-1', openedAtMs: 45_000 });
+        expect(transitions[1]!.incident.fingerprint).not.toBe(fingerprint);
+      });
+
+      it('given the same kind on another route, then it is the incident going on: no relapse is reported', () => {
+        const { t, fingerprint } = uncalmed();
+        const route = { key: 'shop|latency|route=/b', labels: { route: '/b' } };
+        t.observe(signal('latency', 0.97, route), 45_000);
+        t.observe(signal('errors', 0.97), 46_000);
+        t.observe(signal('latency', 0.97, route), 50_000);
+        const transitions = [...t.tick(55_000), ...t.tick(65_000)];
+        expect(transitions.filter((x) => x.type !== 'updated')).toEqual([]);
+        expect(t.current).toMatchObject({ incidentId: 'inc-1', fingerprint });
+        expect(t.current?.relapsedAtMs).toBeUndefined();
+        expect(t.snapshot().relapse).toBeUndefined();
+      });
+
+      it('given a new symptom within the incident’s own first windows, then it is part of the incident', () => {
+        const t = newTracker();
+        t.observe(signal('latency', 0.95), 0);
+        t.observe(signal('errors', 0.95), 1_000);
+        t.tick(10_000);
+        t.observe(signal('catalog-latency', 0.97), 15_000);
+        expect(t.snapshot().relapse).toBeUndefined();
+        expect(t.current?.signals.map((x) => x.name)).toContain('catalog-latency');
+      });
+    });
+
     it('continues a relapse from a snapshot', () => {
       const { t, fingerprint } = fixed();
       t.observe(signal('latency', 0.96), 30_000);

@@ -94,6 +94,8 @@ interface Relapse {
   reported?: boolean;
   /** The incident's failingSinceMs before the relapse began: what it is again when the relapse was a blip. */
   failingSinceBeforeMs?: number;
+  /** Begun by a symptom new to the incident while its symptoms had not calmed (see watchRelapse). */
+  withoutCalm?: boolean;
 }
 
 export type IncidentTransition =
@@ -126,6 +128,7 @@ export interface TrackerSnapshot {
     failingSpans: FailingSpan[];
     reported?: boolean;
     failingSinceBeforeMs?: number;
+    withoutCalm?: boolean;
   };
   /** The kinds of failure seen on the target (see FingerprintCatalog). */
   knownFingerprints?: KnownFingerprint[];
@@ -164,7 +167,10 @@ export class IncidentTracker {
    */
   private readonly errorShapes = new Map<string, number[]>();
   private incident: IncidentState | undefined;
-  /** While open: since when every symptom has been back (see healthSignals); undefined while one is not. */
+  /**
+   * While open: since when every symptom has been back (see healthSignals); undefined while one is
+   * not. A symptom that drifts out of its band without being anomalous again does not end it (see drifting).
+   */
   private calmSinceMs: number | undefined;
   private relapse: Relapse | undefined;
 
@@ -221,12 +227,32 @@ export class IncidentTracker {
    * While an incident is open: a symptom failing again after every symptom had recovered starts a
    * relapse (the target is unhealthy again: after a fix that did not hold, or with another
    * failure); the relapse gathers the evidence that comes with it on its own.
+   * So does a symptom the incident has not had, failing while its own have not calmed (as far as
+   * the analyzer has seen: its view lags the target's by a bucket or two, and one symptom out of
+   * its band is enough to withhold the calm): another failure that came on the heels of a fix. Only
+   * another kind counts then — the same kind without a calm is the incident going on, which the
+   * decider reads from failingAt and failingSince.
    */
   private watchRelapse(signal: ScoredSignal, failing: boolean, nowMs: number): void {
     const relapse = this.relapse;
     if (relapse === undefined) {
+      if (!failing || !signal.symptom || this.incident === undefined) return;
       const calm = this.calmSinceMs;
-      if (!failing || !signal.symptom || calm === undefined || nowMs - calm < this.settings.gatherForMs / 2) return;
+      const calmed = calm !== undefined && nowMs - calm >= this.settings.gatherForMs / 2;
+      // Past the incident's own first windows, in which its symptoms spread (more routes, its logs).
+      const settled = nowMs - this.incident.openedAtMs >= 2 * AMBIGUOUS_GATHER_FACTOR * this.settings.gatherForMs;
+      if (!calmed && settled && !this.signals.has(signal.key)) {
+        this.calmSinceMs = undefined;
+        this.relapse = {
+          calmSinceMs: nowMs - this.settings.gatherForMs,
+          startMs: nowMs,
+          signals: new Map(),
+          failingSpans: [],
+          withoutCalm: true,
+        };
+        return this.watchRelapse(signal, failing, nowMs);
+      }
+      if (calm === undefined || !calmed) return;
       const before = this.incident?.failingSinceMs;
       this.relapse = {
         calmSinceMs: calm,
@@ -358,6 +384,11 @@ export class IncidentTracker {
           if (relapsed.length > 0) return relapsed;
         } else if (this.healthSignals().every((s) => s.recovered)) {
           this.calmSinceMs ??= nowMs;
+        } else if (this.drifting()) {
+          // A symptom back out of its band without being anomalous since the calm began (a p95 a
+          // few ms above a tight band) is no failure: the calm goes on. Ending it here left the
+          // failure that followed no calm to begin a relapse from, and a failingSince after the
+          // fix, which the decider leaves to the analyzer: nobody acted on it.
         } else {
           // Failing again after a real calm (on a signal that is no symptom, so no relapse was started).
           const calm = this.calmSinceMs;
@@ -372,6 +403,12 @@ export class IncidentTracker {
         return [];
       }
     }
+  }
+
+  /** While calm: every health signal not back within its band is a symptom that has not been anomalous since the calm began. */
+  private drifting(): boolean {
+    const calm = this.calmSinceMs;
+    return calm !== undefined && this.healthSignals().every((s) => s.recovered || (s.symptom && s.lastAnomalousMs < calm));
   }
 
   /** What says whether the target is healthy: its symptoms (any the incident gathered), else the signals it opened with. */
@@ -410,7 +447,7 @@ export class IncidentTracker {
       // (failing since after the fix). A relapse reported, and over since (its fix took), is no
       // blip: the next calm begins when the next tick finds every symptom back.
       this.relapse = undefined;
-      if (relapse.reported) return [];
+      if (relapse.reported || relapse.withoutCalm) return [];
       this.calmSinceMs = relapse.calmSinceMs;
       if (relapse.failingSinceBeforeMs === undefined) delete incident.failingSinceMs;
       else incident.failingSinceMs = relapse.failingSinceBeforeMs;
@@ -421,7 +458,7 @@ export class IncidentTracker {
     const firstMs = Math.min(...signals.map((s) => s.firstAnomalousMs));
     if (firstMs > relapse.startMs) {
       relapse.startMs = firstMs;
-      incident.failingSinceMs = firstMs;
+      if (!relapse.withoutCalm) incident.failingSinceMs = firstMs;
       if (nowMs - firstMs < this.settings.gatherForMs) return [];
     }
     const elapsed = nowMs - relapse.startMs;
@@ -434,7 +471,7 @@ export class IncidentTracker {
     const kind = this.catalog.match(this.target, evidence);
     if (patient && (kind !== incident.fingerprint || this.catalog.isAmbiguous(this.target, evidence))) return [];
     if (kind === incident.fingerprint) {
-      if (!relapse.reported) {
+      if (!relapse.reported && !relapse.withoutCalm) {
         // When its symptoms were last failing, not when they began to: a relapse that began as a fix
         // was being verified (a retry policy's latency, say) and went on failing is still one after it.
         incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
@@ -493,6 +530,7 @@ export class IncidentTracker {
               failingSpans: [...this.relapse.failingSpans],
               ...(this.relapse.reported ? { reported: true } : {}),
               ...(this.relapse.failingSinceBeforeMs === undefined ? {} : { failingSinceBeforeMs: this.relapse.failingSinceBeforeMs }),
+              ...(this.relapse.withoutCalm ? { withoutCalm: true } : {}),
             },
           }
         : {}),
@@ -513,7 +551,7 @@ export class IncidentTracker {
     this.openingKeys = new Set(snapshot.openingKeys ?? this.signals.keys());
     this.calmSinceMs = snapshot.calmSinceMs;
     if (snapshot.relapse) {
-      const { calmSinceMs, startMs, signals, failingSpans, reported, failingSinceBeforeMs } = snapshot.relapse;
+      const { calmSinceMs, startMs, signals, failingSpans, reported, failingSinceBeforeMs, withoutCalm } = snapshot.relapse;
       this.relapse = {
         calmSinceMs,
         startMs,
@@ -521,6 +559,7 @@ export class IncidentTracker {
         failingSpans: [...failingSpans],
         ...(reported ? { reported } : {}),
         ...(failingSinceBeforeMs === undefined ? {} : { failingSinceBeforeMs }),
+        ...(withoutCalm ? { withoutCalm } : {}),
       };
     }
     if (snapshot.knownFingerprints) this.catalog.restore(snapshot.knownFingerprints);
