@@ -5,16 +5,13 @@ import type { LedgerQueryService } from './ledger-query.service';
 import type { TelemetryQueryService } from './telemetry-query.service';
 import {
   candidatesSql,
-  detailsSql,
   idf,
   parseSimilarFailuresRequest,
   rankSimilar,
   scoresSql,
   searchedKeys,
   weighQuery,
-  withDetails,
   type CandidateRow,
-  type DetailRow,
   type ScoreRow,
 } from './similar-failures.query';
 
@@ -107,9 +104,6 @@ describe('the SQL', () => {
     const scores = scoresSql(q, [1, 1], ['inc-2']);
     expect(scores.query).not.toContain('DROP');
     expect(scores.params).toEqual({ ids: ['inc-2'], n: 11, keys: q.keys, weights: [1, 1] });
-    const details = detailsSql(["inc-3'); DROP TABLE x; --"]);
-    expect(details.query).not.toContain('DROP');
-    expect(details.params).toEqual({ ids: ["inc-3'); DROP TABLE x; --"] });
   });
 });
 
@@ -132,16 +126,15 @@ describe('rankSimilar', () => {
       dot += w * (features[k as keyof typeof features] ?? 0) * i * i;
       norm += (w * i) ** 2;
     }
-    return { incident_id: id, dot, norm: Math.sqrt(norm) };
+    return { incident_id: id, dot, norm: Math.sqrt(norm), loop: 'l', target: 't', signature: 's', category: 'c', opened_at: '' };
   };
-  const candidate = (id: string): CandidateRow => ({ incident_id: id, dot: rowOf(id).dot, weight_norm: 1 });
+  const candidate = (id: string, candidates = 3): CandidateRow => ({ incident_id: id, dot: rowOf(id).dot, weight_norm: 1, candidates });
 
   it('given every candidate scored, then it ranks as similarFailures does, and is exact', () => {
     const expected = similarFailures([{ id: '', features }, ...Object.entries(stored).map(([id, f]) => ({ id, features: f }))], 2).get('');
     const ranked = rankSimilar(
       q,
       ['x', 'y', 'z'].map((id) => candidate(id)),
-      3,
       ['z', 'x', 'y'].map(rowOf),
       2,
       0,
@@ -150,41 +143,14 @@ describe('rankSimilar', () => {
     expect(ranked.similar.map((s) => ({ id: s.incidentId, score: s.score }))).toEqual(expected);
   });
 
-  it('given more candidates than scored, then the best are ranked among those scored', () => {
-    const ranked = rankSimilar(q, [candidate('y'), candidate('x')], 3, [rowOf('x'), rowOf('y')], 1, 0);
-    expect(ranked.similar.map((s) => s.incidentId)).toEqual(['y']);
-  });
-
   it('given candidates past the limit whose bound may reach the k-th score, then it is not proven exact', () => {
-    const ranked = rankSimilar(q, [candidate('y')], 10, [rowOf('y')], 1, 0);
+    const ranked = rankSimilar(q, [candidate('y', 10)], [rowOf('y')], 1, 0);
     expect(ranked.exact).toBe(false);
   });
 
   it('given left-out features that cannot reach the k-th score, then it is exact', () => {
-    const ranked = rankSimilar(q, [candidate('y')], 1, [rowOf('y')], 1, 0.01);
+    const ranked = rankSimilar(q, [candidate('y', 1)], [rowOf('y')], 1, 0.01);
     expect(ranked.similar.map((s) => s.incidentId)).toEqual(['y']);
     expect(ranked.exact).toBe(true);
-  });
-});
-
-describe('withDetails', () => {
-  const row = (id: string): DetailRow => ({ incident_id: id, loop: 'l', target: 't', signature: `s-${id}`, category: 'c', opened_at: 'o' });
-
-  it('answers the ranked failures in their order, each with what it was stored with', () => {
-    const similar = withDetails(
-      [
-        { incidentId: 'b', score: 0.9 },
-        { incidentId: 'a', score: 0.5 },
-      ],
-      [row('a'), row('b')],
-    );
-    expect(similar).toEqual([
-      { incidentId: 'b', loop: 'l', target: 't', signature: 's-b', category: 'c', openedAt: 'o', score: 0.9 },
-      { incidentId: 'a', loop: 'l', target: 't', signature: 's-a', category: 'c', openedAt: 'o', score: 0.5 },
-    ]);
-  });
-
-  it('given a ranked failure without its row, then it fails rather than answer less', () => {
-    expect(() => withDetails([{ incidentId: 'a', score: 1 }], [])).toThrow(/a was scored/);
   });
 });

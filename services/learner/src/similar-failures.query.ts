@@ -9,7 +9,7 @@ import { z } from 'zod';
  * feature's document frequency is the failures that have it, the query included. `loops` and
  * `exclude` narrow what is answered, not the frequencies: those are the whole ledger's.
  *
- * Four reads, each a range of repair_failure_features by feature or of repair_failures by id:
+ * Three reads, each a range of repair_failure_features by feature or of repair_failures by id:
  *   1. in how many failures each of the query's features is (the projection), and how many are stored;
  *   2. the candidates: the failures that share with the query one of its rarer features (the rarest
  *      first, within a budget of postings; a failure that shares only the others scores at most
@@ -17,9 +17,7 @@ import { z } from 'zod';
  *      best `limit` by dot / weight_norm (every IDF is at least 1, so a failure's weighted norm is at
  *      least the norm of its weights alone: an upper bound of its score);
  *   3. for those, the exact dot product and weighted norm from all their features and the
- *      frequencies of all of them;
- *   4. what is answered of the best k only (loop, repository, signature...): each column read costs
- *      about as much as the scores of all the candidates, so it is not read for those not answered.
+ *      frequencies of all of them.
  * The answer is exact when the query's features are in few stored failures (every candidate is
  * scored, nothing is left out), or when what was left out cannot reach the k-th score; the answer
  * says which. Otherwise it is the best of the candidates scored: a failure sharing only common
@@ -129,10 +127,9 @@ export function searchedKeys(q: WeightedQuery, bounds: RetrievalBounds): { keys:
 
 /**
  * Step 2: the failures sharing a feature with the query, in scope, with their dot product with it;
- * the `limit` best by their score's upper bound. How many candidates there were is the answer's
- * rows_before_limit_at_least (exact_rows_before_limit, cheaper than counting them over a window).
- * Without FINAL: a redelivered failure not yet merged counts twice here, which only raises its
- * bound; step 3 scores it once.
+ * the `limit` best by their score's upper bound, and how many candidates there were. Without FINAL:
+ * a redelivered failure not yet merged counts twice here, which only raises its bound; step 3
+ * scores it once.
  */
 export function candidatesSql(
   q: WeightedQuery,
@@ -142,7 +139,7 @@ export function candidatesSql(
 ): Sql {
   return {
     query: `SELECT incident_id, sum(weight * {coefficients:Array(Float64)}[indexOf({keys:Array(String)}, feature)]) AS dot,
-                   any(weight_norm) AS weight_norm
+                   any(weight_norm) AS weight_norm, count() OVER () AS candidates
             FROM ${LEDGER_TABLES.repairFailureFeatures}
             WHERE feature IN {searched:Array(String)}
               AND (empty({loops:Array(String)}) OR loop IN {loops:Array(String)})
@@ -156,9 +153,9 @@ export function candidatesSql(
 }
 
 /**
- * Step 3: the exact dot product and weighted norm of the failures given. A feature's frequency
- * counts the query when the query has it. A failure stored twice (a redelivered opening, not yet
- * merged) is read once, its latest.
+ * Step 3: the exact dot product and weighted norm of the failures given, with what is answered of
+ * them. A feature's frequency counts the query when the query has it. A failure stored twice (a
+ * redelivered opening, not yet merged) is read once, its latest.
  */
 export function scoresSql(q: WeightedQuery, weights: readonly number[], ids: readonly string[]): Sql {
   return {
@@ -168,16 +165,18 @@ export function scoresSql(q: WeightedQuery, weights: readonly number[], ids: rea
               WHERE feature IN (SELECT arrayJoin(feature_keys) FROM ${LEDGER_TABLES.repairFailures} WHERE incident_id IN {ids:Array(String)})
               GROUP BY feature
             )
-            SELECT f.incident_id AS incident_id,
+            SELECT f.incident_id AS incident_id, any(f.loop) AS loop, any(f.target) AS target, any(f.signature) AS signature,
+                   any(f.category) AS category, formatDateTime(any(f.opened_at), '%Y-%m-%dT%H:%i:%S.%fZ') AS opened_at,
                    sum(f.weight * {weights:Array(Float64)}[indexOf({keys:Array(String)}, f.feature)] * pow(f.idf, 2)) AS dot,
                    sqrt(sum(pow(f.weight * f.idf, 2))) AS norm
             FROM (
-              SELECT x.incident_id AS incident_id, x.feature AS feature, x.weight AS weight,
+              SELECT x.incident_id AS incident_id, x.loop AS loop, x.target AS target, x.signature AS signature, x.category AS category,
+                     x.opened_at AS opened_at, x.feature AS feature, x.weight AS weight,
                      log((1 + {n:UInt64}) / (1 + d.df + has({keys:Array(String)}, x.feature))) + 1 AS idf
               FROM (
-                SELECT incident_id, kw.1 AS feature, kw.2 AS weight
+                SELECT incident_id, loop, target, signature, category, opened_at, kw.1 AS feature, kw.2 AS weight
                 FROM (
-                  SELECT incident_id, feature_keys, feature_weights FROM ${LEDGER_TABLES.repairFailures} WHERE incident_id IN {ids:Array(String)}
+                  SELECT * FROM ${LEDGER_TABLES.repairFailures} WHERE incident_id IN {ids:Array(String)}
                   ORDER BY version DESC LIMIT 1 BY incident_id
                 )
                 ARRAY JOIN arrayZip(feature_keys, feature_weights) AS kw
@@ -189,68 +188,56 @@ export function scoresSql(q: WeightedQuery, weights: readonly number[], ids: rea
   };
 }
 
-/** Step 4: what is answered of the failures given (the best k), their latest if stored twice. */
-export function detailsSql(ids: readonly string[]): Sql {
-  return {
-    query: `SELECT incident_id, loop, target, signature, category, formatDateTime(opened_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS opened_at
-            FROM ${LEDGER_TABLES.repairFailures}
-            WHERE incident_id IN {ids:Array(String)}
-            ORDER BY version DESC LIMIT 1 BY incident_id`,
-    params: { ids },
-  };
-}
-
 export interface CandidateRow {
   incident_id: string;
   dot: number;
   weight_norm: number;
+  candidates: number | string;
 }
 
 export interface ScoreRow {
   incident_id: string;
   dot: number;
-  norm: number;
-}
-
-export interface DetailRow {
-  incident_id: string;
   loop: string;
   target: string;
   signature: string;
   category: string;
   opened_at: string;
-}
-
-/** A failure scored, before what is answered of it is read. */
-export interface RankedFailure {
-  readonly incidentId: string;
-  readonly score: number;
+  norm: number;
 }
 
 /**
- * The best k of the candidates by their exact scores, most similar first (ties by id, as
- * similarFailures breaks them), and whether it is exact: true when every candidate (of `total`)
- * was scored and none was left out, or when no failure left out (ranked past the limit by its
- * bound, or sharing only the common features, which score at most `leftOut`) can reach the k-th
- * score even after rounding.
+ * The answer from the candidates and their exact scores, most similar first (ties by id, as
+ * similarFailures breaks them), and whether it is exact: true when every candidate was scored and
+ * none was left out, or when no failure left out (ranked past the limit by its bound, or sharing
+ * only the common features, which score at most `leftOut`) can reach the k-th score even after
+ * rounding.
  */
 export function rankSimilar(
   q: WeightedQuery,
   candidates: readonly CandidateRow[],
-  total: number,
   scores: readonly ScoreRow[],
   k: number,
   leftOut: number,
-): { similar: RankedFailure[]; exact: boolean } {
-  const scored: RankedFailure[] = [];
+): { similar: StoredSimilarFailure[]; exact: boolean } {
+  const scored: StoredSimilarFailure[] = [];
   for (const r of scores) {
     const norm = Number(r.norm);
     const dot = Number(r.dot);
     if (!(norm > 0) || !(q.norm > 0) || !(dot > 0)) continue;
-    scored.push({ incidentId: r.incident_id, score: Math.min(1, Math.round((dot / (q.norm * norm)) * 1000) / 1000) });
+    scored.push({
+      incidentId: r.incident_id,
+      loop: r.loop,
+      target: r.target,
+      signature: r.signature,
+      category: r.category,
+      openedAt: r.opened_at,
+      score: Math.min(1, Math.round((dot / (q.norm * norm)) * 1000) / 1000),
+    });
   }
   scored.sort((a, b) => b.score - a.score || (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : 0));
   const similar = scored.filter((s) => s.score > 0).slice(0, k);
+  const total = Number(candidates[0]?.candidates ?? 0);
   const weakest = candidates[candidates.length - 1];
   const pastLimit = candidates.length >= total || !weakest ? 0 : Number(weakest.dot) / (q.norm * Number(weakest.weight_norm)) + leftOut;
   const bound = Math.max(pastLimit, leftOut);
@@ -260,17 +247,7 @@ export function rankSimilar(
   return { similar, exact: bound < kth - 0.0005 };
 }
 
-/** The best k with what is answered of them (step 4's rows); a failure without its row is an error, not left out. */
-export function withDetails(ranked: readonly RankedFailure[], details: readonly DetailRow[]): StoredSimilarFailure[] {
-  const byId = new Map(details.map((d) => [d.incident_id, d]));
-  return ranked.map(({ incidentId, score }) => {
-    const d = byId.get(incidentId);
-    if (!d) throw new Error(`repair failure ${incidentId} was scored but its row is missing`);
-    return { incidentId, loop: d.loop, target: d.target, signature: d.signature, category: d.category, openedAt: d.opened_at, score };
-  });
-}
-
-/** The stored failures most similar to the query's features: steps 1 to 4. */
+/** The stored failures most similar to the query's features: steps 1 to 3. */
 export async function findSimilarFailures(
   client: StoreHandle['client'],
   query: SimilarFailuresQuery,
@@ -286,18 +263,8 @@ export async function findSimilarFailures(
   const q = weighQuery(query.features, frequencies.get('') ?? 0, frequencies);
   const searched = searchedKeys(q, bounds);
   const limit = searched.leftOut === 0 ? 2 ** 31 - 1 : Math.max(bounds.limit, query.k);
-  const candidatesRead = candidatesSql(q, searched.keys, query, limit);
-  const answer = await (
-    await client.query({
-      query: candidatesRead.query,
-      query_params: candidatesRead.params,
-      format: 'JSON',
-      clickhouse_settings: { exact_rows_before_limit: 1 },
-    })
-  ).json<CandidateRow>();
-  const candidates = answer.data;
+  const candidates = await rows<CandidateRow>(candidatesSql(q, searched.keys, query, limit));
   if (candidates.length === 0) return { similar: [], exact: searched.leftOut === 0, candidates: 0, scored: 0 };
-  const total = Math.max(candidates.length, Number(answer.rows_before_limit_at_least ?? candidates.length));
   const weights = q.keys.map((k) => query.features[k] ?? 0);
   const scores = await rows<ScoreRow>(
     scoresSql(
@@ -306,9 +273,8 @@ export async function findSimilarFailures(
       candidates.map((c) => c.incident_id),
     ),
   );
-  const ranked = rankSimilar(q, candidates, total, scores, query.k, searched.leftOut);
-  const details = ranked.similar.length > 0 ? await rows<DetailRow>(detailsSql(ranked.similar.map((s) => s.incidentId))) : [];
-  return { similar: withDetails(ranked.similar, details), exact: ranked.exact, candidates: total, scored: candidates.length };
+  const { similar, exact } = rankSimilar(q, candidates, scores, query.k, searched.leftOut);
+  return { similar, exact, candidates: Number(candidates[0]?.candidates ?? 0), scored: candidates.length };
 }
 
 /** Parses a request body; the issues name the fields. */
