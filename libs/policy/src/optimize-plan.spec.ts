@@ -358,6 +358,39 @@ describe('the decider on an optimize loop', () => {
     expect(run([[T0 + 120_000, updated(T0 + 120_000)]], done.state).decisions).toEqual([]);
   });
 
+  it('decides again when an update of an escalated regression shows a change its opening could not', () => {
+    // Opened a bucket or two into a pricing-like outage: errors, but the window has few retries yet,
+    // and what the errors call for (retries, P2C) is live already: nothing to try.
+    const live = { retryMaxAttempts: 2, retryBudgetRatio: 0.2, balancer: 'p2c-ewma' };
+    const outage = { kind: 'regression' as const, repeatRatio: 0, errorRatio: 0.4, retryRatio: 0.05, p99Ms: 300, live };
+    const first = run([[T0, opened('i1', outage)]]);
+    expect(first.decisions).toMatchObject([{ mode: 'escalate', action: null }]);
+    const update = (at: number, over: Partial<RouteObservation>): DeciderInput => ({
+      type: 'homeostat.incident.updated.v1',
+      data: {
+        ...(opened('i1', { ...outage, ...over }) as { data: IncidentOpened }).data,
+        updatedAt: new Date(at).toISOString(),
+        failingAt: new Date(at).toISOString(),
+        failingSince: new Date(T0).toISOString(),
+      },
+    });
+    // Still nothing to try: no second escalation.
+    const same = run([[T0 + 3_000, update(T0 + 3_000, {})]], first.state);
+    expect(same.decisions).toEqual([]);
+    // The window has caught up: the budget's floor lets retries past 20 % of requests, all failing.
+    const storm = run([[T0 + 6_000, update(T0 + 6_000, { errorRatio: 1, retryRatio: 0.29 })]], same.state);
+    expect(storm.decisions).toMatchObject([
+      {
+        mode: 'execute',
+        attempt: 1,
+        action: { name: 'tune-retry' },
+        experiment: { knob: 'retry', change: expect.stringMatching(/1 attempt/) },
+      },
+    ]);
+    // In flight: the next update is no news.
+    expect(run([[T0 + 9_000, update(T0 + 9_000, { errorRatio: 1, retryRatio: 0.29 })]], storm.state).decisions).toEqual([]);
+  });
+
   it('goes on to the next change when the executor skipped one as already live', () => {
     const first = run([[T0, opened('i1')]]);
     const skipped: DeciderInput = {
