@@ -169,13 +169,17 @@ export function createDecider(setup: DeciderSetup): Decider {
    * analyzer's updates carry what the route's window shows now, and a window that has caught up
    * with the regime (a retry storm's retries, a slow dependency's timeouts) can show a knob that
    * the opening, seen a bucket or two into the regime, could not. Without this the case waited for
-   * people for as long as the regime lasted.
+   * people for as long as the regime lasted. Only a window wholly after the opening counts: one
+   * that still holds buckets from before the regime would set the experiment's guards from a mix
+   * of both (an outage's errors halved by the healthy seconds before it).
    */
   function awaitsAChange(state: PolicyState, incidentId: string): boolean {
     const c = state.cases[incidentId];
     const loop = c && setup.loops.get(c.loop);
-    if (c === undefined || loop === undefined || loop.spec.kind !== 'optimize' || c.incident.optimize === undefined) return false;
+    const seen = c?.incident.optimize;
+    if (c === undefined || loop === undefined || loop.spec.kind !== 'optimize' || seen === undefined) return false;
     if (c.escalatedAt === undefined || c.retryAt !== undefined || c.blocked === true) return false;
+    if (Date.parse(seen.windowStart) < c.openedAt) return false;
     const last = c.attempts[c.attempts.length - 1];
     return last === undefined || (last.status !== 'pending' && (last.succeededAt === undefined || c.escalatedAt >= last.succeededAt));
   }
