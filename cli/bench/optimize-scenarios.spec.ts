@@ -39,11 +39,16 @@ describe('bench:optimize scenarios', () => {
   it('places phases on whole seconds and leaves out those shorter than one', () => {
     const storm = all[4]!;
     expect(phasesOf(storm, 40).map((p) => [p.name, p.fromS, p.toS])).toEqual([
-      ['healthy', 0, 6],
-      ['outage', 6, 20],
-      ['healthy', 20, 24],
-      ['outage', 24, 38],
-      ['healthy', 38, 40],
+      ['healthy', 0, 8],
+      ['outage', 8, 32],
+      ['healthy', 32, 40],
+    ]);
+    const step = all[0]!;
+    expect(phasesOf(step, 6).map((p) => [p.name, p.fromS, p.toS])).toEqual([
+      ['base', 0, 2],
+      ['3x', 2, 3],
+      ['base', 3, 5],
+      ['3x', 5, 6],
     ]);
     expect(phasesOf(storm, 4).every((p) => p.toS > p.fromS)).toBe(true);
   });

@@ -6,7 +6,7 @@
  * Calibrated against the demo platform (examples/gateway/src/topology.ts) and the intent's SLOs so
  * that each fault really breaks an SLO for longer than the loop's windows (1 s buckets, 6 + 6 in
  * the bench): a replica slowed past the catalog's 250 ms p99, a dependency slowed past it for every
- * replica, and pricing outages long enough for a baseline and a trial inside one. The fault
+ * replica, and a pricing outage long enough for a baseline and a trial inside it. The fault
  * scenarios run longer (`scale`) than the rate-only ones, where nothing is there to tune.
  */
 
@@ -148,25 +148,22 @@ export function scenarios(baseRps: number): Scenario[] {
       scale: 1.6,
     },
     {
-      // An outage of both pricing replicas (every attempt 503), twice, each longer than a baseline
-      // and a trial of the loop: a retry cannot succeed, it only multiplies the load on the upstream.
+      // An outage of both pricing replicas (every attempt 503) longer than the loop needs to see it,
+      // try a change and judge it (~20 s with the bench's windows): a retry cannot succeed, it only
+      // multiplies the load on the upstream. No config makes it clean; what differs is the load.
       name: 'retry-storm',
-      description: `${baseRps * 1.5} req/s; both pricing replicas answer 503 from 15 % to 50 % and again from 60 % to 95 % of the run`,
+      description: `${baseRps * 1.5} req/s; both pricing replicas answer 503 from 20 % to 80 % of the run`,
       rate: () => baseRps * 1.5,
       keys: () => WIDE,
       mix: MIX,
       faults: [
-        { at: 0.15, upstream: 'pricing', body: { errorRatio: 1 } },
-        { at: 0.5, upstream: 'pricing', body: null },
-        { at: 0.6, upstream: 'pricing', body: { errorRatio: 1 } },
-        { at: 0.95, upstream: 'pricing', body: null },
+        { at: 0.2, upstream: 'pricing', body: { errorRatio: 1 } },
+        { at: 0.8, upstream: 'pricing', body: null },
       ],
       phases: [
         ['healthy', 0],
-        ['outage', 0.15],
-        ['healthy', 0.5],
-        ['outage', 0.6],
-        ['healthy', 0.95],
+        ['outage', 0.2],
+        ['healthy', 0.8],
       ],
       scale: 2,
     },
