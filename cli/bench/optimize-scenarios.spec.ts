@@ -1,4 +1,4 @@
-import { phasesOf, requestsDue, requestStream, scenarios, seededRandom, zipfSampler } from './optimize-scenarios';
+import { phasesOf, requestsDue, requestStream, runSeconds, scenarios, seededRandom, zipfSampler } from './optimize-scenarios';
 
 describe('bench:optimize scenarios', () => {
   const all = scenarios(60);
@@ -38,13 +38,23 @@ describe('bench:optimize scenarios', () => {
 
   it('places phases on whole seconds and leaves out those shorter than one', () => {
     const storm = all[4]!;
-    expect(phasesOf(storm, 20).map((p) => [p.name, p.fromS, p.toS])).toEqual([
-      ['healthy', 0, 5],
-      ['errors', 5, 10],
-      ['healthy', 10, 15],
-      ['errors', 15, 18],
-      ['healthy', 18, 20],
+    expect(phasesOf(storm, 40).map((p) => [p.name, p.fromS, p.toS])).toEqual([
+      ['healthy', 0, 8],
+      ['outage', 8, 32],
+      ['healthy', 32, 40],
+    ]);
+    const step = all[0]!;
+    expect(phasesOf(step, 6).map((p) => [p.name, p.fromS, p.toS])).toEqual([
+      ['base', 0, 2],
+      ['3x', 2, 3],
+      ['base', 3, 5],
+      ['3x', 5, 6],
     ]);
     expect(phasesOf(storm, 4).every((p) => p.toS > p.fromS)).toBe(true);
+  });
+
+  it('runs the fault scenarios longer than the rate-only ones, never under 12 s', () => {
+    expect(all.map((s) => runSeconds(s, 20))).toEqual([16, 16, 24, 32, 40, 24]);
+    expect(runSeconds(all[0]!, 5)).toBe(12);
   });
 });

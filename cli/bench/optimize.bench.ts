@@ -25,15 +25,17 @@
  * The loop is paused while the other contenders run and resumed when its own run's load starts,
  * each scenario's homeostat run on a stack of its own (fresh analyzer windows, decider state and
  * learner database): what it learnt in one scenario does not carry into the next one's figures.
- * Its first experiment's baseline is then the 8 buckets before the change, whatever config served
- * them (a known flaw of libs/optimize's executor, being fixed there): in this bench they are
- * partly the reset and the previous contender's run. After its run the bench waits for the
- * outcome of an experiment still in its trial (at most 30 s, without load), so that no late
- * rollback lands on the next run; a run whose config version moved anyway is marked DISTURBED.
- * Measurement: cli/bench/optimize-figures.ts (unit-tested). Durations: --duration (default 20 s a
- * run, env BENCH_OPTIMIZE_DURATION_S), --search-duration (5 s a search trial,
- * BENCH_OPTIMIZE_SEARCH_S), --base-rps (25, BENCH_OPTIMIZE_BASE_RPS): 6 scenarios × (4 runs + 6
- * trials) in about 15 minutes on 2 shared cores.
+ * An experiment's baseline is the newest buckets before the change served by the config live
+ * then alone (libs/optimize cleanBaseline), so the reset and the previous contender's run never
+ * count in it. After its run the bench waits for the outcome of an experiment still in its trial
+ * (at most 30 s, without load), so that no late rollback lands on the next run; a run whose config
+ * version moved anyway is marked DISTURBED. The loop's decisions and verdicts are logged in words
+ * and kept in the JSON beside its changes.
+ * Measurement: cli/bench/optimize-figures.ts (unit-tested). Durations: --duration (default 20 s,
+ * env BENCH_OPTIMIZE_DURATION_S) × the scenario's `scale` a run (16 s for the rate-only scenarios,
+ * 24–40 s for the faults), --search-duration (4 s a search trial, BENCH_OPTIMIZE_SEARCH_S),
+ * --base-rps (25, BENCH_OPTIMIZE_BASE_RPS): 6 scenarios × (4 runs + 6 trials) in about 15
+ * minutes on 2 shared cores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,27 +61,38 @@ import {
   type Sample,
   type SecondFigures,
 } from './optimize-figures';
-import { phasesOf, scenarios, type Scenario } from './optimize-scenarios';
+import { phasesOf, runSeconds, scenarios, type Scenario } from './optimize-scenarios';
 
 const ROOT = resolve(__dirname, '../..');
 const INTENT_FILE = join(ROOT, 'examples/gateway/intent/demo.intent.yaml');
 const CONTENDERS = ['static-default', 'static-best', 'adaptive', 'homeostat'] as const;
 type ContenderName = (typeof CONTENDERS)[number];
 const BUCKET_S = 1;
-const BASELINE_BUCKETS = 8;
+const BASELINE_BUCKETS = 6;
+const TRIAL_BUCKETS = 6;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (line: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-/** The example loop with the demo's windows (1 s buckets, 8 + 8), every knob, and a budget for the whole bench. */
+/**
+ * The example loop with the bench's windows (1 s buckets, 6 + 6: an experiment is judged within
+ * about 15 s of its opportunity, inside the scenarios' fault phases), every knob, and a budget for
+ * the whole bench.
+ */
 export function benchLoopSpec(example: string): string {
   const spec = withIntentFromExample(example)
     .replace('cooldown: 5s', 'cooldown: 1s')
     .replace('resolveAfter: 30s', 'resolveAfter: 3s')
     .replace('bucket: 2s', `bucket: ${BUCKET_S}s`)
     .replace('baselineBuckets: 10', `baselineBuckets: ${BASELINE_BUCKETS}`)
-    .replace('trialBuckets: 10', 'trialBuckets: 8')
+    .replace('trialBuckets: 10', `trialBuckets: ${TRIAL_BUCKETS}`)
     .replace('budget: { maxActions: 10, window: 1h }', 'budget: { maxActions: 500, window: 1h }');
-  for (const line of ['cooldown: 1s', `bucket: ${BUCKET_S}s`, `baselineBuckets: ${BASELINE_BUCKETS}`, 'trialBuckets: 8', 'maxActions: 500'])
+  for (const line of [
+    'cooldown: 1s',
+    `bucket: ${BUCKET_S}s`,
+    `baselineBuckets: ${BASELINE_BUCKETS}`,
+    `trialBuckets: ${TRIAL_BUCKETS}`,
+    'maxActions: 500',
+  ])
     if (!spec.includes(line)) throw new Error(`the example loop changed: "${line}" could not be set in ${GATEWAY_LOOP_FILE}`);
   return spec;
 }
@@ -90,7 +103,8 @@ interface Changes {
   rolledBack: number;
   knownGood: number;
   pending: number;
-  list: { at: string; route: string; change: string; knownGood: boolean; verdict: string }[];
+  /** Per change: the decision's reason (its explanation's chosenBecause) and the verdict's, as the ledger has them. */
+  list: { at: string; route: string; change: string; knownGood: boolean; verdict: string; why: string; verdictReason: string }[];
 }
 
 interface ContenderResult extends Figures {
@@ -114,7 +128,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
       seed: { type: 'string', default: '1' },
       duration: { type: 'string', default: process.env['BENCH_OPTIMIZE_DURATION_S'] ?? '20' },
-      'search-duration': { type: 'string', default: process.env['BENCH_OPTIMIZE_SEARCH_S'] ?? '5' },
+      'search-duration': { type: 'string', default: process.env['BENCH_OPTIMIZE_SEARCH_S'] ?? '4' },
       'base-rps': { type: 'string', default: process.env['BENCH_OPTIMIZE_BASE_RPS'] ?? '25' },
     },
   });
@@ -275,7 +289,8 @@ async function main(): Promise<void> {
       contenders: ContenderResult[];
     }[] = [];
     for (const scenario of chosen) {
-      log(`${scenario.name}: ${scenario.description}`);
+      const runS = runSeconds(scenario, durationS);
+      log(`${scenario.name} (${runS} s a run): ${scenario.description}`);
       // The offline search: a coordinate search over knob groups on the compressed scenario.
       const search: { knobs: string; goodputPerS: number; sloViolationS: number; score: number }[] = [];
       const score = (f: Figures): number => f.goodputPerS * (1 - (0.5 * f.sloViolationS) / searchS);
@@ -302,17 +317,18 @@ async function main(): Promise<void> {
           const s = await freshStack();
           const from = s.events.length;
           const runFrom = Date.now();
-          const r = await run(scenario, intentConfig, durationS, () => s.control('resume', `bench: ${scenario.name}`));
+          const r = await run(scenario, intentConfig, runS, () => s.control('resume', `bench: ${scenario.name}`));
           await s.control('pause', 'bench: the homeostat run is over');
           await settle(s, from, 30_000);
           // The fresh stack took over the collector's port: what it stored shows it saw the run.
           const stored = await storedRequests(s, 'catalog', runFrom, Date.now());
           log(`  homeostat: its stack stored ${stored} catalog requests of the run, and saw ${incidentEvents(s, from)}`);
-          const result = figures(name, scenario, r, durationS);
+          for (const line of decisionsInWords(s, from)) log(`    ${line}`);
+          const result = figures(name, scenario, r, runS);
           result.changes = changesOf(s, from);
           contenders.push(result);
         } else {
-          const result = figures(name, scenario, await run(scenario, configs[name], durationS), durationS);
+          const result = figures(name, scenario, await run(scenario, configs[name], runS), runS);
           if (name === 'static-best') result.config = best.knobs.join(' + ') || 'default';
           contenders.push(result);
         }
@@ -326,7 +342,8 @@ async function main(): Promise<void> {
 
     const wallS = Math.round((Date.now() - started) / 1_000);
     process.stdout.write(
-      table(results) + `\nwall time ${wallS} s (seed ${seed}, ${durationS} s a run, ${searchS} s a search trial, base ${baseRps} req/s)\n`,
+      table(results, durationS) +
+        `\nwall time ${wallS} s (seed ${seed}, ${durationS} s a run × each scenario's scale, ${searchS} s a search trial, base ${baseRps} req/s)\n`,
     );
     const loadAverage = { start: Math.round(loadAtStart * 10) / 10, end: Math.round((loadavg()[0] ?? 0) * 10) / 10 };
     process.stdout.write(`load average (1 min) ${loadAverage.start} at the start, ${loadAverage.end} at the end\n`);
@@ -340,6 +357,7 @@ async function main(): Promise<void> {
       scenarios: results.map((r) => ({
         name: r.scenario.name,
         description: r.scenario.description,
+        durationS: runSeconds(r.scenario, durationS),
         staticBestSearch: r.search,
         contenders: r.contenders.map((c) => ({
           name: c.name,
@@ -514,6 +532,18 @@ async function storedRequests(s: OptimizeStack, route: string, fromMs: number, t
   return Array.isArray(rows) ? rows.reduce((sum: number, b: { requests?: unknown }) => sum + Number(b.requests ?? 0), 0) : -1;
 }
 
+/** The loop's decisions since `from` (any mode) with their reasons, and the verdicts, in words: the ledger of the run. */
+function decisionsInWords(s: OptimizeStack, from: number): string[] {
+  const verdicts = new Map(outcomes(s, from).map((o) => [o.decisionId, o]));
+  return s.events.slice(from).flatMap((e) => {
+    if (e.type !== 'homeostat.decision.made.v1') return [];
+    const d = e.data as DecisionMade;
+    const o = verdicts.get(d.decisionId);
+    const verdict = o === undefined ? '' : ` → ${o.status}${o.experiment ? `: ${o.experiment.reason}` : ''}`;
+    return [`${e.time.slice(11, 19)} ${d.mode} ${d.experiment?.change ?? d.action?.name ?? ''}: ${d.explanation.chosenBecause}${verdict}`];
+  });
+}
+
 /** The loop's incident events since `from`, in words. */
 function incidentEvents(s: OptimizeStack, from: number): string {
   const count = (type: string): number => s.events.slice(from).filter((e) => e.type === type).length;
@@ -540,6 +570,8 @@ function changesOf(s: OptimizeStack, from: number): Changes {
       change: d.experiment?.change ?? d.action?.name ?? '',
       knownGood: d.experiment?.knownGood ?? false,
       verdict,
+      why: d.explanation.chosenBecause,
+      verdictReason: o?.experiment?.reason ?? o?.verification?.detail ?? o?.status ?? '',
     };
   });
   return {
@@ -554,11 +586,11 @@ function changesOf(s: OptimizeStack, from: number): Changes {
 
 type Results = { scenario: Scenario; search: unknown[]; contenders: ContenderResult[] }[];
 
-function table(results: Results): string {
+function table(results: Results, durationS: number): string {
   const pad = (v: unknown, n: number): string => String(v).padStart(n);
   const lines: string[] = [];
   for (const { scenario, contenders } of results) {
-    lines.push('', `${scenario.name} — ${scenario.description}`);
+    lines.push('', `${scenario.name} — ${scenario.description} (${runSeconds(scenario, durationS)} s a run)`);
     lines.push(
       `  ${'contender'.padEnd(15)}${pad('goodput/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('SLO-viol s', 11)}${pad('retry amp', 10)}${pad('adapt s', 8)}  changes (kept/rolled back)`,
     );

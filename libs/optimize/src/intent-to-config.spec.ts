@@ -55,7 +55,8 @@ describe('intent → gateway config', () => {
       intent(route('catalog', 'path: /catalog\nmethods: [GET]\nidempotent: true\nmaxStaleness: 0s')),
     );
     expect(config.routes['catalog']).toMatchObject({
-      timeoutMs: 200,
+      // 2 × p99: not the p99, past which a retry misses the SLO anyway and the balancer stops learning.
+      timeoutMs: 400,
       retry: { maxAttempts: 2, backoffMs: 20, maxBackoffMs: 100, budgetRatio: 0.2, minRetriesPerS: 1 },
     });
   });

@@ -138,6 +138,11 @@ export function createDecider(setup: DeciderSetup): Decider {
         const news = after?.relapsedAt !== before?.relapsedAt || after?.failingAt !== before?.failingAt;
         if (news && after?.retryAt === undefined && relapsed(current, input.data.incidentId) !== undefined)
           decideFor(input.data.incidentId);
+        else if (news && awaitsAChange(current, input.data.incidentId)) {
+          // Only a change to try is news: "still nothing to try" was said once, at the escalation.
+          const event = decisionFor(current, input.data.incidentId, now);
+          if (event?.type === 'homeostat.decision.made.v1' && event.data.mode !== 'escalate') record(event);
+        }
         return events;
       }
       case 'homeostat.outcome.recorded.v1':
@@ -157,6 +162,26 @@ export function createDecider(setup: DeciderSetup): Decider {
       default:
         return events;
     }
+  }
+
+  /**
+   * An optimize case that escalated for want of a change to try, with nothing in flight: its
+   * analyzer's updates carry what the route's window shows now, and a window that has caught up
+   * with the regime (a retry storm's retries, a slow dependency's timeouts) can show a knob that
+   * the opening, seen a bucket or two into the regime, could not. Without this the case waited for
+   * people for as long as the regime lasted. Only a window wholly after the opening counts: one
+   * that still holds buckets from before the regime would set the experiment's guards from a mix
+   * of both (an outage's errors halved by the healthy seconds before it).
+   */
+  function awaitsAChange(state: PolicyState, incidentId: string): boolean {
+    const c = state.cases[incidentId];
+    const loop = c && setup.loops.get(c.loop);
+    const seen = c?.incident.optimize;
+    if (c === undefined || loop === undefined || loop.spec.kind !== 'optimize' || seen === undefined) return false;
+    if (c.escalatedAt === undefined || c.retryAt !== undefined || c.blocked === true) return false;
+    if (Date.parse(seen.windowStart) < c.openedAt) return false;
+    const last = c.attempts[c.attempts.length - 1];
+    return last === undefined || (last.status !== 'pending' && (last.succeededAt === undefined || c.escalatedAt >= last.succeededAt));
   }
 
   /** A case that escalated because its loop was stopped, now that nothing stops the loop any more. */

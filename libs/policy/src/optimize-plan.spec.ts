@@ -358,6 +358,51 @@ describe('the decider on an optimize loop', () => {
     expect(run([[T0 + 120_000, updated(T0 + 120_000)]], done.state).decisions).toEqual([]);
   });
 
+  it('decides again when an update of an escalated regression shows a change its opening could not', () => {
+    // Opened a bucket or two into a pricing-like outage: errors, but the window has few retries yet,
+    // and what the errors call for (retries, P2C) is live already: nothing to try.
+    const live = { retryMaxAttempts: 2, retryBudgetRatio: 0.2, balancer: 'p2c-ewma' };
+    const outage = { kind: 'regression' as const, repeatRatio: 0, errorRatio: 0.4, retryRatio: 0.05, p99Ms: 300, live };
+    const first = run([[T0, opened('i1', outage)]]);
+    expect(first.decisions).toMatchObject([{ mode: 'escalate', action: null }]);
+    // The analyzer's update at `at`: its window the 20 s before.
+    const update = (at: number, over: Partial<RouteObservation>): DeciderInput => ({
+      type: 'homeostat.incident.updated.v1',
+      data: {
+        ...(
+          opened('i1', {
+            ...outage,
+            windowStart: new Date(at - 20_000).toISOString(),
+            windowEnd: new Date(at).toISOString(),
+            ...over,
+          }) as { data: IncidentOpened }
+        ).data,
+        updatedAt: new Date(at).toISOString(),
+        failingAt: new Date(at).toISOString(),
+        failingSince: new Date(T0).toISOString(),
+      },
+    });
+    // Still nothing to try: no second escalation.
+    const same = run([[T0 + 10_000, update(T0 + 10_000, {})]], first.state);
+    expect(same.decisions).toEqual([]);
+    // Retries past 20 % of requests (the budget's floor at a low rate), but the window still holds
+    // the seconds before the opening: its error ratio would set the guards too low. Not yet.
+    const storm = { errorRatio: 1, retryRatio: 0.29 };
+    expect(run([[T0 + 10_000, update(T0 + 10_000, storm)]], same.state).decisions).toEqual([]);
+    // The window has caught up with the regime: the retries are cut, as an experiment.
+    const caught = run([[T0 + 20_000, update(T0 + 20_000, storm)]], same.state);
+    expect(caught.decisions).toMatchObject([
+      {
+        mode: 'execute',
+        attempt: 1,
+        action: { name: 'tune-retry' },
+        experiment: { knob: 'retry', change: expect.stringMatching(/1 attempt/), guards: { errorRatioMax: 1 } },
+      },
+    ]);
+    // In flight: the next update is no news.
+    expect(run([[T0 + 23_000, update(T0 + 23_000, storm)]], caught.state).decisions).toEqual([]);
+  });
+
   it('goes on to the next change when the executor skipped one as already live', () => {
     const first = run([[T0, opened('i1')]]);
     const skipped: DeciderInput = {

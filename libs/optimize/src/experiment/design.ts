@@ -23,6 +23,8 @@ export const MIN_EXPECTED_GAIN = 0.1;
 export const RETRY_AMPLIFICATION_AT = 0.2;
 /** A replica this many times slower than the fastest is worth balancing away from. */
 export const REPLICA_SPREAD_AT = 1.5;
+/** Share of an upstream's concurrency limit a route must be able to hold in flight for the limit to be what sheds it. */
+export const SHEDDING_AT = 0.5;
 
 /** One change an experiment could try on a route, with what it should gain and why. */
 export interface ExperimentCandidate {
@@ -246,6 +248,19 @@ function concurrencyChange(o: RouteObservation, route: OptimizeRoute): Experimen
   // Errors while latency is within the SLO: the limiter sheds what the upstream could still serve.
   const sheds = o.errorRatio > route.slo.errorRatio && o.p99Ms < parseDuration(route.slo.p99);
   if (!sheds) return { ...base, eligible: false, why: 'no shedding within the latency SLO' };
+  // Little's law: the route cannot hold more in flight than its rate × its p99. Far below the live
+  // limit, the limit never bound, and the errors are something else — attempts timing out at a
+  // timeout set at the SLO's p99 look just the same from here (a slow dependency, a starved CPU).
+  // The route's rate alone: an upstream shared with other routes holds more, so this only errs on
+  // the side of not trying.
+  const limit = o.live?.concurrencyLimit;
+  const inFlightAtMost = (o.rps * o.p99Ms) / 1_000;
+  if (limit !== undefined && inFlightAtMost < limit * SHEDDING_AT)
+    return {
+      ...base,
+      eligible: false,
+      why: `${pct(o.errorRatio)} errors, but at most ${inFlightAtMost.toFixed(1)} in flight (${o.rps.toFixed(1)} req/s × p99 ${Math.round(o.p99Ms)} ms) against a limit of ${limit}: the limit is not what fails them`,
+    };
   return {
     ...base,
     patch: { upstreams: { [route.upstream]: { concurrencyLimit: range.max, queueLimit: range.max } } },

@@ -172,6 +172,26 @@ describe('experiment design', () => {
     expect(candidates[1]!.patch).toEqual({ upstreams: { catalog: { balancer: 'p2c-ewma' } } });
   });
 
+  it('raises a concurrency limit only when the route can hold enough in flight for the limit to be what sheds it', () => {
+    const design = (over: Partial<RouteObservation>) =>
+      designExperiments({
+        spec,
+        observation: observation({ route: 'orders', repeatRatio: 0, ...over }),
+        ruledOut: new Set(),
+        catalog,
+        known: [],
+      }).find((c) => c.knob === 'concurrency');
+    // 200 req/s × 150 ms = 30 in flight at most against a limit of 20: shed by the limit.
+    expect(design({ rps: 200, p99Ms: 150, errorRatio: 0.1, live: { concurrencyLimit: 20 } })).toMatchObject({ eligible: true });
+    // 20 req/s × 240 ms = 4.8 in flight against a limit of 20: the errors are timeouts at the SLO, not shedding.
+    expect(design({ rps: 20, p99Ms: 240, errorRatio: 0.5, live: { concurrencyLimit: 20 } })).toMatchObject({
+      eligible: false,
+      why: expect.stringMatching(/at most 4\.8 in flight .* limit of 20: the limit is not what fails them/),
+    });
+    // Telemetry that does not name the live limit: as before, errors within the latency SLO are taken for shedding.
+    expect(design({ rps: 20, p99Ms: 240, errorRatio: 0.5 })).toMatchObject({ eligible: true });
+  });
+
   it('never proposes what the live knobs already have: P2C-EWMA when it balances, the cache when it is on as designed', () => {
     const obs = observation({ replicaP50Ms: { a: 20, b: 20, c: 60 }, repeatRatio: 0.8, cacheHitRatio: 0.1 });
     const blind = designExperiments({ spec, observation: obs, ruledOut: new Set(), catalog, known: [] }).filter((c) => c.eligible);
