@@ -323,6 +323,15 @@ describe('IncidentTracker', () => {
       expect(t.state).toBe('open');
     });
 
+    it('given the same kind again, then the relapse is reported as soon as it is judged, not at the next periodic update', () => {
+      const { t, fingerprint } = fixed();
+      t.observe(signal('latency', 0.96), 30_000);
+      t.observe(signal('errors', 0.97), 31_000);
+      // An update (the symptoms failing) went out a moment ago.
+      expect(t.tick(36_000)).toMatchObject([{ type: 'updated' }]);
+      expect(t.tick(40_000)).toMatchObject([{ type: 'updated', incident: { fingerprint, relapsedAtMs: 31_000 } }]);
+    });
+
     it('given another kind of failure, then the incident is resolved and one of its own kind opens, linked to it', () => {
       const { t, fingerprint } = fixed();
       const pool = { labels: { 'db.client.connection.state': 'used' }, symptom: false };

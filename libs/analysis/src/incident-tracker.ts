@@ -476,7 +476,12 @@ export class IncidentTracker {
         // was being verified (a retry policy's latency, say) and went on failing is still one after it.
         incident.relapsedAtMs = Math.max(...signals.map((x) => x.lastAnomalousMs));
         relapse.reported = true;
-        this.dirty = true;
+        if (!patient) this.relapse = undefined;
+        // Reported now, not at the next periodic update: the decider acts on it, and every second
+        // of waiting is a second more of the relapse.
+        this.dirty = false;
+        this.lastUpdateMs = nowMs;
+        return [{ type: 'updated', incident: this.view() }];
       }
       if (!patient) this.relapse = undefined;
       return [];
