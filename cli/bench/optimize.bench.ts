@@ -48,7 +48,7 @@ import type { GatewayConfig } from '@homeostat/gateway';
 import { generateGatewayConfig } from '@homeostat/optimize';
 import { GATEWAY_LOOP_FILE, GatewayProcess, withIntentFromExample } from '../src/demo/optimize-scenario';
 import { startOptimizeStack, type OptimizeStack } from '../src/demo/optimize-stack';
-import { freePort } from '../src/demo/run';
+import { freePort } from '../src/demo/ports';
 import {
   perSecond,
   phaseFigures,

@@ -19,7 +19,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,6 +35,7 @@ import {
   type StoredSample,
   type ThreadGroup,
 } from './pipeline-figures';
+import { freePort } from '../src/demo/ports';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVER_CORE = '1';
@@ -161,17 +161,6 @@ async function startBare(): Promise<{ child: ChildProcess; port: number }> {
     child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}`)));
   });
   return { child, port };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
 }
 
 interface Stack {

@@ -4,7 +4,7 @@ import type { DecisionMade, IncidentOpened, IncidentResolved, OutcomeRecorded } 
 import { GATEWAY_LOOP_FILE, GatewayProcess, hotKeyLoopSpec, ZipfLoad } from './optimize-scenario';
 import type { OptimizeDemoExperiment, OptimizeDemoRegimeReturn, OptimizeDemoReport, OptimizeDemoStep } from './optimize-report';
 import { startOptimizeStack, type OptimizeStack } from './optimize-stack';
-import { freePort } from './run';
+import { freePort } from './ports';
 
 export interface OptimizeDemoOptions {
   dataDir: string;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { loadConfig, SERVICE_NAMES } from '@homeostat/config';
 import { runServices, type RunningStack } from '@homeostat/runtime';
@@ -8,6 +7,7 @@ import { JsonLogger } from '@homeostat/telemetry';
 import { serviceDefinitions } from '../services';
 import { LoopObserver } from './observer';
 import { planIncidents } from './plan';
+import { freePort } from './ports';
 import { buildReport, type DemoReport, type IncidentRecord } from './report';
 
 /**
@@ -69,19 +69,6 @@ export interface DemoResult {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A free loopback port (there is a small race between closing it and its next use). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, {
