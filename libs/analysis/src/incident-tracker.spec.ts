@@ -27,9 +27,13 @@ function signal(name: string, score: number, extra: Partial<ScoredSignal> = {}):
   };
 }
 
-function newTracker(): IncidentTracker {
+/** `overrides`: e.g. an incident that waits long for calm (the e2e suites' 90 s), so that it is still open. */
+function newTracker(
+  overrides: Partial<DetectionSettings> = {},
+  catalog?: ConstructorParameters<typeof IncidentTracker>[3],
+): IncidentTracker {
   let n = 0;
-  return new IncidentTracker('shop', settings, () => `inc-${++n}`);
+  return new IncidentTracker('shop', { ...settings, ...overrides }, () => `inc-${++n}`, catalog);
 }
 
 describe('IncidentTracker', () => {
@@ -254,8 +258,7 @@ describe('IncidentTracker', () => {
 
   it('gathers for one more window when the evidence is between known kinds, and opens as soon as it is not', () => {
     const catalog = new FingerprintCatalog();
-    let n = 0;
-    const t = new IncidentTracker('shop', settings, () => `inc-${++n}`, catalog);
+    const t = newTracker({}, catalog);
     const occurrence = (
       names: string[],
       startMs: number,
@@ -433,9 +436,7 @@ describe('IncidentTracker', () => {
     });
 
     it('given a blip, then a failure after its window, then the failure is a relapse: the blip does not hide it', () => {
-      // An incident that waits long for calm (the e2e suites' 90 s), so that it is still open.
-      let n = 0;
-      const t = new IncidentTracker('shop', { ...settings, resolveAfterMs: 90_000 }, () => `inc-${++n}`);
+      const t = newTracker({ resolveAfterMs: 90_000 });
       t.observe(signal('latency', 0.95), 0);
       t.observe(signal('errors', 0.95), 1_000);
       const [opened] = t.tick(10_000);
@@ -484,8 +485,7 @@ describe('IncidentTracker', () => {
     });
 
     it('given a symptom drifting just out of its band after the calm, then the failure that follows is still a relapse', () => {
-      let n = 0;
-      const t = new IncidentTracker('shop', { ...settings, resolveAfterMs: 90_000 }, () => `inc-${++n}`);
+      const t = newTracker({ resolveAfterMs: 90_000 });
       t.observe(signal('latency', 0.95), 0);
       t.observe(signal('errors', 0.95), 1_000);
       const [opened] = t.tick(10_000);

@@ -1,12 +1,5 @@
-import {
-  parseLoopSpec,
-  type ActionCall,
-  type ActionStarted,
-  type DecisionMade,
-  type LoopSpec,
-  type OutcomeRecorded,
-} from '@homeostat/contracts';
-import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import { type ActionCall, type ActionStarted, type DecisionMade, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
+import { repairLoopSpec, sampleDecisionMade } from '@homeostat/contracts/testing';
 import type { ActionRunner } from './adapters/action-runner';
 import { MemoryClaimStore } from './claims';
 import { Executor } from './executor';
@@ -19,28 +12,7 @@ import type { RepairActuator } from './vcs/repair-actuator';
 // The executor's dispatch of a repair loop's decisions to its VCS adapter: a fix waiting for
 // approval is proposed on the forge (its patch) and runs only once approved; the kill switch
 // stops a fix before the adapter is asked anything.
-const PARSED = parseLoopSpec(`
-apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: app-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: app }
-  signals: [{ kind: build, pipeline: ci }]
-  actions:
-    - { name: revert-update, adapter: ci, risk: low }
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 5 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 5m }
-  repair: {}
-`);
-if (!PARSED.ok) throw new Error(JSON.stringify(PARSED.errors));
-const LOOP = PARSED.spec;
+const LOOP = repairLoopSpec({ consecutiveFailures: 5 });
 
 class RecordingRepair implements RepairActuator {
   readonly applied: string[] = [];

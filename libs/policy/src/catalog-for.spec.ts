@@ -1,33 +1,11 @@
-import { parseLoopSpec, type DecisionMade, type IncidentOpened, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
-import { sampleIncidentOpened } from '@homeostat/contracts/testing';
+import { type DecisionMade, type IncidentOpened, type LoopSpec, type OutcomeRecorded } from '@homeostat/contracts';
+import { repairLoopSpec, sampleIncidentOpened } from '@homeostat/contracts/testing';
 import { createDecider, react, type DeciderSetup } from './decider';
 import type { PolicyState } from './policy-state';
 
 // A loop whose candidates are made per incident (as a repair loop's fixes are): the decider plans
 // over the catalog `catalogFor` gives, with its priors, under the same sampling and guardrails.
-const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: app-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: app }
-  signals: [{ kind: build, pipeline: ci }]
-  actions:
-    - { name: move-dependency, adapter: ci, risk: low }
-    - { name: revert-update, adapter: ci, risk: low }
-    - { name: retry, adapter: ci, risk: low }
-  guardrails:
-    budget: { maxActions: 2, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 10 }
-    approval: { aboveRisk: high }
-    dryRun: false
-  verification: { deadline: 5m }
-  repair: {}
-`);
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-const LOOP = parsed.spec;
+const LOOP = repairLoopSpec({ actions: ['move-dependency', 'revert-update', 'retry'], maxActions: 2, consecutiveFailures: 10 });
 
 /** The incident's own candidates: all but move-dependency, each with its fix in the params and a prior. */
 const catalogFor: DeciderSetup['catalogFor'] = (loop: LoopSpec) => ({

@@ -1,25 +1,7 @@
+import { repairLoopYaml } from '../testing/repair-loop';
 import { parseLoopSpec } from './loop-spec.parser';
 
-const loopWith = (forge: string): string => `apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: app-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: app }
-  signals: [{ kind: build, pipeline: ci }]
-  actions:
-    - { name: revert-update, adapter: ci, risk: low }
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 3 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 5m }
-  repair:
-    forge: ${forge}
-`;
+const loopWith = (forge: string): string => repairLoopYaml({ repair: [`forge: ${forge}`] });
 
 describe('repair.forge', () => {
   it('reads a GitHub forge with its defaults: token from GITHUB_TOKEN, api.github.com', () => {

@@ -1,5 +1,5 @@
-import { parseLoopSpec, type ActionCall, type ActionStarted, type DecisionMade, type OutcomeRecorded } from '@homeostat/contracts';
-import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import { type ActionCall, type ActionStarted, type DecisionMade, type OutcomeRecorded } from '@homeostat/contracts';
+import { repairLoopSpec, sampleDecisionMade } from '@homeostat/contracts/testing';
 import type { ActionRunner } from '../adapters/action-runner';
 import { MemoryClaimStore } from '../claims';
 import { Executor } from '../executor';
@@ -8,28 +8,7 @@ import type { OutcomeInit } from '../outcome';
 import type { DedupeStore } from '../ports';
 import type { RepairActuator } from './repair-actuator';
 
-const PARSED = parseLoopSpec(`
-apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: app-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: app }
-  signals: [{ kind: build, pipeline: ci }]
-  actions:
-    - { name: revert-update, adapter: ci, risk: low }
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 3 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 5m }
-  repair: {}
-`);
-if (!PARSED.ok) throw new Error(JSON.stringify(PARSED.errors));
-const LOOP = PARSED.spec;
+const LOOP = repairLoopSpec();
 
 class Ids implements DedupeStore {
   readonly ids = new Set<string>();

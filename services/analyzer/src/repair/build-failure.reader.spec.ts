@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { parseLoopSpec, type BuildReported, type LoopSpec } from '@homeostat/contracts';
+import type { BuildReported, LoopSpec } from '@homeostat/contracts';
+import { repairLoopSpec } from '@homeostat/contracts/testing';
 import { gitHttpServer, type GitHttpServer } from '@homeostat/runtime/testing';
 import { BuildFailureReader } from './build-failure.reader';
 
@@ -43,27 +44,14 @@ afterAll(async () => {
 });
 
 const loop = (): LoopSpec => {
-  const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: hello-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: hello-world }
-  signals: [{ kind: build, pipeline: ci }]
-  actions: [{ name: revert-update, adapter: ci, risk: low }]
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 3 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 1m }
-  repair:
-    forge: { kind: github, owner: octocat, repo: Hello-World, tokenEnv: TEST_GITHUB_TOKEN, gitUrl: "${git.url}/Hello-World.git" }
-`);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.spec;
+  return repairLoopSpec({
+    name: 'hello-repair',
+    service: 'hello-world',
+    deadline: '1m',
+    repair: [
+      `forge: { kind: github, owner: octocat, repo: Hello-World, tokenEnv: TEST_GITHUB_TOKEN, gitUrl: "${git.url}/Hello-World.git" }`,
+    ],
+  });
 };
 
 const build = (repository = 'https://github.com/octocat/Hello-World.git'): BuildReported => ({

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { parseLoopSpec, type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
-import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import { type ActionCall, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
+import { repairLoopSpec, sampleDecisionMade } from '@homeostat/contracts/testing';
 import { GitRepairActuator } from './git-repair.actuator';
 
 const exec = promisify(execFile);
@@ -42,29 +42,15 @@ async function remoteWithBrokenUpdate(name: string): Promise<{ remote: string; b
   const base = await sh(work, 'git', 'rev-parse', 'HEAD');
   const counter = path.join(root, `${name}-runs.log`);
   fs.writeFileSync(counter, '');
-  const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: app-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: app }
-  signals: [{ kind: build, pipeline: ci }]
-  actions: [{ name: revert-update, adapter: ci, risk: low }]
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 3 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 1m }
-  repair:
-    install: [node, -e, ${JSON.stringify(`require('fs').appendFileSync(${JSON.stringify(counter)}, 'install\\n')`)}]
-    test: [node, -e, "process.exit(require('fs').readFileSync('version.txt', 'utf8') === 'fixed\\\\n' ? 0 : 1)"]
-    commandTimeout: 30s
-`);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return { remote, base, loop: parsed.spec, runs: () => fs.readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+  const loop = repairLoopSpec({
+    deadline: '1m',
+    repair: [
+      `install: [node, -e, ${JSON.stringify(`require('fs').appendFileSync(${JSON.stringify(counter)}, 'install\\n')`)}]`,
+      `test: [node, -e, "process.exit(require('fs').readFileSync('version.txt', 'utf8') === 'fixed\\\\n' ? 0 : 1)"]`,
+      'commandTimeout: 30s',
+    ],
+  });
+  return { remote, base, loop, runs: () => fs.readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
 }
 
 const decision = (id: string, remote: string, base: string): DecisionMade & { action: ActionCall } => ({

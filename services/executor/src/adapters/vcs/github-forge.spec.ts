@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { parseLoopSpec, type DecisionMade, type LoopSpec } from '@homeostat/contracts';
-import { sampleDecisionMade } from '@homeostat/contracts/testing';
+import { type DecisionMade, type LoopSpec } from '@homeostat/contracts';
+import { repairLoopSpec, sampleDecisionMade } from '@homeostat/contracts/testing';
 import { readGithubComment, REPAIR_COMMENT_MARKER, repairCommitStatus } from '@homeostat/repair';
 import { GithubApiServer, gitHttpServer, pageOf, type AnswerHook, type GitHttpServer } from '@homeostat/runtime/testing';
 import { GitRepairActuator } from './git-repair.actuator';
@@ -189,31 +189,18 @@ describe('GitRepairActuator with a GitHub forge', () => {
   const loopOn = (apiUrl: string): LoopSpec => {
     // The project's commands must see neither the token nor git's configuration that carries it.
     const noToken = `if (Object.entries(process.env).some(([k, v]) => /^GIT_CONFIG_(COUNT|KEY|VALUE)/.test(k) || /ghp_|authorization/i.test(v))) process.exit(3);`;
-    const parsed = parseLoopSpec(`apiVersion: homeostat.dev/v1
-kind: Loop
-metadata: { name: hello-repair, version: 1.0.0 }
-spec:
-  kind: repair
-  target: { service: hello-world }
-  signals: [{ kind: build, pipeline: ci }]
-  actions: [{ name: revert-update, adapter: ci, risk: low }]
-  guardrails:
-    budget: { maxActions: 3, window: 1h }
-    cooldown: 0s
-    blastRadius: { maxConcurrent: 1 }
-    circuitBreaker: { consecutiveFailures: 3 }
-    approval: { aboveRisk: never }
-    dryRun: false
-  verification: { deadline: 1m }
-  repair:
-    install: [node, -e, ${JSON.stringify(noToken)}]
-    test: [node, -e, "process.exit(require('fs').readFileSync('version.txt', 'utf8') === 'fixed\\\\n' ? 0 : 1)"]
-    baseBranch: master
-    commandTimeout: 30s
-    forge: { kind: github, owner: ${OWNER}, repo: ${REPO}, tokenEnv: TEST_GITHUB_TOKEN, apiUrl: "${apiUrl}", gitUrl: "${git.url}/Hello-World.git" }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    return parsed.spec;
+    return repairLoopSpec({
+      name: 'hello-repair',
+      service: 'hello-world',
+      deadline: '1m',
+      repair: [
+        `install: [node, -e, ${JSON.stringify(noToken)}]`,
+        `test: [node, -e, "process.exit(require('fs').readFileSync('version.txt', 'utf8') === 'fixed\\\\n' ? 0 : 1)"]`,
+        'baseBranch: master',
+        'commandTimeout: 30s',
+        `forge: { kind: github, owner: ${OWNER}, repo: ${REPO}, tokenEnv: TEST_GITHUB_TOKEN, apiUrl: "${apiUrl}", gitUrl: "${git.url}/Hello-World.git" }`,
+      ],
+    });
   };
 
   const decision = (
