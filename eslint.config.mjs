@@ -10,6 +10,7 @@ import prettier from 'eslint-config-prettier/flat';
  * - type:testing  test tooling under tools/ (the local Kafka broker): libs only; the local npm registry
  *                 is type:example: the repair demo starts it, and it stands alone like the demo targets;
  * - type:example  the demo shop: imports nothing of ours, like any system under control;
+ * - type:example-kit what the demo targets share (OTel set-up, config store): nothing of Homeostat's;
  * - kind:pure     algorithms and contracts: no framework, transport or database imports.
  */
 export default [
@@ -32,7 +33,8 @@ export default [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:lib', 'type:service', 'type:example'] },
             // The demo target stands alone, like any service a team would point at Homeostat.
-            { sourceTag: 'type:example', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:example', onlyDependOnLibsWithTags: ['type:example-kit'] },
+            { sourceTag: 'type:example-kit', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'kind:pure',

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { ConfigStore } from './config/config-store';
+import { openConfigStore } from './config/config-store';
 import type { GatewayConfig } from './config/gateway-config.schema';
 import { ConfigActuator, createGatewayServer } from './http/gateway-server';
 import { GatewayProxy } from './proxy/gateway-proxy';
@@ -44,7 +44,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const host = options.host ?? '127.0.0.1';
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const store = ConfigStore.open(path.join(dataDir, 'config.json'), options.initialConfig);
+  const store = openConfigStore(path.join(dataDir, 'config.json'), options.initialConfig);
   const telemetry = startGatewayTelemetry({
     enabled,
     endpoint,

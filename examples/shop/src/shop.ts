@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { ConfigStore } from './config/config-store';
+import { openConfigStore } from './config/config-store';
 import { startDatabaseServer } from './db/database-server';
 import { DEFAULT_SLO, type ServiceLevelObjectives } from './health/slo-window';
 import { createShopServer } from './http/shop-server';
@@ -54,7 +54,7 @@ export async function startShop(options: StartShopOptions): Promise<RunningShop>
   const host = options.host ?? '127.0.0.1';
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const config = ConfigStore.open(path.join(dataDir, 'config.json'));
+  const config = openConfigStore(path.join(dataDir, 'config.json'));
   const telemetry = startShopTelemetry({ enabled, endpoint, serviceVersion: SHOP_VERSION, logToStderr: options.logToStderr ?? false });
   const db = await startDatabaseServer();
   const inventory = await startInventoryServer();

@@ -7,7 +7,7 @@ import type { GatewayProxy } from '../proxy/gateway-proxy';
 import { ATTR } from '../telemetry/semconv';
 import type { GatewayTelemetry } from '../telemetry/telemetry';
 import { HttpError, toErrorReply } from './http-errors';
-import { IdempotencyStore, type StoredResponse } from './idempotency';
+import { IdempotencyStore, type StoredResponse } from '@homeostat/example-kit';
 
 const MAX_ACTUATOR_BODY_BYTES = 1024 * 1024;
 const MAX_PROXY_BODY_BYTES = 8 * 1024 * 1024;

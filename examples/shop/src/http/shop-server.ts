@@ -7,7 +7,7 @@ import type { ShopService } from '../shop.service';
 import { ATTR, DURATION_BUCKETS_S, METRIC } from '../telemetry/semconv';
 import type { ShopTelemetry } from '../telemetry/telemetry';
 import { HttpError, toErrorReply } from './http-errors';
-import { IdempotencyStore, type StoredResponse } from './idempotency';
+import { IdempotencyStore, type StoredResponse } from '@homeostat/example-kit';
 
 const MAX_BODY_BYTES = 64 * 1024;
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
