@@ -193,6 +193,9 @@ describe('the repair loop on a real repository, registry, install and tests', ()
     const comment = await sh(root, ['git', '--git-dir', remote, 'show', `refs/homeostat/pr/${PR_BRANCH}:comment.md`]);
     expect(comment).toContain('### Patch');
     expect(comment).toMatch(/waiting for approval: approve decision proposed-1/);
+    // The project's own install and tests ran on the patched commit before anyone approves it.
+    expect(comment).toMatch(/^before approval, on the patched commit: passed$/m);
+    expect(comment).toMatch(/^- `npm test`: exit 0 in \d+ ms$/m);
     expect(comment).toMatch(/^-\s+"@acme\/connector": "\^2\.0\.0"/m);
     expect(comment).toMatch(/^\+\s+"@acme\/connector": "\^1\.4\.0"/m);
     // Nothing pushed: the branch is as it was, and no other branch appeared.

@@ -142,6 +142,14 @@ export function fixBranchFor(pushTo: 'pr-branch' | 'fix-branch', prefix: string,
   return pushTo === 'pr-branch' ? branch : `${prefix}${branch}`;
 }
 
+export interface RepairValidationReport {
+  readonly passed: boolean;
+  readonly commit?: string;
+  readonly pushed?: { readonly branch: string; readonly commit: string };
+  readonly steps: ReadonlyArray<{ argv: readonly string[]; exitCode: number | null; timedOut: boolean; durationMs: number }>;
+  readonly error?: string;
+}
+
 export interface RepairReport {
   readonly decisionId: string;
   readonly incidentId: string;
@@ -154,17 +162,15 @@ export interface RepairReport {
     readonly culprit?: string;
     readonly reasonText: readonly string[];
   };
-  readonly validation?: {
-    readonly passed: boolean;
-    readonly commit?: string;
-    readonly pushed?: { readonly branch: string; readonly commit: string };
-    readonly steps: ReadonlyArray<{ argv: readonly string[]; exitCode: number | null; timedOut: boolean; durationMs: number }>;
-    readonly error?: string;
-  };
+  readonly validation?: RepairValidationReport;
   /** Earlier attempts on this build, as the comment listed them. */
   readonly earlier?: readonly string[];
-  /** The fix as a patch (`git format-patch`) while it waits for a person's approval, and the one command that applies it. */
-  readonly proposal?: { readonly patch: string; readonly apply: string } | { readonly error: string };
+  /**
+   * The fix as a patch (`git format-patch`) while it waits for a person's approval, the one command
+   * that applies it, and the project's commands run on the patched commit before anyone approves.
+   */
+  readonly proposal?:
+    { readonly patch: string; readonly apply: string; readonly checked?: RepairValidationReport } | { readonly error: string };
   /** The decision's page in the console, when the console has a public address. */
   readonly decisionUrl?: string;
 }
@@ -209,18 +215,26 @@ export function renderRepairComment(r: RepairReport): string {
     lines.push('### Patch', `not made: ${p.error}`, '');
   }
   const v = r.validation;
+  const checked = p !== undefined && 'patch' in p ? p.checked : undefined;
+  const steps = (run: RepairValidationReport): string[] =>
+    run.steps.map((s) => `- \`${s.argv.join(' ')}\`: ${s.timedOut ? 'timed out' : `exit ${s.exitCode}`} in ${s.durationMs} ms`);
   if (v === undefined && r.mode === 'approval-required') {
+    lines.push('### Validation');
+    if (checked !== undefined) {
+      lines.push(
+        `before approval, on the patched commit: ${checked.passed ? 'passed' : 'failed'}${checked.error ? `: ${checked.error}` : ''}`,
+        '',
+        ...steps(checked),
+        '',
+      );
+    }
     lines.push(
-      '### Validation',
-      `waiting for approval: approve decision ${r.decisionId} for Homeostat to validate the fix with the project's tests and push it, or apply the patch yourself. Nothing was pushed.`,
+      `waiting for approval: approve decision ${r.decisionId} for Homeostat to validate the fix again on the branch as it is then and push it if it passes, or apply the patch yourself. Nothing was pushed.`,
     );
   } else if (v === undefined) {
     lines.push('### Validation', `not run (${r.mode}): the fix is proposed only; nothing was pushed.`);
   } else {
-    lines.push('### Validation', `${v.passed ? 'passed' : 'failed'}${v.error ? `: ${v.error}` : ''}`, '');
-    for (const s of v.steps) {
-      lines.push(`- \`${s.argv.join(' ')}\`: ${s.timedOut ? 'timed out' : `exit ${s.exitCode}`} in ${s.durationMs} ms`);
-    }
+    lines.push('### Validation', `${v.passed ? 'passed' : 'failed'}${v.error ? `: ${v.error}` : ''}`, '', ...steps(v));
     if (v.pushed) lines.push('', `Pushed ${v.pushed.commit} to \`${v.pushed.branch}\`. Homeostat never merges.`);
     else lines.push('', 'Nothing was pushed.');
   }

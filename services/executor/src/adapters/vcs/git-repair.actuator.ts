@@ -28,6 +28,7 @@ import {
   repairCommitStatus,
   substituteEnv,
   type RepairReport,
+  type RepairValidationReport,
 } from '@homeostat/repair';
 import { GitValidator } from './git-validator';
 import { GithubForge, GithubForgeError } from './github-forge';
@@ -254,6 +255,7 @@ export class GitRepairActuator implements RepairActuator {
               apply: github
                 ? `git am ${PATCH_FILE}   # the patch below, saved as ${PATCH_FILE}`
                 : `git fetch ${shellQuote(params.repository)} ${shellQuote(commentRef(params.branch))} && git show FETCH_HEAD:${PATCH_FILE} | git am`,
+              checked: made.checked,
             }
           : made;
     }
@@ -290,8 +292,15 @@ export class GitRepairActuator implements RepairActuator {
     };
   }
 
-  /** The fix as a patch on the failed commit, made in a fresh clone as a validation would make its commit. */
-  private async patchOf(params: FixParams, spec: LoopSpec, github?: GithubTarget): Promise<{ patch: string } | { error: string }> {
+  /**
+   * The fix as a patch on the failed commit, made in a fresh clone as a validation would make its
+   * commit, and the project's commands run on it: a person asked to approve a fix sees whether it passes.
+   */
+  private async patchOf(
+    params: FixParams,
+    spec: LoopSpec,
+    github?: GithubTarget,
+  ): Promise<{ patch: string; checked: RepairValidationReport } | { error: string }> {
     const repair = spec.spec.repair ?? DEFAULT_REPAIR_SPEC;
     const validator = await GitValidator.open({
       repository: github?.gitUrl ?? params.repository,
@@ -312,7 +321,16 @@ export class GitRepairActuator implements RepairActuator {
       { id: params.fix.id, files: params.fix.files, regenerate: params.fix.regenerate, message: params.fix.message },
       { deadline: Date.now() + parseDuration(spec.spec.verification.deadline) },
     );
-    return run.patch !== undefined ? { patch: run.patch } : { error: run.error ?? 'the patch could not be made' };
+    if (run.patch === undefined) return { error: run.error ?? 'the patch could not be made' };
+    return {
+      patch: run.patch,
+      checked: {
+        passed: run.passed,
+        steps: run.steps,
+        ...(run.commit ? { commit: run.commit } : {}),
+        ...(run.error ? { error: run.error } : {}),
+      },
+    };
   }
 
   /** Rewrites the pull request's one comment and sets the commit's status; says what it did. */
@@ -399,7 +417,9 @@ export class GitRepairActuator implements RepairActuator {
       ...(proposal ? { proposal } : {}),
       ...(url ? { decisionUrl: url } : {}),
     };
-    const line = `attempt ${decision.attempt}: ${params.fix.id} ${run === undefined ? `proposed (${decision.mode})` : run.passed ? 'passed' : `failed (${run.error ?? ''})`}`;
+    const checked = proposal !== undefined && 'patch' in proposal ? proposal.checked : undefined;
+    const proposed = `proposed (${decision.mode})${checked === undefined ? '' : checked.passed ? ', its tests pass' : `, its tests fail (${checked.error ?? ''})`}`;
+    const line = `attempt ${decision.attempt}: ${params.fix.id} ${run === undefined ? proposed : run.passed ? 'passed' : `failed (${run.error ?? ''})`}`;
     const state = { incidentId: decision.incidentId, decisionId: decision.decisionId, attempts: [...earlier, line] };
     return { report, line, state };
   }

@@ -157,8 +157,9 @@ export class GitValidator implements ChangeValidator {
 
   /**
    * The change as a patch a person applies with `git am` (its commit, the regenerated files
-   * included), made in a fresh clone as a validation makes it; the project's commands are not run
-   * and nothing is pushed. The run's `patch` holds it when it could be made.
+   * included), made in a fresh clone as a validation makes it, and the project's commands run on
+   * that commit, so the person asked to approve it knows whether it passes; nothing is pushed. The
+   * run's `patch` holds the patch when it could be made, `passed` whether the commands passed.
    */
   async patch(change: CodeChange, options: ValidateOptions): Promise<ValidationRun & { patch?: string }> {
     return this.run(change, options, 'patch');
@@ -174,12 +175,14 @@ export class GitValidator implements ChangeValidator {
     const tmp = await fs.mkdtemp(path.join(o.workRoot ?? os.tmpdir(), 'homeostat-validate-'));
     const steps: CommandRun[] = [];
     let diff: string | undefined;
-    const result = (passed: boolean, extra: Partial<ValidationRun>): ValidationRun => ({
+    let patch: string | undefined;
+    const result = (passed: boolean, extra: Partial<ValidationRun>): ValidationRun & { patch?: string } => ({
       changeId: change.id,
       passed,
       steps,
       durationMs: Date.now() - started,
       ...(diff ? { diff } : {}),
+      ...(patch !== undefined ? { patch } : {}),
       ...extra,
     });
     try {
@@ -257,16 +260,16 @@ export class GitValidator implements ChangeValidator {
       }
       if (what === 'patch') {
         if (!changes) return result(false, { commit, error: 'the change changes no file: there is no patch' });
-        const patch = await runCommand(['git', 'format-patch', '-1', '--stdout', commit], {
+        const formatted = await runCommand(['git', 'format-patch', '-1', '--stdout', commit], {
           cwd: repo,
           env,
           timeoutMs: Math.min(GIT_TIMEOUT_MS, deadline - Date.now()),
           maxOutput: MAX_PATCH_CHARS + 1,
         });
-        if (patch.exitCode !== 0) throw new GitValidationError(`git format-patch failed: ${patch.outputTail.trim()}`);
-        if (patch.outputTail.length > MAX_PATCH_CHARS)
+        if (formatted.exitCode !== 0) throw new GitValidationError(`git format-patch failed: ${formatted.outputTail.trim()}`);
+        if (formatted.outputTail.length > MAX_PATCH_CHARS)
           return result(false, { commit, error: `the patch is more than ${MAX_PATCH_CHARS} characters` });
-        return { ...result(true, { commit }), patch: patch.outputTail };
+        patch = formatted.outputTail;
       }
 
       for (const argv of o.commands) {
@@ -277,7 +280,7 @@ export class GitValidator implements ChangeValidator {
         }
       }
 
-      if (o.pushBranch === undefined || !changes) return result(true, { commit });
+      if (what === 'patch' || o.pushBranch === undefined || !changes) return result(true, { commit });
       // Checked again at the push itself: a policy is never bypassed by the path that got here.
       const refusal = pushRefusal(o.pushBranch, this.policy);
       if (refusal !== undefined) return result(false, { commit, error: `push refused: ${refusal}` });

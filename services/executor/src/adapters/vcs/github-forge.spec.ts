@@ -326,11 +326,21 @@ describe('GitRepairActuator with a GitHub forge', () => {
     expect(body).toContain('git am fix.patch   # the patch below, saved as fix.patch');
     expect(body).toMatch(/^-broken$/m);
     expect(body).toMatch(/^\+fixed$/m);
-    expect((api.of('repos/create-commit-status')[0]?.body as { state: string }).state).toBe('pending');
+    // The project's commands ran on the patched commit (the loop's install checks the token is not in their environment).
+    expect(body).toMatch(/^before approval, on the patched commit: passed$/m);
+    expect(body).toMatch(/^- `node -e .+`: exit 0 in \d+ ms$/m);
+    const pending = api.of('repos/create-commit-status')[0]?.body as { state: string; description: string };
+    expect(pending).toMatchObject({ state: 'pending', description: expect.stringContaining('its tests pass') });
+
+    // A fix that does not make the tests pass says so before anyone approves it.
+    await actuator.propose({ ...decision('still broken\n'), mode: 'approval-required' }, loopOn(api.url));
+    const edited = state.comments.find((c) => readGithubComment(c.body) !== undefined)!.body;
+    expect(edited).toMatch(/^before approval, on the patched commit: failed: node -e .+ failed$/m);
+    expect((api.of('repos/create-commit-status')[1]?.body as { description: string }).description).toContain('its tests fail');
     expect(await sh(root, 'git', '--git-dir', remote, 'for-each-ref', '--format=%(refname) %(objectname)')).toBe(before);
-    expect(body).not.toContain(TOKEN);
+    expect(edited).not.toContain(TOKEN);
     expect(api.problems).toEqual([]);
-  }, 20_000);
+  }, 30_000);
 
   it('runs nothing without the token, for another repository, or when GitHub says the branch is not to be pushed to', async () => {
     await api.close();
