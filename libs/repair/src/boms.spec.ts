@@ -33,6 +33,15 @@ describe('ImportedBoms.pinning', () => {
     expect(platformImports().pinning('net.other.queue', 'queue-client', '2.0')).toBeUndefined();
   });
 
+  it('does not take a word its group already says (`sample` of `org.sampleframework`) for a project it is named after', () => {
+    const boms = new ImportedBoms();
+    boms.fetched(pom('org.sampleframework.boot', 'sample-boot-dependencies', '3.1.0'));
+    expect(boms.pinning('org.sampleframework.data', 'sample-data-core', '2.0.0')).toBeUndefined();
+    expect(boms.pinning('org.sampleframework.boot', 'sample-boot-starter', '3.1.0')).toBe(
+      'org.sampleframework.boot:sample-boot-dependencies',
+    );
+  });
+
   it('starts a new run after a jar, and ignores BOMs fetched once the models are read', () => {
     const boms = new ImportedBoms();
     boms.fetched(pom('org.example.stack', 'stack-dependencies', '5.0.0'));

@@ -1,4 +1,4 @@
-import type { Artifact } from './coordinates';
+import { DOMAINS, type Artifact } from './coordinates';
 import { artifactWords, isBomName } from './culprits';
 
 interface FetchedBom {
@@ -36,8 +36,12 @@ export class ImportedBoms {
     if (artifact.extension !== 'pom' || !isBomName(artifact.artifactId) || this.boms.length >= this.limit) return;
     const name = `${artifact.groupId}:${artifact.artifactId}`;
     this.head ??= name;
-    const said = new Set(artifact.groupId.split(/[.-]/));
-    const words = artifactWords(artifact.artifactId).filter((w) => !BOM_WORDS.has(w) && !said.has(w));
+    // `spring` of `spring-boot-dependencies` is said by `org.springframework.boot`.
+    const segments = artifact.groupId.split(/[.-]/);
+    const said = segments.slice(DOMAINS.has(segments[0] ?? '') ? 1 : 0).filter((s) => s.length >= 3);
+    const words = artifactWords(artifact.artifactId).filter(
+      (w) => !BOM_WORDS.has(w) && !said.some((s) => s.startsWith(w) || w.startsWith(s)),
+    );
     this.boms.push({ name, groupId: artifact.groupId, version: artifact.version, words, head: this.head });
   }
 
