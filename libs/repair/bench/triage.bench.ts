@@ -7,7 +7,8 @@
  * Protocol: every rule and weight was developed looking at the BUMP cases whose breaking commit's
  * sha starts with 0-7 (the "dev" half: `--verbose` lists only its misses) and at CiDiff; the cases
  * starting with 8-f (the "check" half) are only scored. Both halves are printed on every run, so
- * the check figures were seen while developing, and no rule was kept or dropped on them. Before any
+ * the check figures were seen while developing, and no rule was kept or dropped on them (`--half dev`
+ * prints the dev half alone, to develop without seeing them at all). Before any
  * rule, a first look over all 286 counted how often the updated dependency is named outside download
  * lines, per label, and listed the enforcer and test cases where it is not; after that only dev
  * cases were inspected. The records' answers (updated dependency, project) are read only to score.
@@ -107,7 +108,7 @@ function bump(dir: string): BumpCase[] {
   return cases;
 }
 
-function reportBump(cases: BumpCase[], verbose: boolean): void {
+function reportBump(cases: BumpCase[], verbose: boolean, only: string | undefined): void {
   const similar = similarFailures(
     cases.map((c) => ({ id: c.sha, features: c.diagnosis.features })),
     cases.length,
@@ -120,6 +121,7 @@ function reportBump(cases: BumpCase[], verbose: boolean): void {
   ];
   process.stdout.write(`\nBUMP: ${cases.length} breaking updates\n`);
   for (const [name, inHalf] of halves) {
+    if (only !== undefined && !name.startsWith(only)) continue;
     const half = cases.filter(inHalf);
     let exact = 0;
     let group = 0;
@@ -264,8 +266,10 @@ function main(): void {
     return;
   }
   const verbose = process.argv.includes('--verbose');
+  const flag = process.argv.indexOf('--half');
+  const only = flag >= 0 ? process.argv[flag + 1] : undefined;
   const started = process.hrtime.bigint();
-  reportBump(bump(dir), verbose);
+  reportBump(bump(dir), verbose, only);
   reportCidiff(dir, verbose);
   reportSpeed(dir);
   process.stdout.write(`\n(${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s in all)\n`);

@@ -287,7 +287,7 @@ const PACKAGING_ONLY = /(?:^|-)(?:parent|plugin|maven-plugin|build-tools)$/;
 /** Words in artifact names that say nothing about which package they hold. */
 const GENERIC_TOKENS = new Set(['api', 'core', 'common', 'commons', 'impl', 'java', 'jdk', 'lib', 'all', 'client', 'utils', 'util']);
 
-function artifactWords(artifactId: string): string[] {
+export function artifactWords(artifactId: string): string[] {
   return artifactId.split(/[-.]/).filter((t) => t.length >= 2 && !GENERIC_TOKENS.has(t) && !/^\d+$/.test(t));
 }
 
@@ -304,6 +304,10 @@ export class CulpritTally {
     if (weight <= 0 || name === '') return;
     if (!this.weights.has(name) && this.weights.size >= 10_000) return;
     this.weights.set(name, (this.weights.get(name) ?? 0) + weight);
+  }
+
+  weightOf(name: string): number {
+    return this.weights.get(name) ?? 0;
   }
 
   get isEmpty(): boolean {

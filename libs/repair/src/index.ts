@@ -4,6 +4,7 @@ export * from './coordinates';
 export * from './category';
 export * from './signature';
 export * from './culprits';
+export * from './boms';
 export * from './similarity';
 export * from './triage';
 export * from './passing-log';

@@ -317,6 +317,52 @@ describe('linkage errors outside the reason lines', () => {
   });
 });
 
+describe('BOMs that manage a conflict', () => {
+  const imports = [
+    '[INFO] Scanning for projects...',
+    download('org.sample.ext', 'staging-extension', '1.6.3'),
+    download('org.example.cloud', 'cloud-shared-dependencies', '3.12.0', 'pom'),
+    download('org.sample.collect', 'collect-bom', '32.0.1', 'pom'),
+    download('org.example.cloud', 'cloud-queue-bom', '1.123.15', 'pom'),
+    '[INFO] Reactor Build Order:',
+  ];
+
+  it('blames the platform BOM whose library BOM set the version of the path that asks for the newest', () => {
+    const log = [
+      ...imports,
+      '[ERROR] Require upper bound dependencies error for org.sample.annot:annotations:1.3 paths to dependency are:',
+      '[ERROR] +-org.acme:notifier:1.0-SNAPSHOT',
+      '[ERROR]   +-org.example.cloud:cloud-storage:2.22.4',
+      '[ERROR]     +-org.sample.annot:annotations:1.3',
+      '[ERROR] and',
+      '[ERROR] +-org.acme:notifier:1.0-SNAPSHOT',
+      '[ERROR]   +-org.sample.collect:collect:32.0.1',
+      '[ERROR]     +-org.sample.annot:annotations:2.8',
+      '[ERROR] ]',
+    ].join('\n');
+    expect(triageLog(log).culprits[0]?.name).toBe('org.example.cloud:cloud-shared-dependencies');
+  });
+
+  it('blames the BOM named for the project of a node the management raised on the newest path', () => {
+    const log = [
+      ...imports,
+      '[ERROR] Require upper bound dependencies error for org.sample.qual:qual:2.5.3 paths to dependency are:',
+      '[ERROR] +-org.acme:notifier:1.0-SNAPSHOT',
+      '[ERROR]   +-org.sample.log:log-backend:0.7.1',
+      '[ERROR]     +-org.sample.qual:qual:2.5.3',
+      '[ERROR] and',
+      '[ERROR] +-org.acme:notifier:1.0-SNAPSHOT',
+      '[ERROR]   +-net.other.io:io-connectors:2.33.0',
+      '[ERROR]     +-org.example.cloud:cloud-queue:1.123.15 (managed) <-- org.example.cloud:cloud-queue:1.100.0',
+      '[ERROR]       +-org.sample.qual:qual:2.5.5',
+      '[ERROR] ]',
+    ].join('\n');
+    const d = triageLog(log);
+    expect(d.culprits[0]?.name).toBe('org.example.cloud:cloud-queue-bom');
+    expect(d.culprits.find((c) => c.name === 'net.other.io:io-connectors')?.score ?? 0).toBeLessThan(d.culprits[0]?.score ?? 0);
+  });
+});
+
 describe('BOMs named for a release line', () => {
   const log = (required: string): string =>
     [

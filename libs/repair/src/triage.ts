@@ -1,3 +1,4 @@
+import { ImportedBoms } from './boms';
 import { categorize, type FailureCategory } from './category';
 import {
   DownloadReader,
@@ -59,6 +60,7 @@ const WEIGHT = {
   releaseLineBom: 4,
   updateCommit: 10,
   importedBom: 3,
+  pinningBom: 2,
 } as const;
 
 /** A compiler diagnostic about a source line, with its message. */
@@ -170,6 +172,9 @@ const ANALYSIS_FAILED = /Failed to execute goal org\.apache\.maven\.plugins:mave
 const UPDATE_COMMIT =
   /\b[Bb]umps? \[?((?:@[\w.-]+\/)?[\w.:-]*[\w-])\]?(?:\([^)]*\))? from v?\d\S* to v?\d|\b[Uu]pdate dependency ((?:@[\w.-]+\/)?[\w.:-]*[\w-]) to v?\d/;
 
+/** Maven's first lines after reading the projects' models: the reactor's order, a module's header. */
+const MODELS_READ = /^\[INFO\] (?:Reactor Build Order:|-+< [\w.-]+:[\w.-]+ >-+$|Building )/;
+
 const FAILED_GOAL = /Failed to execute goal ([\w.-]+):([\w.-]+):[\w.+-]+:[\w-]+/;
 const TREE_LINE = /^(?:\[(?:ERROR|WARNING)\])?(\s*)\+-/;
 const EXCEPTION_HEADER = /^(?:\[ERROR\]\s*)?(?:Caused by: )?((?:[a-z][\w$]*\.)+)[A-Z][\w$]*(?:Exception|Error)\b/;
@@ -202,7 +207,14 @@ export class BuildLogTriage {
   /** The enforcer conflict being read: its artifact, the current path's direct dependency, the paths so far. */
   private treeVictim: string | undefined;
   private treeDirect: string | undefined;
-  private treePaths: Array<[direct: string, version: string]> = [];
+  private treePaths: Array<[direct: string, version: string, raised?: [string, string]]> = [];
+  /** The node of the current path that dependency management raised, with its managed version. */
+  private treeRaised: [string, string] | undefined;
+  /** The versions of the conflict's direct dependencies. */
+  private readonly treeVersions = new Map<string, string>();
+  /** Artifacts (and their versions) that enforcer trees blame or show moved by dependency management (see ImportedBoms.pinning). */
+  private readonly pinned = new Map<string, string>();
+  private readonly imports = new ImportedBoms();
   /** Direct dependencies of the conflict being read whose path asks for more than the managed version. */
   private readonly treeAboveManaged = new Set<string>();
   /** The compiler's warnings of the current plugin execution, and warnings that became reasons. */
@@ -237,6 +249,7 @@ export class BuildLogTriage {
     const text = cleanLine(raw);
     const download = text.includes('Download') ? this.downloads.read(text) : undefined;
     if (download) {
+      this.imports.fetched(download);
       if (download.extension === 'jar') this.artifacts.add(download.groupId, download.artifactId, download.version);
       else if (download.extension === 'pom') {
         if (this.firstBom === undefined && isBomName(download.artifactId)) this.firstBom = `${download.groupId}:${download.artifactId}`;
@@ -244,6 +257,7 @@ export class BuildLogTriage {
       }
       return;
     }
+    if (MODELS_READ.test(text)) this.imports.modelsRead();
     if (BUILD_SUCCEEDED.test(text)) this.forgetErrors();
     if (text.includes('ump') || text.includes('pdate dependency')) {
       const update = UPDATE_COMMIT.exec(text);
@@ -364,6 +378,7 @@ export class BuildLogTriage {
     this.versionMissing = false;
     this.treePaths = [];
     this.treeAboveManaged.clear();
+    this.pinned.clear();
   }
 
   private addRange(line: number): void {
@@ -469,33 +484,72 @@ export class BuildLogTriage {
     const first = mentions[0];
     if (depth === 1 && first) {
       this.treeDirect = `${first.groupId}:${first.artifactId}`;
+      if (this.treeVersions.size < 100) this.treeVersions.set(this.treeDirect, first.version);
+      this.treeRaised = undefined;
       // The conflicting artifact declared directly: its own declaration is a path, and it asks for its version.
       if (this.treeDirect === this.treeVictim && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, first.version]);
     }
     if (depth < 2 || this.treeDirect === undefined || this.treeVictim === undefined) return;
+    this.readManagedNode(text, mentions);
     const named = mentions.filter((m) => `${m.groupId}:${m.artifactId}` === this.treeVictim);
     if (named.length === 0) return;
     const asked = named[named.length - 1];
-    if (asked && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, asked.version]);
+    if (asked && this.treePaths.length < 100) this.treePaths.push([this.treeDirect, asked.version, this.treeRaised]);
     const pinned = named[0];
     if (asked && pinned && named.length > 1 && /\(managed\) <-- /.test(text) && compareVersions(asked.version, pinned.version) > 0) {
       if (this.treeAboveManaged.size < 100) this.treeAboveManaged.add(this.treeDirect);
     }
   }
 
+  /**
+   * A node the project's dependency management raised above what its parent asked for
+   * (`g:a:2.0 (managed) <-- g:a:1.4`): its version came from an imported BOM.
+   */
+  private readManagedNode(text: string, mentions: readonly CoordinateMention[]): void {
+    if (!text.includes('(managed) <-- ')) return;
+    const [managed, asked] = mentions;
+    if (managed === undefined || asked === undefined || managed.groupId !== asked.groupId || managed.artifactId !== asked.artifactId)
+      return;
+    const name = `${managed.groupId}:${managed.artifactId}`;
+    if (name !== this.treeVictim && compareVersions(managed.version, asked.version) > 0) this.treeRaised = [name, managed.version];
+  }
+
+  private bomPinning(name: string, version: string): string | undefined {
+    const colon = name.indexOf(':');
+    return this.imports.pinning(name.slice(0, colon), name.slice(colon + 1), version);
+  }
+
+  /**
+   * A path that asks for the newest version through a node dependency management raised
+   * (`g:a:2.0 (managed) <-- g:a:1.4`) is not its direct dependency's doing when an imported BOM
+   * manages that node: the BOM moved it (see ImportedBoms.pinning).
+   */
   private settleTree(): void {
     const paths = this.treePaths;
     const blamed = new Set(this.treeAboveManaged);
     if (paths.length > 1) {
       let newest = paths[0]?.[1] ?? '';
       for (const [, version] of paths) if (compareVersions(version, newest) > 0) newest = version;
-      const newestPaths = new Set(paths.filter(([, v]) => v === newest).map(([direct]) => direct));
-      if (newestPaths.size < new Set(paths.map(([direct]) => direct)).size) for (const direct of newestPaths) blamed.add(direct);
+      const newestPaths = paths.filter(([, v]) => v === newest);
+      if (new Set(newestPaths.map(([direct]) => direct)).size < new Set(paths.map(([direct]) => direct)).size) {
+        const moved = new Set<string>();
+        for (const [direct, , raised] of newestPaths) {
+          if (raised === undefined || this.bomPinning(raised[0], raised[1]) === undefined) continue;
+          moved.add(direct);
+          if (this.pinned.size < 100) this.pinned.set(raised[0], raised[1]);
+        }
+        for (const [direct] of newestPaths) if (!moved.has(direct)) blamed.add(direct);
+      }
     }
-    for (const direct of blamed) this.coordinates.add(direct, WEIGHT.newestPath);
+    for (const direct of blamed) {
+      this.coordinates.add(direct, WEIGHT.newestPath);
+      if (this.pinned.size < 100) this.pinned.set(direct, this.treeVersions.get(direct) ?? '');
+    }
     this.treeAboveManaged.clear();
+    this.treeVersions.clear();
     this.treePaths = [];
     this.treeDirect = undefined;
+    this.treeRaised = undefined;
   }
 
   private readPackages(text: string): void {
@@ -608,6 +662,11 @@ export class BuildLogTriage {
     // update. One that requires a later line than the BOM's was updated by itself.
     if (this.lineBom !== undefined && this.requiredLines.has(this.lineBom.line)) tally.add(this.lineBom.name, WEIGHT.releaseLineBom);
     if (this.versionMissing && this.firstBom !== undefined) tally.add(this.firstBom, WEIGHT.importedBom);
+    // A version an imported BOM set changed with the BOM: it outranks the artifact it moved.
+    for (const [name, version] of this.pinned) {
+      const bom = this.bomPinning(name, version);
+      if (bom !== undefined) tally.add(bom, Math.max(this.coordinates.weightOf(name), WEIGHT.newestPath) + WEIGHT.pinningBom);
+    }
     if (this.analysisFailed) for (const name of this.analyzed) tally.add(name, WEIGHT.coordinates);
     // Dependabot names a Maven dependency by its artifactId alone in older titles.
     for (const name of this.updated)
