@@ -65,7 +65,10 @@ describe('the repair loop through the five stages (embedded)', () => {
     expect(decisions[0]?.mode).toBe('execute');
     expect(decisions[0]?.explanation.candidates.map((c) => c.action).sort()).toEqual(['retry', 'revert-update']);
     const outcome = of<OutcomeRecorded>('homeostat.outcome.recorded.v1', (o) => o.incidentId === incident.incidentId)[0]!;
+    // The revert restores the lock file from the base's commit in the work tree, then the project's own commands run.
+    const base = await remoteGit(remote, 'rev-parse', 'main');
     expect(outcome.verification.checks.map((c) => [c.name, c.passed])).toEqual([
+      [`git checkout ${base} -- package-lock.json`, true],
       ['npm ci --no-audit --no-fund', true],
       ['npm test', true],
     ]);
@@ -79,6 +82,7 @@ describe('the repair loop through the five stages (embedded)', () => {
     // The outcome says what people read in the console: the commands with their exit, the diff, the push.
     expect(outcome.repair?.remote).toBe(remote);
     expect(outcome.repair?.steps.map((s) => [s.command, s.exitCode])).toEqual([
+      [`git checkout ${base} -- package-lock.json`, 0],
       ['npm ci --no-audit --no-fund', 0],
       ['npm test', 0],
     ]);

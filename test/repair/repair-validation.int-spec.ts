@@ -97,6 +97,8 @@ afterAll(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
+const revertOf = (fixes: FixCandidate[]): FixCandidate => fixes.find((c) => c.id.startsWith('revert-update:'))!;
+
 describe('the repair loop on a real repository, registry, install and tests', () => {
   let failedRun: ValidationRun;
   let candidates: FixCandidate[];
@@ -142,7 +144,12 @@ describe('the repair loop on a real repository, registry, install and tests', ()
         // git show drops the final newline; the files as committed end with one.
         packageJson: packageJson + '\n',
         lockfile: lockfile + '\n',
-        previous: { packageJson: previousPackageJson + '\n', lockfile: previousLockfile + '\n' },
+        // With the last good commit, the revert restores the lock file from it in the work tree (git checkout).
+        previous: {
+          packageJson: previousPackageJson + '\n',
+          lockfile: previousLockfile + '\n',
+          commit: await sh(root, ['git', '--git-dir', remote, 'rev-parse', 'main']),
+        },
       },
       packument,
       runtime: { node: process.versions.node, npm: await sh(root, ['npm', '--version']) },
@@ -160,7 +167,7 @@ describe('the repair loop on a real repository, registry, install and tests', ()
     const before = await sh(root, ['git', '--git-dir', remote, 'rev-parse', PR_BRANCH]);
     const parsed = parseLoopSpec(fs.readFileSync(path.join(EXAMPLE, 'loops', 'connector-app-repair.yaml'), 'utf8'));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const revert = candidates.find((c) => c.id.startsWith('revert-update:'))!;
+    const revert = revertOf(candidates);
     const decision: DecisionMade = {
       ...sampleDecisionMade(),
       decisionId: 'proposed-1',
@@ -256,6 +263,13 @@ describe('the repair loop on a real repository, registry, install and tests', ()
     expect(fixed.diff).toMatch(/^-.*"@acme\/connector": "[^"]*2\.0\.0"/m);
     expect(fixed.diff).toMatch(/^\+.*"@acme\/connector": "[^"]*1\.4\.\d"/m);
     expect(fixed.diff).not.toMatch(/diff --git a\/package-lock\.json/);
+    // The revert's lock file was restored from the last good commit in the work tree: it is main's, byte for byte.
+    expect(revertOf(candidates).regenerate).toEqual([
+      ['git', 'checkout', expect.stringMatching(/^[0-9a-f]{40}$/), '--', 'package-lock.json'],
+    ]);
+    expect(await sh(root, ['git', '--git-dir', remote, 'rev-parse', `${tip}:package-lock.json`])).toBe(
+      await sh(root, ['git', '--git-dir', remote, 'rev-parse', 'main:package-lock.json']),
+    );
 
     // That a pushed fix passes the project's commands again from a clone is checked by test/repair's Kafka-mode suite.
     // The work trees of the validation are gone.

@@ -120,6 +120,26 @@ describe('proposeFixes', () => {
     expect(revert.regenerate).toEqual([]);
   });
 
+  it('with the last good commit too, the revert restores the lock file from it with git instead of carrying it', () => {
+    const commit = 'a'.repeat(40);
+    const previous = { packageJson: '{"dependencies":{"@acme/connector":"^1.4.0"}}\n', lockfile: lock('1.4.2'), commit };
+    const revert = proposeFixes(
+      input({ project: { dir: 'services/api', packageJson: PACKAGE_JSON, lockfile: lock('2.0.0'), previous } }),
+    ).find((f) => f.recipe === 'revert-update')!;
+    expect(revert.files).toEqual([{ path: 'services/api/package.json', content: previous.packageJson }]);
+    // Run in the project's directory, so the path is the project's own.
+    expect(revert.regenerate).toEqual([['git', 'checkout', commit, '--', 'package-lock.json']]);
+    expect(revert.explanation.join(' ')).toContain(`the lock file from ${commit.slice(0, 12)}`);
+    // Anything but a full object id is not put in a command: the lock file is carried as before.
+    const carried = proposeFixes(
+      input({
+        project: { dir: '', packageJson: PACKAGE_JSON, lockfile: lock('2.0.0'), previous: { ...previous, commit: '--orphan' } },
+      }),
+    ).find((f) => f.recipe === 'revert-update')!;
+    expect(carried.files.map((f) => f.path)).toEqual(['package.json', 'package-lock.json']);
+    expect(carried.regenerate).toEqual([]);
+  });
+
   it('ranks by past outcomes on the signature once there are some: a move that kept failing falls below the revert', () => {
     const fixes = proposeFixes(
       input({ outcomes: { 'move-dependency': { successes: 0, failures: 3 }, 'revert-update': { successes: 4, failures: 0 } } }),

@@ -7,6 +7,9 @@ import type { PackageVersion, Packument } from './registry';
  * new file contents, plus commands that regenerate derived files such as the lock file), so the
  * executor can apply, commit and validate it as it is.
  */
+/** A full git object id (SHA-1 or SHA-256): what a fix may name as the commit to restore a file from. */
+const GIT_OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 export const FIX_RECIPES = ['move-dependency', 'revert-update', 'adjust-runtime', 'refresh-lock', 'retry'] as const;
 export type FixRecipe = (typeof FIX_RECIPES)[number];
 
@@ -57,8 +60,11 @@ export interface RepairInput {
     readonly lockfile?: string;
     /** `.nvmrc`, when the project has one. */
     readonly nvmrc?: string;
-    /** The same files at the last good commit: a revert restores them as they were. */
-    readonly previous?: { readonly packageJson: string; readonly lockfile?: string };
+    /**
+     * The same files at the last good commit: a revert restores them as they were. With the
+     * commit, the lock file is restored from it by git rather than carried (see proposeFixes).
+     */
+    readonly previous?: { readonly packageJson: string; readonly lockfile?: string; readonly commit?: string };
   };
   /** The culprit's metadata from the registry. */
   readonly packument?: Packument;
@@ -291,18 +297,27 @@ export function proposeFixes(input: RepairInput): FixCandidate[] {
     const from = change.from;
     if (project.previous !== undefined) {
       // The files as they were at the last good build: the revert is exactly the state that passed.
-      const files: FileEdit[] = [{ path: pkgPath, content: project.previous.packageJson }];
-      if (project.previous.lockfile !== undefined) files.push({ path: lockPath, content: project.previous.lockfile });
+      // A lock file can be megabytes, and a fix travels on the bus in its incident and decision: with
+      // the last good commit known, the lock file is restored from it in the work tree (the
+      // validator's clone has it) instead of carried, so a big project's revert is never dropped.
+      const { previous } = project;
+      const files: FileEdit[] = [{ path: pkgPath, content: previous.packageJson }];
+      const lockFrom = previous.commit !== undefined && GIT_OBJECT_ID.test(previous.commit) ? previous.commit : undefined;
+      const restoreLock =
+        previous.lockfile !== undefined && lockFrom !== undefined ? [['git', 'checkout', lockFrom, '--', 'package-lock.json']] : [];
+      if (previous.lockfile !== undefined && lockFrom === undefined) files.push({ path: lockPath, content: previous.lockfile });
       drafts.push({
         recipe: 'revert-update',
         id: `revert-update:${name}@${from}`,
         title: `Revert ${name} to ${from}, as at the last good build`,
         why: [
           `The build passed with ${name}@${from}; it failed after the update${change.to ? ` to ${change.to}` : ''}.`,
-          `package.json${project.previous.lockfile !== undefined ? ' and the lock file are' : ' is'} restored as they were, so the result is the state that passed.`,
+          `package.json${previous.lockfile !== undefined ? ' and the lock file are' : ' is'} restored as they were${
+            restoreLock.length > 0 && lockFrom !== undefined ? ` (the lock file from ${lockFrom.slice(0, 12)})` : ''
+          }, so the result is the state that passed.`,
         ],
         files,
-        regenerate: project.previous.lockfile === undefined ? regenerate : [],
+        regenerate: previous.lockfile === undefined ? regenerate : restoreLock,
         message: `revert(deps): ${name} back to ${from}\n\nThe update${change.to ? ` to ${change.to}` : ''} broke the build; ${from} is the last version it passed with.`,
       });
     } else if (semver.valid(from) !== null) {

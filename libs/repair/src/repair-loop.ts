@@ -266,6 +266,8 @@ export interface ProjectFiles {
   readonly packageJson?: string;
   readonly lockfile?: string;
   readonly nvmrc?: string;
+  /** The commit the files were read at, when it is known. */
+  readonly commit?: string;
 }
 
 export interface BuildFailureInput {
@@ -342,6 +344,7 @@ export function buildFailureOf(input: BuildFailureInput): BuildFailure {
                 previous: {
                   packageJson: previous.packageJson,
                   ...(previous.lockfile !== undefined ? { lockfile: previous.lockfile } : {}),
+                  ...(previous.commit !== undefined ? { commit: previous.commit } : {}),
                 },
               }
             : {}),

@@ -169,7 +169,9 @@ export class BuildFailureReader {
           ...(nvmrc !== undefined ? { nvmrc } : {}),
         };
       };
-      return { files: await read(at), previous: await read('refs/heads/base') };
+      // The base's commit too: a revert restores the lock file from it rather than carrying it (proposeFixes).
+      const baseCommit = (await git('rev-parse', '--verify', 'refs/heads/base^{commit}')).trim();
+      return { files: await read(at), previous: { ...(await read('refs/heads/base')), commit: baseCommit } };
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }
