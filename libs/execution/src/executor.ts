@@ -69,6 +69,8 @@ export class Executor {
   private readonly pool: WorkPool;
   /** Claimed here and still running: a duplicate delivery of one of these is ignored. */
   private readonly inFlight = new Set<string>();
+  /** Repair decisions waiting for approval whose proposal is being made: settles when it is written (or failed). */
+  private readonly proposals = new Map<string, Promise<void>>();
   private readonly cut = new AbortController();
   private current: ExecutorState;
 
@@ -129,7 +131,7 @@ export class Executor {
             decisionId: id,
             loop: decision.loop,
           });
-          await this.proposeWhileWaiting(decision);
+          this.launchProposal(decision);
         }
         return;
       }
@@ -288,9 +290,31 @@ export class Executor {
   }
 
   /**
+   * Proposes a repair decision that waits for a person in the background, as a validation runs:
+   * making its patch runs the project's commands, which can take minutes, and the consumer must
+   * not be held up meanwhile. An approval that comes before the proposal is written starts the
+   * validation after it (launchRepair), so the pull request's comment ends with the validation.
+   */
+  private launchProposal(decision: DecisionMade): void {
+    if (this.deps.repair === undefined || this.repairOf(decision) === undefined) return;
+    const id = decision.decisionId;
+    let written: () => void = () => undefined;
+    this.proposals.set(id, new Promise<void>((resolve) => (written = resolve)));
+    this.pool.launch(
+      () =>
+        this.proposeWhileWaiting(decision).finally(() => {
+          this.proposals.delete(id);
+          written();
+        }),
+      (error) => this.deps.log.error(`the proposal of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+    );
+  }
+
+  /**
    * A repair decision waiting for a person: its fix goes on the pull request as a patch with the
-   * command that applies it, so the person can apply it as well as approve it. No outcome: the
-   * decision is still waiting; a forge that could not be written is logged.
+   * command that applies it and whether the project's commands pass with it, so the person can
+   * apply it as well as approve it. No outcome: the decision is still waiting; a forge that could
+   * not be written is logged.
    */
   private async proposeWhileWaiting(decision: DecisionMade): Promise<void> {
     const repair = this.repairOf(decision);
@@ -318,10 +342,16 @@ export class Executor {
     }
     await this.deps.claims.record({ id, phase: 'claimed', at: this.now(), decision, ...(traceparent ? { traceparent } : {}) });
     const inTrace = this.deps.inTrace ?? ((_traceparent, task) => task());
-    this.pool.launch(
-      () => inTrace(traceparent, () => this.executeRepair(decision, spec, repair)),
-      (error) => this.deps.log.error(`repair of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
-    );
+    const launch = (): void =>
+      this.pool.launch(
+        () => inTrace(traceparent, () => this.executeRepair(decision, spec, repair)),
+        (error) => this.deps.log.error(`repair of decision ${id} failed unexpectedly: ${String(error)}`, { decisionId: id }),
+      );
+    // Approved while its proposal is being made: the proposal's comment first, then the validation's.
+    // Launched only then, so a validation never holds a slot of the pool waiting for a proposal that needs one.
+    const proposal = this.proposals.get(id);
+    if (proposal === undefined) launch();
+    else void proposal.then(launch);
     return true;
   }
 

@@ -32,14 +32,22 @@ class FakeRepair implements RepairActuator {
   };
   apply(decision: DecisionMade & { action: ActionCall }): Promise<OutcomeInit> {
     this.applied.push(decision.decisionId);
+    this.calls.push(`apply ${decision.decisionId}`);
     return Promise.resolve(this.result);
   }
   resume(): Promise<OutcomeInit> {
     return Promise.reject(new Error('nothing is resumed in these tests: no claim is left from an earlier process'));
   }
-  propose(decision: DecisionMade & { action: ActionCall }): Promise<string> {
+  /** What the adapter was asked, in order: `propose d-1`, `proposed d-1`, `apply d-1`. */
+  readonly calls: string[] = [];
+  /** Set: each proposal waits for it, as one that runs the project's commands takes its time. */
+  proposing: Promise<void> | undefined;
+  async propose(decision: DecisionMade & { action: ActionCall }): Promise<string> {
     this.proposed.push(decision.decisionId);
-    return Promise.resolve('comment on refs/homeostat/pr/x');
+    this.calls.push(`propose ${decision.decisionId}`);
+    await this.proposing;
+    this.calls.push(`proposed ${decision.decisionId}`);
+    return 'comment on refs/homeostat/pr/x';
   }
 }
 
@@ -106,6 +114,23 @@ describe('the executor with a repair loop (dispatch on spec.kind)', () => {
     await executor.onVerdict({ decisionId: 'd-1', verdict: 'approve', actor: 'ana', reason: 'looks right' });
     await executor.drain(5_000);
     expect(repair.applied).toEqual(['d-1']);
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded']);
+  });
+
+  it('proposes in the background, and an approval that comes meanwhile validates after the proposal is written', async () => {
+    const repair = new FakeRepair();
+    let written: () => void = () => undefined;
+    repair.proposing = new Promise<void>((resolve) => (written = resolve));
+    const { executor, outcomes } = setUp(repair);
+    // The handler returns while the proposal (the project's commands) is still running: the consumer is not held up.
+    await executor.onDecision(decision('approval-required'));
+    expect(repair.calls).toEqual(['propose d-1']);
+    await executor.onVerdict({ decisionId: 'd-1', verdict: 'approve', actor: 'ana', reason: 'looks right' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(repair.calls).toEqual(['propose d-1']);
+    written();
+    await executor.drain(5_000);
+    expect(repair.calls).toEqual(['propose d-1', 'proposed d-1', 'apply d-1']);
     expect(outcomes.map((o) => o.status)).toEqual(['succeeded']);
   });
 
