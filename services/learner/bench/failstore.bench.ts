@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStoreClient, insertRows, runMigrations, type StoreHandle } from '@homeostat/store';
+import { weighFailures } from '../src/failure-norms';
 import { ledgerRows } from '../src/rows/ledger-rows';
 import { syntheticFailures, syntheticOpening, type SyntheticFailure } from '../src/rows/testing/synthetic-failures';
 import {
@@ -116,7 +117,12 @@ async function main(): Promise<void> {
           (byTable.get(table) ?? byTable.set(table, []).get(table))?.push(...rows);
       }
       const t0 = performance.now();
-      for (const [table, rows] of byTable) await insertRows(store, table, rows);
+      // Weighed as the learner weighs what it writes (one read a batch), in the time measured.
+      const weighed = await weighFailures(
+        store.client,
+        [...byTable].map(([table, rows]) => ({ table, rows })),
+      );
+      for (const { table, rows } of weighed) await insertRows(store, table, rows);
       insertMs += performance.now() - t0;
       if ((i / BATCH) % 10 === 9) process.stderr.write(`  stored ${i + BATCH} failures\n`);
     }

@@ -12,6 +12,7 @@ import { LearnerStore, TELEMETRY_IN_FLIGHT } from './learner-store.service';
 import { ledgerRows } from './rows/ledger-rows';
 import { telemetryRows } from './rows/telemetry-rows';
 import { deadLetterRow } from './rows/dead-letter-row';
+import { weighFailures } from './failure-norms';
 
 /**
  * Everything that happens in a loop ends up here: telemetry in the OpenTelemetry exporter's
@@ -84,7 +85,8 @@ export class LearnerConsumer {
 
   @EventPattern(['loop.incidents', 'loop.decisions', 'loop.outcomes', 'loop.knowledge', 'loop.control'])
   async onLedger(@Payload() event: AnyEnvelope): Promise<void> {
-    await Promise.all(ledgerRows(event).map(({ table, rows }) => this.store.insert(table, rows)));
+    const tables = await weighFailures(this.store.store.client, ledgerRows(event));
+    await Promise.all(tables.map(({ table, rows }) => this.store.insert(table, rows)));
     // Learn from it: the outcome is stored, so the knowledge recomputed from the ledger includes it.
     if (event.type === 'homeostat.outcome.recorded.v1') await this.knowledge.refresh(event.data);
     if (event.type === 'homeostat.decision.made.v1') await this.knowledge.relapse(event.data);

@@ -99,6 +99,7 @@ describe('the SQL', () => {
   it('passes every value as a parameter, never in the text', () => {
     const candidates = candidatesSql(q, q.keys, { loops: ['app-repair'], exclude: ['inc-1'] }, 40);
     expect(candidates.query).not.toContain('DROP');
+    expect(candidates.query).toContain('ORDER BY dot / norm DESC');
     expect(candidates.query).toContain('FROM repair_failure_features');
     expect(candidates.params).toMatchObject({ keys: q.keys, searched: q.keys, loops: ['app-repair'], exclude: ['inc-1'], limit: 40 });
     const scores = scoresSql(q, [1, 1], ['inc-2']);
@@ -128,7 +129,14 @@ describe('rankSimilar', () => {
     }
     return { incident_id: id, dot, norm: Math.sqrt(norm), loop: 'l', target: 't', signature: 's', category: 'c', opened_at: '' };
   };
-  const candidate = (id: string, candidates = 3): CandidateRow => ({ incident_id: id, dot: rowOf(id).dot, weight_norm: 1, candidates });
+  const candidate = (id: string, candidates = 3, beyond = 0): CandidateRow => ({
+    incident_id: id,
+    dot: rowOf(id).dot,
+    norm: rowOf(id).norm,
+    weight_norm: 1,
+    candidates,
+    beyond,
+  });
 
   it('given every candidate scored, then it ranks as similarFailures does, and is exact', () => {
     const expected = similarFailures([{ id: '', features }, ...Object.entries(stored).map(([id, f]) => ({ id, features: f }))], 2).get('');
@@ -144,8 +152,15 @@ describe('rankSimilar', () => {
   });
 
   it('given candidates past the limit whose bound may reach the k-th score, then it is not proven exact', () => {
-    const ranked = rankSimilar(q, [candidate('y', 10)], [rowOf('y')], 1, 0);
+    // One past the limit with y's dot and weights of norm 1: by its bound it may score above y.
+    const ranked = rankSimilar(q, [candidate('y', 2, rowOf('y').dot / 1)], [rowOf('y')], 1, 0);
     expect(ranked.exact).toBe(false);
+  });
+
+  it('given candidates past the limit whose bound cannot reach the k-th score, then it is exact', () => {
+    const kth = rankSimilar(q, [candidate('y', 1)], [rowOf('y')], 1, 0).similar[0]?.score ?? 0;
+    const ranked = rankSimilar(q, [candidate('y', 2, (kth - 0.01) * q.norm)], [rowOf('y')], 1, 0);
+    expect(ranked.exact).toBe(true);
   });
 
   it('given left-out features that cannot reach the k-th score, then it is exact', () => {

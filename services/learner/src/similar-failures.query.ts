@@ -14,15 +14,19 @@ import { z } from 'zod';
  *   2. the candidates: the failures that share with the query one of its rarer features (the rarest
  *      first, within a budget of postings; a failure that shares only the others scores at most
  *      their share of the query's norm, by Cauchy-Schwarz), with their dot product over those, the
- *      best `limit` by dot / weight_norm (every IDF is at least 1, so a failure's weighted norm is at
- *      least the norm of its weights alone: an upper bound of its score);
+ *      best `limit` by dot / norm, the norm each failure was weighed with when it was stored
+ *      (migration 0011): near the exact score, but not it, as the store moved since;
  *   3. for those, the exact dot product and weighted norm from all their features and the
- *      frequencies of all of them.
- * The answer is exact when the query's features are in few stored failures (every candidate is
- * scored, nothing is left out), or when what was left out cannot reach the k-th score; the answer
- * says which. Otherwise it is the best of the candidates scored: a failure sharing only common
- * features, or ranked past `limit` by its bound, may be missing (npm run bench:failstore measures
- * how often against the exhaustive ranking).
+ *      frequencies of all of them: what is answered.
+ * Whether the answer is exact rests on a bound that holds whatever the store did since a failure
+ * was weighed: every IDF is at least 1, so a failure's weighted norm is at least the norm of its
+ * weights alone (weight_norm), and dot / weight_norm bounds its score from above. The answer is
+ * exact when the query's features are in few stored failures (every candidate is scored, nothing
+ * is left out), or when no failure left out (past `limit`, or sharing only the common features)
+ * can reach the k-th score by that bound; the answer says which. Otherwise it is the best of the
+ * candidates scored: a failure sharing only common features, or ordered past `limit` by a norm
+ * that drifted, may be missing (npm run bench:failstore measures how often against the
+ * exhaustive ranking).
  */
 
 /** The request, validated at the edge: a bad field is a 400 that names it. */
@@ -49,13 +53,15 @@ export interface RetrievalBounds {
 }
 
 /*
- * Which failures become candidates matters more to recall than how many are scored: at 100,000
- * stored (npm run bench:failstore; scratch runs over 100 queries against the exhaustive ranking,
- * the same store and load for each pair), 5,000 postings and 40 scored gave recall@5 0.80, 20,000
- * and 25 gave 0.84 (20,000 and 30: 0.85), with latencies within the noise of each other: reading
- * postings is cheap next to the exact norms, which read every feature of every candidate scored.
+ * At 100,000 stored (scratch runs over 100 queries against the exhaustive ranking, the store
+ * written from empty through failure-norms.ts, so the earliest norms drifted most): ordered by
+ * their bound, 20,000 postings and 25 scored gave recall@5 0.85 (5,000 and 40: 0.80). Ordered by
+ * the weighed norm, the most similar are near the top: 20,000 and 10 gave 0.84, 12 gave 0.87, 15
+ * gave 0.88, 25 gave 0.92; 10,000 and 15 gave 0.84. Scoring is what costs (it counts the
+ * frequencies of every feature of every failure scored), so few are scored, with some margin over
+ * the recall of before.
  */
-export const RETRIEVAL_BOUNDS: RetrievalBounds = { postings: 20_000, limit: 25 };
+export const RETRIEVAL_BOUNDS: RetrievalBounds = { postings: 20_000, limit: 15 };
 /** Every candidate scored, no feature left out: the exact ranking, whatever it costs. */
 export const EXHAUSTIVE: RetrievalBounds = { postings: Infinity, limit: 2 ** 31 - 1 };
 
@@ -134,9 +140,10 @@ export function searchedKeys(q: WeightedQuery, bounds: RetrievalBounds): { keys:
 
 /**
  * Step 2: the failures sharing a feature with the query, in scope, with their dot product with it;
- * the `limit` best by their score's upper bound, and how many candidates there were. Without FINAL:
- * a redelivered failure not yet merged counts twice here, which only raises its bound; step 3
- * scores it once.
+ * the `limit` best by dot / norm, how many candidates there were, and the highest dot / weight_norm
+ * of the others (their scores' bound, times the query's norm; 0 when none is left). Without FINAL:
+ * a redelivered failure not yet merged counts twice here, which only raises its dot; step 3 scores
+ * it once.
  */
 export function candidatesSql(
   q: WeightedQuery,
@@ -145,15 +152,19 @@ export function candidatesSql(
   limit: number,
 ): Sql {
   return {
-    query: `SELECT incident_id, sum(weight * {coefficients:Array(Float64)}[indexOf({keys:Array(String)}, feature)]) AS dot,
-                   any(weight_norm) AS weight_norm, count() OVER () AS candidates
-            FROM ${LEDGER_TABLES.repairFailureFeatures}
-            WHERE feature IN {searched:Array(String)}
-              AND (empty({loops:Array(String)}) OR loop IN {loops:Array(String)})
-              AND incident_id NOT IN {exclude:Array(String)}
-            GROUP BY incident_id
-            HAVING dot > 0 AND weight_norm > 0
-            ORDER BY dot / weight_norm DESC, incident_id
+    query: `SELECT incident_id, dot, norm, weight_norm, candidates, max(if(rank > {limit:UInt32}, dot / weight_norm, 0)) OVER () AS beyond
+            FROM (
+              SELECT incident_id, sum(weight * {coefficients:Array(Float64)}[indexOf({keys:Array(String)}, feature)]) AS dot,
+                     any(norm) AS norm, any(weight_norm) AS weight_norm, count() OVER () AS candidates,
+                     row_number() OVER (ORDER BY dot / norm DESC, incident_id) AS rank
+              FROM ${LEDGER_TABLES.repairFailureFeatures}
+              WHERE feature IN {searched:Array(String)}
+                AND (empty({loops:Array(String)}) OR loop IN {loops:Array(String)})
+                AND incident_id NOT IN {exclude:Array(String)}
+              GROUP BY incident_id
+              HAVING dot > 0 AND weight_norm > 0
+            )
+            ORDER BY rank
             LIMIT {limit:UInt32}`,
     params: { keys: q.keys, coefficients: q.coefficients, searched, loops: scope.loops ?? [], exclude: scope.exclude, limit },
   };
@@ -198,8 +209,12 @@ export function scoresSql(q: WeightedQuery, weights: readonly number[], ids: rea
 export interface CandidateRow {
   incident_id: string;
   dot: number;
+  /** As weighed when the failure was stored: orders the candidates, never answered. */
+  norm: number;
   weight_norm: number;
   candidates: number | string;
+  /** The highest dot / weight_norm of the candidates past the limit; 0 when none is. */
+  beyond: number;
 }
 
 export interface ScoreRow {
@@ -216,9 +231,9 @@ export interface ScoreRow {
 /**
  * The answer from the candidates and their exact scores, most similar first (ties by id, as
  * similarFailures breaks them), and whether it is exact: true when every candidate was scored and
- * none was left out, or when no failure left out (ranked past the limit by its bound, or sharing
- * only the common features, which score at most `leftOut`) can reach the k-th score even after
- * rounding.
+ * none was left out, or when no failure left out (past the limit, which scores at most its bound,
+ * or sharing only the common features, which score at most `leftOut` more) can reach the k-th
+ * score even after rounding.
  */
 export function rankSimilar(
   q: WeightedQuery,
@@ -244,9 +259,8 @@ export function rankSimilar(
   }
   scored.sort((a, b) => b.score - a.score || (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : 0));
   const similar = scored.filter((s) => s.score > 0).slice(0, k);
-  const total = Number(candidates[0]?.candidates ?? 0);
-  const weakest = candidates[candidates.length - 1];
-  const pastLimit = candidates.length >= total || !weakest ? 0 : Number(weakest.dot) / (q.norm * Number(weakest.weight_norm)) + leftOut;
+  const beyond = Number(candidates[0]?.beyond ?? 0);
+  const pastLimit = beyond > 0 ? beyond / q.norm + leftOut : 0;
   const bound = Math.max(pastLimit, leftOut);
   if (bound === 0) return { similar, exact: true };
   const kth = similar.length >= k ? (similar[k - 1]?.score ?? 0) : 0;

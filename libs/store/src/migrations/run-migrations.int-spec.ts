@@ -137,7 +137,14 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     feature_keys: 'Array(String)',
     feature_weights: 'Array(Float64)',
   },
-  repair_failure_features: { feature: 'String', incident_id: 'String', version: 'UInt64', weight: 'Float64', weight_norm: 'Float64' },
+  repair_failure_features: {
+    feature: 'String',
+    incident_id: 'String',
+    version: 'UInt64',
+    weight: 'Float64',
+    weight_norm: 'Float64',
+    norm: 'Float64',
+  },
   schema_migrations: { version: 'UInt32', name: 'String', checksum: 'String', applied_at: "DateTime64(3, 'UTC')" },
 };
 
@@ -155,12 +162,12 @@ describe('runMigrations (chDB)', () => {
 
   it('applies every migration once; a second run applies nothing', async () => {
     const first = await runMigrations(store, { dir: MIGRATIONS_DIR });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(first.alreadyApplied).toEqual([]);
 
     const second = await runMigrations(store, { dir: MIGRATIONS_DIR });
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(second.alreadyApplied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 
     const recorded = await readAppliedMigrations(store);
     expect(recorded).toEqual(first.applied);
@@ -335,6 +342,77 @@ describe('runMigrations (chDB)', () => {
     } finally {
       await old.close();
       await dropTestDatabase(`${DATABASE}_0009`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('0011: the repair failures stored before it are weighed against the store, and a row written without a norm gets its bound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-migrations-'));
+    const old = await openTestStore(`${DATABASE}_0011`);
+    // Three failures; `b` is in two of them. `x` was redelivered and is not merged yet: one failure.
+    const failures: Record<string, Record<string, number>> = { x: { a: 2, b: 1 }, y: { b: 1 }, z: { c: 3 } };
+    const featureRow = (id: string, feature: string, weight: number) => ({
+      feature,
+      incident_id: id,
+      version: 1,
+      weight,
+      weight_norm: Math.hypot(...Object.values(failures[id] ?? {})),
+      loop: 'l',
+      target: 't',
+    });
+    const rowsOf = (id: string) => Object.entries(failures[id] ?? {}).map(([feature, weight]) => featureRow(id, feature, weight));
+    const failureRow = (id: string) => ({
+      incident_id: id,
+      version: 1,
+      event_id: id,
+      loop: 'l',
+      target: 't',
+      signature: id,
+      category: 'test',
+    });
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      rmSync(join(dir, '0011_repair_failure_norms.sql'));
+      await runMigrations(old, { dir });
+      await old.client.insert({ table: 'repair_failures', format: 'JSONEachRow', values: ['x', 'y', 'z'].map(failureRow) });
+      await old.client.insert({ table: 'repair_failures', format: 'JSONEachRow', values: [failureRow('x')] });
+      await old.client.insert({ table: 'repair_failure_features', format: 'JSONEachRow', values: ['x', 'y', 'z'].flatMap(rowsOf) });
+      await old.client.insert({ table: 'repair_failure_features', format: 'JSONEachRow', values: rowsOf('x') });
+      expect((await runMigrations(old, { dir: MIGRATIONS_DIR })).applied.map((m) => m.version)).toEqual([11]);
+
+      // As similarity.ts weighs them among the 3 stored: IDF log((1 + n) / (1 + df)) + 1.
+      const idf = (df: number) => Math.log(4 / (1 + df)) + 1;
+      const expected: Record<string, number> = {
+        x: Math.hypot(2 * idf(1), idf(2)),
+        y: idf(2),
+        z: 3 * idf(1),
+      };
+      const result = await old.client.query({
+        query: 'SELECT incident_id, feature, any(norm) AS norm FROM repair_failure_features GROUP BY incident_id, feature',
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ incident_id: string; feature: string; norm: number }>();
+      expect(rows).toHaveLength(4);
+      for (const r of rows) {
+        expect(r.norm).toBeCloseTo(expected[r.incident_id] ?? NaN, 12);
+      }
+      // The frequencies still come from the projection.
+      const created = await old.client.query({ query: 'SHOW CREATE TABLE repair_failure_features', format: 'JSONEachRow' });
+      expect(JSON.stringify(await created.json())).toContain('PROJECTION document_frequency');
+
+      await old.client.insert({
+        table: 'repair_failure_features',
+        format: 'JSONEachRow',
+        values: [{ ...featureRow('z', 'c', 3), incident_id: 'w' }],
+      });
+      const unweighed = await old.client.query({
+        query: "SELECT norm, weight_norm FROM repair_failure_features WHERE incident_id = 'w'",
+        format: 'JSONEachRow',
+      });
+      expect(await unweighed.json()).toEqual([{ norm: 3, weight_norm: 3 }]);
+    } finally {
+      await old.close();
+      await dropTestDatabase(`${DATABASE}_0011`);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -75,6 +75,8 @@ export type RepairFailureFeatureRow = {
   weight: number;
   /** The norm of the failure's weights alone, the same on each of its features (a bound on its score). */
   weight_norm: number;
+  /** Its IDF-weighted norm, weighed when written (failure-norms.ts); without it, weight_norm. */
+  norm?: number;
   loop: string;
   target: string;
 };
