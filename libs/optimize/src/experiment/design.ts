@@ -299,8 +299,10 @@ function concurrencyChange(o: RouteObservation, route: OptimizeRoute): Experimen
 
 /**
  * Outlier ejection by the loop (Envoy's outlier detection, on latency): a replica whose newest
- * attempts each take longer than the route's SLO p99, and `OUTLIER_AT`× its peers', makes every
- * request it serves a miss, and a latency-aware balancer still probes it as its estimate decays.
+ * attempts take (their median) longer than the route's SLO p99 and `OUTLIER_AT`× its peers' makes
+ * every request it serves a miss, and a latency-aware balancer still probes it as its estimate
+ * decays. Its newest attempts, not the window's: under P2C a slow replica gets so few requests that
+ * the window's median remembers it fast until the window has slid past the change.
  * Drained, it gets only mirrored requests (the gateway's), which keep it measured: once it answers
  * like its peers again it is put back. Both ways are judged by the trial's guards — the evidence
  * is the replica's own latency, and the risk is the capacity the others must carry.
@@ -316,7 +318,7 @@ function replicaChange(o: RouteObservation, route: OptimizeRoute, known: readonl
     judgedBy: 'guards' as const,
   };
   const max = route.knobs.drainReplicas?.max;
-  if (max === undefined) return { ...base, eligible: false, why: 'no drainReplicas range' };
+  if (max === undefined) return { ...base, eligible: false, why: 'no drainReplicas maximum declared' };
   const recent = o.replicaRecentMs ?? {};
   const drained = [...(o.live?.drainedReplicas ?? [])].sort();
   const sloMs = parseDuration(route.slo.p99);
