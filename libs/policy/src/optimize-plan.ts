@@ -92,7 +92,9 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
   const others = designed.filter((c) => c !== best && c.eligible).map((c) => `${c.change} (gain ~${pct(c.expectedGain)})`);
   const why =
     `${best.knownGood ? 'known-good config of this regime' : `experiment: ${best.change}`} — ${best.why}; ` +
-    `expected gain ~${pct(best.expectedGain)} of the ${spec.objective}; ` +
+    (best.judgedBy === 'guards'
+      ? `designed gain ~${pct(best.expectedGain)}, not measured against the ${spec.objective}; `
+      : `expected gain ~${pct(best.expectedGain)} of the ${spec.objective}; `) +
     (best.judgedBy === 'guards'
       ? `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} hold its guards; `
       : `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} lower the ${spec.objective} below the baseline's ` +
