@@ -53,8 +53,23 @@ describe('bench:optimize scenarios', () => {
     expect(phasesOf(storm, 4).every((p) => p.toS > p.fromS)).toBe(true);
   });
 
+  it('slows the same replica twice with a calm between: a regime that returns', () => {
+    const slow = all[2]!;
+    expect(phasesOf(slow, 40).map((p) => [p.name, p.fromS, p.toS])).toEqual([
+      ['healthy', 0, 5],
+      ['slow-replica', 5, 15],
+      ['healed', 15, 32],
+      ['slow-replica', 32, 40],
+    ]);
+    expect(slow.faults.map((f) => [f.at, f.replica, f.body])).toEqual([
+      [0.125, 0, { slowMs: 400 }],
+      [0.375, 0, null],
+      [0.8, 0, { slowMs: 400 }],
+    ]);
+  });
+
   it('runs the fault scenarios longer than the rate-only ones, never under 12 s', () => {
-    expect(all.map((s) => runSeconds(s, 20))).toEqual([16, 16, 24, 32, 40, 24]);
+    expect(all.map((s) => runSeconds(s, 20))).toEqual([16, 16, 40, 32, 40, 20]);
     expect(runSeconds(all[0]!, 5)).toBe(12);
   });
 });

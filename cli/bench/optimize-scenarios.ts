@@ -115,18 +115,26 @@ export function scenarios(baseRps: number): Scenario[] {
     },
     {
       // +400 ms takes a catalog replica past the route's 250 ms p99: round-robin sends it a third of
-      // the reads, a latency-aware balancer (or a timeout and a retry on another replica) does not.
+      // the reads, a latency-aware balancer still probes it as its estimate decays. The replica heals
+      // and turns slow again: the same regime twice, with a calm between them long enough for what
+      // was changed the first time to be judged and undone (~15 s with the bench's windows).
       name: 'slow-replica',
-      description: `${baseRps * 2} req/s; catalog replica 1 of 3 +400 ms from 1/4`,
+      description: `${baseRps * 2} req/s; catalog replica 1 of 3 +400 ms from 1/8 to 3/8 and again from 4/5`,
       rate: () => baseRps * 2,
       keys: () => WIDE,
       mix: MIX,
-      faults: [{ at: 0.25, upstream: 'catalog', replica: 0, body: { slowMs: 400 } }],
+      faults: [
+        { at: 0.125, upstream: 'catalog', replica: 0, body: { slowMs: 400 } },
+        { at: 0.375, upstream: 'catalog', replica: 0, body: null },
+        { at: 0.8, upstream: 'catalog', replica: 0, body: { slowMs: 400 } },
+      ],
       phases: [
         ['healthy', 0],
-        ['slow-replica', 0.25],
+        ['slow-replica', 0.125],
+        ['healed', 0.375],
+        ['slow-replica', 0.8],
       ],
-      scale: 1.2,
+      scale: 2,
     },
     {
       // +300 ms on inventory takes every catalog read past 250 ms, whatever the replica: no balancing
@@ -178,7 +186,9 @@ export function scenarios(baseRps: number): Scenario[] {
         ['uniform', 0],
         ['hot-keys', 0.4],
       ],
-      scale: 1.2,
+      // 20 s: the intent's cache needs no adapting to hot keys, and the returning slow replica needs
+      // the time more within the bench's 15 minutes.
+      scale: 1,
     },
   ];
 }

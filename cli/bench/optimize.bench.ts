@@ -1,7 +1,7 @@
 /**
  * The optimize loop against three static and adaptive peers, on the demo gateway, in one run:
  *
- *   npm run bench:optimize [-- --json FILE] [--svg FILE] [--scenarios a,b] [--seed N]
+ *   npm run bench:optimize [-- --json FILE] [--svg FILE] [--scenarios a,b | --scenario a --scenario b] [--seed N]
  *                             [--duration S] [--search-duration S] [--base-rps N]
  *
  * One demo platform (the gateway and its upstream replicas in processes of their own, exporting
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       svg: { type: 'string' },
       scenarios: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
       seed: { type: 'string', default: '1' },
       duration: { type: 'string', default: process.env['BENCH_OPTIMIZE_DURATION_S'] ?? '20' },
       'search-duration': { type: 'string', default: process.env['BENCH_OPTIMIZE_SEARCH_S'] ?? '4' },
@@ -145,7 +146,8 @@ async function main(): Promise<void> {
   if (durationS < 12) throw new Error('--duration must be at least 12 s (phases of a few seconds each)');
   if (searchS < 4) throw new Error('--search-duration must be at least 4 s');
   const all = scenarios(baseRps);
-  const names = values.scenarios ? values.scenarios.split(',').map((s) => s.trim()) : all.map((s) => s.name);
+  const asked = [...(values.scenarios?.split(',') ?? []), ...(values.scenario ?? [])].map((s) => s.trim()).filter((s) => s !== '');
+  const names = asked.length > 0 ? asked : all.map((s) => s.name);
   const unknown = names.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
   const chosen = names.map((n) => all.find((s) => s.name === n) as Scenario);
@@ -366,6 +368,9 @@ async function main(): Promise<void> {
           sloViolationS: c.sloViolationS,
           retryAmplification: c.retryAmplification,
           adaptS: c.adaptS,
+          // The regime that returns (the first phase name that occurs twice): its time to adapt each time.
+          adaptFirstS: c.recurrences[0]?.firstS ?? null,
+          adaptSecondS: c.recurrences[0]?.secondS ?? null,
           p50Ms: c.p50Ms,
           requests: c.requests,
           unanswered: c.unanswered,
@@ -588,18 +593,23 @@ type Results = { scenario: Scenario; search: unknown[]; contenders: ContenderRes
 
 function table(results: Results, durationS: number): string {
   const pad = (v: unknown, n: number): string => String(v).padStart(n);
+  // The returning regime's time to adapt, the first time → the second.
+  const again = (c: ContenderResult): string => {
+    const r = c.recurrences[0];
+    return r === undefined ? '-' : `${r.firstS}→${r.secondS}`;
+  };
   const lines: string[] = [];
   for (const { scenario, contenders } of results) {
     lines.push('', `${scenario.name} — ${scenario.description} (${runSeconds(scenario, durationS)} s a run)`);
     lines.push(
-      `  ${'contender'.padEnd(15)}${pad('goodput/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('SLO-viol s', 11)}${pad('retry amp', 10)}${pad('adapt s', 8)}  changes (kept/rolled back)`,
+      `  ${'contender'.padEnd(15)}${pad('goodput/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('SLO-viol s', 11)}${pad('retry amp', 10)}${pad('adapt s', 8)}${pad('again s', 10)}  changes (kept/rolled back)`,
     );
     for (const c of contenders) {
       const ch = c.changes
         ? `${c.changes.made} (${c.changes.kept}/${c.changes.rolledBack}${c.changes.knownGood ? `, ${c.changes.knownGood} known-good` : ''}${c.changes.pending ? `, ${c.changes.pending} pending` : ''})`
         : '-';
       lines.push(
-        `  ${c.name.padEnd(15)}${pad(c.goodputPerS, 10)}${pad(c.p50Ms, 9)}${pad(c.p99Ms, 9)}${pad(c.sloViolationS, 11)}${pad(c.retryAmplification, 10)}${pad(c.adaptS, 8)}  ${ch}${c.config ? `  [${c.config}]` : ''}${c.disturbed ? ' DISTURBED' : ''}`,
+        `  ${c.name.padEnd(15)}${pad(c.goodputPerS, 10)}${pad(c.p50Ms, 9)}${pad(c.p99Ms, 9)}${pad(c.sloViolationS, 11)}${pad(c.retryAmplification, 10)}${pad(c.adaptS, 8)}${pad(again(c), 10)}  ${ch}${c.config ? `  [${c.config}]` : ''}${c.disturbed ? ' DISTURBED' : ''}`,
       );
     }
     lines.push('  per phase (goodput/s · p99 ms · SLO-viol s · adapt s):');

@@ -135,6 +135,8 @@ export async function unchangedConfig(run: PreparedRun, fetchFn: typeof fetch, c
 async function awaitBaseline(run: PreparedRun, deps: RunDeps, signal: AbortSignal): Promise<VerificationCheck | undefined> {
   const plan = run.verification;
   if (plan.kind !== 'experiment' || deps.routeMetrics === undefined) return undefined;
+  // A verdict by the guards compares the trial with no baseline: waiting for one only delays it.
+  if (plan.experiment.judgedBy === 'guards') return undefined;
   const waited = await awaitCleanBaseline(plan.experiment, plan.target, deps.routeMetrics, deps.clock, signal);
   const seconds = (waited.waitedMs / 1000).toFixed(1);
   deps.log.info(`decision ${run.decision.decisionId}: ${seconds} s for a clean baseline: ${waited.detail}`, {

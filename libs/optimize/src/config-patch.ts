@@ -36,7 +36,12 @@ export function liveConfigView(route: string, upstream: string, live: LiveKnobs)
       },
     },
     upstreams: {
-      [upstream]: defined({ balancer: live.balancer, concurrencyLimit: live.concurrencyLimit, queueLimit: live.queueLimit }),
+      [upstream]: defined({
+        balancer: live.balancer,
+        concurrencyLimit: live.concurrencyLimit,
+        queueLimit: live.queueLimit,
+        drained: live.drainedReplicas === undefined ? undefined : [...live.drainedReplicas].sort(),
+      }),
     },
   };
 }

@@ -18,6 +18,8 @@ export interface GatewayRouteConfig {
 
 export interface GatewayUpstreamConfig {
   replicas: Array<{ url: string; weight: number }>;
+  /** Replica URLs out of balancing (the loop's drain); absent: none. */
+  drained?: string[];
   balancer: Balancer;
   connectionsPerReplica: number;
   concurrencyLimit: number;

@@ -462,14 +462,14 @@ describe('decider', () => {
       expect(third.state.evictedCases).toBe(1);
     });
 
-    it('given an evicted case, when the failure of its action arrives, then nothing more is tried for it', () => {
+    it('given an evicted case, when the failure of its action arrives, then nothing more is tried for it, and the case waiting for its slot goes', () => {
       const d = decider(1);
       const past = history(d, [at(0, opened('inc-a')), at(1, opened('inc-b', 1))]);
       expect(past.state.evictedCases).toBe(1);
       deciderSpec(d)
         .given(past.events)
         .when(at(2, outcomeOf(0, 'failed')))
-        .then([]);
+        .then([{ incidentId: 'inc-b', mode: 'execute' }]);
     });
   });
 });

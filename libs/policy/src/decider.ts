@@ -147,6 +147,14 @@ export function createDecider(setup: DeciderSetup): Decider {
       }
       case 'homeostat.outcome.recorded.v1':
         settled(input.data.incidentId, input.data.decisionId, isUnchangedConfig(input.data));
+        // An outcome frees a blast-radius slot: a case that waits for one goes now instead of at the
+        // latest time the slot could free (the running action's deadline). Only a change to make is
+        // news: one still waiting keeps the wait it was told.
+        for (const [incidentId, c] of Object.entries(current.cases)) {
+          if (incidentId === input.data.incidentId || c.retryAt === undefined || c.retryAt <= now || c.blocked === true) continue;
+          const event = decisionFor(current, incidentId, now);
+          if (event?.type === 'homeostat.decision.made.v1' && event.data.mode !== 'escalate') record(event);
+        }
         return events;
       case 'homeostat.control.v1': {
         const command = input.data;

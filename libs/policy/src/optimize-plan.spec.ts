@@ -84,6 +84,46 @@ const run = (inputs: Array<[number, DeciderInput]>, state: PolicyState = decider
 describe('the decider on an optimize loop', () => {
   beforeEach(() => (ids = 0));
 
+  it('drains the example loop’s slow catalog replica when P2C-EWMA is live and nothing else is left, judged by its guards', () => {
+    const { decisions } = run([
+      [
+        T0,
+        opened('i1', {
+          kind: 'regression',
+          p99Ms: 430,
+          repeatRatio: 0,
+          replicaP50Ms: { a: 25, b: 24, c: 65 },
+          replicaRecentMs: { a: 431, b: 26, c: 63 },
+          live: { balancer: 'p2c-ewma', cacheEnabled: true, cacheTtlMs: 22_500, cacheStaleWhileRevalidateMs: 7_500, drainedReplicas: [] },
+        }),
+      ],
+    ]);
+    expect(decisions[0]).toMatchObject({
+      mode: 'execute',
+      action: { name: 'drain-replica', params: { method: 'PUT', body: { upstreams: { catalog: { drained: ['a'] } } } } },
+      experiment: { knob: 'replicas', judgedBy: 'guards' },
+    });
+    expect(decisions[0]?.explanation.chosenBecause).toMatch(/kept if the trial's 10 buckets of 2s hold its guards/);
+  });
+
+  it('decides an experiment that waited for the running one’s slot as soon as that one’s outcome frees it', () => {
+    const other = opened('i2', { route: 'pricing', regime: 'rate=32-64,keys=spread,upstream=ok', repeatRatio: 0.8 }) as Extract<
+      DeciderInput,
+      { type: 'homeostat.incident.opened.v1' }
+    >;
+    const first = run([
+      [T0, opened('i1')],
+      [T0 + 2_000, { ...other, data: { ...other.data, fingerprint: 'optimize:pricing:rate=32-64,keys=spread,upstream=ok' } }],
+    ]);
+    expect(first.decisions.map((d) => [d.incidentId, d.mode])).toEqual([
+      ['i1', 'execute'],
+      ['i2', 'escalate'],
+    ]);
+    expect(first.decisions[1]?.explanation.chosenBecause).toMatch(/blast-radius/);
+    const freed = run([[T0 + 25_000, outcome(first.decisions[0]!.decisionId, 'i1', 'tune-cache', 'succeeded')]], first.state);
+    expect(freed.decisions.map((d) => [d.incidentId, d.mode, d.action?.name])).toEqual([['i2', 'execute', 'tune-cache']]);
+  });
+
   it('decides an experiment: the designed change through the actuator, with its guards, measure and alternatives', () => {
     const { decisions } = run([[T0, opened('i1')]]);
     expect(decisions).toHaveLength(1);

@@ -87,13 +87,18 @@ export function planExperiment(input: PlanInput): ExperimentPlan {
     minImprovement: spec.minImprovement,
     guards: experimentGuards(spec, route, observation),
     expectedGain: Number(best.expectedGain.toFixed(4)),
+    ...(best.judgedBy === undefined ? {} : { judgedBy: best.judgedBy }),
   };
   const others = designed.filter((c) => c !== best && c.eligible).map((c) => `${c.change} (gain ~${pct(c.expectedGain)})`);
   const why =
     `${best.knownGood ? 'known-good config of this regime' : `experiment: ${best.change}`} — ${best.why}; ` +
-    `expected gain ~${pct(best.expectedGain)} of the ${spec.objective}; ` +
-    `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} lower the ${spec.objective} below the baseline's ` +
-    `by the one-sided Mann-Whitney test at ${spec.alpha} and by at least ${pct(spec.minImprovement)}; ` +
+    (best.judgedBy === 'guards'
+      ? `designed gain ~${pct(best.expectedGain)}, not measured against the ${spec.objective}; `
+      : `expected gain ~${pct(best.expectedGain)} of the ${spec.objective}; `) +
+    (best.judgedBy === 'guards'
+      ? `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} hold its guards; `
+      : `kept if the trial's ${spec.trialBuckets} buckets of ${spec.bucket} lower the ${spec.objective} below the baseline's ` +
+        `by the one-sided Mann-Whitney test at ${spec.alpha} and by at least ${pct(spec.minImprovement)}; `) +
     `rolled back at once if p99 > ${Math.round(experiment.guards.p99MaxMs)} ms twice in a row or errors > ${pct(experiment.guards.errorRatioMax)}` +
     (experiment.guards.neverCached ? ' or any answer comes from a cache' : '') +
     (others.length > 0 ? `; alternatives: ${others.join(', ')}` : '; no alternative') +

@@ -25,6 +25,19 @@ describe('gateway config', () => {
     expect(merged.value.upstreams['orders']?.replicas).toEqual([{ url: 'http://127.0.0.1:4302', weight: 2 }]);
   });
 
+  it('drains replicas of an upstream by URL, refusing one it does not have and draining them all', () => {
+    const drained = mergeConfigPatch(base, { upstreams: { catalog: { drained: ['http://127.0.0.1:4101/'] } } });
+    expect(drained).toMatchObject({ ok: true });
+    expect(mergeConfigPatch(base, { upstreams: { catalog: { drained: ['http://127.0.0.1:4999'] } } })).toEqual({
+      ok: false,
+      errors: ['upstreams.catalog.drained.0: http://127.0.0.1:4999 is not a replica of catalog'],
+    });
+    expect(mergeConfigPatch(base, { upstreams: { orders: { drained: ['http://127.0.0.1:4301'] } } })).toEqual({
+      ok: false,
+      errors: ['upstreams.orders.drained: drains every replica: at least one must stay in balancing'],
+    });
+  });
+
   it('refuses to cache or retry a non-idempotent route, naming the field', () => {
     const result = mergeConfigPatch(base, { routes: { orders: { cache: { enabled: true }, retry: { maxAttempts: 2 } } } });
     expect(result).toEqual({

@@ -109,6 +109,12 @@ export type ConcurrencyConfig = z.infer<typeof concurrencyConfigSchema>;
 export const upstreamConfigSchema = z
   .object({
     replicas: z.array(replicaSchema).min(1),
+    /**
+     * Replicas (their URLs) taken out of balancing under every balancer: an outlier drained while it
+     * answers far slower than its peers. A sample of the idempotent GETs is mirrored to them, answer
+     * discarded, so their latency stays measured and they can be put back once healthy.
+     */
+    drained: z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })).optional(),
     balancer: z.enum(BALANCERS),
     /** Connections kept per replica (undici Pool `connections`). */
     connectionsPerReplica: z.number().int().min(1).max(1_024),
@@ -176,6 +182,23 @@ export const gatewayConfigSchema = z
           code: 'custom',
           path: ['upstreams', upstreamName, 'replicas'],
           message: 'the weighted balancer needs a replica with weight > 0',
+        });
+      }
+      const origins = new Set(upstream.replicas.map((r) => new URL(r.url).origin));
+      const drained = new Set((upstream.drained ?? []).map((u) => new URL(u).origin));
+      for (const [i, u] of (upstream.drained ?? []).entries()) {
+        if (!origins.has(new URL(u).origin))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['upstreams', upstreamName, 'drained', i],
+            message: `${u} is not a replica of ${upstreamName}`,
+          });
+      }
+      if (drained.size > 0 && [...origins].every((o) => drained.has(o))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', upstreamName, 'drained'],
+          message: 'drains every replica: at least one must stay in balancing',
         });
       }
       const cc = upstream.concurrency;

@@ -151,6 +151,7 @@ describe('GatewayProxy', () => {
       'gateway.upstream.balancer': 'p2c-ewma',
       'gateway.upstream.concurrency_limit': 40,
       'gateway.upstream.queue_limit': 10,
+      'gateway.upstream.drained_replicas': '',
     });
     const orders = proxy.knobAttributes(proxy.match('GET', '/orders/1')!.route);
     expect(orders['gateway.cache.enabled']).toBe(false);
@@ -192,6 +193,27 @@ describe('GatewayProxy', () => {
     });
     for (let i = 0; i < 60; i++) await send(proxy, 'GET', `/catalog/${i}`);
     expect(fast.stats().requests).toBeGreaterThanOrEqual(55);
+  });
+
+  it('sends a drained replica no request of its own under any balancer, only one mirrored GET in ten, and names it on the span', async () => {
+    const a = await upstream({ name: 'catalog-1' });
+    const b = await upstream({ name: 'catalog-2' });
+    const drained = await upstream({ name: 'catalog-3' });
+    for (const balancer of ['round-robin', 'p2c-ewma', 'least-loaded'] as const) {
+      const before = drained.stats().requests;
+      const proxy = proxyFor({
+        routes: { catalog: route('catalog'), orders: route('orders', { idempotent: false, upstream: 'catalog', path: '/orders' }) },
+        upstreams: { catalog: upstreamConfig([a.url, b.url, drained.url], { balancer, drained: [drained.url] }) },
+      });
+      for (let i = 0; i < 40; i++) expect((await send(proxy, 'GET', `/catalog/${i}`)).status).toBe(200);
+      // Not idempotent: never mirrored (a repeat would act twice).
+      for (let i = 0; i < 20; i++) await send(proxy, 'POST', '/orders');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(drained.stats().requests - before).toBe(4);
+      expect(proxy.knobAttributes(proxy.match('GET', '/catalog/1')!.route)['gateway.upstream.drained_replicas']).toBe(
+        new URL(drained.url).origin,
+      );
+    }
   });
 
   it('sheds with 503 beyond the concurrency limit and its queue', async () => {

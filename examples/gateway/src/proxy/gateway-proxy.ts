@@ -24,6 +24,9 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/** One GET in this many of an idempotent route is mirrored to a drained replica of its upstream. */
+export const MIRROR_EVERY = 10;
+
 export type CacheResult = 'hit' | 'stale' | 'miss' | 'bypass';
 
 export interface ProxyRequest {
@@ -95,6 +98,8 @@ export class GatewayProxy {
   readonly metrics: GatewayMetrics;
   private version = 0;
   private upstreamConfigs: GatewayConfig['upstreams'] = {};
+  private mirrorCount = 0;
+  private readonly mirroring = new Set<Replica>();
 
   constructor(
     config: GatewayConfig,
@@ -144,6 +149,10 @@ export class GatewayProxy {
             [ATTR.balancer]: upstream.balancer,
             [ATTR.concurrencyLimit]: upstream.concurrencyLimit,
             [ATTR.queueLimit]: upstream.queueLimit,
+            [ATTR.drainedReplicas]: (upstream.drained ?? [])
+              .map((u) => new URL(u).origin)
+              .sort()
+              .join(','),
           }),
     };
   }
@@ -234,6 +243,7 @@ export class GatewayProxy {
     const upstream = this.upstreams.get(route.config.upstream);
     if (!upstream) throw new Error(`route ${route.name}: upstream ${route.config.upstream} is not configured`);
     route.budget.recordRequest();
+    this.mirror(route, upstream, request);
     let previous: Replica | undefined;
     for (let attempt = 1; ; attempt++) {
       const release = await upstream.limiter.acquire().catch((error: unknown) => {
@@ -268,6 +278,55 @@ export class GatewayProxy {
       previous = replica;
       if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
     }
+  }
+
+  /**
+   * One GET in MIRROR_EVERY of an idempotent route also goes to a drained replica, its answer
+   * discarded: the only traffic a drained replica gets, so that its latency stays measured and it
+   * can be put back once healthy (Envoy's request mirroring). At most one mirror in flight per
+   * replica, outside the concurrency limit, never retried, never counted as an attempt.
+   */
+  private mirror(route: RouteRuntime, upstream: UpstreamRuntime, request: ProxyRequest): void {
+    if (!route.config.idempotent || request.method !== 'GET') return;
+    if (this.mirrorCount++ % MIRROR_EVERY !== 0) return;
+    const replica = upstream.mirrorTarget();
+    if (replica === undefined || this.mirroring.has(replica)) return;
+    this.mirroring.add(replica);
+    const span = this.telemetry.tracer.startSpan(
+      `${request.method} ${route.config.path}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR.httpRequestMethod]: request.method,
+          [ATTR.peerService]: upstream.name,
+          [ATTR.route]: route.name,
+          [ATTR.upstream]: upstream.name,
+          [ATTR.replica]: replica.state.url,
+          [ATTR.mirror]: true,
+        },
+      },
+      request.ctx,
+    );
+    void replica.pool
+      .request({
+        path: request.target,
+        method: 'GET',
+        headersTimeout: route.config.timeoutMs,
+        bodyTimeout: route.config.timeoutMs,
+        signal: AbortSignal.timeout(route.config.timeoutMs),
+      })
+      .then(async (res) => {
+        await res.body.dump();
+        span.setAttribute(ATTR.httpResponseStatusCode, res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.statusCode}` });
+      })
+      .catch((error: unknown) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'Error' });
+      })
+      .finally(() => {
+        this.mirroring.delete(replica);
+        span.end();
+      });
   }
 
   private async attempt(

@@ -23,6 +23,8 @@ export class UpstreamRuntime {
   private balancer!: Balancer;
   readonly limiter: ConcurrencyLimiter;
   private concurrencyKey = 'fixed';
+  private drainedOrigins = new Set<string>();
+  private mirrorTurn = 0;
 
   constructor(
     readonly name: string,
@@ -37,12 +39,31 @@ export class UpstreamRuntime {
     return this.replicaList;
   }
 
+  /** The replicas in balancing: all but the drained ones (the config never drains them all). */
+  get serving(): readonly Replica[] {
+    const serving = this.replicaList.filter((r) => !this.drainedOrigins.has(r.state.url));
+    return serving.length > 0 ? serving : this.replicaList;
+  }
+
+  /** The drained replicas' URL origins, sorted. */
+  get drained(): string[] {
+    return [...this.drainedOrigins].sort();
+  }
+
   pick(exclude?: Replica): Replica {
+    const serving = this.serving;
     const state = this.balancer.pick(
-      this.replicaList.map((r) => r.state),
+      serving.map((r) => r.state),
       exclude?.state,
     );
-    return this.replicaList.find((r) => r.state === state) as Replica;
+    return serving.find((r) => r.state === state) as Replica;
+  }
+
+  /** The drained replica whose turn it is to receive a mirrored request, if any is drained. */
+  mirrorTarget(): Replica | undefined {
+    const drained = this.replicaList.filter((r) => this.drainedOrigins.has(r.state.url));
+    if (drained.length === 0) return undefined;
+    return drained[this.mirrorTurn++ % drained.length];
   }
 
   reconfigure(config: UpstreamConfig): void {
@@ -58,6 +79,7 @@ export class UpstreamRuntime {
       this.balancer = createBalancer(config.balancer, this.random);
       this.balancerKind = config.balancer;
     }
+    this.drainedOrigins = new Set((config.drained ?? []).map((u) => new URL(u).origin));
     const kept: Replica[] = [];
     const next = config.replicas.map((rc, i) => {
       const origin = new URL(rc.url).origin;

@@ -39,6 +39,10 @@ export const ATTR = {
   balancer: 'gateway.upstream.balancer',
   concurrencyLimit: 'gateway.upstream.concurrency_limit',
   queueLimit: 'gateway.upstream.queue_limit',
+  /** The upstream's drained replicas (URL origins, sorted, comma-separated); empty when none. */
+  drainedReplicas: 'gateway.upstream.drained_replicas',
+  /** true on a client span that mirrors a request to a drained replica (its answer is discarded). */
+  mirror: 'gateway.attempt.mirror',
 } as const;
 
 export const METRIC = {

@@ -6,7 +6,7 @@ import { nonEmpty, probability, timestamp } from './common.schema';
  * all optional on the shared schemas, so the other kinds' events are unchanged.
  */
 
-export const KNOBS = ['cache', 'concurrency', 'retry', 'balancer'] as const;
+export const KNOBS = ['cache', 'concurrency', 'retry', 'balancer', 'replicas'] as const;
 export type Knob = (typeof KNOBS)[number];
 
 const nonNegative = z.number().nonnegative();
@@ -28,6 +28,8 @@ export const liveKnobsSchema = z
     balancer: nonEmpty.optional(),
     concurrencyLimit: z.number().int().positive().optional(),
     queueLimit: z.number().int().nonnegative().optional(),
+    /** Replicas of the upstream taken out of balancing (their URL origins, sorted); empty when none. */
+    drainedReplicas: z.array(nonEmpty).optional(),
   })
   .strict();
 export type LiveKnobs = z.infer<typeof liveKnobsSchema>;
@@ -52,6 +54,11 @@ export const routeObservationSchema = z
     repeatRatio: probability,
     /** Per replica of the route's upstream: the median attempt latency (ms). */
     replicaP50Ms: z.record(z.string(), nonNegative).optional(),
+    /**
+     * Per replica: the median of its newest few attempts (ms), mirrored ones included. What a
+     * replica is doing now, where the window's median still remembers what it did before.
+     */
+    replicaRecentMs: z.record(z.string(), nonNegative).optional(),
     /** The knobs live on the route and its upstream, when the target's telemetry says. */
     live: liveKnobsSchema.optional(),
   })
@@ -86,6 +93,13 @@ export const experimentSchema = z
       .strict(),
     /** The designer's expected relative gain of the objective, before measuring. */
     expectedGain: nonNegative,
+    /**
+     * objective (the default): kept only when the trial lowers the objective beyond noise.
+     * guards: kept when the trial holds its guards to the end — a change made on evidence about one
+     * part of the target (a replica past the SLO taken out, one healthy again put back) rather than a
+     * bet on the route's objective, whose risk is what the guards measure.
+     */
+    judgedBy: z.enum(['objective', 'guards']).optional(),
   })
   .strict();
 export type Experiment = z.infer<typeof experimentSchema>;

@@ -82,6 +82,17 @@ export function completeFromIntent(data: unknown, loopFile: string, locate: Loca
         errors.push(at([...routePath, fact], `contradicts the intent: ${JSON.stringify(facts[fact])} at ${where(name, fact)}`));
       }
     }
+    // Draining every replica of the upstream would leave the route nothing to serve it.
+    const knobs = route['knobs'];
+    const drain = isObject(knobs) && isObject(knobs['drainReplicas']) ? knobs['drainReplicas']['max'] : undefined;
+    const replicas = intent.spec.upstreams[promised.upstream]?.replicas.length;
+    if (typeof drain === 'number' && replicas !== undefined && drain >= replicas)
+      errors.push(
+        at(
+          [...routePath, 'knobs', 'drainReplicas', 'max'],
+          `must be below the ${replicas} replica(s) of upstream ${promised.upstream} in the intent: one must stay in balancing`,
+        ),
+      );
   }
   return errors;
 }

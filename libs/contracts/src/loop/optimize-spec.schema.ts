@@ -49,6 +49,14 @@ export const optimizeRouteSchema = z
         retryAttempts: countRange(z.number().int().min(1).max(10)).optional(),
         /** Balancers an experiment may switch the route's upstream to. */
         balancers: z.array(z.enum(BALANCERS)).min(1).optional(),
+        /**
+         * Replicas of the route's upstream an experiment may take out of balancing at once while
+         * they answer far slower than their peers (Envoy's outlier ejection, max_ejection_percent).
+         */
+        drainReplicas: z
+          .object({ max: z.number().int().min(1).max(100) })
+          .strict()
+          .optional(),
       })
       .strict(),
   })

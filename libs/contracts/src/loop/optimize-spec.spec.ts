@@ -98,6 +98,21 @@ describe('the optimize section of a loop spec', () => {
       ).toEqual([]);
     });
 
+    it('refuses a drainReplicas maximum that would drain every replica the intent gives the upstream, and one below 1', async () => {
+      const example = await readFile(EXAMPLE, 'utf8');
+      const text = example.replace('drainReplicas: { max: 1 }', 'drainReplicas: { max: 3 }');
+      expect(errorsOf(text)).toEqual([
+        expect.objectContaining({
+          path: 'spec.optimize.routes.catalog.knobs.drainReplicas.max',
+          line: lineOf(text, /drainReplicas: \{ max: 3 \}/),
+          message: expect.stringMatching(/below the 3 replica\(s\) of upstream catalog/),
+        }),
+      ]);
+      expect(errorsOf(example.replace('drainReplicas: { max: 1 }', 'drainReplicas: { max: 0 }'))).toEqual([
+        expect.objectContaining({ path: 'spec.optimize.routes.catalog.knobs.drainReplicas.max' }),
+      ]);
+    });
+
     it("keeps the loop's own checks on the completed routes: a non-idempotent route of the intent is never cached", async () => {
       const example = await readFile(EXAMPLE, 'utf8');
       const text = example.replace('          concurrencyLimit: { min: 8, max: 64 }', '          cacheTtl: { min: 1s, max: 5s }');

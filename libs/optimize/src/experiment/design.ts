@@ -8,6 +8,7 @@ import {
   type RouteObservation,
 } from '@homeostat/contracts';
 import { liveConfigView, patchChanges } from '../config-patch';
+import { median } from './route-stats';
 
 /** The catalog action each knob's experiments run as: the loop's spec declares them (with the rollback as inverse). */
 export const KNOB_ACTIONS: Record<Knob, string> = {
@@ -15,7 +16,11 @@ export const KNOB_ACTIONS: Record<Knob, string> = {
   concurrency: 'tune-concurrency',
   retry: 'tune-retry',
   balancer: 'set-balancer',
+  replicas: 'drain-replica',
 };
+
+/** The catalog action that puts a drained replica back into balancing (the `replicas` knob's other way). */
+export const RESTORE_REPLICA_ACTION = 'restore-replica';
 
 /** Below this expected gain a change is not worth an experiment's risk and budget. */
 export const MIN_EXPECTED_GAIN = 0.1;
@@ -23,6 +28,12 @@ export const MIN_EXPECTED_GAIN = 0.1;
 export const RETRY_AMPLIFICATION_AT = 0.2;
 /** A replica this many times slower than the fastest is worth balancing away from. */
 export const REPLICA_SPREAD_AT = 1.5;
+/**
+ * A replica is an outlier to drain when its newest attempts take this many times the median of its
+ * peers' and, on their own, longer than the route's SLO p99: every request it serves misses the
+ * SLO while its peers meet it. It is healthy again below both.
+ */
+export const OUTLIER_AT = 3;
 /** Share of an upstream's concurrency limit a route must be able to hold in flight for the limit to be what sheds it. */
 export const SHEDDING_AT = 0.5;
 
@@ -37,6 +48,8 @@ export interface ExperimentCandidate {
   eligible: boolean;
   why: string;
   knownGood: boolean;
+  /** How the experiment's verdict is reached (contracts `Experiment.judgedBy`); absent: by the objective. */
+  judgedBy?: 'guards';
 }
 
 /** What the learner knows about an action against the regime: its successes, and the params of the latest one. */
@@ -71,7 +84,13 @@ export function designExperiments(input: DesignInput): ExperimentCandidate[] {
   const { spec, observation: o, ruledOut, catalog } = input;
   const route = spec.routes[o.route];
   if (route === undefined) return [];
-  const designed = [cacheChange(o, route), retryChange(o, route), balancerChange(o, route), concurrencyChange(o, route)];
+  const designed = [
+    cacheChange(o, route),
+    retryChange(o, route),
+    balancerChange(o, route),
+    concurrencyChange(o, route),
+    replicaChange(o, route, input.known),
+  ];
   const known = knownGood(input, route);
   const all = known === undefined ? designed : [known, ...designed.filter((c) => c.knob !== known.knob)];
   // The config the telemetry says is live: a change it already has would be an experiment that
@@ -85,7 +104,12 @@ export function designExperiments(input: DesignInput): ExperimentCandidate[] {
         return { ...c, eligible: false, why: `${c.why}; but that is already live${version}` };
       if (!catalog.has(c.action)) return { ...c, eligible: false, why: `${c.why}; but the loop has no ${c.action} action` };
       if (ruledOut.has(c.action)) return { ...c, eligible: false, why: `${c.why}; already tried on this opportunity` };
-      const bad = c.knownGood ? undefined : input.known.find((k) => k.action === c.action && k.failures > k.successes);
+      // A replica put back is judged on its newest answers, fresh evidence each time: one that broke
+      // the guards before does not stay drained for good once it has healed.
+      const bad =
+        c.knownGood || c.action === RESTORE_REPLICA_ACTION
+          ? undefined
+          : input.known.find((k) => k.action === c.action && k.failures > k.successes);
       if (bad !== undefined)
         return {
           ...c,
@@ -111,6 +135,8 @@ function knownGood(input: DesignInput, route: OptimizeRoute): ExperimentCandidat
   if (best === undefined || best.params === undefined) return undefined;
   const knob = (Object.entries(KNOB_ACTIONS).find(([, action]) => action === best.action)?.[0] ?? undefined) as Knob | undefined;
   const body = best.params['body'];
+  // Which replica to drain is today's evidence, not a remembered URL: replicaChange designs it.
+  if (knob === 'replicas') return undefined;
   if (knob === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   // A remembered config is held to today's intent too: the spec may have changed since.
   if (knob === 'cache' && !cacheable(route)) return undefined;
@@ -268,5 +294,91 @@ function concurrencyChange(o: RouteObservation, route: OptimizeRoute): Experimen
     expectedGain: o.errorRatio,
     eligible: o.errorRatio >= MIN_EXPECTED_GAIN / 10,
     why: `${pct(o.errorRatio)} errors while p99 ${Math.round(o.p99Ms)} ms is within the SLO: requests are shed`,
+  };
+}
+
+/**
+ * Outlier ejection by the loop (Envoy's outlier detection, on latency): a replica whose newest
+ * attempts take (their median) longer than the route's SLO p99 and `OUTLIER_AT`× its peers' makes
+ * every request it serves a miss, and a latency-aware balancer still probes it as its estimate
+ * decays. Its newest attempts, not the window's: under P2C a slow replica gets so few requests that
+ * the window's median remembers it fast until the window has slid past the change.
+ * Drained, it gets only mirrored requests (the gateway's), which keep it measured: once it answers
+ * like its peers again it is put back. Both ways are judged by the trial's guards — the evidence
+ * is the replica's own latency, and the risk is the capacity the others must carry.
+ */
+function replicaChange(o: RouteObservation, route: OptimizeRoute, known: readonly KnownOutcome[]): ExperimentCandidate {
+  const base = {
+    knob: 'replicas' as const,
+    action: KNOB_ACTIONS.replicas,
+    patch: {},
+    change: `drain a replica of ${route.upstream}`,
+    expectedGain: 0,
+    knownGood: false,
+    judgedBy: 'guards' as const,
+  };
+  const max = route.knobs.drainReplicas?.max;
+  if (max === undefined) return { ...base, eligible: false, why: 'no drainReplicas maximum declared' };
+  const recent = o.replicaRecentMs ?? {};
+  const drained = [...(o.live?.drainedReplicas ?? [])].sort();
+  const sloMs = parseDuration(route.slo.p99);
+  const peersOf = (replica: string): number[] =>
+    Object.entries(recent)
+      .filter(([r]) => r !== replica && !drained.includes(r))
+      .map(([, ms]) => ms);
+  const outlier = (replica: string): boolean => {
+    const ms = recent[replica];
+    const peers = peersOf(replica);
+    return ms !== undefined && peers.length > 0 && ms > sloMs && ms > OUTLIER_AT * median(peers);
+  };
+  // Back first: a drained replica that answers like its peers again is capacity left unused. Within
+  // the SLO and near its peers both: one merely less of an outlier than another stays out.
+  const healed = drained.find((r) => {
+    const ms = recent[r];
+    const peers = peersOf(r);
+    return ms !== undefined && peers.length > 0 && ms <= sloMs && ms <= OUTLIER_AT * median(peers);
+  });
+  if (healed !== undefined) {
+    const rest = drained.filter((r) => r !== healed);
+    return {
+      ...base,
+      action: RESTORE_REPLICA_ACTION,
+      patch: { upstreams: { [route.upstream]: { drained: rest } } },
+      change: `put ${healed} of ${route.upstream} back into balancing`,
+      // The share of the upstream's capacity it brings back.
+      expectedGain: 1 / Math.max(2, Object.keys(recent).length),
+      eligible: true,
+      why: `drained ${healed} answers in ${Math.round(recent[healed] ?? 0)} ms (its newest mirrored requests), like its peers again`,
+    };
+  }
+  const serving = Object.keys(recent).filter((r) => !drained.includes(r));
+  const worst = serving.sort((a, b) => (recent[b] ?? 0) - (recent[a] ?? 0))[0];
+  if (worst === undefined || serving.length < 2) return { ...base, eligible: false, why: 'fewer than two replicas serving' };
+  const worstMs = recent[worst] ?? 0;
+  const peersMs = median(peersOf(worst));
+  if (!outlier(worst))
+    return {
+      ...base,
+      eligible: false,
+      why: `the slowest replica answers in ${Math.round(worstMs)} ms against its peers' ${Math.round(peersMs)} ms and the SLO's ${sloMs} ms: no outlier`,
+    };
+  if (drained.length + 1 > max)
+    return {
+      ...base,
+      eligible: false,
+      why: `${worst} is an outlier, but ${drained.length} of at most ${max} replica(s) are drained already`,
+    };
+  const previous = known.find((k) => k.action === KNOB_ACTIONS.replicas);
+  return {
+    ...base,
+    patch: { upstreams: { [route.upstream]: { drained: [...drained, worst].sort() } } },
+    change: `drain ${worst} of ${route.upstream}`,
+    // What it spares: the requests it still gets, each a miss; at most its round-robin share.
+    expectedGain: (1 - peersMs / worstMs) / serving.length,
+    eligible: true,
+    knownGood: previous !== undefined && previous.successes > previous.failures,
+    why:
+      `${worst} answers in ${Math.round(worstMs)} ms (its newest attempts), past the SLO's ${sloMs} ms and ${(worstMs / Math.max(1, peersMs)).toFixed(1)}× its peers' ${Math.round(peersMs)} ms: every request it serves misses the SLO` +
+      (previous !== undefined && previous.successes > previous.failures ? `; draining kept ${previous.successes}× in this regime` : ''),
   };
 }

@@ -1,5 +1,5 @@
 import { loopSpecSchema, type Experiment, type OptimizeSpec, type RouteObservation } from '@homeostat/contracts';
-import { designExperiments, KNOB_ACTIONS } from './design';
+import { designExperiments, KNOB_ACTIONS, RESTORE_REPLICA_ACTION } from './design';
 import { experimentGuards, guardBreach, judgeExperiment } from './guards';
 import { lowerThan } from './rank-test';
 import { regimeFingerprint, regimeSignature } from './regime';
@@ -13,7 +13,7 @@ const loop = loopSpecSchema.parse({
     kind: 'optimize',
     target: { service: 'gateway' },
     signals: [{ kind: 'span', name: '*' }],
-    actions: Object.values(KNOB_ACTIONS)
+    actions: [...Object.values(KNOB_ACTIONS), RESTORE_REPLICA_ACTION]
       .map((name) => ({
         name,
         adapter: 'http',
@@ -245,6 +245,83 @@ describe('experiment design', () => {
   });
 });
 
+describe('draining a slow replica', () => {
+  const drainSpec: OptimizeSpec = {
+    ...spec,
+    routes: {
+      ...spec.routes,
+      catalog: { ...spec.routes['catalog']!, knobs: { ...spec.routes['catalog']!.knobs, drainReplicas: { max: 1 } } },
+    },
+  };
+  const A = 'http://127.0.0.1:4101';
+  const B = 'http://127.0.0.1:4102';
+  const C = 'http://127.0.0.1:4103';
+  // The slow-replica opportunity as the analyzer sees it with P2C-EWMA live: the replica gets few
+  // requests, so the window's median still remembers it fast, but its newest attempts are slow.
+  const slow = observation({
+    kind: 'regression',
+    repeatRatio: 0,
+    p99Ms: 430,
+    replicaP50Ms: { [A]: 25, [B]: 24, [C]: 65 },
+    replicaRecentMs: { [A]: 431, [B]: 26, [C]: 63 },
+    live: { configVersion: 2, balancer: 'p2c-ewma', retryMaxAttempts: 2, retryBudgetRatio: 0.2, drainedReplicas: [] },
+  });
+  const design = (o: RouteObservation, known: Parameters<typeof designExperiments>[0]['known'] = []) =>
+    designExperiments({ spec: drainSpec, observation: o, ruledOut: new Set(), catalog, known });
+
+  it('drains a replica whose newest attempts are past the SLO and far above its peers’, judged by its guards', () => {
+    const best = design(slow).find((c) => c.eligible);
+    expect(best).toMatchObject({
+      knob: 'replicas',
+      action: 'drain-replica',
+      patch: { upstreams: { catalog: { drained: [A] } } },
+      judgedBy: 'guards',
+      knownGood: false,
+    });
+    expect(best?.why).toMatch(/431 ms .* past the SLO's 250 ms/);
+    // Without the declared range, or the action in the catalog, nothing (the balancer is live already).
+    expect(designExperiments({ spec, observation: slow, ruledOut: new Set(), catalog, known: [] }).filter((c) => c.eligible)).toEqual([]);
+  });
+
+  it('drains no replica that is only slower than its peers within the SLO, nor one of several all slow (a slow dependency)', () => {
+    const within = design(observation({ replicaRecentMs: { [A]: 25, [B]: 24, [C]: 200 } })).find((c) => c.knob === 'replicas');
+    expect(within).toMatchObject({ eligible: false, why: expect.stringMatching(/no outlier/) });
+    const all = design(observation({ replicaRecentMs: { [A]: 420, [B]: 410, [C]: 450 } })).find((c) => c.knob === 'replicas');
+    expect(all).toMatchObject({ eligible: false });
+  });
+
+  it('drains no more replicas than the declared maximum', () => {
+    const second = design(
+      observation({ replicaRecentMs: { [A]: 430, [B]: 25, [C]: 500 }, live: { drainedReplicas: [A] }, repeatRatio: 0 }),
+    ).find((c) => c.knob === 'replicas');
+    expect(second).toMatchObject({ eligible: false, why: expect.stringMatching(/1 of at most 1 replica\(s\) are drained already/) });
+  });
+
+  it('puts a drained replica back once its mirrored requests answer like its peers, not while they are slow', () => {
+    const still = design({ ...slow, live: { ...slow.live, drainedReplicas: [A] } });
+    expect(still.filter((c) => c.eligible)).toEqual([]);
+    const healed = design({ ...slow, kind: 'opportunity', replicaRecentMs: { [A]: 27, [B]: 26, [C]: 63 }, live: { drainedReplicas: [A] } });
+    expect(healed.find((c) => c.eligible)).toMatchObject({
+      knob: 'replicas',
+      action: RESTORE_REPLICA_ACTION,
+      patch: { upstreams: { catalog: { drained: [] } } },
+      judgedBy: 'guards',
+    });
+    // A put-back rolled back before is tried again on fresh evidence.
+    const again = design({ ...slow, replicaRecentMs: { [A]: 27, [B]: 26, [C]: 63 }, live: { drainedReplicas: [A] } }, [
+      { action: RESTORE_REPLICA_ACTION, successes: 0, failures: 2 },
+    ]);
+    expect(again.find((c) => c.eligible)?.action).toBe(RESTORE_REPLICA_ACTION);
+  });
+
+  it('labels the drain known-good where the regime kept it before, and never replays a remembered replica', () => {
+    const params = { method: 'PUT', url: 'http://gw/actuator/config', body: { upstreams: { catalog: { drained: [C] } } } };
+    const back = design(slow, [{ action: 'drain-replica', successes: 2, failures: 0, params }]);
+    expect(back[0]).toMatchObject({ knownGood: true, patch: { upstreams: { catalog: { drained: [A] } } }, eligible: true });
+    expect(back[0]?.why).toMatch(/draining kept 2× in this regime/);
+  });
+});
+
 describe('guards and the verdict', () => {
   const baseline = buckets([120, 118, 125, 119, 122, 121, 117, 124]);
 
@@ -292,6 +369,18 @@ describe('guards and the verdict', () => {
     const guards = experimentGuards(spec, spec.routes['catalog']!, observation({ p99Ms: 400, errorRatio: 0.05 }));
     expect(guards.p99MaxMs).toBeCloseTo(440);
     expect(guards.errorRatioMax).toBeCloseTo(0.055);
+  });
+
+  it('keeps a change judged by its guards once its trial held them, and rolls it back when one broke', () => {
+    const byGuards = experiment({ knob: 'replicas', judgedBy: 'guards' });
+    // The same latency as the baseline: noise for an objective, a kept drain for its guards.
+    const kept = judgeExperiment(byGuards, baseline, buckets([121, 124, 117, 120, 125, 118, 122, 119]));
+    expect(kept).toMatchObject({ kept: true, reason: expect.stringMatching(/held its guards over 8 trial bucket/) });
+    expect(judgeExperiment(byGuards, baseline, buckets([40, 400, 400, 40]))).toMatchObject({
+      kept: false,
+      guardBreach: expect.any(String),
+    });
+    expect(judgeExperiment(byGuards, [], buckets([40, 40, 40], { requests: 2 }))).toMatchObject({ kept: false });
   });
 
   it('says too few buckets instead of guessing', () => {

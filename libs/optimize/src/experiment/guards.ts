@@ -53,7 +53,8 @@ const objectiveOf =
 /**
  * The verdict on a trial that ran to its end without breaking a guard: kept when the objective's
  * per-bucket values are lower than the baseline's by the one-sided Mann-Whitney test at `alpha`
- * and the medians by at least `minImprovement`; noise is not kept.
+ * and the medians by at least `minImprovement`; noise is not kept. An experiment judged by its
+ * guards (`judgedBy: 'guards'`) is kept once enough of its trial held them.
  */
 export function judgeExperiment(experiment: Experiment, baseline: readonly RouteBucket[], trial: readonly RouteBucket[]): ExperimentResult {
   const breach = guardBreach(experiment, trial);
@@ -71,6 +72,23 @@ export function judgeExperiment(experiment: Experiment, baseline: readonly Route
     trialBuckets: tried.length,
   };
   if (breach !== undefined) return { ...empty, kept: false, reason: `guard broken: ${breach}`, guardBreach: breach };
+  if (experiment.judgedBy === 'guards') {
+    if (tried.length < experiment.trialBuckets / 2)
+      return {
+        ...empty,
+        kept: false,
+        reason: `too few trial buckets with at least ${experiment.minRequestsPerBucket} requests to hold its guards (${tried.length} of ${experiment.trialBuckets})`,
+      };
+    const medians =
+      empty.baselineMedianMs === null || empty.trialMedianMs === null
+        ? ''
+        : `; ${experiment.objective} ${round(empty.baselineMedianMs)} → ${round(empty.trialMedianMs)} ms`;
+    return {
+      ...empty,
+      kept: true,
+      reason: `held its guards over ${tried.length} trial bucket(s): p99 within ${Math.round(experiment.guards.p99MaxMs)} ms, errors within ${(experiment.guards.errorRatioMax * 100).toFixed(1)} %${medians}`,
+    };
+  }
   const needed = bucketsNeeded(experiment);
   if (base.length < needed || tried.length < needed)
     return {

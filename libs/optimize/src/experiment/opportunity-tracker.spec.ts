@@ -160,6 +160,39 @@ describe('route observer and opportunities', () => {
     expect(new OpportunityTracker(loop, () => `i${++n}`).tick(off, T0 + 6_000)).toMatchObject([{ type: 'homeostat.incident.opened.v1' }]);
   });
 
+  it('sees each replica’s newest attempts beside the window’s median, mirrored ones included, and the drained replicas live', () => {
+    const spec = loop.spec.optimize!;
+    const observer = new RouteObserver(spec);
+    const batch = traffic(0, 6, 20, (i) => `k${i}`, 40, 'miss', { 'gateway.upstream.drained_replicas': 'http://r3,http://r1' });
+    const attempt = (s: number, i: number, replica: string, ms: number, extra: Record<string, boolean> = {}): Span => {
+      const end = BigInt(T0 + s * 1_000 + i * 10 + 5) * 1_000_000n;
+      return {
+        traceId: hex(32),
+        spanId: hex(16),
+        name: 'GET /catalog',
+        kind: 'client',
+        startTimeUnixNano: (end - BigInt(ms) * 1_000_000n).toString(),
+        endTimeUnixNano: end.toString(),
+        attributes: { 'gateway.route': 'catalog', 'gateway.upstream.replica': replica, ...extra },
+        status: { code: 'unset' },
+        events: [],
+      };
+    };
+    // r1 fast for five seconds, then slow (mirrored requests only); r2 fast throughout.
+    for (let s = 0; s < 6; s++)
+      for (let i = 0; i < 10; i++) {
+        batch.spans.push(attempt(s, i, 'http://r2', 25));
+        if (s < 5) batch.spans.push(attempt(s, i, 'http://r1', 20));
+      }
+    for (let i = 0; i < 5; i++) batch.spans.push(attempt(5, i, 'http://r1', 430, { 'gateway.attempt.mirror': true }));
+    observer.ingest(batch);
+    const seen = observer.observe('catalog', T0 + 6_000);
+    expect(seen?.replicaP50Ms).toEqual({ 'http://r1': 20, 'http://r2': 25 });
+    expect(seen?.replicaRecentMs).toEqual({ 'http://r1': 430, 'http://r2': 25 });
+    expect(seen?.live?.drainedReplicas).toEqual(['http://r3', 'http://r1']);
+    expect(seen?.retryRatio).toBe(0);
+  });
+
   it('updates an incident still worth an experiment every half window, with the fresh observation and failing since the opening', () => {
     const observer = new RouteObserver(loop.spec.optimize!);
     const tracker = new OpportunityTracker(loop, () => `i${++n}`);

@@ -23,6 +23,7 @@ export const GATEWAY_ATTR = {
 
 /** The server span's attributes that name the knobs live on its route and upstream (examples/gateway semconv). */
 export const GATEWAY_KNOB_ATTR: Record<Exclude<keyof LiveKnobs, 'configVersion'>, string> = {
+  drainedReplicas: 'gateway.upstream.drained_replicas',
   cacheEnabled: 'gateway.cache.enabled',
   cacheTtlMs: 'gateway.cache.ttl_ms',
   cacheStaleWhileRevalidateMs: 'gateway.cache.stale_while_revalidate_ms',
@@ -42,6 +43,10 @@ export function liveKnobsOf(attributes: Attributes): LiveKnobs | undefined {
   for (const [knob, attr] of Object.entries(GATEWAY_KNOB_ATTR)) {
     const v = attributes[attr];
     if (v === undefined) continue;
+    if (knob === 'drainedReplicas') {
+      if (typeof v === 'string') knobs[knob] = v.split(',').filter((u) => u !== '');
+      continue;
+    }
     // An OTLP JSON exporter may send an int as a string.
     const value = typeof v === 'string' && knob !== 'balancer' ? (v === 'true' ? true : v === 'false' ? false : Number(v)) : v;
     if (liveKnobsSchema.safeParse({ [knob]: value }).success) knobs[knob] = value;
@@ -89,6 +94,9 @@ export interface RouteObserverSnapshot {
 }
 
 const nsToMs = (ns: string): number => Number(BigInt(ns) / 1_000_000n);
+
+/** A replica's newest attempts that say what it is doing now: few, as Envoy ejects after 5 consecutive errors. */
+export const RECENT_ATTEMPTS = 5;
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
@@ -184,9 +192,14 @@ export class RouteObserver {
     const s = summarize(route, buckets, this.bucketMs);
     const replicaP50Ms: Record<string, number> = {};
     const perReplica = new Map<string, number[]>();
-    for (const [start, b] of state.buckets)
-      if (start >= from && start < end) for (const [r, ms] of b.replicaMs) perReplica.set(r, [...(perReplica.get(r) ?? []), ...ms]);
-    for (const [r, ms] of perReplica) replicaP50Ms[r] = median(ms);
+    // Buckets in time order, so each replica's list ends with its newest attempts.
+    const inOrder = [...state.buckets].filter(([start]) => start >= from && start < end).sort(([a], [b]) => a - b);
+    for (const [, b] of inOrder) for (const [r, ms] of b.replicaMs) perReplica.set(r, [...(perReplica.get(r) ?? []), ...ms]);
+    const replicaRecentMs: Record<string, number> = {};
+    for (const [r, ms] of perReplica) {
+      replicaP50Ms[r] = median(ms);
+      replicaRecentMs[r] = median(ms.slice(-RECENT_ATTEMPTS));
+    }
     return {
       route,
       regime: regimeSignature(s, spec),
@@ -200,7 +213,7 @@ export class RouteObserver {
       cacheHitRatio: Math.min(1, s.cacheHitRatio),
       retryRatio: s.retryRatio,
       repeatRatio: Math.min(1, s.repeatRatio),
-      ...(perReplica.size > 0 ? { replicaP50Ms } : {}),
+      ...(perReplica.size > 0 ? { replicaP50Ms, replicaRecentMs } : {}),
       ...(state.live === undefined ? {} : { live: state.live.knobs }),
     };
   }
