@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ResponseCache, requestBypassReason, type CachedResponse, type RequestHeaders } from '../cache/response-cache';
 import { ShedError, type SampleOutcome } from '../concurrency/concurrency-limiter';
@@ -292,21 +292,7 @@ export class GatewayProxy {
     const replica = upstream.mirrorTarget();
     if (replica === undefined || this.mirroring.has(replica)) return;
     this.mirroring.add(replica);
-    const span = this.telemetry.tracer.startSpan(
-      `${request.method} ${route.config.path}`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [ATTR.httpRequestMethod]: request.method,
-          [ATTR.peerService]: upstream.name,
-          [ATTR.route]: route.name,
-          [ATTR.upstream]: upstream.name,
-          [ATTR.replica]: replica.state.url,
-          [ATTR.mirror]: true,
-        },
-      },
-      request.ctx,
-    );
+    const span = this.upstreamSpan(route, upstream, replica, request, { [ATTR.mirror]: true });
     void replica.pool
       .request({
         path: request.target,
@@ -329,15 +315,9 @@ export class GatewayProxy {
       });
   }
 
-  private async attempt(
-    route: RouteRuntime,
-    upstream: UpstreamRuntime,
-    replica: Replica,
-    request: ProxyRequest,
-    attempt: number,
-  ): Promise<CachedResponse> {
-    const started = performance.now();
-    const span = this.telemetry.tracer.startSpan(
+  /** The client span of one call to a replica (an attempt or a mirror), with `extra` attributes. */
+  private upstreamSpan(route: RouteRuntime, upstream: UpstreamRuntime, replica: Replica, request: ProxyRequest, extra: Attributes): Span {
+    return this.telemetry.tracer.startSpan(
       `${request.method} ${route.config.path}`,
       {
         kind: SpanKind.CLIENT,
@@ -347,11 +327,22 @@ export class GatewayProxy {
           [ATTR.route]: route.name,
           [ATTR.upstream]: upstream.name,
           [ATTR.replica]: replica.state.url,
-          ...(attempt > 1 ? { [ATTR.httpRequestResendCount]: attempt - 1 } : {}),
+          ...extra,
         },
       },
       request.ctx,
     );
+  }
+
+  private async attempt(
+    route: RouteRuntime,
+    upstream: UpstreamRuntime,
+    replica: Replica,
+    request: ProxyRequest,
+    attempt: number,
+  ): Promise<CachedResponse> {
+    const started = performance.now();
+    const span = this.upstreamSpan(route, upstream, replica, request, attempt > 1 ? { [ATTR.httpRequestResendCount]: attempt - 1 } : {});
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name)) continue;
